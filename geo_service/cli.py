@@ -1,0 +1,275 @@
+"""Command line for analysts: ``geo-service generate | analyse | ...``.
+
+A thin layer: it reads files (``io``), runs the pure pipeline (``analysis``), draws
+(``mapping``) and writes; every step a person waits for shows progress.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import sys
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import GeoServiceError, InvalidInputError
+from .settings import get_settings
+
+app = typer.Typer(
+    help="geo_service: kantong kemiskinan ekstrem dari data DTSEN (Bahasa Indonesia; --lang en).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+console = Console(stderr=True)
+out = Console()
+
+STEP_LABEL = {
+    "id": {"validasi": "Memeriksa baris keluarga", "lokasi": "Menentukan desa tiap keluarga",
+           "h3": "Menghitung sel H3", "agregat": "Menghitung indikator",
+           "tulis": "Menulis tabel", "peta": "Membuat peta"},
+    "en": {"validasi": "Validating family rows", "lokasi": "Locating families in desa",
+           "h3": "Computing H3 cells", "agregat": "Aggregating indicators",
+           "tulis": "Writing tables", "peta": "Drawing the map"},
+}
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                    TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                    console=console, transient=False, disable=not console.is_terminal)
+
+
+@contextmanager
+def _domain_errors(lang: str) -> Iterator[None]:
+    try:
+        yield
+    except GeoServiceError as exc:
+        console.print(f"[bold red]Gagal:[/] {exc.text(lang)}" if lang == "id"
+                      else f"[bold red]Failed:[/] {exc.text(lang)}")
+        raise typer.Exit(2) from exc
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _load_desa(boundaries: Path | None, kabupaten: str | None):
+    from .io.boundaries import BoundaryRepairWarning, boundary_files, read_boundaries
+
+    settings = get_settings()
+    files: dict[str, Path] = {}
+    if boundaries is None:
+        if kabupaten is None:
+            raise InvalidInputError("Berikan --boundaries FILE atau --kabupaten KODE.",
+                                    "Give --boundaries FILE or --kabupaten CODE.")
+        files = boundary_files(settings.data_dir, kabupaten)
+        boundaries = files["desa"]
+    elif boundaries.name.startswith("desa_"):
+        sibling = boundaries.with_name(boundaries.name.replace("desa_", "kecamatan_", 1))
+        if sibling.exists():
+            files["kecamatan"] = sibling
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", BoundaryRepairWarning)
+        desa = read_boundaries(boundaries)
+    for w in caught:
+        if issubclass(w.category, BoundaryRepairWarning):
+            console.print(f"[yellow]Peringatan:[/] {w.message}")
+    return desa, boundaries, files.get("kecamatan")
+
+
+@app.command()
+def generate(
+    kabupaten: Annotated[str, typer.Option(help="Kode kabupaten Kemendagri, mis. 33.24 (Kendal).")],
+    out_file: Annotated[Path, typer.Option("--out", help="Berkas keluaran .csv atau .parquet.")],
+    keluarga: Annotated[int, typer.Option(help="Jumlah keluarga (sah).")] = 300_000,
+    periode: Annotated[str, typer.Option(help="Periode snapshot DTSEN, YYYY-MM.")] = "2025-03",
+    seed: Annotated[int, typer.Option(help="Benih acak; keluaran sama untuk benih sama.")] = 7,
+    kantong: Annotated[int, typer.Option(help="Tanam K kantong kemiskinan (kebenaran di FILE.truth.json).")] = 0,
+    rusak: Annotated[int, typer.Option(help="Tambah N baris rusak untuk tiap kode alasan.")] = 0,
+    lang: Annotated[str, typer.Option(help="Bahasa pesan: id atau en.")] = "id",
+) -> None:
+    """Buat data keluarga DTSEN sintetis pada poligon desa nyata, terkalibrasi angka BPS."""
+    from .io.boundaries import read_bps
+    from .io.export import write_json
+    from .io.keluarga import write_keluarga
+    from .synth import calibration_from_bps, generate_keluarga
+
+    with _domain_errors(lang):
+        if out_file.suffix.lower() not in (".csv", ".parquet"):
+            raise InvalidInputError("--out harus berakhiran .csv atau .parquet",
+                                    "--out must end in .csv or .parquet")
+        desa, _, _ = _load_desa(None, kabupaten)
+        try:
+            calib = calibration_from_bps(read_bps(get_settings().data_dir), kabupaten)
+        except KeyError as exc:
+            raise InvalidInputError(f"Tidak ada angka BPS untuk kabupaten {kabupaten}",
+                                    f"No BPS figures for kabupaten {kabupaten}") from exc
+        t0 = time.perf_counter()
+        with _progress() as bar:
+            task = bar.add_task("Menempatkan keluarga per desa", total=len(desa))
+            data = generate_keluarga(desa, calib, n_keluarga=keluarga, periode=periode,
+                                     seed=seed, kantong=kantong, rusak=rusak,
+                                     progress=lambda k: bar.advance(task, k))
+        write_keluarga(data.keluarga, out_file)
+        truth_path = out_file.with_name(out_file.name + ".truth.json")
+        write_json(data.truth, truth_path)
+    t = data.truth
+    out.print(f"Menulis {len(data.keluarga):,} baris keluarga ke {out_file} "
+              f"({time.perf_counter() - t0:.1f} s)")
+    out.print(f"  jiwa desil 1: {t['target']['pct_jiwa_desil_1']:.2f}% "
+              f"(P0 BPS {calib.tahun_p0}: {calib.p0:.2f}%), geotag: {t['jumlah']['geotag']:,}, "
+              f"kantong ditanam: {len(t['kantong'])}, baris rusak: {9 * rusak}")
+    out.print(f"  kebenaran: {truth_path}")
+
+
+@app.command()
+def analyse(
+    keluarga: Annotated[Path, typer.Option(help="Berkas keluarga (.csv atau .parquet).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder keluaran.")],
+    boundaries: Annotated[Path | None, typer.Option(help="Batas desa (GeoJSON, GPKG, SHP, GeoParquet).")] = None,
+    kabupaten: Annotated[str | None, typer.Option(help="Atau: kode kabupaten dengan batas bawaan.")] = None,
+    h3_res: Annotated[int, typer.Option("--h3-res", min=6, max=10, help="Resolusi H3 (6-10).")] = 8,
+    partial: Annotated[bool, typer.Option("--partial", help="Analisis baris sah saja; baris ditolak ke validation.csv.")] = False,
+    garis_ekstrem: Annotated[float | None, typer.Option(help="Ekstrem = pengeluaran_kapita di bawah garis ini (Rp), bukan desil 1.")] = None,
+    lang: Annotated[str, typer.Option(help="Bahasa: id atau en.")] = "id",
+) -> None:
+    """Hitung indikator per desa, kecamatan, kabupaten dan sel H3, tulis tabel dan peta."""
+    from .analysis import AnalysisParams, compute_indicators, validate_keluarga
+    from .io.boundaries import read_outlines
+    from .io.export import output_dir, write_csv, write_geojson, write_json
+    from .io.keluarga import read_keluarga
+    from .mapping import choropleth_map
+
+    labels = STEP_LABEL["en" if lang == "en" else "id"]
+    t0 = time.perf_counter()
+    with _domain_errors(lang):
+        params = AnalysisParams(h3_resolution=h3_res,
+                                max_distance_m=get_settings().max_distance_m,
+                                garis_ekstrem=garis_ekstrem)
+        desa, desa_path, kec_path = _load_desa(boundaries, kabupaten)
+        raw = read_keluarga(keluarga)
+        with _progress() as bar:
+            task = bar.add_task(labels["validasi"], total=6)
+
+            def step(name: str) -> None:
+                bar.update(task, description=labels[name])
+                bar.advance(task)
+
+            validation = validate_keluarga(raw, known_desa=desa["kode"], lang=lang)
+            if not validation.ok and not partial:
+                report = out_dir.with_name(out_dir.name + "-validation.csv")
+                report.parent.mkdir(parents=True, exist_ok=True)
+                write_csv(validation.problems, report)
+                _print_problems(validation, lang)
+                raise InvalidInputError(
+                    f"{len(validation.rejected):,} baris ditolak ({len(validation.problems):,} "
+                    f"masalah); tidak ada keluaran ditulis. Laporan lengkap: {report}. "
+                    "Perbaiki berkas, atau jalankan dengan --partial untuk menganalisis baris sah.",
+                    f"{len(validation.rejected):,} rows rejected ({len(validation.problems):,} "
+                    f"problems); nothing written. Full report: {report}. Fix the file or run "
+                    "with --partial to analyse the valid rows.",
+                )
+            result = compute_indicators(raw, desa, params, validation=validation, lang=lang,
+                                        on_step=step)
+            step("tulis")
+            with output_dir(out_dir) as tmp:
+                write_geojson(result.desa, tmp / "desa.geojson")
+                write_csv(result.desa, tmp / "desa.csv")
+                write_csv(result.kecamatan, tmp / "kecamatan.csv")
+                write_csv(result.kabupaten, tmp / "kabupaten.csv")
+                write_geojson(result.h3, tmp / "h3.geojson")
+                write_csv(result.h3, tmp / "h3.csv")
+                write_csv(validation.problems, tmp / "validation.csv")
+                step("peta")
+                kab = result.kabupaten.iloc[0]
+                periode = ", ".join(sorted(result.keluarga["periode"].unique()))
+                judul = f"{kab['nama_kab']} — periode {periode}"
+                choropleth_map(result.desa, kecamatan=read_outlines(kec_path), judul=judul,
+                               lang=lang).save(str(tmp / "map.html"))
+                write_json(_run_record(result, keluarga, desa_path, partial, t0), tmp / "run.json")
+    _print_summary(result, out_dir, lang)
+
+
+def _run_record(result, keluarga: Path, desa_path: Path, partial: bool, t0: float) -> dict:
+    from dataclasses import asdict
+
+    kab = result.kabupaten.iloc[0]
+    return {
+        "geo_service": __version__,
+        "python": platform.python_version(),
+        "waktu_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "detik": round(time.perf_counter() - t0, 2),
+        "parameter": asdict(result.params) | {"partial": partial},
+        "masukan": {
+            "keluarga": {"berkas": keluarga.name, "sha256": _sha256(keluarga)},
+            "batas_desa": {"berkas": desa_path.name, "sha256": _sha256(desa_path)},
+        },
+        "validasi": {
+            "baris_sah": len(result.validation.valid),
+            "baris_ditolak": len(result.validation.rejected),
+            "masalah_per_kode": result.validation.counts().to_dict(),
+            "kolom_tidak_dikenal": result.validation.unknown_columns,
+        },
+        "lokasi": result.location_summary().to_dict(),
+        "kabupaten": {
+            k: (v.item() if hasattr(v, "item") else v)
+            for k, v in kab.items()
+        },
+    }
+
+
+def _print_problems(validation, lang: str, limit: int = 20) -> None:
+    counts = Table(title="Masalah per kode alasan" if lang == "id" else "Problems by reason code")
+    counts.add_column("kode_alasan")
+    counts.add_column("jumlah", justify="right")
+    for code, n in validation.counts().items():
+        counts.add_row(code, f"{n:,}")
+    console.print(counts)
+    rows = Table(title=("Contoh masalah" if lang == "id" else "Example problems")
+                 + f" ({min(limit, len(validation.problems))}/{len(validation.problems)})")
+    for col in ["baris", "id_keluarga", "kolom", "nilai", "kode_alasan"]:
+        rows.add_column(col)
+    for rec in validation.problems.head(limit).itertuples(index=False):
+        rows.add_row(*["" if v is None or v != v else str(v) for v in rec[:5]])
+    console.print(rows)
+
+
+def _print_summary(result, out_dir: Path, lang: str) -> None:
+    kab = result.kabupaten.iloc[0]
+    loc = result.location_summary()
+    en = lang == "en"
+    out.print(("Results" if en else "Hasil") + f": {kab['nama_kab']}")
+    out.print(f"  {'families' if en else 'keluarga'}: {int(kab['n_keluarga']):,}, "
+              f"{'persons' if en else 'jiwa'}: {int(kab['n_jiwa']):,}, "
+              f"{'extreme-poor persons' if en else 'jiwa miskin ekstrem'}: "
+              f"{int(kab['n_jiwa_ekstrem']):,} ({kab['pct_jiwa_ekstrem']:.2f}%)")
+    out.print("  " + ", ".join(f"{k}: {v:,}" for k, v in loc.items()))
+    if len(result.validation.rejected):
+        out.print(f"  {'rejected rows' if en else 'baris ditolak'}: "
+                  f"{len(result.validation.rejected):,} (validation.csv)")
+    out.print(f"{'Wrote' if en else 'Menulis'} {out_dir}/: " + ", ".join(
+        sorted(p.name for p in out_dir.iterdir() if not p.name.startswith("."))))
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,1 @@
+"""Files only: reading and writing boundaries, family tables and exports."""

@@ -1,0 +1,57 @@
+"""Exports a person opens: CSV for Excel (UTF-8 BOM), GeoJSON, and all-or-nothing output folders."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """CSV that Excel opens with the right characters (UTF-8 with BOM)."""
+    frame = frame.drop(columns="geometry", errors="ignore")
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    return path
+
+
+def write_geojson(gdf: gpd.GeoDataFrame, path: Path, *, precision: int = 6) -> Path:
+    """GeoJSON in EPSG:4326 with coordinates rounded to ``precision`` decimals."""
+    gdf = gdf.to_crs(4326) if gdf.crs and gdf.crs.to_epsg() != 4326 else gdf
+    gdf.to_file(path, driver="GeoJSON", engine="pyogrio", COORDINATE_PRECISION=precision,
+                WRITE_NAME="NO")
+    return path
+
+
+def write_json(obj: dict, path: Path) -> Path:
+    path.write_text(json.dumps(obj, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    return path
+
+
+@contextmanager
+def output_dir(target: Path) -> Iterator[Path]:
+    """A temporary folder whose files move into ``target`` only if the block succeeds.
+
+    On any error the temporary folder is removed and ``target`` is left as it was. Files
+    in ``target`` that the block does not write are left alone.
+    """
+    target = Path(target)
+    created = not target.exists()
+    target.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".geo-service-", dir=target))
+    try:
+        yield tmp
+        for item in sorted(tmp.iterdir()):
+            os.replace(item, target / item.name)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if created:
+            shutil.rmtree(target, ignore_errors=True)
+        raise
+    shutil.rmtree(tmp, ignore_errors=True)

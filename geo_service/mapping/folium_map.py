@@ -1,0 +1,189 @@
+"""Folium maps that work with no network: Leaflet is inlined from the bundled copy."""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from functools import lru_cache
+from importlib import resources
+
+import folium
+import geopandas as gpd
+import numpy as np
+from branca.element import Element
+
+# Colour-blind safe, prints in grey scale in the right order (ColorBrewer YlOrRd 5).
+PALETTE = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
+NO_DATA = "#d9d9d9"
+
+TEXT = {
+    "id": {
+        "title": "Persentase penduduk miskin ekstrem (desil 1) per desa",
+        "legend": "% jiwa miskin ekstrem",
+        "no_data": "tidak ada keluarga",
+        "desa": "Desa/Kelurahan", "kecamatan": "Kecamatan", "keluarga": "Keluarga",
+        "jiwa_ekstrem": "Jiwa miskin ekstrem", "pct": "% jiwa ekstrem",
+        "layer_desa": "Desa: % jiwa miskin ekstrem", "layer_kec": "Batas kecamatan",
+        "source": "Batas wilayah: cahyadsn/wilayah_boundaries (MIT). Data keluarga: {sumber}.",
+    },
+    "en": {
+        "title": "Share of persons in extreme poverty (decile 1) by village",
+        "legend": "% persons in extreme poverty",
+        "no_data": "no families",
+        "desa": "Village", "kecamatan": "District", "keluarga": "Families",
+        "jiwa_ekstrem": "Persons in extreme poverty", "pct": "% persons extreme",
+        "layer_desa": "Village: % persons in extreme poverty", "layer_kec": "District outlines",
+        "source": "Boundaries: cahyadsn/wilayah_boundaries (MIT). Family data: {sumber}.",
+    },
+}
+
+_PRINT_CSS = """
+<style>
+ .gs-box{background:#fff;padding:8px 12px;border:1px solid #555;border-radius:4px;
+   font:15px/1.35 system-ui,Arial,sans-serif;color:#111;box-shadow:0 1px 4px rgba(0,0,0,.3)}
+ .gs-title{position:fixed;top:10px;left:60px;z-index:1000;max-width:60%;font-size:18px}
+ .gs-title small{display:block;font-size:13px;color:#333}
+ .gs-legend{position:fixed;bottom:24px;right:10px;z-index:1000}
+ .gs-legend i{display:inline-block;width:22px;height:14px;margin-right:6px;border:1px solid #555;
+   vertical-align:middle}
+ .leaflet-tooltip{font-size:14px}
+ @media print{
+   @page{size:A4 landscape;margin:8mm}
+   html,body{width:100%;height:100%}
+   .leaflet-control-zoom,.leaflet-control-layers{display:none}
+   .gs-box{box-shadow:none}
+   *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+ }
+</style>
+"""
+
+
+@lru_cache
+def _assets() -> tuple[str, str]:
+    static = resources.files("geo_service.mapping") / "static"
+    js = (static / "leaflet.js").read_text(encoding="utf-8")
+    css = (static / "leaflet.css").read_text(encoding="utf-8")
+
+    def inline(match: re.Match) -> str:
+        data = (static / match.group(1)).read_bytes()
+        return f"url(data:image/png;base64,{base64.b64encode(data).decode()})"
+
+    css = re.sub(r"url\(images/(layers(?:-2x)?\.png)\)", inline, css)
+    return js, css
+
+
+def offline_map(location: tuple[float, float], zoom_start: int = 11, **kwargs) -> folium.Map:
+    """A folium Map with Leaflet inlined (no CDN, no tile server)."""
+    m = folium.Map(location=location, zoom_start=zoom_start, tiles=None, control_scale=True,
+                   prefer_canvas=False, **kwargs)
+    m.default_js = []
+    m.default_css = []
+    js, css = _assets()
+    header = m.get_root().header
+    header.add_child(Element(f"<style>{css}</style>"), name="leaflet_css_inline")
+    header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js_inline")
+    header.add_child(Element(_PRINT_CSS), name="geo_service_css")
+    return m
+
+
+def class_breaks(values, k: int = 5) -> list[float]:
+    """Class edges for skewed rates: quantiles of the positive values, rounded, unique.
+
+    Returns ``k + 1`` or fewer increasing edges starting at 0.
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0 or v.max() <= 0:
+        return [0.0, 1.0]
+    qs = np.quantile(v[v > 0] if (v > 0).any() else v, np.linspace(0, 1, k + 1)[1:-1])
+    edges = [0.0, *np.round(qs, 1).tolist(), float(np.ceil(v.max() * 10) / 10)]
+    return sorted(set(edges))
+
+
+def _colour(value: float, edges: list[float]) -> str:
+    if value is None or not np.isfinite(value):
+        return NO_DATA
+    n_classes = len(edges) - 1
+    i = min(int(np.searchsorted(edges[1:-1], value, side="right")), n_classes - 1)
+    # Fewer classes than colours: spread them over the palette, lightest to darkest.
+    j = i if n_classes >= len(PALETTE) else round(i * (len(PALETTE) - 1) / max(n_classes - 1, 1))
+    return PALETTE[min(j, len(PALETTE) - 1)]
+
+
+def choropleth_map(
+    desa: gpd.GeoDataFrame,
+    *,
+    kecamatan: gpd.GeoDataFrame | None = None,
+    judul: str | None = None,
+    sumber: str = "DTSEN (sintetis)",
+    lang: str = "id",
+    simplify_m: float = 20.0,
+) -> folium.Map:
+    """Desa choropleth of ``pct_jiwa_ekstrem`` with legend, tooltips and kecamatan outlines.
+
+    Parameters
+    ----------
+    desa
+        Desa indicators (``desa_indicators``) with geometry.
+    kecamatan
+        Kecamatan polygons for orientation; dissolved from ``desa`` when not given.
+    judul
+        Title line (e.g. the kabupaten and periode).
+    sumber
+        Where the family data come from, for the attribution line.
+    simplify_m
+        Geometry simplification tolerance in metres (keeps the page small).
+    """
+    t = TEXT["en" if lang == "en" else "id"]
+    minx, miny, maxx, maxy = desa.total_bounds
+    m = offline_map(((miny + maxy) / 2, (minx + maxx) / 2))
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    edges = class_breaks(desa["pct_jiwa_ekstrem"])
+
+    layer = desa[["kode_desa", "nama_desa", "nama_kec", "n_keluarga", "n_jiwa_ekstrem",
+                  "pct_jiwa_ekstrem", "geometry"]].copy()
+    layer["geometry"] = layer.geometry.simplify(simplify_m / 111_320, preserve_topology=True)
+    layer["warna"] = [_colour(v, edges) for v in layer["pct_jiwa_ekstrem"]]
+    layer["pct_label"] = [f"{v:.1f}" if np.isfinite(v) else "-" for v in layer["pct_jiwa_ekstrem"]]
+    layer = layer.drop(columns="pct_jiwa_ekstrem")
+    folium.GeoJson(
+        layer.to_json(drop_id=True),
+        name=t["layer_desa"],
+        style_function=lambda f: {"fillColor": f["properties"]["warna"], "color": "#444",
+                                  "weight": 0.6, "fillOpacity": 0.85},
+        highlight_function=lambda f: {"weight": 2.5, "color": "#000"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["nama_desa", "nama_kec", "n_keluarga", "n_jiwa_ekstrem", "pct_label"],
+            aliases=[t["desa"], t["kecamatan"], t["keluarga"], t["jiwa_ekstrem"], t["pct"]],
+            localize=True, sticky=True,
+        ),
+    ).add_to(m)
+
+    if kecamatan is None:
+        kecamatan = desa.dissolve(by="kode_kec", as_index=False)[["kode_kec", "geometry"]]
+    kec = kecamatan[["geometry"]].copy()
+    kec["geometry"] = kec.geometry.simplify(simplify_m / 111_320, preserve_topology=True)
+    folium.GeoJson(
+        kec.to_json(drop_id=True), name=t["layer_kec"],
+        style_function=lambda f: {"fill": False, "color": "#000", "weight": 2.2},
+        interactive=False,
+    ).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+
+    rows = []
+    for lo, hi, colour in zip(edges[:-1], edges[1:], _legend_colours(edges), strict=True):
+        rows.append(f"<div><i style='background:{colour}'></i>{lo:.1f} – {hi:.1f}</div>")
+    rows.append(f"<div><i style='background:{NO_DATA}'></i>{t['no_data']}</div>")
+    legend = (f"<div class='gs-box gs-legend' id='gs-legend'><b>{html.escape(t['legend'])}</b>"
+              + "".join(rows) + "</div>")
+    title = (f"<div class='gs-box gs-title' id='gs-title'><b>{html.escape(judul or t['title'])}"
+             f"</b><small>{html.escape(t['title'] if judul else '')}</small>"
+             f"<small>{html.escape(t['source'].format(sumber=sumber))}</small></div>")
+    m.get_root().html.add_child(Element(title + legend))
+    return m
+
+
+def _legend_colours(edges: list[float]) -> list[str]:
+    mids = [(lo + hi) / 2 for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
+    return [_colour(v, edges) for v in mids]
