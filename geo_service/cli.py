@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -246,7 +247,7 @@ def _print_problems(validation, lang: str, limit: int = 20) -> None:
     for col in ["baris", "id_keluarga", "kolom", "nilai", "kode_alasan"]:
         rows.add_column(col)
     for rec in validation.problems.head(limit).itertuples(index=False):
-        rows.add_row(*["" if v is None or v != v else str(v) for v in rec[:5]])
+        rows.add_row(*["" if pd.isna(v) else str(v) for v in rec[:5]])
     console.print(rows)
 
 

@@ -17,8 +17,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="GEO_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Field(PROJECT_ROOT / "data", description="Reference data: boundaries, BPS figures.")
-    maps_dir: Path = Field(PROJECT_ROOT / "maps", description="Where generated maps and tables go.")
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="Boundaries, BPS figures, tables.")
+    maps_dir: Path = Field(PROJECT_ROOT / "maps", description="Generated maps and tables.")
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; unset means the SpatiaLite file under data_dir."
     )

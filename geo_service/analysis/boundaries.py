@@ -45,7 +45,8 @@ def check_boundaries(desa: gpd.GeoDataFrame) -> BoundaryCheck:
             desa[col] = desa[src]
 
     minx, miny, maxx, maxy = desa.total_bounds
-    if S.LON_RANGE[0] <= miny and maxy <= S.LON_RANGE[1] and S.LAT_RANGE[0] <= minx <= S.LAT_RANGE[1]:
+    lat_like_x = S.LAT_RANGE[0] <= minx <= S.LAT_RANGE[1]
+    if lat_like_x and S.LON_RANGE[0] <= miny and maxy <= S.LON_RANGE[1]:
         problems.append("Koordinat batas wilayah tampaknya tertukar (lintang/bujur).")
     bad_code = ~desa["kode"].str.match(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
     if bad_code.any():

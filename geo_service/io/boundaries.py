@@ -60,7 +60,8 @@ def boundary_files(data_dir: Path, kode_kab: str) -> dict[str, Path]:
     if not found["desa"]:
         shipped = sorted({p.name.split("_")[1] for p in folder.glob("desa_*.geojson")})
         raise NotFoundError(
-            f"Batas wilayah kabupaten {kode_kab} tidak tersedia; yang tersedia: {', '.join(shipped)}",
+            f"Batas wilayah kabupaten {kode_kab} tidak tersedia; "
+            f"yang tersedia: {', '.join(shipped)}",
             f"No boundaries for kabupaten {kode_kab}; available: {', '.join(shipped)}",
         )
     return {lvl: paths[0] for lvl, paths in found.items() if paths}

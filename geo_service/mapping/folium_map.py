@@ -69,7 +69,7 @@ def _assets() -> tuple[str, str]:
         data = (static / match.group(1)).read_bytes()
         return f"url(data:image/png;base64,{base64.b64encode(data).decode()})"
 
-    css = re.sub(r"url\(images/(layers(?:-2x)?\.png)\)", inline, css)
+    css = re.sub(r"url\(images/([\w.-]+\.png)\)", inline, css)
     return js, css
 
 

@@ -360,7 +360,8 @@ def _pocket_truth(p, lon, lat, geotag, desil, art):
     return {
         "n_keluarga": int(inside.sum()),
         "n_keluarga_geotag": int((inside & geotag).sum()),
-        "pct_jiwa_desil_1": round(100 * art[inside & (desil == 1)].sum() / max(art[inside].sum(), 1), 2),
+        "pct_jiwa_desil_1": round(
+            100 * art[inside & (desil == 1)].sum() / max(art[inside].sum(), 1), 2),
     }
 
 
