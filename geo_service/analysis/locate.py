@@ -12,6 +12,8 @@ from . import schema as S
 # Degrees that surely cover ``max_distance_m`` at Indonesian latitudes (|lat| <= 11,
 # 1 degree of longitude >= 109 km there); candidates are then measured exactly in UTM.
 _METRES_PER_DEGREE_MIN = 100_000.0
+# From this many geotagged families on, building the H3 boundary index pays off.
+FAST_JOIN_MIN_POINTS = 20_000
 
 
 def utm_epsg(lon: float, lat: float) -> int:
@@ -26,6 +28,7 @@ def locate_keluarga(
     *,
     kode_col: str = "kode",
     max_distance_m: float = 250.0,
+    index=None,
 ) -> pd.DataFrame:
     """Assign every family to the desa where it is counted, following the contract.
 
@@ -48,6 +51,11 @@ def locate_keluarga(
         Column of ``desa`` holding the Kemendagri code.
     max_distance_m
         Largest distance to a polygon at which a point outside all polygons is still placed.
+    index
+        A :class:`~geo_service.analysis.fastjoin.BoundaryIndex` of ``desa`` built before
+        (boundaries change rarely). Without it, one is built when there are at least
+        ``FAST_JOIN_MIN_POINTS`` geotagged families; smaller inputs use the reference
+        R-tree path. Both give exactly the same answer.
 
     Returns
     -------
@@ -59,6 +67,26 @@ def locate_keluarga(
     """
     if desa.crs is None or desa.crs.to_epsg() != 4326:
         raise ValueError("desa must be in EPSG:4326")
+    n_geotag = int((keluarga["lat"].notna() & keluarga["lon"].notna()).sum())
+    if index is None and n_geotag < FAST_JOIN_MIN_POINTS:
+        return _locate_reference(keluarga, desa, kode_col=kode_col,
+                                 max_distance_m=max_distance_m)
+    from .fastjoin import build_boundary_index, locate_with_index
+
+    if index is None:
+        index = build_boundary_index(desa, kode_col=kode_col)
+    return locate_with_index(index, keluarga, desa, kode_col=kode_col,
+                             max_distance_m=max_distance_m)
+
+
+def _locate_reference(
+    keluarga: pd.DataFrame,
+    desa: gpd.GeoDataFrame,
+    *,
+    kode_col: str = "kode",
+    max_distance_m: float = 250.0,
+) -> pd.DataFrame:
+    """The location rule point by point with an R-tree: the reference the fast join equals."""
     n = len(keluarga)
     registered = keluarga[S.KODE_DESA].to_numpy(dtype=object)
     lat = keluarga["lat"].to_numpy(dtype="float64")
@@ -72,37 +100,63 @@ def locate_keluarga(
 
     gi = np.flatnonzero(geotag)
     if len(gi):
-        points = shapely.points(lon[gi], lat[gi])
-        p, d = desa.sindex.query(points, predicate="within")
-        chosen, n_hits = _pick(p, codes[d], registered[gi])
-        hit = gi[chosen.index.to_numpy()]
-        kode_out[hit] = chosen.to_numpy()
-        status[hit] = np.where(n_hits > 1, S.STATUS_TUMPANG_TINDIH, S.STATUS_DALAM_DESA)
-        jarak[hit] = 0.0
+        kode_out[gi], status[gi], jarak[gi] = locate_points(
+            lon[gi], lat[gi], registered[gi], desa.geometry.to_numpy(), codes,
+            max_distance_m=max_distance_m, tree=desa.sindex,
+        )
+    return location_frame(kode_out, status, jarak, registered, geotag, keluarga.index)
 
-        rest = np.setdiff1d(np.arange(len(gi)), chosen.index.to_numpy(), assume_unique=True)
-        if len(rest):
-            near_kode, near_dist = _nearest(
-                lon[gi[rest]], lat[gi[rest]], registered[gi[rest]], desa.geometry.to_numpy(),
-                codes, max_distance_m,
-            )
-            found = pd.notna(near_kode)
-            idx = gi[rest[found]]
-            kode_out[idx] = near_kode[found]
-            status[idx] = S.STATUS_TERDEKAT
-            jarak[idx] = near_dist[found]
 
-    kode_series = pd.Series(kode_out, index=keluarga.index, dtype="string")
+def location_frame(kode_out, status, jarak, registered, geotag, index) -> pd.DataFrame:
+    """The result frame of :func:`locate_keluarga` from its per-family arrays."""
+    kode_series = pd.Series(kode_out, index=index, dtype="string")
     tidak_sesuai = geotag & kode_series.notna().to_numpy() & (kode_out != registered)
     return pd.DataFrame(
         {
             "kode_desa_lokasi": kode_series,
-            "status_lokasi": pd.Series(status, index=keluarga.index, dtype="string"),
+            "status_lokasi": pd.Series(status, index=index, dtype="string"),
             "jarak_m": jarak,
             "lokasi_tidak_sesuai": tidak_sesuai,
         },
-        index=keluarga.index,
+        index=index,
     )
+
+
+def locate_points(lon, lat, registered, polygons, codes, *, max_distance_m=250.0, tree=None):
+    """The location rule for geotagged points (steps 1 and 2), one answer per point.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Code (object, ``None`` when outside), status (object) and distance in metres
+        (NaN when outside) per point.
+    """
+    n = len(lon)
+    kode_out = np.full(n, None, dtype=object)
+    status = np.full(n, S.STATUS_DI_LUAR_BATAS, dtype=object)
+    jarak = np.full(n, np.nan)
+    if n == 0:
+        return kode_out, status, jarak
+    tree = tree if tree is not None else shapely.STRtree(polygons)
+    points = shapely.points(lon, lat)
+    p, d = tree.query(points, predicate="within")
+    chosen, n_hits = _pick(p, codes[d], registered)
+    hit = chosen.index.to_numpy()
+    kode_out[hit] = chosen.to_numpy()
+    status[hit] = np.where(n_hits > 1, S.STATUS_TUMPANG_TINDIH, S.STATUS_DALAM_DESA)
+    jarak[hit] = 0.0
+
+    rest = np.setdiff1d(np.arange(n), hit, assume_unique=True)
+    if len(rest):
+        near_kode, near_dist = _nearest(
+            lon[rest], lat[rest], registered[rest], polygons, codes, max_distance_m,
+        )
+        found = pd.notna(near_kode)
+        idx = rest[found]
+        kode_out[idx] = near_kode[found]
+        status[idx] = S.STATUS_TERDEKAT
+        jarak[idx] = near_dist[found]
+    return kode_out, status, jarak
 
 
 def _pick(point_idx: np.ndarray, kode: np.ndarray, registered: np.ndarray):
