@@ -27,6 +27,21 @@ class Settings(BaseSettings):
     max_distance_m: float = Field(
         250.0, gt=0, description="Location rule: nearest desa accepted within this many metres."
     )
+    spatialite_library: str = Field(
+        "mod_spatialite",
+        description="SpatiaLite module loaded into SQLite (name on the library path or full path).",
+    )
+    db_echo: bool = Field(False, description="Log every SQL statement (debugging only).")
+    import_chunk_rows: int = Field(
+        100_000, ge=1_000, description="Family rows read, checked and loaded per chunk on import."
+    )
+    archive_max_bytes: int = Field(
+        2 * 1024**3, gt=0, description="Largest total uncompressed size of a zip archive (bytes)."
+    )
+    archive_max_ratio: float = Field(
+        100.0, gt=1, description="Largest uncompressed/compressed ratio of a zip archive (zip bombs)."
+    )
+    archive_max_files: int = Field(1_000, gt=0, description="Most files accepted in a zip archive.")
 
 
 @lru_cache

@@ -1,0 +1,32 @@
+"""Database: engine and sessions for SpatiaLite (default) and PostGIS, models, migrations,
+repository functions. See :mod:`geo_service.db.repository` for the queries."""
+
+from .engine import (
+    DatabaseError,
+    backend,
+    database_url,
+    make_engine,
+    make_session_factory,
+    session_scope,
+)
+from .migrate import (
+    DatabaseNotMigratedError,
+    check_migrated,
+    current_revision,
+    head_revision,
+    upgrade,
+)
+
+__all__ = [
+    "DatabaseError",
+    "DatabaseNotMigratedError",
+    "backend",
+    "check_migrated",
+    "current_revision",
+    "database_url",
+    "head_revision",
+    "make_engine",
+    "make_session_factory",
+    "session_scope",
+    "upgrade",
+]

@@ -1,0 +1,1 @@
+"""Alembic migrations of the geo_service schema (run with ``geo-service db upgrade``)."""
