@@ -1,0 +1,101 @@
+"""The app factory: ``create_app(settings)``.
+
+The lifespan opens the engine, refuses to start on an unmigrated database (a clear message
+naming ``geo-service db upgrade``), and starts the background worker for analysis runs.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from .. import __version__
+from ..settings import Settings, get_settings
+from .config import ApiSettings
+from .errors import install_error_handlers
+from .routers import auth, health, imports, pages, results, runs, wilayah
+from .uploads import BodySizeLimit
+
+DESCRIPTION = """
+**Kantong kemiskinan ekstrem** dari data keluarga DTSEN: indikator per desa, kecamatan dan sel
+H3, kantong kemiskinan, desa prioritas, target OPD, kesenjangan cakupan program, peta dan
+paket rapat TKPK.
+
+* Akses: semua rute kecuali `/health` dan dokumentasi perlu login — token Bearer dari
+  `POST /auth/token` (berlaku singkat) atau kunci API di header `X-API-Key`.
+* Peran: `admin`, `analis` (data tingkat keluarga kabupatennya), `opd` (agregat dan target
+  OPD sendiri), `publik` (agregat dengan penekanan sel kecil, satu jenis wilayah).
+* Bahasa: Bahasa Indonesia; `?lang=en` atau `Accept-Language: en` untuk bahasa Inggris.
+* Masukan dengan kolom tak dikenal ditolak (422).
+"""
+
+TAGS = [
+    {"name": "kesehatan", "description": "Status layanan."},
+    {"name": "akses", "description": "Login dan identitas."},
+    {"name": "wilayah", "description": "Kabupaten, kecamatan, desa (GeoJSON)."},
+    {"name": "hasil", "description": "Indikator, kantong, prioritas, target OPD, cakupan."},
+    {"name": "analisis", "description": "Menjalankan dan memantau analisis."},
+    {"name": "impor", "description": "Unggah batas wilayah dan data keluarga."},
+    {"name": "peta dan laporan", "description": "Peta interaktif dan paket rapat TKPK."},
+]
+
+
+def create_app(settings: Settings | None = None, api_settings: ApiSettings | None = None, *,
+               engine=None) -> FastAPI:
+    """Build the application.
+
+    Parameters
+    ----------
+    settings
+        The service settings (database URL, data folder); from the environment when omitted.
+    api_settings
+        Authentication, limits and disclosure settings; from the environment when omitted.
+    engine
+        An engine to use instead of opening one from ``settings`` (tests).
+    """
+    settings = settings or get_settings()
+    api_settings = api_settings or ApiSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from ..db.engine import make_engine, make_session_factory
+        from ..db.migrate import check_migrated
+        from .jobs import RunExecutor
+
+        own = engine is None
+        eng = make_engine(settings=settings) if own else engine
+        try:
+            app.state.schema_revision = check_migrated(eng)
+        except Exception:
+            if own:
+                eng.dispose()
+            raise
+        app.state.engine = eng
+        app.state.sessions = make_session_factory(eng)
+        app.state.runs = RunExecutor(app.state.sessions)
+        try:
+            yield
+        finally:
+            app.state.runs.shutdown()
+            if own:
+                eng.dispose()
+
+    app = FastAPI(title="geo_service — Kantong Kemiskinan Ekstrem", version=__version__,
+                  description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.api_settings = api_settings
+    key = api_settings.secret_key.get_secret_value()
+    app.state.token_key = key.encode() if key else secrets.token_bytes(32)
+    install_error_handlers(app)
+    for module in (health, auth, wilayah, results, runs, imports, pages):
+        app.include_router(module.router)
+    if api_settings.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=api_settings.cors_origins,
+                           allow_methods=["*"], allow_headers=["*"])
+    app.add_middleware(BodySizeLimit, max_bytes=api_settings.upload_max_bytes)
+    return app

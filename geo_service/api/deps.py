@@ -1,0 +1,101 @@
+"""Typed dependencies: settings, database session, language, the calling user and role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from ..errors import AccessDeniedError
+from ..settings import Settings
+from . import service
+from .config import ApiSettings
+from .errors import AuthenticationError
+from .i18n import Lang, msg, request_lang
+from .security import Principal, api_key_prefix, verify_token
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False,
+                                     description="Token dari /auth/token (berlaku singkat).")
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False,
+                              description="Kunci API (gs_...).")
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_api_settings(request: Request) -> ApiSettings:
+    return request.app.state.api_settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; what a route does not commit is rolled back."""
+    with request.app.state.sessions() as session:
+        yield session
+
+
+def get_lang(request: Request) -> Lang:
+    return request_lang(request)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+LangDep = Annotated[Lang, Depends(get_lang)]
+
+
+def get_current_user(
+    request: Request,
+    session: SessionDep,
+    lang: LangDep,
+    token: Annotated[str | None, Security(oauth2_scheme)] = None,
+    api_key: Annotated[str | None, Security(api_key_scheme)] = None,
+) -> Principal:
+    """The caller, from a Bearer token or an API key (header ``X-API-Key`` or ``Bearer gs_...``).
+
+    Raises
+    ------
+    AuthenticationError
+        No credentials, or invalid / expired / revoked ones (401).
+    """
+    if token and api_key_prefix(token):
+        api_key, token = token, None
+    principal: Principal | None = None
+    if token:
+        principal = verify_token(token, request.app.state.token_key)
+    elif api_key:
+        principal = service.principal_for_api_key(session, api_key)
+    else:
+        raise AuthenticationError(msg("tidak_terautentikasi", "id"),
+                                  msg("tidak_terautentikasi", "en"))
+    if principal is None:
+        raise AuthenticationError(msg("token_tidak_valid", "id"), msg("token_tidak_valid", "en"))
+    request.state.principal = principal
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(get_current_user)]
+
+
+def require_roles(*roles: str):
+    """A dependency that lets only ``roles`` through (403 otherwise)."""
+
+    def check(user: CurrentUser) -> Principal:
+        if user.role not in roles:
+            raise AccessDeniedError(msg("peran_ditolak", "id"), msg("peran_ditolak", "en"))
+        return user
+
+    return check
+
+
+def check_kabupaten(user: Principal, kode_kab: str) -> None:
+    """403 when ``kode_kab`` is outside the user's scope."""
+    if not user.may_see(kode_kab):
+        raise AccessDeniedError(msg("kabupaten_ditolak", "id"), msg("kabupaten_ditolak", "en"))
+
+
+AnalystUser = Annotated[Principal, Depends(require_roles("admin", "analis"))]
+AdminUser = Annotated[Principal, Depends(require_roles("admin"))]

@@ -1,0 +1,113 @@
+"""Response bodies in the formats a person opens: GeoJSON, JSON rows, CSV (UTF-8 BOM), XLSX."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from fastapi.responses import Response
+
+CSV_MEDIA = "text/csv; charset=utf-8"
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+GEOJSON_MEDIA = "application/geo+json"
+
+Format = Literal["json", "geojson", "csv", "xlsx"]
+
+
+def _plain(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float | np.floating):
+        f = float(value)
+        return None if math.isnan(f) or math.isinf(f) else f
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts (missing values as ``null``), geometry dropped."""
+    frame = frame.drop(columns="geometry", errors="ignore")
+    cols = list(frame.columns)
+    return [{c: _plain(v) for c, v in zip(cols, row, strict=True)}
+            for row in frame.itertuples(index=False, name=None)]
+
+
+def feature_collection(gdf: gpd.GeoDataFrame, *, precision: int = 6,
+                       simplify_deg: float | None = None) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection (EPSG:4326, coordinates rounded)."""
+    import shapely
+
+    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(4326)
+    geoms = gdf.geometry.to_numpy()
+    if simplify_deg:
+        geoms = shapely.simplify(geoms, simplify_deg, preserve_topology=True)
+    geoms = shapely.set_precision(geoms, 10 ** -precision)
+    props = records(gdf)
+    feats = [{"type": "Feature", "properties": p,
+              "geometry": json.loads(shapely.to_geojson(g)) if g is not None and not g.is_empty
+              else None}
+             for p, g in zip(props, geoms, strict=True)]
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def csv_response(frame: pd.DataFrame, filename: str) -> Response:
+    """CSV with a UTF-8 BOM so Excel shows the characters right."""
+    body = frame.drop(columns="geometry", errors="ignore").to_csv(index=False)
+    return Response(("\ufeff" + body).encode("utf-8"), media_type=CSV_MEDIA,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def xlsx_response(frame: pd.DataFrame, filename: str, *, sheet: str = "Data",
+                  notes: list[str] | None = None, lang: str = "id") -> Response:
+    """A formatted one-table workbook (bold frozen header, filter, widths) plus a notes sheet."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    from ..io.report import header
+
+    frame = frame.drop(columns="geometry", errors="ignore")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet[:31]
+    cols = list(frame.columns)
+    ws.append([header(c, lang) for c in cols])
+    for row in records(frame):
+        ws.append([("; ".join(map(str, v)) if isinstance(v, list) else
+                    (json.dumps(v) if isinstance(v, dict) else v)) for v in row.values()])
+    for j, col in enumerate(cols, start=1):
+        cell = ws.cell(row=1, column=j)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E8E8E8")
+        width = max([len(str(cell.value))] + [len(str(v)) for v in frame[col].head(200)])
+        ws.column_dimensions[get_column_letter(j)].width = min(max(10, width + 2), 60)
+        if col.startswith(("pct", "skor")):
+            for r in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                r[0].number_format = "0.0"
+    ws.freeze_panes = "A2"
+    if cols:
+        ws.auto_filter.ref = ws.dimensions
+    if notes:
+        info = wb.create_sheet("Keterangan" if lang != "en" else "Notes")
+        info.column_dimensions["A"].width = 110
+        for line in notes:
+            info.append([line])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return Response(buf.getvalue(), media_type=XLSX_MEDIA,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,108 @@
+"""Analysis runs in the background: one worker thread, each run in its own session."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import pandas as pd
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..db import repository as R
+from ..errors import GeoServiceError
+from .schemas import AnalysisRequest
+from .security import Principal
+
+log = logging.getLogger("geo_service.api.jobs")
+
+
+class RunExecutor:
+    """Starts runs on a single background thread (the analysis uses both cores itself)."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analisis")
+        self.futures: dict[int, Future] = {}
+
+    def start(self, session: Session, user: Principal, req: AnalysisRequest) -> R.RunInfo:
+        """Record a run (status ``berjalan``), queue it and return it."""
+        scope = R.Scope.of(user.kabupaten)
+        run_id = R.start_run(session, kode_kab=req.kode_kab, periode=req.periode,
+                             parameter=req.model_dump(), scope=scope, seed=req.seed,
+                             pengguna_id=user.user_id)
+        session.commit()
+        self.futures[run_id] = self.pool.submit(execute_run, self.sessions, run_id, scope)
+        return R.get_run(session, run_id, scope=scope)
+
+    def wait(self, run_id: int, timeout: float | None = None) -> None:
+        """Block until a run started here has ended (tests, CLI)."""
+        fut = self.futures.get(run_id)
+        if fut is not None:
+            fut.result(timeout=timeout)
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def execute_run(sessions: sessionmaker[Session], run_id: int, scope: R.Scope) -> None:
+    """Load, analyse and store one run; it ends ``selesai``, or ``gagal`` with the reason."""
+    with sessions() as session:
+        run = R.get_run(session, run_id, scope=scope)
+        try:
+            result, extra = analyse(session, run, scope)
+            R.finish_run(session, run_id, result, scope=scope, extra=extra)
+            session.commit()
+        except Exception as exc:  # noqa: BLE001 - the run records every failure
+            session.rollback()
+            log.exception("analysis run %s failed", run_id)
+            reason = exc.pesan if isinstance(exc, GeoServiceError) else (
+                f"Kesalahan tak terduga ({type(exc).__name__}); lihat log server.")
+            R.fail_run(session, run_id, reason, scope=scope)
+            session.commit()
+
+
+def analyse(session: Session, run: R.RunInfo, scope: R.Scope):
+    """Indicators (and planning tables when the planning stage is installed) of a run."""
+    from ..analysis import AnalysisParams, compute_indicators
+
+    p = run.parameter or {}
+    inputs = R.analysis_inputs(session, run.kode_kab, run.periode, scope=scope)
+    params = AnalysisParams(h3_resolution=int(p.get("h3_resolusi", 8)),
+                            max_distance_m=float(p.get("jarak_maks_m", 250.0)),
+                            garis_ekstrem=p.get("garis_ekstrem"))
+    result = compute_indicators(None, inputs.desa, params, validation=inputs.validation)
+    return result, planning_tables(result, p, seed=run.seed or 0)
+
+
+def planning_tables(result, params: dict, *, seed: int) -> dict[str, pd.DataFrame]:
+    """Pockets, priorities, OPD targets and coverage from the planning stage, if installed."""
+    try:
+        from ..analysis.planning import compute_planning
+    except ImportError:
+        return {}
+    planning = compute_planning(result, _planning_params(params), seed=seed)
+    out = {}
+    for nama, attrs in (("kantong", ("pockets", "kantong")),
+                        ("prioritas", ("priorities", "prioritas")),
+                        ("target_opd", ("opd_targets", "target_opd")),
+                        ("cakupan", ("coverage", "cakupan"))):
+        for a in attrs:
+            frame = getattr(planning, a, None)
+            if isinstance(frame, pd.DataFrame):
+                out[nama] = frame
+                break
+    return out
+
+
+def _planning_params(params: dict):
+    try:
+        from ..analysis.planning import PlanningParams
+    except ImportError:
+        return None
+    fields = getattr(PlanningParams, "__dataclass_fields__", {})
+    kwargs = {}
+    for theirs in ("permutations", "n_permutations", "permutasi"):
+        if theirs in fields and "permutasi" in params:
+            kwargs[theirs] = params["permutasi"]
+            break
+    return PlanningParams(**kwargs)

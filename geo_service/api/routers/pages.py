@@ -1,0 +1,66 @@
+"""The map page of a kabupaten and its TKPK meeting pack (PDF, XLSX)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from .. import pages, service
+from ..deps import ApiSettingsDep, CurrentUser, LangDep, SessionDep, check_kabupaten
+from ..formats import XLSX_MEDIA
+from ..schemas import ErrorBody
+from .results import geo_check
+
+router = APIRouter(prefix="/kabupaten/{kode_kab}", tags=["peta dan laporan"],
+                   responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},
+                              404: {"model": ErrorBody}, 422: {"model": ErrorBody}})
+KodeKab = Annotated[str, Path(pattern=r"^\d{2}\.\d{2}$", examples=["33.24"])]
+Periode = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+
+@router.get("/peta", response_class=HTMLResponse,
+            summary="Peta interaktif (semua lapisan, bekerja luring, siap cetak)")
+def peta(kode_kab: KodeKab, user: CurrentUser, session: SessionDep, api: ApiSettingsDep,
+         lang: LangDep, periode: Periode = None) -> HTMLResponse:
+    check_kabupaten(user, kode_kab)
+    geo_check(user, "desa", api)
+    run = service.finished_run(session, user, kode_kab, periode)
+    return HTMLResponse(pages.map_html(session, user, run, api.disclosure_k, lang))
+
+
+@router.get("/laporan.pdf", summary="Paket rapat TKPK (PDF)",
+            responses={200: {"content": {"application/pdf": {}}}}, response_class=Response)
+def laporan_pdf(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
+                api: ApiSettingsDep, lang: LangDep, periode: Periode = None) -> Response:
+    from ...io.report import write_report_pdf
+
+    check_kabupaten(user, kode_kab)
+    geo_check(user, "desa", api)
+    run = service.finished_run(session, user, kode_kab, periode)
+    data = pages.report_data(session, user, run, api.disclosure_k)
+    body = write_report_pdf(data, lang=lang)
+    service.record_audit(session, user, "ekspor", objek="laporan.pdf", kode_kab=kode_kab,
+                         periode=run.periode, n_baris=len(data.desa),
+                         alamat_ip=request.client.host if request.client else None)
+    return Response(body, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="laporan_{kode_kab}_{run.periode}.pdf"'})
+
+
+@router.get("/laporan.xlsx", summary="Paket rapat TKPK (XLSX, tabel yang sama)",
+            responses={200: {"content": {XLSX_MEDIA: {}}}}, response_class=Response)
+def laporan_xlsx(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
+                 api: ApiSettingsDep, lang: LangDep, periode: Periode = None) -> Response:
+    from ...io.report import write_report_xlsx
+
+    check_kabupaten(user, kode_kab)
+    geo_check(user, "desa", api)
+    run = service.finished_run(session, user, kode_kab, periode)
+    data = pages.report_data(session, user, run, api.disclosure_k)
+    body = write_report_xlsx(data, lang=lang)
+    service.record_audit(session, user, "ekspor", objek="laporan.xlsx", kode_kab=kode_kab,
+                         periode=run.periode, n_baris=len(data.desa),
+                         alamat_ip=request.client.host if request.client else None)
+    return Response(body, media_type=XLSX_MEDIA, headers={
+        "Content-Disposition": f'attachment; filename="laporan_{kode_kab}_{run.periode}.xlsx"'})

@@ -1,0 +1,252 @@
+"""Results of the newest finished run of a kabupaten: indicators, pockets, priorities,
+OPD targets and coverage gaps, as GeoJSON, JSON, CSV (UTF-8 BOM) or XLSX."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import geopandas as gpd
+import pandas as pd
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from ...analysis.disclosure import geography_allowed
+from ...errors import AccessDeniedError, InvalidInputError
+from .. import results, service
+from ..deps import ApiSettingsDep, CurrentUser, LangDep, SessionDep, check_kabupaten
+from ..formats import (
+    CSV_MEDIA,
+    GEOJSON_MEDIA,
+    XLSX_MEDIA,
+    csv_response,
+    feature_collection,
+    records,
+    xlsx_response,
+)
+from ..i18n import msg
+from ..schemas import ErrorBody, FeatureCollection, Rows
+from ..security import Principal
+
+router = APIRouter(prefix="/kabupaten/{kode_kab}", tags=["hasil"],
+                   responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},
+                              404: {"model": ErrorBody}, 422: {"model": ErrorBody}})
+KodeKab = Annotated[str, Path(pattern=r"^\d{2}\.\d{2}$", examples=["33.24"])]
+Periode = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                                      description="YYYY-MM; kosong = periode terbaru")]
+TABLE_CONTENT = {200: {"content": {"application/json": {}, CSV_MEDIA: {}, XLSX_MEDIA: {}}}}
+GEO_CONTENT = {200: {"content": {GEOJSON_MEDIA: {}, "application/json": {}, CSV_MEDIA: {}}}}
+
+
+def geo_check(user: Principal, geography: str, api: ApiSettingsDep) -> None:
+    if not geography_allowed(user.role, geography, publik_geography=api.publik_geography):
+        raise AccessDeniedError(msg("geografi_ditolak", "id", geo=api.publik_geography),
+                                msg("geografi_ditolak", "en", geo=api.publik_geography))
+
+
+def _audit_export(request: Request, session, user: Principal, objek: str, kode_kab: str,
+                  periode: str, n: int, fmt: str) -> None:
+    if fmt in ("csv", "xlsx"):
+        service.record_audit(session, user, "ekspor", objek=objek, kode_kab=kode_kab,
+                             periode=periode, n_baris=n, rincian={"format": fmt},
+                             alamat_ip=request.client.host if request.client else None)
+
+
+def _rows(frame: pd.DataFrame, run, k: int | None, *, total: int | None = None, halaman: int = 1,
+          per_halaman: int | None = None) -> dict:
+    return Rows(kode_kab=run.kode_kab, periode=run.periode, run_id=run.id,
+                total=len(frame) if total is None else total, halaman=halaman,
+                per_halaman=per_halaman, penekanan_k=k, baris=records(frame)).model_dump()
+
+
+def respond(request: Request, session, user: Principal, frame: pd.DataFrame, run, k: int | None,
+             fmt: str, objek: str, lang: str) -> Response:
+    name = f"{objek}_{run.kode_kab}_{run.periode}"
+    _audit_export(request, session, user, objek, run.kode_kab, run.periode, len(frame), fmt)
+    if fmt == "geojson":
+        if not isinstance(frame, gpd.GeoDataFrame):
+            raise InvalidInputError(msg("format_tidak_dikenal", "id", fmt=fmt),
+                                    msg("format_tidak_dikenal", "en", fmt=fmt))
+        return JSONResponse(feature_collection(frame), media_type=GEOJSON_MEDIA)
+    if fmt == "csv":
+        return csv_response(frame, f"{name}.csv")
+    if fmt == "xlsx":
+        notes = [f"Kabupaten {run.kode_kab}, periode {run.periode}, analisis #{run.id}."]
+        if k:
+            notes.append(f"Angka di bawah {k} disembunyikan." if lang != "en"
+                         else f"Counts below {k} are suppressed.")
+        return xlsx_response(frame, f"{name}.xlsx", sheet=objek, notes=notes, lang=lang)
+    return JSONResponse(_rows(frame, run, k))
+
+
+@router.get("/indikator/desa", summary="Indikator per desa", response_model=FeatureCollection,
+            responses=GEO_CONTENT)
+def indikator_desa(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
+                   api: ApiSettingsDep, lang: LangDep, periode: Periode = None,
+                   format: Literal["geojson", "json", "csv", "xlsx"] = "geojson") -> Response:
+    check_kabupaten(user, kode_kab)
+    geo_check(user, "desa", api)
+    ind = results.indicators(session, user, kode_kab, periode, api.disclosure_k)
+    return respond(request, session, user, ind.view.desa, ind.run, ind.view.suppressed_k,
+                    format, "indikator_desa", lang)
+
+
+@router.get("/indikator/kecamatan", summary="Indikator per kecamatan", response_model=Rows,
+            responses=TABLE_CONTENT)
+def indikator_kecamatan(request: Request, kode_kab: KodeKab, user: CurrentUser,
+                        session: SessionDep, api: ApiSettingsDep, lang: LangDep,
+                        periode: Periode = None,
+                        format: Literal["json", "csv", "xlsx"] = "json") -> Response:
+    check_kabupaten(user, kode_kab)
+    geo_check(user, "kecamatan", api)
+    ind = results.indicators(session, user, kode_kab, periode, api.disclosure_k)
+    return respond(request, session, user, ind.view.kecamatan, ind.run, ind.view.suppressed_k,
+                    format, "indikator_kecamatan", lang)
+
+
+@router.get("/indikator/kabupaten", summary="Indikator kabupaten (total)", response_model=Rows,
+            responses=TABLE_CONTENT)
+def indikator_kabupaten(request: Request, kode_kab: KodeKab, user: CurrentUser,
+                        session: SessionDep, api: ApiSettingsDep, lang: LangDep,
+                        periode: Periode = None,
+                        format: Literal["json", "csv", "xlsx"] = "json") -> Response:
+    check_kabupaten(user, kode_kab)
+    ind = results.indicators(session, user, kode_kab, periode, api.disclosure_k)
+    return respond(request, session, user, ind.view.kabupaten, ind.run, ind.view.suppressed_k,
+                    format, "indikator_kabupaten", lang)
+
+
+@router.get("/indikator/h3", summary="Indikator per sel H3", response_model=FeatureCollection,
+            responses=GEO_CONTENT)
+def indikator_h3(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
+                 api: ApiSettingsDep, lang: LangDep, periode: Periode = None,
+                 resolusi: Annotated[int | None, Query(ge=5, le=10)] = None,
+                 format: Literal["geojson", "json", "csv", "xlsx"] = "geojson") -> Response:
+    from ..views import h3_view
+
+    check_kabupaten(user, kode_kab)
+    geo_check(user, "h3", api)
+    run = service.finished_run(session, user, kode_kab, periode)
+    cells = service.run_table(session, user, run, "h3")
+    stored = int(cells["resolusi"].iloc[0]) if len(cells) and "resolusi" in cells else None
+    if user.role == "publik":
+        resolusi = min(api.publik_h3_resolution, stored or api.publik_h3_resolution)
+    if resolusi is not None and stored is not None and resolusi < stored:
+        cells = _coarsen(cells, resolusi)
+    view = h3_view(cells, user, api.disclosure_k)
+    k = api.disclosure_k if user.role in ("opd", "publik") else None
+    return respond(request, session, user, view, run, k, format, "indikator_h3", lang)
+
+
+def _coarsen(cells: gpd.GeoDataFrame, resolution: int) -> gpd.GeoDataFrame:
+    import h3
+    import shapely
+
+    parent = [h3.cell_to_parent(c, resolution) for c in cells["h3"]]
+    counts = ["n_keluarga", "n_jiwa", "n_keluarga_ekstrem", "n_jiwa_ekstrem"]
+    frame = pd.DataFrame(cells[counts].astype("int64")).assign(h3=parent)
+    out = frame.groupby("h3", sort=True)[counts].sum().reset_index()
+    out["resolusi"] = resolution
+    out["pct_jiwa_ekstrem"] = (100.0 * out["n_jiwa_ekstrem"] / out["n_jiwa"]).where(
+        out["n_jiwa"] > 0)
+    geoms = [shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(c)])
+             for c in out["h3"]]
+    return gpd.GeoDataFrame(out, geometry=geoms, crs=4326)
+
+
+@router.get("/kantong", summary="Kantong kemiskinan ekstrem", response_model=FeatureCollection,
+            responses=GEO_CONTENT)
+def kantong(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
+            api: ApiSettingsDep, lang: LangDep, periode: Periode = None,
+            format: Literal["geojson", "json", "csv", "xlsx"] = "geojson") -> Response:
+    check_kabupaten(user, kode_kab)
+    run, table, k = results.planning_table(session, user, kode_kab, periode, "kantong",
+                                           api.disclosure_k)
+    if format == "geojson" and not isinstance(table, gpd.GeoDataFrame):
+        table = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries([], crs=4326)
+                                 if table.empty else None, crs=4326)
+    return respond(request, session, user, table, run, k, format, "kantong", lang)
+
+
+SORTABLE = ("peringkat", "skor", "n_jiwa_ekstrem", "pct_jiwa_ekstrem", "n_keluarga_ekstrem",
+            "nama_desa", "kode_desa")
+
+
+@router.get("/prioritas", summary="Daftar desa prioritas: saring, urutkan, halaman",
+            response_model=Rows, responses=TABLE_CONTENT)
+def prioritas(
+    request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
+    api: ApiSettingsDep, lang: LangDep, periode: Periode = None,
+    kecamatan: Annotated[str | None, Query(max_length=100,
+                                           description="Kode atau nama kecamatan")] = None,
+    kuadran: Annotated[list[Literal["I", "II", "III", "IV"]] | None, Query()] = None,
+    min_keluarga: Annotated[int, Query(ge=0, le=1_000_000,
+                                       description="Minimal keluarga miskin ekstrem")] = 0,
+    urut: Literal[SORTABLE] = "peringkat",  # type: ignore[valid-type]
+    arah: Literal["naik", "turun"] = "naik",
+    halaman: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_halaman: Annotated[int, Query(ge=1, le=1000)] = 50,
+    format: Literal["json", "csv", "xlsx"] = "json",
+) -> Response:
+    check_kabupaten(user, kode_kab)
+    run, table, k = results.planning_table(session, user, kode_kab, periode, "prioritas",
+                                           api.disclosure_k)
+    table = filter_priorities(table, kecamatan=kecamatan, kuadran=kuadran,
+                              min_keluarga=min_keluarga, urut=urut, arah=arah)
+    if format != "json":
+        return respond(request, session, user, table, run, k, format, "prioritas", lang)
+    start = (halaman - 1) * per_halaman
+    page = table.iloc[start:start + per_halaman]
+    return JSONResponse(_rows(page, run, k, total=len(table), halaman=halaman,
+                              per_halaman=per_halaman))
+
+
+def filter_priorities(table: pd.DataFrame, *, kecamatan: str | None, kuadran: list[str] | None,
+                      min_keluarga: int, urut: str, arah: str) -> pd.DataFrame:
+    """Filter and sort the priority list (pure)."""
+    out = table
+    if out.empty:
+        return out
+    if kecamatan:
+        mask = pd.Series(False, index=out.index)
+        for col in ("kode_kec", "nama_kec"):
+            if col in out.columns:
+                mask |= out[col].astype(str).str.casefold() == kecamatan.casefold()
+        out = out[mask]
+    if kuadran and "kuadran" in out.columns:
+        wanted = set(kuadran)
+        out = out[out["kuadran"].astype(str).isin(wanted)]
+    if min_keluarga and "n_keluarga_ekstrem" in out.columns:
+        out = out[pd.to_numeric(out["n_keluarga_ekstrem"], errors="coerce").fillna(-1)
+                  >= min_keluarga]
+    if urut in out.columns:
+        key = out[urut]
+        if urut not in ("nama_desa", "kode_desa"):
+            key = pd.to_numeric(key, errors="coerce")
+        order = key.sort_values(ascending=arah == "naik", na_position="last", kind="stable").index
+        out = out.loc[order]
+    return out.reset_index(drop=True)
+
+
+@router.get("/target-opd", summary="Target desa per OPD", response_model=Rows,
+            responses=TABLE_CONTENT)
+def target_opd(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
+               api: ApiSettingsDep, lang: LangDep, periode: Periode = None,
+               opd: Annotated[str | None, Query(max_length=64)] = None,
+               format: Literal["json", "csv", "xlsx"] = "json") -> Response:
+    check_kabupaten(user, kode_kab)
+    run, table, k = results.planning_table(session, user, kode_kab, periode, "target_opd",
+                                           api.disclosure_k)
+    if opd and "opd" in table.columns:
+        table = table[table["opd"].astype(str).str.casefold() == opd.casefold()]
+    return respond(request, session, user, table, run, k, format, "target_opd", lang)
+
+
+@router.get("/cakupan", summary="Kesenjangan cakupan program (PKH, BPNT, PBI-JK)",
+            response_model=Rows, responses=TABLE_CONTENT)
+def cakupan(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
+            api: ApiSettingsDep, lang: LangDep, periode: Periode = None,
+            format: Literal["json", "csv", "xlsx"] = "json") -> Response:
+    check_kabupaten(user, kode_kab)
+    run, table, k = results.planning_table(session, user, kode_kab, periode, "cakupan",
+                                           api.disclosure_k)
+    return respond(request, session, user, table, run, k, format, "cakupan", lang)
