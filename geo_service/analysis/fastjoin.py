@@ -1,25 +1,27 @@
-"""Fast family-to-desa join: an H3 boundary index built once per boundary version.
+"""Fast family-to-desa join: a boundary index built once per boundary version.
 
 Boundaries change rarely, families often. :func:`build_boundary_index` covers the desa
-layer with H3 cells, from resolution ``start_resolution`` down to ``resolution`` (default
-11, cells of about 2,150 m²), keeping every cell that lies, with a safety margin, in the
-interior of exactly one desa polygon and touches no other. Each kept cell becomes an
-interval of fine-resolution cell numbers (the descendants of an H3 cell are one contiguous
-range of uint64 values), so :func:`locate_with_index` answers most families with one
-vectorised ``numpy.searchsorted``: a family whose fine cell falls in an interval lies
-strictly inside exactly that desa (status ``dalam_desa``, distance 0). The others, in
-border cells, near overlaps, gaps, holes or outside, go through the exact location rule
-(:func:`~geo_service.analysis.locate.locate_points`), so the answer is the same as the
+layer with a quadtree of lon/lat squares (Z-order / Morton cells), from squares of a few
+kilometres down to squares of about ``cell_m`` metres (default 12 m), keeping every square
+that lies, grown by a safety margin, in the interior of exactly one desa polygon and
+touches no other. Squares nest exactly, so each kept square is one contiguous range of
+finest-level Morton codes; :func:`locate_with_index` answers most families with a few
+integer operations and one vectorised ``numpy.searchsorted``: a family whose code falls
+in a range lies strictly inside exactly that desa (status ``dalam_desa``, distance 0).
+The others (border squares, overlaps, gaps, holes, outside) go through the exact location
+rule (:func:`~geo_service.analysis.locate.locate_points`), so the answer equals the
 reference path for every family.
 
-The fine cell of each family is computed anyway; its parent at the analysis resolution
-(8 by default) is a bit operation, so the join and the H3 step share one pass.
+H3 cells are computed separately at the analysis resolution (H3 cells do not nest: the
+parent of a point's fine cell is not always the coarse cell of the point), split over two
+threads.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -29,19 +31,14 @@ import pandas as pd
 import shapely
 
 from . import schema as S
-from .locate import cell_to_parent, location_frame, locate_points
+from .locate import location_frame, locate_points
 
-INDEX_RESOLUTION = 11
-START_RESOLUTION = 7
-# Cells are grown by this much (degrees, ~0.55 m) before the interior test, so points on a
-# cell's edge, rounding of H3's spherical edges and float error can never cross a border.
+CELL_M = 12.0
+# Squares are grown by this much (degrees, ~0.55 m) before the interior test, so float
+# error in a point's square can never carry it across a border.
 EDGE_MARGIN_DEG = 5e-6
-# Descendants of an H3 cell stay within this many circumradii of its centre (see _reach).
-DESCENDANT_REACH = 1.25
-FORMAT_VERSION = 1
-
-_RES_SHIFT = np.uint64(52)
-_RES_MASK = np.uint64(0xF) << _RES_SHIFT
+FORMAT_VERSION = 2
+_M_PER_DEG = 111_320.0
 
 # Status codes of LocatedArrays.status: positions in schema.LOCATION_STATUSES.
 STATUS_CODE = {name: i for i, name in enumerate(S.LOCATION_STATUSES)}
@@ -49,14 +46,16 @@ STATUS_CODE = {name: i for i, name in enumerate(S.LOCATION_STATUSES)}
 
 @dataclass(frozen=True)
 class BoundaryIndex:
-    """Interior H3 intervals of a desa layer; serialisable with :meth:`to_bytes`.
+    """Interior quadtree ranges of a desa layer; serialisable with :meth:`to_bytes`.
 
     Attributes
     ----------
-    resolution
-        H3 resolution of the interval bounds (the fine cells families are looked up by).
+    x0, y0, size
+        Square frame (degrees) the quadtree divides: lon ``x0..x0+size``, lat ``y0..``.
+    level
+        Depth of the finest squares (``2**level`` per side).
     start, end
-        Sorted, disjoint inclusive ranges of fine cell numbers (uint64).
+        Sorted, disjoint inclusive ranges of finest-level Morton codes (int64).
     desa
         Position (in the desa layer) of the one desa each range lies inside (int32).
     codes
@@ -65,7 +64,10 @@ class BoundaryIndex:
         SHA-256 of the codes and geometries the index was built from.
     """
 
-    resolution: int
+    x0: float
+    y0: float
+    size: float
+    level: int
     start: np.ndarray
     end: np.ndarray
     desa: np.ndarray
@@ -82,15 +84,25 @@ class BoundaryIndex:
         """Memory of the lookup arrays."""
         return self.start.nbytes + self.end.nbytes + self.desa.nbytes
 
-    def lookup(self, cells: np.ndarray) -> np.ndarray:
-        """Desa position of each fine cell lying wholly inside one desa, else -1."""
-        cells = np.asarray(cells, dtype=np.uint64)
+    def morton(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        """Finest-level Morton code of each point (int64), -1 outside the frame or NaN."""
+        n_side = 1 << self.level
+        fx = (np.asarray(lon, dtype="float64") - self.x0) * (n_side / self.size)
+        fy = (np.asarray(lat, dtype="float64") - self.y0) * (n_side / self.size)
+        ok = (fx >= 0) & (fx < n_side) & (fy >= 0) & (fy < n_side)  # False for NaN
+        ix = np.where(ok, fx, 0).astype(np.int64)
+        iy = np.where(ok, fy, 0).astype(np.int64)
+        return np.where(ok, _interleave(ix, iy), -1)
+
+    def lookup(self, codes: np.ndarray) -> np.ndarray:
+        """Desa position of each finest-level code lying inside one desa only, else -1."""
+        codes = np.asarray(codes, dtype=np.int64)
         if len(self.start) == 0:
-            return np.full(len(cells), -1, dtype=np.int32)
-        i = np.searchsorted(self.start, cells, side="right").astype(np.int64) - 1
+            return np.full(len(codes), -1, dtype=np.int32)
+        i = np.searchsorted(self.start, codes, side="right") - 1
         ok = i >= 0
         i[~ok] = 0
-        ok &= cells <= self.end[i]
+        ok &= codes <= self.end[i]
         return np.where(ok, self.desa[i], np.int32(-1)).astype(np.int32)
 
     def to_bytes(self) -> bytes:
@@ -99,7 +111,8 @@ class BoundaryIndex:
         np.savez_compressed(
             buf,
             format_version=np.int64(FORMAT_VERSION),
-            resolution=np.int64(self.resolution),
+            frame=np.array([self.x0, self.y0, self.size]),
+            level=np.int64(self.level),
             start=self.start,
             end=self.end,
             desa=self.desa,
@@ -114,10 +127,11 @@ class BoundaryIndex:
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
             if int(z["format_version"]) != FORMAT_VERSION:
                 raise ValueError("boundary index written by another format version")
+            x0, y0, size = (float(v) for v in z["frame"])
             return cls(
-                resolution=int(z["resolution"]),
-                start=z["start"].astype(np.uint64),
-                end=z["end"].astype(np.uint64),
+                x0=x0, y0=y0, size=size, level=int(z["level"]),
+                start=z["start"].astype(np.int64),
+                end=z["end"].astype(np.int64),
                 desa=z["desa"].astype(np.int32),
                 codes=z["codes"].astype(object),
                 fingerprint=str(z["fingerprint"]),
@@ -137,29 +151,23 @@ class LocatedArrays:
         Location status as an int8 position in ``schema.LOCATION_STATUSES``.
     jarak_m
         Distance to the assigned polygon in metres (0 inside, NaN without geotag/outside).
-    cells
-        H3 cell (uint64) at the index resolution, 0 without geotag.
+    h3
+        H3 cell (uint64) at ``h3_resolution``, 0 without geotag (empty when not asked).
+    geotag
+        Whether the family has coordinates.
+    registered
+        Position of each family's registered code in the layer (int32), -1 when unknown.
     n_exact
-        How many families needed the exact path (not answered by the index).
+        How many geotagged families needed the exact path (not answered by the index).
     """
 
     desa: np.ndarray
     status: np.ndarray
     jarak_m: np.ndarray
-    cells: np.ndarray
+    h3: np.ndarray
+    geotag: np.ndarray
+    registered: np.ndarray
     n_exact: int
-
-    def h3(self, resolution: int) -> np.ndarray:
-        """H3 cells at a coarser ``resolution`` (bit operations on the fine cells)."""
-        if resolution == self.cells_resolution:
-            return self.cells
-        return cell_to_parent(self.cells, resolution)
-
-    @property
-    def cells_resolution(self) -> int:
-        """Resolution of :attr:`cells` (read from the first geotagged cell)."""
-        nz = self.cells[self.cells != 0]
-        return int((nz[0] & _RES_MASK) >> _RES_SHIFT) if len(nz) else -1
 
 
 def boundary_fingerprint(desa: gpd.GeoDataFrame, *, kode_col: str = "kode") -> str:
@@ -175,156 +183,150 @@ def build_boundary_index(
     desa: gpd.GeoDataFrame,
     *,
     kode_col: str = "kode",
-    resolution: int = INDEX_RESOLUTION,
-    start_resolution: int = START_RESOLUTION,
+    cell_m: float = CELL_M,
     margin_deg: float = EDGE_MARGIN_DEG,
+    threads: int = 2,
 ) -> BoundaryIndex:
-    """Index the interior of a desa layer with H3 cells (once per boundary version).
+    """Index the interior of a desa layer with quadtree squares (once per boundary version).
 
     Parameters
     ----------
     desa
         Desa polygons in EPSG:4326 (checked, valid), codes in ``kode_col``.
-    resolution
-        Finest H3 resolution; finer means fewer families on the exact path but a
-        longer build and a larger index.
-    start_resolution
-        Coarsest cells tried; cells are split until they are interior or ``resolution``.
+    cell_m
+        Side of the finest squares in metres (about); finer means fewer families on the
+        exact path but a longer build and a larger index.
     margin_deg
-        Safety margin around each cell for the interior test.
+        Safety margin around each square for the interior test.
+    threads
+        Threads for the geometry tests (shapely releases the GIL).
 
     Returns
     -------
     BoundaryIndex
     """
-    from h3ronpy import uncompact
-    from h3ronpy.vector import ContainmentMode, cells_to_wkb_polygons, wkb_to_cells
-
     if desa.crs is None or desa.crs.to_epsg() != 4326:
         raise ValueError("desa must be in EPSG:4326")
-    if not 0 <= start_resolution <= resolution <= 15:
-        raise ValueError("need 0 <= start_resolution <= resolution <= 15")
     geoms = desa.geometry.to_numpy()
-    tree = shapely.STRtree(geoms)
-    prepared = shapely.from_wkb(shapely.to_wkb(geoms))  # own copies, prepared below
-    shapely.prepare(prepared)
+    minx, miny, maxx, maxy = desa.total_bounds
+    pad = 1e-3
+    size = max(maxx - minx, maxy - miny) + 2 * pad
+    level = int(min(26, max(1, math.ceil(math.log2(size * _M_PER_DEG / cell_m)))))
+    x0, y0 = minx - pad, miny - pad
+    start_level = max(0, level - 8)
 
-    cover = wkb_to_cells(shapely.to_wkb(geoms), start_resolution,
-                         containment_mode=ContainmentMode.IntersectsBoundary, flatten=True)
-    cells = np.unique(np.asarray(cover, dtype=np.uint64))
-    starts, ends, owners = [], [], []
-    for res in range(start_resolution, resolution + 1):
-        if len(cells) == 0:
-            break
-        hexes = shapely.from_wkb(np.asarray(cells_to_wkb_polygons(cells), dtype=object))
-        grown = _reach(hexes, margin_deg, finest=res == resolution)
+    tree = shapely.STRtree(geoms)
+    tree.query(shapely.box(minx, miny, maxx, maxy))  # built before threads share it
+    # Prepared geometries build caches lazily and must not be shared across threads:
+    # every thread gets its own prepared copy of the polygons.
+    wkb = shapely.to_wkb(geoms)
+    copies = [shapely.from_wkb(wkb) for _ in range(max(1, threads))]
+    for c in copies:
+        shapely.prepare(c)
+
+    def classify(job: tuple[int, np.ndarray], lvl: int):
+        k, part = job
+        prepared = copies[k]
+        ix, iy = _deinterleave(part)
+        step = size / (1 << lvl)
+        grown = shapely.box(x0 + ix * step - margin_deg, y0 + iy * step - margin_deg,
+                            x0 + (ix + 1) * step + margin_deg, y0 + (iy + 1) * step + margin_deg)
         h, d = tree.query(grown)  # envelopes; the exact test uses prepared polygons
         touch = shapely.intersects(prepared[d], grown[h])
         h, d = h[touch], d[touch]
-        n_hit = np.bincount(h, minlength=len(cells))
+        n_hit = np.bincount(h, minlength=len(part))
         one = n_hit[h] == 1
         inside = np.zeros(len(h), dtype=bool)
         inside[one] = shapely.contains_properly(prepared[d[one]], grown[h[one]])
-        interior = h[inside]
-        lo, hi = _descendant_range(cells[interior], res, resolution)
-        starts.append(lo)
-        ends.append(hi)
-        owners.append(d[inside].astype(np.int32))
         undecided = n_hit > 0
-        undecided[interior] = False
-        if res < resolution:
-            cells = np.asarray(uncompact(cells[undecided], res + 1), dtype=np.uint64)
-    start = np.concatenate(starts) if starts else np.zeros(0, np.uint64)
-    end = np.concatenate(ends) if ends else np.zeros(0, np.uint64)
-    owner = np.concatenate(owners) if owners else np.zeros(0, np.int32)
+        undecided[h[inside]] = False
+        return part[h[inside]], d[inside].astype(np.int32), part[undecided]
+
+    n0 = 1 << start_level
+    gx, gy = np.meshgrid(np.arange(n0, dtype=np.int64), np.arange(n0, dtype=np.int64))
+    cells = np.sort(_interleave(gx.ravel(), gy.ravel()))
+    starts, ends, owners = [], [], []
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        for lvl in range(start_level, level + 1):
+            if len(cells) == 0:
+                break
+            parts = [cells[sl] for sl in _chunks(len(cells), threads, min_size=20_000)]
+            done = list(pool.map(lambda job, lv=lvl: classify(job, lv), enumerate(parts)))
+            interior = np.concatenate([x[0] for x in done])
+            shift = 2 * (level - lvl)
+            starts.append(interior << shift)
+            ends.append(((interior + 1) << shift) - 1)
+            owners.append(np.concatenate([x[1] for x in done]))
+            undecided = np.concatenate([x[2] for x in done])
+            if lvl < level:
+                cells = np.sort((undecided[:, None] * 4 + np.arange(4)).ravel())
+    start = np.concatenate(starts)
+    end = np.concatenate(ends)
+    owner = np.concatenate(owners)
     order = np.argsort(start, kind="stable")
-    start, end, owner = _merge_adjacent(start[order], end[order], owner[order], resolution)
+    start, end, owner = _merge_adjacent(start[order], end[order], owner[order])
     return BoundaryIndex(
-        resolution=resolution,
-        start=start,
-        end=end,
-        desa=owner,
+        x0=float(x0), y0=float(y0), size=float(size), level=level,
+        start=start, end=end, desa=owner,
         codes=desa[kode_col].astype(str).to_numpy(dtype=object),
         fingerprint=boundary_fingerprint(desa, kode_col=kode_col),
     )
 
 
-def _reach(hexes: np.ndarray, margin_deg: float, *, finest: bool) -> np.ndarray:
-    """Area a cell's fine descendants can reach, grown by ``margin_deg``.
-
-    H3 children are not nested in their parent: the seven children of a cell stick out of
-    its hexagon. The descendants of a cell of circumradius ``e`` lie within
-    ``sqrt(3) * e * (7**-0.5 + 7**-1 + ...) + (finest circumradius) <= 1.06 e`` of its
-    centre (each child centre is ``sqrt(3)`` child edges from its parent's); a disc of
-    ``DESCENDANT_REACH * e`` (1.25 e) covers them with room for the projection's
-    distortion. At the finest resolution the cell is its own hexagon.
-    """
-    centre = shapely.centroid(hexes)
-    cxy = shapely.get_coordinates(centre)
-    xy, owner = shapely.get_coordinates(hexes, return_index=True)
-    offset = xy - cxy[owner]
-    circum = np.zeros(len(hexes))
-    np.maximum.at(circum, owner, np.hypot(*offset.T))
-    if finest:
-        # Scale each hexagon about its centre: edges move out by at least the margin
-        # (a hexagon's inradius is over half its circumradius).
-        scale = 1.0 + 2.0 * margin_deg / circum
-        ring = shapely.linearrings(cxy[owner] + offset * scale[owner][:, None], indices=owner)
-        return shapely.polygons(ring)
-    # 16-gon around the disc: its edges are cos(pi/16) of its vertex radius from the centre.
-    radius = (DESCENDANT_REACH * circum + margin_deg) / np.cos(np.pi / 16)
-    angle = np.linspace(0.0, 2.0 * np.pi, 17)
-    angle[-1] = 0.0
-    ring_xy = np.stack([cxy[:, 0, None] + radius[:, None] * np.cos(angle),
-                        cxy[:, 1, None] + radius[:, None] * np.sin(angle)], axis=-1)
-    return shapely.polygons(ring_xy)
+def _spread(v: np.ndarray) -> np.ndarray:
+    """Put the bits of ``v`` (< 2**31) on the even bit positions."""
+    v = v.astype(np.uint64) & np.uint64(0x7FFFFFFF)
+    for shift, mask in ((16, 0x0000FFFF0000FFFF), (8, 0x00FF00FF00FF00FF),
+                        (4, 0x0F0F0F0F0F0F0F0F), (2, 0x3333333333333333),
+                        (1, 0x5555555555555555)):
+        v = (v | (v << np.uint64(shift))) & np.uint64(mask)
+    return v
 
 
-def _digit_bits(first: int, last: int) -> tuple[np.uint64, np.uint64]:
-    """Mask of H3 digits ``first..last`` and the pattern setting them all to 6."""
-    mask = 0
-    sixes = 0
-    for r in range(first, last + 1):
-        shift = (15 - r) * 3
-        mask |= 7 << shift
-        sixes |= 6 << shift
-    return np.uint64(mask), np.uint64(sixes)
+def _squeeze(v: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`_spread`."""
+    v = v & np.uint64(0x5555555555555555)
+    for shift, mask in ((1, 0x3333333333333333), (2, 0x0F0F0F0F0F0F0F0F),
+                        (4, 0x00FF00FF00FF00FF), (8, 0x0000FFFF0000FFFF),
+                        (16, 0x00000000FFFFFFFF)):
+        v = (v | (v >> np.uint64(shift))) & np.uint64(mask)
+    return v
 
 
-def _descendant_range(cells: np.ndarray, res: int, fine: int) -> tuple[np.ndarray, np.ndarray]:
-    """First and last descendant at resolution ``fine`` of cells at ``res`` (uint64)."""
-    at_fine = (cells & ~_RES_MASK) | (np.uint64(fine) << _RES_SHIFT)
-    if fine == res:
-        return at_fine, at_fine.copy()
-    mask, sixes = _digit_bits(res + 1, fine)
-    lo = at_fine & ~mask
-    return lo, lo | sixes
+def _interleave(ix: np.ndarray, iy: np.ndarray) -> np.ndarray:
+    """Morton code (int64) of square column ``ix`` and row ``iy``."""
+    return (_spread(ix) | (_spread(iy) << np.uint64(1))).astype(np.int64)
 
 
-def _dense_key(cells: np.ndarray, fine: int) -> np.ndarray:
-    """Cells at ``fine`` as consecutive integers (base cell, then digits in base 7)."""
-    key = ((cells >> np.uint64(45)) & np.uint64(0x7F)).astype(np.int64)
-    for r in range(1, fine + 1):
-        digit = ((cells >> np.uint64((15 - r) * 3)) & np.uint64(7)).astype(np.int64)
-        key = key * 7 + digit
-    return key
+def _deinterleave(code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column and row of Morton codes."""
+    c = np.asarray(code).astype(np.uint64)
+    return _squeeze(c).astype(np.int64), _squeeze(c >> np.uint64(1)).astype(np.int64)
 
 
-def _merge_adjacent(start, end, owner, fine):
-    """Join ranges of the same desa that follow each other with no cell between them."""
+def _merge_adjacent(start, end, owner):
+    """Join ranges of the same desa that follow each other with no code between them."""
     if len(start) < 2:
         return start, end, owner
-    follows = (_dense_key(start[1:], fine) == _dense_key(end[:-1], fine) + 1) & (
-        owner[1:] == owner[:-1])
+    follows = (start[1:] == end[:-1] + 1) & (owner[1:] == owner[:-1])
     first = np.concatenate([[True], ~follows])
-    last_of_group = np.concatenate([first[1:], [True]])
-    return start[first], end[last_of_group], owner[first]
+    last = np.concatenate([first[1:], [True]])
+    return start[first], end[last], owner[first]
 
 
-def _fine_cells(lat: np.ndarray, lon: np.ndarray, resolution: int, threads: int) -> np.ndarray:
-    """H3 cells of all points (0 where NaN), split over ``threads`` (h3ronpy drops the GIL)."""
+def _chunks(n: int, threads: int, min_size: int = 50_000) -> list[slice]:
+    k = max(1, min(threads, n // min_size))
+    bounds = np.linspace(0, n, k + 1).astype(int)
+    return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def h3_cells_threaded(lat: np.ndarray, lon: np.ndarray, resolution: int,
+                      threads: int = 2) -> np.ndarray:
+    """``locate.h3_cells`` split over ``threads`` (h3ronpy releases the GIL); 0 where NaN."""
     from h3ronpy.vector import coordinates_to_cells
 
+    lat = np.asarray(lat, dtype="float64")
+    lon = np.asarray(lon, dtype="float64")
     out = np.zeros(len(lat), dtype=np.uint64)
     ok = np.flatnonzero(~(np.isnan(lat) | np.isnan(lon)))
     if len(ok) == 0:
@@ -343,20 +345,15 @@ def _fine_cells(lat: np.ndarray, lon: np.ndarray, resolution: int, threads: int)
     return out
 
 
-def _chunks(n: int, threads: int, min_size: int = 50_000) -> list[slice]:
-    k = max(1, min(threads, n // min_size))
-    bounds = np.linspace(0, n, k + 1).astype(int)
-    return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-
-
 def locate_arrays(
     index: BoundaryIndex,
     lat: np.ndarray,
     lon: np.ndarray,
-    registered: np.ndarray,
+    registered,
     desa: gpd.GeoDataFrame,
     *,
     max_distance_m: float = 250.0,
+    h3_resolution: int | None = None,
     threads: int = 2,
     tree: shapely.STRtree | None = None,
 ) -> LocatedArrays:
@@ -369,11 +366,13 @@ def locate_arrays(
     lat, lon
         Coordinates, NaN when not geotagged.
     registered
-        Registered ``kode_desa`` per family (strings).
+        Registered ``kode_desa`` per family (array or Series of strings).
     desa
         The desa layer the index was built from (geometries for the exact path).
     max_distance_m
         Distance limit of the nearest-polygon step.
+    h3_resolution
+        Also compute each family's H3 cell at this resolution (in a second thread).
     threads
         Threads for the H3 step.
     tree
@@ -381,32 +380,37 @@ def locate_arrays(
     """
     lat = np.asarray(lat, dtype="float64")
     lon = np.asarray(lon, dtype="float64")
-    registered = np.asarray(registered, dtype=object)
-    n = len(lat)
-    cells = _fine_cells(lat, lon, index.resolution, threads)
-    geotag = cells != 0
-    owner = index.lookup(cells)
-    status = np.where(geotag, STATUS_CODE[S.STATUS_DALAM_DESA],
-                      STATUS_CODE[S.STATUS_TANPA_GEOTAG]).astype(np.int8)
-    jarak = np.where(geotag, 0.0, np.nan)
-    code_pos = pd.Index(index.codes)
+    with ThreadPoolExecutor(1) as pool:
+        cells = (pool.submit(h3_cells_threaded, lat, lon, h3_resolution, max(1, threads - 1))
+                 if h3_resolution is not None else None)
+        # Registered codes by hashing (no Python string per row): position of each
+        # family's registered code in the layer, -1 when not in it.
+        reg_codes, reg_uniques = pd.factorize(registered, use_na_sentinel=False)
+        reg_uniques = np.asarray(reg_uniques, dtype=object)
+        code_pos = pd.Index(index.codes)
+        reg_pos = code_pos.get_indexer(reg_uniques).astype(np.int32)[reg_codes]
 
-    todo = np.flatnonzero(geotag & (owner < 0))
-    if len(todo):
-        kode, st, dist = locate_points(
-            lon[todo], lat[todo], registered[todo], desa.geometry.to_numpy(),
-            np.asarray(index.codes, dtype=object), max_distance_m=max_distance_m,
-            tree=tree if tree is not None else desa.sindex,
-        )
-        found = pd.notna(kode)
-        owner[todo] = np.where(found, code_pos.get_indexer(np.where(found, kode, "")), -1)
-        status[todo] = pd.Index(S.LOCATION_STATUSES).get_indexer(st).astype(np.int8)
-        jarak[todo] = dist
-    ungeo = np.flatnonzero(~geotag)
-    if len(ungeo):
-        owner[ungeo] = code_pos.get_indexer(registered[ungeo])
-    return LocatedArrays(desa=owner, status=status, jarak_m=jarak, cells=cells,
-                         n_exact=len(todo))
+        geotag = ~(np.isnan(lat) | np.isnan(lon))
+        owner = index.lookup(index.morton(lat, lon))
+        status = np.where(geotag, STATUS_CODE[S.STATUS_DALAM_DESA],
+                          STATUS_CODE[S.STATUS_TANPA_GEOTAG]).astype(np.int8)
+        jarak = np.where(geotag, 0.0, np.nan)
+
+        todo = np.flatnonzero(geotag & (owner < 0))
+        if len(todo):
+            kode, st, dist = locate_points(
+                lon[todo], lat[todo], reg_uniques[reg_codes[todo]], desa.geometry.to_numpy(),
+                np.asarray(index.codes, dtype=object), max_distance_m=max_distance_m,
+                tree=tree if tree is not None else desa.sindex,
+            )
+            found = pd.notna(kode)
+            owner[todo] = np.where(found, code_pos.get_indexer(np.where(found, kode, "")), -1)
+            status[todo] = pd.Index(S.LOCATION_STATUSES).get_indexer(st).astype(np.int8)
+            jarak[todo] = dist
+        owner[~geotag] = reg_pos[~geotag]
+        h3 = cells.result() if cells is not None else np.zeros(0, dtype=np.uint64)
+    return LocatedArrays(desa=owner, status=status, jarak_m=jarak, h3=h3, geotag=geotag,
+                         registered=reg_pos, n_exact=len(todo))
 
 
 def locate_with_index(
@@ -428,13 +432,13 @@ def locate_with_index(
         raise ValueError("desa must be in EPSG:4326")
     if check and boundary_fingerprint(desa, kode_col=kode_col) != index.fingerprint:
         raise ValueError("boundary index was built from other boundaries; rebuild it")
-    registered = keluarga[S.KODE_DESA].to_numpy(dtype=object)
     located = locate_arrays(
         index, keluarga["lat"].to_numpy(dtype="float64"),
-        keluarga["lon"].to_numpy(dtype="float64"), registered, desa,
+        keluarga["lon"].to_numpy(dtype="float64"), keluarga[S.KODE_DESA], desa,
         max_distance_m=max_distance_m, threads=threads,
     )
-    geotag = located.cells != 0
+    geotag = located.geotag
+    registered = keluarga[S.KODE_DESA].to_numpy(dtype=object)
     codes = np.asarray(index.codes, dtype=object)
     kode_out = np.where(located.desa >= 0, codes[np.maximum(located.desa, 0)], None)
     kode_out[~geotag] = registered[~geotag]
