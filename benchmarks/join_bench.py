@@ -386,11 +386,14 @@ def prepare_postgis(inp: BenchInput, url: str):
     conn = psycopg.connect(url, autocommit=True)
     conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
     conn.execute("DROP TABLE IF EXISTS bench_desa, bench_pts")
-    conn.execute("CREATE UNLOGGED TABLE bench_desa (d int PRIMARY KEY, geom geometry(MultiPolygon, 4326))")
+    conn.execute("CREATE UNLOGGED TABLE bench_desa "
+                 "(d int PRIMARY KEY, geom geometry(MultiPolygon, 4326))")
     with conn.cursor().copy("COPY bench_desa (d, geom) FROM STDIN") as cp:
         for d, g in enumerate(inp.desa.geometry.to_numpy()):
             g = g if g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g])
-            cp.write_row((d, "SRID=4326;" + shapely.to_wkt(g, rounding_precision=-1)))
+            # Hex EWKB: the exact coordinates, no text rounding.
+            cp.write_row((d, shapely.to_wkb(shapely.set_srid(g, 4326), hex=True,
+                                            include_srid=True)))
     fam = inp.keluarga
     geo_pos = np.flatnonzero(fam["lat"].notna().to_numpy() & fam["lon"].notna().to_numpy())
     conn.execute("CREATE UNLOGGED TABLE bench_pts (i int PRIMARY KEY, lon float8, lat float8, "

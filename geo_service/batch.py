@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pandas as pd
 
-
 UNASSIGNED = "_lainnya"
 
 
@@ -46,7 +45,8 @@ def family_files(keluarga_dir: Path) -> dict[str, list[Path]]:
     return found
 
 
-def split_by_kabupaten(source: Path, out_dir: Path, *, batch_rows: int = 500_000) -> dict[str, Path]:
+def split_by_kabupaten(source: Path, out_dir: Path, *,
+                       batch_rows: int = 500_000) -> dict[str, Path]:
     """Split one family Parquet file into ``out_dir/<kode_kab>.parquet`` files, streaming
     ``batch_rows`` rows at a time (never the whole file in memory). Rows whose
     ``kode_desa`` names no kabupaten go to ``_lainnya.parquet`` (reported, not analysed)."""

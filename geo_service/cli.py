@@ -274,3 +274,5 @@ def main() -> None:  # pragma: no cover - console entry
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())
+from .cli_bench import register as _register_bench  # noqa: E402
+_register_bench(app)

@@ -31,7 +31,7 @@ import pandas as pd
 import shapely
 
 from . import schema as S
-from .locate import location_frame, locate_points
+from .locate import locate_points, location_frame
 
 CELL_M = 12.0
 # Squares are grown by this much (degrees, ~0.55 m) before the interior test, so float

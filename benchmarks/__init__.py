@@ -1,0 +1,1 @@
+"""Benchmarks of geo_service (run through `geo-service bench`)."""
