@@ -120,6 +120,7 @@ def _sqlite_engine(url: str, spatialite: str, echo: bool) -> Engine:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute("PRAGMA busy_timeout = 30000")
+        cur.execute("PRAGMA cache_size = -65536")  # 64 MiB: bulk loads touch big indexes
         if not in_memory:
             cur.execute("PRAGMA journal_mode = WAL")
             cur.execute("PRAGMA synchronous = NORMAL")
