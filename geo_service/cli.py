@@ -276,3 +276,7 @@ if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())
 from .cli_bench import register as _register_bench  # noqa: E402
 _register_bench(app)
+
+from .cli_db import register as _register_db  # noqa: E402
+
+_register_db(app)
