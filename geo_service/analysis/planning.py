@@ -1,0 +1,351 @@
+"""Planning stage in one call: pockets, cold spots, priority desa, needs per OPD, coverage.
+
+``compute_planning(result, params, seed=...)`` takes the indicators of
+:func:`~geo_service.analysis.pipeline.compute_indicators` and returns a
+:class:`PlanningResult`. Same input, parameters and seed give identical output; the seed
+drives only the Gi* permutations and the bootstrap (three independent streams spawned from
+it), so another seed changes only p-values and rank intervals, within Monte Carlo error.
+
+Steps
+-----
+1. Person-based extreme-poverty rate per H3 cell, stabilised by empirical Bayes
+   (:mod:`.smoothing`; default global Marshall with Kish effective sizes).
+2. Gi* on the cells (neighbours: the ring of adjacent cells, or a distance band), pseudo
+   p-values by conditional permutation, Benjamini-Hochberg at ``alpha`` (:mod:`.gistar`).
+3. Pockets: connected significant hot cells with enough extreme-poor persons and a rate well
+   above the kabupaten's; cold spots apart (:mod:`.pockets`).
+4. The same Gi* on desa (queen contiguity) for the desa map.
+5. Priority desa: quadrant, composite score, bootstrap rank interval, reason
+   (:mod:`.priorities`).
+6. Needs per desa and pocket, OPD targets, programme coverage (:mod:`.needs`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import gistar as G
+from .needs import needs_by, opd_targets, programme_coverage
+from .pipeline import IndicatorResult
+from .pockets import family_cell_rows, find_pockets
+from .priorities import Bobot, compute_priorities
+from .smoothing import eb_global, eb_local, eb_standardised, effective_n
+
+GI_VALUES = ("eb_global", "eb_lokal", "eb_standar", "mentah")
+
+
+@dataclass(frozen=True)
+class PlanningParams:
+    """Parameters of the planning stage; recorded next to its outputs (:meth:`record`).
+
+    Attributes
+    ----------
+    alpha
+        False discovery rate of the Benjamini-Hochberg correction over all tested cells
+        (and, separately, over all tested desa).
+    permutations
+        Conditional permutations per cell. BH can only reject when at least
+        ``m * 2 / ((permutations + 1) * alpha)`` of ``m`` tested cells reach the smallest
+        pseudo p-value ``2 / (permutations + 1)``: with about 1,500 cells, 999 permutations
+        need 60 such cells, 9,999 need 6. Hence 9,999 (about 1.5 s for Kendal).
+    permutasi_kondisional
+        True: the cell's own value stays and its neighbours are permuted (esda/GeoDa).
+        False: the whole neighbourhood including the cell is permuted (null of the analytic
+        Gi* moments; more power for pockets of one or two very poor cells).
+    nilai_gi
+        Value tested: ``eb_global`` (empirical-Bayes rate, shrunk towards the kabupaten),
+        ``eb_lokal`` (shrunk towards the neighbourhood), ``eb_standar`` (Assuncao-Reis
+        standardised rate) or ``mentah`` (raw rate; not recommended).
+    h3_k
+        Gi* neighbourhood on H3: cells within ``h3_k`` grid steps (1: ring of 6).
+    h3_jarak_m
+        Alternatively a distance band in metres between cell centres (overrides ``h3_k``).
+    desa_toleransi_m
+        Gap between desa outlines still counted as queen contiguity (digitising slivers).
+    min_jiwa_ekstrem
+        Smallest number of extreme-poor persons (geotagged) in a pocket.
+    min_rasio
+        Smallest pocket rate as a multiple of the kabupaten rate.
+    bobot
+        Weights of the composite priority score (:class:`~.priorities.Bobot`).
+    bootstrap
+        Bootstrap replicates over families for the rank intervals (0: none).
+    n_teratas
+        Size of the top group of priority desa.
+    interval
+        Coverage of the rank interval (0.90: 5th-95th percentile of bootstrap ranks).
+    garis_kemiskinan
+        Poverty line (Rp/person/month) for the depth P1 and severity P2 components; None
+        leaves them out (their weight goes to the others).
+    min_keluarga_target
+        An OPD target desa has at least this many extreme-poor families with the need.
+    """
+
+    alpha: float = 0.05
+    permutations: int = 9999
+    permutasi_kondisional: bool = True
+    nilai_gi: Literal["eb_global", "eb_lokal", "eb_standar", "mentah"] = "eb_global"
+    h3_k: int = 1
+    h3_jarak_m: float | None = None
+    desa_toleransi_m: float = 5.0
+    min_jiwa_ekstrem: int = 100
+    min_rasio: float = 1.5
+    bobot: Bobot = field(default_factory=Bobot)
+    bootstrap: int = 200
+    n_teratas: int = 20
+    interval: float = 0.90
+    garis_kemiskinan: float | None = None
+    min_keluarga_target: int = 1
+
+    def __post_init__(self) -> None:
+        if not 0 < self.alpha < 1:
+            raise ValueError("alpha must be within (0, 1)")
+        if self.permutations < 1:
+            raise ValueError("permutations must be at least 1")
+        if self.nilai_gi not in GI_VALUES:
+            raise ValueError(f"nilai_gi must be one of {GI_VALUES}")
+        if self.h3_k < 1:
+            raise ValueError("h3_k must be at least 1")
+        if not 0 < self.interval < 1:
+            raise ValueError("interval must be within (0, 1)")
+        if self.n_teratas < 1 or self.bootstrap < 0 or self.min_jiwa_ekstrem < 0:
+            raise ValueError("n_teratas >= 1, bootstrap >= 0, min_jiwa_ekstrem >= 0")
+
+    def record(self) -> dict:
+        """The parameters as plain JSON-ready values."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PlanningResult:
+    """Everything the planning stage produces (frames ready to export).
+
+    Attributes
+    ----------
+    h3
+        H3 cells (``IndicatorResult.h3``) plus ``pct_jiwa_ekstrem_eb``, ``gi_nilai``,
+        ``gi_z``, ``gi_z_sim``, ``gi_p_panas``, ``gi_p_dingin``, ``gi_p``, ``gi_q``,
+        ``gi_kelas``, ``n_tetangga``, ``kantong_id``.
+    desa
+        Desa indicators plus the same Gi* columns (queen contiguity).
+    pockets
+        Pockets (:func:`~.pockets.find_pockets`), geometry = union of cells.
+    pocket_desa
+        Pocket x desa: share of each pocket's extreme-poor persons per desa.
+    cold_spots
+        Cold spots, never mixed into pockets.
+    priorities
+        Priority desa (:func:`~.priorities.compute_priorities`).
+    needs_desa, needs_pocket
+        Share of extreme-poor families with each need, per desa / pocket.
+    opd_targets
+        Per OPD and programme, the target desa with family counts (empty without a
+        programme table).
+    coverage_desa, coverage_pocket
+        Exclusion and inclusion errors of PKH, BPNT, PBI-JK.
+    summary
+        Counts and kabupaten values of the run.
+    """
+
+    params: PlanningParams
+    seed: int
+    h3: gpd.GeoDataFrame
+    desa: gpd.GeoDataFrame
+    pockets: gpd.GeoDataFrame
+    pocket_desa: pd.DataFrame
+    cold_spots: gpd.GeoDataFrame
+    priorities: pd.DataFrame
+    needs_desa: pd.DataFrame
+    needs_pocket: pd.DataFrame
+    opd_targets: pd.DataFrame
+    coverage_desa: pd.DataFrame
+    coverage_pocket: pd.DataFrame
+    summary: dict
+
+    def record(self) -> dict:
+        """Parameters, seed and summary, to be written next to the outputs."""
+        return {"seed": self.seed, "parameter": self.params.record(), "ringkasan": self.summary}
+
+
+def compute_planning(
+    result: IndicatorResult,
+    params: PlanningParams | None = None,
+    *,
+    seed: int,
+    programmes: pd.DataFrame | None = None,
+    lang: str = "id",
+    on_step=None,
+) -> PlanningResult:
+    """Pockets, cold spots, priority desa, needs, OPD targets and coverage.
+
+    Parameters
+    ----------
+    result
+        Indicators of the same run (``compute_indicators``).
+    params
+        Planning parameters (defaults documented in :class:`PlanningParams`).
+    seed
+        Seed of the permutations and the bootstrap.
+    programmes
+        Need -> OPD/programme table (``io.reference.read_opd_programmes``); without it
+        ``opd_targets`` is empty.
+    lang
+        Language of labels and reasons ("id" or "en").
+    on_step
+        Called with a step name before each step (progress display): ``kantong``,
+        ``desa_gi``, ``prioritas``, ``kebutuhan``.
+    """
+    params = params or PlanningParams()
+    step = on_step or (lambda name: None)
+    streams = np.random.SeedSequence(int(seed)).spawn(3)
+    fam = result.keluarga
+    kab_pct = float(result.kabupaten["pct_jiwa_ekstrem"].iloc[0])
+
+    step("kantong")
+    h3 = result.h3.copy().reset_index(drop=True)
+    cells = h3["h3"].tolist()
+    adjacency = G.h3_neighbours(cells, k=1)
+    if params.h3_jarak_m:
+        lon, lat = G.cell_centres(cells)
+        w_cells = G.distance_band_neighbours(lon, lat, params.h3_jarak_m)
+    elif params.h3_k == 1:
+        w_cells = adjacency
+    else:
+        w_cells = G.h3_neighbours(cells, k=params.h3_k)
+    sel = family_cell_rows(h3, fam)
+    n_eff = effective_n(h3["n_jiwa"].to_numpy(),
+                        _sum_by(sel, fam["jumlah_art"].to_numpy("float64") ** 2, len(h3)))
+    h3["pct_jiwa_ekstrem_eb"] = 100 * eb_global(h3["n_jiwa_ekstrem"], h3["n_jiwa"], n_eff=n_eff)
+    h3 = _with_gi(h3, _gi_values(h3, n_eff, w_cells, params.nilai_gi), w_cells, params,
+                  streams[0])
+    names = result.desa[["kode_desa", "nama_desa", "kode_kec", "nama_kec"]]
+    pockets, pocket_desa, cold, cell_pocket = find_pockets(
+        h3, adjacency, fam, names, pct_kabupaten=kab_pct,
+        min_jiwa_ekstrem=params.min_jiwa_ekstrem, min_rasio=params.min_rasio)
+    h3["kantong_id"] = cell_pocket
+
+    step("desa_gi")
+    desa = result.desa.copy().reset_index(drop=True)
+    d_idx = pd.Index(desa["kode_desa"].astype(str)).get_indexer(
+        fam["kode_desa_lokasi"].astype(object).where(fam["kode_desa_lokasi"].notna(), None))
+    d_eff = effective_n(desa["n_jiwa"].to_numpy(),
+                        _sum_by(d_idx, fam["jumlah_art"].to_numpy("float64") ** 2, len(desa)))
+    desa["pct_jiwa_ekstrem_eb"] = 100 * eb_global(desa["n_jiwa_ekstrem"], desa["n_jiwa"],
+                                                  n_eff=d_eff)
+    geographic = desa.crs is None or desa.crs.is_geographic
+    w_desa = G.queen_neighbours(desa.geometry.to_numpy(), tolerance_m=params.desa_toleransi_m,
+                                crs_is_geographic=geographic)
+    has_people = desa["n_jiwa"].to_numpy() > 0
+    desa_values = np.where(has_people, _gi_values(desa, d_eff, w_desa, params.nilai_gi), np.nan)
+    desa = _with_gi(desa, desa_values, w_desa, params, streams[1])
+    desa = gpd.GeoDataFrame(desa, geometry="geometry", crs=result.desa.crs)
+
+    step("prioritas")
+    pocket_of_family = np.full(len(fam), None, dtype=object)
+    located = sel >= 0
+    pocket_of_family[located] = cell_pocket[sel[located]]
+    in_pocket = pd.notna(pocket_of_family)
+    priorities = compute_priorities(
+        fam, result.desa, in_pocket=in_pocket, pocket_of_family=pocket_of_family,
+        bobot=params.bobot, garis_kemiskinan=_poverty_line(result, params),
+        bootstrap=params.bootstrap, n_teratas=params.n_teratas, interval=params.interval,
+        seed=streams[2], lang=lang)
+
+    step("kebutuhan")
+    kode_lokasi = fam["kode_desa_lokasi"].astype(object).where(fam["kode_desa_lokasi"].notna(),
+                                                               None).to_numpy()
+    needs_desa = _named(needs_by(fam, kode_lokasi, "kode_desa"), names)
+    needs_pocket = needs_by(fam, pocket_of_family, "kantong_id")
+    coverage_desa = _named(programme_coverage(fam, kode_lokasi, "kode_desa"), names)
+    coverage_pocket = programme_coverage(fam, pocket_of_family, "kantong_id")
+    targets = (opd_targets(needs_desa, programmes, names,
+                           min_keluarga=params.min_keluarga_target, priorities=priorities,
+                           lang=lang)
+               if programmes is not None else _empty_targets())
+
+    summary = {
+        "pct_jiwa_ekstrem_kabupaten": kab_pct,
+        "n_sel": len(h3),
+        "n_sel_diuji": int(np.isfinite(h3["gi_p"]).sum()),
+        "n_sel_panas": int((h3["gi_kelas"] == G.PANAS).sum()),
+        "n_sel_dingin": int((h3["gi_kelas"] == G.DINGIN).sum()),
+        "n_kantong": len(pockets),
+        "n_jiwa_ekstrem_di_kantong": int(pockets["n_jiwa_ekstrem"].sum()),
+        "n_titik_dingin": len(cold),
+        "n_desa": len(desa),
+        "n_desa_panas": int((desa["gi_kelas"] == G.PANAS).sum()),
+        "n_desa_dingin": int((desa["gi_kelas"] == G.DINGIN).sum()),
+        "n_desa_tanpa_tetangga": int(((desa["n_tetangga"] == 0) & has_people).sum()),
+        "n_desa_teratas_kokoh": int((priorities["status_teratas"] == "teratas_kokoh").sum()),
+        "garis_kemiskinan_p1_p2": _poverty_line(result, params),
+        "metode": {
+            "penghalusan": "empirical Bayes global (Marshall), ukuran efektif Kish",
+            "statistik": "Getis-Ord Gi* (bobot biner, termasuk sel sendiri)",
+            "inferensi": ("permutasi kondisional" if params.permutasi_kondisional
+                          else "permutasi total") + f", {params.permutations} kali",
+            "koreksi": f"Benjamini-Hochberg FDR {params.alpha}",
+            "tetangga_h3": (f"jarak {params.h3_jarak_m} m" if params.h3_jarak_m
+                            else f"cincin k={params.h3_k}"),
+            "tetangga_desa": f"queen, toleransi {params.desa_toleransi_m} m",
+        },
+    }
+    return PlanningResult(
+        params=params, seed=int(seed), h3=h3, desa=desa, pockets=pockets,
+        pocket_desa=pocket_desa, cold_spots=cold, priorities=priorities,
+        needs_desa=needs_desa, needs_pocket=needs_pocket, opd_targets=targets,
+        coverage_desa=coverage_desa, coverage_pocket=coverage_pocket, summary=summary,
+    )
+
+
+def _sum_by(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    ok = index >= 0
+    return np.bincount(index[ok], weights=values[ok], minlength=n)
+
+
+def _gi_values(frame: pd.DataFrame, n_eff: np.ndarray, neighbours, how: str) -> np.ndarray:
+    events = frame["n_jiwa_ekstrem"].to_numpy("float64")
+    pop = frame["n_jiwa"].to_numpy("float64")
+    if how == "eb_global":
+        return eb_global(events, pop, n_eff=n_eff)
+    if how == "eb_lokal":
+        return eb_local(events, pop, neighbours, n_eff=n_eff)
+    if how == "eb_standar":
+        return eb_standardised(events, pop, n_eff=n_eff)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(pop > 0, events / pop, np.nan)
+
+
+def _with_gi(frame, values, neighbours, params: PlanningParams, seed) -> pd.DataFrame:
+    gi = G.gi_star(values, neighbours, permutations=params.permutations, seed=seed,
+                   conditional=params.permutasi_kondisional)
+    reject, q = G.fdr_bh(gi.p, params.alpha)
+    frame["gi_nilai"] = values
+    stats = gi.frame()
+    for c in stats.columns:
+        frame[c] = stats[c].to_numpy()
+    frame["gi_q"] = q
+    frame["gi_kelas"] = G.classify(gi.z, reject)
+    if "geometry" in frame.columns:  # keep geometry last
+        frame = frame[[c for c in frame.columns if c != "geometry"] + ["geometry"]]
+    return frame
+
+
+def _poverty_line(result: IndicatorResult, params: PlanningParams) -> float | None:
+    return params.garis_kemiskinan or getattr(result.params, "garis_ekstrem", None)
+
+
+def _named(frame: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
+    out = names.merge(frame, on="kode_desa", how="right")
+    return out.sort_values("kode_desa", kind="stable").reset_index(drop=True)
+
+
+def _empty_targets() -> pd.DataFrame:
+    cols = ["opd", "program", "kebutuhan", "nama_kebutuhan", "urutan", "kode_desa", "nama_desa",
+            "kode_kec", "nama_kec", "n_keluarga_sasaran", "n_keluarga_ekstrem",
+            "pct_keluarga_sasaran", "peringkat", "status_teratas"]
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
