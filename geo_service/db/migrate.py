@@ -21,6 +21,16 @@ class DatabaseNotMigratedError(GeoServiceError):
     code = "basis_data_belum_dimigrasi"
 
 
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Autogenerate filter: leave the spatial extension's own tables (spatial_ref_sys,
+    SpatiaLite's idx_* and metadata tables) alone, then GeoAlchemy2's rules."""
+    from geoalchemy2 import alembic_helpers
+
+    if type_ == "table" and reflected and compare_to is None:
+        return False
+    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
+
+
 def alembic_config() -> Config:
     """An Alembic configuration pointing at the packaged migrations."""
     cfg = Config()

@@ -10,17 +10,11 @@ from __future__ import annotations
 from alembic import context
 from geoalchemy2 import alembic_helpers
 
+from geo_service.db.migrate import include_object
 from geo_service.db.models import Base
 
 config = context.config
 target_metadata = Base.metadata
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    """Leave the spatial extension's own tables (spatial_ref_sys, idx_*, ...) alone."""
-    if type_ == "table" and reflected and compare_to is None:
-        return False
-    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
 
 
 def _run(connection) -> None:
