@@ -31,6 +31,7 @@ USERS = {  # name: (role, kabupaten, kode_opd)
     "admin_a": ("admin", [KAB_A], None),
     "analis_a": ("analis", [KAB_A], None),
     "opd_a": ("opd", [KAB_A], "Dinsos"),
+    "opd_dinkes_a": ("opd", [KAB_A], "Dinkes"),
     "publik_a": ("publik", [KAB_A], None),
     "analis_b": ("analis", [KAB_B], None),
     "publik_b": ("publik", [KAB_B], None),
@@ -112,7 +113,7 @@ def fake_planning(desa_ind: gpd.GeoDataFrame, seed: int) -> dict[str, pd.DataFra
 def _planning(result, seed: int) -> dict[str, pd.DataFrame]:
     from geo_service.api.jobs import planning_tables
 
-    tables = planning_tables(result, {}, seed=seed)
+    tables = planning_tables(result, {}, seed=seed, data_dir=ROOT / "data")
     return tables or fake_planning(result.desa, seed)
 
 

@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None, api_settings: ApiSettings | Non
             raise
         app.state.engine = eng
         app.state.sessions = make_session_factory(eng)
-        app.state.runs = RunExecutor(app.state.sessions)
+        app.state.runs = RunExecutor(app.state.sessions, settings.data_dir)
         try:
             yield
         finally:

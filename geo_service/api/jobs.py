@@ -19,8 +19,9 @@ log = logging.getLogger("geo_service.api.jobs")
 class RunExecutor:
     """Starts runs on a single background thread (the analysis uses both cores itself)."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], data_dir=None) -> None:
         self.sessions = sessions
+        self.data_dir = data_dir
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analisis")
         self.futures: dict[int, Future] = {}
 
@@ -31,7 +32,8 @@ class RunExecutor:
                              parameter=req.model_dump(), scope=scope, seed=req.seed,
                              pengguna_id=user.user_id)
         session.commit()
-        self.futures[run_id] = self.pool.submit(execute_run, self.sessions, run_id, scope)
+        self.futures[run_id] = self.pool.submit(execute_run, self.sessions, run_id, scope,
+                                                self.data_dir)
         return R.get_run(session, run_id, scope=scope)
 
     def wait(self, run_id: int, timeout: float | None = None) -> None:
@@ -44,12 +46,13 @@ class RunExecutor:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def execute_run(sessions: sessionmaker[Session], run_id: int, scope: R.Scope) -> None:
+def execute_run(sessions: sessionmaker[Session], run_id: int, scope: R.Scope,
+                data_dir=None) -> None:
     """Load, analyse and store one run; it ends ``selesai``, or ``gagal`` with the reason."""
     with sessions() as session:
         run = R.get_run(session, run_id, scope=scope)
         try:
-            result, extra = analyse(session, run, scope)
+            result, extra = analyse(session, run, scope, data_dir)
             R.finish_run(session, run_id, result, scope=scope, extra=extra)
             session.commit()
         except Exception as exc:  # noqa: BLE001 - the run records every failure
@@ -61,7 +64,7 @@ def execute_run(sessions: sessionmaker[Session], run_id: int, scope: R.Scope) ->
             session.commit()
 
 
-def analyse(session: Session, run: R.RunInfo, scope: R.Scope):
+def analyse(session: Session, run: R.RunInfo, scope: R.Scope, data_dir=None):
     """Indicators (and planning tables when the planning stage is installed) of a run."""
     from ..analysis import AnalysisParams, compute_indicators
 
@@ -71,38 +74,30 @@ def analyse(session: Session, run: R.RunInfo, scope: R.Scope):
                             max_distance_m=float(p.get("jarak_maks_m", 250.0)),
                             garis_ekstrem=p.get("garis_ekstrem"))
     result = compute_indicators(None, inputs.desa, params, validation=inputs.validation)
-    return result, planning_tables(result, p, seed=run.seed or 0)
+    return result, planning_tables(result, p, seed=run.seed or 0, data_dir=data_dir)
 
 
-def planning_tables(result, params: dict, *, seed: int) -> dict[str, pd.DataFrame]:
-    """Pockets, priorities, OPD targets and coverage from the planning stage, if installed."""
+def planning_tables(result, params: dict, *, seed: int, data_dir=None
+                    ) -> dict[str, pd.DataFrame]:
+    """Pockets, priorities, OPD targets and coverage from the planning stage, if installed.
+
+    The need -> OPD table is ``data_dir/opd_programmes.csv`` (no OPD targets without it).
+    """
     try:
-        from ..analysis.planning import compute_planning
+        from ..analysis.planning import PlanningParams, compute_planning
     except ImportError:
         return {}
-    planning = compute_planning(result, _planning_params(params), seed=seed)
-    out = {}
-    for nama, attrs in (("kantong", ("pockets", "kantong")),
-                        ("prioritas", ("priorities", "prioritas")),
-                        ("target_opd", ("opd_targets", "target_opd")),
-                        ("cakupan", ("coverage", "cakupan"))):
-        for a in attrs:
-            frame = getattr(planning, a, None)
-            if isinstance(frame, pd.DataFrame):
-                out[nama] = frame
-                break
-    return out
+    programmes = None
+    if data_dir is not None:
+        from pathlib import Path
 
+        from ..io.reference import read_opd_programmes
 
-def _planning_params(params: dict):
-    try:
-        from ..analysis.planning import PlanningParams
-    except ImportError:
-        return None
-    fields = getattr(PlanningParams, "__dataclass_fields__", {})
-    kwargs = {}
-    for theirs in ("permutations", "n_permutations", "permutasi"):
-        if theirs in fields and "permutasi" in params:
-            kwargs[theirs] = params["permutasi"]
-            break
-    return PlanningParams(**kwargs)
+        path = Path(data_dir) / "opd_programmes.csv"
+        if path.exists():
+            programmes = read_opd_programmes(path)
+    kwargs = {"permutations": int(params["permutasi"])} if "permutasi" in params else {}
+    planning = compute_planning(result, PlanningParams(**kwargs), seed=seed,
+                                programmes=programmes)
+    return {"kantong": planning.pockets, "prioritas": planning.priorities,
+            "target_opd": planning.opd_targets, "cakupan": planning.coverage_desa}

@@ -43,7 +43,8 @@ def map_html(session: Session, user: Principal, run: RunInfo, k: int, lang: str)
     m = choropleth_map(desa, judul=f"{nama_kab} — periode {run.periode}", lang=lang)
     pockets, _ = results.planning_of_run(session, user, run, "kantong", k)
     if isinstance(pockets, gpd.GeoDataFrame) and len(pockets):
-        cols = [c for c in ("id_kantong", "nama_kec", "n_jiwa_ekstrem") if c in pockets.columns]
+        cols = [c for c in ("nomor", "kantong_id", "nama_desa_utama", "nama_kec_utama",
+                            "n_jiwa_ekstrem", "pct_jiwa_ekstrem") if c in pockets.columns]
         layer = _float_counts(pockets[[*cols, "geometry"]])
         folium.GeoJson(
             layer.to_json(drop_id=True, na="null"), name=t["pockets"],

@@ -51,12 +51,20 @@ def planning_of_run(session: Session, user: Principal, run: RunInfo, nama: str, 
         table = pd.DataFrame()
     shaped = planning_view(table, user, k, ind.view.desa) if len(table) else table
     if nama == "target_opd" and user.role == "opd" and "opd" in shaped.columns:
-        shaped = shaped[shaped["opd"].astype(str) == str(user.kode_opd)]
+        shaped = shaped[[is_own_opd(o, user.kode_opd) for o in shaped["opd"].astype(str)]]
     if nama == "kantong" and user.role == "publik":
         # Pockets are H3 aggregates: a public reader gets their outlines, not their counts.
         shaped = shaped.drop(columns=[c for c in shaped.columns
-                                      if c.startswith(("n_", "pct_", "gi_", "z_", "p_"))])
+                                      if c.startswith(("n_", "pct_", "gi_", "rasio_"))])
     return shaped, (k if is_suppressed_role(user.role) else None)
+
+
+def is_own_opd(opd: str, kode_opd: str | None) -> bool:
+    """Whether a target row's OPD (e.g. "Dinas Sosial (Dinsos)") is the user's OPD ("Dinsos");
+    a joint programme ("... (Dinsos) bersama ... (Dinkes)") belongs to both."""
+    if not kode_opd:
+        return False
+    return opd.casefold() == kode_opd.casefold() or f"({kode_opd.casefold()})" in opd.casefold()
 
 
 def planning_table(session: Session, user: Principal, kode_kab: str, periode: str | None,

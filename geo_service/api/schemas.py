@@ -81,7 +81,7 @@ class AnalysisRequest(Input):
     jarak_maks_m: float = Field(250.0, gt=0, le=5000)
     garis_ekstrem: float | None = Field(None, gt=0)
     seed: int = Field(20250301, ge=0, le=2**31 - 1)
-    permutasi: int = Field(199, ge=19, le=9999)
+    permutasi: int = Field(9999, ge=99, le=99_999, description="Permutasi Gi* per sel")
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={
         "examples": [{"kode_kab": "33.24", "periode": "2025-03", "seed": 7}]})

@@ -28,7 +28,7 @@ FAMILY_LEVEL_FIELDS = frozenset({
     "daftar_keluarga", "id_keluarga_kandidat", "kandidat_uji_petik", "keluarga",
 })
 COUNT_PREFIXES = ("n_", "jumlah_")
-RATE_PREFIXES = ("pct_", "persen_", "porsi_", "share_", "rasio_")
+RATE_PREFIXES = ("pct_", "persen_", "porsi_", "share_", "rasio_", "celah_", "intensitas_")
 
 
 def strip_family_fields(frame: pd.DataFrame) -> pd.DataFrame:
@@ -85,36 +85,70 @@ def h3_view(cells: pd.DataFrame, user: Principal, k: int) -> pd.DataFrame:
                                                  if c in out.columns]))
 
 
+# Text columns that spell out shares of small groups (e.g. "Balok 1%" of a pocket).
+SHARE_TEXT_COLUMNS = frozenset({"desa", "kecamatan", "kuadran_keterangan_detail"})
+KEPT_RATES = frozenset({"pct_jiwa_ekstrem"})
+
+
 def planning_view(frame: pd.DataFrame, user: Principal, k: int,
                   desa_view: pd.DataFrame | None = None) -> pd.DataFrame:
     """A planning table (priorities, OPD targets, coverage, pockets) as ``user`` may see it.
 
-    For opd and publik: family-level fields dropped; desa counts replaced by the values of the
-    desa release (hidden there, hidden here); every other count in ``1..k-1`` hidden, with the
-    rates and the reasons of that row.
+    For opd and publik:
+
+    - family-level fields and share-of-pocket texts are dropped;
+    - desa counts and the desa rate come from the desa release (hidden there, hidden here);
+    - rates of sub-groups (``pct_eksklusi_*``, ...) are dropped: with a published base
+      they would give back a small count;
+    - every other count ``c`` is hidden when ``c`` is in ``1..k-1`` or when ``w - c`` is for
+      another published count ``w >= c`` of the row (a complement); a row with a hidden count
+      also loses its reason text and score.
     """
     if not is_suppressed_role(user.role):
         return frame
     out = strip_family_fields(frame).copy()
-    out = out.drop(columns=[c for c in UNPROTECTED_COLUMNS if c in out.columns])
+    drop = [c for c in out.columns if c in UNPROTECTED_COLUMNS or c in SHARE_TEXT_COLUMNS
+            or (c.startswith(RATE_PREFIXES) and c not in KEPT_RATES)]
+    out = out.drop(columns=drop)
     hidden = np.zeros(len(out), dtype=bool)
+    released_cols: list[str] = []
     if desa_view is not None and "kode_desa" in out.columns:
-        released = desa_view.drop(columns="geometry", errors="ignore").set_index("kode_desa")
-        shared = [c for c in released.columns if c.startswith(COUNT_PREFIXES + RATE_PREFIXES)
-                  and c in out.columns]
+        released = desa_view.drop(columns="geometry", errors="ignore").drop_duplicates(
+            "kode_desa").set_index("kode_desa")
+        released_cols = [c for c in released.columns
+                         if c.startswith(COUNT_PREFIXES) or c in KEPT_RATES]
+        released_cols = [c for c in released_cols if c in out.columns]
         if SUPPRESSED_FLAG in released.columns:
-            flag = out["kode_desa"].map(released[SUPPRESSED_FLAG]).fillna(True).to_numpy(bool)
-            hidden |= flag
-        for c in shared:
+            hidden |= out["kode_desa"].map(released[SUPPRESSED_FLAG]).fillna(True).to_numpy(bool)
+        for c in released_cols:
             out[c] = out["kode_desa"].map(released[c])
     counts = [c for c in out.columns if c.startswith(COUNT_PREFIXES)
-              and pd.api.types.is_numeric_dtype(out[c])]
+              and c not in released_cols and pd.api.types.is_numeric_dtype(out[c])]
+    values = {c: pd.to_numeric(out[c], errors="coerce").to_numpy(dtype="float64")
+              for c in [*counts, *[r for r in released_cols if r.startswith(COUNT_PREFIXES)]]}
+    cell_hidden = {c: is_small(np.nan_to_num(values[c]), k) for c in counts}
     for c in counts:
-        hidden |= is_small(pd.to_numeric(out[c], errors="coerce").fillna(0).to_numpy(), k)
-    hide_cols = counts + [c for c in out.columns if c.startswith(RATE_PREFIXES)] + [
-        c for c in ("alasan", "skor") if c in out.columns]
-    for c in hide_cols:
-        out[c] = out[c].astype(object)
-        out.loc[hidden, c] = None
-    out[SUPPRESSED_FLAG] = hidden
+        for w, wv in values.items():
+            if w == c:
+                continue
+            diff = wv - values[c]
+            cell_hidden[c] |= np.isfinite(diff) & (diff >= 0) & is_small(np.nan_to_num(diff), k)
+    any_cell = np.zeros(len(out), dtype=bool)
+    for c in counts:
+        col = out[c].astype(object)
+        col[cell_hidden[c] | hidden] = None
+        out[c] = col
+        any_cell |= cell_hidden[c]
+    for c in released_cols:
+        col = out[c].astype(object)
+        col[hidden] = None
+        out[c] = col
+    for c in ("alasan", "skor"):
+        if c in out.columns:
+            col = out[c].astype(object)
+            col[hidden | any_cell] = None
+            out[c] = col
+    out[SUPPRESSED_FLAG] = hidden | any_cell
+    if isinstance(frame, gpd.GeoDataFrame) and "geometry" in out.columns:
+        out = gpd.GeoDataFrame(out, geometry="geometry", crs=frame.crs)
     return out

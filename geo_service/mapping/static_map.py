@@ -142,11 +142,13 @@ def pocket_png(
         pockets.plot(ax=ax, color="#e31a1c", alpha=0.45, edgecolor="#7f0000", linewidth=1.2)
         handles.append(Patch(facecolor="#e31a1c", alpha=0.45, edgecolor="#7f0000",
                              label=t["pocket"]))
-        if "id_kantong" in pockets.columns:
-            for rec in pockets.itertuples():
-                pt = rec.geometry.representative_point()
-                ax.annotate(str(rec.id_kantong), (pt.x, pt.y), fontsize=7, ha="center",
-                            color="#000", weight="bold")
+        label = next((c for c in ("nomor", "kantong_id", "id_kantong") if c in pockets.columns),
+                     None)
+        if label:
+            for text, geom in zip(pockets[label], pockets.geometry, strict=True):
+                pt = geom.representative_point()
+                ax.annotate(str(text), (pt.x, pt.y), fontsize=8, ha="center", color="#000",
+                            weight="bold")
     if handles:
         ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.95)
     return _finish(fig, ax, judul or t["pockets"], t["source"].format(sumber=sumber), dpi)
