@@ -59,6 +59,11 @@ def _jsonable(detail: Any) -> Any:
         return {str(k): _jsonable(v) for k, v in detail.items()}
     if isinstance(detail, list | tuple):
         return [_jsonable(v) for v in detail][:1000]
+    if hasattr(detail, "to_dict") and not hasattr(detail, "head"):  # an import report
+        try:
+            return _jsonable(detail.to_dict())
+        except Exception:  # noqa: BLE001 - best effort
+            return None
     if hasattr(detail, "to_dict"):  # a DataFrame: the row report
         try:
             return _jsonable(detail.head(1000).astype(object).where(detail.head(1000).notna(), None)

@@ -8,6 +8,7 @@ run or import id outside it (ids do not reveal what exists).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..db import models as M
 from ..db import repository as R
-from ..errors import NotFoundError
+from ..errors import DuplicateError, NotFoundError
 from .security import Principal, verify_password
 
 # Stored table names per result; the first that exists is used.
@@ -145,24 +146,58 @@ def list_batches(session: Session, user: Principal, *, limit: int = 50) -> pd.Da
     return R.list_batches(session, scope=scope_of(user), limit=limit)
 
 
-def import_file(session: Session, user: Principal, kind: str, path, *, settings,
-                periode: str | None = None, partial: bool = False, replace: bool = False
-                ) -> M.ImporBatch:
-    """Import an uploaded file with the storage layer's import functions; the batch row.
-
-    The kabupaten of the file must lie in the caller's scope (checked by the import).
-    """
-    from ..db import imports as I  # the storage layer's import functions
-
-    engine = session.get_bind()
-    scope = scope_of(user)
+def kabupaten_in_file(kind: str, path: Path, settings) -> set[str]:
+    """The kabupaten codes a file would touch (read before importing, to check the scope)."""
     if kind == "batas":
-        batch_id = I.import_boundaries(engine, path, scope=scope, pengguna_id=user.user_id,
-                                       settings=settings)
+        from ..io.importers import read_boundary_file
+
+        layer, _ = read_boundary_file(path, settings=settings)
+        col = "kode_kab" if "kode_kab" in layer.columns else ("kode" if "kode" in layer.columns
+                                                               else None)
+        codes = layer[col].astype(str).str[:5] if col else pd.Series([], dtype=str)
     else:
-        batch_id = I.import_keluarga(engine, path, periode=periode, partial=partial,
-                                     replace=replace, scope=scope, pengguna_id=user.user_id,
-                                     settings=settings)
-    batch_id = getattr(batch_id, "id", batch_id)
+        try:
+            if path.suffix.lower() == ".parquet":
+                codes = pd.read_parquet(path, columns=["kode_desa"])["kode_desa"]
+            else:
+                codes = pd.read_csv(path, usecols=["kode_desa"], dtype=str,
+                                    encoding="utf-8-sig")["kode_desa"]
+        except (ValueError, KeyError, OSError):
+            return set()  # the import itself reports the missing column or bad file
+        codes = codes.dropna().astype(str).str.strip().str[:5]
+    return {c for c in codes.unique() if len(c) == 5 and c[2] == "."}
+
+
+def import_file(session: Session, user: Principal, kind: str, path: Path, *, settings,
+                filename: str, periode: str | None = None, partial: bool = False,
+                replace: bool = False) -> M.ImporBatch:
+    """Import an uploaded file with the storage layer's importers; returns the batch row.
+
+    Raises
+    ------
+    AccessDeniedError
+        The file holds a kabupaten outside the caller's scope (checked before importing).
+    DuplicateError
+        The same file was imported before (nothing changed), or the snapshot exists and
+        ``replace`` is not set.
+    """
+    from ..io import importers as I
+
+    scope = scope_of(user)
+    for kode in sorted(kabupaten_in_file(kind, Path(path), settings)):
+        scope.check(kode)
+    engine = session.get_bind()
+    if kind == "batas":
+        report = I.import_boundaries(engine, path, settings=settings, pengguna_id=user.user_id,
+                                     berkas=filename)
+    else:
+        report = I.import_keluarga(engine, path, periode=periode, partial=partial,
+                                   replace=replace, settings=settings,
+                                   pengguna_id=user.user_id, berkas=filename)
+    if report.status == "sudah_ada":
+        raise DuplicateError(
+            f"Berkas ini sudah pernah diimpor (impor #{report.batch_id}); tidak ada yang diubah.",
+            f"This file was imported before (import #{report.batch_id}); nothing changed.",
+            detail={"batch_id": report.batch_id, "sha256": report.sha256})
     session.expire_all()
-    return R.get_batch(session, int(batch_id), scope=scope)
+    return R.get_batch(session, int(report.batch_id), scope=scope)

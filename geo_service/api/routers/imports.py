@@ -14,7 +14,7 @@ from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 
 from ...errors import InvalidInputError
 from .. import service
-from ..deps import AnalystUser, ApiSettingsDep, SessionDep, SettingsDep
+from ..deps import AdminUser, AnalystUser, ApiSettingsDep, SessionDep, SettingsDep
 from ..schemas import ErrorBody, ImportReport
 from ..uploads import check_zip, saved_upload
 
@@ -44,7 +44,7 @@ def _check_suffix(name: str, allowed: tuple[str, ...]) -> None:
 
 @router.post("/batas", response_model=ImportReport, status_code=201,
              summary="Unggah batas desa (GeoJSON, GeoPackage, Shapefile dalam zip)")
-def import_boundaries(request: Request, user: AnalystUser, session: SessionDep,
+def import_boundaries(request: Request, user: AdminUser, session: SessionDep,
                       settings: SettingsDep, api: ApiSettingsDep,
                       berkas: Annotated[UploadFile, File(description="Berkas batas wilayah")]
                       ) -> ImportReport:
@@ -54,7 +54,8 @@ def import_boundaries(request: Request, user: AnalystUser, session: SessionDep,
         if up.filename.lower().endswith(".zip"):
             check_zip(up.path, max_total_bytes=settings.archive_max_bytes,
                       max_ratio=settings.archive_max_ratio, max_files=settings.archive_max_files)
-        batch = service.import_file(session, user, "batas", up.path, settings=settings)
+        batch = service.import_file(session, user, "batas", up.path, settings=settings,
+                                    filename=up.filename)
     service.record_audit(session, user, "impor", objek=f"batas:{batch.id}",
                          kode_kab=(batch.kode_kab or [None])[0], n_baris=batch.n_sah,
                          rincian={"batch": batch.id, "status": batch.status},
@@ -74,7 +75,8 @@ def import_families(request: Request, user: AnalystUser, session: SessionDep,
     _check_suffix(berkas.filename or "", FAMILY_SUFFIXES)
     with saved_upload(berkas, max_bytes=api.upload_max_bytes) as up:
         batch = service.import_file(session, user, "keluarga", up.path, settings=settings,
-                                    periode=periode, partial=sebagian, replace=ganti)
+                                    filename=up.filename, periode=periode, partial=sebagian,
+                                    replace=ganti)
     service.record_audit(session, user, "impor", objek=f"keluarga:{batch.id}",
                          kode_kab=(batch.kode_kab or [None])[0], periode=periode,
                          n_baris=batch.n_sah, rincian={"batch": batch.id, "status": batch.status},
