@@ -315,22 +315,22 @@ def _check_file(path: Path, suffixes: tuple[str, ...], what: str) -> None:
 
 
 def _wrap(exc: BaseException) -> GeoServiceError:
-    """A domain error for an unexpected failure during an import."""
+    """A domain error for any failure during an import (technical text to the log only)."""
     if isinstance(exc, _Fail):
         return exc.error
     if isinstance(exc, GeoServiceError):
         return exc
+    log.warning("Impor gagal: %s: %s", type(exc).__name__, str(exc)[:2000])
     if isinstance(exc, DBAPIError | SQLAlchemyError):
         return DatabaseError(
             "Impor gagal karena kesalahan basis data (koneksi terputus atau ditolak); "
             "tidak ada data yang tersimpan.",
             "Import failed on a database error (connection lost or refused); nothing was "
-            "stored.", detail=str(exc)[:2000])
+            "stored.")
     return InvalidInputError(
         f"Berkas tidak dapat dibaca sampai selesai ({type(exc).__name__}); "
         "tidak ada data yang tersimpan.",
-        f"The file could not be read to the end ({type(exc).__name__}); nothing was stored.",
-        detail=str(exc)[:2000])
+        f"The file could not be read to the end ({type(exc).__name__}); nothing was stored.")
 
 
 # --- families -------------------------------------------------------------------------
@@ -594,8 +594,7 @@ def import_keluarga(
             spool.close()
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
-            if error.detail is None:
-                error.detail = report
+            error.detail = report
             raise error from exc
         _release(conn, batch_id)
     spool.close()
@@ -901,6 +900,8 @@ def import_boundaries(
             _record_failure(engine, batch_id, error.pesan, report, None)
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
+            if error.detail is None:
+                error.detail = report
             raise error from exc
         _release(conn, batch_id)
     return report
