@@ -11,7 +11,8 @@ Coverage and targeting errors, per desa or pocket:
 - exclusion (``pct_eksklusi_<programme>``): share of extreme-poor families not receiving it;
 - inclusion (``pct_inklusi_<programme>``): share of desil 6-10 families receiving it.
 
-Both groups of families are ground-check candidates (:func:`ground_check_candidates`).
+Both groups of families are ground-check candidates (listed family by family in
+:mod:`.groundcheck`).
 """
 
 from __future__ import annotations
@@ -213,38 +214,3 @@ def programme_coverage(keluarga: pd.DataFrame, keys: np.ndarray, key_name: str) 
     order += ["n_ekstrem_tanpa_bansos", "pct_ekstrem_tanpa_bansos", "n_keluarga_mampu"]
     order += [x for p in COVERAGE_PROGRAMMES for x in (f"n_inklusi_{p}", f"pct_inklusi_{p}")]
     return out[order]
-
-
-def ground_check_candidates(keluarga: pd.DataFrame, *, lang: str = "id") -> pd.DataFrame:
-    """Families to verify on the ground: extreme poor receiving none of PKH/BPNT/PBI-JK
-    (``eksklusi``) and desil 6-10 receiving any of them (``inklusi``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``id_keluarga``, ``kode_desa_lokasi``, ``desil``, ``jenis`` (``eksklusi`` or
-        ``inklusi``), ``program`` (the programmes received, for inclusion), ``keterangan``.
-        Pseudonymous ids only; this is personal data under UU PDP, share it accordingly.
-    """
-    ek = keluarga["ekstrem"].to_numpy(dtype=bool)
-    mampu = keluarga["desil"].to_numpy() >= MAMPU_DESIL
-    got = {p: (keluarga[c].fillna(0).to_numpy(dtype=np.int64) > 0 if c in keluarga
-               else np.zeros(len(keluarga), bool)) for p, c in COVERAGE_PROGRAMMES.items()}
-    any_prog = np.logical_or.reduce(list(got.values()))
-    label = {"pkh": "PKH", "bpnt": "BPNT", "pbi_jk": "PBI-JK"}
-    received = np.array([", ".join(label[p] for p in got if got[p][i]) for i in range(len(ek))],
-                        dtype=object) if len(ek) else np.empty(0, dtype=object)
-    excl = ek & ~any_prog
-    incl = mampu & any_prog
-    text = {
-        "id": ("Miskin ekstrem, tidak menerima PKH, BPNT maupun PBI-JK",
-               "Desil 6-10, menerima {p}"),
-        "en": ("Extreme poor, receives none of PKH, BPNT, PBI-JK", "Decile 6-10, receives {p}"),
-    }["en" if lang == "en" else "id"]
-    base = keluarga[[S.ID, "kode_desa_lokasi", "desil"]].reset_index(drop=True)
-    a = base[excl].assign(jenis="eksklusi", program="", keterangan=text[0])
-    b = base[incl].assign(jenis="inklusi", program=received[incl])
-    b["keterangan"] = [text[1].format(p=p) for p in b["program"]]
-    out = pd.concat([a, b], ignore_index=True)
-    out = out.sort_values(["jenis", "kode_desa_lokasi", S.ID], kind="stable")
-    return out.reset_index(drop=True)

@@ -1,0 +1,254 @@
+"""Planning layers for an existing folium map: H3 hot/cold cells, pocket outlines, priority desa.
+
+Vector layers and CircleMarkers only (no image icons, no external assets), so the page stays
+offline like :func:`~geo_service.mapping.folium_map.offline_map`. Each function adds one
+``FeatureGroup`` (named for the layer control) and keeps an existing ``LayerControl`` last,
+so the control lists layers added after it.
+"""
+
+from __future__ import annotations
+
+import html
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .folium_map import NO_DATA, PALETTE, class_breaks
+
+HOT = "#b2182b"
+COLD = "#2166ac"
+NEUTRAL = "#f0f0f0"
+POCKET = "#67001f"
+STATUS_COLOUR = {"teratas_kokoh": "#3f007d", "teratas_belum_pasti": "#807dba",
+                 "mungkin_teratas": "#bcbddc"}
+
+TEXT = {
+    "id": {
+        "layer_h3_gi": "Sel H3: titik panas / dingin (Gi*)",
+        "layer_h3_rate": "Sel H3: % jiwa miskin ekstrem (disesuaikan)",
+        "layer_pockets": "Kantong kemiskinan",
+        "layer_cold": "Titik dingin (kemiskinan rendah)",
+        "layer_priority": "Desa prioritas",
+        "sel": "Sel H3", "keluarga": "Keluarga", "jiwa_ekstrem": "Jiwa miskin ekstrem",
+        "pct": "% jiwa ekstrem", "pct_eb": "% disesuaikan (EB)", "z": "Gi* z", "q": "q (FDR)",
+        "kelas": "Kelas", "kantong": "Kantong", "nomor": "No.", "luas": "Luas (km²)",
+        "desa": "Desa", "kecamatan": "Kecamatan", "rasio": "x angka kabupaten",
+        "peringkat": "Peringkat", "rentang": "Rentang peringkat", "status": "Status",
+        "alasan": "Alasan",
+        "kelas_label": {"panas": "titik panas (signifikan)", "dingin": "titik dingin (signifikan)",
+                        "tidak_signifikan": "tidak signifikan",
+                        "tanpa_tetangga": "tidak diuji (tanpa tetangga)"},
+    },
+    "en": {
+        "layer_h3_gi": "H3 cells: hot / cold spots (Gi*)",
+        "layer_h3_rate": "H3 cells: % persons in extreme poverty (adjusted)",
+        "layer_pockets": "Poverty pockets",
+        "layer_cold": "Cold spots (low poverty)",
+        "layer_priority": "Priority villages",
+        "sel": "H3 cell", "keluarga": "Families", "jiwa_ekstrem": "Persons in extreme poverty",
+        "pct": "% persons extreme", "pct_eb": "% adjusted (EB)", "z": "Gi* z", "q": "q (FDR)",
+        "kelas": "Class", "kantong": "Pocket", "nomor": "No.", "luas": "Area (km²)",
+        "desa": "Villages", "kecamatan": "Districts", "rasio": "x kabupaten rate",
+        "peringkat": "Rank", "rentang": "Rank range", "status": "Status", "alasan": "Reason",
+        "kelas_label": {"panas": "hot spot (significant)", "dingin": "cold spot (significant)",
+                        "tidak_signifikan": "not significant",
+                        "tanpa_tetangga": "not tested (no neighbours)"},
+    },
+}
+
+
+def _t(lang: str) -> dict:
+    return TEXT["en" if lang == "en" else "id"]
+
+
+def _fmt(x, decimals: int = 1) -> str:
+    if x is None or (isinstance(x, float) and not np.isfinite(x)) or pd.isna(x):
+        return "-"
+    return f"{x:,.{decimals}f}"
+
+
+def _keep_control_last(m: folium.Map) -> None:
+    """Move LayerControl children to the end so they see every layer (folium renders in
+    insertion order)."""
+    for key in [k for k, v in m._children.items() if isinstance(v, folium.LayerControl)]:
+        m._children.move_to_end(key)
+
+
+def _colour(value: float, edges: list[float]) -> str:
+    if value is None or not np.isfinite(value):
+        return NO_DATA
+    i = min(int(np.searchsorted(edges[1:-1], value, side="right")), len(edges) - 2)
+    n_classes = len(edges) - 1
+    j = i if n_classes >= len(PALETTE) else round(i * (len(PALETTE) - 1) / max(n_classes - 1, 1))
+    return PALETTE[min(j, len(PALETTE) - 1)]
+
+
+def add_h3_layer(
+    m: folium.Map,
+    h3: gpd.GeoDataFrame,
+    *,
+    warna: str = "gi",
+    lang: str = "id",
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """H3 cells coloured by Gi* class (``warna="gi"``: hot red, cold blue, others faint) or
+    by the adjusted rate (``warna="tingkat"``), with a tooltip per cell.
+
+    Parameters
+    ----------
+    m
+        Map to add to.
+    h3
+        ``PlanningResult.h3`` (counts, ``pct_jiwa_ekstrem_eb``, ``gi_z``, ``gi_q``,
+        ``gi_kelas``, ``kantong_id``).
+    warna
+        ``"gi"`` or ``"tingkat"``.
+    show
+        Whether the layer is on when the page opens.
+    """
+    t = _t(lang)
+    name = t["layer_h3_gi"] if warna == "gi" else t["layer_h3_rate"]
+    group = folium.FeatureGroup(name=name, show=show)
+    layer = h3[["h3", "n_keluarga", "n_jiwa_ekstrem", "pct_jiwa_ekstrem", "geometry"]].copy()
+    kelas = h3.get("gi_kelas", pd.Series(["tidak_signifikan"] * len(h3), index=h3.index))
+    if warna == "gi":
+        layer["warna"] = [HOT if k == "panas" else COLD if k == "dingin" else NEUTRAL
+                          for k in kelas]
+        layer["opasitas"] = [0.75 if k in ("panas", "dingin") else 0.25 for k in kelas]
+    else:
+        edges = class_breaks(h3["pct_jiwa_ekstrem_eb"])
+        layer["warna"] = [_colour(v, edges) for v in h3["pct_jiwa_ekstrem_eb"]]
+        layer["opasitas"] = 0.7
+    layer["pct_label"] = [_fmt(v) for v in h3["pct_jiwa_ekstrem"]]
+    layer["eb_label"] = [_fmt(v) for v in h3.get("pct_jiwa_ekstrem_eb", layer["pct_jiwa_ekstrem"])]
+    layer["z_label"] = [_fmt(v, 2) for v in h3.get("gi_z", pd.Series(np.nan, index=h3.index))]
+    layer["q_label"] = [_fmt(v, 3) for v in h3.get("gi_q", pd.Series(np.nan, index=h3.index))]
+    layer["kelas_label"] = [t["kelas_label"].get(k, str(k)) for k in kelas]
+    layer["kantong"] = [k if isinstance(k, str) else "-"
+                        for k in h3.get("kantong_id", pd.Series([None] * len(h3)))]
+    layer = layer.drop(columns="pct_jiwa_ekstrem")
+    folium.GeoJson(
+        layer.to_json(drop_id=True),
+        style_function=lambda f: {"fillColor": f["properties"]["warna"], "color": "#777",
+                                  "weight": 0.3, "fillOpacity": f["properties"]["opasitas"]},
+        highlight_function=lambda f: {"weight": 2, "color": "#000"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["h3", "n_keluarga", "n_jiwa_ekstrem", "pct_label", "eb_label", "z_label",
+                    "q_label", "kelas_label", "kantong"],
+            aliases=[t["sel"], t["keluarga"], t["jiwa_ekstrem"], t["pct"], t["pct_eb"], t["z"],
+                     t["q"], t["kelas"], t["kantong"]],
+            localize=True, sticky=True),
+    ).add_to(group)
+    group.add_to(m)
+    _keep_control_last(m)
+    return group
+
+
+def add_pocket_layer(
+    m: folium.Map,
+    pockets: gpd.GeoDataFrame,
+    *,
+    cold_spots: gpd.GeoDataFrame | None = None,
+    lang: str = "id",
+) -> list[folium.FeatureGroup]:
+    """Pocket outlines (dark red) with a tooltip; cold spots (blue, off at start) as a
+    separate layer when given. Returns the groups added."""
+    t = _t(lang)
+    groups = []
+    specs = [(pockets, "kantong_id", t["layer_pockets"], POCKET, True)]
+    if cold_spots is not None:
+        specs.append((cold_spots, "dingin_id", t["layer_cold"], COLD, False))
+    for frame, id_col, name, colour, show in specs:
+        group = folium.FeatureGroup(name=name, show=show)
+        if len(frame):
+            layer = frame[[id_col, "nomor", "luas_km2", "n_keluarga", "n_jiwa_ekstrem",
+                           "pct_jiwa_ekstrem", "rasio_kabupaten", "desa", "kecamatan",
+                           "geometry"]].copy()
+            layer["pct_label"] = [_fmt(v) for v in layer["pct_jiwa_ekstrem"]]
+            layer["rasio_label"] = [_fmt(v) for v in layer["rasio_kabupaten"]]
+            layer["desa"] = [_shorten(s) for s in layer["desa"]]
+            layer = layer.drop(columns=["pct_jiwa_ekstrem", "rasio_kabupaten"])
+            folium.GeoJson(
+                layer.to_json(drop_id=True),
+                style_function=lambda f, c=colour: {"color": c, "weight": 3, "fill": True,
+                                                    "fillColor": c, "fillOpacity": 0.08},
+                highlight_function=lambda f: {"weight": 5},
+                tooltip=folium.GeoJsonTooltip(
+                    fields=["nomor", id_col, "luas_km2", "n_keluarga", "n_jiwa_ekstrem",
+                            "pct_label", "rasio_label", "desa", "kecamatan"],
+                    aliases=[t["nomor"], t["kantong"], t["luas"], t["keluarga"],
+                             t["jiwa_ekstrem"], t["pct"], t["rasio"], t["desa"],
+                             t["kecamatan"]],
+                    localize=True, sticky=True),
+            ).add_to(group)
+        group.add_to(m)
+        groups.append(group)
+    _keep_control_last(m)
+    return groups
+
+
+def _shorten(text: str, limit: int = 160) -> str:
+    text = str(text or "")
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def add_priority_layer(
+    m: folium.Map,
+    priorities: pd.DataFrame,
+    desa: gpd.GeoDataFrame,
+    *,
+    statuses: tuple[str, ...] = ("teratas_kokoh", "teratas_belum_pasti"),
+    lang: str = "id",
+) -> folium.FeatureGroup:
+    """Priority desa as circle markers at a point inside each desa: dark for robust top,
+    lighter and dashed for top possibly by chance; a popup with rank, range and reason.
+
+    Parameters
+    ----------
+    priorities
+        ``PlanningResult.priorities``.
+    desa
+        Desa polygons with ``kode_desa`` (e.g. ``IndicatorResult.desa``).
+    statuses
+        Which ``status_teratas`` values are drawn.
+    """
+    t = _t(lang)
+    group = folium.FeatureGroup(name=t["layer_priority"], show=True)
+    rows = priorities[priorities["status_teratas"].isin(statuses)]
+    points = desa.set_index("kode_desa").geometry.representative_point()
+    for r in rows.sort_values("peringkat", ascending=False, kind="stable").itertuples():
+        if r.kode_desa not in points.index:
+            continue
+        p = points.loc[r.kode_desa]
+        colour = STATUS_COLOUR.get(r.status_teratas, "#54278f")
+        rank = int(r.peringkat)
+        lo, hi = r.peringkat_rentang_bawah, r.peringkat_rentang_atas
+        rng_text = f"{lo}-{hi}" if pd.notna(lo) else "-"
+        popup = (f"<b>{html.escape(str(r.nama_desa))}</b> ({html.escape(str(r.nama_kec))})<br>"
+                 f"{t['peringkat']}: {rank} &nbsp; {t['rentang']}: {rng_text}<br>"
+                 f"{t['status']}: {html.escape(str(r.status_keterangan))}<br>"
+                 f"{t['alasan']}: {html.escape(str(r.alasan))}")
+        folium.CircleMarker(
+            location=(p.y, p.x),
+            radius=float(np.clip(14 - 0.3 * rank, 6, 14)),
+            color="#000", weight=1.5 if r.status_teratas == "teratas_kokoh" else 1,
+            dash_array=None if r.status_teratas == "teratas_kokoh" else "4 3",
+            fill=True, fill_color=colour, fill_opacity=0.9,
+            tooltip=f"{rank}. {html.escape(str(r.nama_desa))}",
+            popup=folium.Popup(popup, max_width=360),
+        ).add_to(group)
+    group.add_to(m)
+    _keep_control_last(m)
+    return group
+
+
+def add_planning_layers(m: folium.Map, planning, desa: gpd.GeoDataFrame, *, lang: str = "id"
+                        ) -> folium.Map:
+    """All planning layers of a ``PlanningResult``: H3 Gi* cells, pockets, cold spots,
+    priority desa. Returns the map."""
+    add_h3_layer(m, planning.h3, warna="gi", lang=lang, show=False)
+    add_pocket_layer(m, planning.pockets, cold_spots=planning.cold_spots, lang=lang)
+    add_priority_layer(m, planning.priorities, desa, lang=lang)
+    return m
