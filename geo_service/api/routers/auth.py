@@ -14,7 +14,7 @@ from ..i18n import msg
 from ..schemas import ErrorBody, Me, Token
 from ..security import create_token
 
-router = APIRouter(prefix="/auth", tags=["akses"])
+router = APIRouter(prefix="/auth", tags=["akses"], responses={422: {"model": ErrorBody}})
 
 
 @router.post("/token", response_model=Token, summary="Masuk: tukar nama pengguna dan kata sandi "

@@ -10,12 +10,13 @@ from fastapi.responses import HTMLResponse, Response
 from .. import pages, service
 from ..deps import ApiSettingsDep, CurrentUser, LangDep, SessionDep, check_kabupaten
 from ..formats import XLSX_MEDIA
-from ..schemas import ErrorBody
 from .results import geo_check
 
+# Errors are JSON even where the page itself is HTML or PDF.
+_ERROR = {"description": "Kesalahan", "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
 router = APIRouter(prefix="/kabupaten/{kode_kab}", tags=["peta dan laporan"],
-                   responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},
-                              404: {"model": ErrorBody}, 422: {"model": ErrorBody}})
+                   responses={401: _ERROR, 403: _ERROR, 404: _ERROR, 422: _ERROR})
 KodeKab = Annotated[str, Path(pattern=r"^\d{2}\.\d{2}$", examples=["33.24"])]
 Periode = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 

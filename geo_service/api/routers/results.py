@@ -78,7 +78,8 @@ def respond(request: Request, session, user: Principal, frame: pd.DataFrame, run
     return JSONResponse(_rows(frame, run, k))
 
 
-@router.get("/indikator/desa", summary="Indikator per desa", response_model=FeatureCollection,
+@router.get("/indikator/desa", summary="Indikator per desa",
+            response_model=FeatureCollection | Rows,
             responses=GEO_CONTENT)
 def indikator_desa(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
                    api: ApiSettingsDep, lang: LangDep, periode: Periode = None,
@@ -115,7 +116,8 @@ def indikator_kabupaten(request: Request, kode_kab: KodeKab, user: CurrentUser,
                     format, "indikator_kabupaten", lang)
 
 
-@router.get("/indikator/h3", summary="Indikator per sel H3", response_model=FeatureCollection,
+@router.get("/indikator/h3", summary="Indikator per sel H3",
+            response_model=FeatureCollection | Rows,
             responses=GEO_CONTENT)
 def indikator_h3(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
                  api: ApiSettingsDep, lang: LangDep, periode: Periode = None,
@@ -153,7 +155,8 @@ def _coarsen(cells: gpd.GeoDataFrame, resolution: int) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry=geoms, crs=4326)
 
 
-@router.get("/kantong", summary="Kantong kemiskinan ekstrem", response_model=FeatureCollection,
+@router.get("/kantong", summary="Kantong kemiskinan ekstrem",
+            response_model=FeatureCollection | Rows,
             responses=GEO_CONTENT)
 def kantong(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
             api: ApiSettingsDep, lang: LangDep, periode: Periode = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
@@ -20,10 +21,16 @@ router = APIRouter(prefix="/analisis", tags=["analisis"],
 RunId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
+def _utc(ts: datetime | None) -> datetime | None:
+    """Aware UTC time (SQLite gives naive datetimes back)."""
+    return None if ts is None else (ts if ts.tzinfo else ts.replace(tzinfo=UTC))
+
+
 def _status(run) -> RunStatus:
     return RunStatus(id=run.id, kode_kab=run.kode_kab, periode=run.periode, status=run.status,
                      parameter=run.parameter or {}, seed=run.seed, versi=run.versi,
-                     mulai=run.mulai, selesai=run.selesai, detik=run.detik, alasan=run.alasan,
+                     mulai=_utc(run.mulai), selesai=_utc(run.selesai), detik=run.detik,
+                     alasan=run.alasan,
                      tabel=list(run.tabel))
 
 

@@ -14,7 +14,7 @@ from ..schemas import ErrorBody, FeatureCollection, KabupatenItem
 
 router = APIRouter(prefix="/wilayah", tags=["wilayah"],
                    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},
-                              404: {"model": ErrorBody}})
+                              404: {"model": ErrorBody}, 422: {"model": ErrorBody}})
 KodeKab = Annotated[str, Path(pattern=r"^\d{2}\.\d{2}$", examples=["33.24"])]
 Zoom = Annotated[int, Query(ge=5, le=18, description="Zoom peta; geometri disederhanakan "
                                                      "sekitar satu piksel pada zoom ini.")]
