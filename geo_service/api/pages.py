@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import geopandas as gpd
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -14,9 +16,13 @@ from .security import Principal
 
 TEXT = {
     "id": {"pockets": "Kantong kemiskinan ekstrem", "priority": "Desa prioritas",
-           "rank": "Peringkat"},
+           "rank": "Peringkat",
+           "suppressed": "Abu-abu: tidak ada keluarga, atau angka disembunyikan (di bawah {k}) "
+                         "untuk melindungi data pribadi."},
     "en": {"pockets": "Extreme-poverty pockets", "priority": "Priority villages",
-           "rank": "Rank"},
+           "rank": "Rank",
+           "suppressed": "Grey: no families, or figures suppressed (below {k}) to protect "
+                         "personal data."},
 }
 
 
@@ -68,6 +74,18 @@ def map_html(session: Session, user: Principal, run: RunInfo, k: int, lang: str)
                                 fill=True, fill_color="#ffffff", fill_opacity=0.9,
                                 tooltip=label).add_to(group)
         group.add_to(m)
+    if view.suppressed_k:
+        from branca.element import Element
+
+        note = html.escape(t["suppressed"].format(k=view.suppressed_k))
+        m.get_root().html.add_child(Element(
+            "<div class='gs-box' id='gs-suppressed' style='position:fixed;bottom:24px;left:10px;"
+            f"z-index:1000;max-width:32%;font-size:13px'>{note}</div>"))
+    # The layer control must come after every layer it lists (its script refers to them).
+    for key, child in list(m._children.items()):
+        if isinstance(child, folium.LayerControl):
+            del m._children[key]
+    folium.LayerControl(collapsed=False).add_to(m)
     return m.get_root().render()
 
 
