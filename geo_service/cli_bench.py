@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -80,7 +81,8 @@ def _machine() -> dict:
     except (OSError, ValueError):
         mem_gb = float("nan")
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(mem_gb, 1),
-            "python": platform.python_version(), "platform": platform.platform()}
+            "python": platform.python_version(), "platform": platform.platform(),
+            "load_average_1_5_15": os.getloadavg()}
 
 
 def _print_table(frame, title: str) -> None:
@@ -88,9 +90,18 @@ def _print_table(frame, title: str) -> None:
     for col in frame.columns:
         table.add_column(col, justify="right" if frame[col].dtype.kind in "if" else "left")
     for row in frame.itertuples(index=False):
-        table.add_row(*["" if v is None or v != v else
-                        (f"{v:,}" if isinstance(v, int) else str(v)) for v in row])
+        table.add_row(*[_cell(v) for v in row])
     out.print(table)
+
+
+def _cell(v) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    if isinstance(v, bool | np.bool_):
+        return "ya" if v else "TIDAK"
+    if isinstance(v, int | np.integer):
+        return f"{int(v):,}"
+    return str(v)
 
 
 def _postgis_url(given: str | None) -> str | None:
@@ -112,6 +123,7 @@ def bench(
     dask_curve: Annotated[list[int] | None, typer.Option("--dask-curve", help="Ukuran Jawa Tengah untuk kurva Dask (boleh diulang), mis. 1000000 dan 10000000.")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Scheduler Dask tcp://... untuk kurva Dask.")] = None,
     work_dir: Annotated[Path, typer.Option(help="Folder kerja data sintetis besar.")] = Path("/tmp/geo_service_bench"),
+    repeat: Annotated[int, typer.Option(help="Ulangi tiap metode; waktu = tercepat.")] = 1,
     fail_on_mismatch: Annotated[bool, typer.Option(help="Keluar dengan kode 1 bila hasil berbeda.")] = True,
 ) -> None:
     """Bandingkan join + H3 + agregat dengan alat lain (waktu, keluarga/detik, memori puncak)."""
@@ -126,15 +138,18 @@ def bench(
                       "GEO_DATABASE_URL=postgresql://...).")
     records: list[dict] = []
     results = []
+    machine = _machine()
     for size in n:
         console.print(f"Membuat {size:,} keluarga Kendal (generator proyek, seed {seed}) ...")
         inp = jb.kendal_input(size, seed=seed)
-        res = jb.run_comparison(inp, chosen, postgis_url=url, say=console.print)
+        res = jb.run_comparison(inp, chosen, postgis_url=url, repeat=repeat,
+                                say=console.print)
         results.extend(res)
         records.extend(r.record() for r in res)
-        _print_table(jb.table(res), f"Join + H3 + agregat, {inp.dataset}")
+        _print_table(jb.table(res).drop(columns=["dataset", "note"]),
+                     f"Join + H3 + agregat, {inp.dataset}")
         del inp
-    extra: dict = {"machine": _machine()}
+    extra: dict = {"machine_before": machine, "machine_after": _machine()}
     if cold_warm:
         extra["cold_warm"] = _cold_warm(jb, cold_warm_n, seed, work_dir)
         cw = extra["cold_warm"]
