@@ -280,3 +280,6 @@ _register_bench(app)
 from .cli_db import register as _register_db  # noqa: E402
 
 _register_db(app)
+
+from .cli_api import register as _register_api  # noqa: E402
+_register_api(app)

@@ -79,7 +79,7 @@ def map_html(session: Session, user: Principal, run: RunInfo, k: int, lang: str)
 
         note = html.escape(t["suppressed"].format(k=view.suppressed_k))
         m.get_root().html.add_child(Element(
-            "<div class='gs-box' id='gs-suppressed' style='position:fixed;bottom:24px;left:10px;"
+            "<div class='gs-box' id='gs-suppressed' style='position:fixed;bottom:64px;left:10px;"
             f"z-index:1000;max-width:32%;font-size:13px'>{note}</div>"))
     # The layer control must come after every layer it lists (its script refers to them).
     for key, child in list(m._children.items()):
