@@ -93,7 +93,7 @@ def test_permutation_p_values_match_esda_within_monte_carlo_error():
     x = _fixture_values(cells)
     w = G.h3_neighbours(cells)
     perms = 9999
-    ours = G.gi_star(x, w, permutations=perms, seed=5)
+    ours = G.gi_star(x, w, permutations=perms, permutations_max=None, seed=5)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = esda.G_Local(x, _pysal_w(w), transform="B", star=True, permutations=perms,
@@ -112,17 +112,21 @@ def test_same_seed_same_p_values_other_seed_within_monte_carlo_error():
     cells = _fixture_cells()
     x = _fixture_values(cells)
     w = G.h3_neighbours(cells)
-    a = G.gi_star(x, w, permutations=4999, seed=1)
-    b = G.gi_star(x, w, permutations=4999, seed=1)
-    c = G.gi_star(x, w, permutations=4999, seed=2)
-    for field in ("z", "z_sim", "p_panas", "p_dingin", "p"):
+    a = G.gi_star(x, w, permutations=999, permutations_max=9999, seed=1)
+    b = G.gi_star(x, w, permutations=999, permutations_max=9999, seed=1)
+    c = G.gi_star(x, w, permutations=999, permutations_max=9999, seed=2)
+    for field in ("z", "z_sim", "p_panas", "p_dingin", "p", "n_permutasi"):
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
     np.testing.assert_array_equal(a.z, c.z)
     tested = np.isfinite(a.p)
     assert not np.array_equal(a.p_panas[tested], c.p_panas[tested])
     p = (a.p_panas + c.p_panas)[tested] / 2
-    bound = 5 * np.sqrt(2 * p * (1 - p) / 4999) + 2 / 5000
+    perms = np.minimum(a.n_permutasi, c.n_permutasi)[tested]
+    bound = 5 * np.sqrt(2 * p * (1 - p) / perms) + 2 / (perms + 1)
     assert np.all(np.abs(a.p_panas - c.p_panas)[tested] <= bound)
+    # Small p-values were refined to 9,999 permutations, the others kept 999.
+    assert set(np.unique(a.n_permutasi[tested])) == {999, 9999}
+    assert np.all(a.p[tested & (a.n_permutasi == 999)] > 0.1)
 
 
 def test_draws_are_without_replacement_exclude_self_and_uniform():
@@ -147,7 +151,8 @@ def test_p_values_are_calibrated_under_no_spatial_structure():
     cells = sorted(h3.grid_disk(CENTRE, 19))
     rng = np.random.default_rng(8)
     x = rng.gamma(2.0, 1.0, len(cells))
-    g = G.gi_star(x, G.h3_neighbours(cells), permutations=999, seed=4)
+    # First pass 999 permutations, refined to 9,999 where p <= 0.1: still calibrated.
+    g = G.gi_star(x, G.h3_neighbours(cells), permutations=999, permutations_max=9999, seed=4)
     rate = np.mean(g.p[np.isfinite(g.p)] <= 0.05)
     assert 0.025 <= rate <= 0.075, f"share of p <= 0.05 under the null: {rate:.3f}"
     reject, _ = G.fdr_bh(g.p, 0.05)
@@ -165,6 +170,7 @@ def test_total_permutation_uses_the_own_value():
     i = cells.index(CENTRE)
     cond = G.gi_star(x, w, permutations=1999, seed=1, conditional=True)
     total = G.gi_star(x, w, permutations=1999, seed=1, conditional=False)
+    assert total.n_permutasi[i] == 9999  # refined: its first-pass p was small
     assert total.p_panas[i] < 0.05 < cond.p_panas[i], (total.p_panas[i], cond.p_panas[i])
 
 

@@ -19,10 +19,14 @@ Inference is by conditional permutation (Anselin 1995): ``x_i`` stays where it i
 generator. The pseudo p-values count permuted neighbour sums at least as extreme as the
 observed one, ``(count + 1) / (permutations + 1)``, per tail; the two-sided p-value is twice
 the smaller tail (at most 1). Benjamini-Hochberg then controls the false discovery rate over
-all tested areas. The smallest attainable two-sided p-value is ``2 / (permutations + 1)``, so
-with ``m`` tested areas BH can only reject when at least ``m * 2 / ((permutations + 1) *
-alpha)`` areas reach it: use enough permutations for the number of areas (see
-:func:`min_permutations`).
+all tested areas.
+
+The smallest attainable two-sided p-value is ``2 / (permutations + 1)``, so with ``m``
+tested areas BH can only reject when at least ``m * 2 / ((permutations + 1) * alpha)``
+areas reach it (999 permutations and 1,500 cells: 60 cells). Areas whose first-pass p-value
+is small are therefore refined with more permutations (``permutations_max``, default 9,999:
+6 cells suffice); see :func:`gi_star` for why this keeps the p-values valid and
+:func:`min_permutations`.
 
 Areas without neighbours (islands) get NaN statistics and are not tested.
 """
@@ -150,8 +154,8 @@ class GiStar:
         Two-sided pseudo p-value, ``min(1, 2 * min(p_panas, p_dingin))``.
     n_tetangga
         Number of neighbours (the area itself not counted).
-    permutations
-        Number of permutations behind the p-values.
+    n_permutasi
+        Number of permutations behind each area's p-values (0 where not tested).
     """
 
     z: np.ndarray
@@ -160,13 +164,14 @@ class GiStar:
     p_dingin: np.ndarray
     p: np.ndarray
     n_tetangga: np.ndarray
-    permutations: int
+    n_permutasi: np.ndarray
 
     def frame(self) -> pd.DataFrame:
         """The statistics as columns (``gi_z``, ``gi_z_sim``, ``gi_p_panas``, ...)."""
         return pd.DataFrame({
             "gi_z": self.z, "gi_z_sim": self.z_sim, "gi_p_panas": self.p_panas,
             "gi_p_dingin": self.p_dingin, "gi_p": self.p, "n_tetangga": self.n_tetangga,
+            "gi_n_permutasi": self.n_permutasi,
         })
 
 
@@ -200,11 +205,21 @@ def gi_star(
     values: np.ndarray,
     neighbours: sp.spmatrix,
     *,
-    permutations: int = 9999,
+    permutations: int = 999,
+    permutations_max: int | None = 9999,
+    refine_below: float = 0.1,
     seed: int | np.random.SeedSequence | np.random.Generator = 0,
     conditional: bool = True,
 ) -> GiStar:
-    """Gi* with conditional-permutation pseudo p-values.
+    """Gi* with conditional-permutation pseudo p-values, refined where they are small.
+
+    Every area gets ``permutations`` permutations. Areas whose two-sided p-value is at most
+    ``refine_below`` then get more, up to ``permutations_max`` in all, and their p-values
+    pool all of them. Areas above ``refine_below`` keep the coarse p-value. This is exact
+    for every threshold below ``refine_below``: a final p-value at most ``t <
+    refine_below`` implies the pooled one is at most ``t``, which has probability at most
+    ``t`` under the null. Keep ``refine_below`` above the FDR level (BH only rejects
+    p-values at most ``alpha``).
 
     Parameters
     ----------
@@ -213,7 +228,11 @@ def gi_star(
     neighbours
         Binary ``n x n`` neighbour matrix without the diagonal.
     permutations
-        Number of conditional permutations per area.
+        Permutations per area in the first pass.
+    permutations_max
+        Permutations in all for the areas refined (None or not larger: no refinement).
+    refine_below
+        Two-sided p-value of the first pass up to which an area is refined.
     seed
         Seed (or generator) of the permutations: same seed, same p-values.
     conditional
@@ -231,6 +250,7 @@ def gi_star(
     p_cold = np.full(n_all, np.nan)
     z_sim = np.full(n_all, np.nan)
     deg_all = np.zeros(n_all, dtype=np.int64)
+    perms_all = np.zeros(n_all, dtype=np.int64)
     vidx = np.flatnonzero(valid)
     if len(vidx) >= 3:
         xv = x[valid]
@@ -239,20 +259,35 @@ def gi_star(
         deg_all[vidx] = deg
         if conditional:
             observed = wv @ xv
-            ge, le, mean, sd = _permute(xv, observed, deg, permutations, rng)
+            draw_deg = deg
         else:
             observed = wv @ xv + xv
-            ge, le, mean, sd = _permute(xv, observed, np.where(deg > 0, deg + 1, 0),
-                                        permutations, rng, exclude_self=False)
+            draw_deg = np.where(deg > 0, deg + 1, 0)
         tested = deg > 0
-        ph = np.where(tested, (ge + 1.0) / (permutations + 1.0), np.nan)
-        pc = np.where(tested, (le + 1.0) / (permutations + 1.0), np.nan)
+        stats_ = _permute(xv, observed, draw_deg, tested, permutations, rng, conditional)
+        perms = np.where(tested, permutations, 0)
+        extra = (permutations_max or 0) - permutations
+        if extra > 0:
+            two = np.minimum(1.0, 2.0 * np.minimum(stats_[0] + 1, stats_[1] + 1)
+                             / (permutations + 1.0))
+            refine = tested & (two <= refine_below)
+            if refine.any():
+                more = _permute(xv, observed, draw_deg, refine, extra, rng, conditional)
+                stats_ = tuple(a + b for a, b in zip(stats_, more, strict=True))
+                perms = perms + np.where(refine, extra, 0)
+        ge, le, s1, s2 = stats_
         with np.errstate(invalid="ignore", divide="ignore"):
-            zs = np.where(tested & (sd > 0), (observed - mean) / sd, np.where(tested, 0.0, np.nan))
+            ph = np.where(tested, (ge + 1.0) / (perms + 1.0), np.nan)
+            pc = np.where(tested, (le + 1.0) / (perms + 1.0), np.nan)
+            mean = s1 / perms
+            sd = np.sqrt(np.maximum(s2 / perms - mean**2, 0.0))
+            zs = np.where(tested & (sd > 0), (observed - mean) / sd,
+                          np.where(tested, 0.0, np.nan))
         p_hot[vidx], p_cold[vidx], z_sim[vidx] = ph, pc, zs
+        perms_all[vidx] = perms
     two_sided = np.minimum(1.0, 2.0 * np.minimum(p_hot, p_cold))
     return GiStar(z=z, z_sim=z_sim, p_panas=p_hot, p_dingin=p_cold, p=two_sided,
-                  n_tetangga=deg_all, permutations=permutations)
+                  n_tetangga=deg_all, n_permutasi=perms_all)
 
 
 def _prepare(values, neighbours):
@@ -267,24 +302,25 @@ def _prepare(values, neighbours):
     return x, w, np.isfinite(x)
 
 
-def _permute(x, observed, deg, permutations, rng, exclude_self=True):
-    """Per area, counts of permuted neighbour sums >= / <= the observed one, and their
-    mean and standard deviation. Areas are processed by degree, in chunks."""
+def _permute(x, observed, deg, areas, permutations, rng, exclude_self=True):
+    """For the ``areas`` (mask) with ``deg`` draws each: counts of permuted sums >= and <=
+    the observed one, and the sum and sum of squares of the permuted sums (for pooling).
+    Areas are processed by degree, in chunks."""
     n = len(x)
     ge = np.zeros(n)
     le = np.zeros(n)
-    mean = np.full(n, np.nan)
-    sd = np.full(n, np.nan)
+    s1 = np.zeros(n)
+    s2 = np.zeros(n)
     scale = np.abs(x).max() if n else 1.0
-    for d in np.unique(deg):
+    for d in np.unique(deg[areas]):
         if d == 0:
             continue
         if d > n - exclude_self:
             raise ValueError("an area has more neighbours than there are other areas")
-        areas = np.flatnonzero(deg == d)
+        todo = np.flatnonzero(areas & (deg == d))
         chunk = max(1, _CHUNK_VALUES // (permutations * int(d)))
-        for start in range(0, len(areas), chunk):
-            ids = areas[start:start + chunk]
+        for start in range(0, len(todo), chunk):
+            ids = todo[start:start + chunk]
             owner = np.repeat(ids, permutations) if exclude_self else None
             draws = _draw_without_replacement(owner, len(ids) * permutations, n, int(d), rng)
             sums = x[draws[0]]
@@ -295,9 +331,9 @@ def _permute(x, observed, deg, permutations, rng, exclude_self=True):
             tol = 1e-9 * (np.abs(obs) + d * scale + 1e-300)
             ge[ids] = (sums >= obs - tol).sum(axis=1)
             le[ids] = (sums <= obs + tol).sum(axis=1)
-            mean[ids] = sums.mean(axis=1)
-            sd[ids] = sums.std(axis=1)
-    return ge, le, mean, sd
+            s1[ids] = sums.sum(axis=1)
+            s2[ids] = (sums * sums).sum(axis=1)
+    return ge, le, s1, s2
 
 
 def _draw_without_replacement(owner, m, n, d, rng):

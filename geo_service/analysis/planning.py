@@ -49,10 +49,14 @@ class PlanningParams:
         False discovery rate of the Benjamini-Hochberg correction over all tested cells
         (and, separately, over all tested desa).
     permutations
-        Conditional permutations per cell. BH can only reject when at least
+        Conditional permutations per cell (and per desa) in the first pass.
+    permutations_max
+        Permutations in all for cells whose first-pass two-sided p-value is at most
+        ``max(0.1, 2 * alpha)`` (refinement; exact below that level, see
+        :func:`~.gistar.gi_star`). BH can only reject when at least
         ``m * 2 / ((permutations + 1) * alpha)`` of ``m`` tested cells reach the smallest
         pseudo p-value ``2 / (permutations + 1)``: with about 1,500 cells, 999 permutations
-        need 60 such cells, 9,999 need 6. Hence 9,999 (about 1.5 s for Kendal).
+        need 60 such cells, 9,999 need 6.
     permutasi_kondisional
         True: the cell's own value stays and its neighbours are permuted (esda/GeoDa).
         False: the whole neighbourhood including the cell is permuted (null of the analytic
@@ -87,7 +91,8 @@ class PlanningParams:
     """
 
     alpha: float = 0.05
-    permutations: int = 9999
+    permutations: int = 999
+    permutations_max: int = 9999
     permutasi_kondisional: bool = True
     nilai_gi: Literal["eb_global", "eb_lokal", "eb_standar", "mentah"] = "eb_global"
     h3_k: int = 1
@@ -130,7 +135,7 @@ class PlanningResult:
     h3
         H3 cells (``IndicatorResult.h3``) plus ``pct_jiwa_ekstrem_eb``, ``gi_nilai``,
         ``gi_z``, ``gi_z_sim``, ``gi_p_panas``, ``gi_p_dingin``, ``gi_p``, ``gi_q``,
-        ``gi_kelas``, ``n_tetangga``, ``kantong_id``.
+        ``gi_kelas``, ``n_tetangga``, ``gi_n_permutasi``, ``kantong_id``.
     desa
         Desa indicators plus the same Gi* columns (queen contiguity).
     pockets
@@ -207,27 +212,10 @@ def compute_planning(
     kab_pct = float(result.kabupaten["pct_jiwa_ekstrem"].iloc[0])
 
     step("kantong")
-    h3 = result.h3.copy().reset_index(drop=True)
-    cells = h3["h3"].tolist()
-    adjacency = G.h3_neighbours(cells, k=1)
-    if params.h3_jarak_m:
-        lon, lat = G.cell_centres(cells)
-        w_cells = G.distance_band_neighbours(lon, lat, params.h3_jarak_m)
-    elif params.h3_k == 1:
-        w_cells = adjacency
-    else:
-        w_cells = G.h3_neighbours(cells, k=params.h3_k)
-    sel = family_cell_rows(h3, fam)
-    n_eff = effective_n(h3["n_jiwa"].to_numpy(),
-                        _sum_by(sel, fam["jumlah_art"].to_numpy("float64") ** 2, len(h3)))
-    h3["pct_jiwa_ekstrem_eb"] = 100 * eb_global(h3["n_jiwa_ekstrem"], h3["n_jiwa"], n_eff=n_eff)
-    h3 = _with_gi(h3, _gi_values(h3, n_eff, w_cells, params.nilai_gi), w_cells, params,
-                  streams[0])
+    hot = detect_pockets(result, params, seed=streams[0])
+    h3, pockets, pocket_desa, cold = hot.h3, hot.pockets, hot.pocket_desa, hot.cold_spots
+    sel, cell_pocket = hot.family_cell, h3["kantong_id"].to_numpy(dtype=object)
     names = result.desa[["kode_desa", "nama_desa", "kode_kec", "nama_kec"]]
-    pockets, pocket_desa, cold, cell_pocket = find_pockets(
-        h3, adjacency, fam, names, pct_kabupaten=kab_pct,
-        min_jiwa_ekstrem=params.min_jiwa_ekstrem, min_rasio=params.min_rasio)
-    h3["kantong_id"] = cell_pocket
 
     step("desa_gi")
     desa = result.desa.copy().reset_index(drop=True)
@@ -287,7 +275,9 @@ def compute_planning(
             "penghalusan": "empirical Bayes global (Marshall), ukuran efektif Kish",
             "statistik": "Getis-Ord Gi* (bobot biner, termasuk sel sendiri)",
             "inferensi": ("permutasi kondisional" if params.permutasi_kondisional
-                          else "permutasi total") + f", {params.permutations} kali",
+                          else "permutasi total")
+            + f", {params.permutations} kali, hingga {params.permutations_max} kali untuk "
+              f"p <= {max(0.1, 2 * params.alpha)}",
             "koreksi": f"Benjamini-Hochberg FDR {params.alpha}",
             "tetangga_h3": (f"jarak {params.h3_jarak_m} m" if params.h3_jarak_m
                             else f"cincin k={params.h3_k}"),
@@ -300,6 +290,55 @@ def compute_planning(
         needs_desa=needs_desa, needs_pocket=needs_pocket, opd_targets=targets,
         coverage_desa=coverage_desa, coverage_pocket=coverage_pocket, summary=summary,
     )
+
+
+@dataclass(frozen=True)
+class HotSpots:
+    """Hot-spot stage on H3 cells: cells with Gi* columns and ``kantong_id``, pockets, the
+    desa they overlap, cold spots, and the cell row of each family (-1: none)."""
+
+    h3: gpd.GeoDataFrame
+    pockets: gpd.GeoDataFrame
+    pocket_desa: pd.DataFrame
+    cold_spots: gpd.GeoDataFrame
+    family_cell: np.ndarray
+
+
+def detect_pockets(
+    result: IndicatorResult,
+    params: PlanningParams | None = None,
+    *,
+    seed: int | np.random.SeedSequence,
+) -> HotSpots:
+    """Steps 1-3 only: EB rates on H3 cells, Gi* with permutations and BH, pockets and cold
+    spots. :func:`compute_planning` calls this with the first stream spawned from its seed.
+    """
+    params = params or PlanningParams()
+    fam = result.keluarga
+    kab_pct = float(result.kabupaten["pct_jiwa_ekstrem"].iloc[0])
+    h3 = result.h3.copy().reset_index(drop=True)
+    cells = h3["h3"].tolist()
+    adjacency = G.h3_neighbours(cells, k=1)
+    if params.h3_jarak_m:
+        lon, lat = G.cell_centres(cells)
+        w_cells = G.distance_band_neighbours(lon, lat, params.h3_jarak_m)
+    elif params.h3_k == 1:
+        w_cells = adjacency
+    else:
+        w_cells = G.h3_neighbours(cells, k=params.h3_k)
+    sel = family_cell_rows(h3, fam)
+    n_eff = effective_n(h3["n_jiwa"].to_numpy(),
+                        _sum_by(sel, fam["jumlah_art"].to_numpy("float64") ** 2, len(h3)))
+    h3["pct_jiwa_ekstrem_eb"] = 100 * eb_global(h3["n_jiwa_ekstrem"], h3["n_jiwa"], n_eff=n_eff)
+    h3 = _with_gi(h3, _gi_values(h3, n_eff, w_cells, params.nilai_gi), w_cells, params, seed)
+    names = result.desa[["kode_desa", "nama_desa", "kode_kec", "nama_kec"]]
+    pockets, pocket_desa, cold, cell_pocket = find_pockets(
+        h3, adjacency, fam, names, pct_kabupaten=kab_pct,
+        min_jiwa_ekstrem=params.min_jiwa_ekstrem, min_rasio=params.min_rasio)
+    h3["kantong_id"] = cell_pocket
+    h3 = h3[[c for c in h3.columns if c != "geometry"] + ["geometry"]]
+    return HotSpots(h3=h3, pockets=pockets, pocket_desa=pocket_desa, cold_spots=cold,
+                    family_cell=sel)
 
 
 def _sum_by(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
@@ -321,7 +360,9 @@ def _gi_values(frame: pd.DataFrame, n_eff: np.ndarray, neighbours, how: str) -> 
 
 
 def _with_gi(frame, values, neighbours, params: PlanningParams, seed) -> pd.DataFrame:
-    gi = G.gi_star(values, neighbours, permutations=params.permutations, seed=seed,
+    gi = G.gi_star(values, neighbours, permutations=params.permutations,
+                   permutations_max=params.permutations_max,
+                   refine_below=max(0.1, 2 * params.alpha), seed=seed,
                    conditional=params.permutasi_kondisional)
     reject, q = G.fdr_bh(gi.p, params.alpha)
     frame["gi_nilai"] = values

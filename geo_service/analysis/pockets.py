@@ -22,6 +22,7 @@ import shapely
 from scipy.sparse.csgraph import connected_components
 
 from .aggregate import COUNT_COLUMNS
+from .locate import utm_epsg
 
 POCKET_PREFIX = "K-"
 COLD_PREFIX = "D-"
@@ -176,7 +177,11 @@ def summarise_groups(
     geoms = h3_gi.geometry.to_numpy()
     out["geometry"] = [shapely.union_all(geoms[m]) for m in members]
     gdf = gpd.GeoDataFrame(out, geometry="geometry", crs=h3_gi.crs)
-    area = gdf.to_crs(gdf.estimate_utm_crs()).area / 1e6 if len(gdf) else []
+    if len(gdf):
+        minx, miny, maxx, maxy = gdf.total_bounds
+        area = gdf.to_crs(utm_epsg((minx + maxx) / 2, (miny + maxy) / 2)).area / 1e6
+    else:
+        area = []
     gdf.insert(2, "luas_km2", np.round(np.asarray(area, dtype="float64"), 3))
     gdf["_g"] = np.arange(n_groups)
     gd = gd.drop(columns="g")
