@@ -1,0 +1,160 @@
+"""Import benchmark: N synthetic Kendal families (default 1,000,000) into SpatiaLite and into
+PostGIS with ``geo_service.io.importers.import_keluarga``, each in a fresh database and a
+fresh process. Prints rows per second and the peak memory (RSS) of the importing process,
+next to the in-memory size of the whole table (what a non-streaming import would hold).
+
+    .venv/bin/python benchmarks/bench_import.py                    # 1M rows, both backends
+    .venv/bin/python benchmarks/bench_import.py --n 200000 --backends spatialite
+    .venv/bin/python benchmarks/bench_import.py --out benchmarks/results/import.json
+
+PostGIS: a database ``geo_bench_<random>`` is created on --pg (superuser, default the local
+PostgreSQL 15 at 127.0.0.1:5432, user postgres) with ``CREATE EXTENSION postgis`` and dropped
+afterwards. The SpatiaLite file lives in a temporary folder, removed afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+KENDAL = ROOT / "data" / "boundaries" / "desa_33.24_kendal.geojson"
+PG_DEFAULT = "host=127.0.0.1 port=5432 user=postgres"
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+
+def generate(n: int, path: Path, seed: int) -> dict:
+    """Child: write N Kendal families to ``path`` (Parquet); report the table's memory size."""
+    from geo_service.io.boundaries import read_boundaries, read_bps
+    from geo_service.io.keluarga import write_keluarga
+    from geo_service.synth import calibration_from_bps, generate_keluarga
+
+    desa = read_boundaries(KENDAL)
+    calib = calibration_from_bps(read_bps(ROOT / "data"), "33.24")
+    t0 = time.perf_counter()
+    frame = generate_keluarga(desa, calib, n_keluarga=n, periode="2025-03", seed=seed,
+                              kantong=6).keluarga
+    write_keluarga(frame, path)
+    return {"seconds": time.perf_counter() - t0,
+            "table_mb": frame.memory_usage(deep=True).sum() / 1024**2,
+            "file_mb": path.stat().st_size / 1024**2}
+
+
+def run_import(url: str, path: Path, chunk_rows: int) -> dict:
+    """Child: migrate, import Kendal boundaries, then time the family import."""
+    from geo_service.db import make_engine, upgrade
+    from geo_service.io.importers import import_boundaries, import_keluarga
+    from geo_service.settings import Settings
+
+    settings = Settings(_env_file=None, import_chunk_rows=chunk_rows)
+    engine = make_engine(url, settings=settings)
+    upgrade(engine)
+    import_boundaries(engine, KENDAL, settings=settings)
+    before_mb = _peak_mb()
+    t0 = time.perf_counter()
+    report = import_keluarga(engine, path, periode="2025-03", settings=settings)
+    seconds = time.perf_counter() - t0
+    engine.dispose()
+    return {"rows": report.n_sah, "seconds": seconds, "rows_per_s": report.n_sah / seconds,
+            "peak_mb": _peak_mb(), "peak_before_import_mb": before_mb}
+
+
+def _child(args: list[str]) -> dict:
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
+                         cwd=ROOT)
+    if out.returncode != 0:
+        raise SystemExit(f"benchmark child failed:\n{out.stderr[-4000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _postgis_database(admin_dsn: str):
+    import psycopg
+
+    name = f"geo_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_dsn + " dbname=postgres", autocommit=True) as c:
+        c.execute(f'CREATE DATABASE "{name}"')
+    with psycopg.connect(admin_dsn + f" dbname={name}", autocommit=True) as c:
+        c.execute("CREATE EXTENSION postgis")
+
+    def drop() -> None:
+        with psycopg.connect(admin_dsn + " dbname=postgres", autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    params = dict(p.split("=", 1) for p in admin_dsn.split())
+    user, host = params.get("user", "postgres"), params.get("host", "127.0.0.1")
+    url = f"postgresql+psycopg://{user}@{host}:{params.get('port', '5432')}/{name}"
+    return url, drop
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=1_000_000, help="families to import")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--chunk-rows", type=int, default=100_000)
+    ap.add_argument("--backends", default="spatialite,postgis")
+    ap.add_argument("--pg", default=PG_DEFAULT, help="libpq DSN of a PostgreSQL superuser")
+    ap.add_argument("--out", type=Path, help="also write the results as JSON")
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.child:
+        kind, *rest = args.child
+        if kind == "generate":
+            print(json.dumps(generate(int(rest[0]), Path(rest[1]), int(rest[2]))))
+        else:
+            print(json.dumps(run_import(rest[0], Path(rest[1]), int(rest[2]))))
+        return
+
+    with tempfile.TemporaryDirectory(prefix="geo-bench-import-") as tmp:
+        data = Path(tmp) / "keluarga.parquet"
+        print(f"Membuat {args.n:,} keluarga Kendal (seed {args.seed}) ...", flush=True)
+        gen = _child(["--child", "generate", str(args.n), str(data), str(args.seed)])
+        print(f"  {gen['seconds']:.1f} s; berkas {gen['file_mb']:.0f} MB; tabel utuh di memori "
+              f"{gen['table_mb']:.0f} MB", flush=True)
+        results = []
+        for backend in args.backends.split(","):
+            drop = None
+            if backend == "spatialite":
+                url = f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
+            elif backend == "postgis":
+                url, drop = _postgis_database(args.pg)
+            else:
+                raise SystemExit(f"unknown backend {backend}")
+            try:
+                print(f"Impor ke {backend} ...", flush=True)
+                res = _child(["--child", "import", url, str(data), str(args.chunk_rows)])
+            finally:
+                if drop:
+                    drop()
+            res |= {"backend": backend, "n_families": args.n, "chunk_rows": args.chunk_rows,
+                    "table_mb": gen["table_mb"], "file_mb": gen["file_mb"]}
+            results.append(res)
+
+    print()
+    print("memori = RSS puncak proses impor; 'sebelum' = RSS puncak sebelum impor keluarga "
+          "(Python, pustaka, batas desa)")
+    print(f"{'backend':<11} {'keluarga':>10} {'detik':>8} {'baris/detik':>12} "
+          f"{'memori puncak MB':>17} {'sebelum MB':>11} {'tabel utuh MB':>14}")
+    for r in results:
+        print(f"{r['backend']:<11} {r['rows']:>10,} {r['seconds']:>8.1f} "
+              f"{r['rows_per_s']:>12,.0f} {r['peak_mb']:>17,.0f} "
+              f"{r['peak_before_import_mb']:>11,.0f} {r['table_mb']:>14,.0f}")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2))
+        print(f"Menulis {args.out}")
+
+
+if __name__ == "__main__":
+    main()
