@@ -15,25 +15,31 @@ III        low                         low
 IV         high                        low
 =========  ==========================  ============================
 
-Composite score (``skor``, 0..1): a weighted mean of component scores, each the percentile
-position of the desa among desa with families (lowest value 0, highest 1, ties share the
-lower position):
+Composite score (``skor``, 0..1): the weighted mean (weights :class:`Bobot`, re-normalised
+over the components available) of component scores ``skor_<component>`` on 0..1 that keep
+magnitudes (a desa with six times the extreme-poor persons scores six times higher):
 
-- ``jumlah``: extreme-poor persons;
+- ``jumlah``: extreme-poor persons, divided by the largest number among the desa;
 - ``tingkat``: empirical-Bayes rate of extreme-poor persons (small desa shrunk towards the
-  kabupaten rate, see :mod:`.smoothing`), so a desa of five families at 100 % is not ranked
-  on a rate it does not support;
+  kabupaten rate, see :mod:`.smoothing`), divided by the largest; a desa of five families
+  at 100 % is thus not ranked on a rate it does not support;
 - ``kedalaman`` and ``keparahan``: poverty-gap P1 and severity P2 (Foster-Greer-Thorbecke,
-  person-weighted, families with known ``pengeluaran_kapita``) against a given poverty line;
-  left out (weights re-normalised) without a line;
-- ``deprivasi``: mean share of the seven deprivations among extreme-poor families;
-- ``kantong``: share of the desa's geotagged extreme-poor persons living in a pocket;
-- ``celah``: mean share of extreme-poor families not receiving PKH, BPNT and PBI-JK.
+  person-weighted, families with known ``pengeluaran_kapita``) against a given poverty line,
+  divided by the largest; left out without a line;
+- ``deprivasi``: mean share of the seven deprivations among extreme-poor families (0..1);
+- ``kantong``: share of the desa's geotagged extreme-poor persons living in a pocket (0..1);
+- ``celah``: mean share of extreme-poor families not receiving PKH, BPNT and PBI-JK (0..1).
+
+The first four are relative to the kabupaten's highest desa; the last three are shares on
+their own scale, so a component that hardly differs between desa hardly moves the ranking.
 
 Rank uncertainty: families are resampled with replacement within each desa (stratified
-bootstrap, seeded), everything above is recomputed (pocket cells held fixed), and each desa
-gets the ``interval`` range of its rank over the replicates and the share of replicates in
-which it is in the top ``n_teratas``. ``status_teratas`` then says whether it is robustly in
+bootstrap, seeded) and everything above is recomputed (pocket cells held fixed); the rate
+component is drawn from the desa's empirical-Bayes posterior given the resampled counts
+(:func:`~.smoothing.eb_posterior_draw`), because resampling five families that are all
+extreme poor would otherwise pretend certainty. Each desa gets the ``interval`` range of its
+rank over the replicates and the share of replicates in which it is in the top
+``n_teratas``. ``status_teratas`` then says whether it is robustly in
 the top group (``teratas_kokoh``: the whole interval inside it), only perhaps
 (``teratas_belum_pasti``: ranked inside, interval reaching outside), could be
 (``mungkin_teratas``: ranked outside, interval reaching inside), or not (``bukan_teratas``).
@@ -47,10 +53,11 @@ import numpy as np
 import pandas as pd
 
 from . import schema as S
-from .smoothing import eb_global
+from .smoothing import eb_global, eb_posterior_draw
 
 PROGRAMMES = ("penerima_pkh", "penerima_bpnt", "penerima_pbi_jk")
 COMPONENTS = ("jumlah", "tingkat", "kedalaman", "keparahan", "deprivasi", "kantong", "celah")
+FEW_FAMILIES = 30  # below this the reason warns that the desa's figures are uncertain
 STATUS_TERATAS = ("teratas_kokoh", "teratas_belum_pasti", "mungkin_teratas", "bukan_teratas")
 
 KUADRAN_LABEL = {
@@ -190,12 +197,27 @@ def percentile_position(values: np.ndarray) -> np.ndarray:
     return out
 
 
+_RELATIVE = ("jumlah", "tingkat", "kedalaman", "keparahan")  # divided by the largest desa
+_SHARE_SCALE = {"deprivasi": 1.0, "kantong": 100.0, "celah": 100.0}  # own scale to 0..1
+
+
+def component_score(name: str, values: np.ndarray) -> np.ndarray:
+    """Score 0..1 of one component (see the module docstring); NaN stays NaN."""
+    v = np.asarray(values, dtype="float64")
+    if name in _RELATIVE:
+        top = np.nanmax(v) if np.isfinite(v).any() else np.nan
+        if not np.isfinite(top) or top <= 0:
+            return np.where(np.isfinite(v), 0.0, np.nan)
+        return np.clip(v / top, 0.0, 1.0)
+    return np.clip(v / _SHARE_SCALE[name], 0.0, 1.0)
+
+
 def _scores(ind: dict[str, np.ndarray], active: np.ndarray, weights: dict[str, float]
             ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     comp = {}
     for name in weights:
         vals = np.where(active, ind[_COMPONENT_SOURCE[name]], np.nan)
-        comp[name] = percentile_position(vals)
+        comp[name] = component_score(name, vals)
     total = sum(weights.values())
     score = sum(w * np.nan_to_num(comp[name]) for name, w in weights.items()) / total
     return np.where(active, score, np.nan), comp
@@ -355,8 +377,10 @@ def compute_priorities(
     out["status_keterangan"] = [STATUS_LABEL[lang][s] for s in status]
 
     pockets_by_desa = _pockets_by_desa(keluarga, codes, inside, fam_desa, pocket_of_family)
+    counts_active = np.where(active, ind["n_jiwa_ekstrem"], -np.inf)
+    position = 1 + (counts_active[None, :] > counts_active[:, None]).sum(axis=1)
     context = {"n_aktif": int(active.sum()), "pct_kab": kab_pct, "n_teratas": n_teratas,
-               "interval": interval, "bootstrap": bootstrap}
+               "interval": interval, "bootstrap": bootstrap, "posisi_jumlah": position}
     out["alasan"] = [
         _reason(out.iloc[i], comp, weights, i, context, pockets_by_desa.get(i, []), lang)
         if active[i] else STATUS_LABEL[lang]["tanpa_keluarga"]
@@ -398,6 +422,11 @@ def _bootstrap_ranks(values, names, fam_desa, n_desa, active, weights, garis, re
                 sums[name] = np.bincount(fam_desa, weights=values[:, j] * counts,
                                          minlength=n_desa)
         ind = _indicators(sums, garis, full=False)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            n_eff = np.where(sums["jiwa_kuadrat"] > 0,
+                             sums["jiwa"] ** 2 / sums["jiwa_kuadrat"], 0.0)
+        ind["pct_jiwa_ekstrem_eb"] = 100 * eb_posterior_draw(sums["jiwa_ekstrem"], sums["jiwa"],
+                                                             rng, n_eff=n_eff)
         score, _ = _scores(ind, active, weights)
         ranks[b] = _ranks(score, ind["n_jiwa_ekstrem"])
     return ranks
@@ -437,12 +466,11 @@ def _reason(row, comp, weights, i, ctx, pocket_ids, lang) -> str:
         chosen = chosen[:2]
     if not chosen:
         chosen = ["jumlah", "tingkat"]
-    n_rank = int(round(comp["jumlah"][i] * (ctx["n_aktif"] - 1))) if "jumlah" in comp else 0
     ratio = row["pct_jiwa_ekstrem"] / ctx["pct_kab"] if ctx["pct_kab"] > 0 else np.nan
     parts = []
     for c in chosen:
         if c == "jumlah":
-            pos = ctx["n_aktif"] - n_rank
+            pos = int(ctx["posisi_jumlah"][i])
             parts.append(
                 f"{f(row['n_jiwa_ekstrem'])} jiwa miskin ekstrem (terbanyak ke-{pos} dari "
                 f"{ctx['n_aktif']} desa)" if lang == "id" else
@@ -483,6 +511,10 @@ def _reason(row, comp, weights, i, ctx, pocket_ids, lang) -> str:
                 if lang == "id" else
                 f"extreme-poor families not receiving PKH {f(row['pct_eksklusi_pkh'])}%, "
                 f"BPNT {f(row['pct_eksklusi_bpnt'])}%, PBI-JK {f(row['pct_eksklusi_pbi_jk'])}%")
+    if row["n_keluarga"] < FEW_FAMILIES:
+        parts.append(f"hanya {f(row['n_keluarga'])} keluarga, sehingga angka ini kurang pasti"
+                     if lang == "id" else
+                     f"only {f(row['n_keluarga'])} families, so these figures are uncertain")
     text = "; ".join(parts)
     if np.isfinite(ratio) and "tingkat" not in chosen and ratio >= 2:
         text += (f"; tingkat {f(ratio, 1)}x kabupaten" if lang == "id"

@@ -89,6 +89,62 @@ def eb_global(
     return out
 
 
+def eb_global_prior(
+    events: np.ndarray,
+    population: np.ndarray,
+    *,
+    n_eff: np.ndarray | None = None,
+) -> tuple[float, float]:
+    """Mean ``b`` and between-area variance ``a`` of the global EB prior (method of moments,
+    as in :func:`eb_global`); ``(nan, nan)`` without population."""
+    events = np.asarray(events, dtype="float64")
+    population = np.asarray(population, dtype="float64")
+    n_eff = population if n_eff is None else np.asarray(n_eff, dtype="float64")
+    has = population > 0
+    if not has.any():
+        return np.nan, np.nan
+    r = events[has] / population[has]
+    b = events[has].sum() / population[has].sum()
+    s2 = float(np.sum(n_eff[has] * (r - b) ** 2) / n_eff[has].sum())
+    return float(b), max(s2 - b * (1 - b) / n_eff[has].mean(), 0.0)
+
+
+def eb_posterior_draw(
+    events: np.ndarray,
+    population: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    n_eff: np.ndarray | None = None,
+) -> np.ndarray:
+    """One draw of each area's rate from its empirical-Bayes posterior.
+
+    The global prior (mean ``b``, variance ``a``) is taken as a beta distribution with
+    ``alpha + beta = b (1 - b) / a - 1``; an area with observed rate ``r`` on ``n_eff``
+    effective units has posterior ``Beta(alpha + r n_eff, beta + (1 - r) n_eff)``, whose mean
+    is (up to the ``-1``) the Marshall estimate of :func:`eb_global`. Used by the priority
+    bootstrap: a desa of five families all extreme poor gets a wide spread of plausible
+    rates, not five identical families resampled. Without between-area variance every area
+    gets ``b``; NaN where ``population`` is 0.
+    """
+    events = np.asarray(events, dtype="float64")
+    population = np.asarray(population, dtype="float64")
+    n_eff = population if n_eff is None else np.asarray(n_eff, dtype="float64")
+    b, a = eb_global_prior(events, population, n_eff=n_eff)
+    out = np.full(len(events), np.nan)
+    has = population > 0
+    if not has.any():
+        return out
+    total = b * (1 - b) / a - 1 if a > 0 else np.inf
+    if not np.isfinite(total) or total <= 0 or b <= 0 or b >= 1:
+        out[has] = b
+        return out
+    r = np.clip(events[has] / population[has], 0.0, 1.0)
+    alpha = total * b + r * n_eff[has]
+    beta = total * (1 - b) + (1 - r) * n_eff[has]
+    out[has] = rng.beta(alpha, beta)
+    return out
+
+
 def eb_local(
     events: np.ndarray,
     population: np.ndarray,
