@@ -119,11 +119,30 @@ HEADERS: dict[str, tuple[str, str]] = {
     "n_keluarga_sasaran": ("Keluarga sasaran", "Target families"),
     "id_kantong": ("Kantong", "Pocket"),
     "disembunyikan": ("Disembunyikan", "Suppressed"),
+    "n_desa_sasaran": ("Desa sasaran", "Target villages"),
+    "desa_teratas": ("Desa sasaran utama", "Main target villages"),
+    "nama_kebutuhan": ("Kebutuhan", "Need"),
+    "n_ekstrem_tanpa_bansos": ("Keluarga ekstrem tanpa bansos", "Extreme-poor without aid"),
+    "pct_eksklusi_pkh": ("% tanpa PKH", "% without PKH"),
+    "pct_eksklusi_bpnt": ("% tanpa BPNT", "% without BPNT"),
+    "pct_eksklusi_pbi_jk": ("% tanpa PBI-JK", "% without PBI-JK"),
+    "pct_inklusi_pkh": ("% desil 6-10 menerima PKH", "% decile 6-10 with PKH"),
+    "nomor": ("No.", "No."),
+    "nama_desa_utama": ("Desa utama", "Main village"),
+    "nama_kec_utama": ("Kecamatan utama", "Main sub-district"),
+    "n_sel": ("Sel H3", "H3 cells"),
+    "luas_km2": ("Luas km²", "Area km²"),
+    "rasio_kabupaten": ("× kabupaten", "× district"),
 }
 
 PRIORITY_COLUMNS = ["peringkat", "nama_desa", "nama_kec", "kuadran", "n_jiwa_ekstrem",
                     "pct_jiwa_ekstrem", "skor", "alasan"]
-PDF_MAX_ROWS = 40
+COVERAGE_COLUMNS = ["nama_desa", "nama_kec", "n_keluarga_ekstrem", "n_ekstrem_tanpa_bansos",
+                    "pct_eksklusi_pkh", "pct_eksklusi_bpnt", "pct_eksklusi_pbi_jk",
+                    "pct_inklusi_pkh"]
+POCKET_COLUMNS = ["nomor", "nama_desa_utama", "nama_kec_utama", "n_sel", "luas_km2",
+                  "n_jiwa_ekstrem", "pct_jiwa_ekstrem", "rasio_kabupaten"]
+PDF_MAX_ROWS = 30
 
 
 @dataclass
@@ -192,7 +211,7 @@ def _fmt(value: Any) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "-"
     if isinstance(value, float):
-        return f"{value:,.1f}"
+        return f"{value:,.3f}" if abs(value) < 1 and value != 0 else f"{value:,.1f}"
     if isinstance(value, int | bool):
         return f"{value:,}" if not isinstance(value, bool) else ("ya" if value else "tidak")
     if hasattr(value, "item"):
@@ -218,7 +237,36 @@ def priority_table(data: ReportData) -> pd.DataFrame:
     frame = _table_frame(data.priorities)
     if len(frame) and "peringkat" not in frame.columns:
         frame.insert(0, "peringkat", range(1, len(frame) + 1))
+    if "skor" in frame.columns:
+        frame["skor"] = pd.to_numeric(frame["skor"], errors="coerce").round(3)
     return _table_frame(frame, PRIORITY_COLUMNS)
+
+
+def opd_summary(data: ReportData) -> pd.DataFrame:
+    """Per OPD and programme: number of target desa, target families, the main desa."""
+    frame = _table_frame(data.opd_targets)
+    if frame.empty or not {"opd", "program"} <= set(frame.columns):
+        return frame
+    rows = []
+    for (opd, program), grp in frame.groupby(["opd", "program"], sort=True):
+        if "peringkat" in grp.columns:
+            grp = grp.sort_values("peringkat", na_position="last")
+        fams = pd.to_numeric(grp.get("n_keluarga_sasaran"), errors="coerce") \
+            if "n_keluarga_sasaran" in grp.columns else None
+        total = None if fams is None or fams.isna().any() else int(fams.sum())
+        names = grp["nama_desa"].astype(str).head(5).tolist() if "nama_desa" in grp else []
+        rows.append({"opd": opd, "program": program, "n_desa_sasaran": len(grp),
+                     "n_keluarga_sasaran": total, "desa_teratas": ", ".join(names)})
+    return pd.DataFrame(rows)
+
+
+def coverage_table(data: ReportData) -> pd.DataFrame:
+    """Coverage gaps, the desa with most extreme-poor families without any aid first."""
+    frame = _table_frame(data.coverage)
+    if "n_ekstrem_tanpa_bansos" in frame.columns:
+        key = pd.to_numeric(frame["n_ekstrem_tanpa_bansos"], errors="coerce")
+        frame = frame.loc[key.sort_values(ascending=False, na_position="last").index]
+    return _table_frame(frame, COVERAGE_COLUMNS)
 
 
 def _summary_rows(data: ReportData, lang: str) -> list[tuple[str, str]]:
@@ -281,10 +329,21 @@ def write_report_pdf(data: ReportData, *, lang: str = "id") -> bytes:
     cell = ParagraphStyle("cell", parent=body, fontSize=7.5, leading=9)
     width = A4[0] - 3 * cm
 
+    def widths(frame: pd.DataFrame) -> list[float]:
+        """Column widths by content (long texts such as reasons get the most room)."""
+        weights = []
+        for c in frame.columns:
+            longest = max([min(len(header(c, lang)), 9)]
+                          + [len(_fmt(v)) for v in frame[c].head(60)])
+            weights.append(min(max(longest + 2, 7), 45))
+        total = sum(weights)
+        return [width * w / total for w in weights]
+
     def table(frame: pd.DataFrame, col_widths: list[float] | None = None):
         if frame.empty:
             return Paragraph(t["none"], body)
         shown = frame.head(PDF_MAX_ROWS)
+        col_widths = col_widths or widths(shown)
         rows = [[Paragraph(f"<b>{header(c, lang)}</b>", cell) for c in shown.columns]]
         rows += [[Paragraph(_fmt(v), cell) for v in rec] for rec in shown.itertuples(index=False)]
         tbl = Table(rows, colWidths=col_widths, repeatRows=1)
@@ -329,9 +388,12 @@ def write_report_pdf(data: ReportData, *, lang: str = "id") -> bytes:
     story += [PageBreak(), Paragraph(t["priorities"], h2)]
     add(story, table(pri))
     story += [PageBreak(), Paragraph(t["opd"], h2)]
-    add(story, table(_table_frame(data.opd_targets)))
-    story += [Spacer(1, 0.5 * cm), Paragraph(t["coverage"], h2)]
-    add(story, table(_table_frame(data.coverage)))
+    add(story, table(opd_summary(data)))
+    story += [PageBreak(), Paragraph(t["coverage"], h2)]
+    add(story, table(coverage_table(data)))
+    if data.pockets is not None and len(data.pockets):
+        story += [Spacer(1, 0.5 * cm), Paragraph(t["pockets"], h2)]
+        add(story, table(_table_frame(data.pockets, POCKET_COLUMNS)))
     story += [PageBreak(), Paragraph(t["method"], h2)]
     story += [Paragraph(p, body) for p in METHOD["en" if lang == "en" else "id"]]
     story.append(Spacer(1, 0.3 * cm))
