@@ -33,7 +33,7 @@ import pandas as pd
 import shapely
 from geoalchemy2.functions import ST_AsBinary
 from geoalchemy2.shape import from_shape
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, true, update
 from sqlalchemy.orm import Session
 
 from .. import __version__
@@ -108,7 +108,7 @@ class Scope:
     def where(self, column):
         """SQL condition limiting ``column`` (a kabupaten code) to the scope."""
         if self.kabupaten is None:
-            return column.is_not(None) | column.is_(None)
+            return true()
         return column.in_(sorted(self.kabupaten))
 
 
