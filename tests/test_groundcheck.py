@@ -428,7 +428,7 @@ def test_error_rate_intervals_cover_the_true_share_in_about_95_percent_of_seeds(
     varying by desa and stratum), draw a sample, let officers report the truth, estimate.
 
     Measured when written (seeds 0-199, 26 desa, 3,000 families, 8 per desa, 95% visited):
-    kabupaten 0.960, per kecamatan 0.948, mean width 8.8 points. Without the Korn-Graubard
+    kabupaten 0.945, per kecamatan 0.948, mean width 8.7 points. Without the Korn-Graubard
     truncation (Wilson on p(1-p)/v alone) the same runs covered only 0.91-0.93.
     """
     kec = {k: k[:8] for k in located["kode_desa"].unique()}

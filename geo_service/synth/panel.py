@@ -258,7 +258,8 @@ def corrupt_register(
     keluarga
         Families as they really are (contract columns).
     share
-        Expected share of wrong records: one number, or one per desil stratum label.
+        Expected share of wrong records: one number, or one per desil stratum label (the desa
+        effects are scaled so the expected overall share stays the same).
     seed
         Seed of every draw.
     kinds
@@ -287,9 +288,12 @@ def corrupt_register(
     else:
         base = np.full(n, float(share))
     codes, desa_idx = np.unique(reg[S.KODE_DESA].astype(str).to_numpy(), return_inverse=True)
-    effect = rng.lognormal(-variasi_desa ** 2 / 2, variasi_desa, len(codes)) if variasi_desa \
+    effect = rng.lognormal(0.0, variasi_desa, len(codes)) if variasi_desa \
         else np.ones(len(codes))
-    p = np.clip(base * effect[desa_idx], 0.0, 0.95)
+    fam_effect = effect[desa_idx]
+    # Scaled so the expected share over all families is still ``share``.
+    fam_effect = fam_effect * (base.sum() / max((base * fam_effect).sum(), 1e-12))
+    p = np.clip(base * fam_effect, 0.0, 0.95)
     wrong = rng.random(n) < p
     names = np.array(list(kinds), dtype=object)
     probs = np.array(list(kinds.values()), dtype=float)
