@@ -111,17 +111,20 @@ def summarise_groups(
     members = [np.flatnonzero(labels == g) for g in range(n_groups)]
     ids = [group_id(cells[m], prefix) for m in members]
 
+    z_all = h3_gi["gi_z"].to_numpy("float64")
+    p_all = h3_gi["gi_p"].to_numpy("float64")
+    q_all = h3_gi["gi_q"].to_numpy("float64")
+    counts_all = {c: h3_gi[c].to_numpy(np.int64) for c in COUNT_COLUMNS}
     rows = []
     for gid, m in zip(ids, members, strict=True):
-        counts = h3_gi.iloc[m][COUNT_COLUMNS].sum()
+        z = z_all[m]
         row = {"id": gid, "n_sel": len(m),
                "sel_h3": ",".join(sorted(str(c) for c in cells[m]))}
-        row.update({c: int(counts[c]) for c in COUNT_COLUMNS})
-        z = h3_gi["gi_z"].to_numpy()[m]
+        row.update({c: int(counts_all[c][m].sum()) for c in COUNT_COLUMNS})
         row["gi_z_maks"] = float(np.nanmax(np.abs(z)) * np.sign(np.nansum(z)))
         row["gi_z_rata"] = float(np.nanmean(z))
-        row["gi_p_min"] = float(np.nanmin(h3_gi["gi_p"].to_numpy()[m]))
-        row["gi_q_maks"] = float(np.nanmax(h3_gi["gi_q"].to_numpy()[m]))
+        row["gi_p_min"] = float(np.nanmin(p_all[m]))
+        row["gi_q_maks"] = float(np.nanmax(q_all[m]))
         rows.append(row)
     out = pd.DataFrame(rows)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -152,25 +155,30 @@ def summarise_groups(
     gd = gd.sort_values(["g", "n_jiwa_ekstrem", "n_keluarga", "kode_desa"],
                         ascending=[True, False, False, True], kind="stable")
 
-    desa_text, kec_text, main_desa, main_kec = [], [], [], []
-    for g in range(n_groups):
-        part = gd[gd["g"] == g]
-        inside = part[part["kode_desa"] != OUTSIDE]
-        desa_text.append("; ".join(
-            f"{r.nama_desa} ({r.kode_desa}) {r.pct_jiwa_ekstrem_kantong:.0f}%"
-            for r in inside.itertuples()))
-        kec = (inside.groupby(["kode_kec", "nama_kec"], sort=True)["pct_jiwa_ekstrem_kantong"]
-               .sum().reset_index()
-               .sort_values(["pct_jiwa_ekstrem_kantong", "kode_kec"], ascending=[False, True],
-                            kind="stable"))
-        kec_text.append("; ".join(f"{r.nama_kec} {r.pct_jiwa_ekstrem_kantong:.0f}%"
-                                  for r in kec.itertuples()))
-        main_desa.append(inside.iloc[0] if len(inside) else None)
-        main_kec.append(kec.iloc[0] if len(kec) else None)
-    out["kode_desa_utama"] = [r["kode_desa"] if r is not None else None for r in main_desa]
-    out["nama_desa_utama"] = [r["nama_desa"] if r is not None else None for r in main_desa]
-    out["kode_kec_utama"] = [r["kode_kec"] if r is not None else None for r in main_kec]
-    out["nama_kec_utama"] = [r["nama_kec"] if r is not None else None for r in main_kec]
+    inside = gd[gd["kode_desa"] != OUTSIDE]
+    kec = (inside.groupby(["g", "kode_kec", "nama_kec"], sort=True)["pct_jiwa_ekstrem_kantong"]
+           .sum().reset_index()
+           .sort_values(["g", "pct_jiwa_ekstrem_kantong", "kode_kec"],
+                        ascending=[True, False, True], kind="stable"))
+    desa_text = [""] * n_groups
+    kec_text = [""] * n_groups
+    main = {k: [None] * n_groups for k in ("kode_desa", "nama_desa", "kode_kec", "nama_kec")}
+    for g, part in inside.groupby("g", sort=True):
+        desa_text[g] = "; ".join(
+            f"{n} ({k}) {v:.0f}%" for n, k, v in zip(
+                part["nama_desa"], part["kode_desa"], part["pct_jiwa_ekstrem_kantong"],
+                strict=True))
+        main["kode_desa"][g] = part["kode_desa"].iloc[0]
+        main["nama_desa"][g] = part["nama_desa"].iloc[0]
+    for g, part in kec.groupby("g", sort=True):
+        kec_text[g] = "; ".join(f"{n} {v:.0f}%" for n, v in zip(
+            part["nama_kec"], part["pct_jiwa_ekstrem_kantong"], strict=True))
+        main["kode_kec"][g] = part["kode_kec"].iloc[0]
+        main["nama_kec"][g] = part["nama_kec"].iloc[0]
+    out["kode_desa_utama"] = main["kode_desa"]
+    out["nama_desa_utama"] = main["nama_desa"]
+    out["kode_kec_utama"] = main["kode_kec"]
+    out["nama_kec_utama"] = main["nama_kec"]
     out["desa"] = desa_text
     out["kecamatan"] = kec_text
 
