@@ -12,7 +12,12 @@ import pytest
 
 from geo_service.analysis import AnalysisParams, compute_indicators
 from geo_service.analysis import gistar as G
-from geo_service.analysis.planning import PlanningParams, PlanningResult, compute_planning
+from geo_service.analysis.planning import (
+    PlanningParams,
+    PlanningResult,
+    compute_planning,
+    method_table,
+)
 from geo_service.io.boundaries import boundary_files, read_boundaries, read_bps
 from geo_service.io.reference import opd_programmes_path, read_opd_programmes
 from geo_service.mapping import choropleth_map
@@ -178,3 +183,15 @@ def test_cells_and_desa_frames_keep_their_keys(runs, kendal):
     pd.testing.assert_series_equal(p.h3["h3"], result.h3["h3"].reset_index(drop=True))
     assert p.desa["kode_desa"].tolist() == result.desa["kode_desa"].tolist()
     assert p.desa.crs == result.desa.crs and p.h3.geometry.name == "geometry"
+
+
+def test_method_table_for_the_explaining_sheet():
+    params = PlanningParams(min_jiwa_ekstrem=80)
+    idn = method_table(params, seed=7)
+    en = method_table(params, seed=7, lang="en")
+    assert list(idn.columns) == ["bagian", "keterangan", "nilai"]
+    assert list(en.columns) == ["section", "description", "value"]
+    assert len(idn) == len(en) >= 5
+    text = " ".join(idn["nilai"])
+    assert "min 80 jiwa" in text and "seed 7" in text and "alpha 0.05" in text
+    assert "Benjamini-Hochberg" in " ".join(idn["keterangan"])

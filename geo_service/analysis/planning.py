@@ -341,6 +341,61 @@ def detect_pockets(
                     family_cell=sel)
 
 
+def method_table(params: PlanningParams, seed: int, lang: str = "id") -> pd.DataFrame:
+    """The method and parameters of a run as rows of text (for the sheet explaining a
+    priority list, e.g. ``priorities.xlsx``): columns ``bagian``, ``keterangan``, ``nilai``
+    (``section``, ``description``, ``value`` in English)."""
+    en = lang == "en"
+    b = params.bobot
+    weights = ", ".join(f"{k} {v:g}" for k, v in asdict(b).items())
+    rows = [
+        ("Tingkat kemiskinan ekstrem" if not en else "Extreme-poverty rate",
+         "Persentase jiwa dalam keluarga miskin ekstrem (desil 1) terhadap seluruh jiwa; untuk "
+         "wilayah kecil disesuaikan dengan empirical Bayes (Marshall) agar beberapa keluarga "
+         "saja tidak menghasilkan angka ekstrem." if not en else
+         "Share of persons in extreme-poor families (decile 1); for small areas adjusted by "
+         "empirical Bayes (Marshall) so that a few families do not give extreme figures.",
+         params.nilai_gi),
+        ("Titik panas" if not en else "Hot spots",
+         "Getis-Ord Gi* pada sel H3 (sel dan 6 sel tetangganya) dan pada desa (bersinggungan). "
+         "Nilai p dari permutasi kondisional, dikoreksi Benjamini-Hochberg (FDR)." if not en
+         else "Getis-Ord Gi* on H3 cells (a cell and its 6 neighbours) and on desa (touching). "
+         "p-values from conditional permutations, Benjamini-Hochberg (FDR) correction.",
+         f"alpha {params.alpha}; {params.permutations}-{params.permutations_max} permutasi"),
+        ("Kantong kemiskinan" if not en else "Poverty pockets",
+         "Kelompok sel H3 bersebelahan yang signifikan panas, dengan cukup jiwa miskin ekstrem "
+         "dan tingkat jauh di atas kabupaten. Titik dingin dilaporkan terpisah." if not en else
+         "Adjacent significant hot H3 cells with enough extreme-poor persons and a rate well "
+         "above the kabupaten's. Cold spots are reported separately.",
+         f"min {params.min_jiwa_ekstrem} jiwa, min {params.min_rasio:g}x kabupaten"),
+        ("Kuadran" if not en else "Quadrant",
+         "I: persentase dan jumlah jiwa miskin ekstrem di atas angka kabupaten (rata-rata per "
+         "desa untuk jumlah); II: jumlah tinggi, persentase rendah; III: keduanya rendah; IV: "
+         "persentase tinggi, jumlah rendah." if not en else
+         "I: rate and number of extreme-poor persons above the kabupaten values (mean per desa "
+         "for the number); II: high number, low rate; III: both low; IV: high rate, low number.",
+         ""),
+        ("Skor prioritas" if not en else "Priority score",
+         "Rata-rata berbobot: jumlah, tingkat (disesuaikan), kedalaman P1 dan keparahan P2 (jika "
+         "garis kemiskinan diberikan) dibagi nilai tertinggi antar-desa; intensitas deprivasi, "
+         "bagian di kantong dan celah cakupan bansos sebagai proporsi." if not en else
+         "Weighted mean: number, (adjusted) rate, depth P1 and severity P2 (with a poverty line) "
+         "divided by the highest desa; deprivation intensity, share in pockets and programme "
+         "coverage gap as shares.",
+         weights),
+        ("Ketidakpastian peringkat" if not en else "Rank uncertainty",
+         f"Bootstrap keluarga dalam tiap desa ({params.bootstrap} ulangan); rentang "
+         f"{round(100 * params.interval)}% peringkat; 'pasti teratas' bila seluruh rentang di "
+         f"dalam {params.n_teratas} teratas." if not en else
+         f"Bootstrap of families within each desa ({params.bootstrap} replicates); "
+         f"{round(100 * params.interval)}% rank range; 'robustly top' when the whole range is "
+         f"within the top {params.n_teratas}.",
+         f"seed {seed}"),
+    ]
+    cols = ["section", "description", "value"] if en else ["bagian", "keterangan", "nilai"]
+    return pd.DataFrame(rows, columns=cols)
+
+
 def _sum_by(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     ok = index >= 0
     return np.bincount(index[ok], weights=values[ok], minlength=n)

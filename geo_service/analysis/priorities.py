@@ -462,7 +462,7 @@ def _reason(row, comp, weights, i, ctx, pocket_ids, lang) -> str:
     contrib = sorted(((weights[c] * np.nan_to_num(comp[c][i]), c) for c in weights),
                      key=lambda t: (-t[0], COMPONENTS.index(t[1])))
     chosen = [c for v, c in contrib[:3] if v > 0]
-    if len(chosen) == 3 and contrib[2][0] < 0.5 * contrib[0][0]:
+    if len(chosen) == 3 and contrib[2][0] < contrib[0][0] / 3:
         chosen = chosen[:2]
     if not chosen:
         chosen = ["jumlah", "tingkat"]
