@@ -1,0 +1,161 @@
+"""Citizen reports (laporan warga): submit and look up (public, rate-limited, no family data
+returned), and the officers' queue (analis/admin of the kabupaten).
+
+The logic lives in :mod:`geo_service.citizen`; this router only adapts HTTP to it. Reports are
+kept in a folder under the data directory (``laporan_warga/``) until the storage layer has a
+table for them. To enable: ``app.include_router(citizen.router)`` in ``api/app.py``, and add
+``POST /laporan-warga`` and ``GET /laporan-warga/{nomor}`` to the public routes of the access
+tests (they are public on purpose: citizens have no account).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from ...citizen import (
+    JENIS_LAPORAN,
+    MAX_FOTO_BYTES,
+    STATUS_LAPORAN,
+    CitizenReportService,
+    JsonFileReportStore,
+    RateLimiter,
+    RateLimitError,
+)
+from ...errors import InvalidInputError, TooLargeError
+from ..deps import AnalystUser, LangDep, SessionDep, check_kabupaten
+from ..errors import error_body
+from ..schemas import ErrorBody
+
+router = APIRouter(prefix="/laporan-warga", tags=["laporan warga"],
+                   responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody},
+                              429: {"model": ErrorBody}})
+
+Nomor = Annotated[str, Path(pattern=r"^LW-\d{4}-\d{6}-[0-9A-Z]{8}$",
+                            examples=["LW-3324-250602-7K2M9QXA"])]
+FORM_FIELDS = {"kode_desa", "jenis", "keterangan", "id_keluarga", "lat", "lon", "kontak", "foto"}
+
+
+class ReportStatus(BaseModel):
+    """What a reporter sees: never any family data."""
+
+    model_config = ConfigDict(extra="forbid")
+    nomor: str = Field(examples=["LW-3324-250602-7K2M9QXA"])
+    jenis: Literal[tuple(JENIS_LAPORAN)]  # type: ignore[valid-type]
+    jenis_teks: str
+    status: Literal[tuple(STATUS_LAPORAN)]  # type: ignore[valid-type]
+    status_teks: str
+    dibuat: str = Field(examples=["2025-06-02"])
+    diperbarui: str
+    hari_sejak_dibuat: int
+    terlambat: bool = Field(description="Masih terbuka lebih dari 14 hari.")
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal[tuple(STATUS_LAPORAN)]  # type: ignore[valid-type]
+    catatan: str | None = Field(None, max_length=1000)
+
+
+class QueueRows(BaseModel):
+    n: int
+    baris: list[dict[str, Any]]
+
+
+def get_reports(request: Request, session: SessionDep) -> CitizenReportService:
+    """One service per app: file store under the data folder, desa codes from the database."""
+    state = request.app.state
+    svc = getattr(state, "laporan_warga", None)
+    if svc is None:
+        from ...db.repository import Scope, desa_codes
+
+        folder = state.settings.data_dir / "laporan_warga"
+        svc = CitizenReportService(JsonFileReportStore(folder),
+                                   known_desa=desa_codes(session, scope=Scope.all()) or None)
+        state.laporan_warga = svc
+        state.laporan_warga_cek = RateLimiter({3600: 60})
+    return svc
+
+
+ReportsDep = Annotated[CitizenReportService, Depends(get_reports)]
+
+
+def _caller(request: Request) -> str:
+    host = request.client.host if request.client else "unknown"
+    return hashlib.sha256(host.encode()).hexdigest()
+
+
+def _too_often(lang: str) -> JSONResponse:
+    exc = RateLimitError("Terlalu banyak permintaan; coba lagi nanti.",
+                         "Too many requests; please try again later.")
+    return JSONResponse(error_body(exc.code, exc.text(lang)), status_code=429,
+                        headers={"Retry-After": "3600"})
+
+
+@router.post("", status_code=201, response_model=ReportStatus,
+             summary="Laporkan perubahan kondisi atau keberatan (publik, dibatasi)")
+async def submit(request: Request, reports: ReportsDep, lang: LangDep,
+                 kode_desa: Annotated[str, Form(examples=["33.24.01.2001"])],
+                 jenis: Annotated[str, Form(description=", ".join(JENIS_LAPORAN))],
+                 keterangan: Annotated[str, Form(max_length=1000)],
+                 id_keluarga: Annotated[str | None, Form(max_length=64)] = None,
+                 lat: Annotated[float | None, Form()] = None,
+                 lon: Annotated[float | None, Form()] = None,
+                 kontak: Annotated[str | None, Form(max_length=200)] = None,
+                 foto: Annotated[UploadFile | None, File(description="JPEG/PNG, maks 5 MB")]
+                 = None) -> Any:
+    form = await request.form()
+    unknown = sorted(set(form.keys()) - FORM_FIELDS)
+    if unknown:
+        raise InvalidInputError("Kolom tidak dikenal: " + ", ".join(unknown),
+                                "Unknown fields: " + ", ".join(unknown))
+    data = None
+    if foto is not None and foto.filename:
+        data = await foto.read(MAX_FOTO_BYTES + 1)
+        if len(data) > MAX_FOTO_BYTES:
+            raise TooLargeError("Foto lebih dari 5 MB.", "The photo is larger than 5 MB.")
+    payload = {"kode_desa": kode_desa, "jenis": jenis, "keterangan": keterangan,
+               "id_keluarga": id_keluarga, "lat": lat, "lon": lon, "kontak": kontak}
+    try:
+        return reports.submit(payload, caller=_caller(request), foto=data, lang=lang)
+    except RateLimitError:
+        return _too_often(lang)
+
+
+@router.get("/{nomor}", response_model=ReportStatus,
+            summary="Status laporan menurut nomornya (publik, tanpa data keluarga)")
+def status(nomor: Nomor, request: Request, reports: ReportsDep, lang: LangDep) -> Any:
+    if not request.app.state.laporan_warga_cek.allow(_caller(request)):
+        return _too_often(lang)
+    return reports.status(nomor, lang)
+
+
+@router.get("", response_model=QueueRows,
+            summary="Antrean laporan warga untuk uji petik (analis/admin)",
+            responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
+def queue(user: AnalystUser, reports: ReportsDep,
+          kode_kab: Annotated[str, Query(pattern=r"^\d{2}\.\d{2}$", examples=["33.24"])],
+          semua: Annotated[bool, Query(description="Termasuk yang sudah ditutup")] = False,
+          ) -> QueueRows:
+    check_kabupaten(user, kode_kab)
+    frame = reports.queue([kode_kab], hanya_terbuka=not semua)
+    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return QueueRows(n=len(rows), baris=rows)
+
+
+@router.patch("/{nomor}/status", response_model=ReportStatus,
+              summary="Ubah status laporan (analis/admin)",
+              responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
+def change_status(nomor: Nomor, body: StatusChange, user: AnalystUser, reports: ReportsDep,
+                  lang: LangDep) -> Any:
+    current = reports.store.get(nomor)
+    if current is not None:
+        check_kabupaten(user, current.kode_kab)
+    reports.set_status(nomor, body.status, catatan=body.catatan)
+    return reports.status(nomor, lang)
+
+
