@@ -283,3 +283,6 @@ _register_db(app)
 
 from .cli_api import register as _register_api  # noqa: E402
 _register_api(app)
+
+from .cli_fieldwork import register as _register_fieldwork  # noqa: E402
+_register_fieldwork(app)
