@@ -119,6 +119,16 @@ def _planning(result, seed: int) -> dict[str, pd.DataFrame]:
 
 @lru_cache(maxsize=1)
 def _template() -> tuple[Path, dict[str, str], dict[str, int]]:
+    folder = Path(tempfile.mkdtemp(prefix="geo-api-template-"))
+    settings = Settings(_env_file=None, data_dir=folder,
+                        database_url=f"sqlite:///{folder / 'api.sqlite'}")
+    keys, n_desa = build_database(settings)
+    return folder, keys, n_desa
+
+
+def build_database(settings: Settings) -> tuple[dict[str, str], dict[str, int]]:
+    """Migrate the database of ``settings`` and fill it (both backends); returns the API keys
+    per user and the number of desa per kabupaten."""
     from geoalchemy2.shape import from_shape
     from sqlalchemy import insert
 
@@ -131,9 +141,6 @@ def _template() -> tuple[Path, dict[str, str], dict[str, int]]:
     from geo_service.io.boundaries import read_bps
     from geo_service.synth import calibration_from_bps, generate_keluarga
 
-    folder = Path(tempfile.mkdtemp(prefix="geo-api-template-"))
-    settings = Settings(_env_file=None, data_dir=folder,
-                        database_url=f"sqlite:///{folder / 'api.sqlite'}")
     engine = make_engine(settings=settings)
     upgrade(engine)
     sessions = make_session_factory(engine)
@@ -181,7 +188,7 @@ def _template() -> tuple[Path, dict[str, str], dict[str, int]]:
             keys[name] = R.create_api_key(s, user.id, f"kunci {name}")
         s.commit()
     engine.dispose()
-    return folder, keys, n_desa
+    return keys, n_desa
 
 
 def _store_families(session, result, bulk_insert) -> None:
