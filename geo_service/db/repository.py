@@ -56,7 +56,6 @@ from .models import (
     Kabupaten,
     Karantina,
     Kecamatan,
-    Keluarga,
     KeluargaSnapshot,
     KunciApi,
     Pengguna,
@@ -234,12 +233,49 @@ def keluarga_frame(session: Bind, kode_kab: str, periode: str, *, scope: Scope,
             f"No families of kabupaten {kode_kab} for periode {periode} have been imported.",
         )
     names = VALID_COLUMNS + (LOCATION_COLUMNS if with_location else [])
-    cols = [getattr(Keluarga, c) for c in names]
-    stmt = (select(*cols).where(Keluarga.kode_kab == kode_kab, Keluarga.periode == periode)
-            .order_by(Keluarga.baris))
-    result = session.execute(stmt)
-    frame = pd.DataFrame(result.all(), columns=names)
+    frame = _family_rows(session, names, kode_kab, periode)
     return _valid_dtypes(frame)
+
+
+_NULLABLE = ["lat", "lon", "pengeluaran_kapita", "kode_desa_lokasi", "jarak_m", "h3"]
+
+
+def _family_rows(session: Bind, names: list[str], kode_kab: str, periode: str) -> pd.DataFrame:
+    """Family rows straight from the driver (COPY on PostgreSQL): 300,000 rows in about a
+    second or two instead of the ORM's ten."""
+    conn = session.connection() if isinstance(session, Session) else session
+    raw = conn.connection.driver_connection
+    cols = ", ".join(f'"{c}"' for c in names)
+    query = (f"SELECT {cols} FROM keluarga WHERE kode_kab = {{}} AND periode = {{}} "
+             "ORDER BY baris")
+    if conn.dialect.name == "postgresql":
+        import io
+
+        from psycopg import sql
+
+        copy_sql = sql.SQL("COPY (" + query + ") TO STDOUT WITH (FORMAT csv)").format(
+            sql.Literal(kode_kab), sql.Literal(periode))
+        buf = io.BytesIO()
+        with raw.cursor() as cur, cur.copy(copy_sql) as copy:
+            for block in copy:
+                buf.write(block)
+        buf.seek(0)
+        frame = pd.read_csv(
+            buf, names=names, header=None, keep_default_na=False,
+            na_values={c: [""] for c in _NULLABLE if c in names},
+            dtype={c: str for c in [S.ID, S.PERIODE, S.KODE_DESA, "kode_desa_lokasi",
+                                    "status_lokasi", "h3"] if c in names})
+        if "lokasi_tidak_sesuai" in names:
+            frame["lokasi_tidak_sesuai"] = frame["lokasi_tidak_sesuai"].map(
+                {"t": True, "f": False, True: True, False: False})
+        return frame
+    cur = raw.cursor()
+    try:
+        cur.execute(query.format("?", "?"), (kode_kab, periode))
+        rows = cur.fetchall()
+    finally:
+        cur.close()
+    return pd.DataFrame.from_records(rows, columns=names)
 
 
 def _valid_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
