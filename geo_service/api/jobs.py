@@ -100,4 +100,5 @@ def planning_tables(result, params: dict, *, seed: int, data_dir=None
     planning = compute_planning(result, PlanningParams(**kwargs), seed=seed,
                                 programmes=programmes)
     return {"kantong": planning.pockets, "prioritas": planning.priorities,
-            "target_opd": planning.opd_targets, "cakupan": planning.coverage_desa}
+            "target_opd": planning.opd_targets, "cakupan": planning.coverage_desa,
+            "h3_gi": planning.h3, "titik_dingin": planning.cold_spots}

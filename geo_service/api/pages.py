@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from .. import __version__
 from ..db.repository import RunInfo
 from ..io.report import ReportData
-from . import results
+from . import results, service
 from .security import Principal
 
 TEXT = {
@@ -36,44 +36,38 @@ def _float_counts(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def map_html(session: Session, user: Principal, run: RunInfo, k: int, lang: str) -> str:
-    """The folium page: desa choropleth, kecamatan outlines, pockets, priority desa, legend,
-    layer control; Leaflet inlined (works offline); print stylesheet included."""
-    import folium
-
+    """The folium page: desa choropleth, kecamatan outlines, H3 Gi* cells (full-data roles),
+    pockets (and cold spots), priority desa, legend, layer control; Leaflet inlined (works
+    offline); print stylesheet included."""
     from ..mapping import choropleth_map
+    from ..mapping import layers as L
 
     t = TEXT["en" if lang == "en" else "id"]
     view = results.indicators_of_run(session, user, run, k).view
     desa = gpd.GeoDataFrame(_float_counts(view.desa), geometry="geometry", crs=4326)
     nama_kab = str(desa["nama_kab"].iloc[0]) if "nama_kab" in desa.columns else run.kode_kab
     m = choropleth_map(desa, judul=f"{nama_kab} — periode {run.periode}", lang=lang)
+    full = view.suppressed_k is None
+
+    if full and "h3_gi" in run.tabel:
+        L.add_h3_layer(m, service.run_table(session, user, run, "h3_gi"), warna="gi",
+                       lang=lang, show=False)
     pockets, _ = results.planning_of_run(session, user, run, "kantong", k)
-    if isinstance(pockets, gpd.GeoDataFrame) and len(pockets):
-        cols = [c for c in ("nomor", "kantong_id", "nama_desa_utama", "nama_kec_utama",
-                            "n_jiwa_ekstrem", "pct_jiwa_ekstrem") if c in pockets.columns]
-        layer = _float_counts(pockets[[*cols, "geometry"]])
-        folium.GeoJson(
-            layer.to_json(drop_id=True, na="null"), name=t["pockets"],
-            style_function=lambda f: {"fill": True, "fillColor": "#e31a1c", "fillOpacity": 0.25,
-                                      "color": "#7f0000", "weight": 3, "dashArray": "6 4"},
-            tooltip=folium.GeoJsonTooltip(fields=cols) if cols else None,
-        ).add_to(m)
+    pocket_cols = {"kantong_id", "nomor", "luas_km2", "n_keluarga", "n_jiwa_ekstrem",
+                   "pct_jiwa_ekstrem", "rasio_kabupaten", "desa", "kecamatan"}
+    if isinstance(pockets, gpd.GeoDataFrame) and full and pocket_cols <= set(pockets.columns):
+        cold = (service.run_table(session, user, run, "titik_dingin")
+                if "titik_dingin" in run.tabel else None)
+        L.add_pocket_layer(m, pockets, cold_spots=cold, lang=lang)
+    elif isinstance(pockets, gpd.GeoDataFrame) and len(pockets):
+        _simple_pockets(m, pockets, t["pockets"])
     pri, _ = results.planning_of_run(session, user, run, "prioritas", k)
-    if len(pri) and "kode_desa" in pri.columns:
-        top = pri.head(20)
-        group = folium.FeatureGroup(name=t["priority"])
-        centroids = desa.set_index("kode_desa").geometry.representative_point()
-        for i, rec in enumerate(top.itertuples(index=False), start=1):
-            kode = rec.kode_desa
-            if kode not in centroids.index:
-                continue
-            pt = centroids[kode]
-            rank = getattr(rec, "peringkat", i)
-            label = f"{t['rank']} {rank}: {getattr(rec, 'nama_desa', kode)}"
-            folium.CircleMarker((pt.y, pt.x), radius=7, color="#000", weight=2,
-                                fill=True, fill_color="#ffffff", fill_opacity=0.9,
-                                tooltip=label).add_to(group)
-        group.add_to(m)
+    pri_cols = {"status_teratas", "peringkat", "peringkat_rentang_bawah",
+                "peringkat_rentang_atas", "status_keterangan", "alasan", "nama_kec"}
+    if len(pri) and pri_cols <= set(pri.columns):
+        L.add_priority_layer(m, pri.assign(alasan=pri["alasan"].fillna("-")), desa, lang=lang)
+    elif len(pri) and "kode_desa" in pri.columns:
+        _simple_priorities(m, pri, desa, t)
     if view.suppressed_k:
         from branca.element import Element
 
@@ -81,12 +75,47 @@ def map_html(session: Session, user: Principal, run: RunInfo, k: int, lang: str)
         m.get_root().html.add_child(Element(
             "<div class='gs-box' id='gs-suppressed' style='position:fixed;bottom:64px;left:10px;"
             f"z-index:1000;max-width:32%;font-size:13px'>{note}</div>"))
-    # The layer control must come after every layer it lists (its script refers to them).
+    _control_last(m)
+    return m.get_root().render()
+
+
+def _control_last(m) -> None:
+    """The layer control must come after every layer it lists (its script refers to them)."""
+    import folium
+
     for key, child in list(m._children.items()):
         if isinstance(child, folium.LayerControl):
             del m._children[key]
     folium.LayerControl(collapsed=False).add_to(m)
-    return m.get_root().render()
+
+
+def _simple_pockets(m, pockets: gpd.GeoDataFrame, name: str) -> None:
+    import folium
+
+    cols = [c for c in ("nomor", "kantong_id", "nama_desa_utama", "nama_kec_utama",
+                        "n_jiwa_ekstrem", "pct_jiwa_ekstrem") if c in pockets.columns]
+    layer = _float_counts(pockets[[*cols, "geometry"]])
+    folium.GeoJson(
+        layer.to_json(drop_id=True, na="null"), name=name,
+        style_function=lambda f: {"fill": True, "fillColor": "#67001f", "fillOpacity": 0.08,
+                                  "color": "#67001f", "weight": 3},
+        tooltip=folium.GeoJsonTooltip(fields=cols) if cols else None,
+    ).add_to(m)
+
+
+def _simple_priorities(m, pri: pd.DataFrame, desa: gpd.GeoDataFrame, t: dict) -> None:
+    import folium
+
+    group = folium.FeatureGroup(name=t["priority"])
+    centroids = desa.set_index("kode_desa").geometry.representative_point()
+    for i, rec in enumerate(pri.head(20).itertuples(index=False), start=1):
+        if rec.kode_desa not in centroids.index:
+            continue
+        pt = centroids[rec.kode_desa]
+        label = f"{t['rank']} {getattr(rec, 'peringkat', i)}: {getattr(rec, 'nama_desa', '')}"
+        folium.CircleMarker((pt.y, pt.x), radius=7, color="#000", weight=2, fill=True,
+                            fill_color="#ffffff", fill_opacity=0.9, tooltip=label).add_to(group)
+    group.add_to(m)
 
 
 def report_data(session: Session, user: Principal, run: RunInfo, k: int) -> ReportData:
