@@ -159,13 +159,17 @@ def test_map_layers_render_offline(runs, kendal):
     result, _ = kendal
     p = runs[0]
     m = choropleth_map(result.desa)
-    before = set(re.findall(r"https?://[^\s\"'<>)]+", m.get_root().render()))
+    base = m.get_root().render()
+    before = set(re.findall(r"https?://[^\s\"'<>)]+", base))
     m = choropleth_map(result.desa)
     add_planning_layers(m, p, result.desa)
     page = m.get_root().render()
     after = set(re.findall(r"https?://[^\s\"'<>)]+", page))
     assert after == before, f"layers added external references: {after - before}"
     assert "<img" not in page
+    # No jQuery in the offline page: the layers must not use it (folium.Popup does).
+    assert page.count("$(") == base.count("$(") == 0
+    assert "Lapisan perencanaan" in page  # the legend
     for name in ("Kantong kemiskinan", "Desa prioritas", "Titik dingin",
                  "Sel H3: titik panas / dingin (Gi*)"):
         assert name in page

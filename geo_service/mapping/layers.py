@@ -14,13 +14,15 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from branca.element import Element, MacroElement
+from jinja2 import Template
 
 from .folium_map import NO_DATA, PALETTE, class_breaks
 
 HOT = "#b2182b"
 COLD = "#2166ac"
 NEUTRAL = "#f0f0f0"
-POCKET = "#67001f"
+POCKET = "#000000"
 STATUS_COLOUR = {"teratas_kokoh": "#3f007d", "teratas_belum_pasti": "#807dba",
                  "mungkin_teratas": "#bcbddc"}
 
@@ -40,6 +42,10 @@ TEXT = {
         "kelas_label": {"panas": "titik panas (signifikan)", "dingin": "titik dingin (signifikan)",
                         "tidak_signifikan": "tidak signifikan",
                         "tanpa_tetangga": "tidak diuji (tanpa tetangga)"},
+        "legend": "Lapisan perencanaan", "leg_pocket": "Kantong kemiskinan (garis hitam)",
+        "leg_hot": "Sel H3 titik panas", "leg_cold": "Sel H3 titik dingin",
+        "leg_sure": "Desa prioritas (pasti teratas)",
+        "leg_maybe": "Desa prioritas (bisa karena kebetulan)",
     },
     "en": {
         "layer_h3_gi": "H3 cells: hot / cold spots (Gi*)",
@@ -55,8 +61,29 @@ TEXT = {
         "kelas_label": {"panas": "hot spot (significant)", "dingin": "cold spot (significant)",
                         "tidak_signifikan": "not significant",
                         "tanpa_tetangga": "not tested (no neighbours)"},
+        "legend": "Planning layers", "leg_pocket": "Poverty pocket (black outline)",
+        "leg_hot": "H3 hot-spot cell", "leg_cold": "H3 cold-spot cell",
+        "leg_sure": "Priority village (robustly top)",
+        "leg_maybe": "Priority village (possibly by chance)",
     },
 }
+
+
+class _PlainPopup(MacroElement):
+    """A popup bound with plain Leaflet (folium.Popup builds its content with jQuery, which
+    the offline page does not load). ``content`` is HTML; escape what goes into it."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this._parent.get_name() }}.bindPopup({{ this.content|tojson }}, "
+        "{maxWidth: {{ this.max_width }}});"
+        "{% endmacro %}")
+
+    def __init__(self, content: str, max_width: int = 360) -> None:
+        super().__init__()
+        self._name = "PlainPopup"
+        self.content = content
+        self.max_width = int(max_width)
 
 
 def _t(lang: str) -> dict:
@@ -153,8 +180,8 @@ def add_pocket_layer(
     cold_spots: gpd.GeoDataFrame | None = None,
     lang: str = "id",
 ) -> list[folium.FeatureGroup]:
-    """Pocket outlines (dark red) with a tooltip; cold spots (blue, off at start) as a
-    separate layer when given. Returns the groups added."""
+    """Pocket outlines (black, visible on the red choropleth) with a tooltip; cold spots
+    (blue, off at start) as a separate layer when given. Returns the groups added."""
     t = _t(lang)
     groups = []
     specs = [(pockets, "kantong_id", t["layer_pockets"], POCKET, True)]
@@ -170,6 +197,11 @@ def add_pocket_layer(
             layer["rasio_label"] = [_fmt(v) for v in layer["rasio_kabupaten"]]
             layer["desa"] = [_shorten(s) for s in layer["desa"]]
             layer = layer.drop(columns=["pct_jiwa_ekstrem", "rasio_kabupaten"])
+            if colour == POCKET:  # a white halo under the black line, to stand out from
+                folium.GeoJson(    # the kecamatan outlines and the dark choropleth classes
+                    layer[["geometry"]].to_json(drop_id=True), interactive=False,
+                    style_function=lambda f: {"color": "#ffffff", "weight": 7, "fill": False},
+                ).add_to(group)
             folium.GeoJson(
                 layer.to_json(drop_id=True),
                 style_function=lambda f, c=colour: {"color": c, "weight": 3, "fill": True,
@@ -230,25 +262,48 @@ def add_priority_layer(
                  f"{t['peringkat']}: {rank} &nbsp; {t['rentang']}: {rng_text}<br>"
                  f"{t['status']}: {html.escape(str(r.status_keterangan))}<br>"
                  f"{t['alasan']}: {html.escape(str(r.alasan))}")
-        folium.CircleMarker(
+        marker = folium.CircleMarker(
             location=(p.y, p.x),
             radius=float(np.clip(14 - 0.3 * rank, 6, 14)),
             color="#000", weight=1.5 if r.status_teratas == "teratas_kokoh" else 1,
             dash_array=None if r.status_teratas == "teratas_kokoh" else "4 3",
             fill=True, fill_color=colour, fill_opacity=0.9,
             tooltip=f"{rank}. {html.escape(str(r.nama_desa))}",
-            popup=folium.Popup(popup, max_width=360),
-        ).add_to(group)
+        )
+        marker.add_child(_PlainPopup(popup))
+        marker.add_to(group)
     group.add_to(m)
     _keep_control_last(m)
     return group
 
 
+def add_planning_legend(m: folium.Map, *, lang: str = "id") -> None:
+    """A small fixed legend (bottom left) for the planning layers' symbols."""
+    t = _t(lang)
+    box = "display:inline-block;width:18px;height:12px;margin-right:6px;vertical-align:middle"
+    dot = "display:inline-block;width:12px;height:12px;border-radius:50%;margin:0 9px 0 3px;"
+    rows = [
+        f"<div><i style='{box};border:3px solid {POCKET}'></i>{html.escape(t['leg_pocket'])}"
+        "</div>",
+        f"<div><i style='{box};background:{HOT}'></i>{html.escape(t['leg_hot'])}</div>",
+        f"<div><i style='{box};background:{COLD}'></i>{html.escape(t['leg_cold'])}</div>",
+        f"<div><i style='{dot}background:{STATUS_COLOUR['teratas_kokoh']};border:1px solid "
+        f"#000'></i>{html.escape(t['leg_sure'])}</div>",
+        f"<div><i style='{dot}background:{STATUS_COLOUR['teratas_belum_pasti']};border:1px "
+        f"dashed #000'></i>{html.escape(t['leg_maybe'])}</div>",
+    ]
+    legend = ("<div class='gs-box' id='gs-legend-planning' style='position:fixed;bottom:60px;"
+              "left:10px;z-index:1000;font-size:13px'>"
+              f"<b>{html.escape(t['legend'])}</b>" + "".join(rows) + "</div>")
+    m.get_root().html.add_child(Element(legend), name="gs_legend_planning")
+
+
 def add_planning_layers(m: folium.Map, planning, desa: gpd.GeoDataFrame, *, lang: str = "id"
                         ) -> folium.Map:
     """All planning layers of a ``PlanningResult``: H3 Gi* cells, pockets, cold spots,
-    priority desa. Returns the map."""
+    priority desa, and their legend. Returns the map."""
     add_h3_layer(m, planning.h3, warna="gi", lang=lang, show=False)
     add_pocket_layer(m, planning.pockets, cold_spots=planning.cold_spots, lang=lang)
     add_priority_layer(m, planning.priorities, desa, lang=lang)
+    add_planning_legend(m, lang=lang)
     return m
