@@ -259,3 +259,92 @@ def test_store_round_trip(store, sample):
     assert list(back.daftar["id_keluarga"]) == list(sample.daftar["id_keluarga"])
     pd.testing.assert_frame_equal(back.design, sample.design)
     assert store.meta["id"] == G.sample_id("33.24", "2025-03", sample.params)
+
+
+# --- CLI --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cli_files(tmp_path_factory, desa):
+    from geo_service.io.export import write_geojson
+    from geo_service.io.keluarga import write_keluarga
+
+    folder = tmp_path_factory.mktemp("cli")
+    calib = calibration_from_bps(read_bps(DATA), "33.24")
+    fam = generate_keluarga(desa, calib, n_keluarga=2500, periode="2025-03", seed=8,
+                            kantong=1).keluarga
+    write_keluarga(fam, folder / "keluarga.parquet")
+    write_geojson(desa, folder / "desa.geojson")
+    return folder
+
+
+def _run(args):
+    from typer.testing import CliRunner
+
+    from geo_service.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def test_cli_sample_import_progress(cli_files):
+    folder = cli_files
+    store_dir = folder / "sampel"
+    r = _run(["uji-petik", "sampel", "--keluarga", folder / "keluarga.parquet",
+              "--boundaries", folder / "desa.geojson", "--seed", 4, "--per-desa", 6,
+              "--maks-bendera", 40, "--format", "csv,gpkg", "--out", store_dir])
+    assert r.exit_code == 0, r.output
+    assert "Sampel uji petik UP-3324-2025-03-" in r.output
+    store = F.SampleStore(store_dir)
+    sample = store.sample()
+    assert sample.params.seed == 4 and sample.params.maks_bendera == 40
+    # Flagged families come in priority order: pocket members first, then by desa rank
+    # (computed by the planning stage: every desa has one).
+    flagged = sample.daftar[sample.daftar["urutan_bendera"].notna()].sort_values(
+        "urutan_bendera")
+    in_pocket = flagged["kantong"].notna().to_numpy()
+    assert not (in_pocket[1:] & ~in_pocket[:-1]).any()
+    ranks = flagged.loc[~in_pocket, "peringkat_desa"]
+    assert ranks.notna().all() and ranks.is_monotonic_increasing
+    n_desa = sample.daftar["kode_desa"].nunique()
+    assert len(list((store_dir / "lapangan").glob("uji_petik_*.gpkg"))) == n_desa
+    # Same seed, same random part.
+    again = _run(["uji-petik", "sampel", "--keluarga", folder / "keluarga.parquet",
+                  "--boundaries", folder / "desa.geojson", "--seed", 4, "--per-desa", 6,
+                  "--maks-bendera", 40, "--format", "csv", "--tanpa-prioritas",
+                  "--out", folder / "sampel2"])
+    assert again.exit_code == 0, again.output
+    other = F.SampleStore(folder / "sampel2").sample()
+    assert set(other.acak["id_keluarga"]) == set(sample.acak["id_keluarga"])
+
+    kode = sample.daftar["kode_desa"].iloc[0]
+    sheet = pd.read_csv(store_dir / "lapangan" / f"uji_petik_{kode}.csv", dtype=str,
+                        keep_default_na=False, encoding="utf-8-sig")
+    sheet.loc[:3, ["status", "petugas", "tanggal"]] = ["sesuai", "Bu Sari", "2025-06-02"]
+    good = folder / "hasil.csv"
+    sheet.to_csv(good, index=False, encoding="utf-8-sig")
+    sheet.loc[0, "status"] = "entah"
+    bad = folder / "hasil_salah.csv"
+    sheet.to_csv(bad, index=False, encoding="utf-8-sig")
+
+    r = _run(["uji-petik", "impor", bad, "--sampel", store_dir,
+              "--tanggal-hari-ini", "2025-12-31"])
+    assert r.exit_code == 2 and "Tidak ada yang diimpor" in r.output
+    assert store.results() is None
+    assert (store_dir / "masalah_hasil_salah.csv").exists()
+    r = _run(["uji-petik", "impor", good, "--sampel", store_dir,
+              "--tanggal-hari-ini", "2025-12-31"])
+    assert r.exit_code == 0 and "4 baru" in r.output, r.output
+    r = _run(["uji-petik", "impor", good, "--sampel", store_dir,
+              "--tanggal-hari-ini", "2025-12-31", "--lang", "en"])
+    assert r.exit_code == 0 and "0 new, 0 updated, 4 same" in r.output
+
+    r = _run(["uji-petik", "progres", "--sampel", store_dir,
+              "--boundaries", folder / "desa.geojson"])
+    assert r.exit_code == 0, r.output
+    prog = pd.read_csv(store_dir / "progres" / "progres_desa.csv", encoding="utf-8-sig",
+                       dtype={"kode_desa": str})
+    assert prog["n_selesai"].sum() == 4 and prog["n_sampel"].sum() == len(sample.daftar)
+    est = pd.read_csv(store_dir / "progres" / "taksiran_galat.csv", encoding="utf-8-sig")
+    assert est["kelompok"].iloc[-1] == "kabupaten"
+    html = (store_dir / "progres" / "progres.html").read_text(encoding="utf-8")
+    assert "Progres uji petik" in html and "unpkg.com" not in html  # offline map

@@ -135,3 +135,19 @@ def test_meeting_pack_text_for_the_seed_examples(targets, bps_obs):
     assert text.count("Status: ") == 3
     en = TG.progress_report(TG.progress_table(targets, obs, lang="en"), "en")
     assert "target 4.50% in 2029" in en and "Status: off track." in en
+
+
+def test_cli_target(tmp_path):
+    from typer.testing import CliRunner
+
+    from geo_service.cli import app
+
+    r = CliRunner().invoke(app, ["target", "--kabupaten", "33.24", "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    assert "Capaian target" in r.output and "Lahat" not in r.output
+    table = pd.read_csv(tmp_path / "target_progres.csv", encoding="utf-8-sig")
+    assert set(table["indikator"]) == {"pct_miskin", "pct_miskin_ekstrem"}
+    text = (tmp_path / "target_progres.txt").read_text(encoding="utf-8")
+    assert "target 4,50% pada 2029" in text
+    en = CliRunner().invoke(app, ["target", "--lang", "en"])
+    assert en.exit_code == 0 and "Progress towards targets" in en.output

@@ -196,3 +196,31 @@ def test_pocket_split_and_merge_form_one_track():
     assert len(out) == 1
     assert out.iloc[0]["n_jiwa_ekstrem_b"] == 250 and out.iloc[0]["kantong_b"] == "K-y;K-z"
     assert out.iloc[0]["kelas"] == "meluas"
+
+
+def test_cli_transisi(tmp_path, panel, desa):
+    from typer.testing import CliRunner
+
+    from geo_service.cli import app
+    from geo_service.io.export import write_geojson
+    from geo_service.synth.panel import write_panel
+
+    files = write_panel(panel, tmp_path / "panel")
+    write_geojson(desa, tmp_path / "desa.geojson")
+    args = ["transisi", "--boundaries", str(tmp_path / "desa.geojson"), "--out",
+            str(tmp_path / "out")]
+    for f in files[:-1]:
+        args += ["--keluarga", str(f)]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "out"
+    grad = pd.read_csv(out / "graduasi_desa.csv", encoding="utf-8-sig", dtype={"unit": str})
+    step = panel.truth["langkah"][0]
+    total = grad[(grad["unit"] == "TOTAL") & (grad["dari"] == PERIODES[0])].iloc[0]
+    assert total["lulus_desil1"] == step["jumlah"]["lulus_desil1"]
+    assert total["turun_ke_desil1"] == step["jumlah"]["jatuh_desil1"]
+    mat = pd.read_csv(out / "matriks_transisi.csv", encoding="utf-8-sig", index_col=0)
+    assert mat.to_numpy().sum() == len(set(panel.snapshots[PERIODES[0]]["id_keluarga"])
+                                       | set(panel.snapshots[PERIODES[-1]]["id_keluarga"]))
+    assert (out / "tren.html").exists() and (out / "kelas_kantong.csv").exists()
+    assert "TOTAL" in r.output

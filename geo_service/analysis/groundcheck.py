@@ -1058,8 +1058,8 @@ def _domain_estimate(name: str, t: pd.DataFrame, level: float) -> dict:
 def error_rate_text(row: Mapping, lang: str = "id") -> str:
     """One sentence about an estimate (for tables and the meeting pack)."""
     if not row.get("n_selesai") or pd.isna(row.get("estimasi")):
-        return ("Belum ada hasil kunjungan acak." if lang != "en"
-                else "No random visits completed yet.")
+        return (f"{row['kelompok']}: belum ada hasil kunjungan acak." if lang != "en"
+                else f"{row['kelompok']}: no random visits completed yet.")
     pct = 100 * float(row["estimasi"])
     lo, hi = 100 * float(row["ci_bawah"]), 100 * float(row["ci_atas"])
     lvl = int(round(100 * float(row.get("tingkat_kepercayaan", 0.95))))

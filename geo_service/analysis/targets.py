@@ -217,7 +217,7 @@ def target_progress(
         if not np.any(np.abs(t - tb) < 1e-6):
             t = np.r_[tb, t]
             v = np.r_[target.nilai_dasar, v]
-            labels = [f"{target.tahun_dasar} (dasar)"] + labels
+            labels = [f"{target.tahun_dasar}, dasar"] + labels
             order = np.argsort(t, kind="stable")
             t, v, labels = t[order], v[order], [labels[i] for i in order]
     moment = _target_moment(target)
