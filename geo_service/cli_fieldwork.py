@@ -172,6 +172,11 @@ def sampel(
         periode = ", ".join(sorted(fam["periode"].astype(str).unique()))
         store = SampleStore.create(out_dir, sample, kode_kab=_kode_kab(desa), periode=periode)
         meta = store.meta
+        if laporan_warga is not None:  # reports whose family is in the list are now queued
+            from .citizen import CitizenReportService, JsonFileReportStore
+
+            CitizenReportService(JsonFileReportStore(laporan_warga)).mark_queued(
+                sample.daftar["id_keluarga"].astype(str), meta["id"])
         info = {"id": meta["id"], "kabupaten": meta["kode_kab"], "periode": periode,
                 "seed": seed, "dibuat": meta["dibuat"], "parameter": meta["parameter"]}
         files = export_sample(sample.daftar, desa, out_dir / "lapangan", per=per,
@@ -218,6 +223,7 @@ def impor(
     sampel_dir: Annotated[Path, typer.Option("--sampel", help="Folder sampel (dari `uji-petik sampel`).")],
     partial: Annotated[bool, typer.Option("--partial", help="Impor baris sah walau ada baris bermasalah.")] = False,
     tanggal_hari_ini: Annotated[str | None, typer.Option(help="Tanggal hari ini YYYY-MM-DD (untuk uji; bawaan: hari ini).")] = None,
+    laporan_warga: Annotated[Path | None, typer.Option(help="Folder laporan warga; laporan atas keluarga yang sudah diperiksa ditandai 'diverifikasi'.")] = None,
     lang: LangOpt = "id",
 ) -> None:
     """Impor hasil uji petik; semua baris diperiksa, tidak ada yang diimpor bila ada masalah."""
@@ -238,6 +244,11 @@ def impor(
             n=len(problems), rows=problems["baris"].nunique(),
             report=sampel_dir / f"masalah_{berkas.stem}.csv") + "[/]")
         raise typer.Exit(2)
+    if laporan_warga is not None and store.results() is not None:
+        from .citizen import CitizenReportService, JsonFileReportStore
+
+        CitizenReportService(JsonFileReportStore(laporan_warga)).close_from_results(
+            store.results())
     s = outcome.summary
     out.print(t["imported"].format(berkas=berkas.name, baru=s.baru, diperbarui=s.diperbarui,
                                    sama=s.sama, lama=s.diabaikan_lebih_lama,

@@ -213,3 +213,48 @@ def test_routes_rate_limited(client, tokens):
     assert codes[-1] == 429 and 201 in codes
     assert client.post("/laporan-warga", data=_payload(kode_desa=kode)).json()["kode"] == \
         "terlalu_sering"
+
+
+def test_cli_report_loop_flag_queue_verify(tmp_path):
+    """A report naming a family: the next sample flags it first, the report is queued, and
+    the imported field result marks it verified."""
+    from typer.testing import CliRunner
+
+    from geo_service.cli import app
+    from geo_service.io.boundaries import read_boundaries, read_bps
+    from geo_service.io.export import write_geojson
+    from geo_service.io.fieldwork import SampleStore
+    from geo_service.io.keluarga import write_keluarga
+    from geo_service.synth import calibration_from_bps, generate_keluarga
+    from tests._fixtures import DATA, KENDAL_DESA
+
+    desa = read_boundaries(KENDAL_DESA)
+    desa = desa[desa["kode_kec"] == sorted(desa["kode_kec"].unique())[1]]
+    fam = generate_keluarga(desa, calibration_from_bps(read_bps(DATA), "33.24"),
+                            n_keluarga=1200, periode="2025-03", seed=3).keluarga
+    write_keluarga(fam, tmp_path / "k.parquet")
+    write_geojson(desa, tmp_path / "desa.geojson")
+    target = fam.iloc[17]
+    svc = CitizenReportService(JsonFileReportStore(tmp_path / "lw"))
+    nomor = svc.submit(_payload(kode_desa=target["kode_desa"],
+                                id_keluarga=target["id_keluarga"]), caller="warga")["nomor"]
+    run = CliRunner().invoke(app, [
+        "uji-petik", "sampel", "--keluarga", str(tmp_path / "k.parquet"), "--boundaries",
+        str(tmp_path / "desa.geojson"), "--seed", "1", "--per-desa", "4", "--format", "csv",
+        "--tanpa-prioritas", "--laporan-warga", str(tmp_path / "lw"), "--out",
+        str(tmp_path / "s")])
+    assert run.exit_code == 0, run.output
+    daftar = SampleStore(tmp_path / "s").sample().daftar
+    first = daftar.sort_values("urutan").iloc[0]
+    assert first["id_keluarga"] == target["id_keluarga"]
+    assert first["alasan"].startswith("laporan_warga")
+    assert JsonFileReportStore(tmp_path / "lw").get(nomor).status == "antre_uji_petik"
+
+    sheet = pd.DataFrame({"id_keluarga": [target["id_keluarga"]], "status": ["sesuai"],
+                          "petugas": ["Bu Sari"], "tanggal": ["2025-06-05"]})
+    sheet.to_csv(tmp_path / "hasil.csv", index=False)
+    run = CliRunner().invoke(app, ["uji-petik", "impor", str(tmp_path / "hasil.csv"),
+                                   "--sampel", str(tmp_path / "s"), "--laporan-warga",
+                                   str(tmp_path / "lw"), "--tanggal-hari-ini", "2025-12-31"])
+    assert run.exit_code == 0, run.output
+    assert JsonFileReportStore(tmp_path / "lw").get(nomor).status == "diverifikasi"
