@@ -327,6 +327,13 @@ def _wrap(exc: BaseException) -> GeoServiceError:
             "tidak ada data yang tersimpan.",
             "Import failed on a database error (connection lost or refused); nothing was "
             "stored.")
+    if isinstance(exc, UnicodeDecodeError):
+        return InvalidInputError(
+            "Berkas bukan teks UTF-8 (mis. disimpan Excel sebagai ANSI); simpan ulang sebagai "
+            "'CSV UTF-8'. Berkas tidak dapat dibaca sampai selesai; tidak ada data yang "
+            "tersimpan.",
+            "The file is not UTF-8 text (e.g. saved by Excel as ANSI); save it again as "
+            "'CSV UTF-8'. The file could not be read to the end; nothing was stored.")
     return InvalidInputError(
         f"Berkas tidak dapat dibaca sampai selesai ({type(exc).__name__}); "
         "tidak ada data yang tersimpan.",
