@@ -39,9 +39,11 @@ out = Console()
 STEP_LABEL = {
     "id": {"validasi": "Memeriksa baris keluarga", "lokasi": "Menentukan desa tiap keluarga",
            "h3": "Menghitung sel H3", "agregat": "Menghitung indikator",
+           "kantong": "Mencari kantong dan prioritas",
            "tulis": "Menulis tabel", "peta": "Membuat peta"},
     "en": {"validasi": "Validating family rows", "lokasi": "Locating families in desa",
            "h3": "Computing H3 cells", "agregat": "Aggregating indicators",
+           "kantong": "Finding pockets and priorities",
            "tulis": "Writing tables", "peta": "Drawing the map"},
 }
 
@@ -148,14 +150,22 @@ def analyse(
     h3_res: Annotated[int, typer.Option("--h3-res", min=6, max=10, help="Resolusi H3 (6-10).")] = 8,
     partial: Annotated[bool, typer.Option("--partial", help="Analisis baris sah saja; baris ditolak ke validation.csv.")] = False,
     garis_ekstrem: Annotated[float | None, typer.Option(help="Ekstrem = pengeluaran_kapita di bawah garis ini (Rp), bukan desil 1.")] = None,
+    seed: Annotated[int, typer.Option(help="Benih permutasi Gi* dan bootstrap peringkat.")] = 7,
+    alpha: Annotated[float, typer.Option(help="Batas FDR (Benjamini-Hochberg) titik panas.")] = 0.05,
+    permutasi: Annotated[int, typer.Option(help="Jumlah permutasi Gi*.")] = 999,
+    min_jiwa_kantong: Annotated[int, typer.Option(help="Minimal jiwa miskin ekstrem dalam satu kantong.")] = 100,
+    tanpa_kantong: Annotated[bool, typer.Option("--tanpa-kantong", help="Hanya indikator, tanpa kantong dan prioritas.")] = False,
     lang: Annotated[str, typer.Option(help="Bahasa: id atau en.")] = "id",
 ) -> None:
-    """Hitung indikator per desa, kecamatan, kabupaten dan sel H3, tulis tabel dan peta."""
+    """Hitung indikator, kantong kemiskinan dan lokasi prioritas; tulis tabel dan peta."""
     from .analysis import AnalysisParams, compute_indicators, validate_keluarga
+    from .analysis.planning import PlanningParams, compute_planning
     from .io.boundaries import read_outlines
     from .io.export import output_dir, write_csv, write_geojson, write_json
     from .io.keluarga import read_keluarga
+    from .io.reference import opd_programmes_path, read_opd_programmes
     from .mapping import choropleth_map
+    from .mapping.layers import add_planning_layers
 
     labels = STEP_LABEL["en" if lang == "en" else "id"]
     t0 = time.perf_counter()
@@ -165,8 +175,11 @@ def analyse(
                                 garis_ekstrem=garis_ekstrem)
         desa, desa_path, kec_path = _load_desa(boundaries, kabupaten)
         raw = read_keluarga(keluarga)
+        planning_params = PlanningParams(alpha=alpha, permutations=permutasi,
+                                         min_jiwa_ekstrem=min_jiwa_kantong)
+        programmes = read_opd_programmes(opd_programmes_path(get_settings().data_dir))
         with _progress() as bar:
-            task = bar.add_task(labels["validasi"], total=6)
+            task = bar.add_task(labels["validasi"], total=6 if tanpa_kantong else 7)
 
             def step(name: str) -> None:
                 bar.update(task, description=labels[name])
@@ -188,6 +201,11 @@ def analyse(
                 )
             result = compute_indicators(raw, desa, params, validation=validation, lang=lang,
                                         on_step=step)
+            planning = None
+            if not tanpa_kantong:
+                step("kantong")
+                planning = compute_planning(result, planning_params, seed=seed,
+                                            programmes=programmes, lang=lang)
             step("tulis")
             with output_dir(out_dir) as tmp:
                 write_geojson(result.desa, tmp / "desa.geojson")
@@ -197,14 +215,44 @@ def analyse(
                 write_geojson(result.h3, tmp / "h3.geojson")
                 write_csv(result.h3, tmp / "h3.csv")
                 write_csv(validation.problems, tmp / "validation.csv")
+                if planning is not None:
+                    _write_planning(planning, tmp, lang)
                 step("peta")
                 kab = result.kabupaten.iloc[0]
                 periode = ", ".join(sorted(result.keluarga["periode"].unique()))
                 judul = f"{kab['nama_kab']} — periode {periode}"
-                choropleth_map(result.desa, kecamatan=read_outlines(kec_path), judul=judul,
-                               lang=lang).save(str(tmp / "map.html"))
-                write_json(_run_record(result, keluarga, desa_path, partial, t0), tmp / "run.json")
+                page = choropleth_map(result.desa, kecamatan=read_outlines(kec_path),
+                                      judul=judul, lang=lang)
+                if planning is not None:
+                    add_planning_layers(page, planning, result.desa, lang=lang)
+                page.save(str(tmp / "map.html"))
+                record = _run_record(result, keluarga, desa_path, partial, t0)
+                if planning is not None:
+                    record["perencanaan"] = planning.record()
+                write_json(record, tmp / "run.json")
     _print_summary(result, out_dir, lang)
+
+
+def _write_planning(planning, folder: Path, lang: str) -> None:
+    """Pockets, priority list (CSV + XLSX with the method), OPD targets and coverage."""
+    from .analysis.planning import method_table
+    from .io.export import write_csv, write_geojson, write_xlsx
+
+    pockets = planning.pockets.copy()
+    for col in pockets.columns:
+        if col != "geometry" and pockets[col].map(lambda v: isinstance(v, list | tuple)).any():
+            pockets[col] = pockets[col].map(lambda v: ",".join(map(str, v)))
+    write_geojson(pockets, folder / "pockets.geojson")
+    write_csv(planning.priorities, folder / "priorities.csv")
+    method = method_table(planning.params, planning.seed, lang=lang)
+    sheets = {"Prioritas" if lang != "en" else "Priorities": planning.priorities,
+              "Metode" if lang != "en" else "Method": method}
+    write_xlsx(sheets, folder / "priorities.xlsx")
+    write_csv(planning.opd_targets, folder / "opd_targets.csv")
+    coverage = pd.concat(
+        [planning.coverage_desa.assign(tingkat="desa"),
+         planning.coverage_pocket.assign(tingkat="kantong")], ignore_index=True)
+    write_csv(coverage, folder / "coverage.csv")
 
 
 def _run_record(result, keluarga: Path, desa_path: Path, partial: bool, t0: float) -> dict:
@@ -268,21 +316,23 @@ def _print_summary(result, out_dir: Path, lang: str) -> None:
         sorted(p.name for p in out_dir.iterdir() if not p.name.startswith("."))))
 
 
+def _register_subcommands() -> None:
+    """Command groups that live in their own modules (storage, service, benchmarks, field)."""
+    from .cli_api import register as register_api
+    from .cli_bench import register as register_bench
+    from .cli_db import register as register_db
+    from .cli_fieldwork import register as register_fieldwork
+
+    for register in (register_db, register_api, register_bench, register_fieldwork):
+        register(app)
+
+
+_register_subcommands()
+
+
 def main() -> None:  # pragma: no cover - console entry
     app()
 
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())
-from .cli_bench import register as _register_bench  # noqa: E402
-_register_bench(app)
-
-from .cli_db import register as _register_db  # noqa: E402
-
-_register_db(app)
-
-from .cli_api import register as _register_api  # noqa: E402
-_register_api(app)
-
-from .cli_fieldwork import register as _register_fieldwork  # noqa: E402
-_register_fieldwork(app)

@@ -44,7 +44,8 @@ def test_analyse_writes_every_output(files):
     assert r.exit_code == 0, r.output
     names = {p.name for p in out.iterdir()}
     assert {"desa.geojson", "desa.csv", "h3.geojson", "h3.csv", "validation.csv", "map.html",
-            "kecamatan.csv", "kabupaten.csv", "run.json"} <= names
+            "kecamatan.csv", "kabupaten.csv", "run.json", "pockets.geojson", "priorities.csv",
+            "priorities.xlsx", "opd_targets.csv", "coverage.csv"} <= names
     assert not [n for n in names if n.startswith(".")]  # no temporary leftovers
     raw = (out / "desa.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # Excel-ready UTF-8 BOM
@@ -56,6 +57,26 @@ def test_analyse_writes_every_output(files):
     h3 = pd.read_csv(out / "h3.csv", encoding="utf-8-sig")
     assert (h3["resolusi"] == 9).all()
     assert "Kendal" in r.output
+    assert run["perencanaan"]["seed"] == 7
+    assert (out / "priorities.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    pri = pd.read_csv(out / "priorities.csv", encoding="utf-8-sig")
+    assert len(pri) == (desa["n_keluarga"] > 0).sum() and pri["alasan"].notna().all()
+    sheets = pd.read_excel(out / "priorities.xlsx", sheet_name=None)
+    assert list(sheets) == ["Prioritas", "Metode"]
+    assert len(sheets["Prioritas"]) == len(pri)
+
+
+def test_same_seed_gives_byte_identical_tables(files):
+    d, good, _ = files
+    outs = []
+    for name in ("s1", "s2"):
+        r = _run("analyse", "--kabupaten", "33.24", "--keluarga", good, "--out", d / name,
+                 "--seed", 5, "--permutasi", 199)
+        assert r.exit_code == 0, r.output
+        outs.append(d / name)
+    for f in ("desa.csv", "h3.csv", "priorities.csv", "coverage.csv", "opd_targets.csv",
+              "pockets.geojson"):
+        assert (outs[0] / f).read_bytes() == (outs[1] / f).read_bytes(), f
 
 
 def test_bad_file_fails_and_leaves_no_output(files):

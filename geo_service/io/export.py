@@ -29,6 +29,28 @@ def write_geojson(gdf: gpd.GeoDataFrame, path: Path, *, precision: int = 6) -> P
     return path
 
 
+def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
+    """A formatted workbook: bold frozen header, auto filter, column widths by content."""
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame = frame.drop(columns="geometry", errors="ignore")
+            frame.to_excel(writer, sheet_name=name[:31], index=False)
+            ws = writer.sheets[name[:31]]
+            ws.freeze_panes = "A2"
+            if len(frame):
+                ws.auto_filter.ref = ws.dimensions
+            for cell in ws[1]:
+                cell.font = Font(bold=True)
+                cell.fill = PatternFill("solid", fgColor="DDDDDD")
+            for i, col in enumerate(frame.columns, start=1):
+                longest = max([len(str(col)), *(len(str(v)) for v in frame[col].head(500))])
+                ws.column_dimensions[get_column_letter(i)].width = min(max(10, longest + 2), 80)
+    return path
+
+
 def write_json(obj: dict, path: Path) -> Path:
     path.write_text(json.dumps(obj, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     return path
