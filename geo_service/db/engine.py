@@ -93,14 +93,13 @@ def make_engine(
 
 
 def _sqlite_engine(url: str, spatialite: str, echo: bool) -> Engine:
-    from geoalchemy2.admin.dialects.sqlite import init_spatialite
-
     # Load the wheels' own GDAL, PROJ and GEOS before SpatiaLite: SQLite loads extensions
     # with RTLD_GLOBAL, so SpatiaLite's system libsqlite3/PROJ/GEOS would otherwise be
     # bound by a GDAL loaded later (segfault when writing a GeoPackage afterwards).
     import pyogrio  # noqa: F401
     import pyproj  # noqa: F401
     import shapely  # noqa: F401
+    from geoalchemy2.admin.dialects.sqlite import init_spatialite
 
     database = make_url(url).database
     in_memory = database in (None, "", ":memory:")
