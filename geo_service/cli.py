@@ -39,11 +39,13 @@ out = Console()
 STEP_LABEL = {
     "id": {"validasi": "Memeriksa baris keluarga", "lokasi": "Menentukan desa tiap keluarga",
            "h3": "Menghitung sel H3", "agregat": "Menghitung indikator",
-           "kantong": "Mencari kantong dan prioritas",
+           "kantong": "Mencari kantong kemiskinan (Gi*)", "desa_gi": "Gi* per desa",
+           "prioritas": "Menyusun lokasi prioritas", "kebutuhan": "Kebutuhan per OPD dan cakupan",
            "tulis": "Menulis tabel", "peta": "Membuat peta"},
     "en": {"validasi": "Validating family rows", "lokasi": "Locating families in desa",
            "h3": "Computing H3 cells", "agregat": "Aggregating indicators",
-           "kantong": "Finding pockets and priorities",
+           "kantong": "Finding pockets (Gi*)", "desa_gi": "Gi* per village",
+           "prioritas": "Ranking priority villages", "kebutuhan": "Needs per agency and coverage",
            "tulis": "Writing tables", "peta": "Drawing the map"},
 }
 
@@ -152,7 +154,7 @@ def analyse(
     garis_ekstrem: Annotated[float | None, typer.Option(help="Ekstrem = pengeluaran_kapita di bawah garis ini (Rp), bukan desil 1.")] = None,
     seed: Annotated[int, typer.Option(help="Benih permutasi Gi* dan bootstrap peringkat.")] = 7,
     alpha: Annotated[float, typer.Option(help="Batas FDR (Benjamini-Hochberg) titik panas.")] = 0.05,
-    permutasi: Annotated[int, typer.Option(help="Jumlah permutasi Gi*.")] = 999,
+    permutasi: Annotated[int, typer.Option(help="Permutasi Gi* tahap pertama (p kecil diperhalus sampai 9.999).")] = 999,
     min_jiwa_kantong: Annotated[int, typer.Option(help="Minimal jiwa miskin ekstrem dalam satu kantong.")] = 100,
     tanpa_kantong: Annotated[bool, typer.Option("--tanpa-kantong", help="Hanya indikator, tanpa kantong dan prioritas.")] = False,
     lang: Annotated[str, typer.Option(help="Bahasa: id atau en.")] = "id",
@@ -205,15 +207,20 @@ def analyse(
             if not tanpa_kantong:
                 step("kantong")
                 planning = compute_planning(result, planning_params, seed=seed,
-                                            programmes=programmes, lang=lang)
+                                            programmes=programmes, lang=lang,
+                                            on_step=lambda name: bar.update(
+                                                task, description=labels.get(name, name)))
             step("tulis")
+            # With planning, desa and cells carry the EB rate and Gi* columns too.
+            desa_out = result.desa if planning is None else planning.desa
+            h3_out = result.h3 if planning is None else planning.h3
             with output_dir(out_dir) as tmp:
-                write_geojson(result.desa, tmp / "desa.geojson")
-                write_csv(result.desa, tmp / "desa.csv")
+                write_geojson(desa_out, tmp / "desa.geojson")
+                write_csv(desa_out, tmp / "desa.csv")
                 write_csv(result.kecamatan, tmp / "kecamatan.csv")
                 write_csv(result.kabupaten, tmp / "kabupaten.csv")
-                write_geojson(result.h3, tmp / "h3.geojson")
-                write_csv(result.h3, tmp / "h3.csv")
+                write_geojson(h3_out, tmp / "h3.geojson")
+                write_csv(h3_out, tmp / "h3.csv")
                 write_csv(validation.problems, tmp / "validation.csv")
                 if planning is not None:
                     _write_planning(planning, tmp, lang)
@@ -233,16 +240,21 @@ def analyse(
     _print_summary(result, out_dir, lang)
 
 
+def _flat(gdf):
+    """List-valued columns (e.g. the cells of a pocket) as comma-separated text."""
+    gdf = gdf.copy()
+    for col in gdf.columns:
+        if col != "geometry" and gdf[col].map(lambda v: isinstance(v, list | tuple)).any():
+            gdf[col] = gdf[col].map(lambda v: ",".join(map(str, v)))
+    return gdf
+
+
 def _write_planning(planning, folder: Path, lang: str) -> None:
     """Pockets, priority list (CSV + XLSX with the method), OPD targets and coverage."""
     from .analysis.planning import method_table
     from .io.export import write_csv, write_geojson, write_xlsx
 
-    pockets = planning.pockets.copy()
-    for col in pockets.columns:
-        if col != "geometry" and pockets[col].map(lambda v: isinstance(v, list | tuple)).any():
-            pockets[col] = pockets[col].map(lambda v: ",".join(map(str, v)))
-    write_geojson(pockets, folder / "pockets.geojson")
+    write_geojson(_flat(planning.pockets), folder / "pockets.geojson")
     write_csv(planning.priorities, folder / "priorities.csv")
     method = method_table(planning.params, planning.seed, lang=lang)
     sheets = {"Prioritas" if lang != "en" else "Priorities": planning.priorities,
@@ -253,6 +265,11 @@ def _write_planning(planning, folder: Path, lang: str) -> None:
         [planning.coverage_desa.assign(tingkat="desa"),
          planning.coverage_pocket.assign(tingkat="kantong")], ignore_index=True)
     write_csv(coverage, folder / "coverage.csv")
+    write_csv(planning.pocket_desa, folder / "pocket_desa.csv")
+    write_csv(planning.needs_desa, folder / "needs_desa.csv")
+    write_csv(planning.needs_pocket, folder / "needs_pocket.csv")
+    if len(planning.cold_spots):
+        write_geojson(_flat(planning.cold_spots), folder / "cold_spots.geojson")
 
 
 def _run_record(result, keluarga: Path, desa_path: Path, partial: bool, t0: float) -> dict:
