@@ -26,6 +26,7 @@ demo: setup
 	@echo "Buka peta: $(DEMO)/hasil/map.html"
 
 test: setup
+	bash scripts/services.sh
 	$(BIN)/python -m pytest
 
 lint: setup
