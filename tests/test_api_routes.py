@@ -98,6 +98,14 @@ def test_desa_indicators_every_format(client, tokens, fmt, api_db):
         assert wb.active.max_row == n + 1
 
 
+def test_desa_indicators_simplified_by_zoom(client, tokens, api_db):
+    url = f"/kabupaten/{KAB_A}/indikator/desa"
+    full = client.get(url, headers=tokens["analis_a"])
+    small = client.get(url, params={"zoom": 9}, headers=tokens["analis_a"])
+    assert len(FeatureCollection.model_validate(small.json()).features) == api_db.n_desa[KAB_A]
+    assert len(small.content) < 0.5 * len(full.content)
+
+
 @pytest.mark.parametrize("fmt", ["json", "csv", "xlsx"])
 def test_kecamatan_and_kabupaten_indicators(client, tokens, fmt):
     for level in ("kecamatan", "kabupaten"):

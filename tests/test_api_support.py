@@ -7,6 +7,7 @@ Imported by the ``test_api_*`` modules (``from tests.test_api_support import ...
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -120,6 +121,7 @@ def _planning(result, seed: int) -> dict[str, pd.DataFrame]:
 @lru_cache(maxsize=1)
 def _template() -> tuple[Path, dict[str, str], dict[str, int]]:
     folder = Path(tempfile.mkdtemp(prefix="geo-api-template-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     settings = Settings(_env_file=None, data_dir=folder,
                         database_url=f"sqlite:///{folder / 'api.sqlite'}")
     keys, n_desa = build_database(settings)

@@ -83,12 +83,21 @@ def respond(request: Request, session, user: Principal, frame: pd.DataFrame, run
             responses=GEO_CONTENT)
 def indikator_desa(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
                    api: ApiSettingsDep, lang: LangDep, periode: Periode = None,
-                   format: Literal["geojson", "json", "csv", "xlsx"] = "geojson") -> Response:
+                   format: Literal["geojson", "json", "csv", "xlsx"] = "geojson",
+                   zoom: Annotated[int | None, Query(
+                       ge=5, le=18, description="GeoJSON: sederhanakan geometri untuk zoom "
+                                                "peta ini (kosong: geometri penuh)")] = None,
+                   ) -> Response:
     check_kabupaten(user, kode_kab)
     geo_check(user, "desa", api)
     ind = results.indicators(session, user, kode_kab, periode, api.disclosure_k)
+    if format == "geojson" and zoom is not None:
+        from .wilayah import tolerance_deg
+
+        return JSONResponse(feature_collection(ind.view.desa, simplify_deg=tolerance_deg(zoom)),
+                            media_type=GEOJSON_MEDIA)
     return respond(request, session, user, ind.view.desa, ind.run, ind.view.suppressed_k,
-                    format, "indikator_desa", lang)
+                   format, "indikator_desa", lang)
 
 
 @router.get("/indikator/kecamatan", summary="Indikator per kecamatan", response_model=Rows,
