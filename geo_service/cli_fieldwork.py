@@ -138,6 +138,7 @@ def sampel(
     maks_bendera: Annotated[int | None, typer.Option(help="Batas jumlah keluarga berbendera.")] = 2000,
     maks_bendera_per_desa: Annotated[int | None, typer.Option(help="Batas keluarga berbendera per desa.")] = None,
     prioritas: Annotated[bool, typer.Option("--prioritas/--tanpa-prioritas", help="Hitung kantong dan peringkat desa untuk urutan bendera.")] = True,
+    hasil: Annotated[Path | None, typer.Option(help="Folder hasil `geo-service analyse` (pockets.geojson, priorities.csv): dipakai alih-alih menghitung ulang.")] = None,
     petugas: Annotated[Path | None, typer.Option(help="CSV kode_desa,petugas (pendamping per desa).")] = None,
     laporan_warga: Annotated[Path | None, typer.Option(help="Folder laporan warga; keluarga yang dilaporkan diberi bendera.")] = None,
     per: Annotated[str, typer.Option(help="Berkas lapangan per desa atau per petugas.")] = "desa",
@@ -155,7 +156,9 @@ def sampel(
         result = _indicators(keluarga, desa, lang, partial)
         fam = result.keluarga
         kantong = nomor = peringkat = None
-        if prioritas:
+        if hasil is not None:
+            kantong, nomor, peringkat = _pockets_and_ranks_from(hasil, fam)
+        elif prioritas:
             kantong, nomor, peringkat = _pockets_and_ranks(result, seed)
         reported = _reported_families(laporan_warga) if laporan_warga else None
         params = G.SampleParams(seed=seed, n_per_desa=per_desa, alokasi=alokasi,
@@ -206,6 +209,39 @@ def _pockets_and_ranks(result, seed: int):
     nomor = dict(zip(plan.pockets["kantong_id"], plan.pockets["nomor"], strict=True))
     ranks = plan.priorities.set_index("kode_desa")["peringkat"]
     return pd.Series(pocket, index=fam.index), nomor, ranks
+
+
+def _pockets_and_ranks_from(folder: Path, fam: pd.DataFrame):
+    """The same from the files of an analysis run (``pockets.geojson``, ``priorities.csv``)."""
+    import numpy as np
+    import pyogrio
+
+    from .analysis.locate import cell_to_parent, cells_to_str
+
+    pockets_file, ranks_file = folder / "pockets.geojson", folder / "priorities.csv"
+    for f in (pockets_file, ranks_file):
+        if not f.exists():
+            raise InvalidInputError(f"Berkas hasil analisis tidak ada: {f}",
+                                    f"Analysis output missing: {f}")
+    pockets = pyogrio.read_dataframe(pockets_file, read_geometry=False)
+    ranks = pd.read_csv(ranks_file, dtype={"kode_desa": str}, encoding="utf-8-sig")
+    cell_of: dict[str, str] = {}
+    for pid, cells in zip(pockets.get("kantong_id", []), pockets.get("sel_h3", []),
+                          strict=True):
+        for c in str(cells).split(","):
+            if c.strip():
+                cell_of[c.strip()] = str(pid)
+    pocket = pd.Series([None] * len(fam), index=fam.index, dtype=object)
+    if cell_of:
+        res = int((int(next(iter(cell_of)), 16) >> 52) & 0xF)
+        cells = fam["h3"].to_numpy(dtype=np.uint64)
+        has = cells != 0
+        names = np.full(len(fam), None, dtype=object)
+        names[has] = cells_to_str(cell_to_parent(cells[has], res))
+        pocket[:] = [cell_of.get(c) if c is not None else None for c in names]
+    nomor = dict(zip(pockets["kantong_id"].astype(str), pockets["nomor"].astype(int),
+                     strict=True)) if len(pockets) else {}
+    return pocket, nomor, ranks.set_index("kode_desa")["peringkat"]
 
 
 def _reported_families(folder: Path) -> list[str]:

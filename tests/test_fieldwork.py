@@ -348,3 +348,44 @@ def test_cli_sample_import_progress(cli_files):
     assert est["kelompok"].iloc[-1] == "kabupaten"
     html = (store_dir / "progres" / "progres.html").read_text(encoding="utf-8")
     assert "Progres uji petik" in html and "unpkg.com" not in html  # offline map
+
+
+def test_cli_sample_uses_an_analysis_run(cli_files, desa):
+    """``--hasil DIR`` takes pockets and desa ranks from an analysis run's files."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geo_service.analysis import compute_indicators
+    from geo_service.analysis.locate import cells_to_str
+    from geo_service.io.keluarga import read_keluarga
+
+    folder = cli_files
+    run = folder / "run"
+    run.mkdir()
+    located = compute_indicators(read_keluarga(folder / "keluarga.parquet"), desa).keluarga
+    codes = sorted(located["kode_desa"].unique())
+    pd.DataFrame({"kode_desa": codes[::-1], "peringkat": range(1, len(codes) + 1)}).to_csv(
+        run / "priorities.csv", index=False, encoding="utf-8-sig")
+    # One pocket made of the cells of the flagged families of the lowest-ranked desa.
+    flags = G.flag_families(located)
+    pick = located[(flags["n_alasan"] > 0) & (located["h3"] != 0)
+                   & (located["kode_desa"] == codes[0])]
+    cells = sorted(set(cells_to_str(pick["h3"].to_numpy(dtype=np.uint64))))
+    gpd.GeoDataFrame({"kantong_id": ["K-uji"], "nomor": [1], "sel_h3": [",".join(cells)]},
+                     geometry=[Point(110, -7)], crs=4326).to_file(run / "pockets.geojson")
+    r = _run(["uji-petik", "sampel", "--keluarga", folder / "keluarga.parquet",
+              "--boundaries", folder / "desa.geojson", "--seed", 4, "--per-desa", 2,
+              "--maks-bendera", 1000, "--format", "csv", "--hasil", run,
+              "--out", folder / "sampel_hasil"])
+    assert r.exit_code == 0, r.output
+    daftar = F.SampleStore(folder / "sampel_hasil").sample().daftar
+    flagged = daftar[daftar["urutan_bendera"].notna()].sort_values("urutan_bendera")
+    geo = located[(flags["n_alasan"] > 0) & (located["h3"] != 0)]
+    members = geo[np.isin(cells_to_str(geo["h3"].to_numpy(dtype=np.uint64)), cells)]
+    n = len(members)
+    assert n >= len(pick) > 0
+    assert set(flagged["id_keluarga"].iloc[:n]) == set(members["id_keluarga"])  # pocket first
+    assert (flagged["kantong"].iloc[:n] == "K-uji").all()
+    rest = flagged.iloc[n:]
+    assert rest["peringkat_desa"].is_monotonic_increasing
+    assert rest["kode_desa"].iloc[0] == codes[-1]  # rank 1
