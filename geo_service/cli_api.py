@@ -140,7 +140,49 @@ def _report_from_files(folder: Path, kabupaten: str, publik: bool):
         version=__version__, suppression_k=view.suppressed_k)
 
 
+user_app = typer.Typer(help="Pengguna layanan web: buat pengguna dan kunci API.",
+                       no_args_is_help=True)
+
+
+@user_app.command("add")
+def user_add(
+    nama: Annotated[str, typer.Argument(help="Nama pengguna (login).")],
+    peran: Annotated[str, typer.Option(help="admin, analis, opd atau publik.")],
+    kabupaten: Annotated[list[str], typer.Option(help="Kode kabupaten yang boleh dilihat "
+                                                      "(ulangi untuk beberapa).")],
+    password: Annotated[str | None, typer.Option(
+        help="Kata sandi (untuk login /auth/token); kosong: hanya kunci API.")] = None,
+    opd: Annotated[str | None, typer.Option(help="Peran opd: singkatan OPD, mis. Dinsos.")] = None,
+    kunci: Annotated[bool, typer.Option("--kunci", help="Buat juga kunci API (ditampilkan "
+                                                        "sekali).")] = False,
+) -> None:
+    """Buat pengguna dengan peran dan cakupan kabupaten (kata sandi disimpan sebagai hash)."""
+    from .api.security import hash_password
+    from .db import repository as R
+    from .db.engine import make_engine, make_session_factory
+    from .db.migrate import check_migrated
+    from .errors import GeoServiceError
+
+    engine = make_engine()
+    try:
+        check_migrated(engine)
+        with make_session_factory(engine)() as session:
+            user = R.create_user(session, nama, peran, kabupaten=kabupaten, kode_opd=opd,
+                                 kata_sandi_hash=hash_password(password) if password else None)
+            key = R.create_api_key(session, user.id, f"kunci {nama}") if kunci else None
+            session.commit()
+    except GeoServiceError as exc:
+        console.print(f"[bold red]Gagal:[/] {exc.pesan}")
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    out.print(f"Pengguna {nama} ({peran}, kabupaten {', '.join(kabupaten)}) dibuat.")
+    if key:
+        out.print(f"Kunci API (simpan sekarang, tidak ditampilkan lagi): {key}")
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``serve`` and ``report`` to the main CLI."""
+    """Add ``serve``, ``report`` and ``user`` to the main CLI."""
     app.command("serve")(serve)
     app.command("report")(report)
+    app.add_typer(user_app, name="user")

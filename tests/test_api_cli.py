@@ -66,3 +66,33 @@ def test_serve_command_runs_uvicorn(api_db):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_user_add_command_then_login(api_db, monkeypatch):
+    from fastapi.testclient import TestClient
+    from typer.testing import CliRunner
+
+    from geo_service.api import create_app
+    from geo_service.cli import app as cli
+    from geo_service.settings import get_settings
+
+    monkeypatch.setenv("GEO_DATA_DIR", str(api_db.path.parent))
+    monkeypatch.setenv("GEO_DATABASE_URL", str(api_db.settings.database_url))
+    get_settings.cache_clear()
+    try:
+        res = CliRunner().invoke(cli, ["user", "add", "bappeda", "--peran", "analis",
+                                       "--kabupaten", KAB_A, "--password", "sandi-panjang-1",
+                                       "--kunci"])
+        bad = CliRunner().invoke(cli, ["user", "add", "x", "--peran", "raja",
+                                       "--kabupaten", KAB_A])
+    finally:
+        get_settings.cache_clear()
+    assert res.exit_code == 0, res.output
+    assert bad.exit_code == 2 and "Peran tidak dikenal" in bad.output
+    key = res.output.split("tidak ditampilkan lagi): ")[1].split()[0]
+    with TestClient(create_app(api_db.settings, api_settings())) as c:
+        tok = c.post("/auth/token", data={"username": "bappeda",
+                                          "password": "sandi-panjang-1"}).json()["access_token"]
+        me = c.get("/auth/saya", headers={"Authorization": f"Bearer {tok}"}).json()
+        assert me["peran"] == "analis" and me["kabupaten"] == [KAB_A]
+        assert c.get("/auth/saya", headers={"X-API-Key": key}).status_code == 200
