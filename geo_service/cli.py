@@ -145,8 +145,10 @@ def generate(
 
 @app.command()
 def analyse(
-    keluarga: Annotated[Path, typer.Option(help="Berkas keluarga (.csv atau .parquet).")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder keluaran.")],
+    keluarga: Annotated[Path | None, typer.Option(help="Berkas keluarga (.csv atau .parquet).")] = None,
+    db: Annotated[bool, typer.Option("--db", help="Baca batas dan keluarga dari basis data (GEO_DATABASE_URL) dan simpan hasilnya di sana.")] = False,
+    periode: Annotated[str | None, typer.Option(help="Dengan --db: periode snapshot, YYYY-MM.")] = None,
     boundaries: Annotated[Path | None, typer.Option(help="Batas desa (GeoJSON, GPKG, SHP, GeoParquet).")] = None,
     kabupaten: Annotated[str | None, typer.Option(help="Atau: kode kabupaten dengan batas bawaan.")] = None,
     h3_res: Annotated[int, typer.Option("--h3-res", min=6, max=10, help="Resolusi H3 (6-10).")] = 8,
@@ -175,8 +177,24 @@ def analyse(
         params = AnalysisParams(h3_resolution=h3_res,
                                 max_distance_m=get_settings().max_distance_m,
                                 garis_ekstrem=garis_ekstrem)
-        desa, desa_path, kec_path = _load_desa(boundaries, kabupaten)
-        raw = read_keluarga(keluarga)
+        if db:
+            if not kabupaten or not periode:
+                raise InvalidInputError("Dengan --db berikan --kabupaten dan --periode.",
+                                        "With --db give --kabupaten and --periode.")
+            inputs = _db_inputs(kabupaten, periode)
+            desa, raw, kec_outlines = inputs.desa, None, inputs.kecamatan
+            sources = {"basis_data": inputs.sumber}
+        else:
+            if keluarga is None:
+                raise InvalidInputError("Berikan --keluarga FILE (atau --db).",
+                                        "Give --keluarga FILE (or --db).")
+            desa, desa_path, kec_path = _load_desa(boundaries, kabupaten)
+            raw = read_keluarga(keluarga)
+            kec_outlines = read_outlines(kec_path)
+            sources = {
+                "keluarga": {"berkas": keluarga.name, "sha256": _sha256(keluarga)},
+                "batas_desa": {"berkas": desa_path.name, "sha256": _sha256(desa_path)},
+            }
         planning_params = PlanningParams(alpha=alpha, permutations=permutasi,
                                          min_jiwa_ekstrem=min_jiwa_kantong)
         programmes = read_opd_programmes(opd_programmes_path(get_settings().data_dir))
@@ -187,7 +205,8 @@ def analyse(
                 bar.update(task, description=labels[name])
                 bar.advance(task)
 
-            validation = validate_keluarga(raw, known_desa=desa["kode"], lang=lang)
+            validation = (inputs.validation if db
+                          else validate_keluarga(raw, known_desa=desa["kode"], lang=lang))
             if not validation.ok and not partial:
                 report = out_dir.with_name(out_dir.name + "-validation.csv")
                 report.parent.mkdir(parents=True, exist_ok=True)
@@ -228,14 +247,16 @@ def analyse(
                 kab = result.kabupaten.iloc[0]
                 periode = ", ".join(sorted(result.keluarga["periode"].unique()))
                 judul = f"{kab['nama_kab']} — periode {periode}"
-                page = choropleth_map(result.desa, kecamatan=read_outlines(kec_path),
-                                      judul=judul, lang=lang)
+                page = choropleth_map(result.desa, kecamatan=kec_outlines, judul=judul,
+                                      lang=lang)
                 if planning is not None:
                     add_planning_layers(page, planning, result.desa, lang=lang)
                 page.save(str(tmp / "map.html"))
-                record = _run_record(result, keluarga, desa_path, partial, t0)
+                record = _run_record(result, sources, partial, t0)
                 if planning is not None:
                     record["perencanaan"] = planning.record()
+                if db:
+                    record["id_analisis"] = _db_save(inputs, result, planning, seed, record)
                 write_json(record, tmp / "run.json")
     _print_summary(result, out_dir, lang)
 
@@ -272,7 +293,34 @@ def _write_planning(planning, folder: Path, lang: str) -> None:
         write_geojson(_flat(planning.cold_spots), folder / "cold_spots.geojson")
 
 
-def _run_record(result, keluarga: Path, desa_path: Path, partial: bool, t0: float) -> dict:
+def _db_inputs(kabupaten: str, periode: str):
+    from .db import check_migrated, make_engine
+    from .db.repository import Scope, analysis_inputs
+
+    engine = make_engine()
+    check_migrated(engine)
+    with engine.connect() as conn:
+        return analysis_inputs(conn, kabupaten, periode, scope=Scope.all())
+
+
+def _db_save(inputs, result, planning, seed: int, record: dict) -> int:
+    """Store the run and its tables (the same names the API's runs use); returns its id."""
+    from .db import make_engine, make_session_factory, session_scope
+    from .db.repository import Scope, save_run
+
+    extra = {} if planning is None else {
+        "kantong": planning.pockets, "prioritas": planning.priorities,
+        "target_opd": planning.opd_targets, "cakupan": planning.coverage_desa,
+        "h3_gi": planning.h3, "titik_dingin": planning.cold_spots}
+    parameter = record["parameter"] | (
+        {} if planning is None else {"perencanaan": planning.params.record()})
+    with session_scope(make_session_factory(make_engine())) as session:
+        return save_run(session, kode_kab=inputs.kode_kab, periode=inputs.periode,
+                        result=result, scope=Scope.all(), extra=extra, seed=seed,
+                        parameter=parameter, sumber=inputs.sumber)
+
+
+def _run_record(result, sources: dict, partial: bool, t0: float) -> dict:
     from dataclasses import asdict
 
     kab = result.kabupaten.iloc[0]
@@ -282,10 +330,7 @@ def _run_record(result, keluarga: Path, desa_path: Path, partial: bool, t0: floa
         "waktu_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "detik": round(time.perf_counter() - t0, 2),
         "parameter": asdict(result.params) | {"partial": partial},
-        "masukan": {
-            "keluarga": {"berkas": keluarga.name, "sha256": _sha256(keluarga)},
-            "batas_desa": {"berkas": desa_path.name, "sha256": _sha256(desa_path)},
-        },
+        "masukan": sources,
         "validasi": {
             "baris_sah": len(result.validation.valid),
             "baris_ditolak": len(result.validation.rejected),

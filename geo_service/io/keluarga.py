@@ -45,7 +45,7 @@ def write_keluarga(frame: pd.DataFrame, path: str | Path) -> Path:
         frame.to_csv(path, index=False)
     else:
         out = frame.copy()
-        for col in out.select_dtypes(include="object").columns:
+        for col in [c for c in out.columns if pd.api.types.is_object_dtype(out[c])]:
             out[col] = out[col].astype("string")
         out.to_parquet(path, index=False)
     return path
