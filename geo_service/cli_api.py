@@ -51,7 +51,7 @@ def report(
     from .io.report import write_report_pdf, write_report_xlsx
 
     try:
-        data = (_report_from_files(hasil, kabupaten, publik) if hasil is not None
+        data = (_report_from_files(hasil, kabupaten, publik, periode) if hasil is not None
                 else _report_from_db(kabupaten, periode, publik))
         out_dir.mkdir(parents=True, exist_ok=True)
         stem = f"laporan_{data.kode_kab}_{data.periode}"
@@ -84,7 +84,7 @@ def _report_from_db(kabupaten: str, periode: str | None, publik: bool):
         engine.dispose()
 
 
-def _report_from_files(folder: Path, kabupaten: str, publik: bool):
+def _report_from_files(folder: Path, kabupaten: str, publik: bool, periode: str | None):
     """ReportData from the files of a file-based run (desa.geojson, kabupaten.csv, ...)."""
     import json
 
@@ -126,8 +126,7 @@ def _report_from_files(folder: Path, kabupaten: str, publik: bool):
                                        ("kantong", "pockets.geojson"))}
     tables = {n: (planning_view(t, user, k, view.desa) if t is not None and len(t) else None)
               for n, t in tables.items()}
-    periode = ", ".join(sorted({str(p) for p in record.get("periode", [])})) or \
-        str(record.get("parameter", {}).get("periode", "-"))
+    periode = periode or str(record.get("periode") or "-")
     kab = view.kabupaten
     return ReportData(
         nama_kab=str(kab["nama_kab"].iloc[0]), kode_kab=kabupaten,
@@ -136,7 +135,9 @@ def _report_from_files(folder: Path, kabupaten: str, publik: bool):
                               ("Int64", "Float64")}),
         priorities=tables["prioritas"], opd_targets=tables["target_opd"],
         coverage=tables["cakupan"], pockets=tables["kantong"],
-        params=record.get("parameter", {}), data_date=record.get("waktu_utc", "")[:10] or None,
+        params={**record.get("parameter", {}),
+                **({"perencanaan": record["perencanaan"]} if "perencanaan" in record else {})},
+        data_date=record.get("waktu_utc", "")[:10] or None,
         version=__version__, suppression_k=view.suppressed_k)
 
 

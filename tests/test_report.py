@@ -123,3 +123,22 @@ def test_cli_report_from_database(api_db, tmp_path, monkeypatch, publik):
     text = "\n".join(_pages(pdf.read_bytes()))
     assert "Daftar desa prioritas" in text
     assert ("disembunyikan" in text) is publik
+
+
+def test_cli_report_from_analyse_folder(tmp_path):
+    """`geo-service report --hasil DIR` builds the pack from a file-based run."""
+    from geo_service.cli import app
+
+    runner = CliRunner()
+    fam = tmp_path / "k.parquet"
+    assert runner.invoke(app, ["generate", "--kabupaten", KAB_A, "--keluarga", "8000",
+                               "--seed", "3", "--kantong", "1", "--out", str(fam)]).exit_code == 0
+    res = runner.invoke(app, ["analyse", "--kabupaten", KAB_A, "--keluarga", str(fam),
+                              "--out", str(tmp_path / "hasil")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["report", "--kabupaten", KAB_A, "--periode", PERIODE, "--hasil",
+                              str(tmp_path / "hasil"), "--out", str(tmp_path / "lap")])
+    assert res.exit_code == 0, res.output
+    text = "\n".join(_pages((tmp_path / "lap" / f"laporan_{KAB_A}_{PERIODE}.pdf").read_bytes()))
+    for section in SECTIONS_ID:
+        assert section in text
