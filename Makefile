@@ -18,12 +18,33 @@ $(STAMP): pyproject.toml scripts/bootstrap.sh
 	bash scripts/bootstrap.sh
 	@touch $(STAMP)
 
+DEMO_DB := $(DEMO)/geo_service.sqlite
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+GS     := $(BIN)/geo-service
+
+# The whole job on the embedded default (SpatiaLite): synthetic Kendal families, file-based
+# analysis into maps/, the same through the database, a meeting pack, then the service.
 demo: setup
-	$(BIN)/geo-service generate --kabupaten $(KAB) --keluarga $(N) --periode $(PERIODE) \
+	$(GS) generate --kabupaten $(KAB) --keluarga $(N) --periode $(PERIODE) \
 	  --seed $(SEED) --kantong 6 --out $(DEMO)/keluarga_$(PERIODE).parquet
-	$(BIN)/geo-service analyse --kabupaten $(KAB) --keluarga $(DEMO)/keluarga_$(PERIODE).parquet \
+	$(GS) analyse --kabupaten $(KAB) --keluarga $(DEMO)/keluarga_$(PERIODE).parquet \
 	  --out $(DEMO)/hasil
-	@echo "Buka peta: $(DEMO)/hasil/map.html"
+	rm -f $(DEMO_DB)
+	export GEO_DATABASE_URL=sqlite:///$(abspath $(DEMO_DB)); \
+	$(GS) db upgrade && \
+	$(GS) import boundaries data/boundaries/desa_$(KAB)_*.geojson && \
+	$(GS) import keluarga $(DEMO)/keluarga_$(PERIODE).parquet --periode $(PERIODE) && \
+	$(GS) analyse --db --kabupaten $(KAB) --periode $(PERIODE) --out $(DEMO)/hasil-db && \
+	$(GS) report --kabupaten $(KAB) --periode $(PERIODE) --out $(DEMO)/laporan && \
+	$(GS) user add demo --peran analis --kabupaten $(KAB) --password demo-kendal && \
+	echo "" && \
+	echo "Peta (berkas):   $(DEMO)/hasil/map.html" && \
+	echo "Paket rapat:     $(DEMO)/laporan/" && \
+	echo "Layanan:         http://$(HOST):$(PORT)/docs  (Authorize: demo / demo-kendal)" && \
+	echo "Peta (layanan):  GET http://$(HOST):$(PORT)/kabupaten/$(KAB)/peta dengan token" && \
+	echo "Hentikan dengan Ctrl-C." && \
+	$(GS) serve --host $(HOST) --port $(PORT)
 
 test: setup
 	bash scripts/services.sh
