@@ -14,7 +14,8 @@ Imports: ``impor_batch`` (file hash, kind, status, counts, summary report),
 Analysis: ``analisis_run`` (parameters, seed, version, time, status), ``analisis_tabel``
 (one per stored result frame) and ``analisis_hasil`` (its rows: key numbers as columns,
 the whole row as JSON, geometry).
-Ground checks: ``uji_petik_sampel``, ``uji_petik_item``, ``uji_petik_hasil``.
+Ground checks: ``uji_petik_sampel``, ``uji_petik_item``, ``uji_petik_hasil`` (one result per
+sample and family); citizen reports: ``laporan_warga`` and ``laporan_warga_foto``.
 Access: ``peran``, ``pengguna``, ``pengguna_kabupaten``, ``kunci_api``.
 ``audit_log``: append-only (a trigger refuses UPDATE and DELETE on both backends).
 """
@@ -35,6 +36,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -373,18 +375,21 @@ class UjiPetikItem(Base):
     id_keluarga: Mapped[str] = mapped_column(String(64))
     kode_desa: Mapped[str] = mapped_column(String(13), index=True)
     jenis: Mapped[str] = mapped_column(String(10))
-    alasan: Mapped[str | None] = mapped_column(String(64))
+    alasan: Mapped[str | None] = mapped_column(Text)  # flag codes joined by ";"
     strata: Mapped[str | None] = mapped_column(String(32))
     bobot: Mapped[float | None]  # inverse inclusion probability (random part)
     urutan: Mapped[int] = mapped_column(Integer)
     petugas: Mapped[str | None] = mapped_column(String(100))
+    # The other columns of the sample list as drawn (family values at sampling time).
+    nilai: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
 
 
 class UjiPetikHasil(Base):
-    """What the officer found for one family of a sample."""
+    """What the officer found for one family of a sample (one row per sample and family:
+    a later result replaces it)."""
 
     __tablename__ = "uji_petik_hasil"
-    __table_args__ = (Index(None, "sampel_id", "id_keluarga"),)
+    __table_args__ = (Index(None, "sampel_id", "id_keluarga", unique=True),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     sampel_id: Mapped[int] = mapped_column(ForeignKey("uji_petik_sampel.id", ondelete="CASCADE"))
@@ -396,6 +401,47 @@ class UjiPetikHasil(Base):
     catatan: Mapped[str | None] = mapped_column(Text)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("impor_batch.id"), index=True)
     geom: Mapped[WKBElement | None] = mapped_column(_geom("POINT"), nullable=True)
+
+
+# --- citizen reports (laporan warga) -------------------------------------------------
+
+
+class LaporanWarga(Base):
+    """A citizen report (fields of :class:`geo_service.citizen.CitizenReport`).
+
+    Times are ISO text in UTC as the service writes them (they sort as text).
+    """
+
+    __tablename__ = "laporan_warga"
+
+    nomor: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kode_kab: Mapped[str] = mapped_column(String(5), index=True)
+    kode_desa: Mapped[str] = mapped_column(String(13))
+    jenis: Mapped[str] = mapped_column(String(32))
+    keterangan: Mapped[str] = mapped_column(Text)
+    dibuat: Mapped[str] = mapped_column(String(40))
+    diperbarui: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    id_keluarga: Mapped[str | None] = mapped_column(String(64), index=True)
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    foto_sha256: Mapped[str | None] = mapped_column(String(64))
+    foto_jenis: Mapped[str | None] = mapped_column(String(8))
+    kontak: Mapped[str | None] = mapped_column(String(200))
+    pelapor: Mapped[str] = mapped_column(String(64), default="")
+    catatan_petugas: Mapped[str | None] = mapped_column(Text)
+    sampel_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class LaporanWargaFoto(Base):
+    """A report's photo (JPEG/PNG, at most 5 MB), keyed by its SHA-256."""
+
+    __tablename__ = "laporan_warga_foto"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    jenis: Mapped[str] = mapped_column(String(8))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    dibuat: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # --- access ---------------------------------------------------------------------------
