@@ -92,7 +92,9 @@ class BoundaryIndex:
         ok = (fx >= 0) & (fx < n_side) & (fy >= 0) & (fy < n_side)  # False for NaN
         ix = np.where(ok, fx, 0).astype(np.int64)
         iy = np.where(ok, fy, 0).astype(np.int64)
-        return np.where(ok, _interleave(ix, iy), -1)
+        code = _interleave(ix, iy)
+        code[~ok] = -1
+        return code
 
     def lookup(self, codes: np.ndarray) -> np.ndarray:
         """Desa position of each finest-level code lying inside one desa only, else -1."""
@@ -293,8 +295,20 @@ def _squeeze(v: np.ndarray) -> np.ndarray:
     return v
 
 
+# Bits of a byte spread to the even positions of 16 bits (Morton codes by table lookup).
+_SPREAD_BYTE = np.array([sum(((b >> k) & 1) << (2 * k) for k in range(8)) for b in range(256)],
+                        dtype=np.uint64)
+
+
 def _interleave(ix: np.ndarray, iy: np.ndarray) -> np.ndarray:
-    """Morton code (int64) of square column ``ix`` and row ``iy``."""
+    """Morton code (int64) of square column ``ix`` and row ``iy`` (each < 2**31)."""
+    ix = np.asarray(ix, dtype=np.int64)
+    iy = np.asarray(iy, dtype=np.int64)
+    if len(ix) and max(int(ix.max()), int(iy.max())) < 1 << 16:
+        lut = _SPREAD_BYTE
+        sx = lut[ix & 0xFF] | (lut[ix >> 8] << np.uint64(16))
+        sy = lut[iy & 0xFF] | (lut[iy >> 8] << np.uint64(16))
+        return (sx | (sy << np.uint64(1))).astype(np.int64)
     return (_spread(ix) | (_spread(iy) << np.uint64(1))).astype(np.int64)
 
 
@@ -390,42 +404,48 @@ def locate_arrays(
     lon = np.asarray(lon, dtype="float64")
     geotag = ~(np.isnan(lat) | np.isnan(lon))
     h3 = np.zeros(len(lat) if h3_resolution is not None else 0, dtype=np.uint64)
-    geo_rows = np.flatnonzero(geotag)
-    # H3 in a second thread while this one does the join, then this thread takes the rest
-    # of the H3 work: both cores busy, about the same finishing time.
-    split = int(len(geo_rows) * 0.6) if threads > 1 else 0
-    with ThreadPoolExecutor(1) as pool:
-        first = (pool.submit(_h3_rows, lat, lon, geo_rows[:split], h3_resolution)
-                 if h3_resolution is not None and split else None)
+    # Two halves of the rows, each in its own thread: square code, index lookup and H3
+    # (numpy and h3ronpy release the GIL); this thread meanwhile hashes registered codes.
+    n = len(lat)
+    halves = _chunks(n, threads, min_size=100_000)
+
+    def half(sl: slice):
+        own = index.lookup(index.morton(lat[sl], lon[sl]))
+        cells = None
+        if h3_resolution is not None:
+            rows = np.flatnonzero(geotag[sl])
+            cells = (rows, _h3_rows(lat[sl], lon[sl], rows, h3_resolution))
+        return own, cells
+
+    with ThreadPoolExecutor(len(halves)) as pool:
+        parts = [pool.submit(half, sl) for sl in halves]
         # Registered codes by hashing (no Python string per row): position of each
         # family's registered code in the layer, -1 when not in it.
         reg_codes, reg_uniques = pd.factorize(registered, use_na_sentinel=False)
         reg_uniques = np.asarray(reg_uniques, dtype=object)
         code_pos = pd.Index(index.codes)
         reg_pos = code_pos.get_indexer(reg_uniques).astype(np.int32)[reg_codes]
-
-        owner = index.lookup(index.morton(lat, lon))
-        status = np.where(geotag, STATUS_CODE[S.STATUS_DALAM_DESA],
-                          STATUS_CODE[S.STATUS_TANPA_GEOTAG]).astype(np.int8)
-        jarak = np.where(geotag, 0.0, np.nan)
-
-        todo = np.flatnonzero(geotag & (owner < 0))
-        if len(todo):
-            kode, st, dist = locate_points(
-                lon[todo], lat[todo], reg_uniques[reg_codes[todo]], desa.geometry.to_numpy(),
-                np.asarray(index.codes, dtype=object), max_distance_m=max_distance_m,
-                tree=tree if tree is not None else desa.sindex,
-            )
-            found = pd.notna(kode)
-            owner[todo] = np.where(found, code_pos.get_indexer(np.where(found, kode, "")), -1)
-            status[todo] = pd.Index(S.LOCATION_STATUSES).get_indexer(st).astype(np.int8)
-            jarak[todo] = dist
-        owner[~geotag] = reg_pos[~geotag]
-        if h3_resolution is not None:
-            rest = geo_rows[split:]
-            h3[rest] = _h3_rows(lat, lon, rest, h3_resolution)
-            if first is not None:
-                h3[geo_rows[:split]] = first.result()
+        owner = np.empty(n, dtype=np.int32)
+        for sl, fut in zip(halves, parts, strict=True):
+            own, cells = fut.result()
+            owner[sl] = own
+            if cells is not None:
+                h3[sl.start + cells[0]] = cells[1]
+    status = np.where(geotag, STATUS_CODE[S.STATUS_DALAM_DESA],
+                      STATUS_CODE[S.STATUS_TANPA_GEOTAG]).astype(np.int8)
+    jarak = np.where(geotag, 0.0, np.nan)
+    todo = np.flatnonzero(geotag & (owner < 0))
+    if len(todo):
+        kode, st, dist = locate_points(
+            lon[todo], lat[todo], reg_uniques[reg_codes[todo]], desa.geometry.to_numpy(),
+            np.asarray(index.codes, dtype=object), max_distance_m=max_distance_m,
+            tree=tree if tree is not None else desa.sindex,
+        )
+        found = pd.notna(kode)
+        owner[todo] = np.where(found, code_pos.get_indexer(np.where(found, kode, "")), -1)
+        status[todo] = pd.Index(S.LOCATION_STATUSES).get_indexer(st).astype(np.int8)
+        jarak[todo] = dist
+    owner[~geotag] = reg_pos[~geotag]
     return LocatedArrays(desa=owner, status=status, jarak_m=jarak, h3=h3, geotag=geotag,
                          registered=reg_pos, n_exact=len(todo))
 
