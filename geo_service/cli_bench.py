@@ -112,7 +112,7 @@ def _postgis_url(given: str | None) -> str | None:
 
 
 def bench(
-    n: Annotated[list[int], typer.Option("--n", help="Jumlah keluarga Kendal (boleh diulang).")] = [100_000],  # noqa: B006
+    n: Annotated[list[int], typer.Option("--n", help="Jumlah keluarga Kendal (boleh diulang; 0 = lewati perbandingan).")] = [100_000],  # noqa: B006
     out_file: Annotated[Path | None, typer.Option("--out", help="Tulis hasil JSON ke berkas ini.")] = None,
     methods: Annotated[str, typer.Option(help="Metode dipisah koma.")] = (
         "naive,geopandas,duckdb,sedonadb,dask_geopandas,postgis,geo_service"),
@@ -139,7 +139,7 @@ def bench(
     records: list[dict] = []
     results = []
     machine = _machine()
-    for size in n:
+    for size in [s for s in n if s > 0]:
         console.print(f"Membuat {size:,} keluarga Kendal (generator proyek, seed {seed}) ...")
         inp = jb.kendal_input(size, seed=seed)
         res = jb.run_comparison(inp, chosen, postgis_url=url, repeat=repeat,
