@@ -8,6 +8,7 @@ Imported by the ``test_api_*`` modules (``from tests.test_api_support import ...
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -121,7 +122,10 @@ def _planning(result, seed: int) -> dict[str, pd.DataFrame]:
 @lru_cache(maxsize=1)
 def _template() -> tuple[Path, dict[str, str], dict[str, int]]:
     folder = Path(tempfile.mkdtemp(prefix="geo-api-template-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    # Only the process that made it removes it: forked children (Dask workers, fault-test
+    # subprocesses) run atexit handlers too.
+    owner = os.getpid()
+    atexit.register(lambda: os.getpid() == owner and shutil.rmtree(folder, ignore_errors=True))
     settings = Settings(_env_file=None, data_dir=folder,
                         database_url=f"sqlite:///{folder / 'api.sqlite'}")
     keys, n_desa = build_database(settings)
