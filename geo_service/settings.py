@@ -39,7 +39,7 @@ class Settings(BaseSettings):
         2 * 1024**3, gt=0, description="Largest total uncompressed size of a zip archive (bytes)."
     )
     archive_max_ratio: float = Field(
-        100.0, gt=1, description="Largest uncompressed/compressed ratio of a zip archive (zip bombs)."
+        100.0, gt=1, description="Largest uncompressed/compressed ratio of a zip (zip bombs)."
     )
     archive_max_files: int = Field(1_000, gt=0, description="Most files accepted in a zip archive.")
 
