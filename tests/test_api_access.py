@@ -16,7 +16,14 @@ from geo_service.api.views import FAMILY_LEVEL_FIELDS
 from tests.test_api_support import KAB_A, KAB_B, api_db, client, tokens  # noqa: F401
 
 PUBLIC = {"/health", "/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect", "/auth/token"}
+# Public on purpose, for one method only: citizens report and look up without an account.
+PUBLIC_ROUTES = {("POST", "/laporan-warga"), ("GET", "/laporan-warga/{nomor}")}
 K = 10
+NOMOR = "LW-3320-250602-AAAAAAAA"
+
+
+def _public(method: str, path: str) -> bool:
+    return path in PUBLIC or (method, path) in PUBLIC_ROUTES
 
 
 def _routes(app):
@@ -26,9 +33,10 @@ def _routes(app):
             yield m.upper(), path
 
 
-def _fill(path: str, kab: str, run_id: int, batch_id: int) -> str:
+def _fill(path: str, kab: str, run_id: int, batch_id: int, sampel_id: int = 1) -> str:
     return (path.replace("{kode_kab}", kab).replace("{run_id}", str(run_id))
-            .replace("{batch_id}", str(batch_id)).replace("{tabel}", "desa"))
+            .replace("{batch_id}", str(batch_id)).replace("{tabel}", "desa")
+            .replace("{sampel_id}", str(sampel_id)).replace("{nomor}", NOMOR))
 
 
 def _run_ids(client, tokens) -> dict[str, int]:
@@ -40,6 +48,7 @@ def _run_ids(client, tokens) -> dict[str, int]:
 
 
 BATCH: dict[str, int] = {}
+SAMPLE: dict[str, int] = {}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -54,10 +63,36 @@ def _batches(api_db):
     assert set(BATCH) == {KAB_A, KAB_B}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _samples(api_db):
+    """A ground-check sample of each kabupaten (drawn from generated families)."""
+    from geo_service.analysis import compute_indicators
+    from geo_service.analysis import groundcheck as G
+    from geo_service.db import groundcheck_repo as GR
+    from geo_service.db.engine import make_engine, make_session_factory
+    from geo_service.db.repository import Scope
+    from geo_service.io.boundaries import boundary_files, read_boundaries, read_bps
+    from geo_service.synth import calibration_from_bps, generate_keluarga
+    from tests.test_api_support import ROOT
+
+    engine = make_engine(settings=api_db.settings)
+    with make_session_factory(engine)() as s:
+        for kab in (KAB_A, KAB_B):
+            desa = read_boundaries(boundary_files(ROOT / "data", kab)["desa"]).head(4)
+            fam = generate_keluarga(desa, calibration_from_bps(read_bps(ROOT / "data"), kab),
+                                    n_keluarga=300, periode="2025-03", seed=5).keluarga
+            sample = G.build_sample(compute_indicators(fam, desa).keluarga,
+                                    G.SampleParams(seed=5, n_per_desa=4, maks_bendera=10))
+            SAMPLE[kab] = GR.save_sample(s, sample, kode_kab=kab, periode="2025-03",
+                                         scope=Scope.all())
+        s.commit()
+    engine.dispose()
+
+
 def test_every_route_but_health_and_docs_needs_credentials(client):
     checked = 0
     for method, path in _routes(client.app):
-        if path in PUBLIC:
+        if _public(method, path):
             continue
         r = client.request(method, _fill(path, KAB_A, 1, 1))
         assert r.status_code == 401, f"{method} {path} -> {r.status_code}"
@@ -86,9 +121,10 @@ def test_user_of_a_gets_nothing_of_b(client, tokens):
     runs = _run_ids(client, tokens)
     seen = 0
     for method, path in _routes(client.app):
-        if path in PUBLIC or not re.search(r"\{(kode_kab|run_id|batch_id)\}", path):
+        if _public(method, path) or not re.search(r"\{(kode_kab|run_id|batch_id|sampel_id)\}",
+                                                  path):
             continue
-        url = _fill(path, KAB_B, runs[KAB_B], BATCH[KAB_B])
+        url = _fill(path, KAB_B, runs[KAB_B], BATCH[KAB_B], SAMPLE[KAB_B])
         if method == "GET":
             r = client.get(url, headers=tokens["admin_a"])
         else:
@@ -96,7 +132,7 @@ def test_user_of_a_gets_nothing_of_b(client, tokens):
         assert r.status_code in (403, 404), f"{method} {url} -> {r.status_code}"
         assert "baris" not in r.json() and "features" not in r.json()
         seen += 1
-    assert seen >= 15
+    assert seen >= 22
     # Lists are filtered in the query: A's users see zero rows of B.
     runs_a = client.get("/analisis", headers=tokens["analis_a"]).json()
     assert runs_a and all(r["kode_kab"] == KAB_A for r in runs_a)
@@ -136,9 +172,9 @@ def _all_get_bodies(client, headers, runs):
     out = []
     spec = client.app.openapi()["paths"]
     for method, path in _routes(client.app):
-        if method != "GET" or path in PUBLIC or "{" not in path and path != "/analisis":
+        if method != "GET" or _public(method, path) or "{" not in path and path != "/analisis":
             continue
-        url = _fill(path, KAB_A, runs[KAB_A], BATCH[KAB_A])
+        url = _fill(path, KAB_A, runs[KAB_A], BATCH[KAB_A], SAMPLE[KAB_A])
         params = {p["name"]: p for p in spec[path]["get"].get("parameters", [])}
         formats = ("json", "geojson", "csv", "xlsx") if "format" in params else ("-",)
         for fmt in formats:

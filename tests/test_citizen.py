@@ -157,10 +157,8 @@ def client(api_db):
     from fastapi.testclient import TestClient
 
     from geo_service.api import create_app
-    from geo_service.api.routers import citizen
 
-    app = create_app(api_db.settings, api_settings())
-    app.include_router(citizen.router)
+    app = create_app(api_db.settings, api_settings())  # the citizen router is included
     with TestClient(app) as c:
         yield c
 
@@ -211,8 +209,27 @@ def test_routes_rate_limited(client, tokens):
     codes = [client.post("/laporan-warga", data=_payload(kode_desa=kode)).status_code
              for _ in range(6)]
     assert codes[-1] == 429 and 201 in codes
-    assert client.post("/laporan-warga", data=_payload(kode_desa=kode)).json()["kode"] == \
-        "terlalu_sering"
+    again = client.post("/laporan-warga", data=_payload(kode_desa=kode))
+    assert again.json()["kode"] == "terlalu_sering"  # the one error table maps it to 429
+    assert again.headers["retry-after"] == "3600"
+
+
+def test_reports_are_kept_in_the_database(client, api_db):
+    """Reports submitted over HTTP are rows of ``laporan_warga`` (photo in its own table)."""
+    import sqlite3
+
+    con = sqlite3.connect(api_db.path)
+    try:
+        rows = con.execute("SELECT nomor, kode_kab, status FROM laporan_warga").fetchall()
+        photos = con.execute("SELECT jenis, length(data) FROM laporan_warga_foto").fetchall()
+        audit = con.execute("SELECT count(*) FROM audit_log WHERE aksi = 'baca_laporan_warga'"
+                            ).fetchone()[0]
+    finally:
+        con.close()
+    assert rows and all(kab == KAB_A for _, kab, _ in rows)
+    assert {s for _, _, s in rows} >= {"selesai", "diterima"}
+    assert photos == [("png", len(PNG))]
+    assert audit >= 1  # reading the queue is a household-level read
 
 
 def test_cli_report_loop_flag_queue_verify(tmp_path):

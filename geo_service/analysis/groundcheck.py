@@ -305,6 +305,47 @@ def flagged_list(
     return FlaggedList(daftar=frame, n_bendera=n_bendera, n_dipotong=n_bendera - len(frame))
 
 
+def pocket_of_families(h3_cells: Sequence, kantong: pd.DataFrame) -> list[str | None]:
+    """Pocket id of each family from its H3 cell and the pockets' cells.
+
+    Parameters
+    ----------
+    h3_cells
+        Each family's cell as hex text (None/empty without a geotag), at the analysis
+        resolution (finer than or equal to the pockets').
+    kantong
+        Pockets with ``kantong_id`` and ``sel_h3`` (comma-separated cells, all at one
+        resolution), as the planning stage gives them.
+
+    Returns
+    -------
+    list
+        The pocket id per family, None when in no pocket.
+    """
+    from .locate import cell_to_parent, cells_to_str
+
+    cell_of: dict[str, str] = {}
+    if kantong is not None and len(kantong) and {"kantong_id", "sel_h3"} <= set(kantong.columns):
+        for pid, cells in zip(kantong["kantong_id"], kantong["sel_h3"], strict=True):
+            for c in str(cells or "").split(","):
+                if c.strip():
+                    cell_of[c.strip()] = str(pid)
+    out: list[str | None] = [None] * len(h3_cells)
+    if not cell_of:
+        return out
+    res = int((int(next(iter(cell_of)), 16) >> 52) & 0xF)
+    text = [str(c) if c is not None and not (isinstance(c, float) and np.isnan(c))
+            and str(c) not in ("", "0", "<NA>") else None for c in h3_cells]
+    has = np.array([t is not None for t in text], dtype=bool)
+    if not has.any():
+        return out
+    cells = np.array([int(t, 16) for t in text if t is not None], dtype=np.uint64)
+    parents = cells_to_str(cell_to_parent(cells, res))
+    for i, name in zip(np.flatnonzero(has), parents, strict=True):
+        out[i] = cell_of.get(str(name))
+    return out
+
+
 # --- the random part --------------------------------------------------------------------
 
 

@@ -14,9 +14,10 @@ from fastapi import FastAPI
 
 from .. import __version__
 from ..settings import Settings, get_settings
+from .cache import ResponseCache
 from .config import ApiSettings
 from .errors import install_error_handlers
-from .routers import auth, health, imports, pages, results, runs, wilayah
+from .routers import auth, citizen, groundcheck, health, imports, pages, results, runs, wilayah
 from .uploads import BodySizeLimit
 
 DESCRIPTION = """
@@ -40,6 +41,11 @@ TAGS = [
     {"name": "analisis", "description": "Menjalankan dan memantau analisis."},
     {"name": "impor", "description": "Unggah batas wilayah dan data keluarga."},
     {"name": "peta dan laporan", "description": "Peta interaktif dan paket rapat TKPK."},
+    {"name": "uji petik, transisi, target",
+     "description": "Sampel uji petik, berkas lapangan, hasil, progres dan taksiran galat; "
+                    "transisi desil antar periode; capaian target kabupaten."},
+    {"name": "laporan warga",
+     "description": "Laporan warga (publik, dibatasi) dan antreannya untuk petugas."},
 ]
 
 
@@ -87,10 +93,12 @@ def create_app(settings: Settings | None = None, api_settings: ApiSettings | Non
                   description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan)
     app.state.settings = settings
     app.state.api_settings = api_settings
+    app.state.response_cache = ResponseCache(api_settings.response_cache_mb * 1024**2)
     key = api_settings.secret_key.get_secret_value()
     app.state.token_key = key.encode() if key else secrets.token_bytes(32)
     install_error_handlers(app)
-    for module in (health, auth, wilayah, results, runs, imports, pages):
+    for module in (health, auth, wilayah, results, runs, imports, pages, groundcheck,
+                   citizen):
         app.include_router(module.router)
     if api_settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware

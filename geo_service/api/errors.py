@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import errors as E
+from ..citizen import RateLimitError
 from .i18n import msg, request_lang
 
 log = logging.getLogger("geo_service.api")
@@ -33,9 +34,11 @@ ERROR_STATUS: list[tuple[type[E.GeoServiceError], int]] = [
     (E.NotFoundError, 404),
     (E.DuplicateError, 409),
     (E.TooLargeError, 413),
+    (RateLimitError, 429),
     (E.InvalidInputError, 422),
     (E.BoundaryError, 422),
 ]
+RETRY_AFTER_S = 3600  # told to a rate-limited caller (the longest window of the limits)
 try:  # the storage layer's "database unavailable" error, when present
     from ..db.engine import DatabaseError as _DatabaseError
 
@@ -85,7 +88,8 @@ async def _domain_error(request: Request, exc: E.GeoServiceError) -> JSONRespons
         detail = None
     else:
         detail = exc.detail if status in (409, 413, 422) else None
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = ({"WWW-Authenticate": "Bearer"} if status == 401
+               else {"Retry-After": str(RETRY_AFTER_S)} if status == 429 else None)
     return JSONResponse(error_body(exc.code, exc.text(lang), detail), status_code=status,
                         headers=headers)
 

@@ -117,3 +117,79 @@ class ImportReport(BaseModel):
     n_masalah: int = 0
     alasan: str | None = None
     laporan: dict[str, Any] = Field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- ground checks, targets
+
+
+class SampleRequest(Input):
+    """A ground-check sample of a kabupaten: flagged families plus a stratified random sample
+    per desa (see :mod:`geo_service.analysis.groundcheck`)."""
+
+    periode: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2025-03"],
+                                description="Periode data keluarga; kosong = terbaru")
+    seed: int = Field(20250301, ge=0, le=2**31 - 1, description="Benih bagian acak (dicatat)")
+    n_per_desa: int = Field(10, ge=0, le=200, description="Ukuran sampel acak per desa")
+    alokasi: Literal["proporsional", "sama"] = "proporsional"
+    min_per_strata: int = Field(2, ge=0, le=50)
+    maks_bendera: int | None = Field(2000, ge=0, le=100_000,
+                                     description="Batas keluarga berbendera (kosong = semua)")
+    maks_bendera_per_desa: int | None = Field(None, ge=0, le=10_000)
+
+
+class SampleSummary(BaseModel):
+    id: int
+    kode: str = Field(examples=["UP-3324-2025-03-1a2b3c4d"])
+    kode_kab: str
+    periode: str
+    seed: int | None
+    run_id: int | None = Field(None, description="Analisis asal kantong dan peringkat desa")
+    n_item: int
+    n_acak: int
+    n_bendera: int = Field(description="Keluarga berbendera sebelum dibatasi")
+    n_bendera_dipotong: int
+    dibuat: datetime
+    parameter: dict[str, Any]
+
+
+class FieldImportReport(BaseModel):
+    status: Literal["selesai"]
+    batch_id: int
+    berkas: str
+    sha256: str
+    diimpor: bool
+    baris_sah: int
+    baris_kosong: int = Field(description="Baris belum dikunjungi (dilewati)")
+    n_masalah: int
+    baru: int
+    diperbarui: int
+    sama: int
+    diabaikan_lebih_lama: int
+    laporan_warga_diverifikasi: int = 0
+
+
+class ProgressBody(BaseModel):
+    sampel: SampleSummary
+    total: dict[str, Any]
+    progres: list[dict[str, Any]] = Field(description="Per desa terdaftar")
+    taksiran: list[dict[str, Any]] = Field(
+        description="Taksiran persentase data tidak sesuai dari bagian acak, per kelompok dan "
+                    "kabupaten (proporsi 0-1, selang kepercayaan)")
+
+
+class TransitionBody(BaseModel):
+    kode_kab: str
+    periode: list[str]
+    n_keluarga: dict[str, int]
+    matriks: list[dict[str, Any]] = Field(description="Desil awal (baris) x desil akhir")
+    matriks_jiwa: list[dict[str, Any]]
+    graduasi: list[dict[str, Any]] = Field(description="Per desa dan TOTAL, tiap pasangan periode")
+    tren: list[dict[str, Any]] | None = None
+    kelas_kantong: list[dict[str, Any]] | None = None
+    teks: list[str]
+
+
+class TargetRows(BaseModel):
+    kode_kab: str
+    baris: list[dict[str, Any]]
+    teks: str

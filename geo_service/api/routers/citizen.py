@@ -2,10 +2,11 @@
 returned), and the officers' queue (analis/admin of the kabupaten).
 
 The logic lives in :mod:`geo_service.citizen`; this router only adapts HTTP to it. Reports are
-kept in a folder under the data directory (``laporan_warga/``) until the storage layer has a
-table for them. To enable: ``app.include_router(citizen.router)`` in ``api/app.py``, and add
-``POST /laporan-warga`` and ``GET /laporan-warga/{nomor}`` to the public routes of the access
-tests (they are public on purpose: citizens have no account).
+kept in the database (table ``laporan_warga``, photos in ``laporan_warga_foto``) through
+:class:`~geo_service.db.groundcheck_repo.DbReportStore`. ``POST /laporan-warga`` and
+``GET /laporan-warga/{nomor}`` are public on purpose (citizens have no account) and
+rate-limited (429, mapped in the one error table); the queue and status changes are for
+``analis``/``admin`` of the report's kabupaten, and reading the queue leaves an audit row.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import hashlib
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...citizen import (
@@ -22,13 +22,13 @@ from ...citizen import (
     MAX_FOTO_BYTES,
     STATUS_LAPORAN,
     CitizenReportService,
-    JsonFileReportStore,
     RateLimiter,
     RateLimitError,
+    queue_frame,
 )
 from ...errors import InvalidInputError, TooLargeError
+from .. import service
 from ..deps import AnalystUser, LangDep, SessionDep, check_kabupaten
-from ..errors import error_body
 from ..schemas import ErrorBody
 
 router = APIRouter(prefix="/laporan-warga", tags=["laporan warga"],
@@ -66,16 +66,29 @@ class QueueRows(BaseModel):
     baris: list[dict[str, Any]]
 
 
-def get_reports(request: Request, session: SessionDep) -> CitizenReportService:
-    """One service per app: file store under the data folder, desa codes from the database."""
+class _KnownDesa:
+    """Desa codes in the database, read when a report is checked (boundaries may be imported
+    while the service runs)."""
+
+    def __init__(self, sessions) -> None:
+        self.sessions = sessions
+
+    def __iter__(self):
+        from ...db.repository import Scope, desa_codes
+
+        with self.sessions() as s:
+            return iter(desa_codes(s, scope=Scope.all()))
+
+
+def get_reports(request: Request) -> CitizenReportService:
+    """One service per app over the database (rate limits are per process, in memory)."""
     state = request.app.state
     svc = getattr(state, "laporan_warga", None)
     if svc is None:
-        from ...db.repository import Scope, desa_codes
+        from ...db.groundcheck_repo import DbReportStore
 
-        folder = state.settings.data_dir / "laporan_warga"
-        svc = CitizenReportService(JsonFileReportStore(folder),
-                                   known_desa=desa_codes(session, scope=Scope.all()) or None)
+        svc = CitizenReportService(DbReportStore(state.sessions),
+                                   known_desa=_KnownDesa(state.sessions))
         state.laporan_warga = svc
         state.laporan_warga_cek = RateLimiter({3600: 60})
     return svc
@@ -87,13 +100,6 @@ ReportsDep = Annotated[CitizenReportService, Depends(get_reports)]
 def _caller(request: Request) -> str:
     host = request.client.host if request.client else "unknown"
     return hashlib.sha256(host.encode()).hexdigest()
-
-
-def _too_often(lang: str) -> JSONResponse:
-    exc = RateLimitError("Terlalu banyak permintaan; coba lagi nanti.",
-                         "Too many requests; please try again later.")
-    return JSONResponse(error_body(exc.code, exc.text(lang)), status_code=429,
-                        headers={"Retry-After": "3600"})
 
 
 @router.post("", status_code=201, response_model=ReportStatus,
@@ -120,30 +126,35 @@ async def submit(request: Request, reports: ReportsDep, lang: LangDep,
             raise TooLargeError("Foto lebih dari 5 MB.", "The photo is larger than 5 MB.")
     payload = {"kode_desa": kode_desa, "jenis": jenis, "keterangan": keterangan,
                "id_keluarga": id_keluarga, "lat": lat, "lon": lon, "kontak": kontak}
-    try:
-        return reports.submit(payload, caller=_caller(request), foto=data, lang=lang)
-    except RateLimitError:
-        return _too_often(lang)
+    return reports.submit(payload, caller=_caller(request), foto=data, lang=lang)
 
 
 @router.get("/{nomor}", response_model=ReportStatus,
             summary="Status laporan menurut nomornya (publik, tanpa data keluarga)")
 def status(nomor: Nomor, request: Request, reports: ReportsDep, lang: LangDep) -> Any:
     if not request.app.state.laporan_warga_cek.allow(_caller(request)):
-        return _too_often(lang)
+        raise RateLimitError("Terlalu banyak permintaan; coba lagi nanti.",
+                             "Too many requests; please try again later.")
     return reports.status(nomor, lang)
 
 
 @router.get("", response_model=QueueRows,
             summary="Antrean laporan warga untuk uji petik (analis/admin)",
             responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
-def queue(user: AnalystUser, reports: ReportsDep,
+def queue(request: Request, user: AnalystUser, reports: ReportsDep, session: SessionDep,
           kode_kab: Annotated[str, Query(pattern=r"^\d{2}\.\d{2}$", examples=["33.24"])],
           semua: Annotated[bool, Query(description="Termasuk yang sudah ditutup")] = False,
           ) -> QueueRows:
+    from ...db.groundcheck_repo import citizen_reports
+
     check_kabupaten(user, kode_kab)
-    frame = reports.queue([kode_kab], hanya_terbuka=not semua)
+    found = citizen_reports(session, scope=service.scope_of(user), kode_kab=kode_kab,
+                            hanya_terbuka=not semua)
+    frame = queue_frame(found, reports.clock())
     rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    service.record_audit(session, user, "baca_laporan_warga", objek="laporan_warga",
+                         kode_kab=kode_kab, n_baris=len(rows), rincian={"semua": semua},
+                         alamat_ip=request.client.host if request.client else None)
     return QueueRows(n=len(rows), baris=rows)
 
 
