@@ -30,4 +30,6 @@ class ApiSettings(BaseSettings):
         7, ge=5, le=8, description="H3 resolution published to the public role (coarse).")
     upload_max_bytes: int = Field(
         512 * 1024**2, gt=0, description="Largest accepted upload body (bytes).")
+    response_cache_mb: int = Field(
+        256, ge=0, description="Memory for rendered results of finished runs (MB; 0: off).")
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins.")

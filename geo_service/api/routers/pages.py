@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from .. import pages, service
+from ..cache import cached
 from ..deps import ApiSettingsDep, CurrentUser, LangDep, SessionDep, check_kabupaten
 from ..formats import XLSX_MEDIA
 from .results import geo_check
@@ -23,12 +24,13 @@ Periode = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 
 @router.get("/peta", response_class=HTMLResponse,
             summary="Peta interaktif (semua lapisan, bekerja luring, siap cetak)")
-def peta(kode_kab: KodeKab, user: CurrentUser, session: SessionDep, api: ApiSettingsDep,
-         lang: LangDep, periode: Periode = None) -> HTMLResponse:
+def peta(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
+         api: ApiSettingsDep, lang: LangDep, periode: Periode = None) -> HTMLResponse:
     check_kabupaten(user, kode_kab)
     geo_check(user, "desa", api)
     run = service.finished_run(session, user, kode_kab, periode)
-    return HTMLResponse(pages.map_html(session, user, run, api.disclosure_k, lang))
+    return cached(request, user, run.id, lang, lambda: HTMLResponse(
+        pages.map_html(session, user, run, api.disclosure_k, lang)))
 
 
 @router.get("/laporan.pdf", summary="Paket rapat TKPK (PDF)",

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from ...analysis.disclosure import geography_allowed
 from ...errors import AccessDeniedError, InvalidInputError
 from .. import results, service
+from ..cache import cached
 from ..deps import ApiSettingsDep, CurrentUser, LangDep, SessionDep, check_kabupaten
 from ..formats import (
     CSV_MEDIA,
@@ -90,14 +91,20 @@ def indikator_desa(request: Request, kode_kab: KodeKab, user: CurrentUser, sessi
                    ) -> Response:
     check_kabupaten(user, kode_kab)
     geo_check(user, "desa", api)
-    ind = results.indicators(session, user, kode_kab, periode, api.disclosure_k)
-    if format == "geojson" and zoom is not None:
-        from .wilayah import tolerance_deg
+    run_id = service.finished_run(session, user, kode_kab, periode).id
 
-        return JSONResponse(feature_collection(ind.view.desa, simplify_deg=tolerance_deg(zoom)),
-                            media_type=GEOJSON_MEDIA)
-    return respond(request, session, user, ind.view.desa, ind.run, ind.view.suppressed_k,
-                   format, "indikator_desa", lang)
+    def build() -> Response:
+        ind = results.indicators(session, user, kode_kab, periode, api.disclosure_k)
+        if format == "geojson" and zoom is not None:
+            from .wilayah import tolerance_deg
+
+            return JSONResponse(
+                feature_collection(ind.view.desa, simplify_deg=tolerance_deg(zoom)),
+                media_type=GEOJSON_MEDIA)
+        return respond(request, session, user, ind.view.desa, ind.run, ind.view.suppressed_k,
+                       format, "indikator_desa", lang)
+
+    return cached(request, user, run_id, lang, build)
 
 
 @router.get("/indikator/kecamatan", summary="Indikator per kecamatan", response_model=Rows,
@@ -108,9 +115,14 @@ def indikator_kecamatan(request: Request, kode_kab: KodeKab, user: CurrentUser,
                         format: Literal["json", "csv", "xlsx"] = "json") -> Response:
     check_kabupaten(user, kode_kab)
     geo_check(user, "kecamatan", api)
-    ind = results.indicators(session, user, kode_kab, periode, api.disclosure_k)
-    return respond(request, session, user, ind.view.kecamatan, ind.run, ind.view.suppressed_k,
-                    format, "indikator_kecamatan", lang)
+    run_id = service.finished_run(session, user, kode_kab, periode).id
+
+    def build() -> Response:
+        ind = results.indicators(session, user, kode_kab, periode, api.disclosure_k)
+        return respond(request, session, user, ind.view.kecamatan, ind.run, ind.view.suppressed_k,
+                        format, "indikator_kecamatan", lang)
+
+    return cached(request, user, run_id, lang, build)
 
 
 @router.get("/indikator/kabupaten", summary="Indikator kabupaten (total)", response_model=Rows,
@@ -120,9 +132,14 @@ def indikator_kabupaten(request: Request, kode_kab: KodeKab, user: CurrentUser,
                         periode: Periode = None,
                         format: Literal["json", "csv", "xlsx"] = "json") -> Response:
     check_kabupaten(user, kode_kab)
-    ind = results.indicators(session, user, kode_kab, periode, api.disclosure_k)
-    return respond(request, session, user, ind.view.kabupaten, ind.run, ind.view.suppressed_k,
-                    format, "indikator_kabupaten", lang)
+    run_id = service.finished_run(session, user, kode_kab, periode).id
+
+    def build() -> Response:
+        ind = results.indicators(session, user, kode_kab, periode, api.disclosure_k)
+        return respond(request, session, user, ind.view.kabupaten, ind.run, ind.view.suppressed_k,
+                        format, "indikator_kabupaten", lang)
+
+    return cached(request, user, run_id, lang, build)
 
 
 @router.get("/indikator/h3", summary="Indikator per sel H3",
@@ -136,16 +153,22 @@ def indikator_h3(request: Request, kode_kab: KodeKab, user: CurrentUser, session
 
     check_kabupaten(user, kode_kab)
     geo_check(user, "h3", api)
-    run = service.finished_run(session, user, kode_kab, periode)
-    cells = service.run_table(session, user, run, "h3")
-    stored = int(cells["resolusi"].iloc[0]) if len(cells) and "resolusi" in cells else None
-    if user.role == "publik":
-        resolusi = min(api.publik_h3_resolution, stored or api.publik_h3_resolution)
-    if resolusi is not None and stored is not None and resolusi < stored:
-        cells = _coarsen(cells, resolusi)
-    view = h3_view(cells, user, api.disclosure_k)
-    k = api.disclosure_k if user.role in ("opd", "publik") else None
-    return respond(request, session, user, view, run, k, format, "indikator_h3", lang)
+    run_id = service.finished_run(session, user, kode_kab, periode).id
+
+    def build() -> Response:
+        run = service.finished_run(session, user, kode_kab, periode)
+        cells = service.run_table(session, user, run, "h3")
+        stored = int(cells["resolusi"].iloc[0]) if len(cells) and "resolusi" in cells else None
+        res = resolusi
+        if user.role == "publik":
+            res = min(api.publik_h3_resolution, stored or api.publik_h3_resolution)
+        if res is not None and stored is not None and res < stored:
+            cells = _coarsen(cells, res)
+        view = h3_view(cells, user, api.disclosure_k)
+        k = api.disclosure_k if user.role in ("opd", "publik") else None
+        return respond(request, session, user, view, run, k, format, "indikator_h3", lang)
+
+    return cached(request, user, run_id, lang, build)
 
 
 def _coarsen(cells: gpd.GeoDataFrame, resolution: int) -> gpd.GeoDataFrame:
@@ -171,12 +194,17 @@ def kantong(request: Request, kode_kab: KodeKab, user: CurrentUser, session: Ses
             api: ApiSettingsDep, lang: LangDep, periode: Periode = None,
             format: Literal["geojson", "json", "csv", "xlsx"] = "geojson") -> Response:
     check_kabupaten(user, kode_kab)
-    run, table, k = results.planning_table(session, user, kode_kab, periode, "kantong",
-                                           api.disclosure_k)
-    if format == "geojson" and not isinstance(table, gpd.GeoDataFrame):
-        table = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries([], crs=4326)
-                                 if table.empty else None, crs=4326)
-    return respond(request, session, user, table, run, k, format, "kantong", lang)
+    run_id = service.finished_run(session, user, kode_kab, periode).id
+
+    def build() -> Response:
+        run, table, k = results.planning_table(session, user, kode_kab, periode, "kantong",
+                                               api.disclosure_k)
+        if format == "geojson" and not isinstance(table, gpd.GeoDataFrame):
+            table = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries([], crs=4326)
+                                     if table.empty else None, crs=4326)
+        return respond(request, session, user, table, run, k, format, "kantong", lang)
+
+    return cached(request, user, run_id, lang, build)
 
 
 SORTABLE = ("peringkat", "skor", "n_jiwa_ekstrem", "pct_jiwa_ekstrem", "n_keluarga_ekstrem",
@@ -200,16 +228,21 @@ def prioritas(
     format: Literal["json", "csv", "xlsx"] = "json",
 ) -> Response:
     check_kabupaten(user, kode_kab)
-    run, table, k = results.planning_table(session, user, kode_kab, periode, "prioritas",
-                                           api.disclosure_k)
-    table = filter_priorities(table, kecamatan=kecamatan, kuadran=kuadran,
-                              min_keluarga=min_keluarga, urut=urut, arah=arah)
-    if format != "json":
-        return respond(request, session, user, table, run, k, format, "prioritas", lang)
-    start = (halaman - 1) * per_halaman
-    page = table.iloc[start:start + per_halaman]
-    return JSONResponse(_rows(page, run, k, total=len(table), halaman=halaman,
-                              per_halaman=per_halaman))
+    run_id = service.finished_run(session, user, kode_kab, periode).id
+
+    def build() -> Response:
+        run, table, k = results.planning_table(session, user, kode_kab, periode, "prioritas",
+                                               api.disclosure_k)
+        table = filter_priorities(table, kecamatan=kecamatan, kuadran=kuadran,
+                                  min_keluarga=min_keluarga, urut=urut, arah=arah)
+        if format != "json":
+            return respond(request, session, user, table, run, k, format, "prioritas", lang)
+        start = (halaman - 1) * per_halaman
+        page = table.iloc[start:start + per_halaman]
+        return JSONResponse(_rows(page, run, k, total=len(table), halaman=halaman,
+                                  per_halaman=per_halaman))
+
+    return cached(request, user, run_id, lang, build)
 
 
 def filter_priorities(table: pd.DataFrame, *, kecamatan: str | None, kuadran: list[str] | None,
@@ -246,11 +279,16 @@ def target_opd(request: Request, kode_kab: KodeKab, user: CurrentUser, session: 
                opd: Annotated[str | None, Query(max_length=64)] = None,
                format: Literal["json", "csv", "xlsx"] = "json") -> Response:
     check_kabupaten(user, kode_kab)
-    run, table, k = results.planning_table(session, user, kode_kab, periode, "target_opd",
-                                           api.disclosure_k)
-    if opd and "opd" in table.columns:
-        table = table[table["opd"].astype(str).str.casefold() == opd.casefold()]
-    return respond(request, session, user, table, run, k, format, "target_opd", lang)
+    run_id = service.finished_run(session, user, kode_kab, periode).id
+
+    def build() -> Response:
+        run, table, k = results.planning_table(session, user, kode_kab, periode, "target_opd",
+                                               api.disclosure_k)
+        if opd and "opd" in table.columns:
+            table = table[table["opd"].astype(str).str.casefold() == opd.casefold()]
+        return respond(request, session, user, table, run, k, format, "target_opd", lang)
+
+    return cached(request, user, run_id, lang, build)
 
 
 @router.get("/cakupan", summary="Kesenjangan cakupan program (PKH, BPNT, PBI-JK)",
@@ -259,6 +297,11 @@ def cakupan(request: Request, kode_kab: KodeKab, user: CurrentUser, session: Ses
             api: ApiSettingsDep, lang: LangDep, periode: Periode = None,
             format: Literal["json", "csv", "xlsx"] = "json") -> Response:
     check_kabupaten(user, kode_kab)
-    run, table, k = results.planning_table(session, user, kode_kab, periode, "cakupan",
-                                           api.disclosure_k)
-    return respond(request, session, user, table, run, k, format, "cakupan", lang)
+    run_id = service.finished_run(session, user, kode_kab, periode).id
+
+    def build() -> Response:
+        run, table, k = results.planning_table(session, user, kode_kab, periode, "cakupan",
+                                               api.disclosure_k)
+        return respond(request, session, user, table, run, k, format, "cakupan", lang)
+
+    return cached(request, user, run_id, lang, build)

@@ -1,0 +1,93 @@
+"""API load test: N concurrent users against a running geo-service on loopback.
+
+Bounded in time and requests, traffic only to 127.0.0.1. Prints p50/p95/p99 and errors per
+endpoint. Usage (a server with a finished run, e.g. after `make demo`)::
+
+    python -m benchmarks.load_api --url http://127.0.0.1:8000 --user demo --password demo-kendal \
+        --kabupaten 33.24 --users 50 --seconds 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from urllib.parse import urlsplit
+
+import httpx
+import numpy as np
+
+ENDPOINTS = {
+    "prioritas": "/kabupaten/{kab}/prioritas?per_halaman=50",
+    "indikator_desa": "/kabupaten/{kab}/indikator/desa?zoom=10",
+    "peta": "/kabupaten/{kab}/peta",
+}
+
+
+async def _user(client, paths, stop_at, max_requests, out):
+    i = 0
+    while time.perf_counter() < stop_at and i < max_requests:
+        name, path = paths[i % len(paths)]
+        t0 = time.perf_counter()
+        try:
+            r = await client.get(path)
+            ok = r.status_code == 200
+        except httpx.HTTPError:
+            ok = False
+        out.append((name, time.perf_counter() - t0, ok))
+        i += 1
+
+
+async def run(url: str, token: str, kab: str, users: int, seconds: float,
+              max_requests: int) -> dict:
+    host = urlsplit(url).hostname
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit("load tests only target this machine (loopback)")
+    paths = [(n, p.format(kab=kab)) for n, p in ENDPOINTS.items()]
+    results: list[tuple[str, float, bool]] = []
+    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
+    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"},
+                                 timeout=30, limits=limits) as client:
+        for _, p in paths:  # warm-up: first requests fill the caches
+            await client.get(p)
+        stop_at = time.perf_counter() + seconds
+        await asyncio.gather(*[
+            _user(client, paths[u % len(paths):] + paths[:u % len(paths)], stop_at,
+                  max_requests, results) for u in range(users)])
+    table = {}
+    for name, _ in paths:
+        lat = np.array([t for n, t, _ in results if n == name]) * 1000
+        errors = sum(1 for n, _, ok in results if n == name and not ok)
+        table[name] = {"n": int(lat.size), "errors": errors,
+                       "p50_ms": round(float(np.percentile(lat, 50)), 1),
+                       "p95_ms": round(float(np.percentile(lat, 95)), 1),
+                       "p99_ms": round(float(np.percentile(lat, 99)), 1)}
+    return table
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--url", default="http://127.0.0.1:8000")
+    ap.add_argument("--user", default="demo")
+    ap.add_argument("--password", default="demo-kendal")
+    ap.add_argument("--kabupaten", default="33.24")
+    ap.add_argument("--users", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--max-requests", type=int, default=2000, help="per user")
+    ap.add_argument("--out", help="write the table as JSON")
+    a = ap.parse_args()
+    token = httpx.post(f"{a.url}/auth/token",
+                       data={"username": a.user, "password": a.password}).json()["access_token"]
+    table = asyncio.run(run(a.url, token, a.kabupaten, a.users, a.seconds, a.max_requests))
+    print(f"{'endpoint':<16}{'n':>7}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
+    for name, row in table.items():
+        print(f"{name:<16}{row['n']:>7}{row['errors']:>8}{row['p50_ms']:>9}{row['p95_ms']:>9}"
+              f"{row['p99_ms']:>9}")
+    if a.out:
+        with open(a.out, "w") as f:
+            json.dump({"users": a.users, "seconds": a.seconds, "endpoints": table}, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

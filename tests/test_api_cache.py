@@ -1,0 +1,53 @@
+"""Rendered results of finished runs are served again from memory, per viewer."""
+# ruff: noqa: F811  (fixtures imported from tests.test_api_support)
+
+from __future__ import annotations
+
+from fastapi.responses import Response
+
+from geo_service.api.cache import ResponseCache
+from tests.test_api_support import KAB_A, api_db, client, tokens  # noqa: F401
+
+ROUTES = [f"/kabupaten/{KAB_A}/prioritas?per_halaman=20", f"/kabupaten/{KAB_A}/indikator/desa",
+          f"/kabupaten/{KAB_A}/kantong", f"/kabupaten/{KAB_A}/peta"]
+
+
+def test_second_request_is_a_hit_with_the_same_body(client, tokens):
+    cache = client.app.state.response_cache
+    for route in ROUTES:
+        first = client.get(route, headers=tokens["analis_a"])
+        hits = cache.hits
+        second = client.get(route, headers=tokens["analis_a"])
+        assert first.status_code == second.status_code == 200
+        assert cache.hits == hits + 1, route
+        assert second.content == first.content
+        assert second.headers["content-type"] == first.headers["content-type"]
+
+
+def test_suppressed_role_never_gets_the_full_view(client, tokens):
+    route = f"/kabupaten/{KAB_A}/indikator/desa?format=json"
+    full = client.get(route, headers=tokens["analis_a"]).json()
+    client.get(route, headers=tokens["publik_a"])
+    public = client.get(route, headers=tokens["publik_a"]).json()  # from the cache
+    assert public["penekanan_k"] == 10 and full["penekanan_k"] is None
+    assert public["baris"] != full["baris"]
+    small = [v for row in public["baris"] for k, v in row.items()
+             if k.startswith("n_") and isinstance(v, int) and 0 < v < 10]
+    assert small == []
+
+
+def test_exports_are_not_cached_and_stay_audited(client, tokens):
+    cache = client.app.state.response_cache
+    before = (cache.hits, cache.misses)
+    for _ in range(2):
+        r = client.get(f"/kabupaten/{KAB_A}/prioritas?format=csv", headers=tokens["analis_a"])
+        assert r.status_code == 200
+    assert (cache.hits, cache.misses) == before
+
+
+def test_lru_stays_within_its_byte_budget():
+    cache = ResponseCache(max_bytes=4000)
+    for i in range(10):
+        cache.put((i,), Response(b"x" * 900, media_type="text/plain"))
+    assert cache._bytes <= 4000
+    assert cache.get((0,)) is None and cache.get((9,)) is not None
