@@ -214,18 +214,16 @@ def test_routes_rate_limited(client, tokens):
     assert again.headers["retry-after"] == "3600"
 
 
-def test_reports_are_kept_in_the_database(client, api_db):
+def test_reports_are_kept_in_the_database(client):
     """Reports submitted over HTTP are rows of ``laporan_warga`` (photo in its own table)."""
-    import sqlite3
+    from sqlalchemy import text
 
-    con = sqlite3.connect(api_db.path)
-    try:
-        rows = con.execute("SELECT nomor, kode_kab, status FROM laporan_warga").fetchall()
-        photos = con.execute("SELECT jenis, length(data) FROM laporan_warga_foto").fetchall()
-        audit = con.execute("SELECT count(*) FROM audit_log WHERE aksi = 'baca_laporan_warga'"
-                            ).fetchone()[0]
-    finally:
-        con.close()
+    with client.app.state.engine.connect() as con:  # the app's SQLite library, not sqlite3
+        rows = con.execute(text("SELECT nomor, kode_kab, status FROM laporan_warga")).all()
+        photos = [tuple(r) for r in con.execute(
+            text("SELECT jenis, length(data) FROM laporan_warga_foto")).all()]
+        audit = con.execute(text("SELECT count(*) FROM audit_log "
+                                 "WHERE aksi = 'baca_laporan_warga'")).scalar_one()
     assert rows and all(kab == KAB_A for _, kab, _ in rows)
     assert {s for _, _, s in rows} >= {"selesai", "diterima"}
     assert photos == [("png", len(PNG))]

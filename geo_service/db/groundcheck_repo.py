@@ -409,17 +409,18 @@ def error_rates(session: Bind, sampel_id: int, *, scope: Scope,
                 kelompok: str | None = "kecamatan", level: float = 0.95,
                 lang: str = "id") -> pd.DataFrame:
     """Estimated share of wrong records from the random part of a sample's stored results
-    (:func:`~geo_service.analysis.groundcheck.estimate_error_rate`), by kecamatan or desa
-    (``kelompok``) and for the kabupaten, with a sentence per row (``teks``)."""
+    (:func:`~geo_service.analysis.groundcheck.estimate_error_rate`), by kecamatan (its name)
+    or desa (``"name (code)"``) and for the kabupaten, with a sentence per row (``teks``)."""
     sample = load_sample(session, sampel_id, scope=scope)
     hasil = load_results(session, sampel_id, scope=scope)
     groups = None
     if kelompok in ("kecamatan", "desa"):
         codes = sample.daftar[S.KODE_DESA].astype(str).unique()
         names = _desa_names(session, codes)
-        col = "nama_kec" if kelompok == "kecamatan" else "nama_desa"
-        fallback = (lambda k: k[:8]) if kelompok == "kecamatan" else (lambda k: k)
-        groups = {k: str(names[col].get(k) or fallback(k)) for k in codes}
+        if kelompok == "kecamatan":
+            groups = {k: str(names["nama_kec"].get(k) or k[:8]) for k in codes}
+        else:  # desa names repeat across kecamatan: the code keeps groups apart
+            groups = {k: f"{names['nama_desa'].get(k) or '-'} ({k})" for k in codes}
     est = G.estimate_error_rate(sample.daftar, sample.design, hasil, kelompok=groups,
                                 level=level)
     est["teks"] = [G.error_rate_text(r, lang) for r in est.to_dict("records")]
