@@ -51,3 +51,39 @@ def test_lru_stays_within_its_byte_budget():
         cache.put((i,), Response(b"x" * 900, media_type="text/plain"))
     assert cache._bytes <= 4000
     assert cache.get((0,)) is None and cache.get((9,)) is not None
+
+
+def test_cache_never_answers_without_valid_credentials_or_scope(client, tokens):
+    route = f"/kabupaten/{KAB_A}/prioritas?per_halaman=20"
+    assert client.get(route, headers=tokens["analis_a"]).status_code == 200
+    assert client.get(route, headers=tokens["analis_a"]).status_code == 200  # now cached
+    assert client.get(route).status_code == 401
+    assert client.get(route, headers={"Authorization": "Bearer x.y.z"}).status_code == 401
+    forged = tokens["analis_a"]["Authorization"][:-3] + "abc"
+    assert client.get(route, headers={"Authorization": forged}).status_code == 401
+    assert client.get(route, headers=tokens["analis_b"]).status_code in (403, 404)
+
+
+def test_english_and_indonesian_are_cached_apart(client, tokens):
+    route = f"/kabupaten/{KAB_A}/prioritas?per_halaman=5"
+    bodies = {}
+    for lang in ("id", "en", "id", "en"):
+        r = client.get(route, headers=tokens["analis_a"] | {"Accept-Language": lang})
+        bodies.setdefault(lang, r.content)
+        assert r.content == bodies[lang]
+
+
+def test_run_lookup_refreshes_once_while_others_use_the_remembered_run():
+    from geo_service.api.cache import RunLookup
+
+    runs = RunLookup(ttl_s=0.05)
+    key = ("33.24", None, ("33.24",))
+    assert runs.peek(key) is None
+    assert runs.run_id(key, lambda: 7) == 7
+    assert runs.peek(key) == 7
+    import time
+
+    time.sleep(0.06)  # stale: exactly one caller is sent to refresh
+    answers = [runs.peek(key) for _ in range(5)]
+    assert answers.count(None) == 1 and answers.count(7) == 4
+    assert runs.run_id(key, lambda: 8) == 8 and runs.peek(key) == 8

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from .. import __version__
 from ..settings import Settings, get_settings
-from .cache import ResponseCache
+from .cache import CachedResultsMiddleware, ResponseCache, RunLookup
 from .config import ApiSettings
 from .errors import install_error_handlers
 from .routers import auth, citizen, groundcheck, health, imports, pages, results, runs, wilayah
@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None, api_settings: ApiSettings | Non
     app.state.settings = settings
     app.state.api_settings = api_settings
     app.state.response_cache = ResponseCache(api_settings.response_cache_mb * 1024**2)
+    app.state.run_lookup = RunLookup(ttl_s=5.0)
     key = api_settings.secret_key.get_secret_value()
     app.state.token_key = key.encode() if key else secrets.token_bytes(32)
     install_error_handlers(app)
@@ -106,4 +107,5 @@ def create_app(settings: Settings | None = None, api_settings: ApiSettings | Non
         app.add_middleware(CORSMiddleware, allow_origins=api_settings.cors_origins,
                            allow_methods=["*"], allow_headers=["*"])
     app.add_middleware(BodySizeLimit, max_bytes=api_settings.upload_max_bytes)
+    app.add_middleware(CachedResultsMiddleware)
     return app

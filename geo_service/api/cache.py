@@ -8,14 +8,17 @@ each of them writes an audit row.
 
 from __future__ import annotations
 
+import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 
 from fastapi import Request
 from fastapi.responses import Response
 
-from .security import Principal
+from .i18n import request_lang
+from .security import Principal, api_key_prefix, verify_token
 
 CACHED_FORMATS = ("json", "geojson", None)
 
@@ -56,17 +59,125 @@ class ResponseCache:
                 self._bytes -= len(dropped)
 
 
+class RunLookup:
+    """The newest finished run per (kabupaten, periode, scope), remembered for ``ttl_s``.
+
+    A run finished meanwhile (by this process or another) is seen after at most ``ttl_s``.
+    """
+
+    def __init__(self, ttl_s: float = 5.0) -> None:
+        self.ttl_s = ttl_s
+        self._items: dict[tuple, tuple[float, int]] = {}
+        self._refreshing: dict[tuple, float] = {}
+        self._lock = threading.Lock()
+
+    def peek(self, key: tuple) -> int | None:
+        """The remembered run id while fresh. Once stale (up to three ``ttl_s``), one caller
+        gets ``None`` (it goes to the database and refreshes the entry) while the others
+        still get the remembered id, so a refresh never sends every request at once."""
+        now = time.monotonic()
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            age = now - item[0]
+            if age < self.ttl_s:
+                return item[1]
+            if age >= 3 * self.ttl_s or now - self._refreshing.get(key, -1e9) >= self.ttl_s:
+                self._refreshing[key] = now
+                return None
+            return item[1]
+
+    def run_id(self, key: tuple, lookup: Callable[[], int]) -> int:
+        now = time.monotonic()
+        with self._lock:
+            item = self._items.get(key)
+        if item is not None and now - item[0] < self.ttl_s:
+            return item[1]
+        run_id = lookup()
+        with self._lock:
+            if len(self._items) > 10_000:
+                self._items.clear()
+                self._refreshing.clear()
+            self._items[key] = (now, run_id)
+        return run_id
+
+
+def newest_run_id(request: Request, user: Principal, kode_kab: str, periode: str | None,
+                  lookup: Callable[[], int]) -> int:
+    """``lookup()`` (the newest finished run id in the caller's scope), briefly remembered."""
+    runs: RunLookup | None = getattr(request.app.state, "run_lookup", None)
+    if runs is None:
+        return lookup()
+    return runs.run_id(_run_key(kode_kab, periode, user), lookup)
+
+
+def _run_key(kode_kab: str, periode: str | None, user: Principal) -> tuple:
+    return (kode_kab, periode, tuple(sorted(user.kabupaten)))
+
+
+def _key(run_id: int, request: Request, user: Principal, lang: str) -> tuple:
+    return (run_id, request.url.path, tuple(sorted(request.query_params.multi_items())),
+            user.role, tuple(sorted(user.kabupaten)), user.kode_opd, lang)
+
+
 def cached(request: Request, user: Principal, run_id: int, lang: str,
            build: Callable[[], Response]) -> Response:
     """``build()``'s response for this run, URL and viewer, from the cache when present."""
     cache: ResponseCache | None = getattr(request.app.state, "response_cache", None)
     if cache is None or request.query_params.get("format") not in CACHED_FORMATS:
         return build()
-    key = (run_id, request.url.path, tuple(sorted(request.query_params.multi_items())),
-           user.role, tuple(sorted(user.kabupaten)), user.kode_opd, lang)
+    key = _key(run_id, request, user, lang)
     hit = cache.get(key)
     if hit is not None:
         return hit
     response = build()
     cache.put(key, response)
     return response
+
+
+_CACHED_PATH = re.compile(r"^/kabupaten/(\d{2}\.\d{2})/(?:indikator/(?:desa|kecamatan|kabupaten|h3)"
+                          r"|kantong|prioritas|target-opd|cakupan|peta)$")
+
+
+class CachedResultsMiddleware:
+    """Serve a cached result before routing, dependencies and the database.
+
+    Only for a valid bearer token whose viewer already has this exact URL cached for the
+    newest run (remembered by :class:`RunLookup`); everything else goes to the app, which
+    does every check and fills the cache. A hit implies the same viewer passed the same
+    checks for the same URL and run.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            hit = self._hit(scope)
+            if hit is not None:
+                await hit(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _hit(scope) -> Response | None:
+        match = _CACHED_PATH.match(scope["path"])
+        state = getattr(scope.get("app"), "state", None)
+        if match is None or state is None or not hasattr(state, "response_cache"):
+            return None
+        request = Request(scope)
+        if request.query_params.get("format") not in CACHED_FORMATS:
+            return None
+        auth = request.headers.get("authorization", "")
+        token = auth[7:] if auth[:7].lower() == "bearer " else ""
+        if not token or api_key_prefix(token):
+            return None
+        user = verify_token(token, state.token_key)
+        if user is None or match.group(1) not in user.kabupaten:
+            return None
+        run_id = state.run_lookup.peek(
+            _run_key(match.group(1), request.query_params.get("periode"), user))
+        if run_id is None:
+            return None
+        return state.response_cache.get(_key(run_id, request, user, request_lang(request)))
