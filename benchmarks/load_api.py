@@ -1,7 +1,9 @@
 """API load test: N concurrent users against a running geo-service on loopback.
 
 Bounded in time and requests, traffic only to 127.0.0.1. Prints p50/p95/p99 and errors per
-endpoint. Usage (a server with a finished run, e.g. after `make demo`)::
+endpoint. Uses wrk (Debian package ``wrk``, a C client that does not steal the server's
+CPU) when installed, else an asyncio httpx client. Usage (a server with a finished run,
+e.g. after `make demo`)::
 
     python -m benchmarks.load_api --url http://127.0.0.1:8000 --user demo --password demo-kendal \
         --kabupaten 33.24 --users 50 --seconds 20
@@ -12,6 +14,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
+import shutil
+import subprocess
+import tempfile
 import time
 from urllib.parse import urlsplit
 
@@ -66,6 +72,37 @@ async def run(url: str, token: str, kab: str, users: int, seconds: float,
     return table
 
 
+WRK_SCRIPT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("p50 %.3f\\np95 %.3f\\np99 %.3f\\nn %d\\nerrors %d\\n",
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, summary.requests,
+    e.connect + e.read + e.write + e.timeout + e.status))
+end
+"""
+
+
+def run_wrk(url: str, token: str, kab: str, users: int, seconds: float) -> dict:
+    """One wrk run per endpoint (2 threads, ``users`` connections)."""
+    table = {}
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(WRK_SCRIPT)
+    for name, path in ENDPOINTS.items():
+        target = url + path.format(kab=kab)
+        httpx.get(target, headers={"Authorization": f"Bearer {token}"}, timeout=60)  # warm
+        out = subprocess.run(
+            ["wrk", "-t2", f"-c{users}", f"-d{int(seconds)}s", "--timeout", "10s", "-s", f.name,
+             "-H", f"Authorization: Bearer {token}", target],
+            capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+        got = dict(re.findall(r"^(p50|p95|p99|n|errors) ([\d.]+)$", out, re.M))
+        table[name] = {"n": int(got["n"]), "errors": int(got["errors"]),
+                       "p50_ms": round(float(got["p50"]), 1),
+                       "p95_ms": round(float(got["p95"]), 1),
+                       "p99_ms": round(float(got["p99"]), 1)}
+    return table
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--url", default="http://127.0.0.1:8000")
@@ -76,10 +113,18 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--max-requests", type=int, default=2000, help="per user")
     ap.add_argument("--out", help="write the table as JSON")
+    ap.add_argument("--client", choices=["auto", "wrk", "httpx"], default="auto")
     a = ap.parse_args()
     token = httpx.post(f"{a.url}/auth/token",
                        data={"username": a.user, "password": a.password}).json()["access_token"]
-    table = asyncio.run(run(a.url, token, a.kabupaten, a.users, a.seconds, a.max_requests))
+    if urlsplit(a.url).hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit("load tests only target this machine (loopback)")
+    use_wrk = a.client == "wrk" or (a.client == "auto" and shutil.which("wrk"))
+    if use_wrk:
+        table = run_wrk(a.url, token, a.kabupaten, a.users, a.seconds)
+    else:
+        table = asyncio.run(run(a.url, token, a.kabupaten, a.users, a.seconds, a.max_requests))
+    print(f"client: {'wrk' if use_wrk else 'httpx'}, {a.users} users, {a.seconds:g} s each")
     print(f"{'endpoint':<16}{'n':>7}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
     for name, row in table.items():
         print(f"{name:<16}{row['n']:>7}{row['errors']:>8}{row['p50_ms']:>9}{row['p95_ms']:>9}"

@@ -9,7 +9,7 @@ PY=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 # Debian packages: SpatiaLite for the embedded store; PostGIS for the PostgreSQL 15 the
 # tests run against (only when a PostgreSQL 15 server is installed here).
-OS_PACKAGES=(libsqlite3-mod-spatialite chromium)
+OS_PACKAGES=(libsqlite3-mod-spatialite chromium wrk)
 if [ -d /usr/lib/postgresql/15 ]; then OS_PACKAGES+=(postgresql-15-postgis-3); fi
 
 missing=()
