@@ -149,7 +149,7 @@ def bench(
         _print_table(jb.table(res).drop(columns=["dataset", "note"]),
                      f"Join + H3 + agregat, {inp.dataset}")
         del inp
-    extra: dict = {"machine_before": machine, "machine_after": _machine()}
+    extra: dict = {"machine_before": machine}
     if cold_warm:
         extra["cold_warm"] = _cold_warm(jb, cold_warm_n, seed, work_dir)
         cw = extra["cold_warm"]
@@ -165,6 +165,7 @@ def bench(
                             "n_families": rec["n_families"], "method": "geo_service_dask",
                             "seconds": rec["seconds"], "peak_mb": rec["peak_mb"],
                             "identical": None, "kabupaten": rec["kabupaten"]})
+    extra["machine_after"] = _machine()
     if out_file:
         out_file.parent.mkdir(parents=True, exist_ok=True)
         out_file.write_text(json.dumps(records, indent=2), encoding="utf-8")
