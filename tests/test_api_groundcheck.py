@@ -7,7 +7,6 @@ progress; roles, scope and audit rows."""
 from __future__ import annotations
 
 import io
-import zipfile
 
 import numpy as np
 import pandas as pd
@@ -153,6 +152,9 @@ def test_sample_roles_and_scope(client, tokens, sample):
     r = client.post(f"/kabupaten/{KAB_A}/uji-petik", json={"periode": "1999-01"},
                     headers=tokens["analis_a"])
     assert r.status_code == 404
+    r = client.post(f"/kabupaten/{KAB_A}/uji-petik", content=b"\x68\x05\xff\xfe",
+                    headers=tokens["analis_a"] | {"Content-Type": "application/json"})
+    assert r.status_code == 422  # an unreadable body is bad input, like any other
 
 
 def _first_desa(api_db, sample) -> str:
@@ -178,12 +180,12 @@ def test_field_files_every_format(client, tokens, api_db, sample):
     layers = {name for name, _ in pyogrio.list_layers(path)}
     assert {F.LAYER_POINTS, F.LAYER_DESA, F.LAYER_DOCS, F.LAYER_INFO} <= layers
     assert len(pyogrio.read_dataframe(path, layer=F.LAYER_POINTS)) == n
-    whole = client.get(url, params={"format": "csv"}, headers=h)
-    assert whole.headers["content-type"] == "application/zip"
-    names = zipfile.ZipFile(io.BytesIO(whole.content)).namelist()
-    n_desa = _load(api_db, sample.id).daftar["kode_desa"].nunique()
-    assert len([x for x in names if x.startswith("uji_petik_")]) == n_desa
-    assert "ringkasan_uji_petik.csv" in names
+    whole = client.get(url, params={"format": "csv"}, headers=h)  # the whole sample
+    assert whole.status_code == 200 and whole.content.startswith(BOM)
+    assert len(pd.read_csv(io.BytesIO(whole.content), encoding="utf-8-sig")) == sample.n_item
+    assert f"uji_petik_{sample.kode}.csv" in whole.headers["content-disposition"]
+    book = client.get(url, headers=h)  # xlsx by default
+    assert load_workbook(io.BytesIO(book.content))["daftar"].max_row == sample.n_item + 1
     assert client.get(url, params={"desa": "33.24.99.9999"}, headers=h).status_code == 404
     exports = [a for a in _audit(api_db, "ekspor") if a[1] == KAB_A and a[2] == n]
     assert len(exports) >= 3

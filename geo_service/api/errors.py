@@ -104,6 +104,10 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     lang = request_lang(request)
+    if exc.status_code == 400:  # a body that cannot be parsed (e.g. not UTF-8) is bad input
+        return JSONResponse(error_body("input_tidak_valid", msg("input_tidak_valid", lang),
+                                       [{"lokasi": ["body"], "pesan": str(exc.detail),
+                                         "jenis": "body_tidak_terbaca"}]), status_code=422)
     code = {401: "tidak_terautentikasi", 403: "akses_ditolak", 404: "tidak_ditemukan",
             413: "terlalu_besar"}.get(exc.status_code, "kesalahan_http")
     text = exc.detail if isinstance(exc.detail, str) else str(exc.detail)

@@ -255,6 +255,7 @@ def build_sample(session: Session, user: Principal, kode_kab: str, *, periode: s
     reported = GR.reported_families(session, kode_kab, scope=scope)
     sample = G.build_sample(fam, params, kantong=kantong, nomor_kantong=nomor,
                             peringkat_desa=peringkat, laporan_warga=reported)
+    _write_transaction(session)
     sampel_id = GR.save_sample(session, sample, kode_kab=kode_kab, periode=periode, scope=scope,
                                run_id=run.id if run else None, pengguna_id=user.user_id)
     info = GR.get_sample_info(session, sampel_id, scope=scope)
@@ -265,6 +266,23 @@ def build_sample(session: Session, user: Principal, kode_kab: str, *, periode: s
                  rincian={"sampel": sampel_id, "n_item": info.n_item, "run": info.run_id,
                           "laporan_warga_antre": queued})
     return info
+
+
+def _write_transaction(session: Session) -> None:
+    """End the current (read) transaction and begin one that writes.
+
+    On SQLite the new one takes the write lock at once (``BEGIN IMMEDIATE``): a read
+    transaction cannot become a writing one after another connection has committed (the
+    database would answer "locked" at once); PostgreSQL ignores the option.
+    """
+    session.rollback()
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
+def end_read(session: Session) -> None:
+    """End a read-only transaction before the audit row is written (see
+    :func:`_write_transaction`)."""
+    session.rollback()
 
 
 def _table_or_none(session: Session, user: Principal, run: R.RunInfo, nama: str
@@ -289,45 +307,45 @@ def list_samples(session: Session, user: Principal, kode_kab: str) -> list:
 
 FIELD_MEDIA = {"csv": "text/csv; charset=utf-8",
                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-               "gpkg": "application/geopackage+sqlite3", "zip": "application/zip"}
+               "gpkg": "application/geopackage+sqlite3"}
 
 
 def field_files(session: Session, user: Principal, sampel_id: int, fmt: str,
                 desa: str | None, lang: str) -> tuple[bytes, str, str, int]:
-    """The field file of one desa (or a zip with one per desa) of a sample:
-    ``(body, filename, media type, rows)``. Household-level: the caller records the audit."""
-    import io
+    """The field file of one desa, or of the whole sample, in the format officers use
+    (:mod:`geo_service.io.fieldwork`): ``(body, filename, media type, rows)``.
+    Household-level: the caller records the audit."""
     import tempfile
-    import zipfile
 
     from ..db import groundcheck_repo as GR
-    from ..io.fieldwork import export_sample
+    from ..io.fieldwork import export_frame, write_sample_gpkg, write_sample_xlsx
 
     scope = scope_of(user)
     info = GR.get_sample_info(session, sampel_id, scope=scope)
-    sample = GR.load_sample(session, sampel_id, scope=scope)
-    daftar = sample.daftar
+    daftar = GR.load_sample(session, sampel_id, scope=scope).daftar
     if desa is not None:
         daftar = daftar[daftar["kode_desa"].astype(str) == desa]
         if daftar.empty:
             raise NotFoundError(f"Desa {desa} tidak ada dalam sampel #{sampel_id}.",
                                 f"Desa {desa} is not in sample #{sampel_id}.")
     outlines = R.desa_of_kabupaten(session, info.kode_kab, scope=scope)
+    frame = export_frame(daftar, outlines, lang=lang)
     meta = {"id": info.kode, "sampel_id": info.id, "kabupaten": info.kode_kab,
             "periode": info.periode, "seed": info.seed, "dibuat": info.dibuat.isoformat(),
-            "parameter": info.parameter}
+            "desa": desa or "semua", "parameter": info.parameter}
+    name = f"uji_petik_{info.kode}" + (f"_{desa}" if desa else "") + f".{fmt}"
+    if fmt == "csv":
+        return (frame.to_csv(index=False).encode("utf-8-sig"), name, FIELD_MEDIA[fmt],
+                len(frame))
     with tempfile.TemporaryDirectory(prefix="geo-lapangan-") as tmp:
-        files = export_sample(daftar, outlines, Path(tmp), per="desa", formats=(fmt,),
+        path = Path(tmp) / name
+        if fmt == "xlsx":
+            write_sample_xlsx(frame, path, info=meta, lang=lang)
+        else:
+            codes = set(frame["kode_desa"].astype(str))
+            write_sample_gpkg(frame, outlines[outlines["kode"].astype(str).isin(codes)], path,
                               info=meta, lang=lang)
-        field = [p for p in files if p.name.startswith("uji_petik_")]
-        if desa is not None:
-            return field[0].read_bytes(), field[0].name, FIELD_MEDIA[fmt], len(daftar)
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            for p in files:
-                zf.write(p, arcname=p.name)
-    name = f"uji_petik_{info.kode}_{fmt}.zip"
-    return buf.getvalue(), name, FIELD_MEDIA["zip"], len(daftar)
+        return path.read_bytes(), name, FIELD_MEDIA[fmt], len(frame)
 
 
 def import_field_results(session: Session, user: Principal, sampel_id: int, path: Path, *,
@@ -349,8 +367,10 @@ def import_field_results(session: Session, user: Principal, sampel_id: int, path
     from ..io.fieldwork import read_field_results
 
     scope = scope_of(user)
-    info = GR.get_sample_info(session, sampel_id, scope=scope)
+    GR.get_sample_info(session, sampel_id, scope=scope)
     raw = read_field_results(path)
+    _write_transaction(session)
+    info = GR.get_sample_info(session, sampel_id, scope=scope)
     out = GR.import_results(session, sampel_id, raw, scope=scope, berkas=filename,
                             sha256=sha256, ukuran_byte=size, partial=partial, lang=lang,
                             pengguna_id=user.user_id)

@@ -32,7 +32,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -112,7 +112,9 @@ def _info(row: UjiPetikSampel) -> SampleInfo:
                       periode=row.periode, seed=row.seed, run_id=row.run_id, n_item=row.n_item,
                       n_acak=int(p.get("n_acak", 0)), n_bendera=int(p.get("n_bendera", 0)),
                       n_bendera_dipotong=int(p.get("n_bendera_dipotong", 0)),
-                      dibuat=row.dibuat, parameter=dict(p.get("sampel", {})))
+                      dibuat=row.dibuat if row.dibuat.tzinfo else row.dibuat.replace(
+                          tzinfo=UTC),  # SQLite keeps no zone: the value is UTC
+                      parameter=dict(p.get("sampel", {})))
 
 
 def save_sample(session: Bind, sample: G.GroundCheckSample, *, kode_kab: str, periode: str,

@@ -152,6 +152,7 @@ def queue(request: Request, user: AnalystUser, reports: ReportsDep, session: Ses
                             hanya_terbuka=not semua)
     frame = queue_frame(found, reports.clock())
     rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    service.end_read(session)
     service.record_audit(session, user, "baca_laporan_warga", objek="laporan_warga",
                          kode_kab=kode_kab, n_baris=len(rows), rincian={"semua": semua},
                          alamat_ip=request.client.host if request.client else None)

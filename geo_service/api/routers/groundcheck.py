@@ -3,8 +3,8 @@
 - ``POST /kabupaten/{kode_kab}/uji-petik``: draw a sample from the families in the database
   (flagged families ordered by the newest run's pockets and desa ranks, plus a stratified
   random sample per desa); ``GET`` lists the samples;
-- ``GET /uji-petik/{sampel_id}``, ``.../berkas`` (field files: XLSX, CSV or GeoPackage, one
-  desa or a zip of all), ``POST .../hasil`` (returned results, all or nothing unless
+- ``GET /uji-petik/{sampel_id}``, ``.../berkas`` (field files: XLSX, CSV or GeoPackage, of one
+  desa or the whole sample), ``POST .../hasil`` (returned results, all or nothing unless
   ``sebagian=true``; 409 for the same file again), ``.../progres`` (per desa as JSON, GeoJSON
   or CSV, with error-rate estimates);
 - ``GET /kabupaten/{kode_kab}/transisi``: desil transitions and graduation across periodes;
@@ -56,7 +56,7 @@ KodeKab = Annotated[str, Path(pattern=r"^\d{2}\.\d{2}$", examples=["33.24"])]
 SampelId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 KodeDesa = Annotated[str | None, Query(pattern=r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$",
                                        examples=["33.24.01.2001"],
-                                       description="Satu desa; kosong = zip semua desa")]
+                                       description="Satu desa; kosong = seluruh sampel")]
 RESULT_SUFFIXES = (".csv", ".xlsx", ".gpkg")
 FILE_CONTENT = {200: {"content": {m: {} for m in service.FIELD_MEDIA.values()}}}
 
@@ -102,12 +102,13 @@ def get_sample(sampel_id: SampelId, user: AnalystUser, session: SessionDep) -> S
 
 
 @router.get("/uji-petik/{sampel_id}/berkas", response_class=Response, responses=FILE_CONTENT,
-            summary="Berkas lapangan: XLSX, CSV atau GeoPackage (satu desa, atau zip semua)")
+            summary="Berkas lapangan: XLSX, CSV atau GeoPackage (satu desa, atau seluruh sampel)")
 def field_files(request: Request, sampel_id: SampelId, user: AnalystUser, session: SessionDep,
                 lang: LangDep, format: Literal["xlsx", "csv", "gpkg"] = "xlsx",
                 desa: KodeDesa = None) -> Response:
     body, name, media, n = service.field_files(session, user, sampel_id, format, desa, lang)
     info = service.sample_info(session, user, sampel_id)
+    service.end_read(session)
     service.record_audit(session, user, "ekspor", objek=f"uji_petik:{sampel_id}",
                          kode_kab=info.kode_kab, periode=info.periode, n_baris=n,
                          rincian={"format": format, "desa": desa}, alamat_ip=_ip(request))
@@ -181,6 +182,7 @@ def transitions(request: Request, kode_kab: KodeKab, user: AnalystUser, session:
             raise InvalidInputError(f"Periode tidak valid: {p} (YYYY-MM)",
                                     f"Invalid periode: {p} (YYYY-MM)")
     out = service.transitions(session, user, kode_kab, periode, lang)
+    service.end_read(session)
     service.record_audit(session, user, "baca_keluarga", objek="transisi", kode_kab=kode_kab,
                          periode=out["periode"][-1], n_baris=sum(out["n_keluarga"].values()),
                          rincian={"periode": out["periode"], "format": format},
