@@ -50,6 +50,12 @@ test: setup
 	bash scripts/services.sh
 	$(BIN)/python -m pytest
 
+# Benchmarks need the peers (DuckDB spatial, SedonaDB, dask-geopandas): pip extra `bench`.
+bench: setup
+	$(BIN)/python -m pip install -q -e ".[bench]"
+	$(GS) bench --n 100000 --n 1000000 --out benchmarks/results/join.json
+	$(BIN)/python -m benchmarks.bench_planning
+
 lint: setup
 	$(BIN)/ruff check geo_service tests
 

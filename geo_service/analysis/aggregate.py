@@ -113,12 +113,13 @@ def h3_indicators(
     counts = _with_rate(_counts(cells[has], keluarga["jumlah_art"].to_numpy()[has], ekstrem[has]))
     ids = cells_to_str(counts.index.to_numpy())
     geoms = [shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(c)]) for c in ids]
-    dominant = (
-        pd.DataFrame({"key": cells[has], "kode_desa": keluarga["kode_desa_lokasi"].to_numpy()[has]})
-        .dropna()
-        .groupby("key")["kode_desa"]
-        .agg(lambda s: s.mode().iloc[0])
-    )
+    # The desa holding most of the cell's families (ties: lowest code), without a per-cell loop.
+    pairs = pd.DataFrame({"key": cells[has],
+                          "kode_desa": keluarga["kode_desa_lokasi"].to_numpy()[has]}).dropna()
+    sizes = pairs.groupby(["key", "kode_desa"], sort=True).size().rename("n").reset_index()
+    sizes = sizes.sort_values(["key", "n", "kode_desa"], ascending=[True, False, True],
+                              kind="stable")
+    dominant = sizes.drop_duplicates("key").set_index("key")["kode_desa"]
     out = gpd.GeoDataFrame(
         {
             "h3": ids,

@@ -56,6 +56,7 @@ def compute_indicators(
     params: AnalysisParams | None = None,
     *,
     validation: ValidationResult | None = None,
+    index=None,
     lang: str = "id",
     on_step=None,
 ) -> IndicatorResult:
@@ -71,6 +72,9 @@ def compute_indicators(
         Resolution, distance limit and extreme-poverty definition.
     validation
         A validation already done (avoid doing it twice).
+    index
+        A :class:`~geo_service.analysis.fastjoin.BoundaryIndex` of ``desa`` built before
+        (boundaries change rarely): the location step then answers most families by lookup.
     on_step
         Called with a step name before each step (progress display).
     """
@@ -81,7 +85,7 @@ def compute_indicators(
         validation = validate_keluarga(raw, known_desa=desa["kode"], lang=lang)
     fam = validation.valid.reset_index(drop=True)
     step("lokasi")
-    loc = locate_keluarga(fam, desa, max_distance_m=params.max_distance_m)
+    loc = locate_keluarga(fam, desa, max_distance_m=params.max_distance_m, index=index)
     fam = pd.concat([fam, loc], axis=1)
     step("h3")
     cells = h3_cells(fam["lat"].to_numpy(), fam["lon"].to_numpy(), params.h3_resolution)
