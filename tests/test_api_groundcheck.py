@@ -379,6 +379,9 @@ def test_targets_for_every_role_of_the_kabupaten(client, tokens, api_db):
     assert csv.content.startswith(BOM) and b"laju_diperlukan" in csv.content
     assert client.get(f"/kabupaten/{KAB_A}/target",
                       headers=tokens["analis_b"]).status_code == 403
+    # The map page shows them too (a box under the title).
+    page = client.get(f"/kabupaten/{KAB_A}/peta", headers=tokens["analis_a"]).text
+    assert "id='gs-target'" in page and "0,00% pada 2026" in page
     # Jepara has no target in data/targets.csv: zero rows, no error.
     b = client.get(f"/kabupaten/{KAB_B}/target", headers=tokens["analis_b"]).json()
     assert b["baris"] == [] and b["teks"] == ""

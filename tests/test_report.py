@@ -19,12 +19,18 @@ from tests.test_api_support import KAB_A, PERIODE, ROOT, api_db, client, tokens 
 SECTIONS_ID = ["Paket Rapat TKPK", "Ringkasan", "Peta persentase jiwa miskin ekstrem per desa",
                "Peta kantong kemiskinan dan desa prioritas",
                "Daftar desa prioritas (berperingkat, dengan alasan)", "Target per OPD",
-               "Kesenjangan cakupan program", "Metode dan parameter", "Sumber dan atribusi"]
+               "Kesenjangan cakupan program", "Capaian target", "Metode dan parameter",
+               "Sumber dan atribusi"]
 
 
 def _pages(pdf: bytes) -> list[str]:
     reader = PdfReader(io.BytesIO(pdf))
     return [p.extract_text() for p in reader.pages]
+
+
+def _flat(text: str) -> str:
+    """Text with every run of white space as one space (pypdf breaks lines anywhere)."""
+    return " ".join(text.split())
 
 
 def _page_with(pages: list[str], text: str) -> int:
@@ -142,3 +148,84 @@ def test_cli_report_from_analyse_folder(tmp_path):
     text = "\n".join(_pages((tmp_path / "lap" / f"laporan_{KAB_A}_{PERIODE}.pdf").read_bytes()))
     for section in SECTIONS_ID:
         assert section in text
+
+
+# --- target progress (Capaian target) ---------------------------------------------------
+
+
+def _section(pages: list[str], title: str, next_title: str) -> str:
+    text = _flat("\n".join(pages))
+    start = text.index(title)
+    return text[start:text.index(next_title, start)]
+
+
+def test_pdf_from_api_shows_kendal_targets(client, tokens):
+    """Kendal: extreme poverty 0% in 2026 (DTSEN desil 1, from the stored run) and poverty
+    4.5% in 2029 (BPS), with the paces and the source."""
+    kab = client.get(f"/kabupaten/{KAB_A}/indikator/kabupaten",
+                     headers=tokens["analis_a"]).json()["baris"][0]
+    pct = f"{kab['pct_jiwa_ekstrem']:.2f}".replace(".", ",")
+    r = client.get(f"/kabupaten/{KAB_A}/laporan.pdf", headers=tokens["analis_a"])
+    sec = _section(_pages(r.content), "Capaian target", "Metode dan parameter")
+    assert (f"Kendal — Persentase jiwa miskin ekstrem (DTSEN desil 1): {pct}% ({PERIODE}); "
+            "target 0,00% pada 2026.") in sec
+    assert "Perlu turun" in sec and "Status: data belum cukup untuk menilai laju." in sec
+    assert "Kendal — Persentase penduduk miskin (P0, BPS): 8,40% (2025" in sec
+    assert "target 4,50% pada 2029" in sec
+    assert "lingkarjateng.id" in sec  # the target's source
+    en = client.get(f"/kabupaten/{KAB_A}/laporan.pdf", params={"lang": "en"},
+                    headers=tokens["analis_a"])
+    sec_en = _section(_pages(en.content), "Progress towards targets", "Method and parameters")
+    assert "target 0.00% in 2026" in sec_en and "Status: not enough data" in sec_en
+    wb = load_workbook(io.BytesIO(client.get(f"/kabupaten/{KAB_A}/laporan.xlsx",
+                                             headers=tokens["analis_a"]).content))
+    rows = list(wb["Capaian target"].values)
+    assert rows[0][:2] == ("kabupaten", "Indikator") and len(rows) == 3
+    assert any("0,00% pada 2026" in str(v) for v in rows[1] + rows[2])
+
+
+def test_public_pdf_shows_targets_too(client, tokens):
+    r = client.get(f"/kabupaten/{KAB_A}/laporan.pdf", headers=tokens["publik_a"])
+    sec = _section(_pages(r.content), "Capaian target", "Metode dan parameter")
+    assert "target 0,00% pada 2026" in sec
+
+
+def _lahat_pack(lang: str = "id") -> ReportData:
+    from geo_service.analysis import targets as TG
+    from geo_service.io.boundaries import read_boundaries, read_bps
+
+    table = pd.read_csv(ROOT / "data" / "targets.csv", dtype={"kode_kab": str})
+    targets = [t for t in TG.targets_from_frame(table) if t.kode_kab == "16.04"]
+    progress = TG.progress_table(targets, TG.observations_from_bps(read_bps(ROOT / "data")),
+                                 lang=lang)
+    desa = read_boundaries(ROOT / "data" / "boundaries" / "desa_16.04_lahat.geojson")
+    desa = desa.rename(columns={"kode": "kode_desa", "nama": "nama_desa"})
+    desa["pct_jiwa_ekstrem"] = 1.0
+    return ReportData(nama_kab="Kabupaten Lahat", kode_kab="16.04", periode="2025-03",
+                      desa=gpd.GeoDataFrame(desa, crs=4326), kabupaten=pd.DataFrame(),
+                      targets=progress)
+
+
+def test_lahat_target_60000_to_50000_in_the_pack():
+    data = _lahat_pack()
+    sec = _section(_pages(write_report_pdf(data)), "Capaian target", "Metode dan parameter")
+    assert ("Lahat — Jumlah jiwa miskin ekstrem (DTSEN desil 1): 60.000 jiwa (2024, dasar); "
+            "target 50.000 jiwa pada 2029.") in sec
+    assert "Perlu turun" in sec and "jiwa per tahun" in sec
+    assert "Catatan target: Contoh dari brief proyek" in sec
+    # The pack's language decides, even for rows made in Bahasa Indonesia.
+    sec_en = _section(_pages(write_report_pdf(data, lang="en")), "Progress towards targets",
+                      "Method and parameters")
+    assert "60,000 persons (2024, dasar); target 50,000 persons in 2029." in sec_en
+    wb = load_workbook(io.BytesIO(write_report_xlsx(data)))
+    rows = list(wb["Capaian target"].values)
+    head = dict(zip(rows[0], rows[1], strict=False))
+    assert (head["Nilai sekarang"], head["Target"], head["Tahun target"]) == (60000, 50000, 2029)
+    assert "50.000 jiwa pada 2029" in head["Keterangan"]
+
+
+def test_pack_without_targets_says_so():
+    data = _lahat_pack()
+    data.targets = None
+    sec = _section(_pages(write_report_pdf(data)), "Capaian target", "Metode dan parameter")
+    assert "Tidak ada data untuk bagian ini." in sec

@@ -35,10 +35,11 @@ def _float_counts(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def map_html(session: Session, user: Principal, run: RunInfo, k: int, lang: str) -> str:
+def map_html(session: Session, user: Principal, run: RunInfo, k: int, lang: str, *,
+             settings=None) -> str:
     """The folium page: desa choropleth, kecamatan outlines, H3 Gi* cells (full-data roles),
-    pockets (and cold spots), priority desa, legend, layer control; Leaflet inlined (works
-    offline); print stylesheet included."""
+    pockets (and cold spots), priority desa, progress towards the kabupaten's targets,
+    legend, layer control; Leaflet inlined (works offline); print stylesheet included."""
     from ..mapping import choropleth_map
     from ..mapping import layers as L
 
@@ -75,8 +76,27 @@ def map_html(session: Session, user: Principal, run: RunInfo, k: int, lang: str)
         m.get_root().html.add_child(Element(
             "<div class='gs-box' id='gs-suppressed' style='position:fixed;bottom:64px;left:10px;"
             f"z-index:1000;max-width:32%;font-size:13px'>{note}</div>"))
+    _target_box(m, _targets(session, user, run, k, settings), lang)
     _control_last(m)
     return m.get_root().render()
+
+
+def _target_box(m, targets: pd.DataFrame | None, lang: str) -> None:
+    """Progress towards the targets, one paragraph each (``#gs-target``), under the title."""
+    if targets is None or not len(targets):
+        return
+    from branca.element import Element
+
+    from ..io.report import TEXT, ReportData, target_paragraphs
+
+    data = ReportData(nama_kab="", kode_kab="", periode="", desa=None,
+                      kabupaten=pd.DataFrame(), targets=targets)
+    lines = "".join(f"<div style='margin-top:4px'>{html.escape(p)}</div>"
+                    for p in target_paragraphs(data, lang))
+    title = html.escape(TEXT["en" if lang == "en" else "id"]["targets"])
+    m.get_root().html.add_child(Element(
+        "<div class='gs-box' id='gs-target' style='position:fixed;top:64px;left:60px;"
+        f"z-index:1000;max-width:38%;font-size:12px'><b>{title}</b>{lines}</div>"))
 
 
 def _control_last(m) -> None:
@@ -118,8 +138,10 @@ def _simple_priorities(m, pri: pd.DataFrame, desa: gpd.GeoDataFrame, t: dict) ->
     group.add_to(m)
 
 
-def report_data(session: Session, user: Principal, run: RunInfo, k: int) -> ReportData:
-    """The meeting pack's content for ``run`` as ``user`` may see it."""
+def report_data(session: Session, user: Principal, run: RunInfo, k: int, *,
+                settings=None) -> ReportData:
+    """The meeting pack's content for ``run`` as ``user`` may see it, with the progress
+    towards the kabupaten's targets (observations up to the run's periode)."""
     ind = results.indicators_of_run(session, user, run, k)
     desa = gpd.GeoDataFrame(_float_counts(ind.view.desa), geometry="geometry", crs=4326)
     tables = {n: results.planning_of_run(session, user, run, n, k)[0]
@@ -137,6 +159,17 @@ def report_data(session: Session, user: Principal, run: RunInfo, k: int) -> Repo
         params={"analisis": run.id, "seed": run.seed, **(run.parameter or {})},
         data_date=(run.selesai or run.mulai).strftime("%Y-%m-%d") if (run.selesai or run.mulai)
         else None,
+        targets=_targets(session, user, run, k, settings),
         version=__version__, suppression_k=ind.view.suppressed_k)
+
+
+def _targets(session: Session, user: Principal, run: RunInfo, k: int, settings
+             ) -> pd.DataFrame | None:
+    from ..settings import get_settings
+
+    table = service.target_progress(session, user, run.kode_kab,
+                                    settings=settings or get_settings(), k=k, lang="id",
+                                    until=run.periode)
+    return table.rename(columns={"banyak_observasi": "n_observasi"}) if len(table) else None
 
 

@@ -7,6 +7,7 @@ caller); this module only lays them out.
 
 from __future__ import annotations
 
+import html
 import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +36,10 @@ TEXT: dict[str, dict[str, str]] = {
         "opd": "Target per OPD",
         "coverage": "Kesenjangan cakupan program",
         "pockets": "Kantong kemiskinan",
+        "targets": "Capaian target",
+        "targets_source": "Sumber target",
+        "targets_note": "Catatan target",
+        "targets_sheet": "Capaian target",
         "method": "Metode dan parameter",
         "attribution": "Sumber dan atribusi",
         "none": "Tidak ada data untuk bagian ini.",
@@ -55,6 +60,10 @@ TEXT: dict[str, dict[str, str]] = {
         "opd": "Targets per agency (OPD)",
         "coverage": "Programme coverage gaps",
         "pockets": "Poverty pockets",
+        "targets": "Progress towards targets",
+        "targets_source": "Target source",
+        "targets_note": "Target note",
+        "targets_sheet": "Targets",
         "method": "Method and parameters",
         "attribution": "Sources and attribution",
         "none": "No data for this section.",
@@ -133,6 +142,18 @@ HEADERS: dict[str, tuple[str, str]] = {
     "n_sel": ("Sel H3", "H3 cells"),
     "luas_km2": ("Luas km²", "Area km²"),
     "rasio_kabupaten": ("× kabupaten", "× district"),
+    "label": ("Indikator", "Indicator"),
+    "nilai_sekarang": ("Nilai sekarang", "Current value"),
+    "waktu_sekarang": ("Per", "As of"),
+    "nilai_target": ("Target", "Target"),
+    "tahun_target": ("Tahun target", "Target year"),
+    "laju_diperlukan": ("Laju diperlukan per tahun", "Pace needed per year"),
+    "laju_teramati": ("Laju teramati per tahun", "Observed pace per year"),
+    "proyeksi": ("Proyeksi", "Projection"),
+    "status_teks": ("Status", "Status"),
+    "teks": ("Keterangan", "Description"),
+    "sumber_target": ("Sumber target", "Target source"),
+    "catatan_target": ("Catatan target", "Target note"),
 }
 
 PRIORITY_COLUMNS = ["peringkat", "nama_desa", "nama_kec", "kuadran", "n_jiwa_ekstrem",
@@ -142,6 +163,9 @@ COVERAGE_COLUMNS = ["nama_desa", "nama_kec", "n_keluarga_ekstrem", "n_ekstrem_ta
                     "pct_inklusi_pkh"]
 POCKET_COLUMNS = ["nomor", "nama_desa_utama", "nama_kec_utama", "n_sel", "luas_km2",
                   "n_jiwa_ekstrem", "pct_jiwa_ekstrem", "rasio_kabupaten"]
+TARGET_COLUMNS = ["kabupaten", "label", "nilai_sekarang", "waktu_sekarang", "nilai_target",
+                  "tahun_target", "laju_diperlukan", "laju_teramati", "proyeksi", "status_teks",
+                  "teks", "sumber_target", "catatan_target"]
 PDF_MAX_ROWS = 30
 
 
@@ -161,6 +185,11 @@ class ReportData:
         One-row kabupaten totals.
     priorities, opd_targets, coverage, pockets
         Planning tables; ``None`` when not computed (the section says so).
+    targets
+        Progress towards the kabupaten's targets, one row per target as
+        :func:`geo_service.analysis.targets.progress_table` gives it (``teks``,
+        ``sumber_target``, ``catatan_target`` and the numbers); ``None`` or empty: the
+        section says there is no data.
     params
         Method parameters as recorded with the run (flat or nested dict).
     data_date
@@ -178,6 +207,7 @@ class ReportData:
     opd_targets: pd.DataFrame | None = None
     coverage: pd.DataFrame | None = None
     pockets: gpd.GeoDataFrame | None = None
+    targets: pd.DataFrame | None = None
     params: dict[str, Any] = field(default_factory=dict)
     data_date: str | None = None
     sumber: str = "DTSEN"
@@ -267,6 +297,51 @@ def coverage_table(data: ReportData) -> pd.DataFrame:
         key = pd.to_numeric(frame["n_ekstrem_tanpa_bansos"], errors="coerce")
         frame = frame.loc[key.sort_values(ascending=False, na_position="last").index]
     return _table_frame(frame, COVERAGE_COLUMNS)
+
+
+def _targets_in(data: ReportData, lang: str) -> pd.DataFrame:
+    """The target rows with label, status and sentence in ``lang`` (rebuilt from the numbers
+    when the rows carry them, so the pack's language decides, not the caller's)."""
+    from dataclasses import fields
+
+    from ..analysis.targets import INDICATORS, STATUS_TEXT, TargetProgress, progress_text
+
+    frame = _table_frame(data.targets)
+    names = [f.name for f in fields(TargetProgress)]
+    if frame.empty or not set(names) <= set(frame.columns):
+        return frame
+    frame = frame.copy()
+    i = 1 if lang == "en" else 0
+    values = frame[names].astype(object).where(frame[names].notna(), None)
+    frame["teks"] = [progress_text(TargetProgress(**rec), lang)
+                     for rec in values.to_dict("records")]
+    frame["label"] = [INDICATORS[x][i] for x in frame["indikator"]]
+    frame["status_teks"] = [STATUS_TEXT[x][i] for x in frame["status"]]
+    return frame
+
+
+def target_table(data: ReportData, lang: str = "id") -> pd.DataFrame:
+    """Target progress as shown in the workbook (the preferred columns that exist)."""
+    return _table_frame(_targets_in(data, lang), TARGET_COLUMNS)
+
+
+def target_paragraphs(data: ReportData, lang: str) -> list[str]:
+    """The "Capaian target" section as paragraphs: each target's sentence (as
+    :func:`geo_service.analysis.targets.progress_text` writes it) and its source or note."""
+    t = _t(lang)
+    frame = _targets_in(data, lang)
+    out = []
+    for rec in frame.to_dict("records"):
+        text = str(rec.get("teks") or "")
+        if not text:
+            continue
+        src, note = rec.get("sumber_target"), rec.get("catatan_target")
+        if isinstance(src, str) and src:
+            text += f" {t['targets_source']}: {src}"
+        elif isinstance(note, str) and note:
+            text += f" {t['targets_note']}: {note}"
+        out.append(text)
+    return out
 
 
 def _summary_rows(data: ReportData, lang: str) -> list[tuple[str, str]]:
@@ -394,6 +469,12 @@ def write_report_pdf(data: ReportData, *, lang: str = "id") -> bytes:
     if data.pockets is not None and len(data.pockets):
         story += [Spacer(1, 0.5 * cm), Paragraph(t["pockets"], h2)]
         add(story, table(_table_frame(data.pockets, POCKET_COLUMNS)))
+    story += [PageBreak(), Paragraph(t["targets"], h2)]
+    paragraphs = target_paragraphs(data, lang)
+    if not paragraphs:
+        story.append(Paragraph(t["none"], body))
+    for para in paragraphs:
+        story += [Paragraph(html.escape(para), body), Spacer(1, 0.2 * cm)]
     story += [PageBreak(), Paragraph(t["method"], h2)]
     story += [Paragraph(p, body) for p in METHOD["en" if lang == "en" else "id"]]
     story.append(Spacer(1, 0.3 * cm))
@@ -464,6 +545,7 @@ def write_report_xlsx(data: ReportData, *, lang: str = "id") -> bytes:
     sheet("Target OPD" if lang != "en" else "Agency targets", _table_frame(data.opd_targets))
     sheet("Cakupan" if lang != "en" else "Coverage", _table_frame(data.coverage))
     sheet("Kantong" if lang != "en" else "Pockets", _table_frame(data.pockets))
+    sheet(t["targets_sheet"], target_table(data, lang))
     sheet(t["desa_sheet"], _table_frame(data.desa))
     ws = wb.create_sheet("Metode" if lang != "en" else "Method")
     ws.column_dimensions["A"].width = 40

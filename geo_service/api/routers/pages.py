@@ -9,7 +9,14 @@ from fastapi.responses import HTMLResponse, Response
 
 from .. import pages, service
 from ..cache import cached
-from ..deps import ApiSettingsDep, CurrentUser, LangDep, SessionDep, check_kabupaten
+from ..deps import (
+    ApiSettingsDep,
+    CurrentUser,
+    LangDep,
+    SessionDep,
+    SettingsDep,
+    check_kabupaten,
+)
 from ..formats import XLSX_MEDIA
 from .results import geo_check
 
@@ -25,25 +32,28 @@ Periode = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 @router.get("/peta", response_class=HTMLResponse,
             summary="Peta interaktif (semua lapisan, bekerja luring, siap cetak)")
 def peta(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
-         api: ApiSettingsDep, lang: LangDep, periode: Periode = None) -> HTMLResponse:
+         api: ApiSettingsDep, settings: SettingsDep, lang: LangDep,
+         periode: Periode = None) -> HTMLResponse:
     check_kabupaten(user, kode_kab)
     geo_check(user, "desa", api)
     run = service.finished_run(session, user, kode_kab, periode)
     return cached(request, user, run.id, lang, lambda: HTMLResponse(
-        pages.map_html(session, user, run, api.disclosure_k, lang)))
+        pages.map_html(session, user, run, api.disclosure_k, lang, settings=settings)))
 
 
 @router.get("/laporan.pdf", summary="Paket rapat TKPK (PDF)",
             responses={200: {"content": {"application/pdf": {}}}}, response_class=Response)
 def laporan_pdf(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
-                api: ApiSettingsDep, lang: LangDep, periode: Periode = None) -> Response:
+                api: ApiSettingsDep, settings: SettingsDep, lang: LangDep,
+                periode: Periode = None) -> Response:
     from ...io.report import write_report_pdf
 
     check_kabupaten(user, kode_kab)
     geo_check(user, "desa", api)
     run = service.finished_run(session, user, kode_kab, periode)
-    data = pages.report_data(session, user, run, api.disclosure_k)
+    data = pages.report_data(session, user, run, api.disclosure_k, settings=settings)
     body = write_report_pdf(data, lang=lang)
+    service.end_read(session)
     service.record_audit(session, user, "ekspor", objek="laporan.pdf", kode_kab=kode_kab,
                          periode=run.periode, n_baris=len(data.desa),
                          alamat_ip=request.client.host if request.client else None)
@@ -54,14 +64,16 @@ def laporan_pdf(request: Request, kode_kab: KodeKab, user: CurrentUser, session:
 @router.get("/laporan.xlsx", summary="Paket rapat TKPK (XLSX, tabel yang sama)",
             responses={200: {"content": {XLSX_MEDIA: {}}}}, response_class=Response)
 def laporan_xlsx(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
-                 api: ApiSettingsDep, lang: LangDep, periode: Periode = None) -> Response:
+                 api: ApiSettingsDep, settings: SettingsDep, lang: LangDep,
+                 periode: Periode = None) -> Response:
     from ...io.report import write_report_xlsx
 
     check_kabupaten(user, kode_kab)
     geo_check(user, "desa", api)
     run = service.finished_run(session, user, kode_kab, periode)
-    data = pages.report_data(session, user, run, api.disclosure_k)
+    data = pages.report_data(session, user, run, api.disclosure_k, settings=settings)
     body = write_report_xlsx(data, lang=lang)
+    service.end_read(session)
     service.record_audit(session, user, "ekspor", objek="laporan.xlsx", kode_kab=kode_kab,
                          periode=run.periode, n_baris=len(data.desa),
                          alamat_ip=request.client.host if request.client else None)
