@@ -191,6 +191,19 @@ def test_flagged_list_priority_order_and_caps():
     assert again.daftar["id_keluarga"].tolist() == out.daftar["id_keluarga"].tolist()
 
 
+def test_pocket_of_families_by_parent_cell():
+    import h3
+
+    inside = h3.latlng_to_cell(-6.95, 110.20, 8)
+    outside = h3.latlng_to_cell(-7.30, 110.60, 8)
+    pockets = pd.DataFrame({"kantong_id": ["K2", "K1"],
+                            "sel_h3": [h3.cell_to_parent(inside, 7) + ",8740000ffffffff", ""]})
+    got = G.pocket_of_families([inside, outside, None, "", inside], pockets)
+    assert got == ["K2", None, None, None, "K2"]
+    assert G.pocket_of_families([inside], pockets.drop(columns="sel_h3")) == [None]
+    assert G.pocket_of_families([inside], pockets.iloc[:0]) == [None]
+
+
 def test_citizen_report_flag_comes_first_among_reasons():
     df = _flag_frame()
     out = G.flagged_list(df, laporan_warga=["f02", "f08"])

@@ -36,8 +36,9 @@ Store
 :class:`SampleStore` keeps one sample in a folder: ``sampel.json`` (id, kabupaten, periode,
 parameters), ``daftar.parquet``, ``design.parquet``, ``hasil.parquet`` and ``impor.jsonl``
 (one line per import). Every write goes to a temporary file first and replaces the old one
-atomically. (The database models ``uji_petik_sampel/_item/_hasil`` exist; the repository
-functions for them are not there yet, so this store is file-based.)
+atomically. This is the store of the file-based CLI (``geo-service uji-petik``); the service
+keeps samples and results in the database (:mod:`geo_service.db.groundcheck_repo`, which gives
+back the same frames).
 """
 
 from __future__ import annotations
