@@ -130,7 +130,8 @@ def test_samples_are_scoped(stored, sample):
 
 def test_import_twice_changes_nothing_and_matches_the_file_store(stored, sample, tmp_path):
     factory, sid = stored["factory"], stored["id"]
-    path = _filled(sample, tmp_path)
+    path = _filled(sample, tmp_path, edits={(1, "lat_baru"): "-6.951234",
+                                            (1, "lon_baru"): "110.201234"})
     first = _import(factory, sid, path)
     assert first.status == "selesai" and first.summary.baru == 6
     with factory() as s:
@@ -138,6 +139,8 @@ def test_import_twice_changes_nothing_and_matches_the_file_store(stored, sample,
     F.import_field_results(path, stored["store"], today=TODAY)
     pd.testing.assert_frame_equal(results, stored["store"].results())
     assert (results["perubahan"] != "{}").sum() == 1
+    moved = results.dropna(subset=["lat_baru"])  # the new geotag is the result's point
+    assert moved[["lat_baru", "lon_baru"]].values.tolist() == [[-6.951234, 110.201234]]
     n_batches = _count(factory, M.ImporBatch)
 
     again = _import(factory, sid, path)

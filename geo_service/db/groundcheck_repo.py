@@ -352,6 +352,7 @@ def import_results(session: Bind, sampel_id: int, raw: pd.DataFrame, *, scope: S
     existing = load_results(session, sampel_id, scope=scope)
     merged, summary = G.merge_results(existing if len(existing) else None, check.valid)
     old = existing.set_index(S.ID, drop=False) if len(existing) else None
+    new_rows = []
     for rec in merged.to_dict("records"):
         key = rec[S.ID]
         if old is not None and key in old.index:
@@ -361,9 +362,10 @@ def import_results(session: Bind, sampel_id: int, raw: pd.DataFrame, *, scope: S
                 UjiPetikHasil.sampel_id == sampel_id, UjiPetikHasil.id_keluarga == key
             ).values(**_result_values(rec), batch_id=batch_id))
         else:
-            session.execute(insert(UjiPetikHasil).values(
-                sampel_id=sampel_id, id_keluarga=key, batch_id=batch_id,
-                **_result_values(rec)))
+            new_rows.append({"sampel_id": sampel_id, "id_keluarga": key, "batch_id": batch_id,
+                             **_result_values(rec)})
+    for start in range(0, len(new_rows), 5_000):
+        session.execute(insert(UjiPetikHasil), new_rows[start:start + 5_000])
     session.execute(update(ImporBatch).where(ImporBatch.id == batch_id).values(
         laporan={"sampel_id": sampel_id, "baris_kosong": check.n_kosong,
                  "masalah_per_kode": {str(k): int(v) for k, v in codes.items()},
