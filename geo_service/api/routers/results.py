@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from ...analysis.disclosure import geography_allowed
 from ...errors import AccessDeniedError, InvalidInputError
 from .. import results, service
-from ..cache import cached
+from ..cache import cached, newest_run_id
 from ..deps import ApiSettingsDep, CurrentUser, LangDep, SessionDep, check_kabupaten
 from ..formats import (
     CSV_MEDIA,
@@ -91,7 +91,8 @@ def indikator_desa(request: Request, kode_kab: KodeKab, user: CurrentUser, sessi
                    ) -> Response:
     check_kabupaten(user, kode_kab)
     geo_check(user, "desa", api)
-    run_id = service.finished_run(session, user, kode_kab, periode).id
+    run_id = newest_run_id(request, user, kode_kab, periode, lambda: service.finished_run(
+        session, user, kode_kab, periode).id)
 
     def build() -> Response:
         ind = results.indicators(session, user, kode_kab, periode, api.disclosure_k)
@@ -115,7 +116,8 @@ def indikator_kecamatan(request: Request, kode_kab: KodeKab, user: CurrentUser,
                         format: Literal["json", "csv", "xlsx"] = "json") -> Response:
     check_kabupaten(user, kode_kab)
     geo_check(user, "kecamatan", api)
-    run_id = service.finished_run(session, user, kode_kab, periode).id
+    run_id = newest_run_id(request, user, kode_kab, periode, lambda: service.finished_run(
+        session, user, kode_kab, periode).id)
 
     def build() -> Response:
         ind = results.indicators(session, user, kode_kab, periode, api.disclosure_k)
@@ -132,7 +134,8 @@ def indikator_kabupaten(request: Request, kode_kab: KodeKab, user: CurrentUser,
                         periode: Periode = None,
                         format: Literal["json", "csv", "xlsx"] = "json") -> Response:
     check_kabupaten(user, kode_kab)
-    run_id = service.finished_run(session, user, kode_kab, periode).id
+    run_id = newest_run_id(request, user, kode_kab, periode, lambda: service.finished_run(
+        session, user, kode_kab, periode).id)
 
     def build() -> Response:
         ind = results.indicators(session, user, kode_kab, periode, api.disclosure_k)
@@ -153,7 +156,8 @@ def indikator_h3(request: Request, kode_kab: KodeKab, user: CurrentUser, session
 
     check_kabupaten(user, kode_kab)
     geo_check(user, "h3", api)
-    run_id = service.finished_run(session, user, kode_kab, periode).id
+    run_id = newest_run_id(request, user, kode_kab, periode, lambda: service.finished_run(
+        session, user, kode_kab, periode).id)
 
     def build() -> Response:
         run = service.finished_run(session, user, kode_kab, periode)
@@ -194,7 +198,8 @@ def kantong(request: Request, kode_kab: KodeKab, user: CurrentUser, session: Ses
             api: ApiSettingsDep, lang: LangDep, periode: Periode = None,
             format: Literal["geojson", "json", "csv", "xlsx"] = "geojson") -> Response:
     check_kabupaten(user, kode_kab)
-    run_id = service.finished_run(session, user, kode_kab, periode).id
+    run_id = newest_run_id(request, user, kode_kab, periode, lambda: service.finished_run(
+        session, user, kode_kab, periode).id)
 
     def build() -> Response:
         run, table, k = results.planning_table(session, user, kode_kab, periode, "kantong",
@@ -228,7 +233,8 @@ def prioritas(
     format: Literal["json", "csv", "xlsx"] = "json",
 ) -> Response:
     check_kabupaten(user, kode_kab)
-    run_id = service.finished_run(session, user, kode_kab, periode).id
+    run_id = newest_run_id(request, user, kode_kab, periode, lambda: service.finished_run(
+        session, user, kode_kab, periode).id)
 
     def build() -> Response:
         run, table, k = results.planning_table(session, user, kode_kab, periode, "prioritas",
@@ -279,7 +285,8 @@ def target_opd(request: Request, kode_kab: KodeKab, user: CurrentUser, session: 
                opd: Annotated[str | None, Query(max_length=64)] = None,
                format: Literal["json", "csv", "xlsx"] = "json") -> Response:
     check_kabupaten(user, kode_kab)
-    run_id = service.finished_run(session, user, kode_kab, periode).id
+    run_id = newest_run_id(request, user, kode_kab, periode, lambda: service.finished_run(
+        session, user, kode_kab, periode).id)
 
     def build() -> Response:
         run, table, k = results.planning_table(session, user, kode_kab, periode, "target_opd",
@@ -297,7 +304,8 @@ def cakupan(request: Request, kode_kab: KodeKab, user: CurrentUser, session: Ses
             api: ApiSettingsDep, lang: LangDep, periode: Periode = None,
             format: Literal["json", "csv", "xlsx"] = "json") -> Response:
     check_kabupaten(user, kode_kab)
-    run_id = service.finished_run(session, user, kode_kab, periode).id
+    run_id = newest_run_id(request, user, kode_kab, periode, lambda: service.finished_run(
+        session, user, kode_kab, periode).id)
 
     def build() -> Response:
         run, table, k = results.planning_table(session, user, kode_kab, periode, "cakupan",
