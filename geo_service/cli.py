@@ -328,6 +328,7 @@ def _run_record(result, sources: dict, partial: bool, t0: float) -> dict:
         "geo_service": __version__,
         "python": platform.python_version(),
         "waktu_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "periode": ", ".join(sorted(result.keluarga["periode"].unique())),
         "detik": round(time.perf_counter() - t0, 2),
         "parameter": asdict(result.params) | {"partial": partial},
         "masukan": sources,

@@ -128,6 +128,7 @@ def _report_from_files(folder: Path, kabupaten: str, publik: bool, periode: str 
               for n, t in tables.items()}
     periode = periode or str(record.get("periode") or "-")
     kab = view.kabupaten
+    targets = _targets_from_files(kabupaten, periode, view.kabupaten, publik, k)
     return ReportData(
         nama_kab=str(kab["nama_kab"].iloc[0]), kode_kab=kabupaten,
         periode=periode if periode != "-" else folder.name, desa=view.desa,
@@ -138,7 +139,38 @@ def _report_from_files(folder: Path, kabupaten: str, publik: bool, periode: str 
         params={**record.get("parameter", {}),
                 **({"perencanaan": record["perencanaan"]} if "perencanaan" in record else {})},
         data_date=record.get("waktu_utc", "")[:10] or None,
-        version=__version__, suppression_k=view.suppressed_k)
+        version=__version__, suppression_k=view.suppressed_k, targets=targets)
+
+
+def _targets_from_files(kabupaten: str, periode: str, kab, publik: bool, k: int):
+    """Progress towards ``data/targets.csv``: BPS figures plus this result's kabupaten total
+    (left out for the public view when it is a small cell)."""
+    import pandas as pd
+
+    from .analysis import targets as TG
+    from .analysis.disclosure import is_small
+    from .io.boundaries import read_bps
+    from .settings import get_settings
+
+    data_dir = get_settings().data_dir
+    path = data_dir / "targets.csv"
+    if not path.exists():
+        return None
+    table = pd.read_csv(path, dtype={"kode_kab": str}, encoding="utf-8-sig")
+    targets = [t for t in TG.targets_from_frame(table) if t.kode_kab == kabupaten]
+    if not targets:
+        return None
+    obs = [TG.observations_from_bps(read_bps(data_dir), kabupaten)]
+    row = kab.iloc[0] if len(kab) else None
+    if (row is not None and periode != "-"
+            and {"n_jiwa_ekstrem", "pct_jiwa_ekstrem", "n_jiwa"} <= set(kab.columns)):
+        n, total = float(row["n_jiwa_ekstrem"]), float(row["n_jiwa"])
+        if not (publik and (is_small(n, k) or is_small(total - n, k))):
+            obs.append(TG.observations_from_runs({periode: {
+                "kode_kab": kabupaten, "n_jiwa_ekstrem": n,
+                "pct_jiwa_ekstrem": float(row["pct_jiwa_ekstrem"])}}))
+    progress = TG.progress_table(targets, pd.concat(obs, ignore_index=True), lang="id")
+    return progress if len(progress) else None
 
 
 user_app = typer.Typer(help="Pengguna layanan web: buat pengguna dan kunci API.",

@@ -129,3 +129,20 @@ def test_english_option(files):
     assert r.exit_code == 0
     assert re.search(r"families: [\d,]+", r.output)
     assert "Village" in (d / "en" / "map.html").read_text()
+
+
+def test_meeting_pack_from_files_shows_target_progress(files):
+    import pypdf
+
+    d, good, _ = files
+    out = d / "untuk_laporan"
+    assert _run("analyse", "--kabupaten", "33.24", "--keluarga", good, "--out", out,
+                "--tanpa-kantong").exit_code == 0
+    assert json.loads((out / "run.json").read_text())["periode"] == "2025-03"
+    r = _run("report", "--kabupaten", "33.24", "--hasil", out, "--out", d / "laporan")
+    assert r.exit_code == 0, r.output
+    pdf = next((d / "laporan").glob("*.pdf"))
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(pdf).pages).split())
+    assert "Capaian target" in text
+    assert "target 0,00% pada 2026" in text  # Kendal: extreme poverty 0 % by 2026
+    assert "(2025-03)" in text  # this run is an observation of the target
