@@ -181,7 +181,7 @@ def analyse(
             if not kabupaten or not periode:
                 raise InvalidInputError("Dengan --db berikan --kabupaten dan --periode.",
                                         "With --db give --kabupaten and --periode.")
-            inputs = _db_inputs(kabupaten, periode)
+            inputs, index = _db_inputs(kabupaten, periode)
             desa, raw, kec_outlines = inputs.desa, None, inputs.kecamatan
             sources = {"basis_data": inputs.sumber}
         else:
@@ -189,7 +189,7 @@ def analyse(
                 raise InvalidInputError("Berikan --keluarga FILE (atau --db).",
                                         "Give --keluarga FILE (or --db).")
             desa, desa_path, kec_path = _load_desa(boundaries, kabupaten)
-            raw = read_keluarga(keluarga)
+            raw, index = read_keluarga(keluarga), None
             kec_outlines = read_outlines(kec_path)
             sources = {
                 "keluarga": {"berkas": keluarga.name, "sha256": _sha256(keluarga)},
@@ -220,8 +220,8 @@ def analyse(
                     f"problems); nothing written. Full report: {report}. Fix the file or run "
                     "with --partial to analyse the valid rows.",
                 )
-            result = compute_indicators(raw, desa, params, validation=validation, lang=lang,
-                                        on_step=step)
+            result = compute_indicators(raw, desa, params, validation=validation, index=index,
+                                        lang=lang, on_step=step)
             planning = None
             if not tanpa_kantong:
                 step("kantong")
@@ -295,12 +295,16 @@ def _write_planning(planning, folder: Path, lang: str) -> None:
 
 def _db_inputs(kabupaten: str, periode: str):
     from .db import check_migrated, make_engine
-    from .db.repository import Scope, analysis_inputs
+    from .db.repository import Scope, analysis_inputs, boundary_index
 
     engine = make_engine()
     check_migrated(engine)
-    with engine.connect() as conn:
-        return analysis_inputs(conn, kabupaten, periode, scope=Scope.all())
+    with engine.begin() as conn:
+        inputs = analysis_inputs(conn, kabupaten, periode, scope=Scope.all())
+        fam = inputs.validation.valid
+        index = boundary_index(conn, kabupaten, inputs.desa, scope=Scope.all(),
+                               build_from=int((fam["lat"].notna() & fam["lon"].notna()).sum()))
+    return inputs, index
 
 
 def _db_save(inputs, result, planning, seed: int, record: dict) -> int:

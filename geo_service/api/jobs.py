@@ -73,7 +73,11 @@ def analyse(session: Session, run: R.RunInfo, scope: R.Scope, data_dir=None):
     params = AnalysisParams(h3_resolution=int(p.get("h3_resolusi", 8)),
                             max_distance_m=float(p.get("jarak_maks_m", 250.0)),
                             garis_ekstrem=p.get("garis_ekstrem"))
-    result = compute_indicators(None, inputs.desa, params, validation=inputs.validation)
+    fam = inputs.validation.valid
+    index = R.boundary_index(session, run.kode_kab, inputs.desa, scope=scope,
+                             build_from=int((fam["lat"].notna() & fam["lon"].notna()).sum()))
+    result = compute_indicators(None, inputs.desa, params, validation=inputs.validation,
+                                index=index)
     return result, planning_tables(result, p, seed=run.seed or 0, data_dir=data_dir)
 
 

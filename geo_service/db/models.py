@@ -139,6 +139,18 @@ class Kabupaten(Base):
     geom: Mapped[WKBElement | None] = mapped_column(_geom("MULTIPOLYGON"), nullable=True)
 
 
+class IndeksBatas(Base):
+    """The fast-join boundary index of a kabupaten's desa (``analysis.fastjoin``), built once
+    per boundary version and reused by every analysis of that version."""
+
+    __tablename__ = "indeks_batas"
+
+    kode_kab: Mapped[str] = mapped_column(String(5), primary_key=True)
+    sidik: Mapped[str] = mapped_column(String(64))  # boundary_fingerprint of the desa layer
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    dibuat: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Kecamatan(Base):
     __tablename__ = "kecamatan"
 

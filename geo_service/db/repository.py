@@ -833,3 +833,45 @@ def delete_run(session: Bind, run_id: int, *, scope: Scope) -> None:
     session.execute(delete(AnalisisTabel).where(AnalisisTabel.run_id == run_id))
     session.execute(delete(AnalisisRun).where(AnalisisRun.id == run_id))
 
+
+
+# --- fast-join boundary index ----------------------------------------------------------
+
+
+def boundary_index(session: Bind, kode_kab: str, desa: gpd.GeoDataFrame, *, scope: Scope,
+                   build_from: int | None = None):
+    """The stored fast-join index of ``desa`` (the layer of ``kode_kab`` as returned by
+    :func:`desa_of_kabupaten`), or ``None``.
+
+    With ``build_from``: when no index of this boundary version is stored and at least that
+    many families are to be located (``analysis.locate.FAST_JOIN_MIN_POINTS`` pays off),
+    build it and store it for the next analyses. A new boundary version has another
+    fingerprint, so a stale index is never returned.
+    """
+    from ..analysis.fastjoin import BoundaryIndex, boundary_fingerprint, build_boundary_index
+    from .models import IndeksBatas
+
+    scope.check(kode_kab)
+    sidik = boundary_fingerprint(desa)
+    row = session.execute(select(IndeksBatas.sidik, IndeksBatas.data)
+                          .where(IndeksBatas.kode_kab == kode_kab)).first()
+    if row is not None and row.sidik == sidik:
+        return BoundaryIndex.from_bytes(row.data)
+    if build_from is None:
+        return None
+    from ..analysis.locate import FAST_JOIN_MIN_POINTS
+
+    if build_from < FAST_JOIN_MIN_POINTS:
+        return None
+    index = build_boundary_index(desa)
+    store_boundary_index(session, kode_kab, index, sidik=sidik)
+    return index
+
+
+def store_boundary_index(session: Bind, kode_kab: str, index, *, sidik: str) -> None:
+    """Keep ``index`` (a ``BoundaryIndex``) as the one of ``kode_kab``'s current boundaries."""
+    from .models import IndeksBatas
+
+    session.execute(delete(IndeksBatas).where(IndeksBatas.kode_kab == kode_kab))
+    session.execute(insert(IndeksBatas).values(kode_kab=kode_kab, sidik=sidik,
+                                               data=index.to_bytes(), dibuat=utcnow()))
