@@ -587,17 +587,7 @@ def import_keluarga(
                            chunk_rows=chunk_rows, partial=partial, replace=replace, lang=lang,
                            on_progress=on_progress, t0=t0)
         except BaseException as exc:
-            if conn.in_transaction() and not conn.invalidated:
-                try:
-                    conn.rollback()
-                except SQLAlchemyError:
-                    conn.invalidate()
-            error = _wrap(exc)
-            report.status = BATCH_GAGAL
-            report.detik = time.perf_counter() - t0
-            report.pesan, report.message = error.pesan, error.message
-            _release(conn, batch_id)
-            _record_failure(engine, batch_id, error.pesan, report, spool)
+            error = _fail(engine, conn, batch_id, exc, report, spool, t0)
             spool.close()
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
@@ -606,6 +596,24 @@ def import_keluarga(
         _release(conn, batch_id)
     spool.close()
     return report
+
+
+def _fail(engine: Engine, conn: Connection, batch_id: int, exc: BaseException,
+          report: ImportReport, spool, t0: float):
+    """Roll the import back, mark its batch failed (own transaction) and return the domain
+    error to raise; the database holds what it held before the import."""
+    if conn.in_transaction() and not conn.invalidated:
+        try:
+            conn.rollback()
+        except SQLAlchemyError:
+            conn.invalidate()
+    error = _wrap(exc)
+    report.status = BATCH_GAGAL
+    report.detik = time.perf_counter() - t0
+    report.pesan, report.message = error.pesan, error.message
+    _release(conn, batch_id)
+    _record_failure(engine, batch_id, error.pesan, report, spool)
+    return error
 
 
 def _load_keluarga(conn: Connection, path: Path, batch_id: int, report: ImportReport,
@@ -894,17 +902,7 @@ def import_boundaries(
                     status=BATCH_SELESAI, selesai=utcnow(), kode_kab=report.kabupaten,
                     n_baris=report.n_baris, n_sah=report.n_sah, laporan=_laporan(report)))
         except BaseException as exc:
-            if conn.in_transaction() and not conn.invalidated:
-                try:
-                    conn.rollback()
-                except SQLAlchemyError:
-                    conn.invalidate()
-            error = _wrap(exc)
-            report.status = BATCH_GAGAL
-            report.detik = time.perf_counter() - t0
-            report.pesan, report.message = error.pesan, error.message
-            _release(conn, batch_id)
-            _record_failure(engine, batch_id, error.pesan, report, None)
+            error = _fail(engine, conn, batch_id, exc, report, None, t0)
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
             if error.detail is None:
