@@ -96,7 +96,13 @@ def _target_box(m, targets: pd.DataFrame | None, lang: str) -> None:
     title = html.escape(TEXT["en" if lang == "en" else "id"]["targets"])
     m.get_root().html.add_child(Element(
         "<div class='gs-box' id='gs-target' style='position:fixed;top:64px;left:60px;"
-        f"z-index:1000;max-width:38%;font-size:12px'><b>{title}</b>{lines}</div>"))
+        f"z-index:1000;max-width:38%;font-size:12px'><b>{title}</b>{lines}</div>"
+        # Sit just under the title box, whatever its height, so neither hides the other.
+        "<script>(function(){var t=document.getElementById('gs-title'),"
+        "g=document.getElementById('gs-target');function place(){if(t&&g){"
+        "g.style.top=(t.getBoundingClientRect().bottom+8)+'px';}}"
+        "window.addEventListener('load',place);window.addEventListener('resize',place);"
+        "place();})();</script>"))
 
 
 def _control_last(m) -> None:
