@@ -69,6 +69,8 @@ def map_html(session: Session, user: Principal, run: RunInfo, k: int, lang: str,
         L.add_priority_layer(m, pri.assign(alasan=pri["alasan"].fillna("-")), desa, lang=lang)
     elif len(pri) and "kode_desa" in pri.columns:
         _simple_priorities(m, pri, desa, t)
+    if full:
+        L.add_planning_legend(m, lang=lang)
     if view.suppressed_k:
         from branca.element import Element
 
