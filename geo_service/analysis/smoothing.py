@@ -79,9 +79,7 @@ def eb_global(
     if not has.any():
         return out
     r = _rates(events, population)
-    b = events[has].sum() / population[has].sum()
-    s2 = float(np.sum(n_eff[has] * (r[has] - b) ** 2) / n_eff[has].sum())
-    a = max(s2 - b * (1 - b) / n_eff[has].mean(), 0.0)
+    b, a = eb_global_prior(events, population, n_eff=n_eff)
     with np.errstate(invalid="ignore", divide="ignore"):
         v = b * (1 - b) / n_eff[has]
         shrink = np.where(a + v > 0, a / (a + v), 0.0)
@@ -208,9 +206,7 @@ def eb_standardised(
     if not has.any():
         return out
     r = _rates(events, population)
-    b = events[has].sum() / population[has].sum()
-    s2 = float(np.sum(n_eff[has] * (r[has] - b) ** 2) / n_eff[has].sum())
-    a = max(s2 - b * (1 - b) / n_eff[has].mean(), 0.0)
+    b, a = eb_global_prior(events, population, n_eff=n_eff)
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = np.sqrt(a + b * (1 - b) / n_eff[has])
         out[has] = np.where(scale > 0, (r[has] - b) / scale, 0.0)

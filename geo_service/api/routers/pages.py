@@ -41,24 +41,36 @@ def peta(request: Request, kode_kab: KodeKab, user: CurrentUser, session: Sessio
         pages.map_html(session, user, run, api.disclosure_k, lang, settings=settings)))
 
 
-@router.get("/laporan.pdf", summary="Paket rapat TKPK (PDF)",
-            responses={200: {"content": {"application/pdf": {}}}}, response_class=Response)
-def laporan_pdf(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
-                api: ApiSettingsDep, settings: SettingsDep, lang: LangDep,
-                periode: Periode = None) -> Response:
-    from ...io.report import write_report_pdf
+def _meeting_pack(request: Request, kode_kab: str, user, session, api, settings, lang: str,
+                  periode: str | None, *, fmt: str) -> Response:
+    """The meeting pack as PDF or XLSX; every download writes an audit row."""
+    from ...io.report import write_report_pdf, write_report_xlsx
 
     check_kabupaten(user, kode_kab)
     geo_check(user, "desa", api)
     run = service.finished_run(session, user, kode_kab, periode)
     data = pages.report_data(session, user, run, api.disclosure_k, settings=settings)
-    body = write_report_pdf(data, lang=lang)
+    write, media, disposition = {
+        "pdf": (write_report_pdf, "application/pdf", "inline"),
+        "xlsx": (write_report_xlsx, XLSX_MEDIA, "attachment"),
+    }[fmt]
+    body = write(data, lang=lang)
     service.end_read(session)
-    service.record_audit(session, user, "ekspor", objek="laporan.pdf", kode_kab=kode_kab,
+    service.record_audit(session, user, "ekspor", objek=f"laporan.{fmt}", kode_kab=kode_kab,
                          periode=run.periode, n_baris=len(data.desa),
                          alamat_ip=request.client.host if request.client else None)
-    return Response(body, media_type="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="laporan_{kode_kab}_{run.periode}.pdf"'})
+    return Response(body, media_type=media, headers={
+        "Content-Disposition":
+            f'{disposition}; filename="laporan_{kode_kab}_{run.periode}.{fmt}"'})
+
+
+@router.get("/laporan.pdf", summary="Paket rapat TKPK (PDF)",
+            responses={200: {"content": {"application/pdf": {}}}}, response_class=Response)
+def laporan_pdf(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
+                api: ApiSettingsDep, settings: SettingsDep, lang: LangDep,
+                periode: Periode = None) -> Response:
+    return _meeting_pack(request, kode_kab, user, session, api, settings, lang, periode,
+                         fmt="pdf")
 
 
 @router.get("/laporan.xlsx", summary="Paket rapat TKPK (XLSX, tabel yang sama)",
@@ -66,16 +78,5 @@ def laporan_pdf(request: Request, kode_kab: KodeKab, user: CurrentUser, session:
 def laporan_xlsx(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
                  api: ApiSettingsDep, settings: SettingsDep, lang: LangDep,
                  periode: Periode = None) -> Response:
-    from ...io.report import write_report_xlsx
-
-    check_kabupaten(user, kode_kab)
-    geo_check(user, "desa", api)
-    run = service.finished_run(session, user, kode_kab, periode)
-    data = pages.report_data(session, user, run, api.disclosure_k, settings=settings)
-    body = write_report_xlsx(data, lang=lang)
-    service.end_read(session)
-    service.record_audit(session, user, "ekspor", objek="laporan.xlsx", kode_kab=kode_kab,
-                         periode=run.periode, n_baris=len(data.desa),
-                         alamat_ip=request.client.host if request.client else None)
-    return Response(body, media_type=XLSX_MEDIA, headers={
-        "Content-Disposition": f'attachment; filename="laporan_{kode_kab}_{run.periode}.xlsx"'})
+    return _meeting_pack(request, kode_kab, user, session, api, settings, lang, periode,
+                         fmt="xlsx")
