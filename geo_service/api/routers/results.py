@@ -59,6 +59,14 @@ def _rows(frame: pd.DataFrame, run, k: int | None, *, total: int | None = None, 
                 per_halaman=per_halaman, penekanan_k=k, baris=records(frame)).model_dump()
 
 
+def _newest_cached(request: Request, session, user: Principal, kode_kab: str,
+                   periode: str | None, lang: str, build) -> Response:
+    """``build()``'s response for the newest finished run, cached per run, URL and viewer."""
+    run_id = newest_run_id(request, user, kode_kab, periode,
+                           lambda: service.finished_run(session, user, kode_kab, periode).id)
+    return cached(request, user, run_id, lang, build)
+
+
 def respond(request: Request, session, user: Principal, frame: pd.DataFrame, run, k: int | None,
              fmt: str, objek: str, lang: str) -> Response:
     name = f"{objek}_{run.kode_kab}_{run.periode}"
@@ -91,9 +99,6 @@ def indikator_desa(request: Request, kode_kab: KodeKab, user: CurrentUser, sessi
                    ) -> Response:
     check_kabupaten(user, kode_kab)
     geo_check(user, "desa", api)
-    run_id = newest_run_id(request, user, kode_kab, periode, lambda: service.finished_run(
-        session, user, kode_kab, periode).id)
-
     def build() -> Response:
         ind = results.indicators(session, user, kode_kab, periode, api.disclosure_k)
         if format == "geojson" and zoom is not None:
@@ -105,7 +110,7 @@ def indikator_desa(request: Request, kode_kab: KodeKab, user: CurrentUser, sessi
         return respond(request, session, user, ind.view.desa, ind.run, ind.view.suppressed_k,
                        format, "indikator_desa", lang)
 
-    return cached(request, user, run_id, lang, build)
+    return _newest_cached(request, session, user, kode_kab, periode, lang, build)
 
 
 @router.get("/indikator/kecamatan", summary="Indikator per kecamatan", response_model=Rows,
@@ -116,15 +121,12 @@ def indikator_kecamatan(request: Request, kode_kab: KodeKab, user: CurrentUser,
                         format: Literal["json", "csv", "xlsx"] = "json") -> Response:
     check_kabupaten(user, kode_kab)
     geo_check(user, "kecamatan", api)
-    run_id = newest_run_id(request, user, kode_kab, periode, lambda: service.finished_run(
-        session, user, kode_kab, periode).id)
-
     def build() -> Response:
         ind = results.indicators(session, user, kode_kab, periode, api.disclosure_k)
         return respond(request, session, user, ind.view.kecamatan, ind.run, ind.view.suppressed_k,
                         format, "indikator_kecamatan", lang)
 
-    return cached(request, user, run_id, lang, build)
+    return _newest_cached(request, session, user, kode_kab, periode, lang, build)
 
 
 @router.get("/indikator/kabupaten", summary="Indikator kabupaten (total)", response_model=Rows,
@@ -134,15 +136,12 @@ def indikator_kabupaten(request: Request, kode_kab: KodeKab, user: CurrentUser,
                         periode: Periode = None,
                         format: Literal["json", "csv", "xlsx"] = "json") -> Response:
     check_kabupaten(user, kode_kab)
-    run_id = newest_run_id(request, user, kode_kab, periode, lambda: service.finished_run(
-        session, user, kode_kab, periode).id)
-
     def build() -> Response:
         ind = results.indicators(session, user, kode_kab, periode, api.disclosure_k)
         return respond(request, session, user, ind.view.kabupaten, ind.run, ind.view.suppressed_k,
                         format, "indikator_kabupaten", lang)
 
-    return cached(request, user, run_id, lang, build)
+    return _newest_cached(request, session, user, kode_kab, periode, lang, build)
 
 
 @router.get("/indikator/h3", summary="Indikator per sel H3",
@@ -156,9 +155,6 @@ def indikator_h3(request: Request, kode_kab: KodeKab, user: CurrentUser, session
 
     check_kabupaten(user, kode_kab)
     geo_check(user, "h3", api)
-    run_id = newest_run_id(request, user, kode_kab, periode, lambda: service.finished_run(
-        session, user, kode_kab, periode).id)
-
     def build() -> Response:
         run = service.finished_run(session, user, kode_kab, periode)
         cells = service.run_table(session, user, run, "h3")
@@ -172,7 +168,7 @@ def indikator_h3(request: Request, kode_kab: KodeKab, user: CurrentUser, session
         k = api.disclosure_k if user.role in ("opd", "publik") else None
         return respond(request, session, user, view, run, k, format, "indikator_h3", lang)
 
-    return cached(request, user, run_id, lang, build)
+    return _newest_cached(request, session, user, kode_kab, periode, lang, build)
 
 
 def _coarsen(cells: gpd.GeoDataFrame, resolution: int) -> gpd.GeoDataFrame:
@@ -198,9 +194,6 @@ def kantong(request: Request, kode_kab: KodeKab, user: CurrentUser, session: Ses
             api: ApiSettingsDep, lang: LangDep, periode: Periode = None,
             format: Literal["geojson", "json", "csv", "xlsx"] = "geojson") -> Response:
     check_kabupaten(user, kode_kab)
-    run_id = newest_run_id(request, user, kode_kab, periode, lambda: service.finished_run(
-        session, user, kode_kab, periode).id)
-
     def build() -> Response:
         run, table, k = results.planning_table(session, user, kode_kab, periode, "kantong",
                                                api.disclosure_k)
@@ -209,7 +202,7 @@ def kantong(request: Request, kode_kab: KodeKab, user: CurrentUser, session: Ses
                                      if table.empty else None, crs=4326)
         return respond(request, session, user, table, run, k, format, "kantong", lang)
 
-    return cached(request, user, run_id, lang, build)
+    return _newest_cached(request, session, user, kode_kab, periode, lang, build)
 
 
 SORTABLE = ("peringkat", "skor", "n_jiwa_ekstrem", "pct_jiwa_ekstrem", "n_keluarga_ekstrem",
@@ -233,9 +226,6 @@ def prioritas(
     format: Literal["json", "csv", "xlsx"] = "json",
 ) -> Response:
     check_kabupaten(user, kode_kab)
-    run_id = newest_run_id(request, user, kode_kab, periode, lambda: service.finished_run(
-        session, user, kode_kab, periode).id)
-
     def build() -> Response:
         run, table, k = results.planning_table(session, user, kode_kab, periode, "prioritas",
                                                api.disclosure_k)
@@ -248,7 +238,7 @@ def prioritas(
         return JSONResponse(_rows(page, run, k, total=len(table), halaman=halaman,
                                   per_halaman=per_halaman))
 
-    return cached(request, user, run_id, lang, build)
+    return _newest_cached(request, session, user, kode_kab, periode, lang, build)
 
 
 def filter_priorities(table: pd.DataFrame, *, kecamatan: str | None, kuadran: list[str] | None,
@@ -285,9 +275,6 @@ def target_opd(request: Request, kode_kab: KodeKab, user: CurrentUser, session: 
                opd: Annotated[str | None, Query(max_length=64)] = None,
                format: Literal["json", "csv", "xlsx"] = "json") -> Response:
     check_kabupaten(user, kode_kab)
-    run_id = newest_run_id(request, user, kode_kab, periode, lambda: service.finished_run(
-        session, user, kode_kab, periode).id)
-
     def build() -> Response:
         run, table, k = results.planning_table(session, user, kode_kab, periode, "target_opd",
                                                api.disclosure_k)
@@ -295,7 +282,7 @@ def target_opd(request: Request, kode_kab: KodeKab, user: CurrentUser, session: 
             table = table[table["opd"].astype(str).str.casefold() == opd.casefold()]
         return respond(request, session, user, table, run, k, format, "target_opd", lang)
 
-    return cached(request, user, run_id, lang, build)
+    return _newest_cached(request, session, user, kode_kab, periode, lang, build)
 
 
 @router.get("/cakupan", summary="Kesenjangan cakupan program (PKH, BPNT, PBI-JK)",
@@ -304,12 +291,9 @@ def cakupan(request: Request, kode_kab: KodeKab, user: CurrentUser, session: Ses
             api: ApiSettingsDep, lang: LangDep, periode: Periode = None,
             format: Literal["json", "csv", "xlsx"] = "json") -> Response:
     check_kabupaten(user, kode_kab)
-    run_id = newest_run_id(request, user, kode_kab, periode, lambda: service.finished_run(
-        session, user, kode_kab, periode).id)
-
     def build() -> Response:
         run, table, k = results.planning_table(session, user, kode_kab, periode, "cakupan",
                                                api.disclosure_k)
         return respond(request, session, user, table, run, k, format, "cakupan", lang)
 
-    return cached(request, user, run_id, lang, build)
+    return _newest_cached(request, session, user, kode_kab, periode, lang, build)
