@@ -1,5 +1,5 @@
 """Import benchmark: N synthetic Kendal families (default 1,000,000) into SpatiaLite and into
-PostGIS with ``geo_service.io.importers.import_keluarga``, each in a fresh database and a
+PostGIS with ``geo_service.services.imports.import_keluarga``, each in a fresh database and a
 fresh process. Prints rows per second and the peak memory (RSS) of the importing process,
 next to the in-memory size of the whole table (what a non-streaming import would hold).
 
@@ -53,7 +53,7 @@ def generate(n: int, path: Path, seed: int) -> dict:
 def run_import(url: str, path: Path, chunk_rows: int) -> dict:
     """Child: migrate, import Kendal boundaries, then time the family import."""
     from geo_service.db import make_engine, upgrade
-    from geo_service.io.importers import import_boundaries, import_keluarga
+    from geo_service.services.imports import import_boundaries, import_keluarga
     from geo_service.settings import Settings
 
     settings = Settings(_env_file=None, import_chunk_rows=chunk_rows)

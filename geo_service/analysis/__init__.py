@@ -3,11 +3,11 @@
 No files, database, HTTP or global state here; seeds are explicit.
 """
 
-from .aggregate import desa_indicators, h3_indicators, is_ekstrem, roll_up
-from .boundaries import check_boundaries
-from .locate import cell_to_parent, h3_cells, locate_keluarga
-from .pipeline import AnalysisParams, IndicatorResult, compute_indicators
-from .validate import ValidationResult, validate_keluarga
+from geo_service.analysis.aggregate import desa_indicators, h3_indicators, is_ekstrem, roll_up
+from geo_service.analysis.boundaries import check_boundaries
+from geo_service.analysis.locate import cell_to_parent, h3_cells, locate_keluarga
+from geo_service.analysis.pipeline import AnalysisParams, IndicatorResult, compute_indicators
+from geo_service.analysis.validate import ValidationResult, validate_keluarga
 
 __all__ = [
     "AnalysisParams",

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .locate import cell_to_parent, cells_to_str
+from geo_service.analysis.locate import cell_to_parent, cells_to_str
 
 COUNT_COLUMNS = ["n_keluarga", "n_jiwa", "n_keluarga_ekstrem", "n_jiwa_ekstrem"]
 INDICATOR_COLUMNS = [*COUNT_COLUMNS, "pct_jiwa_ekstrem"]

@@ -8,7 +8,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from . import schema as S
+from geo_service.analysis import schema as S
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import schema as S
+from geo_service.analysis import schema as S
 
 # Degrees that surely cover ``max_distance_m`` at Indonesian latitudes (|lat| <= 11,
 # 1 degree of longitude >= 109 km there); candidates are then measured exactly in UTM.
@@ -78,7 +78,7 @@ def locate_keluarga(
     if index is None and n_geotag < FAST_JOIN_MIN_POINTS:
         return _locate_reference(keluarga, desa, kode_col=kode_col,
                                  max_distance_m=max_distance_m)
-    from .fastjoin import build_boundary_index, locate_with_index
+    from geo_service.analysis.fastjoin import build_boundary_index, locate_with_index
 
     if index is None:
         index = build_boundary_index(desa, kode_col=kode_col)

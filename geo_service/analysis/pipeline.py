@@ -8,10 +8,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import schema as S
-from .aggregate import desa_indicators, h3_indicators, is_ekstrem, roll_up
-from .locate import h3_cells, locate_keluarga
-from .validate import ValidationResult, validate_keluarga
+from geo_service.analysis import schema as S
+from geo_service.analysis.aggregate import desa_indicators, h3_indicators, is_ekstrem, roll_up
+from geo_service.analysis.locate import h3_cells, locate_keluarga
+from geo_service.analysis.validate import ValidationResult, validate_keluarga
 
 
 @dataclass(frozen=True)

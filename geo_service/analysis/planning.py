@@ -29,12 +29,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import gistar as G
-from .needs import needs_by, opd_targets, programme_coverage
-from .pipeline import IndicatorResult
-from .pockets import family_cell_rows, find_pockets
-from .priorities import Bobot, compute_priorities
-from .smoothing import eb_global, eb_local, eb_standardised, effective_n
+from geo_service.analysis import gistar as G
+from geo_service.analysis.kebutuhan import needs_by, opd_targets, programme_coverage
+from geo_service.analysis.pipeline import IndicatorResult
+from geo_service.analysis.kantong import family_cell_rows, find_pockets
+from geo_service.analysis.prioritas import Bobot, compute_priorities
+from geo_service.analysis.smoothing import eb_global, eb_local, eb_standardised, effective_n
 
 GI_VALUES = ("eb_global", "eb_lokal", "eb_standar", "mentah")
 

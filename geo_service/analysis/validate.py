@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import schema as S
+from geo_service.analysis import schema as S
 
 PROBLEM_COLUMNS = ["baris", S.ID, "kolom", "nilai", "kode_alasan", "keterangan"]
 _KODE_DESA_RE = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"

@@ -1,5 +1,5 @@
 """HTTP API (FastAPI): app factory, dependencies, the error table, routers."""
 
-from .app import create_app
+from geo_service.api.app import create_app
 
 __all__ = ["create_app"]

@@ -12,13 +12,23 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from .. import __version__
-from ..settings import Settings, get_settings
-from .cache import CachedResultsMiddleware, ResponseCache, RunLookup
-from .config import ApiSettings
-from .errors import install_error_handlers
-from .routers import auth, citizen, groundcheck, health, imports, pages, results, runs, wilayah
-from .uploads import BodySizeLimit
+from geo_service import __version__
+from geo_service.settings import Settings, get_settings
+from geo_service.api.cache import CachedResultsMiddleware, ResponseCache, RunLookup
+from geo_service.api.config import ApiSettings
+from geo_service.api.errors import install_error_handlers
+from geo_service.api.routers import (
+    auth,
+    health,
+    imports,
+    laporan_warga,
+    pages,
+    results,
+    runs,
+    uji_petik,
+    wilayah,
+)
+from geo_service.api.uploads import BodySizeLimit
 
 DESCRIPTION = """
 **Kantong kemiskinan ekstrem** dari data keluarga DTSEN: indikator per desa, kecamatan dan sel
@@ -67,9 +77,9 @@ def create_app(settings: Settings | None = None, api_settings: ApiSettings | Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from ..db.engine import make_engine, make_session_factory
-        from ..db.migrate import check_migrated
-        from .jobs import RunExecutor
+        from geo_service.db.engine import make_engine, make_session_factory
+        from geo_service.db.migrate import check_migrated
+        from geo_service.api.jobs import RunExecutor
 
         own = engine is None
         eng = make_engine(settings=settings) if own else engine
@@ -98,8 +108,8 @@ def create_app(settings: Settings | None = None, api_settings: ApiSettings | Non
     key = api_settings.secret_key.get_secret_value()
     app.state.token_key = key.encode() if key else secrets.token_bytes(32)
     install_error_handlers(app)
-    for module in (health, auth, wilayah, results, runs, imports, pages, groundcheck,
-                   citizen):
+    for module in (health, auth, wilayah, results, runs, imports, pages, uji_petik,
+                   laporan_warga):
         app.include_router(module.router)
     if api_settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from fastapi import Request
 from fastapi.responses import Response
 
-from .i18n import request_lang
-from .security import Principal, api_key_prefix, verify_token
+from geo_service.i18n import request_lang
+from geo_service.api.security import Principal, api_key_prefix, verify_token
 
 CACHED_FORMATS = ("json", "geojson", None)
 

@@ -9,13 +9,13 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
-from ..errors import AccessDeniedError
-from ..settings import Settings
-from . import service
-from .config import ApiSettings
-from .errors import AuthenticationError
-from .i18n import Lang, msg, request_lang
-from .security import Principal, api_key_prefix, verify_token
+from geo_service.errors import AccessDeniedError
+from geo_service.settings import Settings
+from geo_service.api import service
+from geo_service.api.config import ApiSettings
+from geo_service.api.errors import AuthenticationError
+from geo_service.i18n import Lang, msg, request_lang
+from geo_service.api.security import Principal, api_key_prefix, verify_token
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False,
                                      description="Token dari /auth/token (berlaku singkat).")

@@ -14,9 +14,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import errors as E
-from ..citizen import RateLimitError
-from .i18n import msg, request_lang
+from geo_service import errors as E
+from geo_service.services.laporan_warga import RateLimitError
+from geo_service.i18n import msg, request_lang
 
 log = logging.getLogger("geo_service.api")
 
@@ -40,7 +40,7 @@ ERROR_STATUS: list[tuple[type[E.GeoServiceError], int]] = [
 ]
 RETRY_AFTER_S = 3600  # told to a rate-limited caller (the longest window of the limits)
 try:  # the storage layer's "database unavailable" error, when present
-    from ..db.engine import DatabaseError as _DatabaseError
+    from geo_service.db.engine import DatabaseError as _DatabaseError
 
     ERROR_STATUS.append((_DatabaseError, 503))
 except ImportError:  # pragma: no cover - storage layer absent

@@ -79,7 +79,7 @@ def xlsx_response(frame: pd.DataFrame, filename: str, *, sheet: str = "Data",
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    from ..io.report import header
+    from geo_service.io.report import header
 
     frame = frame.drop(columns="geometry", errors="ignore")
     wb = Workbook()

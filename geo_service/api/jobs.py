@@ -8,10 +8,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..db import repository as R
-from ..errors import GeoServiceError
-from .schemas import AnalysisRequest
-from .security import Principal
+from geo_service.db import repo as R
+from geo_service.errors import GeoServiceError
+from geo_service.api.schemas import AnalysisRequest
+from geo_service.api.security import Principal
 
 log = logging.getLogger("geo_service.api.jobs")
 
@@ -66,7 +66,7 @@ def execute_run(sessions: sessionmaker[Session], run_id: int, scope: R.Scope,
 
 def analyse(session: Session, run: R.RunInfo, scope: R.Scope, data_dir=None):
     """Indicators (and planning tables when the planning stage is installed) of a run."""
-    from ..analysis import AnalysisParams, compute_indicators
+    from geo_service.analysis import AnalysisParams, compute_indicators
 
     p = run.parameter or {}
     inputs = R.analysis_inputs(session, run.kode_kab, run.periode, scope=scope)
@@ -88,14 +88,14 @@ def planning_tables(result, params: dict, *, seed: int, data_dir=None
     The need -> OPD table is ``data_dir/opd_programmes.csv`` (no OPD targets without it).
     """
     try:
-        from ..analysis.planning import PlanningParams, compute_planning
+        from geo_service.analysis.planning import PlanningParams, compute_planning
     except ImportError:
         return {}
     programmes = None
     if data_dir is not None:
         from pathlib import Path
 
-        from ..io.reference import read_opd_programmes
+        from geo_service.io.reference import read_opd_programmes
 
         path = Path(data_dir) / "opd_programmes.csv"
         if path.exists():

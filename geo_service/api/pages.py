@@ -8,11 +8,11 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from .. import __version__
-from ..db.repository import RunInfo
-from ..io.report import ReportData
-from . import results, service
-from .security import Principal
+from geo_service import __version__
+from geo_service.db.repo import RunInfo
+from geo_service.io.report import ReportData
+from geo_service.api import results, service
+from geo_service.api.security import Principal
 
 TEXT = {
     "id": {"pockets": "Kantong kemiskinan ekstrem", "priority": "Desa prioritas",
@@ -40,8 +40,8 @@ def map_html(session: Session, user: Principal, run: RunInfo, k: int, lang: str,
     """The folium page: desa choropleth, kecamatan outlines, H3 Gi* cells (full-data roles),
     pockets (and cold spots), priority desa, progress towards the kabupaten's targets,
     legend, layer control; Leaflet inlined (works offline); print stylesheet included."""
-    from ..mapping import choropleth_map
-    from ..mapping import layers as L
+    from geo_service.mapping import choropleth_map
+    from geo_service.mapping import layers as L
 
     t = TEXT["en" if lang == "en" else "id"]
     view = results.indicators_of_run(session, user, run, k).view
@@ -89,7 +89,7 @@ def _target_box(m, targets: pd.DataFrame | None, lang: str) -> None:
         return
     from branca.element import Element
 
-    from ..io.report import TEXT, ReportData, target_paragraphs
+    from geo_service.io.report import TEXT, ReportData, target_paragraphs
 
     data = ReportData(nama_kab="", kode_kab="", periode="", desa=None,
                       kabupaten=pd.DataFrame(), targets=targets)
@@ -173,7 +173,7 @@ def report_data(session: Session, user: Principal, run: RunInfo, k: int, *,
 
 def _targets(session: Session, user: Principal, run: RunInfo, k: int, settings
              ) -> pd.DataFrame | None:
-    from ..settings import get_settings
+    from geo_service.settings import get_settings
 
     table = service.target_progress(session, user, run.kode_kab,
                                     settings=settings or get_settings(), k=k, lang="id",

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from ..analysis.disclosure import is_suppressed_role
-from ..db.repository import RunInfo
-from ..errors import NotFoundError
-from . import service
-from .security import Principal
-from .views import IndicatorView, h3_view, indicator_view, planning_view
+from geo_service.analysis.disclosure import is_suppressed_role
+from geo_service.db.repo import RunInfo
+from geo_service.errors import NotFoundError
+from geo_service.api import service
+from geo_service.api.security import Principal
+from geo_service.api.views import IndicatorView, h3_view, indicator_view, planning_view
 
 PLANNING_TABLES = ("kantong", "prioritas", "target_opd", "cakupan")
 

@@ -124,7 +124,7 @@ class ImportReport(BaseModel):
 
 class SampleRequest(Input):
     """A ground-check sample of a kabupaten: flagged families plus a stratified random sample
-    per desa (see :mod:`geo_service.analysis.groundcheck`)."""
+    per desa (see :mod:`geo_service.analysis.uji_petik`)."""
 
     periode: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2025-03"],
                                 description="Periode data keluarga; kosong = terbaru")

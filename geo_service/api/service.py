@@ -1,5 +1,5 @@
 """What the routes need from the database: thin calls into the storage repository, every one
-scoped to the caller's kabupaten (:class:`~geo_service.db.repository.Scope`).
+scoped to the caller's kabupaten (:class:`~geo_service.db.repo.Scope`).
 
 Routes call these and format the result. Nothing here raises an HTTP error: the repository
 raises ``AccessDeniedError`` for a kabupaten outside the scope and ``NotFoundError`` for a
@@ -15,10 +15,10 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from ..db import models as M
-from ..db import repository as R
-from ..errors import DuplicateError, NotFoundError
-from .security import Principal, verify_password
+from geo_service.db import models as M
+from geo_service.db import repo as R
+from geo_service.errors import DuplicateError, NotFoundError
+from geo_service.api.security import Principal, verify_password
 
 # Stored table names per result; the first that exists is used.
 TABLE_ALIASES: dict[str, tuple[str, ...]] = {
@@ -149,7 +149,7 @@ def list_batches(session: Session, user: Principal, *, limit: int = 50) -> pd.Da
 def kabupaten_in_file(kind: str, path: Path, settings) -> set[str]:
     """The kabupaten codes a file would touch (read before importing, to check the scope)."""
     if kind == "batas":
-        from ..io.importers import read_boundary_file
+        from geo_service.services.imports import read_boundary_file
 
         layer, _ = read_boundary_file(path, settings=settings)
         col = "kode_kab" if "kode_kab" in layer.columns else ("kode" if "kode" in layer.columns
@@ -181,7 +181,7 @@ def import_file(session: Session, user: Principal, kind: str, path: Path, *, set
         The same file was imported before (nothing changed), or the snapshot exists and
         ``replace`` is not set.
     """
-    from ..io import importers as I
+    from geo_service.services import imports as I
 
     scope = scope_of(user)
     for kode in sorted(kabupaten_in_file(kind, Path(path), settings)):
@@ -232,8 +232,8 @@ def build_sample(session: Session, user: Principal, kode_kab: str, *, periode: s
     ``laporan_warga`` and those reports move to ``antre_uji_petik``. Household-level: one
     audit row. Commits.
     """
-    from ..analysis import groundcheck as G
-    from ..db import groundcheck_repo as GR
+    from geo_service.analysis import uji_petik as G
+    from geo_service.db.repo import uji_petik as GR
 
     scope = scope_of(user)
     scope.check(kode_kab)
@@ -294,13 +294,13 @@ def _table_or_none(session: Session, user: Principal, run: R.RunInfo, nama: str
 
 
 def sample_info(session: Session, user: Principal, sampel_id: int):
-    from ..db import groundcheck_repo as GR
+    from geo_service.db.repo import uji_petik as GR
 
     return GR.get_sample_info(session, sampel_id, scope=scope_of(user))
 
 
 def list_samples(session: Session, user: Principal, kode_kab: str) -> list:
-    from ..db import groundcheck_repo as GR
+    from geo_service.db.repo import uji_petik as GR
 
     return GR.list_samples(session, scope=scope_of(user), kode_kab=kode_kab)
 
@@ -313,12 +313,12 @@ FIELD_MEDIA = {"csv": "text/csv; charset=utf-8",
 def field_files(session: Session, user: Principal, sampel_id: int, fmt: str,
                 desa: str | None, lang: str) -> tuple[bytes, str, str, int]:
     """The field file of one desa, or of the whole sample, in the format officers use
-    (:mod:`geo_service.io.fieldwork`): ``(body, filename, media type, rows)``.
+    (:mod:`geo_service.io.uji_petik`): ``(body, filename, media type, rows)``.
     Household-level: the caller records the audit."""
     import tempfile
 
-    from ..db import groundcheck_repo as GR
-    from ..io.fieldwork import export_frame, write_sample_gpkg, write_sample_xlsx
+    from geo_service.db.repo import uji_petik as GR
+    from geo_service.io.uji_petik import export_frame, write_sample_gpkg, write_sample_xlsx
 
     scope = scope_of(user)
     info = GR.get_sample_info(session, sampel_id, scope=scope)
@@ -362,9 +362,9 @@ def import_field_results(session: Session, user: Principal, sampel_id: int, path
         A row has a problem and ``partial`` is not set: nothing imported; the failed batch
         and its row report are kept (``detail`` has them).
     """
-    from ..db import groundcheck_repo as GR
-    from ..errors import InvalidInputError
-    from ..io.fieldwork import read_field_results
+    from geo_service.db.repo import uji_petik as GR
+    from geo_service.errors import InvalidInputError
+    from geo_service.io.uji_petik import read_field_results
 
     scope = scope_of(user)
     GR.get_sample_info(session, sampel_id, scope=scope)
@@ -405,7 +405,7 @@ def import_field_results(session: Session, user: Principal, sampel_id: int, path
 def sample_progress(session: Session, user: Principal, sampel_id: int, *, kelompok: str,
                     lang: str) -> tuple[Any, pd.DataFrame, pd.DataFrame]:
     """``(sample info, progress per desa, error-rate estimates)`` from the stored results."""
-    from ..db import groundcheck_repo as GR
+    from geo_service.db.repo import uji_petik as GR
 
     scope = scope_of(user)
     info = GR.get_sample_info(session, sampel_id, scope=scope)
@@ -432,8 +432,8 @@ def transitions(session: Session, user: Principal, kode_kab: str, periodes: list
     transition matrix first -> last, graduation per desa for each pair, the change of the
     extreme-poverty rate per desa and pocket classes from stored runs when every periode has
     one. Household-level read: the caller records the audit."""
-    from ..analysis import transitions as T
-    from ..errors import InvalidInputError
+    from geo_service.analysis import transisi as T
+    from geo_service.errors import InvalidInputError
 
     scope = scope_of(user)
     scope.check(kode_kab)
@@ -482,7 +482,7 @@ def transitions(session: Session, user: Principal, kode_kab: str, periodes: list
 
 def reference_file(settings, name: str) -> Path:
     """A reference table: from the data folder, else the one shipped in the repository."""
-    from ..settings import PROJECT_ROOT
+    from geo_service.settings import PROJECT_ROOT
 
     path = Path(settings.data_dir) / name
     return path if path.exists() else PROJECT_ROOT / "data" / name
@@ -497,9 +497,9 @@ def target_progress(session: Session, user: Principal, kode_kab: str, *, setting
     For opd and publik a run's totals are left out when the extreme-poor count or its
     complement is a small cell (1..k-1).
     """
-    from ..analysis import targets as TG
-    from ..analysis.disclosure import is_small, is_suppressed_role
-    from ..io.boundaries import read_bps
+    from geo_service.analysis import target as TG
+    from geo_service.analysis.disclosure import is_small, is_suppressed_role
+    from geo_service.io.boundaries import read_bps
 
     scope = scope_of(user)
     scope.check(kode_kab)

@@ -17,8 +17,8 @@ from pathlib import Path, PurePosixPath
 
 from fastapi import UploadFile
 
-from ..errors import InvalidInputError, TooLargeError
-from .i18n import msg, negotiate
+from geo_service.errors import InvalidInputError, TooLargeError
+from geo_service.i18n import msg, negotiate
 
 CHUNK = 1 << 20
 

@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..analysis.disclosure import (
+from geo_service.analysis.disclosure import (
     SUPPRESSED_FLAG,
     UNPROTECTED_COLUMNS,
     Release,
@@ -20,7 +20,7 @@ from ..analysis.disclosure import (
     suppress_flat,
     suppress_hierarchy,
 )
-from .security import Principal
+from geo_service.api.security import Principal
 
 # Columns that describe single families; never shown to opd or publik.
 FAMILY_LEVEL_FIELDS = frozenset({
@@ -51,7 +51,7 @@ def indicator_view(desa: pd.DataFrame, user: Principal, k: int) -> IndicatorView
     For opd and publik the three come from one release (:func:`suppress_hierarchy`), so no
     hidden value can be recovered by subtracting published ones.
     """
-    from ..analysis.aggregate import roll_up
+    from geo_service.analysis.aggregate import roll_up
 
     if not is_suppressed_role(user.role):
         return IndicatorView(desa=desa, kecamatan=roll_up(_plain(desa), "kecamatan"),

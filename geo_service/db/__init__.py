@@ -1,7 +1,7 @@
 """Database: engine and sessions for SpatiaLite (default) and PostGIS, models, migrations,
-repository functions. See :mod:`geo_service.db.repository` for the queries."""
+repository functions. See :mod:`geo_service.db.repo` for the queries."""
 
-from .engine import (
+from geo_service.db.engine import (
     DatabaseError,
     backend,
     database_url,
@@ -9,7 +9,7 @@ from .engine import (
     make_session_factory,
     session_scope,
 )
-from .migrate import (
+from geo_service.db.migrate import (
     DatabaseNotMigratedError,
     check_migrated,
     current_revision,

@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection
 
-from .models import SRID
+from geo_service.db.models import SRID
 
 
 def _object_columns(frame: pd.DataFrame) -> list[np.ndarray]:

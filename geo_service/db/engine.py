@@ -17,8 +17,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import GeoServiceError
-from ..settings import Settings, get_settings
+from geo_service.errors import GeoServiceError
+from geo_service.settings import Settings, get_settings
 
 SQLITE_FILE = "geo_service.sqlite"
 Backend = Literal["sqlite", "postgresql"]

@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from ..errors import GeoServiceError
+from geo_service.errors import GeoServiceError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 

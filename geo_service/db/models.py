@@ -419,7 +419,7 @@ class UjiPetikHasil(Base):
 
 
 class LaporanWarga(Base):
-    """A citizen report (fields of :class:`geo_service.citizen.CitizenReport`).
+    """A citizen report (fields of :class:`geo_service.services.laporan_warga.CitizenReport`).
 
     Times are ISO text in UTC as the service writes them (they sort as text).
     """

@@ -19,8 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ..errors import InvalidInputError, TooLargeError
-from ..settings import Settings, get_settings
+from geo_service.errors import InvalidInputError, TooLargeError
+from geo_service.settings import Settings, get_settings
 
 # Below this many uncompressed bytes a high ratio is harmless (a small .prj compresses well).
 RATIO_FLOOR_BYTES = 1024 * 1024

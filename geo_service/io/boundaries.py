@@ -9,8 +9,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from ..analysis.boundaries import check_boundaries
-from ..errors import BoundaryError, NotFoundError
+from geo_service.analysis.boundaries import check_boundaries
+from geo_service.errors import BoundaryError, NotFoundError
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InvalidInputError, NotFoundError
+from geo_service.errors import InvalidInputError, NotFoundError
 
 SUFFIXES = (".csv", ".parquet")
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..analysis.needs import check_programme_table
-from ..errors import NotFoundError
+from geo_service.analysis.kebutuhan import check_programme_table
+from geo_service.errors import NotFoundError
 
 OPD_PROGRAMMES_FILE = "opd_programmes.csv"
 

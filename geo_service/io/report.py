@@ -187,7 +187,7 @@ class ReportData:
         Planning tables; ``None`` when not computed (the section says so).
     targets
         Progress towards the kabupaten's targets, one row per target as
-        :func:`geo_service.analysis.targets.progress_table` gives it (``teks``,
+        :func:`geo_service.analysis.target.progress_table` gives it (``teks``,
         ``sumber_target``, ``catatan_target`` and the numbers); ``None`` or empty: the
         section says there is no data.
     params
@@ -304,7 +304,7 @@ def _targets_in(data: ReportData, lang: str) -> pd.DataFrame:
     when the rows carry them, so the pack's language decides, not the caller's)."""
     from dataclasses import fields
 
-    from ..analysis.targets import INDICATORS, STATUS_TEXT, TargetProgress, progress_text
+    from geo_service.analysis.target import INDICATORS, STATUS_TEXT, TargetProgress, progress_text
 
     frame = _table_frame(data.targets)
     names = [f.name for f in fields(TargetProgress)]
@@ -327,7 +327,7 @@ def target_table(data: ReportData, lang: str = "id") -> pd.DataFrame:
 
 def target_paragraphs(data: ReportData, lang: str) -> list[str]:
     """The "Capaian target" section as paragraphs: each target's sentence (as
-    :func:`geo_service.analysis.targets.progress_text` writes it) and its source or note."""
+    :func:`geo_service.analysis.target.progress_text` writes it) and its source or note."""
     t = _t(lang)
     frame = _targets_in(data, lang)
     out = []
@@ -392,7 +392,7 @@ def write_report_pdf(data: ReportData, *, lang: str = "id") -> bytes:
         TableStyle,
     )
 
-    from ..mapping.static_map import choropleth_png, pocket_png
+    from geo_service.mapping.static_map import choropleth_png, pocket_png
 
     t = _t(lang)
     font, bold = _fonts()

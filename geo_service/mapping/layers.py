@@ -17,7 +17,7 @@ import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from .folium_map import NO_DATA, PALETTE, class_breaks
+from geo_service.mapping.folium_map import NO_DATA, PALETTE, class_breaks
 
 HOT = "#b2182b"
 COLD = "#2166ac"

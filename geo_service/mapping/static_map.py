@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from .folium_map import NO_DATA, PALETTE, class_breaks  # noqa: E402
+from geo_service.mapping.folium_map import NO_DATA, PALETTE, class_breaks  # noqa: E402
 
 TEXT = {
     "id": {

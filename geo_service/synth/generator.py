@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..analysis import schema as S
-from ..analysis.locate import utm_epsg
+from geo_service.analysis import schema as S
+from geo_service.analysis.locate import utm_epsg
 
 M_PER_DEG = 111_320.0
 

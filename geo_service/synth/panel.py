@@ -34,9 +34,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..analysis import schema as S
-from ..analysis.groundcheck import STRATA_DESIL, strata_of
-from .generator import Calibration, generate_keluarga
+from geo_service.analysis import schema as S
+from geo_service.analysis.uji_petik import STRATA_DESIL, strata_of
+from geo_service.synth.generator import Calibration, generate_keluarga
 
 # Where graduating desil-1 families land (desil 2..6).
 _LULUS_TUJUAN = np.array([2, 3, 4, 5, 6])
@@ -393,8 +393,8 @@ def write_panel(panel: PanelData, out_dir, *, suffix: str = ".parquet") -> list:
     """Write ``keluarga_<periode><suffix>`` per snapshot and ``panel.truth.json`` beside them."""
     from pathlib import Path
 
-    from ..io.export import write_json
-    from ..io.keluarga import write_keluarga
+    from geo_service.io.export import write_json
+    from geo_service.io.keluarga import write_keluarga
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -409,8 +409,8 @@ def write_corrupted(corrupted: CorruptedRegister, path) -> list:
     truth summary (``<path>.truth.json``)."""
     from pathlib import Path
 
-    from ..io.export import write_json
-    from ..io.keluarga import write_keluarga
+    from geo_service.io.export import write_json
+    from geo_service.io.keluarga import write_keluarga
 
     path = Path(path)
     reality = path.with_name(path.name + ".kenyataan.csv")

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
-from .. import service
-from ..deps import ApiSettingsDep, CurrentUser, SessionDep
-from ..errors import AuthenticationError
-from ..i18n import msg
-from ..schemas import ErrorBody, Me, Token
-from ..security import create_token
+from geo_service.api import service
+from geo_service.api.deps import ApiSettingsDep, CurrentUser, SessionDep
+from geo_service.api.errors import AuthenticationError
+from geo_service.i18n import msg
+from geo_service.api.schemas import ErrorBody, Me, Token
+from geo_service.api.security import create_token
 
 router = APIRouter(prefix="/auth", tags=["akses"], responses={422: {"model": ErrorBody}})
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from sqlalchemy import text
 
-from ... import __version__
-from ..schemas import Health
+from geo_service import __version__
+from geo_service.api.schemas import Health
 
 router = APIRouter(tags=["kesehatan"])
 

@@ -12,11 +12,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 
-from ...errors import InvalidInputError
-from .. import service
-from ..deps import AdminUser, AnalystUser, ApiSettingsDep, SessionDep, SettingsDep
-from ..schemas import ErrorBody, ImportReport
-from ..uploads import check_zip, saved_upload
+from geo_service.errors import InvalidInputError
+from geo_service.api import service
+from geo_service.api.deps import AdminUser, AnalystUser, ApiSettingsDep, SessionDep, SettingsDep
+from geo_service.api.schemas import ErrorBody, ImportReport
+from geo_service.api.uploads import check_zip, saved_upload
 
 router = APIRouter(prefix="/impor", tags=["impor"],
                    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},

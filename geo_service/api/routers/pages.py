@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from .. import pages, service
-from ..cache import cached
-from ..deps import (
+from geo_service.api import pages, service
+from geo_service.api.cache import cached
+from geo_service.api.deps import (
     ApiSettingsDep,
     CurrentUser,
     LangDep,
@@ -17,8 +17,8 @@ from ..deps import (
     SettingsDep,
     check_kabupaten,
 )
-from ..formats import XLSX_MEDIA
-from .results import geo_check
+from geo_service.api.formats import XLSX_MEDIA
+from geo_service.api.routers.results import geo_check
 
 # Errors are JSON even where the page itself is HTML or PDF.
 _ERROR = {"description": "Kesalahan", "content": {"application/json": {
@@ -44,7 +44,7 @@ def peta(request: Request, kode_kab: KodeKab, user: CurrentUser, session: Sessio
 def _meeting_pack(request: Request, kode_kab: str, user, session, api, settings, lang: str,
                   periode: str | None, *, fmt: str) -> Response:
     """The meeting pack as PDF or XLSX; every download writes an audit row."""
-    from ...io.report import write_report_pdf, write_report_xlsx
+    from geo_service.io.report import write_report_pdf, write_report_xlsx
 
     check_kabupaten(user, kode_kab)
     geo_check(user, "desa", api)

@@ -10,12 +10,12 @@ import pandas as pd
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from ...analysis.disclosure import geography_allowed
-from ...errors import AccessDeniedError, InvalidInputError
-from .. import results, service
-from ..cache import cached, newest_run_id
-from ..deps import ApiSettingsDep, CurrentUser, LangDep, SessionDep, check_kabupaten
-from ..formats import (
+from geo_service.analysis.disclosure import geography_allowed
+from geo_service.errors import AccessDeniedError, InvalidInputError
+from geo_service.api import results, service
+from geo_service.api.cache import cached, newest_run_id
+from geo_service.api.deps import ApiSettingsDep, CurrentUser, LangDep, SessionDep, check_kabupaten
+from geo_service.api.formats import (
     CSV_MEDIA,
     GEOJSON_MEDIA,
     XLSX_MEDIA,
@@ -24,9 +24,9 @@ from ..formats import (
     records,
     xlsx_response,
 )
-from ..i18n import msg
-from ..schemas import ErrorBody, FeatureCollection, Rows
-from ..security import Principal
+from geo_service.i18n import msg
+from geo_service.api.schemas import ErrorBody, FeatureCollection, Rows
+from geo_service.api.security import Principal
 
 router = APIRouter(prefix="/kabupaten/{kode_kab}", tags=["hasil"],
                    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},
@@ -102,7 +102,7 @@ def indikator_desa(request: Request, kode_kab: KodeKab, user: CurrentUser, sessi
     def build() -> Response:
         ind = results.indicators(session, user, kode_kab, periode, api.disclosure_k)
         if format == "geojson" and zoom is not None:
-            from .wilayah import tolerance_deg
+            from geo_service.api.routers.wilayah import tolerance_deg
 
             return JSONResponse(
                 feature_collection(ind.view.desa, simplify_deg=tolerance_deg(zoom)),
@@ -151,7 +151,7 @@ def indikator_h3(request: Request, kode_kab: KodeKab, user: CurrentUser, session
                  api: ApiSettingsDep, lang: LangDep, periode: Periode = None,
                  resolusi: Annotated[int | None, Query(ge=5, le=10)] = None,
                  format: Literal["geojson", "json", "csv", "xlsx"] = "geojson") -> Response:
-    from ..views import h3_view
+    from geo_service.api.views import h3_view
 
     check_kabupaten(user, kode_kab)
     geo_check(user, "h3", api)

@@ -8,12 +8,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from ...analysis.disclosure import is_suppressed_role
-from .. import results, service
-from ..deps import AnalystUser, CurrentUser, LangDep, SessionDep, check_kabupaten
-from ..formats import CSV_MEDIA, XLSX_MEDIA
-from ..schemas import AnalysisRequest, ErrorBody, Rows, RunStatus
-from .results import geo_check, respond
+from geo_service.analysis.disclosure import is_suppressed_role
+from geo_service.api import results, service
+from geo_service.api.deps import AnalystUser, CurrentUser, LangDep, SessionDep, check_kabupaten
+from geo_service.api.formats import CSV_MEDIA, XLSX_MEDIA
+from geo_service.api.schemas import AnalysisRequest, ErrorBody, Rows, RunStatus
+from geo_service.api.routers.results import geo_check, respond
 
 router = APIRouter(prefix="/analisis", tags=["analisis"],
                    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
-from .. import service
-from ..deps import CurrentUser, SessionDep, check_kabupaten
-from ..formats import GEOJSON_MEDIA, feature_collection
-from ..schemas import ErrorBody, FeatureCollection, KabupatenItem
+from geo_service.api import service
+from geo_service.api.deps import CurrentUser, SessionDep, check_kabupaten
+from geo_service.api.formats import GEOJSON_MEDIA, feature_collection
+from geo_service.api.schemas import ErrorBody, FeatureCollection, KabupatenItem
 
 router = APIRouter(prefix="/wilayah", tags=["wilayah"],
                    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},

@@ -1,0 +1,275 @@
+"""CLI for the database: ``geo-service db upgrade``, ``geo-service import boundaries|keluarga``,
+``geo-service runs list``. Registered on the main app by :func:`register`.
+
+A thin layer over :mod:`geo_service.db` and :mod:`geo_service.services.imports`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from geo_service.errors import GeoServiceError
+
+console = Console(stderr=True)
+out = Console()
+
+db_app = typer.Typer(help="Basis data: migrasi skema.", no_args_is_help=True)
+import_app = typer.Typer(help="Impor batas wilayah dan data keluarga ke basis data.",
+                         no_args_is_help=True)
+runs_app = typer.Typer(help="Analisis yang tersimpan di basis data.", no_args_is_help=True)
+
+LangOpt = Annotated[str, typer.Option(help="Bahasa pesan: id atau en.")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``db``, ``import`` and ``runs`` command groups to ``app``."""
+    app.add_typer(db_app, name="db")
+    app.add_typer(import_app, name="import")
+    app.add_typer(runs_app, name="runs")
+
+
+@contextmanager
+def _domain_errors(lang: str) -> Iterator[None]:
+    try:
+        yield
+    except GeoServiceError as exc:
+        label = "Failed" if lang == "en" else "Gagal"
+        console.print(f"[bold red]{label}:[/] {exc.text(lang)}")
+        raise typer.Exit(2) from exc
+
+
+def _engine():
+    from geo_service.db import make_engine
+
+    return make_engine()
+
+
+def _ready_engine():
+    from geo_service.db import check_migrated
+
+    engine = _engine()
+    check_migrated(engine)
+    return engine
+
+
+def _where(engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+# --- db -------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Option(help="Versi tujuan (bawaan: terbaru).")] = "head",
+    lang: LangOpt = "id",
+) -> None:
+    """Buat atau perbarui skema basis data (migrasi Alembic)."""
+    from geo_service.db import current_revision, upgrade
+    from geo_service.services.imports import reap_interrupted_imports
+
+    with _domain_errors(lang):
+        engine = _engine()
+        before = current_revision(engine)
+        after = upgrade(engine, revision)
+        reaped = reap_interrupted_imports(engine)
+    en = lang == "en"
+    if before == after:
+        out.print(("Database already at" if en else "Basis data sudah di versi")
+                  + f" {after}: {_where(engine)}")
+    else:
+        out.print(("Database upgraded" if en else "Basis data diperbarui")
+                  + f" {before or '-'} -> {after}: {_where(engine)}")
+    if reaped:
+        out.print(("Interrupted imports marked failed" if en
+                   else "Impor yang terhenti ditandai gagal") + f": {reaped}")
+
+
+@db_app.command("status")
+def db_status(lang: LangOpt = "id") -> None:
+    """Tampilkan versi skema basis data dan versi yang diharapkan aplikasi."""
+    from geo_service.db import current_revision, head_revision
+
+    with _domain_errors(lang):
+        engine = _engine()
+        current, head = current_revision(engine), head_revision()
+    out.print(f"{_where(engine)}: {current or '-'} (head {head})"
+              + ("" if current == head else "  -> geo-service db upgrade"))
+    if current != head:
+        raise typer.Exit(1)
+
+
+# --- import ---------------------------------------------------------------------------
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                    MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+                    transient=False, disable=not console.is_terminal)
+
+
+@import_app.command("boundaries")
+def import_boundaries_cmd(
+    file: Annotated[Path, typer.Argument(help="Batas desa: GeoJSON, GeoPackage atau Shapefile dalam zip.")],
+    lang: LangOpt = "id",
+) -> None:
+    """Impor batas desa (versi batas baru; desa kabupaten dalam berkas diganti)."""
+    from geo_service.services.imports import import_boundaries
+
+    with _domain_errors(lang):
+        engine = _ready_engine()
+        with _progress() as bar:
+            bar.add_task("Mengimpor batas wilayah" if lang == "id" else "Importing boundaries",
+                         total=None)
+            report = import_boundaries(engine, file, lang=lang)
+    out.print(report.text(lang))
+    if report.diperbaiki:
+        console.print(("[yellow]Repaired (make_valid):[/] " if lang == "en"
+                       else "[yellow]Diperbaiki (make_valid):[/] ") + ", ".join(report.diperbaiki))
+
+
+@import_app.command("keluarga")
+def import_keluarga_cmd(
+    file: Annotated[Path, typer.Argument(help="Data keluarga .csv atau .parquet (kontrak DTSEN).")],
+    periode: Annotated[str, typer.Option(help="Periode snapshot, YYYY-MM; semua baris harus sama.")],
+    partial: Annotated[bool, typer.Option("--partial", help="Simpan baris sah, karantina baris ditolak.")] = False,
+    replace: Annotated[bool, typer.Option("--replace", help="Ganti snapshot periode ini yang sudah ada.")] = False,
+    lang: LangOpt = "id",
+) -> None:
+    """Impor satu snapshot data keluarga dalam satu transaksi (semua atau tidak sama sekali)."""
+    from geo_service.services.imports import import_keluarga
+
+    label = "Importing families" if lang == "en" else "Mengimpor keluarga"
+    try:
+        with _domain_errors(lang):
+            engine = _ready_engine()
+            with _progress() as bar:
+                task = bar.add_task(label, total=None)
+
+                def progress(done: int, total: int | None) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                report = import_keluarga(engine, file, periode=periode, partial=partial,
+                                         replace=replace, lang=lang, on_progress=progress)
+    except typer.Exit:
+        _print_failed_report(lang)
+        raise
+    out.print(report.text(lang))
+    if report.kolom_tidak_dikenal:
+        console.print(("[yellow]Unknown columns ignored:[/] " if lang == "en"
+                       else "[yellow]Kolom tidak dikenal diabaikan:[/] ")
+                      + ", ".join(report.kolom_tidak_dikenal))
+    if report.n_masalah:
+        _print_counts(report.masalah_per_kode, lang)
+
+
+
+def _print_counts(counts: dict[str, int], lang: str) -> None:
+    table = Table(title="Problems by reason code" if lang == "en" else "Masalah per kode alasan")
+    table.add_column("kode_alasan")
+    table.add_column("jumlah", justify="right")
+    for code, n in sorted(counts.items()):
+        table.add_row(code, f"{n:,}")
+    console.print(table)
+
+
+def _print_failed_report(lang: str) -> None:
+    """After a failed family import: the counts and the first rows of its report."""
+    import sys
+
+    exc = sys.exc_info()[1]
+    cause = getattr(exc, "__cause__", None)
+    report = getattr(cause, "detail", None)
+    if report is None or not getattr(report, "n_masalah", 0):
+        return
+    _print_counts(report.masalah_per_kode, lang)
+    console.print(("Full report: geo-service import laporan " if lang == "en"
+                   else "Laporan lengkap: geo-service import laporan ")
+                  + f"{report.batch_id} --out laporan.csv")
+
+
+@import_app.command("laporan")
+def import_report_cmd(
+    batch_id: Annotated[int, typer.Argument(help="Nomor impor (batch).")],
+    out_file: Annotated[Path | None, typer.Option("--out", help="Tulis laporan lengkap ke CSV (UTF-8 BOM).")] = None,
+    limit: Annotated[int, typer.Option(help="Baris yang ditampilkan.")] = 20,
+    lang: LangOpt = "id",
+) -> None:
+    """Tampilkan status dan laporan baris (masalah per baris) satu impor."""
+    from geo_service.db import make_session_factory
+    from geo_service.db.repo import Scope, batch_problems, get_batch
+    from geo_service.io.export import write_csv
+
+    with _domain_errors(lang):
+        engine = _ready_engine()
+        with make_session_factory(engine)() as session:
+            batch = get_batch(session, batch_id, scope=Scope.all())
+            problems = batch_problems(session, batch_id, scope=Scope.all())
+    out.print(f"#{batch.id} {batch.jenis} {batch.berkas} ({batch.status}) periode "
+              f"{batch.periode or '-'}: {batch.n_baris:,} baris, {batch.n_sah:,} disimpan, "
+              f"{batch.n_ditolak:,} ditolak, {batch.n_masalah:,} masalah")
+    if batch.alasan:
+        out.print(batch.alasan, markup=False)
+    if out_file is not None:
+        write_csv(problems, out_file)
+        out.print(("Wrote" if lang == "en" else "Menulis") + f" {out_file}")
+    if len(problems):
+        table = Table(title=f"{min(limit, len(problems))}/{len(problems)}")
+        for col in ["baris", "id_keluarga", "kolom", "nilai", "kode_alasan"]:
+            table.add_column(col)
+        for rec in problems.head(limit).itertuples(index=False):
+            table.add_row(*["" if v is None or v != v else str(v) for v in rec[:5]])
+        console.print(table)
+
+
+# --- runs -----------------------------------------------------------------------------
+
+
+@runs_app.command("list")
+def runs_list(
+    kabupaten: Annotated[str | None, typer.Option(help="Hanya kabupaten ini (kode, mis. 33.24).")] = None,
+    periode: Annotated[str | None, typer.Option(help="Hanya periode ini (YYYY-MM).")] = None,
+    limit: Annotated[int, typer.Option(help="Paling banyak sekian analisis.")] = 20,
+    lang: LangOpt = "id",
+) -> None:
+    """Daftar analisis yang tersimpan (terbaru dulu)."""
+    from geo_service.db import make_session_factory
+    from geo_service.db.repo import Scope, list_runs
+
+    with _domain_errors(lang):
+        engine = _ready_engine()
+        with make_session_factory(engine)() as session:
+            runs = list_runs(session, scope=Scope.all(), kode_kab=kabupaten, periode=periode,
+                             limit=limit)
+    en = lang == "en"
+    if not runs:
+        out.print("No stored runs." if en else "Belum ada analisis tersimpan.")
+        return
+    table = Table(title="Stored runs" if en else "Analisis tersimpan")
+    for col in ["id", "kabupaten", "periode", "status", "mulai (UTC)", "detik", "versi",
+                "jiwa ekstrem", "tabel"]:
+        table.add_column(col)
+    for r in runs:
+        pct = r.ringkasan.get("pct_jiwa_ekstrem")
+        n = r.ringkasan.get("n_jiwa_ekstrem")
+        table.add_row(str(r.id), r.kode_kab, r.periode, r.status,
+                      r.mulai.strftime("%Y-%m-%d %H:%M"), "" if r.detik is None
+                      else f"{r.detik:.1f}", r.versi,
+                      "" if n is None else f"{n:,} ({pct:.2f}%)" if pct is not None else f"{n:,}",
+                      ", ".join(r.tabel))
+    out.print(table)

@@ -1,0 +1,576 @@
+"""CLI for ground checks, transitions and targets: ``geo-service uji-petik sampel | impor |
+progres``, ``geo-service transisi`` and ``geo-service target``. Registered on the main app by
+:func:`register`.
+
+A thin layer: files in (``io``), pure analysis (``analysis.groundcheck``, ``.transitions``,
+``.targets``), files out. Samples and their results live in a sample folder
+(:class:`~geo_service.io.uji_petik.SampleStore`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from geo_service.errors import GeoServiceError, InvalidInputError
+
+console = Console(stderr=True)
+out = Console()
+
+uji_app = typer.Typer(help="Uji petik (pemeriksaan lapangan) data keluarga DTSEN.",
+                      no_args_is_help=True)
+
+LangOpt = Annotated[str, typer.Option(help="Bahasa pesan: id atau en.")]
+
+TEXT = {
+    "id": {
+        "sample_done": "Sampel uji petik {id}: {n:,} keluarga ({acak:,} acak, {bendera:,} "
+                       "berbendera; {dipotong:,} bendera di atas batas tidak dimasukkan).",
+        "files": "Berkas lapangan: {n} berkas di {dir}",
+        "store": "Folder sampel (untuk impor dan progres): {dir}",
+        "imported": "Diimpor {berkas}: {baru} baru, {diperbarui} diperbarui, {sama} sama, "
+                    "{lama} diabaikan (lebih lama); {kosong} baris belum dikunjungi.",
+        "refused": "Tidak ada yang diimpor: {n} masalah pada {rows} baris. Laporan: {report}. "
+                   "Perbaiki berkas, atau gunakan --partial untuk mengimpor baris yang sah.",
+        "progress": "Progres uji petik {id}",
+        "errors": "Taksiran persentase data tidak sesuai (bagian acak)",
+        "written": "Menulis {dir}/: {files}",
+        "need_two": "Berikan minimal dua berkas --keluarga (periode berbeda).",
+    },
+    "en": {
+        "sample_done": "Ground-check sample {id}: {n:,} families ({acak:,} random, {bendera:,} "
+                       "flagged; {dipotong:,} flagged beyond the cap left out).",
+        "files": "Field files: {n} files in {dir}",
+        "store": "Sample folder (for import and progress): {dir}",
+        "imported": "Imported {berkas}: {baru} new, {diperbarui} updated, {sama} same, "
+                    "{lama} ignored (older); {kosong} rows not visited yet.",
+        "refused": "Nothing imported: {n} problems in {rows} rows. Report: {report}. Fix the "
+                   "file, or use --partial to import the valid rows.",
+        "progress": "Ground-check progress {id}",
+        "errors": "Estimated share of wrong records (random part)",
+        "written": "Wrote {dir}/: {files}",
+        "need_two": "Give at least two --keluarga files (different periodes).",
+    },
+}
+
+
+def _t(lang: str) -> dict[str, str]:
+    return TEXT["en" if lang == "en" else "id"]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``uji-petik`` (sampel, impor, progres), ``transisi`` and ``target`` to ``app``."""
+    app.add_typer(uji_app, name="uji-petik")
+    app.command("transisi")(transisi)
+    app.command("target")(target)
+
+
+@contextmanager
+def _domain_errors(lang: str) -> Iterator[None]:
+    try:
+        yield
+    except GeoServiceError as exc:
+        label = "Failed" if lang == "en" else "Gagal"
+        console.print(f"[bold red]{label}:[/] {exc.text(lang)}")
+        raise typer.Exit(2) from exc
+
+
+def _load_desa(kabupaten: str | None, boundaries: Path | None):
+    from geo_service.io.boundaries import boundary_files, read_boundaries
+    from geo_service.settings import get_settings
+
+    if boundaries is None:
+        if kabupaten is None:
+            raise InvalidInputError("Berikan --boundaries FILE atau --kabupaten KODE.",
+                                    "Give --boundaries FILE or --kabupaten CODE.")
+        boundaries = boundary_files(get_settings().data_dir, kabupaten)["desa"]
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return read_boundaries(boundaries)
+
+
+def _indicators(path: Path, desa, lang: str, partial: bool = False):
+    from geo_service.analysis import AnalysisParams, compute_indicators, validate_keluarga
+    from geo_service.io.keluarga import read_keluarga
+    from geo_service.settings import get_settings
+
+    raw = read_keluarga(path)
+    validation = validate_keluarga(raw, known_desa=desa["kode"], lang=lang)
+    if not validation.ok and not partial:
+        raise InvalidInputError(
+            f"{path.name}: {len(validation.rejected):,} baris ditolak; jalankan "
+            "`geo-service analyse` untuk laporan lengkap, atau gunakan --partial.",
+            f"{path.name}: {len(validation.rejected):,} rows rejected; run "
+            "`geo-service analyse` for the full report, or use --partial.")
+    params = AnalysisParams(max_distance_m=get_settings().max_distance_m)
+    return compute_indicators(raw, desa, params, validation=validation, lang=lang)
+
+
+def _kode_kab(desa) -> str:
+    return str(desa["kode_kab"].iloc[0]) if "kode_kab" in desa.columns else str(
+        desa["kode"].iloc[0])[:5]
+
+
+# --- uji-petik sampel -------------------------------------------------------------------
+
+
+@uji_app.command("sampel")
+def sampel(
+    keluarga: Annotated[Path, typer.Option(help="Berkas keluarga (.csv atau .parquet).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder sampel (dibuat).")],
+    seed: Annotated[int, typer.Option(help="Benih acak bagian acak (wajib, dicatat).")],
+    kabupaten: Annotated[str | None, typer.Option(help="Kode kabupaten dengan batas bawaan.")] = None,
+    boundaries: Annotated[Path | None, typer.Option(help="Atau: berkas batas desa.")] = None,
+    per_desa: Annotated[int, typer.Option("--per-desa", min=0, help="Ukuran sampel acak per desa.")] = 10,
+    alokasi: Annotated[str, typer.Option(help="Alokasi ke strata desil: proporsional atau sama.")] = "proporsional",
+    min_per_strata: Annotated[int, typer.Option(min=0, help="Minimal keluarga per strata tak kosong.")] = 2,
+    maks_bendera: Annotated[int | None, typer.Option(help="Batas jumlah keluarga berbendera.")] = 2000,
+    maks_bendera_per_desa: Annotated[int | None, typer.Option(help="Batas keluarga berbendera per desa.")] = None,
+    prioritas: Annotated[bool, typer.Option("--prioritas/--tanpa-prioritas", help="Hitung kantong dan peringkat desa untuk urutan bendera.")] = True,
+    hasil: Annotated[Path | None, typer.Option(help="Folder hasil `geo-service analyse` (pockets.geojson, priorities.csv): dipakai alih-alih menghitung ulang.")] = None,
+    petugas: Annotated[Path | None, typer.Option(help="CSV kode_desa,petugas (pendamping per desa).")] = None,
+    laporan_warga: Annotated[Path | None, typer.Option(help="Folder laporan warga; keluarga yang dilaporkan diberi bendera.")] = None,
+    per: Annotated[str, typer.Option(help="Berkas lapangan per desa atau per petugas.")] = "desa",
+    format_: Annotated[str, typer.Option("--format", help="Format dipisah koma: xlsx,csv,gpkg.")] = "xlsx,csv,gpkg",
+    partial: Annotated[bool, typer.Option("--partial", help="Pakai baris sah saja bila ada baris ditolak.")] = False,
+    lang: LangOpt = "id",
+) -> None:
+    """Buat daftar uji petik: keluarga berbendera + sampel acak berstrata per desa."""
+    from geo_service.analysis import uji_petik as G
+    from geo_service.io.uji_petik import SampleStore, export_sample
+
+    t = _t(lang)
+    with _domain_errors(lang):
+        desa = _load_desa(kabupaten, boundaries)
+        result = _indicators(keluarga, desa, lang, partial)
+        fam = result.keluarga
+        kantong = nomor = peringkat = None
+        if hasil is not None:
+            kantong, nomor, peringkat = _pockets_and_ranks_from(hasil, fam)
+        elif prioritas:
+            kantong, nomor, peringkat = _pockets_and_ranks(result, seed)
+        reported = _reported_families(laporan_warga) if laporan_warga else None
+        params = G.SampleParams(seed=seed, n_per_desa=per_desa, alokasi=alokasi,
+                                min_per_strata=min_per_strata, maks_bendera=maks_bendera,
+                                maks_bendera_per_desa=maks_bendera_per_desa)
+        sample = G.build_sample(fam, params, kantong=kantong, nomor_kantong=nomor,
+                                peringkat_desa=peringkat, laporan_warga=reported)
+        if petugas is not None:
+            officers = pd.read_csv(petugas, dtype=str, encoding="utf-8-sig")
+            sample = G.GroundCheckSample(
+                daftar=G.assign_officers(sample.daftar, officers), design=sample.design,
+                params=sample.params, n_bendera=sample.n_bendera,
+                n_bendera_dipotong=sample.n_bendera_dipotong)
+        periode = ", ".join(sorted(fam["periode"].astype(str).unique()))
+        store = SampleStore.create(out_dir, sample, kode_kab=_kode_kab(desa), periode=periode)
+        meta = store.meta
+        if laporan_warga is not None:  # reports whose family is in the list are now queued
+            from geo_service.services.laporan_warga import CitizenReportService, JsonFileReportStore
+
+            CitizenReportService(JsonFileReportStore(laporan_warga)).mark_queued(
+                sample.daftar["id_keluarga"].astype(str), meta["id"])
+        info = {"id": meta["id"], "kabupaten": meta["kode_kab"], "periode": periode,
+                "seed": seed, "dibuat": meta["dibuat"], "parameter": meta["parameter"]}
+        files = export_sample(sample.daftar, desa, out_dir / "lapangan", per=per,
+                              formats=[f.strip() for f in format_.split(",") if f.strip()],
+                              info=info, lang=lang)
+    out.print(t["sample_done"].format(id=meta["id"], n=len(sample.daftar), acak=len(sample.acak),
+                                      bendera=int((sample.daftar["jenis"] == "bendera").sum()),
+                                      dipotong=sample.n_bendera_dipotong))
+    out.print(t["files"].format(n=len(files), dir=out_dir / "lapangan"))
+    out.print(t["store"].format(dir=out_dir))
+
+
+def _pockets_and_ranks(result, seed: int):
+    """Pocket id per family, pocket numbers and desa ranks from the planning stage."""
+    import numpy as np
+
+    from geo_service.analysis.planning import PlanningParams, compute_planning
+
+    plan = compute_planning(result, PlanningParams(bootstrap=0), seed=seed)
+    fam = result.keluarga
+    cell_pocket = plan.h3["kantong_id"].to_numpy(dtype=object)
+    from geo_service.analysis.kantong import family_cell_rows
+
+    sel = family_cell_rows(plan.h3, fam)
+    pocket = np.full(len(fam), None, dtype=object)
+    pocket[sel >= 0] = cell_pocket[sel[sel >= 0]]
+    nomor = dict(zip(plan.pockets["kantong_id"], plan.pockets["nomor"], strict=True))
+    ranks = plan.priorities.set_index("kode_desa")["peringkat"]
+    return pd.Series(pocket, index=fam.index), nomor, ranks
+
+
+def _pockets_and_ranks_from(folder: Path, fam: pd.DataFrame):
+    """The same from the files of an analysis run (``pockets.geojson``, ``priorities.csv``)."""
+    import numpy as np
+    import pyogrio
+
+    from geo_service.analysis.locate import cell_to_parent, cells_to_str
+
+    pockets_file, ranks_file = folder / "pockets.geojson", folder / "priorities.csv"
+    for f in (pockets_file, ranks_file):
+        if not f.exists():
+            raise InvalidInputError(f"Berkas hasil analisis tidak ada: {f}",
+                                    f"Analysis output missing: {f}")
+    pockets = pyogrio.read_dataframe(pockets_file, read_geometry=False)
+    ranks = pd.read_csv(ranks_file, dtype={"kode_desa": str}, encoding="utf-8-sig")
+    cell_of: dict[str, str] = {}
+    for pid, cells in zip(pockets.get("kantong_id", []), pockets.get("sel_h3", []),
+                          strict=True):
+        for c in str(cells).split(","):
+            if c.strip():
+                cell_of[c.strip()] = str(pid)
+    pocket = pd.Series([None] * len(fam), index=fam.index, dtype=object)
+    if cell_of:
+        res = int((int(next(iter(cell_of)), 16) >> 52) & 0xF)
+        cells = fam["h3"].to_numpy(dtype=np.uint64)
+        has = cells != 0
+        names = np.full(len(fam), None, dtype=object)
+        names[has] = cells_to_str(cell_to_parent(cells[has], res))
+        pocket[:] = [cell_of.get(c) if c is not None else None for c in names]
+    nomor = dict(zip(pockets["kantong_id"].astype(str), pockets["nomor"].astype(int),
+                     strict=True)) if len(pockets) else {}
+    return pocket, nomor, ranks.set_index("kode_desa")["peringkat"]
+
+
+def _reported_families(folder: Path) -> list[str]:
+    from geo_service.services.laporan_warga import JsonFileReportStore
+
+    return JsonFileReportStore(folder).reported_families()
+
+
+# --- uji-petik impor --------------------------------------------------------------------
+
+
+@uji_app.command("impor")
+def impor(
+    berkas: Annotated[Path, typer.Argument(help="Hasil lapangan: .csv, .xlsx atau .gpkg.")],
+    sampel_dir: Annotated[Path, typer.Option("--sampel", help="Folder sampel (dari `uji-petik sampel`).")],
+    partial: Annotated[bool, typer.Option("--partial", help="Impor baris sah walau ada baris bermasalah.")] = False,
+    tanggal_hari_ini: Annotated[str | None, typer.Option(help="Tanggal hari ini YYYY-MM-DD (untuk uji; bawaan: hari ini).")] = None,
+    laporan_warga: Annotated[Path | None, typer.Option(help="Folder laporan warga; laporan atas keluarga yang sudah diperiksa ditandai 'diverifikasi'.")] = None,
+    lang: LangOpt = "id",
+) -> None:
+    """Impor hasil uji petik; semua baris diperiksa, tidak ada yang diimpor bila ada masalah."""
+    from geo_service.io.uji_petik import SampleStore, import_field_results
+
+    t = _t(lang)
+    with _domain_errors(lang):
+        store = SampleStore(sampel_dir)
+        today = date.fromisoformat(tanggal_hari_ini) if tanggal_hari_ini else None
+        outcome = import_field_results(berkas, store, partial=partial, today=today, lang=lang)
+    problems = outcome.check.problems
+    if len(problems):
+        report = sampel_dir / f"masalah_{berkas.stem}.csv"
+        problems.to_csv(report, index=False, encoding="utf-8-sig")
+        _print_problems(problems, lang)
+    if not outcome.diimpor:
+        console.print("[bold red]" + t["refused"].format(
+            n=len(problems), rows=problems["baris"].nunique(),
+            report=sampel_dir / f"masalah_{berkas.stem}.csv") + "[/]")
+        raise typer.Exit(2)
+    if laporan_warga is not None and store.results() is not None:
+        from geo_service.services.laporan_warga import CitizenReportService, JsonFileReportStore
+
+        CitizenReportService(JsonFileReportStore(laporan_warga)).close_from_results(
+            store.results())
+    s = outcome.summary
+    out.print(t["imported"].format(berkas=berkas.name, baru=s.baru, diperbarui=s.diperbarui,
+                                   sama=s.sama, lama=s.diabaikan_lebih_lama,
+                                   kosong=outcome.check.n_kosong))
+
+
+def _print_problems(problems: pd.DataFrame, lang: str, limit: int = 20) -> None:
+    table = Table(title=("Masalah" if lang != "en" else "Problems")
+                  + f" ({min(limit, len(problems))}/{len(problems)})")
+    for col in ["baris", "id_keluarga", "kolom", "nilai", "kode_alasan", "keterangan"]:
+        table.add_column(col)
+    for rec in problems.head(limit).itertuples(index=False):
+        table.add_row(*["" if pd.isna(v) else str(v) for v in rec])
+    console.print(table)
+
+
+# --- uji-petik progres ------------------------------------------------------------------
+
+
+@uji_app.command("progres")
+def progres(
+    sampel_dir: Annotated[Path, typer.Option("--sampel", help="Folder sampel.")],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Folder keluaran (bawaan: folder sampel/progres).")] = None,
+    kelompok: Annotated[str, typer.Option(help="Kelompok desa untuk taksiran galat: kecamatan atau desa.")] = "kecamatan",
+    boundaries: Annotated[Path | None, typer.Option(help="Batas desa untuk peta (bawaan: batas kabupaten sampel).")] = None,
+    lang: LangOpt = "id",
+) -> None:
+    """Progres per desa (tabel dan peta) dan taksiran persentase data tidak sesuai."""
+    from geo_service.analysis import uji_petik as G
+    from geo_service.io.export import output_dir, write_csv, write_geojson
+    from geo_service.io.uji_petik import SampleStore
+
+    t = _t(lang)
+    with _domain_errors(lang):
+        store = SampleStore(sampel_dir)
+        meta = store.meta
+        sample = store.sample()
+        hasil = store.results()
+        hasil = hasil if hasil is not None else pd.DataFrame({"id_keluarga": [], "status": []})
+        prog = G.sample_progress(sample.daftar, hasil)
+        desa = _load_desa(meta["kode_kab"], boundaries)
+        names = desa.set_index("kode")[["nama", "kode_kec", "nama_kec"]].rename(
+            columns={"nama": "nama_desa"})
+        prog = prog.join(names, on="kode_desa")
+        if kelompok == "kecamatan":
+            groups = {k: str(names["nama_kec"].get(k, k[:8])) for k in prog["kode_desa"]}
+        elif kelompok == "desa":
+            groups = {k: str(names["nama_desa"].get(k, k)) for k in prog["kode_desa"]}
+        else:
+            raise InvalidInputError("--kelompok harus kecamatan atau desa",
+                                    "--kelompok must be kecamatan or desa")
+        est = G.estimate_error_rate(sample.daftar, sample.design, hasil, kelompok=groups)
+        est["teks"] = [G.error_rate_text(r, lang) for r in est.to_dict("records")]
+        target_dir = out_dir or sampel_dir / "progres"
+        with output_dir(target_dir) as tmp:
+            write_csv(prog, tmp / "progres_desa.csv")
+            write_csv(est, tmp / "taksiran_galat.csv")
+            shapes = desa.rename(columns={"kode": "kode_desa"})[["kode_desa", "geometry"]].merge(
+                prog, on="kode_desa", how="inner")
+            write_geojson(shapes, tmp / "progres_desa.geojson")
+            _progress_map(shapes, meta, lang).save(str(tmp / "progres.html"))
+    _print_progress(prog, est, meta, lang)
+    out.print(t["written"].format(dir=target_dir, files=", ".join(sorted(
+        p.name for p in target_dir.iterdir() if not p.name.startswith(".")))))
+
+
+def _progress_map(shapes, meta: dict, lang: str):
+    import folium
+
+    from geo_service.mapping.folium_map import offline_map
+
+    shapes = shapes.to_crs(4326)
+    c = shapes.union_all().centroid
+    m = offline_map((c.y, c.x), zoom_start=11)
+    edges = [0, 25, 50, 75, 100.01]
+    colours = ["#d7191c", "#fdae61", "#a6d96a", "#1a9641"]
+
+    def colour(v):
+        for lo, hi, col in zip(edges[:-1], edges[1:], colours, strict=True):
+            if lo <= v < hi:
+                return col
+        return "#999999"
+
+    label = "Selesai" if lang != "en" else "Done"
+    folium.GeoJson(
+        shapes[["kode_desa", "nama_desa", "n_sampel", "n_selesai", "pct_selesai", "n_salah",
+                "geometry"]].to_json(),
+        name="Progres uji petik" if lang != "en" else "Ground-check progress",
+        style_function=lambda f: {"fillColor": colour(f["properties"]["pct_selesai"] or 0),
+                                  "color": "#555", "weight": 0.6, "fillOpacity": 0.7},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["nama_desa", "n_sampel", "n_selesai", "pct_selesai", "n_salah"],
+            aliases=["Desa", "Sampel" if lang != "en" else "Sample", label,
+                     f"% {label.lower()}", "Tidak sesuai" if lang != "en" else "Wrong"]),
+    ).add_to(m)
+    legend = "".join(f'<div><span style="background:{col};display:inline-block;width:14px;'
+                     f'height:10px"></span> {lo:.0f}–{min(hi, 100):.0f}%</div>'
+                     for lo, hi, col in zip(edges[:-1], edges[1:], colours, strict=True))
+    title = (f"Progres uji petik {meta['id']}" if lang != "en"
+             else f"Ground-check progress {meta['id']}")
+    m.get_root().html.add_child(folium.Element(
+        f'<div style="position:fixed;bottom:20px;left:20px;z-index:9999;background:white;'
+        f'padding:8px;border:1px solid #888;font:13px sans-serif"><b>{title}</b>'
+        f'<div>% {label.lower()}</div>{legend}</div>'))
+    folium.LayerControl().add_to(m)
+    return m
+
+
+def _print_progress(prog: pd.DataFrame, est: pd.DataFrame, meta: dict, lang: str) -> None:
+    t = _t(lang)
+    table = Table(title=t["progress"].format(id=meta["id"]))
+    for col in ("kode_desa", "nama_desa", "n_sampel", "n_selesai", "pct_selesai", "n_salah"):
+        table.add_column(col, justify="right" if col.startswith(("n_", "pct")) else "left")
+    for rec in prog.sort_values("pct_selesai").head(30).to_dict("records"):
+        table.add_row(rec["kode_desa"], str(rec.get("nama_desa") or ""), str(rec["n_sampel"]),
+                      str(rec["n_selesai"]), f"{rec['pct_selesai']:.1f}", str(rec["n_salah"]))
+    total = prog[["n_sampel", "n_selesai", "n_salah"]].sum()
+    table.add_row("TOTAL", "", str(total["n_sampel"]), str(total["n_selesai"]),
+                  f"{100 * total['n_selesai'] / max(total['n_sampel'], 1):.1f}",
+                  str(total["n_salah"]))
+    out.print(table)
+    out.print(f"[bold]{t['errors']}[/]")
+    for line in est["teks"]:
+        out.print("  " + line)
+
+
+# --- transisi ---------------------------------------------------------------------------
+
+
+def transisi(
+    keluarga: Annotated[list[Path], typer.Option(help="Berkas keluarga per periode (ulangi opsi, urut waktu).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder keluaran.")],
+    kabupaten: Annotated[str | None, typer.Option(help="Kode kabupaten dengan batas bawaan.")] = None,
+    boundaries: Annotated[Path | None, typer.Option(help="Atau: berkas batas desa.")] = None,
+    kantong: Annotated[bool, typer.Option("--kantong/--tanpa-kantong", help="Kelas kantong lintas periode (perlu >= 3 periode).")] = True,
+    seed: Annotated[int, typer.Option(help="Benih permutasi deteksi kantong.")] = 7,
+    ambang_pp: Annotated[float, typer.Option(help="Perubahan minimal (poin persen) untuk tren naik/turun desa.")] = 1.0,
+    partial: Annotated[bool, typer.Option("--partial", help="Pakai baris sah saja.")] = False,
+    lang: LangOpt = "id",
+) -> None:
+    """Bandingkan beberapa periode: matriks transisi desil, graduasi per desa, tren, kelas kantong."""
+    from geo_service.analysis import transisi as T
+    from geo_service.io.export import output_dir, write_csv, write_geojson, write_json
+
+    t = _t(lang)
+    with _domain_errors(lang):
+        if len(keluarga) < 2:
+            raise InvalidInputError(TEXT["id"]["need_two"], TEXT["en"]["need_two"])
+        desa = _load_desa(kabupaten, boundaries)
+        results = {}
+        for path in keluarga:
+            r = _indicators(path, desa, lang, partial)
+            periode = ", ".join(sorted(r.keluarga["periode"].astype(str).unique()))
+            if periode in results:
+                raise InvalidInputError(f"Periode {periode} diberikan dua kali.",
+                                        f"Periode {periode} given twice.")
+            results[periode] = r
+        names = list(results)
+        snaps = {p: r.keluarga for p, r in results.items()}
+        with output_dir(out_dir) as tmp:
+            first, last = names[0], names[-1]
+            mat = T.transition_matrix(snaps[first], snaps[last])
+            mat.to_csv(tmp / "matriks_transisi.csv", encoding="utf-8-sig")
+            T.transition_matrix(snaps[first], snaps[last], bobot="jiwa").to_csv(
+                tmp / "matriks_transisi_jiwa.csv", encoding="utf-8-sig")
+            grad = T.panel_graduation(snaps)
+            grad["teks"] = [T.graduation_text(r, lang) for r in grad.to_dict("records")]
+            write_csv(grad, tmp / "graduasi_desa.csv")
+            rc = T.rate_change({p: r.desa for p, r in results.items()}, ambang_pp=ambang_pp)
+            write_csv(rc, tmp / "tren_desa.csv")
+            shapes = desa.rename(columns={"kode": "kode_desa"})[["kode_desa", "geometry"]].merge(
+                rc.drop(columns=["nama_desa"], errors="ignore"), on="kode_desa", how="left")
+            write_geojson(shapes, tmp / "tren_desa.geojson")
+            _trend_map(shapes.merge(desa[["kode", "nama"]].rename(
+                columns={"kode": "kode_desa", "nama": "nama_desa"}), on="kode_desa"),
+                first, last, lang).save(str(tmp / "tren.html"))
+            record = {"periode": names, "ambang_pp": ambang_pp, "seed": seed}
+            if kantong and len(names) >= 3:
+                from geo_service.analysis.planning import PlanningParams, detect_pockets
+
+                pockets = {p: detect_pockets(r, PlanningParams(), seed=seed).pockets
+                           for p, r in results.items()}
+                classes = T.pocket_classes(pockets, lang=lang)
+                write_csv(classes, tmp / "kelas_kantong.csv")
+                record["kelas_kantong"] = classes["kelas"].value_counts().to_dict() \
+                    if len(classes) else {}
+            write_json(record, tmp / "transisi.json")
+    total = grad[grad["unit"] == "TOTAL"]
+    for rec in total.to_dict("records"):
+        out.print(f"{rec['dari']} → {rec['ke']}: {rec['teks']}")
+    out.print(t["written"].format(dir=out_dir, files=", ".join(sorted(
+        p.name for p in out_dir.iterdir() if not p.name.startswith(".")))))
+
+
+def _trend_map(shapes, first: str, last: str, lang: str):
+    import folium
+
+    from geo_service.mapping.folium_map import offline_map
+
+    shapes = shapes.to_crs(4326)
+    c = shapes.union_all().centroid
+    m = offline_map((c.y, c.x), zoom_start=11)
+    edges = [-1e9, -3, -1, 1, 3, 1e9]
+    colours = ["#1a9641", "#a6d96a", "#f7f7f7", "#fdae61", "#d7191c"]
+
+    def colour(v):
+        if v is None:
+            return "#bbbbbb"
+        for lo, hi, col in zip(edges[:-1], edges[1:], colours, strict=True):
+            if lo <= v < hi:
+                return col
+        return "#bbbbbb"
+
+    cols = ["kode_desa", "nama_desa", "perubahan_pp", "tren", f"pct_{first}", f"pct_{last}"]
+    folium.GeoJson(
+        shapes[cols + ["geometry"]].to_json(na="null"),
+        name="Perubahan % jiwa miskin ekstrem" if lang != "en" else "Change in extreme-poor %",
+        style_function=lambda f: {"fillColor": colour(f["properties"]["perubahan_pp"]),
+                                  "color": "#555", "weight": 0.6, "fillOpacity": 0.75},
+        tooltip=folium.GeoJsonTooltip(fields=cols[1:], aliases=[
+            "Desa", "Δ poin" if lang != "en" else "Δ points", "Tren" if lang != "en" else
+            "Trend", f"% {first}", f"% {last}"]),
+    ).add_to(m)
+    labels = ["≤ -3", "-3 – -1", "-1 – 1", "1 – 3", "≥ 3"]
+    legend = "".join(f'<div><span style="background:{col};display:inline-block;width:14px;'
+                     f'height:10px;border:1px solid #999"></span> {lab}</div>'
+                     for col, lab in zip(colours, labels, strict=True))
+    title = (f"Perubahan % jiwa miskin ekstrem {first} → {last} (poin)" if lang != "en"
+             else f"Change in % extreme-poor persons {first} → {last} (points)")
+    m.get_root().html.add_child(folium.Element(
+        f'<div style="position:fixed;bottom:20px;left:20px;z-index:9999;background:white;'
+        f'padding:8px;border:1px solid #888;font:13px sans-serif"><b>{title}</b>{legend}</div>'))
+    folium.LayerControl().add_to(m)
+    return m
+
+
+# --- target -----------------------------------------------------------------------------
+
+
+def target(
+    kabupaten: Annotated[str | None, typer.Option(help="Hanya kabupaten ini (kode).")] = None,
+    keluarga: Annotated[list[Path] | None, typer.Option(help="Berkas keluarga per periode untuk indikator DTSEN (ulangi opsi).")] = None,
+    targets_file: Annotated[Path | None, typer.Option("--targets", help="Tabel target (bawaan: data/targets.csv).")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Folder keluaran (target_progres.csv, .txt).")] = None,
+    lang: LangOpt = "id",
+) -> None:
+    """Capaian target kabupaten: nilai sekarang, target, laju yang diperlukan dan teramati."""
+    from geo_service.analysis import target as TG
+    from geo_service.io.boundaries import read_bps
+    from geo_service.io.export import write_csv
+    from geo_service.settings import get_settings
+
+    with _domain_errors(lang):
+        data_dir = get_settings().data_dir
+        path = targets_file or data_dir / "targets.csv"
+        table = pd.read_csv(path, dtype={"kode_kab": str}, encoding="utf-8-sig")
+        targets = TG.targets_from_frame(table)
+        if kabupaten:
+            targets = [x for x in targets if x.kode_kab == kabupaten]
+        obs = [TG.observations_from_bps(read_bps(data_dir))]
+        runs: dict[str, dict[str, dict]] = {}
+        for f in keluarga or []:
+            kode = _kode_from_file(f)
+            desa = _load_desa(kode, None)
+            r = _indicators(f, desa, lang, partial=True)
+            periode = ", ".join(sorted(r.keluarga["periode"].astype(str).unique()))
+            runs.setdefault(kode, {})[periode] = r.kabupaten.iloc[0].to_dict()
+        for per_kab in runs.values():
+            obs.append(TG.observations_from_runs(per_kab))
+        progress = TG.progress_table(targets, pd.concat(obs, ignore_index=True), lang=lang)
+        text = TG.progress_report(progress, lang)
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            write_csv(progress, out_dir / "target_progres.csv")
+            (out_dir / "target_progres.txt").write_text(text, encoding="utf-8")
+            (out_dir / "target_progres.json").write_text(json.dumps(
+                progress.to_dict("records"), ensure_ascii=False, indent=2, default=str),
+                encoding="utf-8")
+    out.print(text)
+
+
+def _kode_from_file(path: Path) -> str:
+    from geo_service.io.keluarga import read_keluarga
+
+    codes = read_keluarga(path)["kode_desa"].astype(str).str[:5].value_counts()
+    if codes.empty:
+        raise InvalidInputError(f"{path.name}: tidak ada baris keluarga.",
+                                f"{path.name}: no family rows.")
+    return str(codes.index[0])

@@ -1,0 +1,529 @@
+"""Repository of ground checks (uji petik) and citizen reports, on either backend.
+
+Same rules as :mod:`geo_service.db.repo`: every function that returns data takes
+``scope``; a sample id outside it raises :class:`~geo_service.errors.NotFoundError` (ids do
+not reveal what exists), a kabupaten outside it :class:`~geo_service.errors.AccessDeniedError`;
+functions flush but never commit (the caller owns the transaction).
+
+Storage of a sample
+-------------------
+``uji_petik_sampel``: kabupaten, periode, seed, the run its priorities came from, and in
+``parameter`` the :class:`~geo_service.analysis.uji_petik.SampleParams` (``sampel``), the
+design table (``design``, desa x stratum sizes of the random part), the columns and dtypes
+of the list (``kolom``), the flagged counts and the stable sample code (``kode``, as
+:func:`~geo_service.analysis.uji_petik.sample_id` gives it). ``uji_petik_item``: one row
+per family (typed columns plus the rest of the list's row in ``nilai``).
+:func:`load_sample` gives back the frames :class:`~geo_service.io.uji_petik.SampleStore`
+gives for the same sample.
+
+Field results
+-------------
+``uji_petik_hasil`` holds one row per sample and family (unique): the latest result
+(:func:`~geo_service.analysis.uji_petik.merge_results` decides). :func:`import_results`
+checks a returned file's rows against the stored sample and, like the other imports, keeps
+an ``impor_batch`` of kind ``uji_petik`` with the file's SHA-256: the same file again changes
+nothing (``status="sudah_ada"``); by default any problem refuses the whole file (a ``gagal``
+batch with the full row report in ``impor_masalah``), ``partial=True`` imports the valid rows.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from geoalchemy2.functions import ST_AsBinary
+from geoalchemy2.shape import from_shape
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from geo_service.analysis import uji_petik as G
+from geo_service.analysis import schema as S
+from geo_service.services.laporan_warga import OPEN_STATUSES, CitizenReport
+from geo_service.errors import NotFoundError
+from geo_service.db.models import (
+    BATCH_GAGAL,
+    BATCH_SELESAI,
+    JENIS_UJI_PETIK,
+    SRID,
+    Desa,
+    ImporBatch,
+    ImporMasalah,
+    Kecamatan,
+    LaporanWarga,
+    LaporanWargaFoto,
+    UjiPetikHasil,
+    UjiPetikItem,
+    UjiPetikSampel,
+    utcnow,
+)
+from geo_service.db.repo import Bind, Scope, _py, _restore
+
+STATUS_SUDAH_ADA = "sudah_ada"  # returned, never stored: the file was imported before
+# Columns of the list kept as typed columns of uji_petik_item; the others go to ``nilai``.
+ITEM_COLUMNS = ("id_keluarga", "kode_desa", "jenis", "alasan", "strata", "bobot", "urutan",
+                "petugas")
+RESULT_FRAME_COLUMNS = [*G.RESULT_COLUMNS, S.KODE_DESA]
+
+
+# --- samples --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SampleInfo:
+    """A stored sample without its list."""
+
+    id: int
+    kode: str
+    kode_kab: str
+    periode: str
+    seed: int | None
+    run_id: int | None
+    n_item: int
+    n_acak: int
+    n_bendera: int
+    n_bendera_dipotong: int
+    dibuat: datetime
+    parameter: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (v.isoformat() if isinstance(v, datetime) else v)
+                for k, v in self.__dict__.items()}
+
+
+def _sample_row(session: Bind, sampel_id: int, scope: Scope) -> UjiPetikSampel:
+    row = session.execute(select(UjiPetikSampel).where(UjiPetikSampel.id == sampel_id)
+                          ).scalar_one_or_none()
+    if row is None or not scope.allows(row.kode_kab):
+        raise NotFoundError(f"Sampel uji petik #{sampel_id} tidak ditemukan.",
+                            f"Ground-check sample #{sampel_id} not found.")
+    return row
+
+
+def _info(row: UjiPetikSampel) -> SampleInfo:
+    p = row.parameter or {}
+    return SampleInfo(id=row.id, kode=str(p.get("kode", "")), kode_kab=row.kode_kab,
+                      periode=row.periode, seed=row.seed, run_id=row.run_id, n_item=row.n_item,
+                      n_acak=int(p.get("n_acak", 0)), n_bendera=int(p.get("n_bendera", 0)),
+                      n_bendera_dipotong=int(p.get("n_bendera_dipotong", 0)),
+                      dibuat=row.dibuat if row.dibuat.tzinfo else row.dibuat.replace(
+                          tzinfo=UTC),  # SQLite keeps no zone: the value is UTC
+                      parameter=dict(p.get("sampel", {})))
+
+
+def save_sample(session: Bind, sample: G.GroundCheckSample, *, kode_kab: str, periode: str,
+                scope: Scope, run_id: int | None = None, pengguna_id: int | None = None) -> int:
+    """Store a sample (list, design and parameters); returns its id.
+
+    Raises
+    ------
+    AccessDeniedError
+        ``kode_kab`` outside ``scope``.
+    """
+    scope.check(kode_kab)
+    daftar = sample.daftar.reset_index(drop=True)
+    kolom = [[str(c), str(daftar[c].dtype)] for c in daftar.columns]
+    parameter = {
+        "kode": G.sample_id(kode_kab, periode, sample.params),
+        "sampel": sample.params.to_dict(),
+        "design": {"kolom": [[str(c), str(sample.design[c].dtype)]
+                             for c in sample.design.columns],
+                   "baris": [[_py(v) for v in rec]
+                             for rec in sample.design.itertuples(index=False, name=None)]},
+        "kolom": kolom,
+        "n_acak": len(sample.acak), "n_bendera": int(sample.n_bendera),
+        "n_bendera_dipotong": int(sample.n_bendera_dipotong),
+    }
+    sampel_id = session.execute(insert(UjiPetikSampel).values(
+        kode_kab=kode_kab, periode=periode, seed=int(sample.params.seed),
+        parameter=json.loads(json.dumps(parameter)), run_id=run_id, n_item=len(daftar),
+        dibuat=utcnow(), pengguna_id=pengguna_id,
+    ).returning(UjiPetikSampel.id)).scalar_one()
+    rest = [c for c in daftar.columns if c not in ITEM_COLUMNS]
+    records = []
+    for rec in daftar.to_dict("records"):
+        typed = {c: _py(rec.get(c)) for c in ITEM_COLUMNS}
+        records.append({
+            "sampel_id": sampel_id, "id_keluarga": str(typed["id_keluarga"]),
+            "kode_desa": str(typed["kode_desa"]), "jenis": str(typed["jenis"]),
+            "alasan": typed["alasan"], "strata": typed["strata"], "bobot": typed["bobot"],
+            "urutan": int(typed["urutan"]), "petugas": typed["petugas"],
+            "nilai": {c: _py(rec[c]) for c in rest},
+        })
+    for start in range(0, len(records), 5_000):
+        session.execute(insert(UjiPetikItem), records[start:start + 5_000])
+    return int(sampel_id)
+
+
+def get_sample_info(session: Bind, sampel_id: int, *, scope: Scope) -> SampleInfo:
+    """One sample's summary (NotFoundError when missing or outside the scope)."""
+    return _info(_sample_row(session, sampel_id, scope))
+
+
+def list_samples(session: Bind, *, scope: Scope, kode_kab: str | None = None,
+                 limit: int = 100) -> list[SampleInfo]:
+    """Samples in the scope, newest first."""
+    stmt = select(UjiPetikSampel).where(scope.where(UjiPetikSampel.kode_kab))
+    if kode_kab is not None:
+        scope.check(kode_kab)
+        stmt = stmt.where(UjiPetikSampel.kode_kab == kode_kab)
+    rows = session.execute(stmt.order_by(UjiPetikSampel.id.desc()).limit(limit)).scalars()
+    return [_info(r) for r in rows]
+
+
+def _frame(kolom: list, rows: list[list]) -> pd.DataFrame:
+    names = [c for c, _ in kolom]
+    frame = pd.DataFrame(rows, columns=names) if rows else pd.DataFrame(
+        {c: pd.Series(dtype=object) for c in names})
+    for name, dtype in kolom:
+        frame[name] = _restore(frame[name], dtype)
+    return frame
+
+
+def _text_or_none(series: pd.Series) -> pd.Series:
+    """Object columns as the file store keeps them: text or None."""
+    return series.map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v))
+                      else str(v))
+
+
+def load_sample(session: Bind, sampel_id: int, *, scope: Scope) -> G.GroundCheckSample:
+    """A stored sample with its list and design, as it was drawn."""
+    row = _sample_row(session, sampel_id, scope)
+    p = row.parameter or {}
+    items = session.execute(
+        select(*[getattr(UjiPetikItem, c) for c in ITEM_COLUMNS], UjiPetikItem.nilai)
+        .where(UjiPetikItem.sampel_id == sampel_id).order_by(UjiPetikItem.urutan)).all()
+    kolom = p["kolom"]
+    rows = []
+    for r in items:
+        values = dict(zip(ITEM_COLUMNS, r[:-1], strict=True)) | (r[-1] or {})
+        rows.append([values.get(c) for c, _ in kolom])
+    daftar = _frame(kolom, rows)
+    for c, dtype in kolom:
+        if dtype == "object":
+            daftar[c] = _text_or_none(daftar[c])
+    design = _frame(p["design"]["kolom"], p["design"]["baris"])
+    return G.GroundCheckSample(daftar=daftar, design=design,
+                               params=G.SampleParams.from_dict(p["sampel"]),
+                               n_bendera=int(p.get("n_bendera", 0)),
+                               n_bendera_dipotong=int(p.get("n_bendera_dipotong", 0)))
+
+
+# --- field results --------------------------------------------------------------------
+
+
+def load_results(session: Bind, sampel_id: int, *, scope: Scope) -> pd.DataFrame:
+    """The stored results of a sample in the shape of
+    :func:`~geo_service.analysis.uji_petik.merge_results` (``RESULT_COLUMNS`` and
+    ``kode_desa`` of the sample, sorted by ``id_keluarga``); empty when none yet."""
+    _sample_row(session, sampel_id, scope)
+    rows = session.execute(
+        select(UjiPetikHasil.id_keluarga, UjiPetikHasil.status, UjiPetikHasil.petugas,
+               UjiPetikHasil.tanggal, ST_AsBinary(UjiPetikHasil.geom), UjiPetikHasil.perubahan,
+               UjiPetikHasil.catatan, UjiPetikItem.kode_desa)
+        .join(UjiPetikItem, (UjiPetikItem.sampel_id == UjiPetikHasil.sampel_id)
+              & (UjiPetikItem.id_keluarga == UjiPetikHasil.id_keluarga))
+        .where(UjiPetikHasil.sampel_id == sampel_id).order_by(UjiPetikHasil.id_keluarga)
+    ).all()
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in RESULT_FRAME_COLUMNS}).astype(
+            {"lat_baru": "float64", "lon_baru": "float64"})
+    geoms = shapely.from_wkb([None if r[4] is None else bytes(r[4]) for r in rows])
+    has = ~shapely.is_missing(geoms)
+    lat = np.full(len(rows), np.nan)
+    lon = np.full(len(rows), np.nan)
+    lat[has] = shapely.get_y(geoms[has])
+    lon[has] = shapely.get_x(geoms[has])
+    frame = pd.DataFrame({
+        S.ID: [r[0] for r in rows],
+        "status": [r[1] for r in rows],
+        "petugas": [r[2] for r in rows],
+        "tanggal": [None if r[3] is None else _date_text(r[3]) for r in rows],
+        "lat_baru": lat, "lon_baru": lon,
+        "perubahan": [json.dumps(r[5] or {}, sort_keys=True) for r in rows],
+        "catatan": [r[6] for r in rows],
+        S.KODE_DESA: [r[7] for r in rows],
+    })
+    frame = frame.sort_values(S.ID, kind="stable").reset_index(drop=True)
+    for c in RESULT_FRAME_COLUMNS:
+        if c not in ("lat_baru", "lon_baru"):
+            frame[c] = _text_or_none(frame[c].astype(object))
+    return frame
+
+
+def _date_text(value: Any) -> str:
+    if isinstance(value, datetime | date):
+        return value.strftime("%Y-%m-%d")
+    return str(value)[:10]
+
+
+@dataclass
+class ResultImport:
+    """What an import of field results did."""
+
+    status: str  # selesai | gagal | sudah_ada
+    batch_id: int | None
+    berkas: str
+    sha256: str
+    check: G.FieldResultCheck | None
+    summary: G.MergeSummary | None
+
+    @property
+    def diimpor(self) -> bool:
+        return self.status == BATCH_SELESAI
+
+    def to_dict(self) -> dict[str, Any]:
+        s = self.summary
+        c = self.check
+        return {
+            "status": self.status, "batch_id": self.batch_id, "berkas": self.berkas,
+            "sha256": self.sha256, "diimpor": self.diimpor,
+            "baris_sah": None if c is None else len(c.valid),
+            "baris_kosong": None if c is None else c.n_kosong,
+            "n_masalah": None if c is None else len(c.problems),
+            "baru": None if s is None else s.baru,
+            "diperbarui": None if s is None else s.diperbarui,
+            "sama": None if s is None else s.sama,
+            "diabaikan_lebih_lama": None if s is None else s.diabaikan_lebih_lama,
+        }
+
+
+def import_results(session: Bind, sampel_id: int, raw: pd.DataFrame, *, scope: Scope,
+                   berkas: str, sha256: str, ukuran_byte: int = 0, partial: bool = False,
+                   today: date | None = None, lang: str = "id",
+                   pengguna_id: int | None = None) -> ResultImport:
+    """Check returned field results against a stored sample and merge them, in the caller's
+    transaction (all or nothing).
+
+    Parameters
+    ----------
+    raw
+        Rows as read from the file (:func:`~geo_service.io.uji_petik.read_field_results`).
+    berkas, sha256, ukuran_byte
+        The file's name, SHA-256 and size (recorded in the batch).
+    partial
+        Import the valid rows even when other rows have problems.
+
+    Returns
+    -------
+    ResultImport
+        ``status="sudah_ada"`` (nothing written) when a finished batch of the same file
+        exists; ``"gagal"`` with the row report when a row has a problem and ``partial`` is
+        not set (only the failed batch and its report are written); else ``"selesai"``.
+    """
+    row = _sample_row(session, sampel_id, scope)
+    found = session.execute(select(ImporBatch.id).where(
+        ImporBatch.jenis == JENIS_UJI_PETIK, ImporBatch.sha256 == sha256,
+        ImporBatch.status == BATCH_SELESAI)).scalars().first()
+    if found is not None:
+        return ResultImport(STATUS_SUDAH_ADA, int(found), berkas, sha256, None, None)
+    sample = load_sample(session, sampel_id, scope=scope)
+    check = G.validate_field_results(raw, sample.daftar, today=today or date.today(),
+                                     lang=lang)
+    ok = check.ok or partial
+    codes = check.problems["kode_alasan"].value_counts().sort_index()
+    batch_id = session.execute(insert(ImporBatch).values(
+        jenis=JENIS_UJI_PETIK, berkas=berkas[:255], sha256=sha256, ukuran_byte=ukuran_byte,
+        periode=row.periode, kode_kab=[row.kode_kab],
+        status=BATCH_SELESAI if ok else BATCH_GAGAL, sebagian=partial, ganti=False,
+        mulai=utcnow(), selesai=utcnow(), n_baris=len(raw),
+        n_sah=len(check.valid) if ok else 0,
+        n_ditolak=int(check.problems["baris"].nunique()), n_masalah=len(check.problems),
+        alasan=None if ok else "Ada baris bermasalah; tidak ada yang diimpor.",
+        laporan={"sampel_id": sampel_id, "baris_kosong": check.n_kosong,
+                 "masalah_per_kode": {str(k): int(v) for k, v in codes.items()},
+                 "kolom_tidak_dikenal": list(check.unknown_columns)},
+        pengguna_id=pengguna_id,
+    ).returning(ImporBatch.id)).scalar_one()
+    if len(check.problems):
+        session.execute(insert(ImporMasalah), [
+            {"batch_id": batch_id, "baris": _py(r["baris"]), "id_keluarga": _py(r[S.ID]),
+             "kolom": r["kolom"], "nilai": _py(r["nilai"]), "kode_alasan": r["kode_alasan"],
+             "keterangan": r["keterangan"]}
+            for r in check.problems.to_dict("records")])
+    if not ok:
+        return ResultImport(BATCH_GAGAL, int(batch_id), berkas, sha256, check, None)
+    existing = load_results(session, sampel_id, scope=scope)
+    merged, summary = G.merge_results(existing if len(existing) else None, check.valid)
+    old = existing.set_index(S.ID, drop=False) if len(existing) else None
+    new_rows = []
+    for rec in merged.to_dict("records"):
+        key = rec[S.ID]
+        if old is not None and key in old.index:
+            if G._same(old.loc[key].to_dict(), rec):
+                continue
+            session.execute(update(UjiPetikHasil).where(
+                UjiPetikHasil.sampel_id == sampel_id, UjiPetikHasil.id_keluarga == key
+            ).values(**_result_values(rec), batch_id=batch_id))
+        else:
+            new_rows.append({"sampel_id": sampel_id, "id_keluarga": key, "batch_id": batch_id,
+                             **_result_values(rec)})
+    for start in range(0, len(new_rows), 5_000):
+        session.execute(insert(UjiPetikHasil), new_rows[start:start + 5_000])
+    session.execute(update(ImporBatch).where(ImporBatch.id == batch_id).values(
+        laporan={"sampel_id": sampel_id, "baris_kosong": check.n_kosong,
+                 "masalah_per_kode": {str(k): int(v) for k, v in codes.items()},
+                 "kolom_tidak_dikenal": list(check.unknown_columns),
+                 "baru": summary.baru, "diperbarui": summary.diperbarui, "sama": summary.sama,
+                 "diabaikan_lebih_lama": summary.diabaikan_lebih_lama}))
+    return ResultImport(BATCH_SELESAI, int(batch_id), berkas, sha256, check, summary)
+
+
+def _result_values(rec: Mapping[str, Any]) -> dict[str, Any]:
+    lat, lon = rec.get("lat_baru"), rec.get("lon_baru")
+    point = None
+    if lat is not None and lon is not None and not (pd.isna(lat) or pd.isna(lon)):
+        point = from_shape(shapely.Point(float(lon), float(lat)), srid=SRID)
+    tanggal = rec.get("tanggal")
+    return {
+        "status": str(rec["status"]), "petugas": _py(rec.get("petugas")),
+        "tanggal": date.fromisoformat(str(tanggal)[:10]) if tanggal else None,
+        "perubahan": json.loads(rec.get("perubahan") or "{}"),
+        "catatan": _py(rec.get("catatan")), "geom": point,
+    }
+
+
+def sample_progress(session: Bind, sampel_id: int, *, scope: Scope) -> pd.DataFrame:
+    """How much of a sample is done per registered desa
+    (:func:`~geo_service.analysis.uji_petik.sample_progress`), with ``nama_desa``,
+    ``kode_kec`` and ``nama_kec``."""
+    sample = load_sample(session, sampel_id, scope=scope)
+    prog = G.sample_progress(sample.daftar, load_results(session, sampel_id, scope=scope))
+    names = _desa_names(session, prog[S.KODE_DESA])
+    return prog.join(names, on=S.KODE_DESA)
+
+
+def _desa_names(session: Bind, codes: Iterable[str]) -> pd.DataFrame:
+    codes = sorted(set(map(str, codes)))
+    rows = session.execute(
+        select(Desa.kode, Desa.nama, Desa.kode_kec, Kecamatan.nama)
+        .join(Kecamatan, Kecamatan.kode == Desa.kode_kec).where(Desa.kode.in_(codes))
+    ).all() if codes else []
+    return pd.DataFrame(rows, columns=[S.KODE_DESA, "nama_desa", "kode_kec", "nama_kec"]
+                        ).set_index(S.KODE_DESA)
+
+
+def error_rates(session: Bind, sampel_id: int, *, scope: Scope,
+                kelompok: str | None = "kecamatan", level: float = 0.95,
+                lang: str = "id") -> pd.DataFrame:
+    """Estimated share of wrong records from the random part of a sample's stored results
+    (:func:`~geo_service.analysis.uji_petik.estimate_error_rate`), by kecamatan (its name)
+    or desa (``"name (code)"``) and for the kabupaten, with a sentence per row (``teks``)."""
+    sample = load_sample(session, sampel_id, scope=scope)
+    hasil = load_results(session, sampel_id, scope=scope)
+    groups = None
+    if kelompok in ("kecamatan", "desa"):
+        codes = sample.daftar[S.KODE_DESA].astype(str).unique()
+        names = _desa_names(session, codes)
+        if kelompok == "kecamatan":
+            groups = {k: str(names["nama_kec"].get(k) or k[:8]) for k in codes}
+        else:  # desa names repeat across kecamatan: the code keeps groups apart
+            groups = {k: f"{names['nama_desa'].get(k) or '-'} ({k})" for k in codes}
+    est = G.estimate_error_rate(sample.daftar, sample.design, hasil, kelompok=groups,
+                                level=level)
+    est["teks"] = [G.error_rate_text(r, lang) for r in est.to_dict("records")]
+    return est
+
+
+# --- citizen reports ------------------------------------------------------------------
+
+_REPORT_FIELDS = tuple(CitizenReport.__dataclass_fields__)
+
+
+def _report(row: LaporanWarga) -> CitizenReport:
+    return CitizenReport(**{f: getattr(row, f) for f in _REPORT_FIELDS})
+
+
+def citizen_reports(session: Bind, *, scope: Scope, kode_kab: str | None = None,
+                    hanya_terbuka: bool = False) -> list[CitizenReport]:
+    """Citizen reports in the scope (household level: for analis/admin), oldest first."""
+    stmt = select(LaporanWarga).where(scope.where(LaporanWarga.kode_kab))
+    if kode_kab is not None:
+        scope.check(kode_kab)
+        stmt = stmt.where(LaporanWarga.kode_kab == kode_kab)
+    if hanya_terbuka:
+        stmt = stmt.where(LaporanWarga.status.in_(OPEN_STATUSES))
+    rows = session.execute(stmt.order_by(LaporanWarga.dibuat, LaporanWarga.nomor)).scalars()
+    return [_report(r) for r in rows]
+
+
+def reported_families(session: Bind, kode_kab: str, *, scope: Scope) -> list[str]:
+    """Families named by open reports of a kabupaten (flagged ``laporan_warga``)."""
+    scope.check(kode_kab)
+    ids = session.execute(select(LaporanWarga.id_keluarga).where(
+        LaporanWarga.kode_kab == kode_kab, LaporanWarga.status.in_(OPEN_STATUSES),
+        LaporanWarga.id_keluarga.is_not(None))).scalars()
+    return sorted(set(ids))
+
+
+class DbReportStore:
+    """A :class:`~geo_service.services.laporan_warga.ReportStore` over the database: each call runs in a
+    transaction of its own (the citizen service is storage-agnostic)."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def add(self, report: CitizenReport) -> None:
+        with self.sessions.begin() as s:
+            s.merge(LaporanWarga(**report.to_dict()))
+
+    def get(self, nomor: str) -> CitizenReport | None:
+        with self.sessions() as s:
+            row = s.get(LaporanWarga, nomor)
+            return None if row is None else _report(row)
+
+    def update(self, report: CitizenReport) -> None:
+        self.add(report)
+
+    def all(self) -> list[CitizenReport]:
+        with self.sessions() as s:
+            return citizen_reports(s, scope=Scope.all())
+
+    def save_photo(self, sha256: str, kind: str, data: bytes) -> None:
+        with self.sessions.begin() as s:
+            if s.get(LaporanWargaFoto, sha256) is None:
+                s.add(LaporanWargaFoto(sha256=sha256, jenis=kind, data=data))
+
+    def photo(self, sha256: str) -> tuple[str, bytes] | None:
+        with self.sessions() as s:
+            row = s.get(LaporanWargaFoto, sha256)
+            return None if row is None else (row.jenis, bytes(row.data))
+
+    def reported_families(self) -> list[str]:
+        from geo_service.services.laporan_warga import reported_families as open_families
+
+        return open_families(self.all())
+
+
+def mark_reports_queued(session: Bind, id_keluarga: Iterable[str], sampel_kode: str, *,
+                        kode_kab: str, scope: Scope, now: datetime) -> int:
+    """Open reports (``diterima``) naming a family of a new sample move to
+    ``antre_uji_petik`` with the sample's code; returns how many."""
+    scope.check(kode_kab)
+    ids = sorted(set(map(str, id_keluarga)))
+    n = 0
+    for start in range(0, len(ids), 900):
+        n += session.execute(update(LaporanWarga).where(
+            LaporanWarga.kode_kab == kode_kab, LaporanWarga.status == "diterima",
+            LaporanWarga.id_keluarga.in_(ids[start:start + 900])
+        ).values(status="antre_uji_petik", sampel_id=sampel_kode,
+                 diperbarui=now.isoformat(timespec="seconds"))).rowcount
+    return n
+
+
+def close_reports_from_results(session: Bind, sampel_id: int, *, scope: Scope,
+                               now: datetime) -> int:
+    """Open reports naming a family with a field result in the sample move to
+    ``diverifikasi``; returns how many."""
+    row = _sample_row(session, sampel_id, scope)
+    done = select(UjiPetikHasil.id_keluarga).where(UjiPetikHasil.sampel_id == sampel_id)
+    return session.execute(update(LaporanWarga).where(
+        LaporanWarga.kode_kab == row.kode_kab, LaporanWarga.status.in_(OPEN_STATUSES),
+        LaporanWarga.id_keluarga.in_(done)
+    ).values(status="diverifikasi", diperbarui=now.isoformat(timespec="seconds"))).rowcount

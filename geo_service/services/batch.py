@@ -1,0 +1,218 @@
+"""Batch analysis per kabupaten on a Dask cluster (a province or all 514 kabupaten).
+
+Each kabupaten is one task: the worker reads only that kabupaten's families and desa,
+runs the same pipeline as ``geo-service analyse`` (:func:`compute_indicators`), writes the
+kabupaten's tables under ``out/<kode_kab>/`` and returns one summary row. The client
+never holds families; the national summary is built from the returned rows. Memory is
+bounded by the largest kabupaten times the tasks running at once.
+
+Families come as one Parquet file per kabupaten (``<kode_kab>.parquet`` or a Hive folder
+``kode_kab=<kode_kab>/``); :func:`split_by_kabupaten` makes them from one large file in a
+streaming pass. On a real cluster every worker must see the same paths (shared storage).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+UNASSIGNED = "_lainnya"
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What a batch run wrote and measured."""
+
+    summary: pd.DataFrame  # one row per kabupaten (+ seconds, n_rows)
+    out_dir: Path
+    seconds: float
+    failed: dict[str, str]
+    unassigned_rows: int  # rows in no kabupaten file (bad kode_desa), never analysed
+
+
+def family_files(keluarga_dir: Path) -> dict[str, list[Path]]:
+    """Family Parquet files per kabupaten code found in ``keluarga_dir``."""
+    keluarga_dir = Path(keluarga_dir)
+    found: dict[str, list[Path]] = {}
+    for path in sorted(keluarga_dir.glob("*.parquet")):
+        found.setdefault(path.stem, []).append(path)
+    for folder in sorted(keluarga_dir.glob("kode_kab=*")):
+        found.setdefault(folder.name.split("=", 1)[1], []).extend(sorted(folder.glob("*.parquet")))
+    return found
+
+
+def split_by_kabupaten(source: Path, out_dir: Path, *,
+                       batch_rows: int = 500_000) -> dict[str, Path]:
+    """Split one family Parquet file into ``out_dir/<kode_kab>.parquet`` files, streaming
+    ``batch_rows`` rows at a time (never the whole file in memory). Rows whose
+    ``kode_desa`` names no kabupaten go to ``_lainnya.parquet`` (reported, not analysed)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    writers: dict[str, pq.ParquetWriter] = {}
+    try:
+        for batch in pq.ParquetFile(source).iter_batches(batch_size=batch_rows):
+            table = pa.Table.from_batches([batch])
+            kode = table["kode_desa"].cast(pa.string())
+            kab = pc.if_else(pc.match_substring_regex(kode, r"^\d{2}\.\d{2}\."),
+                             pc.utf8_slice_codeunits(kode, 0, 5), pa.scalar(UNASSIGNED))
+            for code in pc.unique(kab).to_pylist():
+                part = table.filter(pc.equal(kab, code))
+                if code not in writers:
+                    writers[code] = pq.ParquetWriter(out_dir / f"{code}.parquet", part.schema)
+                writers[code].write_table(part)
+    finally:
+        for w in writers.values():
+            w.close()
+    return {code: out_dir / f"{code}.parquet" for code in writers}
+
+
+def read_kabupaten_desa(boundaries: Path, kode_kab: str):
+    """Checked desa of one kabupaten from a GeoParquet layer with a ``kode_kab`` column."""
+    import geopandas as gpd
+
+    from geo_service.analysis.boundaries import check_boundaries
+
+    raw = gpd.read_parquet(boundaries, filters=[("kode_kab", "==", kode_kab)])
+    return check_boundaries(raw).desa
+
+
+def kabupaten_codes(boundaries: Path, prefix: str | None = None) -> list[str]:
+    """Kabupaten codes in a boundary layer, optionally only those starting with ``prefix``
+    (a province ``33`` or a kabupaten ``33.24``)."""
+    import pyarrow.parquet as pq
+
+    codes = pq.read_table(boundaries, columns=["kode_kab"])["kode_kab"].unique().to_pylist()
+    return sorted(c for c in codes if prefix is None or c.startswith(prefix))
+
+
+def analyse_kabupaten(kode_kab: str, files: list[Path], boundaries: Path, out_dir: Path,
+                      params=None) -> dict:
+    """One task: analyse one kabupaten and write its tables; returns its summary row."""
+    from geo_service.analysis import AnalysisParams, compute_indicators
+    from geo_service.io.export import write_csv
+
+    t0 = time.perf_counter()
+    params = params or AnalysisParams()
+    desa = read_kabupaten_desa(boundaries, kode_kab)
+    raw = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    result = compute_indicators(raw, desa, params)
+    target = Path(out_dir) / kode_kab
+    target.mkdir(parents=True, exist_ok=True)
+    write_csv(result.desa, target / "desa.csv")
+    write_csv(result.kecamatan, target / "kecamatan.csv")
+    write_csv(result.kabupaten, target / "kabupaten.csv")
+    write_csv(result.h3, target / "h3.csv")
+    write_csv(result.validation.problems, target / "validation.csv")
+    row = result.kabupaten.iloc[0].to_dict()
+    row.update({"n_baris": len(raw), "n_baris_ditolak": len(result.validation.rejected),
+                "detik": round(time.perf_counter() - t0, 3)})
+    return row
+
+
+def run_batch(
+    keluarga_dir: Path,
+    boundaries: Path,
+    out_dir: Path,
+    *,
+    prefix: str | None = None,
+    scheduler: str | None = None,
+    n_workers: int = 2,
+    processes: bool = True,
+    params=None,
+    client=None,
+    on_done: Callable[[str, dict | None], None] | None = None,
+) -> BatchResult:
+    """Analyse every kabupaten that has families, one Dask task each.
+
+    Parameters
+    ----------
+    keluarga_dir
+        Folder of per-kabupaten family Parquet files (see :func:`family_files`).
+    boundaries
+        GeoParquet desa layer with ``kode_kab`` (e.g. ``indonesia_desa.parquet``).
+    out_dir
+        Receives ``<kode_kab>/*.csv`` and ``ringkasan_nasional.csv``.
+    prefix
+        Only kabupaten whose code starts with this (a province ``33``); all otherwise.
+    scheduler
+        Address of a running scheduler (``tcp://host:8786``); a ``LocalCluster`` of
+        ``n_workers`` single-threaded workers otherwise.
+    processes
+        LocalCluster workers as processes (``False``: threads, for tests).
+    client
+        An existing ``dask.distributed.Client`` to use instead.
+    on_done
+        Called with each kabupaten code and its row (``None`` when it failed).
+    """
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    t0 = time.perf_counter()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = family_files(keluarga_dir)
+    wanted = kabupaten_codes(boundaries, prefix)
+    todo = [k for k in wanted if k in files]
+    cluster = own_client = None
+    if client is None:
+        if scheduler:
+            client = own_client = Client(scheduler)
+        else:
+            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1,
+                                   processes=processes, dashboard_address=None)
+            client = own_client = Client(cluster)
+    rows: list[dict] = []
+    failed: dict[str, str] = {}
+    try:
+        # Largest kabupaten first: better packing of the tasks on the workers.
+        todo.sort(key=lambda k: -sum(f.stat().st_size for f in files[k]))
+        futures = {client.submit(analyse_kabupaten, k, files[k], Path(boundaries), out_dir,
+                                 params, key=f"kabupaten-{k}", pure=False): k for k in todo}
+        for fut in as_completed(futures):
+            k = futures[fut]
+            try:
+                row = fut.result()
+            except Exception as exc:  # noqa: BLE001 - reported per kabupaten, run goes on
+                failed[k] = f"{type(exc).__name__}: {exc}"
+                row = None
+            else:
+                rows.append(row)
+            fut.release()
+            if on_done:
+                on_done(k, row)
+    finally:
+        if own_client is not None:
+            own_client.close()
+        if cluster is not None:
+            cluster.close()
+    summary = national_summary(rows)
+    from geo_service.io.export import write_csv
+
+    write_csv(summary, out_dir / "ringkasan_nasional.csv")
+    import pyarrow.parquet as pq
+
+    unassigned = sum(pq.ParquetFile(f).metadata.num_rows for f in files.get(UNASSIGNED, []))
+    return BatchResult(summary, out_dir, time.perf_counter() - t0, failed, unassigned)
+
+
+def national_summary(rows: list[dict]) -> pd.DataFrame:
+    """Kabupaten rows sorted by code, with persons' rates recomputed for a total row."""
+    if not rows:
+        return pd.DataFrame()
+    frame = pd.DataFrame(rows).sort_values("kode_kab").reset_index(drop=True)
+    sums = [c for c in ["n_desa", "n_keluarga", "n_jiwa", "n_keluarga_ekstrem", "n_jiwa_ekstrem",
+                        "n_keluarga_geotag", "n_lokasi_tidak_sesuai", "n_keluarga_di_luar_batas",
+                        "n_jiwa_di_luar_batas", "n_baris", "n_baris_ditolak"]
+            if c in frame.columns]
+    total = {c: int(frame[c].sum()) for c in sums}
+    total.update({"kode_kab": "TOTAL", "nama_kab": f"{len(frame)} kabupaten"})
+    if total.get("n_jiwa"):
+        total["pct_jiwa_ekstrem"] = 100.0 * total["n_jiwa_ekstrem"] / total["n_jiwa"]
+    return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)

@@ -1,0 +1,62 @@
+"""schemathesis against the OpenAPI spec with a valid key: no 5xx, responses conform."""
+# ruff: noqa: F811  (fixtures imported from tests.api.support)
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from geo_service.api import create_app
+from geo_service.settings import Settings
+from tests.api.support import api_db, api_settings  # noqa: F401
+
+# The spec does not need a database: build it from an app that is never started.
+schema = schemathesis.openapi.from_dict(
+    create_app(Settings(_env_file=None), api_settings()).openapi())
+# Starting real analysis runs (seconds each, queued) is covered by the route tests.
+schema = schema.exclude(method="POST", path="/analisis")
+
+
+@pytest.fixture(scope="module")
+def base_url(api_db):
+    import uvicorn
+
+    app = create_app(api_db.settings, api_settings(upload_max_bytes=8 * 1024**2))
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    assert server.started
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+@schema.parametrize()
+@settings(max_examples=6, deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+def test_api_conforms_to_its_schema(case, base_url, api_db):
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    case.call_and_validate(
+        base_url=base_url, headers={"X-API-Key": api_db.api_keys["admin_a"]},
+        checks=[not_a_server_error, status_code_conformance, content_type_conformance,
+                response_schema_conformance])
