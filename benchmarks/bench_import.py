@@ -42,12 +42,15 @@ def generate(n: int, path: Path, seed: int) -> dict:
     desa = read_boundaries(KENDAL)
     calib = calibration_from_bps(read_bps(ROOT / "data"), "33.24")
     t0 = time.perf_counter()
-    frame = generate_keluarga(desa, calib, n_keluarga=n, periode="2025-03", seed=seed,
-                              kantong=6).keluarga
+    frame = generate_keluarga(
+        desa, calib, n_keluarga=n, periode="2025-03", seed=seed, kantong=6
+    ).keluarga
     write_keluarga(frame, path)
-    return {"seconds": time.perf_counter() - t0,
-            "table_mb": frame.memory_usage(deep=True).sum() / 1024**2,
-            "file_mb": path.stat().st_size / 1024**2}
+    return {
+        "seconds": time.perf_counter() - t0,
+        "table_mb": frame.memory_usage(deep=True).sum() / 1024**2,
+        "file_mb": path.stat().st_size / 1024**2,
+    }
 
 
 def run_import(url: str, path: Path, chunk_rows: int) -> dict:
@@ -65,13 +68,19 @@ def run_import(url: str, path: Path, chunk_rows: int) -> dict:
     report = import_keluarga(engine, path, periode="2025-03", settings=settings)
     seconds = time.perf_counter() - t0
     engine.dispose()
-    return {"rows": report.n_sah, "seconds": seconds, "rows_per_s": report.n_sah / seconds,
-            "peak_mb": _peak_mb(), "peak_before_import_mb": before_mb}
+    return {
+        "rows": report.n_sah,
+        "seconds": seconds,
+        "rows_per_s": report.n_sah / seconds,
+        "peak_mb": _peak_mb(),
+        "peak_before_import_mb": before_mb,
+    }
 
 
 def _child(args: list[str]) -> dict:
-    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
-                         cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, cwd=ROOT
+    )
     if out.returncode != 0:
         raise SystemExit(f"benchmark child failed:\n{out.stderr[-4000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -97,8 +106,9 @@ def _postgis_database(admin_dsn: str):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--n", type=int, default=1_000_000, help="families to import")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--chunk-rows", type=int, default=100_000)
@@ -120,8 +130,11 @@ def main() -> None:
         data = Path(tmp) / "keluarga.parquet"
         print(f"Membuat {args.n:,} keluarga Kendal (seed {args.seed}) ...", flush=True)
         gen = _child(["--child", "generate", str(args.n), str(data), str(args.seed)])
-        print(f"  {gen['seconds']:.1f} s; berkas {gen['file_mb']:.0f} MB; tabel utuh di memori "
-              f"{gen['table_mb']:.0f} MB", flush=True)
+        print(
+            f"  {gen['seconds']:.1f} s; berkas {gen['file_mb']:.0f} MB; tabel utuh di memori "
+            f"{gen['table_mb']:.0f} MB",
+            flush=True,
+        )
         results = []
         for backend in args.backends.split(","):
             drop = None
@@ -137,19 +150,30 @@ def main() -> None:
             finally:
                 if drop:
                     drop()
-            res |= {"backend": backend, "n_families": args.n, "chunk_rows": args.chunk_rows,
-                    "table_mb": gen["table_mb"], "file_mb": gen["file_mb"]}
+            res |= {
+                "backend": backend,
+                "n_families": args.n,
+                "chunk_rows": args.chunk_rows,
+                "table_mb": gen["table_mb"],
+                "file_mb": gen["file_mb"],
+            }
             results.append(res)
 
     print()
-    print("memori = RSS puncak proses impor; 'sebelum' = RSS puncak sebelum impor keluarga "
-          "(Python, pustaka, batas desa)")
-    print(f"{'backend':<11} {'keluarga':>10} {'detik':>8} {'baris/detik':>12} "
-          f"{'memori puncak MB':>17} {'sebelum MB':>11} {'tabel utuh MB':>14}")
+    print(
+        "memori = RSS puncak proses impor; 'sebelum' = RSS puncak sebelum impor keluarga "
+        "(Python, pustaka, batas desa)"
+    )
+    print(
+        f"{'backend':<11} {'keluarga':>10} {'detik':>8} {'baris/detik':>12} "
+        f"{'memori puncak MB':>17} {'sebelum MB':>11} {'tabel utuh MB':>14}"
+    )
     for r in results:
-        print(f"{r['backend']:<11} {r['rows']:>10,} {r['seconds']:>8.1f} "
-              f"{r['rows_per_s']:>12,.0f} {r['peak_mb']:>17,.0f} "
-              f"{r['peak_before_import_mb']:>11,.0f} {r['table_mb']:>14,.0f}")
+        print(
+            f"{r['backend']:<11} {r['rows']:>10,} {r['seconds']:>8.1f} "
+            f"{r['rows_per_s']:>12,.0f} {r['peak_mb']:>17,.0f} "
+            f"{r['peak_before_import_mb']:>11,.0f} {r['table_mb']:>14,.0f}"
+        )
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2))

@@ -38,8 +38,14 @@ def main() -> None:
     path = args.file or Path(f"/tmp/bench_planning_{args.keluarga}_{args.seed}.parquet")
     if not path.exists():
         calib = calibration_from_bps(read_bps(data_dir), "33.24")
-        data = generate_keluarga(desa, calib, n_keluarga=args.keluarga, periode="2025-03",
-                                 seed=args.seed, kantong=args.kantong)
+        data = generate_keluarga(
+            desa,
+            calib,
+            n_keluarga=args.keluarga,
+            periode="2025-03",
+            seed=args.seed,
+            kantong=args.kantong,
+        )
         write_keluarga(data.keluarga, path)
     raw = read_keluarga(path)
     t0 = time.perf_counter()
@@ -59,19 +65,26 @@ def main() -> None:
             mark[0], mark[1] = now, name
 
         start = time.perf_counter()
-        planning = compute_planning(result, PlanningParams(), seed=args.seed,
-                                    programmes=programmes, on_step=step)
+        planning = compute_planning(
+            result, PlanningParams(), seed=args.seed, programmes=programmes, on_step=step
+        )
         end = time.perf_counter()
         times[mark[1]] = end - mark[0]
         times["total"] = end - start
         if best is None or times["total"] < best["total"]:
             best = times
     assert best is not None
-    print(f"families {len(raw):,}, H3 cells {len(result.h3):,}, desa {len(result.desa)}, "
-          f"pockets {len(planning.pockets)}, load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"families {len(raw):,}, H3 cells {len(result.h3):,}, desa {len(result.desa)}, "
+        f"pockets {len(planning.pockets)}, load average {os.getloadavg()[0]:.2f}"
+    )
     print(f"indicators (not part of planning): {t_ind:.2f} s")
-    print("compute_planning (fastest of", args.repeat, "runs):",
-          ", ".join(f"{k} {v:.2f} s" for k, v in best.items()))
+    print(
+        "compute_planning (fastest of",
+        args.repeat,
+        "runs):",
+        ", ".join(f"{k} {v:.2f} s" for k, v in best.items()),
+    )
 
 
 if __name__ == "__main__":

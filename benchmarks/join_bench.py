@@ -28,8 +28,7 @@ from geo_service.analysis.locate import h3_cells, locate_points
 
 H3_RES = 8
 COUNT_COLUMNS = ["n_keluarga", "n_jiwa", "n_keluarga_ekstrem", "n_jiwa_ekstrem"]
-METHODS = ["naive", "geopandas", "duckdb", "sedonadb", "dask_geopandas", "postgis",
-           "geo_service"]
+METHODS = ["naive", "geopandas", "duckdb", "sedonadb", "dask_geopandas", "postgis", "geo_service"]
 
 
 @dataclass
@@ -59,8 +58,11 @@ class Counts:
 def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
     a = a[COUNT_COLUMNS].astype(np.int64).sort_index()
     b = b[COUNT_COLUMNS].astype(np.int64).sort_index()
-    return (len(a) == len(b) and bool((a.index.astype(str) == b.index.astype(str)).all())
-            and bool((a.to_numpy() == b.to_numpy()).all()))
+    return (
+        len(a) == len(b)
+        and bool((a.index.astype(str) == b.index.astype(str)).all())
+        and bool((a.to_numpy() == b.to_numpy()).all())
+    )
 
 
 @dataclass
@@ -75,10 +77,14 @@ class Result:
     extra: dict = field(default_factory=dict)
 
     def record(self) -> dict:
-        rec = {"dataset": self.dataset, "n_families": self.n_families, "method": self.method,
-               "seconds": None if self.seconds is None else round(self.seconds, 4),
-               "peak_mb": None if self.peak_mb is None else round(self.peak_mb, 1),
-               "identical": self.identical}
+        rec = {
+            "dataset": self.dataset,
+            "n_families": self.n_families,
+            "method": self.method,
+            "seconds": None if self.seconds is None else round(self.seconds, 4),
+            "peak_mb": None if self.peak_mb is None else round(self.peak_mb, 1),
+            "identical": self.identical,
+        }
         if self.note:
             rec["note"] = self.note
         rec.update(self.extra)
@@ -86,6 +92,7 @@ class Result:
 
 
 # --- inputs ---------------------------------------------------------------------------
+
 
 def kendal_input(n: int, *, seed: int = 7, data_dir: Path | None = None) -> BenchInput:
     """``n`` Kendal families from the project's generator (clusters, pockets, outliers)."""
@@ -96,14 +103,16 @@ def kendal_input(n: int, *, seed: int = 7, data_dir: Path | None = None) -> Benc
     data_dir = data_dir or get_settings().data_dir
     desa = read_boundaries(data_dir / "boundaries" / "desa_33.24_kendal.geojson")
     calib = calibration_from_bps(read_bps(data_dir), "33.24")
-    fam = generate_keluarga(desa, calib, n_keluarga=n, periode="2025-03", seed=seed,
-                            kantong=4).keluarga
+    fam = generate_keluarga(
+        desa, calib, n_keluarga=n, periode="2025-03", seed=seed, kantong=4
+    ).keluarga
     fam = fam[["kode_desa", "lat", "lon", "jumlah_art", "desil"]].reset_index(drop=True)
     return BenchInput(f"kendal_{_size_label(n)}", fam, desa[["kode", "geometry"]])
 
 
-def sample_families(desa: gpd.GeoDataFrame, n: int, *, seed: int = 7,
-                    geotag_share: float = 0.7) -> pd.DataFrame:
+def sample_families(
+    desa: gpd.GeoDataFrame, n: int, *, seed: int = 7, geotag_share: float = 0.7
+) -> pd.DataFrame:
     """A fast sampler: families uniform inside desa polygons (sizes vary by desa), 30 %
     without geotag, 2 % jittered by up to ~300 m (gaps, overlaps, outside)."""
     rng = np.random.default_rng(seed)
@@ -127,8 +136,8 @@ def sample_families(desa: gpd.GeoDataFrame, n: int, *, seed: int = 7,
             got_x.append(x[ok][:need])
             got_y.append(y[ok][:need])
             need -= int(min(ok.sum(), need))
-        lon[pos[i]:pos[i + 1]] = np.concatenate(got_x)
-        lat[pos[i]:pos[i + 1]] = np.concatenate(got_y)
+        lon[pos[i] : pos[i + 1]] = np.concatenate(got_x)
+        lat[pos[i] : pos[i + 1]] = np.concatenate(got_y)
     jitter = rng.random(n) < 0.02
     lon[jitter] += rng.normal(0, 0.0015, jitter.sum())
     lat[jitter] += rng.normal(0, 0.0015, jitter.sum())
@@ -136,12 +145,15 @@ def sample_families(desa: gpd.GeoDataFrame, n: int, *, seed: int = 7,
     lon[no_geo] = np.nan
     lat[no_geo] = np.nan
     codes = desa["kode"].to_numpy(dtype=object)
-    return pd.DataFrame({
-        "kode_desa": pd.array(codes[owner], dtype="str"),
-        "lat": np.round(lat, 6), "lon": np.round(lon, 6),
-        "jumlah_art": rng.integers(1, 8, n).astype(np.int16),
-        "desil": rng.integers(1, 11, n).astype(np.int8),
-    })
+    return pd.DataFrame(
+        {
+            "kode_desa": pd.array(codes[owner], dtype="str"),
+            "lat": np.round(lat, 6),
+            "lon": np.round(lon, 6),
+            "jumlah_art": rng.integers(1, 8, n).astype(np.int16),
+            "desil": rng.integers(1, 11, n).astype(np.int8),
+        }
+    )
 
 
 def province_desa(kode_prov: str = "33", *, data_dir: Path | None = None) -> gpd.GeoDataFrame:
@@ -161,6 +173,7 @@ def _size_label(n: int) -> str:
 
 
 # --- memory ---------------------------------------------------------------------------
+
 
 def _rss_mb() -> float:
     with open("/proc/self/statm") as f:
@@ -203,8 +216,10 @@ class PeakRss:
 
 # --- shared parts of the rule -----------------------------------------------------------
 
-def resolve(inp: BenchInput, geo_pos: np.ndarray, pairs_p: np.ndarray,
-            pairs_d: np.ndarray) -> np.ndarray:
+
+def resolve(
+    inp: BenchInput, geo_pos: np.ndarray, pairs_p: np.ndarray, pairs_d: np.ndarray
+) -> np.ndarray:
     """Desa position per geotagged family from containment pairs: overlap tie-break, then
     the nearest-polygon fallback for families in no polygon. -1 = di_luar_batas.
 
@@ -227,9 +242,13 @@ def resolve(inp: BenchInput, geo_pos: np.ndarray, pairs_p: np.ndarray,
         fam = inp.keluarga
         rows = geo_pos[rest]
         kode, _, _ = locate_points(
-            fam["lon"].to_numpy()[rows], fam["lat"].to_numpy()[rows],
-            fam["kode_desa"].to_numpy(dtype=object)[rows], inp.desa.geometry.to_numpy(),
-            codes, max_distance_m=250.0)
+            fam["lon"].to_numpy()[rows],
+            fam["lat"].to_numpy()[rows],
+            fam["kode_desa"].to_numpy(dtype=object)[rows],
+            inp.desa.geometry.to_numpy(),
+            codes,
+            max_distance_m=250.0,
+        )
         found = pd.notna(kode)
         out[rest[found]] = pd.Index(codes).get_indexer(kode[found])
     return out
@@ -240,8 +259,14 @@ def _registered_pos(inp: BenchInput) -> np.ndarray:
     return pd.Index(inp.codes).get_indexer(np.asarray(u, dtype=object))[c]
 
 
-def counts_pandas(inp: BenchInput, desa_pos_geo: np.ndarray, geo_pos: np.ndarray,
-                  cells: np.ndarray, *, string_keys: bool = False) -> Counts:
+def counts_pandas(
+    inp: BenchInput,
+    desa_pos_geo: np.ndarray,
+    geo_pos: np.ndarray,
+    cells: np.ndarray,
+    *,
+    string_keys: bool = False,
+) -> Counts:
     """Counts by pandas groupby: on integer desa positions and uint64 cells (a careful
     analyst), or on code and H3 strings (``string_keys``, the naive analyst)."""
     fam = inp.keluarga
@@ -250,9 +275,14 @@ def counts_pandas(inp: BenchInput, desa_pos_geo: np.ndarray, geo_pos: np.ndarray
     desa_pos[geo_pos] = desa_pos_geo
     ekstrem = fam["desil"].to_numpy() == 1
     jiwa = fam["jumlah_art"].to_numpy().astype(np.int64)
-    frame = pd.DataFrame({"n_keluarga": np.ones(n, dtype=np.int64), "n_jiwa": jiwa,
-                          "n_keluarga_ekstrem": ekstrem.astype(np.int64),
-                          "n_jiwa_ekstrem": np.where(ekstrem, jiwa, 0)})
+    frame = pd.DataFrame(
+        {
+            "n_keluarga": np.ones(n, dtype=np.int64),
+            "n_jiwa": jiwa,
+            "n_keluarga_ekstrem": ekstrem.astype(np.int64),
+            "n_jiwa_ekstrem": np.where(ekstrem, jiwa, 0),
+        }
+    )
     keep = desa_pos >= 0
     if string_keys:
         by_desa = frame[keep].groupby(inp.codes[desa_pos[keep]]).sum()
@@ -270,30 +300,30 @@ def counts_pandas(inp: BenchInput, desa_pos_geo: np.ndarray, geo_pos: np.ndarray
 
 # --- methods --------------------------------------------------------------------------
 
+
 def method_naive(inp: BenchInput, state=None) -> Counts:
     """sjoin with the default predicate, per-row h3 with df.apply, pandas groupby."""
     import h3
 
     fam = inp.keluarga
     pts = fam.dropna(subset=["lat", "lon"])
-    gpts = gpd.GeoDataFrame(pts, geometry=gpd.points_from_xy(pts["lon"], pts["lat"]),
-                            crs=4326)
+    gpts = gpd.GeoDataFrame(pts, geometry=gpd.points_from_xy(pts["lon"], pts["lat"]), crs=4326)
     joined = gpd.sjoin(gpts, inp.desa, how="inner")
     geo_pos = np.flatnonzero(fam["lat"].notna().to_numpy() & fam["lon"].notna().to_numpy())
     p = pd.Index(pts.index).get_indexer(joined.index)
     desa_pos = resolve(inp, geo_pos, p, joined["index_right"].to_numpy())
     cells = pts.apply(lambda r: h3.latlng_to_cell(r["lat"], r["lon"], H3_RES), axis=1)
-    return counts_pandas(inp, desa_pos, geo_pos, cells.to_numpy(dtype=object),
-                         string_keys=True)
+    return counts_pandas(inp, desa_pos, geo_pos, cells.to_numpy(dtype=object), string_keys=True)
 
 
 def method_geopandas(inp: BenchInput, state=None) -> Counts:
     """sjoin(predicate="within") with the R-tree, vectorised H3, pandas groupby."""
     fam = inp.keluarga
     geo_pos = np.flatnonzero(fam["lat"].notna().to_numpy() & fam["lon"].notna().to_numpy())
-    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(fam["lon"].to_numpy()[geo_pos],
-                                                       fam["lat"].to_numpy()[geo_pos]),
-                           crs=4326)
+    pts = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(fam["lon"].to_numpy()[geo_pos], fam["lat"].to_numpy()[geo_pos]),
+        crs=4326,
+    )
     joined = gpd.sjoin(pts, inp.desa[["geometry"]], how="inner", predicate="within")
     desa_pos = resolve(inp, geo_pos, joined.index.to_numpy(), joined["index_right"].to_numpy())
     cells = h3_cells(fam["lat"].to_numpy()[geo_pos], fam["lon"].to_numpy()[geo_pos], H3_RES)
@@ -305,13 +335,20 @@ def prepare_duckdb(inp: BenchInput):
     import duckdb_extension_spatial
     import pyarrow as pa
 
-    ext = next(Path(duckdb_extension_spatial.__file__).parent.glob(
-        "extensions/*/spatial.duckdb_extension"))
-    con = duckdb.connect(config={"autoinstall_known_extensions": "false",
-                                 "autoload_known_extensions": "false", "threads": 2})
+    ext = next(
+        Path(duckdb_extension_spatial.__file__).parent.glob("extensions/*/spatial.duckdb_extension")
+    )
+    con = duckdb.connect(
+        config={
+            "autoinstall_known_extensions": "false",
+            "autoload_known_extensions": "false",
+            "threads": 2,
+        }
+    )
     con.execute(f"LOAD '{ext}'")  # from the wheel: no network
-    desa_tbl = pa.table({"d": np.arange(len(inp.desa)),
-                         "wkb": shapely.to_wkb(inp.desa.geometry.to_numpy())})
+    desa_tbl = pa.table(
+        {"d": np.arange(len(inp.desa)), "wkb": shapely.to_wkb(inp.desa.geometry.to_numpy())}
+    )
     con.register("desa_wkb", desa_tbl)
     con.execute("CREATE TABLE desa AS SELECT d, ST_GeomFromWKB(wkb) AS geom FROM desa_wkb")
     return con
@@ -324,11 +361,17 @@ def method_duckdb(inp: BenchInput, con) -> Counts:
 
     fam = inp.keluarga
     geo_pos = np.flatnonzero(fam["lat"].notna().to_numpy() & fam["lon"].notna().to_numpy())
-    pts = pa.table({"i": np.arange(len(geo_pos)), "lon": fam["lon"].to_numpy()[geo_pos],
-                    "lat": fam["lat"].to_numpy()[geo_pos]})
+    pts = pa.table(
+        {
+            "i": np.arange(len(geo_pos)),
+            "lon": fam["lon"].to_numpy()[geo_pos],
+            "lat": fam["lat"].to_numpy()[geo_pos],
+        }
+    )
     con.register("pts", pts)
-    pairs = con.execute("SELECT p.i, d.d FROM pts p JOIN desa d "
-                        "ON ST_Contains(d.geom, ST_Point(p.lon, p.lat))").fetchnumpy()
+    pairs = con.execute(
+        "SELECT p.i, d.d FROM pts p JOIN desa d ON ST_Contains(d.geom, ST_Point(p.lon, p.lat))"
+    ).fetchnumpy()
     con.unregister("pts")
     desa_pos = resolve(inp, geo_pos, np.asarray(pairs["i"]), np.asarray(pairs["d"]))
     cells = h3_cells(fam["lat"].to_numpy()[geo_pos], fam["lon"].to_numpy()[geo_pos], H3_RES)
@@ -339,9 +382,11 @@ def prepare_sedonadb(inp: BenchInput):
     import sedonadb
 
     sd = sedonadb.connect()
-    sd.create_data_frame(pd.DataFrame({
-        "d": np.arange(len(inp.desa)),
-        "wkb": shapely.to_wkb(inp.desa.geometry.to_numpy())})).to_view("desa_wkb")
+    sd.create_data_frame(
+        pd.DataFrame(
+            {"d": np.arange(len(inp.desa)), "wkb": shapely.to_wkb(inp.desa.geometry.to_numpy())}
+        )
+    ).to_view("desa_wkb")
     sd.sql("SELECT d, ST_GeomFromWKB(wkb) AS geom FROM desa_wkb").to_memtable().to_view("desa")
     return sd
 
@@ -352,11 +397,17 @@ def method_sedonadb(inp: BenchInput, sd) -> Counts:
 
     fam = inp.keluarga
     geo_pos = np.flatnonzero(fam["lat"].notna().to_numpy() & fam["lon"].notna().to_numpy())
-    pts = pa.table({"i": np.arange(len(geo_pos)), "lon": fam["lon"].to_numpy()[geo_pos],
-                    "lat": fam["lat"].to_numpy()[geo_pos]})
+    pts = pa.table(
+        {
+            "i": np.arange(len(geo_pos)),
+            "lon": fam["lon"].to_numpy()[geo_pos],
+            "lat": fam["lat"].to_numpy()[geo_pos],
+        }
+    )
     sd.create_data_frame(pts).to_view("pts", overwrite=True)
-    pairs = sd.sql("SELECT p.i, d.d FROM pts p JOIN desa d "
-                   "ON ST_Contains(d.geom, ST_Point(p.lon, p.lat))").to_arrow_table()
+    pairs = sd.sql(
+        "SELECT p.i, d.d FROM pts p JOIN desa d ON ST_Contains(d.geom, ST_Point(p.lon, p.lat))"
+    ).to_arrow_table()
     desa_pos = resolve(inp, geo_pos, pairs["i"].to_numpy(), pairs["d"].to_numpy())
     cells = h3_cells(fam["lat"].to_numpy()[geo_pos], fam["lon"].to_numpy()[geo_pos], H3_RES)
     return counts_pandas(inp, desa_pos, geo_pos, cells)
@@ -371,15 +422,20 @@ def method_dask_geopandas(inp: BenchInput, state=None) -> Counts:
     geo_pos = np.flatnonzero(fam["lat"].notna().to_numpy() & fam["lon"].notna().to_numpy())
     lat = fam["lat"].to_numpy()[geo_pos]
     lon = fam["lon"].to_numpy()[geo_pos]
-    pts = gpd.GeoDataFrame({"i": np.arange(len(geo_pos)), "lat": lat, "lon": lon},
-                           geometry=gpd.points_from_xy(lon, lat), crs=4326)
+    pts = gpd.GeoDataFrame(
+        {"i": np.arange(len(geo_pos)), "lat": lat, "lon": lon},
+        geometry=gpd.points_from_xy(lon, lat),
+        crs=4326,
+    )
     dpts = dask_geopandas.from_geopandas(pts, npartitions=2)
     joined = dask_geopandas.sjoin(dpts, inp.desa[["geometry"]], predicate="within")
     pairs = joined[["i", "index_right"]]
-    cells = dpts.map_partitions(lambda df: pd.Series(h3_cells(df["lat"].to_numpy(),
-                                                              df["lon"].to_numpy(), H3_RES),
-                                                     index=df.index),
-                                meta=("h3", "uint64"))
+    cells = dpts.map_partitions(
+        lambda df: pd.Series(
+            h3_cells(df["lat"].to_numpy(), df["lon"].to_numpy(), H3_RES), index=df.index
+        ),
+        meta=("h3", "uint64"),
+    )
     with dask.config.set(scheduler="threads", num_workers=2):
         pairs, cells = dask.compute(pairs, cells)
     desa_pos = resolve(inp, geo_pos, pairs["i"].to_numpy(), pairs["index_right"].to_numpy())
@@ -395,22 +451,30 @@ def prepare_postgis(inp: BenchInput, url: str):
     conn = psycopg.connect(url, autocommit=True)
     conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
     conn.execute("DROP TABLE IF EXISTS bench_desa, bench_pts")
-    conn.execute("CREATE UNLOGGED TABLE bench_desa "
-                 "(d int PRIMARY KEY, geom geometry(MultiPolygon, 4326))")
+    conn.execute(
+        "CREATE UNLOGGED TABLE bench_desa (d int PRIMARY KEY, geom geometry(MultiPolygon, 4326))"
+    )
     with conn.cursor().copy("COPY bench_desa (d, geom) FROM STDIN") as cp:
         for d, g in enumerate(inp.desa.geometry.to_numpy()):
             g = g if g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g])
             # Hex EWKB: the exact coordinates, no text rounding.
-            cp.write_row((d, shapely.to_wkb(shapely.set_srid(g, 4326), hex=True,
-                                            include_srid=True)))
+            cp.write_row(
+                (d, shapely.to_wkb(shapely.set_srid(g, 4326), hex=True, include_srid=True))
+            )
     fam = inp.keluarga
     geo_pos = np.flatnonzero(fam["lat"].notna().to_numpy() & fam["lon"].notna().to_numpy())
-    conn.execute("CREATE UNLOGGED TABLE bench_pts (i int PRIMARY KEY, lon float8, lat float8, "
-                 "geom geometry(Point, 4326))")
+    conn.execute(
+        "CREATE UNLOGGED TABLE bench_pts (i int PRIMARY KEY, lon float8, lat float8, "
+        "geom geometry(Point, 4326))"
+    )
     buf = io.StringIO()
-    pd.DataFrame({"i": np.arange(len(geo_pos)), "lon": fam["lon"].to_numpy()[geo_pos],
-                  "lat": fam["lat"].to_numpy()[geo_pos]}).to_csv(buf, index=False, header=False,
-                                                                  float_format="%.17g")
+    pd.DataFrame(
+        {
+            "i": np.arange(len(geo_pos)),
+            "lon": fam["lon"].to_numpy()[geo_pos],
+            "lat": fam["lat"].to_numpy()[geo_pos],
+        }
+    ).to_csv(buf, index=False, header=False, float_format="%.17g")
     with conn.cursor().copy("COPY bench_pts (i, lon, lat) FROM STDIN (FORMAT csv)") as cp:
         cp.write(buf.getvalue())
     conn.execute("UPDATE bench_pts SET geom = ST_SetSRID(ST_MakePoint(lon, lat), 4326)")
@@ -423,8 +487,10 @@ def prepare_postgis(inp: BenchInput, url: str):
 
 POSTGIS_PLANS = {
     "default": "SELECT p.i, d.d FROM bench_pts p JOIN bench_desa d ON ST_Contains(d.geom, p.geom)",
-    "lateral": ("SELECT p.i, d.d FROM bench_desa d CROSS JOIN LATERAL "
-                "(SELECT i FROM bench_pts p WHERE ST_Contains(d.geom, p.geom)) p"),
+    "lateral": (
+        "SELECT p.i, d.d FROM bench_desa d CROSS JOIN LATERAL "
+        "(SELECT i FROM bench_pts p WHERE ST_Contains(d.geom, p.geom)) p"
+    ),
 }
 
 
@@ -468,10 +534,22 @@ def method_geo_service(inp: BenchInput, state) -> Counts:
 
     index, _ = state
     fam = inp.keluarga
-    loc = locate_arrays(index, fam["lat"].to_numpy(), fam["lon"].to_numpy(), fam["kode_desa"],
-                        inp.desa, h3_resolution=H3_RES)
-    return counts_numpy(inp, loc.desa, loc.geotag, loc.h3, fam["jumlah_art"].to_numpy(),
-                        fam["desil"].to_numpy() == 1)
+    loc = locate_arrays(
+        index,
+        fam["lat"].to_numpy(),
+        fam["lon"].to_numpy(),
+        fam["kode_desa"],
+        inp.desa,
+        h3_resolution=H3_RES,
+    )
+    return counts_numpy(
+        inp,
+        loc.desa,
+        loc.geotag,
+        loc.h3,
+        fam["jumlah_art"].to_numpy(),
+        fam["desil"].to_numpy() == 1,
+    )
 
 
 def counts_numpy(inp: BenchInput, desa_pos, geotag, cells, jumlah_art, ekstrem) -> Counts:
@@ -492,12 +570,15 @@ def counts_numpy(inp: BenchInput, desa_pos, geotag, cells, jumlah_art, ekstrem) 
     c = cells[geotag]
     key, uniq = pd.factorize(c, sort=True)
     k = len(uniq)
-    by_cell = pd.DataFrame({
-        "n_keluarga": np.bincount(key, minlength=k),
-        "n_jiwa": np.bincount(key, jiwa[geotag], minlength=k).astype(np.int64),
-        "n_keluarga_ekstrem": np.bincount(key, ekstrem[geotag], minlength=k).astype(np.int64),
-        "n_jiwa_ekstrem": np.bincount(key, jiwa_e[geotag], minlength=k).astype(np.int64),
-    }, index=np.asarray(uniq, dtype=np.uint64))
+    by_cell = pd.DataFrame(
+        {
+            "n_keluarga": np.bincount(key, minlength=k),
+            "n_jiwa": np.bincount(key, jiwa[geotag], minlength=k).astype(np.int64),
+            "n_keluarga_ekstrem": np.bincount(key, ekstrem[geotag], minlength=k).astype(np.int64),
+            "n_jiwa_ekstrem": np.bincount(key, jiwa_e[geotag], minlength=k).astype(np.int64),
+        },
+        index=np.asarray(uniq, dtype=np.uint64),
+    )
     return Counts(by_desa, by_cell)
 
 
@@ -514,6 +595,7 @@ def reference_counts(inp: BenchInput) -> Counts:
 
 
 # --- the comparison -------------------------------------------------------------------
+
 
 def run_comparison(
     inp: BenchInput,
@@ -551,8 +633,10 @@ def run_comparison(
         if repeat > 1:
             extra["seconds_runs"] = [round(x, 3) for x in runs]
         results.append(Result(inp.dataset, n, name, min(runs), max(peaks), same, extra=extra))
-        say(f"  {name:<15} {min(runs):8.2f} s  peak {max(peaks):7.1f} MB  identical={same}"
-            + (f"  {extra}" if extra else ""))
+        say(
+            f"  {name:<15} {min(runs):8.2f} s  peak {max(peaks):7.1f} MB  identical={same}"
+            + (f"  {extra}" if extra else "")
+        )
 
     for name in methods:
         try:
@@ -570,8 +654,10 @@ def run_comparison(
                 timed(name, method_dask_geopandas)
             elif name == "postgis":
                 if not postgis_url:
-                    reason = ("skipped: no PostGIS URL (--postgis-url or GEO_DATABASE_URL "
-                              "postgresql://...)")
+                    reason = (
+                        "skipped: no PostGIS URL (--postgis-url or GEO_DATABASE_URL "
+                        "postgresql://...)"
+                    )
                     say(f"  postgis         {reason}")
                     results.append(Result(inp.dataset, n, name, None, None, None, reason))
                     continue
@@ -582,9 +668,15 @@ def run_comparison(
                 state[0].close()
             elif name == "geo_service":
                 state = prepare_geo_service(inp)
-                timed(name, method_geo_service, state,
-                      extra={"index_build_s": round(state[1], 2),
-                             "index_intervals": state[0].n_intervals})
+                timed(
+                    name,
+                    method_geo_service,
+                    state,
+                    extra={
+                        "index_build_s": round(state[1], 2),
+                        "index_intervals": state[0].n_intervals,
+                    },
+                )
             else:
                 raise ValueError(f"unknown method {name}")
         except ImportError as exc:
@@ -605,13 +697,16 @@ def table(results: list[Result]) -> pd.DataFrame:
         for r in group:
             label = r.method + (f" ({r.extra['plan']})" if "plan" in r.extra else "")
             ok = r.seconds is not None
-            rows.append({
-                "dataset": ds, "method": label,
-                "seconds": round(r.seconds, 2) if ok else None,
-                "families_per_s": int(r.n_families / r.seconds) if ok else None,
-                "peak_mb": round(r.peak_mb) if ok else None,
-                "x_naive": (round(base / r.seconds, 1) if ok and base and all_same else None),
-                "identical": r.identical,
-                "note": r.note,
-            })
+            rows.append(
+                {
+                    "dataset": ds,
+                    "method": label,
+                    "seconds": round(r.seconds, 2) if ok else None,
+                    "families_per_s": int(r.n_families / r.seconds) if ok else None,
+                    "peak_mb": round(r.peak_mb) if ok else None,
+                    "x_naive": (round(base / r.seconds, 1) if ok and base and all_same else None),
+                    "identical": r.identical,
+                    "note": r.note,
+                }
+            )
     return pd.DataFrame(rows)

@@ -45,30 +45,44 @@ async def _user(client, paths, stop_at, max_requests, out):
         i += 1
 
 
-async def run(url: str, token: str, kab: str, users: int, seconds: float,
-              max_requests: int) -> dict:
+async def run(
+    url: str, token: str, kab: str, users: int, seconds: float, max_requests: int
+) -> dict:
     host = urlsplit(url).hostname
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("load tests only target this machine (loopback)")
     paths = [(n, p.format(kab=kab)) for n, p in ENDPOINTS.items()]
     results: list[tuple[str, float, bool]] = []
     limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
-    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"},
-                                 timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(
+        base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30, limits=limits
+    ) as client:
         for _, p in paths:  # warm-up: first requests fill the caches
             await client.get(p)
         stop_at = time.perf_counter() + seconds
-        await asyncio.gather(*[
-            _user(client, paths[u % len(paths):] + paths[:u % len(paths)], stop_at,
-                  max_requests, results) for u in range(users)])
+        await asyncio.gather(
+            *[
+                _user(
+                    client,
+                    paths[u % len(paths) :] + paths[: u % len(paths)],
+                    stop_at,
+                    max_requests,
+                    results,
+                )
+                for u in range(users)
+            ]
+        )
     table = {}
     for name, _ in paths:
         lat = np.array([t for n, t, _ in results if n == name]) * 1000
         errors = sum(1 for n, _, ok in results if n == name and not ok)
-        table[name] = {"n": int(lat.size), "errors": errors,
-                       "p50_ms": round(float(np.percentile(lat, 50)), 1),
-                       "p95_ms": round(float(np.percentile(lat, 95)), 1),
-                       "p99_ms": round(float(np.percentile(lat, 99)), 1)}
+        table[name] = {
+            "n": int(lat.size),
+            "errors": errors,
+            "p50_ms": round(float(np.percentile(lat, 50)), 1),
+            "p95_ms": round(float(np.percentile(lat, 95)), 1),
+            "p99_ms": round(float(np.percentile(lat, 99)), 1),
+        }
     return table
 
 
@@ -92,14 +106,32 @@ def run_wrk(url: str, token: str, kab: str, users: int, seconds: float) -> dict:
         target = url + path.format(kab=kab)
         httpx.get(target, headers={"Authorization": f"Bearer {token}"}, timeout=60)  # warm
         out = subprocess.run(
-            ["wrk", "-t2", f"-c{users}", f"-d{int(seconds)}s", "--timeout", "10s", "-s", f.name,
-             "-H", f"Authorization: Bearer {token}", target],
-            capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+            [
+                "wrk",
+                "-t2",
+                f"-c{users}",
+                f"-d{int(seconds)}s",
+                "--timeout",
+                "10s",
+                "-s",
+                f.name,
+                "-H",
+                f"Authorization: Bearer {token}",
+                target,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+            check=True,
+        ).stdout
         got = dict(re.findall(r"^(p50|p95|p99|n|errors) ([\d.]+)$", out, re.M))
-        table[name] = {"n": int(got["n"]), "errors": int(got["errors"]),
-                       "p50_ms": round(float(got["p50"]), 1),
-                       "p95_ms": round(float(got["p95"]), 1),
-                       "p99_ms": round(float(got["p99"]), 1)}
+        table[name] = {
+            "n": int(got["n"]),
+            "errors": int(got["errors"]),
+            "p50_ms": round(float(got["p50"]), 1),
+            "p95_ms": round(float(got["p95"]), 1),
+            "p99_ms": round(float(got["p99"]), 1),
+        }
     return table
 
 
@@ -115,8 +147,9 @@ def main() -> None:
     ap.add_argument("--out", help="write the table as JSON")
     ap.add_argument("--client", choices=["auto", "wrk", "httpx"], default="auto")
     a = ap.parse_args()
-    token = httpx.post(f"{a.url}/auth/token",
-                       data={"username": a.user, "password": a.password}).json()["access_token"]
+    token = httpx.post(
+        f"{a.url}/auth/token", data={"username": a.user, "password": a.password}
+    ).json()["access_token"]
     if urlsplit(a.url).hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("load tests only target this machine (loopback)")
     use_wrk = a.client == "wrk" or (a.client == "auto" and shutil.which("wrk"))
@@ -127,8 +160,10 @@ def main() -> None:
     print(f"client: {'wrk' if use_wrk else 'httpx'}, {a.users} users, {a.seconds:g} s each")
     print(f"{'endpoint':<16}{'n':>7}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
     for name, row in table.items():
-        print(f"{name:<16}{row['n']:>7}{row['errors']:>8}{row['p50_ms']:>9}{row['p95_ms']:>9}"
-              f"{row['p99_ms']:>9}")
+        print(
+            f"{name:<16}{row['n']:>7}{row['errors']:>8}{row['p50_ms']:>9}{row['p95_ms']:>9}"
+            f"{row['p99_ms']:>9}"
+        )
     if a.out:
         with open(a.out, "w") as f:
             json.dump({"users": a.users, "seconds": a.seconds, "endpoints": table}, f, indent=2)

@@ -17,21 +17,25 @@ def comparison_table(records: list[dict]) -> str:
         group = [r for r in records if r["dataset"] == ds and r["method"] != "geo_service_dask"]
         if not group:
             continue
-        base = next((r["seconds"] for r in group if r["method"] == "naive" and r["seconds"]),
-                    None)
+        base = next((r["seconds"] for r in group if r["method"] == "naive" and r["seconds"]), None)
         same = all(r["identical"] for r in group if r["identical"] is not None)
-        lines += [f"**{ds}** ({group[0]['n_families']:,} keluarga)", "",
-                  "| method | seconds | families/s | peak MB | x naive | identical |",
-                  "| --- | ---: | ---: | ---: | ---: | --- |"]
+        lines += [
+            f"**{ds}** ({group[0]['n_families']:,} keluarga)",
+            "",
+            "| method | seconds | families/s | peak MB | x naive | identical |",
+            "| --- | ---: | ---: | ---: | ---: | --- |",
+        ]
         for r in group:
             name = r["method"] + (f" ({r['plan']})" if "plan" in r else "")
             if r["seconds"] is None:
                 lines.append(f"| {name} | – | – | – | – | {r.get('note', '')} |")
                 continue
             ratio = f"{base / r['seconds']:.1f}" if base and same else "–"
-            lines.append(f"| {name} | {r['seconds']:.2f} | {r['n_families'] / r['seconds']:,.0f}"
-                         f" | {r['peak_mb']:.0f} | {ratio} | "
-                         f"{'yes' if r['identical'] else 'NO'} |")
+            lines.append(
+                f"| {name} | {r['seconds']:.2f} | {r['n_families'] / r['seconds']:,.0f}"
+                f" | {r['peak_mb']:.0f} | {ratio} | "
+                f"{'yes' if r['identical'] else 'NO'} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -41,12 +45,16 @@ def dask_table(records: list[dict]) -> str:
     rows = [r for r in records if r["method"] == "geo_service_dask"]
     if not rows:
         return ""
-    lines = ["| families | seconds | families/s | seconds per 1M | peak MB (all processes) |",
-             "| ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "| families | seconds | families/s | seconds per 1M | peak MB (all processes) |",
+        "| ---: | ---: | ---: | ---: | ---: |",
+    ]
     for r in rows:
-        lines.append(f"| {r['n_families']:,} | {r['seconds']:.1f} | "
-                     f"{r['n_families'] / r['seconds']:,.0f} | "
-                     f"{r['seconds'] / (r['n_families'] / 1e6):.1f} | {r['peak_mb']:,.0f} |")
+        lines.append(
+            f"| {r['n_families']:,} | {r['seconds']:.1f} | "
+            f"{r['n_families'] / r['seconds']:,.0f} | "
+            f"{r['seconds'] / (r['n_families'] / 1e6):.1f} | {r['peak_mb']:,.0f} |"
+        )
     return "\n".join(lines) + "\n"
 
 

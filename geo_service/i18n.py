@@ -9,24 +9,35 @@ from fastapi import Request
 Lang = Literal["id", "en"]
 
 MESSAGES: dict[str, tuple[str, str]] = {
-    "tidak_terautentikasi": ("Perlu login: kirim token Bearer atau kunci API.",
-                             "Authentication required: send a Bearer token or an API key."),
-    "token_tidak_valid": ("Token atau kunci API tidak valid atau kedaluwarsa.",
-                          "Token or API key is invalid or expired."),
+    "tidak_terautentikasi": (
+        "Perlu login: kirim token Bearer atau kunci API.",
+        "Authentication required: send a Bearer token or an API key.",
+    ),
+    "token_tidak_valid": (
+        "Token atau kunci API tidak valid atau kedaluwarsa.",
+        "Token or API key is invalid or expired.",
+    ),
     "login_gagal": ("Nama pengguna atau kata sandi salah.", "Wrong username or password."),
-    "peran_ditolak": ("Peran Anda tidak boleh mengakses ini.",
-                      "Your role may not access this."),
-    "kabupaten_ditolak": ("Anda tidak punya akses ke kabupaten ini.",
-                          "You have no access to this kabupaten."),
-    "geografi_ditolak": ("Peran publik hanya melihat satu jenis wilayah ({geo}).",
-                         "The public role sees one geography family only ({geo})."),
+    "peran_ditolak": ("Peran Anda tidak boleh mengakses ini.", "Your role may not access this."),
+    "kabupaten_ditolak": (
+        "Anda tidak punya akses ke kabupaten ini.",
+        "You have no access to this kabupaten.",
+    ),
+    "geografi_ditolak": (
+        "Peran publik hanya melihat satu jenis wilayah ({geo}).",
+        "The public role sees one geography family only ({geo}).",
+    ),
     "input_tidak_valid": ("Masukan tidak valid.", "Invalid input."),
     "tidak_ditemukan": ("Tidak ditemukan.", "Not found."),
-    "terlalu_besar": ("Berkas terlalu besar (maksimal {max} byte).",
-                      "File too large (at most {max} bytes)."),
+    "terlalu_besar": (
+        "Berkas terlalu besar (maksimal {max} byte).",
+        "File too large (at most {max} bytes).",
+    ),
     "kesalahan_server": ("Terjadi kesalahan pada server.", "Internal server error."),
-    "belum_ada_hasil": ("Belum ada hasil analisis untuk kabupaten {kab} periode {periode}.",
-                        "No analysis results for kabupaten {kab} periode {periode} yet."),
+    "belum_ada_hasil": (
+        "Belum ada hasil analisis untuk kabupaten {kab} periode {periode}.",
+        "No analysis results for kabupaten {kab} periode {periode} yet.",
+    ),
     "format_tidak_dikenal": ("Format tidak dikenal: {fmt}.", "Unknown format: {fmt}."),
     "zip_tidak_aman": ("Arsip zip ditolak: {why}.", "Zip archive refused: {why}."),
 }
@@ -50,8 +61,9 @@ def negotiate(query_lang: str | None, accept_language: str | None) -> Lang:
                     q = float(b[2:])
                 except ValueError:
                     q = 0.0
-        lang: Lang | None = "en" if tag.startswith("en") else (
-            "id" if tag.startswith(("id", "in")) else None)
+        lang: Lang | None = (
+            "en" if tag.startswith("en") else ("id" if tag.startswith(("id", "in")) else None)
+        )
         if lang and q > 0 and (best is None or q > best[0]):
             best = (q, lang)
     return best[1] if best else "id"

@@ -84,11 +84,15 @@ def kendal_keluarga(tmp_path_factory):
     data = PROJECT_ROOT / "data"
     desa = read_boundaries(data / "boundaries" / "desa_33.24_kendal.geojson")
     calib = calibration_from_bps(read_bps(data), "33.24")
-    frame = generate_keluarga(desa, calib, n_keluarga=20_000, periode="2025-03", seed=11,
-                              kantong=3).keluarga
+    frame = generate_keluarga(
+        desa, calib, n_keluarga=20_000, periode="2025-03", seed=11, kantong=3
+    ).keluarga
     folder = tmp_path_factory.mktemp("keluarga")
-    return {"parquet": write_keluarga(frame, folder / "keluarga_2025-03.parquet"),
-            "csv": write_keluarga(frame, folder / "keluarga_2025-03.csv"), "frame": frame}
+    return {
+        "parquet": write_keluarga(frame, folder / "keluarga_2025-03.parquet"),
+        "csv": write_keluarga(frame, folder / "keluarga_2025-03.csv"),
+        "frame": frame,
+    }
 
 
 _skipped_postgis: list[str] = []
@@ -101,6 +105,8 @@ def pytest_runtest_logreport(report):
 
 def pytest_sessionfinish(session, exitstatus):
     if _skipped_postgis:
-        print(f"\nPostGIS tests must run, {len(_skipped_postgis)} were skipped: "
-              + ", ".join(_skipped_postgis[:5]))
+        print(
+            f"\nPostGIS tests must run, {len(_skipped_postgis)} were skipped: "
+            + ", ".join(_skipped_postgis[:5])
+        )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

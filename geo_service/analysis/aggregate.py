@@ -61,13 +61,20 @@ def desa_indicators(
     """
     inside = keluarga["kode_desa_lokasi"].notna().to_numpy()
     sub = keluarga.loc[inside]
-    counts = _counts(sub["kode_desa_lokasi"].to_numpy(), sub["jumlah_art"].to_numpy(),
-                     ekstrem[inside])
-    extra = pd.DataFrame({
-        "key": sub["kode_desa_lokasi"].to_numpy(),
-        "n_keluarga_geotag": sub["lat"].notna().to_numpy().astype(np.int64),
-        "n_lokasi_tidak_sesuai": sub["lokasi_tidak_sesuai"].to_numpy().astype(np.int64),
-    }).groupby("key").sum()
+    counts = _counts(
+        sub["kode_desa_lokasi"].to_numpy(), sub["jumlah_art"].to_numpy(), ekstrem[inside]
+    )
+    extra = (
+        pd.DataFrame(
+            {
+                "key": sub["kode_desa_lokasi"].to_numpy(),
+                "n_keluarga_geotag": sub["lat"].notna().to_numpy().astype(np.int64),
+                "n_lokasi_tidak_sesuai": sub["lokasi_tidak_sesuai"].to_numpy().astype(np.int64),
+            }
+        )
+        .groupby("key")
+        .sum()
+    )
     cols = ["kode", "nama", "kode_kec", "nama_kec", "kode_kab", "nama_kab"]
     out = desa[[c for c in cols if c in desa.columns] + ["geometry"]].copy()
     joined = out[["kode"]].join(counts.join(extra), on="kode").drop(columns="kode")
@@ -114,11 +121,13 @@ def h3_indicators(
     ids = cells_to_str(counts.index.to_numpy())
     geoms = [shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(c)]) for c in ids]
     # The desa holding most of the cell's families (ties: lowest code), without a per-cell loop.
-    pairs = pd.DataFrame({"key": cells[has],
-                          "kode_desa": keluarga["kode_desa_lokasi"].to_numpy()[has]}).dropna()
+    pairs = pd.DataFrame(
+        {"key": cells[has], "kode_desa": keluarga["kode_desa_lokasi"].to_numpy()[has]}
+    ).dropna()
     sizes = pairs.groupby(["key", "kode_desa"], sort=True).size().rename("n").reset_index()
-    sizes = sizes.sort_values(["key", "n", "kode_desa"], ascending=[True, False, True],
-                              kind="stable")
+    sizes = sizes.sort_values(
+        ["key", "n", "kode_desa"], ascending=[True, False, True], kind="stable"
+    )
     dominant = sizes.drop_duplicates("key").set_index("key")["kode_desa"]
     out = gpd.GeoDataFrame(
         {

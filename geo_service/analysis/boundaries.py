@@ -60,8 +60,10 @@ def check_boundaries(desa: gpd.GeoDataFrame) -> BoundaryCheck:
         desa = desa.loc[~empty]
 
     invalid = ~desa.geometry.is_valid
-    repaired = [f"{k} {n}" for k, n in zip(desa.loc[invalid, "kode"], desa.loc[invalid, "nama"],
-                                           strict=True)]
+    repaired = [
+        f"{k} {n}"
+        for k, n in zip(desa.loc[invalid, "kode"], desa.loc[invalid, "nama"], strict=True)
+    ]
     if invalid.any():
         fixed = shapely.make_valid(desa.geometry[invalid].to_numpy())
         desa.loc[invalid, "geometry"] = np.array([_polygonal(g) for g in fixed], dtype=object)

@@ -77,8 +77,9 @@ def _primary(values: np.ndarray, k: int) -> np.ndarray:
     return is_small(values, k).any(axis=1)
 
 
-def _fix_set(values: np.ndarray, hidden: np.ndarray, candidates: np.ndarray, size: np.ndarray,
-             k: int) -> bool:
+def _fix_set(
+    values: np.ndarray, hidden: np.ndarray, candidates: np.ndarray, size: np.ndarray, k: int
+) -> bool:
     """Hide more of ``candidates`` until the hidden rows' sums are safe; False if impossible.
 
     ``hidden`` is changed in place; the cheapest row (smallest ``size``) that raises a
@@ -183,8 +184,7 @@ def suppress_hierarchy(
         a_hidden[:] = True
         g_hidden[:] = True
 
-    out_areas = _mask(areas if "pct_jiwa_ekstrem" in areas.columns else _with_rate(areas),
-                      a_hidden)
+    out_areas = _mask(areas if "pct_jiwa_ekstrem" in areas.columns else _with_rate(areas), a_hidden)
     g_out = g_frame.copy()
     g_out.insert(0, group, group_keys)
     if group_labels is not None:
@@ -195,8 +195,9 @@ def suppress_hierarchy(
         g_out = g_out[[group, *extra, *counts]]
     g_out = _with_rate(g_out)
     out_groups = _mask(g_out, g_hidden)
-    total = _with_rate(pd.DataFrame([dict(zip(counts, g_frame[counts].sum().tolist(),
-                                              strict=True))]))
+    total = _with_rate(
+        pd.DataFrame([dict(zip(counts, g_frame[counts].sum().tolist(), strict=True))])
+    )
     out_total = _mask(total, np.array([all_hidden]))
     return Release(areas=out_areas, groups=out_groups, total=out_total, k=k)
 
@@ -205,8 +206,9 @@ def suppress_flat(cells: pd.DataFrame, *, k: int = DEFAULT_K) -> Release:
     """Suppression for one level of areas with only a grand total published (e.g. H3 cells)."""
     frame = cells.assign(_semua="semua")
     rel = suppress_hierarchy(frame, group="_semua", k=k)
-    return Release(areas=rel.areas.drop(columns="_semua"), groups=rel.groups.iloc[0:0],
-                   total=rel.total, k=k)
+    return Release(
+        areas=rel.areas.drop(columns="_semua"), groups=rel.groups.iloc[0:0], total=rel.total, k=k
+    )
 
 
 def _with_rate(frame: pd.DataFrame) -> pd.DataFrame:
@@ -214,7 +216,8 @@ def _with_rate(frame: pd.DataFrame) -> pd.DataFrame:
     jiwa = frame["n_jiwa"].to_numpy(dtype="float64")
     with np.errstate(invalid="ignore", divide="ignore"):
         frame["pct_jiwa_ekstrem"] = np.where(
-            jiwa > 0, 100.0 * frame["n_jiwa_ekstrem"].to_numpy(dtype="float64") / jiwa, np.nan)
+            jiwa > 0, 100.0 * frame["n_jiwa_ekstrem"].to_numpy(dtype="float64") / jiwa, np.nan
+        )
     return frame
 
 

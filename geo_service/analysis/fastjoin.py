@@ -131,7 +131,10 @@ class BoundaryIndex:
                 raise ValueError("boundary index written by another format version")
             x0, y0, size = (float(v) for v in z["frame"])
             return cls(
-                x0=x0, y0=y0, size=size, level=int(z["level"]),
+                x0=x0,
+                y0=y0,
+                size=size,
+                level=int(z["level"]),
                 start=z["start"].astype(np.int64),
                 end=z["end"].astype(np.int64),
                 desa=z["desa"].astype(np.int32),
@@ -231,8 +234,12 @@ def build_boundary_index(
         prepared = copies[k]
         ix, iy = _deinterleave(part)
         step = size / (1 << lvl)
-        grown = shapely.box(x0 + ix * step - margin_deg, y0 + iy * step - margin_deg,
-                            x0 + (ix + 1) * step + margin_deg, y0 + (iy + 1) * step + margin_deg)
+        grown = shapely.box(
+            x0 + ix * step - margin_deg,
+            y0 + iy * step - margin_deg,
+            x0 + (ix + 1) * step + margin_deg,
+            y0 + (iy + 1) * step + margin_deg,
+        )
         h, d = tree.query(grown)  # envelopes; the exact test uses prepared polygons
         touch = shapely.intersects(prepared[d], grown[h])
         h, d = h[touch], d[touch]
@@ -268,8 +275,13 @@ def build_boundary_index(
     order = np.argsort(start, kind="stable")
     start, end, owner = _merge_adjacent(start[order], end[order], owner[order])
     return BoundaryIndex(
-        x0=float(x0), y0=float(y0), size=float(size), level=level,
-        start=start, end=end, desa=owner,
+        x0=float(x0),
+        y0=float(y0),
+        size=float(size),
+        level=level,
+        start=start,
+        end=end,
+        desa=owner,
         codes=desa[kode_col].astype(str).to_numpy(dtype=object),
         fingerprint=boundary_fingerprint(desa, kode_col=kode_col),
     )
@@ -278,9 +290,13 @@ def build_boundary_index(
 def _spread(v: np.ndarray) -> np.ndarray:
     """Put the bits of ``v`` (< 2**31) on the even bit positions."""
     v = v.astype(np.uint64) & np.uint64(0x7FFFFFFF)
-    for shift, mask in ((16, 0x0000FFFF0000FFFF), (8, 0x00FF00FF00FF00FF),
-                        (4, 0x0F0F0F0F0F0F0F0F), (2, 0x3333333333333333),
-                        (1, 0x5555555555555555)):
+    for shift, mask in (
+        (16, 0x0000FFFF0000FFFF),
+        (8, 0x00FF00FF00FF00FF),
+        (4, 0x0F0F0F0F0F0F0F0F),
+        (2, 0x3333333333333333),
+        (1, 0x5555555555555555),
+    ):
         v = (v | (v << np.uint64(shift))) & np.uint64(mask)
     return v
 
@@ -288,16 +304,21 @@ def _spread(v: np.ndarray) -> np.ndarray:
 def _squeeze(v: np.ndarray) -> np.ndarray:
     """Inverse of :func:`_spread`."""
     v = v & np.uint64(0x5555555555555555)
-    for shift, mask in ((1, 0x3333333333333333), (2, 0x0F0F0F0F0F0F0F0F),
-                        (4, 0x00FF00FF00FF00FF), (8, 0x0000FFFF0000FFFF),
-                        (16, 0x00000000FFFFFFFF)):
+    for shift, mask in (
+        (1, 0x3333333333333333),
+        (2, 0x0F0F0F0F0F0F0F0F),
+        (4, 0x00FF00FF00FF00FF),
+        (8, 0x0000FFFF0000FFFF),
+        (16, 0x00000000FFFFFFFF),
+    ):
         v = (v | (v >> np.uint64(shift))) & np.uint64(mask)
     return v
 
 
 # Bits of a byte spread to the even positions of 16 bits (Morton codes by table lookup).
-_SPREAD_BYTE = np.array([sum(((b >> k) & 1) << (2 * k) for k in range(8)) for b in range(256)],
-                        dtype=np.uint64)
+_SPREAD_BYTE = np.array(
+    [sum(((b >> k) & 1) << (2 * k) for k in range(8)) for b in range(256)], dtype=np.uint64
+)
 
 
 def _interleave(ix: np.ndarray, iy: np.ndarray) -> np.ndarray:
@@ -334,8 +355,9 @@ def _chunks(n: int, threads: int, min_size: int = 50_000) -> list[slice]:
     return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
-def h3_cells_threaded(lat: np.ndarray, lon: np.ndarray, resolution: int,
-                      threads: int = 2) -> np.ndarray:
+def h3_cells_threaded(
+    lat: np.ndarray, lon: np.ndarray, resolution: int, threads: int = 2
+) -> np.ndarray:
     """``locate.h3_cells`` split over ``threads`` (h3ronpy releases the GIL); 0 where NaN."""
     from h3ronpy.vector import coordinates_to_cells
 
@@ -431,14 +453,19 @@ def locate_arrays(
             owner[sl] = own
             if cells is not None:
                 h3[sl.start + cells[0]] = cells[1]
-    status = np.where(geotag, STATUS_CODE[S.STATUS_DALAM_DESA],
-                      STATUS_CODE[S.STATUS_TANPA_GEOTAG]).astype(np.int8)
+    status = np.where(
+        geotag, STATUS_CODE[S.STATUS_DALAM_DESA], STATUS_CODE[S.STATUS_TANPA_GEOTAG]
+    ).astype(np.int8)
     jarak = np.where(geotag, 0.0, np.nan)
     todo = np.flatnonzero(geotag & (owner < 0))
     if len(todo):
         kode, st, dist = locate_points(
-            lon[todo], lat[todo], reg_uniques[reg_codes[todo]], desa.geometry.to_numpy(),
-            np.asarray(index.codes, dtype=object), max_distance_m=max_distance_m,
+            lon[todo],
+            lat[todo],
+            reg_uniques[reg_codes[todo]],
+            desa.geometry.to_numpy(),
+            np.asarray(index.codes, dtype=object),
+            max_distance_m=max_distance_m,
             tree=tree if tree is not None else desa.sindex,
         )
         found = pd.notna(kode)
@@ -446,8 +473,15 @@ def locate_arrays(
         status[todo] = pd.Index(S.LOCATION_STATUSES).get_indexer(st).astype(np.int8)
         jarak[todo] = dist
     owner[~geotag] = reg_pos[~geotag]
-    return LocatedArrays(desa=owner, status=status, jarak_m=jarak, h3=h3, geotag=geotag,
-                         registered=reg_pos, n_exact=len(todo))
+    return LocatedArrays(
+        desa=owner,
+        status=status,
+        jarak_m=jarak,
+        h3=h3,
+        geotag=geotag,
+        registered=reg_pos,
+        n_exact=len(todo),
+    )
 
 
 def locate_with_index(
@@ -470,9 +504,13 @@ def locate_with_index(
     if check and boundary_fingerprint(desa, kode_col=kode_col) != index.fingerprint:
         raise ValueError("boundary index was built from other boundaries; rebuild it")
     located = locate_arrays(
-        index, keluarga["lat"].to_numpy(dtype="float64"),
-        keluarga["lon"].to_numpy(dtype="float64"), keluarga[S.KODE_DESA], desa,
-        max_distance_m=max_distance_m, threads=threads,
+        index,
+        keluarga["lat"].to_numpy(dtype="float64"),
+        keluarga["lon"].to_numpy(dtype="float64"),
+        keluarga[S.KODE_DESA],
+        desa,
+        max_distance_m=max_distance_m,
+        threads=threads,
     )
     geotag = located.geotag
     registered = keluarga[S.KODE_DESA].to_numpy(dtype=object)

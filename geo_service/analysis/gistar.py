@@ -96,8 +96,9 @@ def distance_band_neighbours(lon: np.ndarray, lat: np.ndarray, radius_m: float) 
     return _binary(rows, cols, len(lon))
 
 
-def queen_neighbours(geometries, *, tolerance_m: float = 5.0, crs_is_geographic: bool = True
-                     ) -> sp.csr_matrix:
+def queen_neighbours(
+    geometries, *, tolerance_m: float = 5.0, crs_is_geographic: bool = True
+) -> sp.csr_matrix:
     """Queen contiguity: polygons sharing at least one boundary point (or overlapping).
 
     Digitised boundaries have slivers and tiny gaps, so polygons closer than
@@ -168,11 +169,17 @@ class GiStar:
 
     def frame(self) -> pd.DataFrame:
         """The statistics as columns (``gi_z``, ``gi_z_sim``, ``gi_p_panas``, ...)."""
-        return pd.DataFrame({
-            "gi_z": self.z, "gi_z_sim": self.z_sim, "gi_p_panas": self.p_panas,
-            "gi_p_dingin": self.p_dingin, "gi_p": self.p, "n_tetangga": self.n_tetangga,
-            "gi_n_permutasi": self.n_permutasi,
-        })
+        return pd.DataFrame(
+            {
+                "gi_z": self.z,
+                "gi_z_sim": self.z_sim,
+                "gi_p_panas": self.p_panas,
+                "gi_p_dingin": self.p_dingin,
+                "gi_p": self.p,
+                "n_tetangga": self.n_tetangga,
+                "gi_n_permutasi": self.n_permutasi,
+            }
+        )
 
 
 def gi_star_z(values: np.ndarray, neighbours: sp.spmatrix) -> np.ndarray:
@@ -268,8 +275,9 @@ def gi_star(
         perms = np.where(tested, permutations, 0)
         extra = (permutations_max or 0) - permutations
         if extra > 0:
-            two = np.minimum(1.0, 2.0 * np.minimum(stats_[0] + 1, stats_[1] + 1)
-                             / (permutations + 1.0))
+            two = np.minimum(
+                1.0, 2.0 * np.minimum(stats_[0] + 1, stats_[1] + 1) / (permutations + 1.0)
+            )
             refine = tested & (two <= refine_below)
             if refine.any():
                 more = _permute(xv, observed, draw_deg, refine, extra, rng, conditional)
@@ -281,13 +289,19 @@ def gi_star(
             pc = np.where(tested, (le + 1.0) / (perms + 1.0), np.nan)
             mean = s1 / perms
             sd = np.sqrt(np.maximum(s2 / perms - mean**2, 0.0))
-            zs = np.where(tested & (sd > 0), (observed - mean) / sd,
-                          np.where(tested, 0.0, np.nan))
+            zs = np.where(tested & (sd > 0), (observed - mean) / sd, np.where(tested, 0.0, np.nan))
         p_hot[vidx], p_cold[vidx], z_sim[vidx] = ph, pc, zs
         perms_all[vidx] = perms
     two_sided = np.minimum(1.0, 2.0 * np.minimum(p_hot, p_cold))
-    return GiStar(z=z, z_sim=z_sim, p_panas=p_hot, p_dingin=p_cold, p=two_sided,
-                  n_tetangga=deg_all, n_permutasi=perms_all)
+    return GiStar(
+        z=z,
+        z_sim=z_sim,
+        p_panas=p_hot,
+        p_dingin=p_cold,
+        p=two_sided,
+        n_tetangga=deg_all,
+        n_permutasi=perms_all,
+    )
 
 
 def _prepare(values, neighbours):
@@ -320,7 +334,7 @@ def _permute(x, observed, deg, areas, permutations, rng, exclude_self=True):
         todo = np.flatnonzero(areas & (deg == d))
         chunk = max(1, _CHUNK_VALUES // (permutations * int(d)))
         for start in range(0, len(todo), chunk):
-            ids = todo[start:start + chunk]
+            ids = todo[start : start + chunk]
             owner = np.repeat(ids, permutations) if exclude_self else None
             draws = _draw_without_replacement(owner, len(ids) * permutations, n, int(d), rng)
             sums = x[draws[0]]
@@ -423,7 +437,18 @@ def cell_centres(cells: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 __all__ = [
-    "DINGIN", "PANAS", "TANPA_TETANGGA", "TIDAK_SIGNIFIKAN", "GiStar", "cell_centres",
-    "classify", "distance_band_neighbours", "fdr_bh", "gi_star", "gi_star_z", "h3_neighbours",
-    "min_permutations", "queen_neighbours",
+    "DINGIN",
+    "PANAS",
+    "TANPA_TETANGGA",
+    "TIDAK_SIGNIFIKAN",
+    "GiStar",
+    "cell_centres",
+    "classify",
+    "distance_band_neighbours",
+    "fdr_bh",
+    "gi_star",
+    "gi_star_z",
+    "h3_neighbours",
+    "min_permutations",
+    "queen_neighbours",
 ]

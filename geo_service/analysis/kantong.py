@@ -118,8 +118,7 @@ def summarise_groups(
     rows = []
     for gid, m in zip(ids, members, strict=True):
         z = z_all[m]
-        row = {"id": gid, "n_sel": len(m),
-               "sel_h3": ",".join(sorted(str(c) for c in cells[m]))}
+        row = {"id": gid, "n_sel": len(m), "sel_h3": ",".join(sorted(str(c) for c in cells[m]))}
         row.update({c: int(counts_all[c][m].sum()) for c in COUNT_COLUMNS})
         row["gi_z_maks"] = float(np.nanmax(np.abs(z)) * np.sign(np.nansum(z)))
         row["gi_z_rata"] = float(np.nanmean(z))
@@ -128,51 +127,72 @@ def summarise_groups(
         rows.append(row)
     out = pd.DataFrame(rows)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["pct_jiwa_ekstrem"] = np.where(out["n_jiwa"] > 0,
-                                           100.0 * out["n_jiwa_ekstrem"] / out["n_jiwa"], np.nan)
+        out["pct_jiwa_ekstrem"] = np.where(
+            out["n_jiwa"] > 0, 100.0 * out["n_jiwa_ekstrem"] / out["n_jiwa"], np.nan
+        )
         out["rasio_kabupaten"] = out["pct_jiwa_ekstrem"] / pct_kabupaten
 
     # Desa overlapped: where the group's geotagged extreme-poor persons are counted.
     fam_group = np.where(sel_keluarga >= 0, labels[np.maximum(sel_keluarga, 0)], -1)
     infam = fam_group >= 0
-    sub = pd.DataFrame({
-        "g": fam_group[infam],
-        "kode_desa": keluarga["kode_desa_lokasi"].to_numpy(dtype=object)[infam],
-        "jiwa": keluarga["jumlah_art"].to_numpy()[infam].astype(np.int64),
-        "ekstrem": keluarga["ekstrem"].to_numpy()[infam].astype(bool),
-    })
+    sub = pd.DataFrame(
+        {
+            "g": fam_group[infam],
+            "kode_desa": keluarga["kode_desa_lokasi"].to_numpy(dtype=object)[infam],
+            "jiwa": keluarga["jumlah_art"].to_numpy()[infam].astype(np.int64),
+            "ekstrem": keluarga["ekstrem"].to_numpy()[infam].astype(bool),
+        }
+    )
     sub["kode_desa"] = sub["kode_desa"].where(pd.notna(sub["kode_desa"]), OUTSIDE)
     sub["n_keluarga_ekstrem"] = sub["ekstrem"].astype(np.int64)
     sub["n_jiwa_ekstrem"] = np.where(sub["ekstrem"], sub["jiwa"], 0)
     sub["n_keluarga"] = 1
-    gd = (sub.groupby(["g", "kode_desa"], sort=True)[["n_keluarga", "n_keluarga_ekstrem",
-                                                      "n_jiwa_ekstrem"]].sum().reset_index())
+    gd = (
+        sub.groupby(["g", "kode_desa"], sort=True)[
+            ["n_keluarga", "n_keluarga_ekstrem", "n_jiwa_ekstrem"]
+        ]
+        .sum()
+        .reset_index()
+    )
     tot = gd.groupby("g")["n_jiwa_ekstrem"].transform("sum")
     gd["pct_jiwa_ekstrem_kantong"] = np.where(tot > 0, 100.0 * gd["n_jiwa_ekstrem"] / tot, 0.0)
     names = desa.set_index("kode_desa")[["nama_desa", "kode_kec", "nama_kec"]]
     gd = gd.join(names, on="kode_desa")
     gd["id"] = np.asarray(ids, dtype=object)[gd["g"].to_numpy()]
-    gd = gd.sort_values(["g", "n_jiwa_ekstrem", "n_keluarga", "kode_desa"],
-                        ascending=[True, False, False, True], kind="stable")
+    gd = gd.sort_values(
+        ["g", "n_jiwa_ekstrem", "n_keluarga", "kode_desa"],
+        ascending=[True, False, False, True],
+        kind="stable",
+    )
 
     inside = gd[gd["kode_desa"] != OUTSIDE]
-    kec = (inside.groupby(["g", "kode_kec", "nama_kec"], sort=True)["pct_jiwa_ekstrem_kantong"]
-           .sum().reset_index()
-           .sort_values(["g", "pct_jiwa_ekstrem_kantong", "kode_kec"],
-                        ascending=[True, False, True], kind="stable"))
+    kec = (
+        inside.groupby(["g", "kode_kec", "nama_kec"], sort=True)["pct_jiwa_ekstrem_kantong"]
+        .sum()
+        .reset_index()
+        .sort_values(
+            ["g", "pct_jiwa_ekstrem_kantong", "kode_kec"],
+            ascending=[True, False, True],
+            kind="stable",
+        )
+    )
     desa_text = [""] * n_groups
     kec_text = [""] * n_groups
     main = {k: [None] * n_groups for k in ("kode_desa", "nama_desa", "kode_kec", "nama_kec")}
     for g, part in inside.groupby("g", sort=True):
         desa_text[g] = "; ".join(
-            f"{n} ({k}) {v:.0f}%" for n, k, v in zip(
-                part["nama_desa"], part["kode_desa"], part["pct_jiwa_ekstrem_kantong"],
-                strict=True))
+            f"{n} ({k}) {v:.0f}%"
+            for n, k, v in zip(
+                part["nama_desa"], part["kode_desa"], part["pct_jiwa_ekstrem_kantong"], strict=True
+            )
+        )
         main["kode_desa"][g] = part["kode_desa"].iloc[0]
         main["nama_desa"][g] = part["nama_desa"].iloc[0]
     for g, part in kec.groupby("g", sort=True):
-        kec_text[g] = "; ".join(f"{n} {v:.0f}%" for n, v in zip(
-            part["nama_kec"], part["pct_jiwa_ekstrem_kantong"], strict=True))
+        kec_text[g] = "; ".join(
+            f"{n} {v:.0f}%"
+            for n, v in zip(part["nama_kec"], part["pct_jiwa_ekstrem_kantong"], strict=True)
+        )
         main["kode_kec"][g] = part["kode_kec"].iloc[0]
         main["nama_kec"][g] = part["nama_kec"].iloc[0]
     out["kode_desa_utama"] = main["kode_desa"]
@@ -268,13 +288,22 @@ def find_pockets(
     sel = family_cell_rows(h3_gi, keluarga)
     kelas = h3_gi[kelas_col].to_numpy(dtype=object)
     hot_labels = connected_groups(kelas == "panas", adjacency)
-    groups, group_desa = summarise_groups(h3_gi, hot_labels, keluarga, desa, prefix=POCKET_PREFIX,
-                                          pct_kabupaten=pct_kabupaten, sel_keluarga=sel)
-    keep = ((groups["n_jiwa_ekstrem"] >= min_jiwa_ekstrem)
-            & (groups["pct_jiwa_ekstrem"] >= min_rasio * pct_kabupaten))
+    groups, group_desa = summarise_groups(
+        h3_gi,
+        hot_labels,
+        keluarga,
+        desa,
+        prefix=POCKET_PREFIX,
+        pct_kabupaten=pct_kabupaten,
+        sel_keluarga=sel,
+    )
+    keep = (groups["n_jiwa_ekstrem"] >= min_jiwa_ekstrem) & (
+        groups["pct_jiwa_ekstrem"] >= min_rasio * pct_kabupaten
+    )
     pockets = groups[keep.to_numpy()]
-    pockets = pockets.sort_values(["n_jiwa_ekstrem", "id"], ascending=[False, True],
-                                  kind="stable").reset_index(drop=True)
+    pockets = pockets.sort_values(
+        ["n_jiwa_ekstrem", "id"], ascending=[False, True], kind="stable"
+    ).reset_index(drop=True)
     cell_pocket = np.full(len(h3_gi), None, dtype=object)
     for g, pid in zip(pockets["_g"], pockets["id"], strict=True):
         cell_pocket[hot_labels == g] = pid
@@ -282,34 +311,79 @@ def find_pockets(
     pockets = pockets.drop(columns="_g").rename(columns={"id": "kantong_id"})
     pockets.insert(1, "nomor", np.arange(1, len(pockets) + 1, dtype=np.int64))
     order = {k: i for i, k in enumerate(pockets["kantong_id"])}
-    pocket_desa = (pocket_desa.assign(_o=pocket_desa["id"].map(order))
-                   .sort_values(["_o", "n_jiwa_ekstrem", "kode_desa"],
-                                ascending=[True, False, True], kind="stable")
-                   .drop(columns="_o").rename(columns={"id": "kantong_id"})
-                   .reset_index(drop=True))
-    pocket_desa = pocket_desa[["kantong_id", "kode_desa", "nama_desa", "kode_kec", "nama_kec",
-                               "n_keluarga", "n_keluarga_ekstrem", "n_jiwa_ekstrem",
-                               "pct_jiwa_ekstrem_kantong"]]
+    pocket_desa = (
+        pocket_desa.assign(_o=pocket_desa["id"].map(order))
+        .sort_values(
+            ["_o", "n_jiwa_ekstrem", "kode_desa"], ascending=[True, False, True], kind="stable"
+        )
+        .drop(columns="_o")
+        .rename(columns={"id": "kantong_id"})
+        .reset_index(drop=True)
+    )
+    pocket_desa = pocket_desa[
+        [
+            "kantong_id",
+            "kode_desa",
+            "nama_desa",
+            "kode_kec",
+            "nama_kec",
+            "n_keluarga",
+            "n_keluarga_ekstrem",
+            "n_jiwa_ekstrem",
+            "pct_jiwa_ekstrem_kantong",
+        ]
+    ]
 
     cold_labels = connected_groups(kelas == "dingin", adjacency)
-    cold, _ = summarise_groups(h3_gi, cold_labels, keluarga, desa, prefix=COLD_PREFIX,
-                               pct_kabupaten=pct_kabupaten, sel_keluarga=sel)
+    cold, _ = summarise_groups(
+        h3_gi,
+        cold_labels,
+        keluarga,
+        desa,
+        prefix=COLD_PREFIX,
+        pct_kabupaten=pct_kabupaten,
+        sel_keluarga=sel,
+    )
     cold = cold.sort_values(["n_jiwa", "id"], ascending=[False, True], kind="stable")
     cold = cold.drop(columns="_g").rename(columns={"id": "dingin_id"}).reset_index(drop=True)
     cold.insert(1, "nomor", np.arange(1, len(cold) + 1, dtype=np.int64))
     return pockets, pocket_desa, cold, cell_pocket
 
 
-_GROUP_COLUMNS = ["id", "n_sel", "luas_km2", "sel_h3", *COUNT_COLUMNS, "gi_z_maks", "gi_z_rata",
-                  "gi_p_min", "gi_q_maks", "pct_jiwa_ekstrem", "rasio_kabupaten",
-                  "kode_desa_utama", "nama_desa_utama", "kode_kec_utama", "nama_kec_utama",
-                  "desa", "kecamatan", "_g"]
+_GROUP_COLUMNS = [
+    "id",
+    "n_sel",
+    "luas_km2",
+    "sel_h3",
+    *COUNT_COLUMNS,
+    "gi_z_maks",
+    "gi_z_rata",
+    "gi_p_min",
+    "gi_q_maks",
+    "pct_jiwa_ekstrem",
+    "rasio_kabupaten",
+    "kode_desa_utama",
+    "nama_desa_utama",
+    "kode_kec_utama",
+    "nama_kec_utama",
+    "desa",
+    "kecamatan",
+    "_g",
+]
 
 
 def _empty_groups(crs) -> gpd.GeoDataFrame:
     frame = pd.DataFrame({c: pd.Series(dtype="float64") for c in _GROUP_COLUMNS})
-    for c in ["id", "sel_h3", "kode_desa_utama", "nama_desa_utama", "kode_kec_utama",
-              "nama_kec_utama", "desa", "kecamatan"]:
+    for c in [
+        "id",
+        "sel_h3",
+        "kode_desa_utama",
+        "nama_desa_utama",
+        "kode_kec_utama",
+        "nama_kec_utama",
+        "desa",
+        "kecamatan",
+    ]:
         frame[c] = frame[c].astype(object)
     for c in ["n_sel", *COUNT_COLUMNS, "_g"]:
         frame[c] = frame[c].astype(np.int64)
@@ -317,11 +391,16 @@ def _empty_groups(crs) -> gpd.GeoDataFrame:
 
 
 def _empty_group_desa() -> pd.DataFrame:
-    return pd.DataFrame({
-        "id": pd.Series(dtype=object), "kode_desa": pd.Series(dtype=object),
-        "n_keluarga": pd.Series(dtype=np.int64), "n_keluarga_ekstrem": pd.Series(dtype=np.int64),
-        "n_jiwa_ekstrem": pd.Series(dtype=np.int64),
-        "pct_jiwa_ekstrem_kantong": pd.Series(dtype="float64"),
-        "nama_desa": pd.Series(dtype=object), "kode_kec": pd.Series(dtype=object),
-        "nama_kec": pd.Series(dtype=object),
-    })
+    return pd.DataFrame(
+        {
+            "id": pd.Series(dtype=object),
+            "kode_desa": pd.Series(dtype=object),
+            "n_keluarga": pd.Series(dtype=np.int64),
+            "n_keluarga_ekstrem": pd.Series(dtype=np.int64),
+            "n_jiwa_ekstrem": pd.Series(dtype=np.int64),
+            "pct_jiwa_ekstrem_kantong": pd.Series(dtype="float64"),
+            "nama_desa": pd.Series(dtype=object),
+            "kode_kec": pd.Series(dtype=object),
+            "nama_kec": pd.Series(dtype=object),
+        }
+    )

@@ -20,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geo_service.errors import InvalidInputError
 from geo_service.analysis import schema as S
+from geo_service.errors import InvalidInputError
 
 PROGRAM_NEEDS = {
     "tidak_menerima_pkh": "penerima_pkh",
@@ -30,8 +30,7 @@ PROGRAM_NEEDS = {
     "tidak_menerima_blt": "penerima_blt",
 }
 NEEDS: tuple[str, ...] = S.DEPRIVATION_COLUMNS + tuple(PROGRAM_NEEDS)
-COVERAGE_PROGRAMMES = {"pkh": "penerima_pkh", "bpnt": "penerima_bpnt",
-                       "pbi_jk": "penerima_pbi_jk"}
+COVERAGE_PROGRAMMES = {"pkh": "penerima_pkh", "bpnt": "penerima_bpnt", "pbi_jk": "penerima_pbi_jk"}
 PROGRAMME_TABLE_COLUMNS = ("kebutuhan", "nama_kebutuhan", "nama_kebutuhan_en", "opd", "program")
 MAMPU_DESIL = 6  # desil 6-10: better-off families, inclusion errors when receiving
 
@@ -40,11 +39,17 @@ def need_flags(keluarga: pd.DataFrame) -> pd.DataFrame:
     """Per family, 0/1 for every need in :data:`NEEDS` (missing flags count as 0)."""
     out = {}
     for c in S.DEPRIVATION_COLUMNS:
-        out[c] = (keluarga[c].fillna(0).to_numpy(dtype=np.int64) if c in keluarga
-                  else np.zeros(len(keluarga), np.int64))
+        out[c] = (
+            keluarga[c].fillna(0).to_numpy(dtype=np.int64)
+            if c in keluarga
+            else np.zeros(len(keluarga), np.int64)
+        )
     for need, prog in PROGRAM_NEEDS.items():
-        got = (keluarga[prog].fillna(0).to_numpy(dtype=np.int64) if prog in keluarga
-               else np.zeros(len(keluarga), np.int64))
+        got = (
+            keluarga[prog].fillna(0).to_numpy(dtype=np.int64)
+            if prog in keluarga
+            else np.zeros(len(keluarga), np.int64)
+        )
         out[need] = 1 - got
     return pd.DataFrame(out, index=keluarga.index)
 
@@ -94,14 +99,16 @@ def check_programme_table(table: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise InvalidInputError(
             f"Tabel OPD/program tidak memiliki kolom: {', '.join(missing)}",
-            f"The OPD/programme table lacks columns: {', '.join(missing)}")
+            f"The OPD/programme table lacks columns: {', '.join(missing)}",
+        )
     unknown = sorted(set(table["kebutuhan"].astype(str)) - set(NEEDS))
     if unknown:
         raise InvalidInputError(
             f"Kode kebutuhan tidak dikenal dalam tabel OPD/program: {', '.join(unknown)}. "
             f"Kode yang sah: {', '.join(NEEDS)}",
             f"Unknown need codes in the OPD/programme table: {', '.join(unknown)}. "
-            f"Valid codes: {', '.join(NEEDS)}")
+            f"Valid codes: {', '.join(NEEDS)}",
+        )
     return table.reset_index(drop=True)
 
 
@@ -147,19 +154,32 @@ def opd_targets(
         need = str(row.kebutuhan)
         part = needs_desa[["kode_desa", "n_keluarga_ekstrem", f"n_{need}", f"pct_{need}"]]
         part = part[part[f"n_{need}"] >= max(min_keluarga, 1)]
-        part = part.rename(columns={f"n_{need}": "n_keluarga_sasaran",
-                                    f"pct_{need}": "pct_keluarga_sasaran"})
-        part = part.sort_values(["n_keluarga_sasaran", "kode_desa"], ascending=[False, True],
-                                kind="stable")
+        part = part.rename(
+            columns={f"n_{need}": "n_keluarga_sasaran", f"pct_{need}": "pct_keluarga_sasaran"}
+        )
+        part = part.sort_values(
+            ["n_keluarga_sasaran", "kode_desa"], ascending=[False, True], kind="stable"
+        )
         part.insert(0, "urutan", np.arange(1, len(part) + 1, dtype=np.int64))
         part.insert(0, "nama_kebutuhan", getattr(row, label))
         part.insert(0, "kebutuhan", need)
         part.insert(0, "program", row.program)
         part.insert(0, "opd", row.opd)
         parts.append(part)
-    cols = ["opd", "program", "kebutuhan", "nama_kebutuhan", "urutan", "kode_desa", "nama_desa",
-            "kode_kec", "nama_kec", "n_keluarga_sasaran", "n_keluarga_ekstrem",
-            "pct_keluarga_sasaran"]
+    cols = [
+        "opd",
+        "program",
+        "kebutuhan",
+        "nama_kebutuhan",
+        "urutan",
+        "kode_desa",
+        "nama_desa",
+        "kode_kec",
+        "nama_kec",
+        "n_keluarga_sasaran",
+        "n_keluarga_ekstrem",
+        "pct_keluarga_sasaran",
+    ]
     if not parts:
         out = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     else:
@@ -188,8 +208,14 @@ def programme_coverage(keluarga: pd.DataFrame, keys: np.ndarray, key_name: str) 
     has = keys.notna().to_numpy()
     ek = keluarga["ekstrem"].to_numpy(dtype=bool)
     mampu = keluarga["desil"].to_numpy() >= MAMPU_DESIL
-    got = {p: (keluarga[c].fillna(0).to_numpy(dtype=np.int64) > 0 if c in keluarga
-               else np.zeros(len(keluarga), bool)) for p, c in COVERAGE_PROGRAMMES.items()}
+    got = {
+        p: (
+            keluarga[c].fillna(0).to_numpy(dtype=np.int64) > 0
+            if c in keluarga
+            else np.zeros(len(keluarga), bool)
+        )
+        for p, c in COVERAGE_PROGRAMMES.items()
+    }
     any_prog = np.zeros(len(keluarga), dtype=bool)
     for g in got.values():
         any_prog |= g

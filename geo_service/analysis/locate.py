@@ -76,14 +76,14 @@ def locate_keluarga(
         raise ValueError("desa must be in EPSG:4326")
     n_geotag = int((keluarga["lat"].notna() & keluarga["lon"].notna()).sum())
     if index is None and n_geotag < FAST_JOIN_MIN_POINTS:
-        return _locate_reference(keluarga, desa, kode_col=kode_col,
-                                 max_distance_m=max_distance_m)
+        return _locate_reference(keluarga, desa, kode_col=kode_col, max_distance_m=max_distance_m)
     from geo_service.analysis.fastjoin import build_boundary_index, locate_with_index
 
     if index is None:
         index = build_boundary_index(desa, kode_col=kode_col)
-    return locate_with_index(index, keluarga, desa, kode_col=kode_col,
-                             max_distance_m=max_distance_m)
+    return locate_with_index(
+        index, keluarga, desa, kode_col=kode_col, max_distance_m=max_distance_m
+    )
 
 
 def _locate_reference(
@@ -108,8 +108,13 @@ def _locate_reference(
     gi = np.flatnonzero(geotag)
     if len(gi):
         kode_out[gi], status[gi], jarak[gi] = locate_points(
-            lon[gi], lat[gi], registered[gi], desa.geometry.to_numpy(), codes,
-            max_distance_m=max_distance_m, tree=desa.sindex,
+            lon[gi],
+            lat[gi],
+            registered[gi],
+            desa.geometry.to_numpy(),
+            codes,
+            max_distance_m=max_distance_m,
+            tree=desa.sindex,
         )
     return location_frame(kode_out, status, jarak, registered, geotag, keluarga.index)
 
@@ -156,7 +161,12 @@ def locate_points(lon, lat, registered, polygons, codes, *, max_distance_m=250.0
     rest = np.setdiff1d(np.arange(n), hit, assume_unique=True)
     if len(rest):
         near_kode, near_dist = _nearest(
-            lon[rest], lat[rest], registered[rest], polygons, codes, max_distance_m,
+            lon[rest],
+            lat[rest],
+            registered[rest],
+            polygons,
+            codes,
+            max_distance_m,
         )
         found = pd.notna(near_kode)
         idx = rest[found]

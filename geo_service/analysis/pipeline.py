@@ -46,8 +46,9 @@ class IndicatorResult:
 
     def location_summary(self) -> pd.Series:
         """Families per location status."""
-        return self.keluarga["status_lokasi"].value_counts().reindex(
-            S.LOCATION_STATUSES, fill_value=0)
+        return (
+            self.keluarga["status_lokasi"].value_counts().reindex(S.LOCATION_STATUSES, fill_value=0)
+        )
 
 
 def compute_indicators(

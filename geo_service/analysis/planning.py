@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 
 from geo_service.analysis import gistar as G
+from geo_service.analysis.kantong import family_cell_rows, find_pockets
 from geo_service.analysis.kebutuhan import needs_by, opd_targets, programme_coverage
 from geo_service.analysis.pipeline import IndicatorResult
-from geo_service.analysis.kantong import family_cell_rows, find_pockets
 from geo_service.analysis.prioritas import Bobot, compute_priorities
 from geo_service.analysis.smoothing import eb_global, eb_local, eb_standardised, effective_n
 
@@ -220,14 +220,19 @@ def compute_planning(
     step("desa_gi")
     desa = result.desa.copy().reset_index(drop=True)
     d_idx = pd.Index(desa["kode_desa"].astype(str)).get_indexer(
-        fam["kode_desa_lokasi"].astype(object).where(fam["kode_desa_lokasi"].notna(), None))
-    d_eff = effective_n(desa["n_jiwa"].to_numpy(),
-                        _sum_by(d_idx, fam["jumlah_art"].to_numpy("float64") ** 2, len(desa)))
-    desa["pct_jiwa_ekstrem_eb"] = 100 * eb_global(desa["n_jiwa_ekstrem"], desa["n_jiwa"],
-                                                  n_eff=d_eff)
+        fam["kode_desa_lokasi"].astype(object).where(fam["kode_desa_lokasi"].notna(), None)
+    )
+    d_eff = effective_n(
+        desa["n_jiwa"].to_numpy(),
+        _sum_by(d_idx, fam["jumlah_art"].to_numpy("float64") ** 2, len(desa)),
+    )
+    desa["pct_jiwa_ekstrem_eb"] = 100 * eb_global(
+        desa["n_jiwa_ekstrem"], desa["n_jiwa"], n_eff=d_eff
+    )
     geographic = desa.crs is None or desa.crs.is_geographic
-    w_desa = G.queen_neighbours(desa.geometry.to_numpy(), tolerance_m=params.desa_toleransi_m,
-                                crs_is_geographic=geographic)
+    w_desa = G.queen_neighbours(
+        desa.geometry.to_numpy(), tolerance_m=params.desa_toleransi_m, crs_is_geographic=geographic
+    )
     has_people = desa["n_jiwa"].to_numpy() > 0
     desa_values = np.where(has_people, _gi_values(desa, d_eff, w_desa, params.nilai_gi), np.nan)
     desa = _with_gi(desa, desa_values, w_desa, params, streams[1])
@@ -239,22 +244,42 @@ def compute_planning(
     pocket_of_family[located] = cell_pocket[sel[located]]
     in_pocket = pd.notna(pocket_of_family)
     priorities = compute_priorities(
-        fam, result.desa, in_pocket=in_pocket, pocket_of_family=pocket_of_family,
-        bobot=params.bobot, garis_kemiskinan=_poverty_line(result, params),
-        bootstrap=params.bootstrap, n_teratas=params.n_teratas, interval=params.interval,
-        seed=streams[2], lang=lang)
+        fam,
+        result.desa,
+        in_pocket=in_pocket,
+        pocket_of_family=pocket_of_family,
+        bobot=params.bobot,
+        garis_kemiskinan=_poverty_line(result, params),
+        bootstrap=params.bootstrap,
+        n_teratas=params.n_teratas,
+        interval=params.interval,
+        seed=streams[2],
+        lang=lang,
+    )
 
     step("kebutuhan")
-    kode_lokasi = fam["kode_desa_lokasi"].astype(object).where(fam["kode_desa_lokasi"].notna(),
-                                                               None).to_numpy()
+    kode_lokasi = (
+        fam["kode_desa_lokasi"]
+        .astype(object)
+        .where(fam["kode_desa_lokasi"].notna(), None)
+        .to_numpy()
+    )
     needs_desa = _named(needs_by(fam, kode_lokasi, "kode_desa"), names)
     needs_pocket = needs_by(fam, pocket_of_family, "kantong_id")
     coverage_desa = _named(programme_coverage(fam, kode_lokasi, "kode_desa"), names)
     coverage_pocket = programme_coverage(fam, pocket_of_family, "kantong_id")
-    targets = (opd_targets(needs_desa, programmes, names,
-                           min_keluarga=params.min_keluarga_target, priorities=priorities,
-                           lang=lang)
-               if programmes is not None else _empty_targets())
+    targets = (
+        opd_targets(
+            needs_desa,
+            programmes,
+            names,
+            min_keluarga=params.min_keluarga_target,
+            priorities=priorities,
+            lang=lang,
+        )
+        if programmes is not None
+        else _empty_targets()
+    )
 
     summary = {
         "pct_jiwa_ekstrem_kabupaten": kab_pct,
@@ -274,21 +299,33 @@ def compute_planning(
         "metode": {
             "penghalusan": "empirical Bayes global (Marshall), ukuran efektif Kish",
             "statistik": "Getis-Ord Gi* (bobot biner, termasuk sel sendiri)",
-            "inferensi": ("permutasi kondisional" if params.permutasi_kondisional
-                          else "permutasi total")
+            "inferensi": (
+                "permutasi kondisional" if params.permutasi_kondisional else "permutasi total"
+            )
             + f", {params.permutations} kali, hingga {params.permutations_max} kali untuk "
-              f"p <= {max(0.1, 2 * params.alpha)}",
+            f"p <= {max(0.1, 2 * params.alpha)}",
             "koreksi": f"Benjamini-Hochberg FDR {params.alpha}",
-            "tetangga_h3": (f"jarak {params.h3_jarak_m} m" if params.h3_jarak_m
-                            else f"cincin k={params.h3_k}"),
+            "tetangga_h3": (
+                f"jarak {params.h3_jarak_m} m" if params.h3_jarak_m else f"cincin k={params.h3_k}"
+            ),
             "tetangga_desa": f"queen, toleransi {params.desa_toleransi_m} m",
         },
     }
     return PlanningResult(
-        params=params, seed=int(seed), h3=h3, desa=desa, pockets=pockets,
-        pocket_desa=pocket_desa, cold_spots=cold, priorities=priorities,
-        needs_desa=needs_desa, needs_pocket=needs_pocket, opd_targets=targets,
-        coverage_desa=coverage_desa, coverage_pocket=coverage_pocket, summary=summary,
+        params=params,
+        seed=int(seed),
+        h3=h3,
+        desa=desa,
+        pockets=pockets,
+        pocket_desa=pocket_desa,
+        cold_spots=cold,
+        priorities=priorities,
+        needs_desa=needs_desa,
+        needs_pocket=needs_pocket,
+        opd_targets=targets,
+        coverage_desa=coverage_desa,
+        coverage_pocket=coverage_pocket,
+        summary=summary,
     )
 
 
@@ -327,18 +364,26 @@ def detect_pockets(
     else:
         w_cells = G.h3_neighbours(cells, k=params.h3_k)
     sel = family_cell_rows(h3, fam)
-    n_eff = effective_n(h3["n_jiwa"].to_numpy(),
-                        _sum_by(sel, fam["jumlah_art"].to_numpy("float64") ** 2, len(h3)))
+    n_eff = effective_n(
+        h3["n_jiwa"].to_numpy(), _sum_by(sel, fam["jumlah_art"].to_numpy("float64") ** 2, len(h3))
+    )
     h3["pct_jiwa_ekstrem_eb"] = 100 * eb_global(h3["n_jiwa_ekstrem"], h3["n_jiwa"], n_eff=n_eff)
     h3 = _with_gi(h3, _gi_values(h3, n_eff, w_cells, params.nilai_gi), w_cells, params, seed)
     names = result.desa[["kode_desa", "nama_desa", "kode_kec", "nama_kec"]]
     pockets, pocket_desa, cold, cell_pocket = find_pockets(
-        h3, adjacency, fam, names, pct_kabupaten=kab_pct,
-        min_jiwa_ekstrem=params.min_jiwa_ekstrem, min_rasio=params.min_rasio)
+        h3,
+        adjacency,
+        fam,
+        names,
+        pct_kabupaten=kab_pct,
+        min_jiwa_ekstrem=params.min_jiwa_ekstrem,
+        min_rasio=params.min_rasio,
+    )
     h3["kantong_id"] = cell_pocket
     h3 = h3[[c for c in h3.columns if c != "geometry"] + ["geometry"]]
-    return HotSpots(h3=h3, pockets=pockets, pocket_desa=pocket_desa, cold_spots=cold,
-                    family_cell=sel)
+    return HotSpots(
+        h3=h3, pockets=pockets, pocket_desa=pocket_desa, cold_spots=cold, family_cell=sel
+    )
 
 
 def method_table(params: PlanningParams, seed: int, lang: str = "id") -> pd.DataFrame:
@@ -349,48 +394,66 @@ def method_table(params: PlanningParams, seed: int, lang: str = "id") -> pd.Data
     b = params.bobot
     weights = ", ".join(f"{k} {v:g}" for k, v in asdict(b).items())
     rows = [
-        ("Tingkat kemiskinan ekstrem" if not en else "Extreme-poverty rate",
-         "Persentase jiwa dalam keluarga miskin ekstrem (desil 1) terhadap seluruh jiwa; untuk "
-         "wilayah kecil disesuaikan dengan empirical Bayes (Marshall) agar beberapa keluarga "
-         "saja tidak menghasilkan angka ekstrem." if not en else
-         "Share of persons in extreme-poor families (decile 1); for small areas adjusted by "
-         "empirical Bayes (Marshall) so that a few families do not give extreme figures.",
-         params.nilai_gi),
-        ("Titik panas" if not en else "Hot spots",
-         "Getis-Ord Gi* pada sel H3 (sel dan 6 sel tetangganya) dan pada desa (bersinggungan). "
-         "Nilai p dari permutasi kondisional, dikoreksi Benjamini-Hochberg (FDR)." if not en
-         else "Getis-Ord Gi* on H3 cells (a cell and its 6 neighbours) and on desa (touching). "
-         "p-values from conditional permutations, Benjamini-Hochberg (FDR) correction.",
-         f"alpha {params.alpha}; {params.permutations}-{params.permutations_max} permutasi"),
-        ("Kantong kemiskinan" if not en else "Poverty pockets",
-         "Kelompok sel H3 bersebelahan yang signifikan panas, dengan cukup jiwa miskin ekstrem "
-         "dan tingkat jauh di atas kabupaten. Titik dingin dilaporkan terpisah." if not en else
-         "Adjacent significant hot H3 cells with enough extreme-poor persons and a rate well "
-         "above the kabupaten's. Cold spots are reported separately.",
-         f"min {params.min_jiwa_ekstrem} jiwa, min {params.min_rasio:g}x kabupaten"),
-        ("Kuadran" if not en else "Quadrant",
-         "I: persentase dan jumlah jiwa miskin ekstrem di atas angka kabupaten (rata-rata per "
-         "desa untuk jumlah); II: jumlah tinggi, persentase rendah; III: keduanya rendah; IV: "
-         "persentase tinggi, jumlah rendah." if not en else
-         "I: rate and number of extreme-poor persons above the kabupaten values (mean per desa "
-         "for the number); II: high number, low rate; III: both low; IV: high rate, low number.",
-         ""),
-        ("Skor prioritas" if not en else "Priority score",
-         "Rata-rata berbobot: jumlah, tingkat (disesuaikan), kedalaman P1 dan keparahan P2 (jika "
-         "garis kemiskinan diberikan) dibagi nilai tertinggi antar-desa; intensitas deprivasi, "
-         "bagian di kantong dan celah cakupan bansos sebagai proporsi." if not en else
-         "Weighted mean: number, (adjusted) rate, depth P1 and severity P2 (with a poverty line) "
-         "divided by the highest desa; deprivation intensity, share in pockets and programme "
-         "coverage gap as shares.",
-         weights),
-        ("Ketidakpastian peringkat" if not en else "Rank uncertainty",
-         f"Bootstrap keluarga dalam tiap desa ({params.bootstrap} ulangan); rentang "
-         f"{round(100 * params.interval)}% peringkat; 'pasti teratas' bila seluruh rentang di "
-         f"dalam {params.n_teratas} teratas." if not en else
-         f"Bootstrap of families within each desa ({params.bootstrap} replicates); "
-         f"{round(100 * params.interval)}% rank range; 'robustly top' when the whole range is "
-         f"within the top {params.n_teratas}.",
-         f"seed {seed}"),
+        (
+            "Tingkat kemiskinan ekstrem" if not en else "Extreme-poverty rate",
+            "Persentase jiwa dalam keluarga miskin ekstrem (desil 1) terhadap seluruh jiwa; untuk "
+            "wilayah kecil disesuaikan dengan empirical Bayes (Marshall) agar beberapa keluarga "
+            "saja tidak menghasilkan angka ekstrem."
+            if not en
+            else "Share of persons in extreme-poor families (decile 1); for small areas adjusted by "
+            "empirical Bayes (Marshall) so that a few families do not give extreme figures.",
+            params.nilai_gi,
+        ),
+        (
+            "Titik panas" if not en else "Hot spots",
+            "Getis-Ord Gi* pada sel H3 (sel dan 6 sel tetangganya) dan pada desa (bersinggungan). "
+            "Nilai p dari permutasi kondisional, dikoreksi Benjamini-Hochberg (FDR)."
+            if not en
+            else "Getis-Ord Gi* on H3 cells (a cell and its 6 neighbours) and on desa (touching). "
+            "p-values from conditional permutations, Benjamini-Hochberg (FDR) correction.",
+            f"alpha {params.alpha}; {params.permutations}-{params.permutations_max} permutasi",
+        ),
+        (
+            "Kantong kemiskinan" if not en else "Poverty pockets",
+            "Kelompok sel H3 bersebelahan yang signifikan panas, dengan cukup jiwa miskin ekstrem "
+            "dan tingkat jauh di atas kabupaten. Titik dingin dilaporkan terpisah."
+            if not en
+            else "Adjacent significant hot H3 cells with enough extreme-poor persons and a rate well "
+            "above the kabupaten's. Cold spots are reported separately.",
+            f"min {params.min_jiwa_ekstrem} jiwa, min {params.min_rasio:g}x kabupaten",
+        ),
+        (
+            "Kuadran" if not en else "Quadrant",
+            "I: persentase dan jumlah jiwa miskin ekstrem di atas angka kabupaten (rata-rata per "
+            "desa untuk jumlah); II: jumlah tinggi, persentase rendah; III: keduanya rendah; IV: "
+            "persentase tinggi, jumlah rendah."
+            if not en
+            else "I: rate and number of extreme-poor persons above the kabupaten values (mean per desa "
+            "for the number); II: high number, low rate; III: both low; IV: high rate, low number.",
+            "",
+        ),
+        (
+            "Skor prioritas" if not en else "Priority score",
+            "Rata-rata berbobot: jumlah, tingkat (disesuaikan), kedalaman P1 dan keparahan P2 (jika "
+            "garis kemiskinan diberikan) dibagi nilai tertinggi antar-desa; intensitas deprivasi, "
+            "bagian di kantong dan celah cakupan bansos sebagai proporsi."
+            if not en
+            else "Weighted mean: number, (adjusted) rate, depth P1 and severity P2 (with a poverty line) "
+            "divided by the highest desa; deprivation intensity, share in pockets and programme "
+            "coverage gap as shares.",
+            weights,
+        ),
+        (
+            "Ketidakpastian peringkat" if not en else "Rank uncertainty",
+            f"Bootstrap keluarga dalam tiap desa ({params.bootstrap} ulangan); rentang "
+            f"{round(100 * params.interval)}% peringkat; 'pasti teratas' bila seluruh rentang di "
+            f"dalam {params.n_teratas} teratas."
+            if not en
+            else f"Bootstrap of families within each desa ({params.bootstrap} replicates); "
+            f"{round(100 * params.interval)}% rank range; 'robustly top' when the whole range is "
+            f"within the top {params.n_teratas}.",
+            f"seed {seed}",
+        ),
     ]
     cols = ["section", "description", "value"] if en else ["bagian", "keterangan", "nilai"]
     return pd.DataFrame(rows, columns=cols)
@@ -415,10 +478,15 @@ def _gi_values(frame: pd.DataFrame, n_eff: np.ndarray, neighbours, how: str) -> 
 
 
 def _with_gi(frame, values, neighbours, params: PlanningParams, seed) -> pd.DataFrame:
-    gi = G.gi_star(values, neighbours, permutations=params.permutations,
-                   permutations_max=params.permutations_max,
-                   refine_below=max(0.1, 2 * params.alpha), seed=seed,
-                   conditional=params.permutasi_kondisional)
+    gi = G.gi_star(
+        values,
+        neighbours,
+        permutations=params.permutations,
+        permutations_max=params.permutations_max,
+        refine_below=max(0.1, 2 * params.alpha),
+        seed=seed,
+        conditional=params.permutasi_kondisional,
+    )
     reject, q = G.fdr_bh(gi.p, params.alpha)
     frame["gi_nilai"] = values
     stats = gi.frame()
@@ -441,7 +509,20 @@ def _named(frame: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
 
 
 def _empty_targets() -> pd.DataFrame:
-    cols = ["opd", "program", "kebutuhan", "nama_kebutuhan", "urutan", "kode_desa", "nama_desa",
-            "kode_kec", "nama_kec", "n_keluarga_sasaran", "n_keluarga_ekstrem",
-            "pct_keluarga_sasaran", "peringkat", "status_teratas"]
+    cols = [
+        "opd",
+        "program",
+        "kebutuhan",
+        "nama_kebutuhan",
+        "urutan",
+        "kode_desa",
+        "nama_desa",
+        "kode_kec",
+        "nama_kec",
+        "n_keluarga_sasaran",
+        "n_keluarga_ekstrem",
+        "pct_keluarga_sasaran",
+        "peringkat",
+        "status_teratas",
+    ]
     return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})

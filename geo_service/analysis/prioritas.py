@@ -61,23 +61,34 @@ FEW_FAMILIES = 30  # below this the reason warns that the desa's figures are unc
 STATUS_TERATAS = ("teratas_kokoh", "teratas_belum_pasti", "mungkin_teratas", "bukan_teratas")
 
 KUADRAN_LABEL = {
-    "id": {"I": "I: persentase tinggi, jumlah tinggi", "II": "II: persentase rendah, jumlah tinggi",
-           "III": "III: persentase rendah, jumlah rendah",
-           "IV": "IV: persentase tinggi, jumlah rendah"},
-    "en": {"I": "I: high rate, high number", "II": "II: low rate, high number",
-           "III": "III: low rate, low number", "IV": "IV: high rate, low number"},
+    "id": {
+        "I": "I: persentase tinggi, jumlah tinggi",
+        "II": "II: persentase rendah, jumlah tinggi",
+        "III": "III: persentase rendah, jumlah rendah",
+        "IV": "IV: persentase tinggi, jumlah rendah",
+    },
+    "en": {
+        "I": "I: high rate, high number",
+        "II": "II: low rate, high number",
+        "III": "III: low rate, low number",
+        "IV": "IV: high rate, low number",
+    },
 }
 STATUS_LABEL = {
-    "id": {"teratas_kokoh": "pasti termasuk kelompok teratas",
-           "teratas_belum_pasti": "termasuk kelompok teratas, tetapi bisa karena kebetulan",
-           "mungkin_teratas": "di luar kelompok teratas, tetapi bisa masuk",
-           "bukan_teratas": "bukan kelompok teratas",
-           "tanpa_keluarga": "tidak ada keluarga"},
-    "en": {"teratas_kokoh": "robustly in the top group",
-           "teratas_belum_pasti": "in the top group, possibly by chance",
-           "mungkin_teratas": "outside the top group, but could be in it",
-           "bukan_teratas": "not in the top group",
-           "tanpa_keluarga": "no families"},
+    "id": {
+        "teratas_kokoh": "pasti termasuk kelompok teratas",
+        "teratas_belum_pasti": "termasuk kelompok teratas, tetapi bisa karena kebetulan",
+        "mungkin_teratas": "di luar kelompok teratas, tetapi bisa masuk",
+        "bukan_teratas": "bukan kelompok teratas",
+        "tanpa_keluarga": "tidak ada keluarga",
+    },
+    "en": {
+        "teratas_kokoh": "robustly in the top group",
+        "teratas_belum_pasti": "in the top group, possibly by chance",
+        "mungkin_teratas": "outside the top group, but could be in it",
+        "bukan_teratas": "not in the top group",
+        "tanpa_keluarga": "no families",
+    },
 }
 
 
@@ -101,28 +112,57 @@ class Bobot:
 
 # --- family values summed per desa ------------------------------------------------------
 
-_SUMS = ["keluarga", "jiwa", "jiwa_kuadrat", "keluarga_ekstrem", "jiwa_ekstrem", "jiwa_peng",
-         "p1", "p2", "deprivasi_ekstrem", "jiwa_ekstrem_geotag", "jiwa_ekstrem_kantong",
-         "tanpa_pkh", "tanpa_bpnt", "tanpa_pbi_jk", "tanpa_rata"]
+_SUMS = [
+    "keluarga",
+    "jiwa",
+    "jiwa_kuadrat",
+    "keluarga_ekstrem",
+    "jiwa_ekstrem",
+    "jiwa_peng",
+    "p1",
+    "p2",
+    "deprivasi_ekstrem",
+    "jiwa_ekstrem_geotag",
+    "jiwa_ekstrem_kantong",
+    "tanpa_pkh",
+    "tanpa_bpnt",
+    "tanpa_pbi_jk",
+    "tanpa_rata",
+]
 # What the score needs (the bootstrap sums only these; family counts per desa are fixed).
-_SCORE_SUMS = ["jiwa", "jiwa_kuadrat", "keluarga_ekstrem", "jiwa_ekstrem", "deprivasi_ekstrem",
-               "jiwa_ekstrem_geotag", "jiwa_ekstrem_kantong", "tanpa_rata"]
+_SCORE_SUMS = [
+    "jiwa",
+    "jiwa_kuadrat",
+    "keluarga_ekstrem",
+    "jiwa_ekstrem",
+    "deprivasi_ekstrem",
+    "jiwa_ekstrem_geotag",
+    "jiwa_ekstrem_kantong",
+    "tanpa_rata",
+]
 _DEPTH_SUMS = ["jiwa_peng", "p1", "p2"]
 
 
-def family_values(keluarga: pd.DataFrame, in_pocket: np.ndarray,
-                  garis_kemiskinan: float | None) -> dict[str, np.ndarray]:
+def family_values(
+    keluarga: pd.DataFrame, in_pocket: np.ndarray, garis_kemiskinan: float | None
+) -> dict[str, np.ndarray]:
     """Per family, the quantities summed per desa (keys ``_SUMS``)."""
     n = len(keluarga)
     art = keluarga["jumlah_art"].to_numpy(dtype="float64")
     ek = keluarga["ekstrem"].to_numpy(dtype=bool).astype("float64")
-    cols = {"keluarga": np.ones(n), "jiwa": art, "jiwa_kuadrat": art**2, "keluarga_ekstrem": ek,
-            "jiwa_ekstrem": art * ek}
+    cols = {
+        "keluarga": np.ones(n),
+        "jiwa": art,
+        "jiwa_kuadrat": art**2,
+        "keluarga_ekstrem": ek,
+        "jiwa_ekstrem": art * ek,
+    }
     if garis_kemiskinan and "pengeluaran_kapita" in keluarga:
         y = pd.to_numeric(keluarga["pengeluaran_kapita"], errors="coerce").to_numpy("float64")
         known = np.isfinite(y)
-        gap = np.where(known, np.clip((garis_kemiskinan - np.nan_to_num(y)) / garis_kemiskinan,
-                                      0, 1), 0.0)
+        gap = np.where(
+            known, np.clip((garis_kemiskinan - np.nan_to_num(y)) / garis_kemiskinan, 0, 1), 0.0
+        )
         cols["jiwa_peng"] = art * known
         cols["p1"] = art * gap
         cols["p2"] = art * gap**2
@@ -133,8 +173,9 @@ def family_values(keluarga: pd.DataFrame, in_pocket: np.ndarray,
         if c in keluarga:
             dep += keluarga[c].fillna(0).to_numpy(dtype="float64")
     cols["deprivasi_ekstrem"] = ek * dep / len(S.DEPRIVATION_COLUMNS)
-    geotag = (keluarga["h3"].to_numpy(dtype=np.uint64) != 0 if "h3" in keluarga
-              else np.zeros(n, bool))
+    geotag = (
+        keluarga["h3"].to_numpy(dtype=np.uint64) != 0 if "h3" in keluarga else np.zeros(n, bool)
+    )
     cols["jiwa_ekstrem_geotag"] = art * ek * geotag
     cols["jiwa_ekstrem_kantong"] = art * ek * np.asarray(in_pocket, dtype=bool)
     for prog, name in zip(PROGRAMMES, ("tanpa_pkh", "tanpa_bpnt", "tanpa_pbi_jk"), strict=True):
@@ -144,8 +185,7 @@ def family_values(keluarga: pd.DataFrame, in_pocket: np.ndarray,
     return cols
 
 
-def _indicators(s: dict[str, np.ndarray], garis: bool, full: bool = True
-                ) -> dict[str, np.ndarray]:
+def _indicators(s: dict[str, np.ndarray], garis: bool, full: bool = True) -> dict[str, np.ndarray]:
     """Desa indicators from per-desa sums of family values (``full``: also the columns
     reported but not scored)."""
     n = len(s["jiwa"])
@@ -156,28 +196,34 @@ def _indicators(s: dict[str, np.ndarray], garis: bool, full: bool = True
         out = {
             "n_jiwa_ekstrem": s["jiwa_ekstrem"],
             "pct_jiwa_ekstrem_eb": 100 * eb_global(s["jiwa_ekstrem"], s["jiwa"], n_eff=n_eff),
-            "p1": np.where(s["jiwa_peng"] > 0, s["p1"] / s["jiwa_peng"], np.nan) if garis
-            else nan,
-            "p2": np.where(s["jiwa_peng"] > 0, s["p2"] / s["jiwa_peng"], np.nan) if garis
-            else nan,
+            "p1": np.where(s["jiwa_peng"] > 0, s["p1"] / s["jiwa_peng"], np.nan) if garis else nan,
+            "p2": np.where(s["jiwa_peng"] > 0, s["p2"] / s["jiwa_peng"], np.nan) if garis else nan,
             "intensitas_deprivasi": np.where(ek_fam > 0, s["deprivasi_ekstrem"] / ek_fam, 0.0),
-            "pct_ekstrem_di_kantong": np.where(s["jiwa_ekstrem_geotag"] > 0,
-                                               100 * s["jiwa_ekstrem_kantong"]
-                                               / s["jiwa_ekstrem_geotag"], 0.0),
+            "pct_ekstrem_di_kantong": np.where(
+                s["jiwa_ekstrem_geotag"] > 0,
+                100 * s["jiwa_ekstrem_kantong"] / s["jiwa_ekstrem_geotag"],
+                0.0,
+            ),
             "celah_cakupan": np.where(ek_fam > 0, 100 * s["tanpa_rata"] / ek_fam, 0.0),
         }
         if full:
-            out["pct_jiwa_ekstrem"] = np.where(s["jiwa"] > 0, 100 * s["jiwa_ekstrem"] / s["jiwa"],
-                                               np.nan)
+            out["pct_jiwa_ekstrem"] = np.where(
+                s["jiwa"] > 0, 100 * s["jiwa_ekstrem"] / s["jiwa"], np.nan
+            )
             for p in ("pkh", "bpnt", "pbi_jk"):
-                out[f"pct_eksklusi_{p}"] = np.where(ek_fam > 0, 100 * s[f"tanpa_{p}"] / ek_fam,
-                                                    0.0)
+                out[f"pct_eksklusi_{p}"] = np.where(ek_fam > 0, 100 * s[f"tanpa_{p}"] / ek_fam, 0.0)
     return out
 
 
-_COMPONENT_SOURCE = {"jumlah": "n_jiwa_ekstrem", "tingkat": "pct_jiwa_ekstrem_eb",
-                     "kedalaman": "p1", "keparahan": "p2", "deprivasi": "intensitas_deprivasi",
-                     "kantong": "pct_ekstrem_di_kantong", "celah": "celah_cakupan"}
+_COMPONENT_SOURCE = {
+    "jumlah": "n_jiwa_ekstrem",
+    "tingkat": "pct_jiwa_ekstrem_eb",
+    "kedalaman": "p1",
+    "keparahan": "p2",
+    "deprivasi": "intensitas_deprivasi",
+    "kantong": "pct_ekstrem_di_kantong",
+    "celah": "celah_cakupan",
+}
 
 
 def percentile_position(values: np.ndarray) -> np.ndarray:
@@ -212,8 +258,9 @@ def component_score(name: str, values: np.ndarray) -> np.ndarray:
     return np.clip(v / _SHARE_SCALE[name], 0.0, 1.0)
 
 
-def _scores(ind: dict[str, np.ndarray], active: np.ndarray, weights: dict[str, float]
-            ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def _scores(
+    ind: dict[str, np.ndarray], active: np.ndarray, weights: dict[str, float]
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     comp = {}
     for name in weights:
         vals = np.where(active, ind[_COMPONENT_SOURCE[name]], np.nan)
@@ -232,8 +279,7 @@ def _ranks(score: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:
     return rank
 
 
-def quadrant(pct: np.ndarray, count: np.ndarray, pct_kab: float, count_mean: float
-             ) -> np.ndarray:
+def quadrant(pct: np.ndarray, count: np.ndarray, pct_kab: float, count_mean: float) -> np.ndarray:
     """Kuadran I..IV of each desa (rate and number vs the kabupaten values)."""
     high_rate = np.asarray(pct, dtype="float64") >= pct_kab
     high_count = np.asarray(count, dtype="float64") >= count_mean
@@ -295,15 +341,22 @@ def compute_priorities(
     lang = "en" if lang == "en" else "id"
     bobot = bobot or Bobot()
     garis = bool(garis_kemiskinan)
-    weights = {k: v for k, v in asdict(bobot).items()
-               if v > 0 and (garis or k not in ("kedalaman", "keparahan"))}
+    weights = {
+        k: v
+        for k, v in asdict(bobot).items()
+        if v > 0 and (garis or k not in ("kedalaman", "keparahan"))
+    }
     desa = desa.reset_index(drop=True)
     codes = pd.Index(desa["kode_desa"].astype(str))
-    fam_desa = codes.get_indexer(keluarga["kode_desa_lokasi"].astype(object).where(
-        keluarga["kode_desa_lokasi"].notna(), None))
+    fam_desa = codes.get_indexer(
+        keluarga["kode_desa_lokasi"]
+        .astype(object)
+        .where(keluarga["kode_desa_lokasi"].notna(), None)
+    )
     inside = fam_desa >= 0
-    fam_values = {k: v[inside] for k, v in
-                  family_values(keluarga, in_pocket, garis_kemiskinan).items()}
+    fam_values = {
+        k: v[inside] for k, v in family_values(keluarga, in_pocket, garis_kemiskinan).items()
+    }
     fam_desa = fam_desa[inside]
     n_desa = len(desa)
     sums = {k: np.bincount(fam_desa, weights=v, minlength=n_desa) for k, v in fam_values.items()}
@@ -319,8 +372,17 @@ def compute_priorities(
     if bootstrap > 0 and len(fam_desa):
         names = _SCORE_SUMS + (_DEPTH_SUMS if garis else [])
         values = np.column_stack([fam_values[k] for k in names])
-        boot_ranks = _bootstrap_ranks(values, names, fam_desa, n_desa, active, weights, garis,
-                                      bootstrap, np.random.default_rng(seed))
+        boot_ranks = _bootstrap_ranks(
+            values,
+            names,
+            fam_desa,
+            n_desa,
+            active,
+            weights,
+            garis,
+            bootstrap,
+            np.random.default_rng(seed),
+        )
         q = (1 - interval) / 2
         lo = np.floor(np.quantile(boot_ranks, q, axis=0, method="lower"))
         hi = np.ceil(np.quantile(boot_ranks, 1 - q, axis=0, method="higher"))
@@ -340,33 +402,37 @@ def compute_priorities(
 
     kab_pct = 100 * sums["jiwa_ekstrem"].sum() / max(sums["jiwa"].sum(), 1)
     count_mean = float(ind["n_jiwa_ekstrem"][active].mean()) if active.any() else 0.0
-    kuadran = quadrant(np.nan_to_num(ind["pct_jiwa_ekstrem"]), ind["n_jiwa_ekstrem"], kab_pct,
-                       count_mean)
+    kuadran = quadrant(
+        np.nan_to_num(ind["pct_jiwa_ekstrem"]), ind["n_jiwa_ekstrem"], kab_pct, count_mean
+    )
 
-    out = pd.DataFrame({
-        "peringkat": pd.array(np.where(np.isfinite(rank), rank, np.nan), dtype="Int64"),
-        "kode_desa": desa["kode_desa"].to_numpy(),
-        "nama_desa": desa.get("nama_desa", pd.Series([None] * n_desa)).to_numpy(),
-        "kode_kec": desa.get("kode_kec", pd.Series([None] * n_desa)).to_numpy(),
-        "nama_kec": desa.get("nama_kec", pd.Series([None] * n_desa)).to_numpy(),
-        "n_keluarga": sums["keluarga"].astype(np.int64),
-        "n_jiwa": sums["jiwa"].astype(np.int64),
-        "n_keluarga_ekstrem": sums["keluarga_ekstrem"].astype(np.int64),
-        "n_jiwa_ekstrem": ind["n_jiwa_ekstrem"].astype(np.int64),
-        "pct_jiwa_ekstrem": ind["pct_jiwa_ekstrem"],
-        "pct_jiwa_ekstrem_eb": ind["pct_jiwa_ekstrem_eb"],
-        "kuadran": np.where(active, kuadran, None),
-        "kuadran_keterangan": [KUADRAN_LABEL[lang][k] if a else None
-                               for k, a in zip(kuadran, active, strict=True)],
-        "p1": ind["p1"],
-        "p2": ind["p2"],
-        "intensitas_deprivasi": ind["intensitas_deprivasi"],
-        "pct_ekstrem_di_kantong": ind["pct_ekstrem_di_kantong"],
-        "pct_eksklusi_pkh": ind["pct_eksklusi_pkh"],
-        "pct_eksklusi_bpnt": ind["pct_eksklusi_bpnt"],
-        "pct_eksklusi_pbi_jk": ind["pct_eksklusi_pbi_jk"],
-        "celah_cakupan": ind["celah_cakupan"],
-    })
+    out = pd.DataFrame(
+        {
+            "peringkat": pd.array(np.where(np.isfinite(rank), rank, np.nan), dtype="Int64"),
+            "kode_desa": desa["kode_desa"].to_numpy(),
+            "nama_desa": desa.get("nama_desa", pd.Series([None] * n_desa)).to_numpy(),
+            "kode_kec": desa.get("kode_kec", pd.Series([None] * n_desa)).to_numpy(),
+            "nama_kec": desa.get("nama_kec", pd.Series([None] * n_desa)).to_numpy(),
+            "n_keluarga": sums["keluarga"].astype(np.int64),
+            "n_jiwa": sums["jiwa"].astype(np.int64),
+            "n_keluarga_ekstrem": sums["keluarga_ekstrem"].astype(np.int64),
+            "n_jiwa_ekstrem": ind["n_jiwa_ekstrem"].astype(np.int64),
+            "pct_jiwa_ekstrem": ind["pct_jiwa_ekstrem"],
+            "pct_jiwa_ekstrem_eb": ind["pct_jiwa_ekstrem_eb"],
+            "kuadran": np.where(active, kuadran, None),
+            "kuadran_keterangan": [
+                KUADRAN_LABEL[lang][k] if a else None for k, a in zip(kuadran, active, strict=True)
+            ],
+            "p1": ind["p1"],
+            "p2": ind["p2"],
+            "intensitas_deprivasi": ind["intensitas_deprivasi"],
+            "pct_ekstrem_di_kantong": ind["pct_ekstrem_di_kantong"],
+            "pct_eksklusi_pkh": ind["pct_eksklusi_pkh"],
+            "pct_eksklusi_bpnt": ind["pct_eksklusi_bpnt"],
+            "pct_eksklusi_pbi_jk": ind["pct_eksklusi_pbi_jk"],
+            "celah_cakupan": ind["celah_cakupan"],
+        }
+    )
     for name in COMPONENTS:
         out[f"skor_{name}"] = comp[name] if name in comp else np.nan
     out["skor"] = score
@@ -379,11 +445,18 @@ def compute_priorities(
     pockets_by_desa = _pockets_by_desa(keluarga, codes, inside, fam_desa, pocket_of_family)
     counts_active = np.where(active, ind["n_jiwa_ekstrem"], -np.inf)
     position = 1 + (counts_active[None, :] > counts_active[:, None]).sum(axis=1)
-    context = {"n_aktif": int(active.sum()), "pct_kab": kab_pct, "n_teratas": n_teratas,
-               "interval": interval, "bootstrap": bootstrap, "posisi_jumlah": position}
+    context = {
+        "n_aktif": int(active.sum()),
+        "pct_kab": kab_pct,
+        "n_teratas": n_teratas,
+        "interval": interval,
+        "bootstrap": bootstrap,
+        "posisi_jumlah": position,
+    }
     out["alasan"] = [
         _reason(out.iloc[i], comp, weights, i, context, pockets_by_desa.get(i, []), lang)
-        if active[i] else STATUS_LABEL[lang]["tanpa_keluarga"]
+        if active[i]
+        else STATUS_LABEL[lang]["tanpa_keluarga"]
         for i in range(n_desa)
     ]
     out = out.sort_values(["peringkat", "kode_desa"], na_position="last", kind="stable")
@@ -419,14 +492,15 @@ def _bootstrap_ranks(values, names, fam_desa, n_desa, active, weights, garis, re
             if sparse_cols[j]:
                 sums[name] = np.bincount(sub_desa, weights=sub[:, j] * c_sub, minlength=n_desa)
             else:
-                sums[name] = np.bincount(fam_desa, weights=values[:, j] * counts,
-                                         minlength=n_desa)
+                sums[name] = np.bincount(fam_desa, weights=values[:, j] * counts, minlength=n_desa)
         ind = _indicators(sums, garis, full=False)
         with np.errstate(invalid="ignore", divide="ignore"):
-            n_eff = np.where(sums["jiwa_kuadrat"] > 0,
-                             sums["jiwa"] ** 2 / sums["jiwa_kuadrat"], 0.0)
-        ind["pct_jiwa_ekstrem_eb"] = 100 * eb_posterior_draw(sums["jiwa_ekstrem"], sums["jiwa"],
-                                                             rng, n_eff=n_eff)
+            n_eff = np.where(
+                sums["jiwa_kuadrat"] > 0, sums["jiwa"] ** 2 / sums["jiwa_kuadrat"], 0.0
+            )
+        ind["pct_jiwa_ekstrem_eb"] = 100 * eb_posterior_draw(
+            sums["jiwa_ekstrem"], sums["jiwa"], rng, n_eff=n_eff
+        )
         score, _ = _scores(ind, active, weights)
         ranks[b] = _ranks(score, ind["n_jiwa_ekstrem"])
     return ranks
@@ -459,8 +533,10 @@ def fmt_number(x: float, decimals: int = 0, lang: str = "id") -> str:
 
 def _reason(row, comp, weights, i, ctx, pocket_ids, lang) -> str:
     f = lambda x, d=0: fmt_number(x, d, lang)  # noqa: E731
-    contrib = sorted(((weights[c] * np.nan_to_num(comp[c][i]), c) for c in weights),
-                     key=lambda t: (-t[0], COMPONENTS.index(t[1])))
+    contrib = sorted(
+        ((weights[c] * np.nan_to_num(comp[c][i]), c) for c in weights),
+        key=lambda t: (-t[0], COMPONENTS.index(t[1])),
+    )
     chosen = [c for v, c in contrib[:3] if v > 0]
     if len(chosen) == 3 and contrib[2][0] < contrib[0][0] / 3:
         chosen = chosen[:2]
@@ -473,60 +549,82 @@ def _reason(row, comp, weights, i, ctx, pocket_ids, lang) -> str:
             pos = int(ctx["posisi_jumlah"][i])
             parts.append(
                 f"{f(row['n_jiwa_ekstrem'])} jiwa miskin ekstrem (terbanyak ke-{pos} dari "
-                f"{ctx['n_aktif']} desa)" if lang == "id" else
-                f"{f(row['n_jiwa_ekstrem'])} persons in extreme poverty (rank {pos} of "
-                f"{ctx['n_aktif']} villages by number)")
+                f"{ctx['n_aktif']} desa)"
+                if lang == "id"
+                else f"{f(row['n_jiwa_ekstrem'])} persons in extreme poverty (rank {pos} of "
+                f"{ctx['n_aktif']} villages by number)"
+            )
         elif c == "tingkat":
             parts.append(
                 f"tingkat kemiskinan ekstrem {f(row['pct_jiwa_ekstrem'], 1)}% "
                 f"(disesuaikan untuk jumlah penduduk: {f(row['pct_jiwa_ekstrem_eb'], 1)}%; "
-                f"kabupaten {f(ctx['pct_kab'], 1)}%)" if lang == "id" else
-                f"extreme-poverty rate {f(row['pct_jiwa_ekstrem'], 1)}% (adjusted for "
+                f"kabupaten {f(ctx['pct_kab'], 1)}%)"
+                if lang == "id"
+                else f"extreme-poverty rate {f(row['pct_jiwa_ekstrem'], 1)}% (adjusted for "
                 f"population size: {f(row['pct_jiwa_ekstrem_eb'], 1)}%; kabupaten "
-                f"{f(ctx['pct_kab'], 1)}%)")
+                f"{f(ctx['pct_kab'], 1)}%)"
+            )
         elif c == "kedalaman":
-            parts.append(f"indeks kedalaman kemiskinan P1 {f(row['p1'], 3)}" if lang == "id"
-                         else f"poverty gap index P1 {f(row['p1'], 3)}")
+            parts.append(
+                f"indeks kedalaman kemiskinan P1 {f(row['p1'], 3)}"
+                if lang == "id"
+                else f"poverty gap index P1 {f(row['p1'], 3)}"
+            )
         elif c == "keparahan":
-            parts.append(f"indeks keparahan kemiskinan P2 {f(row['p2'], 4)}" if lang == "id"
-                         else f"poverty severity index P2 {f(row['p2'], 4)}")
+            parts.append(
+                f"indeks keparahan kemiskinan P2 {f(row['p2'], 4)}"
+                if lang == "id"
+                else f"poverty severity index P2 {f(row['p2'], 4)}"
+            )
         elif c == "deprivasi":
             k = row["intensitas_deprivasi"] * len(S.DEPRIVATION_COLUMNS)
             parts.append(
                 f"keluarga miskin ekstrem rata-rata mengalami {f(k, 1)} dari "
-                f"{len(S.DEPRIVATION_COLUMNS)} kekurangan dasar" if lang == "id" else
-                f"extreme-poor families lack on average {f(k, 1)} of "
-                f"{len(S.DEPRIVATION_COLUMNS)} basic needs")
+                f"{len(S.DEPRIVATION_COLUMNS)} kekurangan dasar"
+                if lang == "id"
+                else f"extreme-poor families lack on average {f(k, 1)} of "
+                f"{len(S.DEPRIVATION_COLUMNS)} basic needs"
+            )
         elif c == "kantong":
             names = ", ".join(pocket_ids[:2]) if pocket_ids else ""
             parts.append(
                 f"{f(row['pct_ekstrem_di_kantong'])}% jiwa miskin ekstrem bergeotag tinggal di "
-                f"kantong kemiskinan{' ' + names if names else ''}" if lang == "id" else
-                f"{f(row['pct_ekstrem_di_kantong'])}% of geotagged extreme-poor persons live in "
-                f"poverty pocket{' ' + names if names else ''}")
+                f"kantong kemiskinan{' ' + names if names else ''}"
+                if lang == "id"
+                else f"{f(row['pct_ekstrem_di_kantong'])}% of geotagged extreme-poor persons live in "
+                f"poverty pocket{' ' + names if names else ''}"
+            )
         elif c == "celah":
             parts.append(
                 f"keluarga miskin ekstrem yang tidak menerima PKH {f(row['pct_eksklusi_pkh'])}%, "
                 f"BPNT {f(row['pct_eksklusi_bpnt'])}%, PBI-JK {f(row['pct_eksklusi_pbi_jk'])}%"
-                if lang == "id" else
-                f"extreme-poor families not receiving PKH {f(row['pct_eksklusi_pkh'])}%, "
-                f"BPNT {f(row['pct_eksklusi_bpnt'])}%, PBI-JK {f(row['pct_eksklusi_pbi_jk'])}%")
+                if lang == "id"
+                else f"extreme-poor families not receiving PKH {f(row['pct_eksklusi_pkh'])}%, "
+                f"BPNT {f(row['pct_eksklusi_bpnt'])}%, PBI-JK {f(row['pct_eksklusi_pbi_jk'])}%"
+            )
     if row["n_keluarga"] < FEW_FAMILIES:
-        parts.append(f"hanya {f(row['n_keluarga'])} keluarga, sehingga angka ini kurang pasti"
-                     if lang == "id" else
-                     f"only {f(row['n_keluarga'])} families, so these figures are uncertain")
+        parts.append(
+            f"hanya {f(row['n_keluarga'])} keluarga, sehingga angka ini kurang pasti"
+            if lang == "id"
+            else f"only {f(row['n_keluarga'])} families, so these figures are uncertain"
+        )
     text = "; ".join(parts)
     if np.isfinite(ratio) and "tingkat" not in chosen and ratio >= 2:
-        text += (f"; tingkat {f(ratio, 1)}x kabupaten" if lang == "id"
-                 else f"; rate {f(ratio, 1)}x the kabupaten")
+        text += (
+            f"; tingkat {f(ratio, 1)}x kabupaten"
+            if lang == "id"
+            else f"; rate {f(ratio, 1)}x the kabupaten"
+        )
     if ctx["bootstrap"] and pd.notna(row["peringkat_rentang_bawah"]):
         pct = int(round(100 * ctx["interval"]))
         text += (
             f". Peringkat {row['peringkat']} (rentang {pct}%: {row['peringkat_rentang_bawah']}"
             f"-{row['peringkat_rentang_atas']}); masuk {ctx['n_teratas']} teratas pada "
-            f"{f(100 * row['peluang_teratas'])}% ulangan bootstrap" if lang == "id" else
-            f". Rank {row['peringkat']} ({pct}% range: {row['peringkat_rentang_bawah']}"
+            f"{f(100 * row['peluang_teratas'])}% ulangan bootstrap"
+            if lang == "id"
+            else f". Rank {row['peringkat']} ({pct}% range: {row['peringkat_rentang_bawah']}"
             f"-{row['peringkat_rentang_atas']}); in the top {ctx['n_teratas']} in "
-            f"{f(100 * row['peluang_teratas'])}% of bootstrap replicates")
+            f"{f(100 * row['peluang_teratas'])}% of bootstrap replicates"
+        )
     text = text[0].upper() + text[1:] if text else text
     return text + "."

@@ -33,14 +33,34 @@ from geo_service.errors import InvalidInputError
 
 # indicator -> (label id, label en, unit, source kind, decimals)
 INDICATORS: dict[str, tuple[str, str, str, str, int]] = {
-    "pct_miskin": ("Persentase penduduk miskin (P0, BPS)",
-                   "Share of poor persons (P0, BPS)", "persen", "bps", 2),
-    "jiwa_miskin": ("Jumlah penduduk miskin (BPS)", "Number of poor persons (BPS)",
-                    "jiwa", "bps", 0),
-    "pct_miskin_ekstrem": ("Persentase jiwa miskin ekstrem (DTSEN desil 1)",
-                           "Share of extreme-poor persons (DTSEN desil 1)", "persen", "dtsen", 2),
-    "jiwa_miskin_ekstrem": ("Jumlah jiwa miskin ekstrem (DTSEN desil 1)",
-                            "Number of extreme-poor persons (DTSEN desil 1)", "jiwa", "dtsen", 0),
+    "pct_miskin": (
+        "Persentase penduduk miskin (P0, BPS)",
+        "Share of poor persons (P0, BPS)",
+        "persen",
+        "bps",
+        2,
+    ),
+    "jiwa_miskin": (
+        "Jumlah penduduk miskin (BPS)",
+        "Number of poor persons (BPS)",
+        "jiwa",
+        "bps",
+        0,
+    ),
+    "pct_miskin_ekstrem": (
+        "Persentase jiwa miskin ekstrem (DTSEN desil 1)",
+        "Share of extreme-poor persons (DTSEN desil 1)",
+        "persen",
+        "dtsen",
+        2,
+    ),
+    "jiwa_miskin_ekstrem": (
+        "Jumlah jiwa miskin ekstrem (DTSEN desil 1)",
+        "Number of extreme-poor persons (DTSEN desil 1)",
+        "jiwa",
+        "dtsen",
+        0,
+    ),
 }
 BPS_MONTH = 3  # Susenas Maret
 
@@ -51,8 +71,17 @@ STATUS_TEXT: dict[str, tuple[str, str]] = {
     "tenggat_lewat": ("tenggat lewat, belum tercapai", "deadline passed, not achieved"),
     "data_kurang": ("data belum cukup untuk menilai laju", "not enough data to judge the pace"),
 }
-TARGET_COLUMNS = ("kode_kab", "kabupaten", "indikator", "tahun_dasar", "nilai_dasar",
-                  "tahun_target", "nilai_target", "sumber", "catatan")
+TARGET_COLUMNS = (
+    "kode_kab",
+    "kabupaten",
+    "indikator",
+    "tahun_dasar",
+    "nilai_dasar",
+    "tahun_target",
+    "nilai_target",
+    "sumber",
+    "catatan",
+)
 
 
 @dataclass(frozen=True)
@@ -72,9 +101,9 @@ class Target:
     def __post_init__(self) -> None:
         if self.indikator not in INDICATORS:
             raise InvalidInputError(
-                f"Indikator target tidak dikenal: {self.indikator} "
-                f"(pilih {', '.join(INDICATORS)})",
-                f"Unknown target indicator: {self.indikator} (use {', '.join(INDICATORS)})")
+                f"Indikator target tidak dikenal: {self.indikator} (pilih {', '.join(INDICATORS)})",
+                f"Unknown target indicator: {self.indikator} (use {', '.join(INDICATORS)})",
+            )
 
 
 def _none(v):
@@ -83,22 +112,32 @@ def _none(v):
 
 def targets_from_frame(frame: pd.DataFrame) -> list[Target]:
     """Targets from a table with ``TARGET_COLUMNS`` (e.g. ``data/targets.csv``)."""
-    missing = [c for c in ("kode_kab", "indikator", "tahun_target", "nilai_target")
-               if c not in frame.columns]
+    missing = [
+        c
+        for c in ("kode_kab", "indikator", "tahun_target", "nilai_target")
+        if c not in frame.columns
+    ]
     if missing:
-        raise InvalidInputError("Kolom target tidak ada: " + ", ".join(missing),
-                                "Target columns missing: " + ", ".join(missing))
+        raise InvalidInputError(
+            "Kolom target tidak ada: " + ", ".join(missing),
+            "Target columns missing: " + ", ".join(missing),
+        )
     out = []
     for rec in frame.to_dict("records"):
         td, nd = _none(rec.get("tahun_dasar")), _none(rec.get("nilai_dasar"))
-        out.append(Target(
-            kode_kab=str(rec["kode_kab"]), kabupaten=str(_none(rec.get("kabupaten")) or ""),
-            indikator=str(rec["indikator"]), tahun_target=int(rec["tahun_target"]),
-            nilai_target=float(rec["nilai_target"]),
-            tahun_dasar=int(td) if td is not None else None,
-            nilai_dasar=float(nd) if nd is not None else None,
-            sumber=str(_none(rec.get("sumber")) or ""),
-            catatan=str(_none(rec.get("catatan")) or "")))
+        out.append(
+            Target(
+                kode_kab=str(rec["kode_kab"]),
+                kabupaten=str(_none(rec.get("kabupaten")) or ""),
+                indikator=str(rec["indikator"]),
+                tahun_target=int(rec["tahun_target"]),
+                nilai_target=float(rec["nilai_target"]),
+                tahun_dasar=int(td) if td is not None else None,
+                nilai_dasar=float(nd) if nd is not None else None,
+                sumber=str(_none(rec.get("sumber")) or ""),
+                catatan=str(_none(rec.get("catatan")) or ""),
+            )
+        )
     return out
 
 
@@ -119,13 +158,30 @@ def observations_from_bps(bps: pd.DataFrame, kode_kab: str | None = None) -> pd.
         year = int(rec["year"])
         src = str(rec.get("source_url") or "")
         if pd.notna(rec.get("pct_poor")):
-            rows.append((str(rec["kode"]), "pct_miskin", f"{year}", year + (BPS_MONTH - 1) / 12,
-                         float(rec["pct_poor"]), "BPS " + src))
+            rows.append(
+                (
+                    str(rec["kode"]),
+                    "pct_miskin",
+                    f"{year}",
+                    year + (BPS_MONTH - 1) / 12,
+                    float(rec["pct_poor"]),
+                    "BPS " + src,
+                )
+            )
         if pd.notna(rec.get("n_poor_thousand")):
-            rows.append((str(rec["kode"]), "jiwa_miskin", f"{year}", year + (BPS_MONTH - 1) / 12,
-                         round(float(rec["n_poor_thousand"]) * 1000.0), "BPS " + src))
-    return pd.DataFrame(rows, columns=["kode_kab", "indikator", "label_waktu", "waktu", "nilai",
-                                       "sumber"])
+            rows.append(
+                (
+                    str(rec["kode"]),
+                    "jiwa_miskin",
+                    f"{year}",
+                    year + (BPS_MONTH - 1) / 12,
+                    round(float(rec["n_poor_thousand"]) * 1000.0),
+                    "BPS " + src,
+                )
+            )
+    return pd.DataFrame(
+        rows, columns=["kode_kab", "indikator", "label_waktu", "waktu", "nilai", "sumber"]
+    )
 
 
 def observations_from_runs(kabupaten_by_periode: Mapping[str, Mapping]) -> pd.DataFrame:
@@ -140,12 +196,29 @@ def observations_from_runs(kabupaten_by_periode: Mapping[str, Mapping]) -> pd.Da
     rows = []
     for periode, rec in kabupaten_by_periode.items():
         t = periode_to_years(periode)
-        rows.append((str(rec["kode_kab"]), "pct_miskin_ekstrem", periode, t,
-                     float(rec["pct_jiwa_ekstrem"]), "DTSEN"))
-        rows.append((str(rec["kode_kab"]), "jiwa_miskin_ekstrem", periode, t,
-                     float(rec["n_jiwa_ekstrem"]), "DTSEN"))
-    return pd.DataFrame(rows, columns=["kode_kab", "indikator", "label_waktu", "waktu", "nilai",
-                                       "sumber"])
+        rows.append(
+            (
+                str(rec["kode_kab"]),
+                "pct_miskin_ekstrem",
+                periode,
+                t,
+                float(rec["pct_jiwa_ekstrem"]),
+                "DTSEN",
+            )
+        )
+        rows.append(
+            (
+                str(rec["kode_kab"]),
+                "jiwa_miskin_ekstrem",
+                periode,
+                t,
+                float(rec["n_jiwa_ekstrem"]),
+                "DTSEN",
+            )
+        )
+    return pd.DataFrame(
+        rows, columns=["kode_kab", "indikator", "label_waktu", "waktu", "nilai", "sumber"]
+    )
 
 
 @dataclass(frozen=True)
@@ -205,15 +278,18 @@ def target_progress(
     bulan_per_periode
         Length of the period the per-periode paces are given for (12: per year).
     """
-    obs = observations[(observations["kode_kab"].astype(str) == target.kode_kab)
-                       & (observations["indikator"] == target.indikator)]
+    obs = observations[
+        (observations["kode_kab"].astype(str) == target.kode_kab)
+        & (observations["indikator"] == target.indikator)
+    ]
     obs = obs.sort_values("waktu", kind="stable").drop_duplicates("waktu", keep="last")
     t = obs["waktu"].to_numpy(dtype=float)
     v = obs["nilai"].to_numpy(dtype=float)
     labels = obs["label_waktu"].astype(str).tolist()
     if target.tahun_dasar is not None and target.nilai_dasar is not None:
-        tb = target.tahun_dasar + ((BPS_MONTH - 1) / 12.0 if INDICATORS[target.indikator][3]
-                                   == "bps" else 0.0)
+        tb = target.tahun_dasar + (
+            (BPS_MONTH - 1) / 12.0 if INDICATORS[target.indikator][3] == "bps" else 0.0
+        )
         if not np.any(np.abs(t - tb) < 1e-6):
             t = np.r_[tb, t]
             v = np.r_[target.nilai_dasar, v]
@@ -223,12 +299,30 @@ def target_progress(
     moment = _target_moment(target)
     source = "; ".join(sorted(set(obs["sumber"].astype(str)))) if len(obs) else ""
     if not len(t):
-        return TargetProgress(target.kode_kab, target.kabupaten, target.indikator, None, None,
-                              target.nilai_target, target.tahun_target, None, None, None, None,
-                              None, bulan_per_periode, None, None, 0, "data_kurang", source)
+        return TargetProgress(
+            target.kode_kab,
+            target.kabupaten,
+            target.indikator,
+            None,
+            None,
+            target.nilai_target,
+            target.tahun_target,
+            None,
+            None,
+            None,
+            None,
+            None,
+            bulan_per_periode,
+            None,
+            None,
+            0,
+            "data_kurang",
+            source,
+        )
     now_t, now_v = float(t[-1]), float(v[-1])
-    decreasing = (target.nilai_dasar if target.nilai_dasar is not None else v[0]) \
-        >= target.nilai_target
+    decreasing = (
+        target.nilai_dasar if target.nilai_dasar is not None else v[0]
+    ) >= target.nilai_target
     met = now_v <= target.nilai_target if decreasing else now_v >= target.nilai_target
     left = moment - now_t
     needed = (target.nilai_target - now_v) / left if left > 0 else None
@@ -249,14 +343,25 @@ def target_progress(
     ratio = observed / needed if (observed is not None and needed not in (None, 0)) else None
     per = bulan_per_periode / 12.0
     return TargetProgress(
-        kode_kab=target.kode_kab, kabupaten=target.kabupaten, indikator=target.indikator,
-        nilai_sekarang=now_v, waktu_sekarang=labels[-1], nilai_target=target.nilai_target,
-        tahun_target=target.tahun_target, sisa_tahun=round(left, 3),
-        laju_diperlukan=needed, laju_teramati=observed,
+        kode_kab=target.kode_kab,
+        kabupaten=target.kabupaten,
+        indikator=target.indikator,
+        nilai_sekarang=now_v,
+        waktu_sekarang=labels[-1],
+        nilai_target=target.nilai_target,
+        tahun_target=target.tahun_target,
+        sisa_tahun=round(left, 3),
+        laju_diperlukan=needed,
+        laju_teramati=observed,
         laju_diperlukan_per_periode=needed * per if needed is not None else None,
         laju_teramati_per_periode=observed * per if observed is not None else None,
-        bulan_per_periode=bulan_per_periode, proyeksi=proj, rasio_laju=ratio,
-        n_observasi=int(len(t)), status=status, sumber=source)
+        bulan_per_periode=bulan_per_periode,
+        proyeksi=proj,
+        rasio_laju=ratio,
+        n_observasi=int(len(t)),
+        status=status,
+        sumber=source,
+    )
 
 
 # --- text -------------------------------------------------------------------------------
@@ -305,22 +410,30 @@ def progress_text(p: TargetProgress, lang: str = "id") -> str:
         if p.laju_diperlukan is not None and p.status != "tercapai":
             parts.append(f"Needed: {_pace(p.laju_diperlukan, p.indikator, lang)}.")
         if p.laju_teramati is not None:
-            parts.append(f"Observed: {_pace(p.laju_teramati, p.indikator, lang)}"
-                         + (f" ({100 * p.rasio_laju:.0f}% of the needed pace)"
-                            if p.rasio_laju is not None and p.status != "tercapai" else "")
-                         + ".")
+            parts.append(
+                f"Observed: {_pace(p.laju_teramati, p.indikator, lang)}"
+                + (
+                    f" ({100 * p.rasio_laju:.0f}% of the needed pace)"
+                    if p.rasio_laju is not None and p.status != "tercapai"
+                    else ""
+                )
+                + "."
+            )
         if p.proyeksi is not None and p.status != "tercapai":
-            parts.append(f"Projection for {p.tahun_target}: "
-                         f"{_value(p.proyeksi, p.indikator, lang)}.")
+            parts.append(
+                f"Projection for {p.tahun_target}: {_value(p.proyeksi, p.indikator, lang)}."
+            )
         parts.append(f"Status: {status}.")
     else:
-        parts.append(f"{head}: {now} ({p.waktu_sekarang}); target {target} pada "
-                     f"{p.tahun_target}.")
+        parts.append(f"{head}: {now} ({p.waktu_sekarang}); target {target} pada {p.tahun_target}.")
         if p.laju_diperlukan is not None and p.status != "tercapai":
             parts.append(f"Perlu {_pace(p.laju_diperlukan, p.indikator, lang)}.")
         if p.laju_teramati is not None:
-            ratio = (f" ({format_number(100 * p.rasio_laju, 0, lang)}% dari laju yang "
-                     "diperlukan)") if p.rasio_laju is not None and p.status != "tercapai" else ""
+            ratio = (
+                (f" ({format_number(100 * p.rasio_laju, 0, lang)}% dari laju yang diperlukan)")
+                if p.rasio_laju is not None and p.status != "tercapai"
+                else ""
+            )
             parts.append(f"Laju teramati: {_pace(p.laju_teramati, p.indikator, lang)}{ratio}.")
         if p.proyeksi is not None and p.status != "tercapai":
             parts.append(f"Proyeksi {p.tahun_target}: {_value(p.proyeksi, p.indikator, lang)}.")
@@ -328,17 +441,23 @@ def progress_text(p: TargetProgress, lang: str = "id") -> str:
     return " ".join(parts)
 
 
-def progress_table(targets: Iterable[Target], observations: pd.DataFrame, *,
-                   lang: str = "id", **kwargs) -> pd.DataFrame:
+def progress_table(
+    targets: Iterable[Target], observations: pd.DataFrame, *, lang: str = "id", **kwargs
+) -> pd.DataFrame:
     """One row per target: the numbers of :class:`TargetProgress`, ``label``, ``teks``."""
     rows = []
     for target in targets:
         p = target_progress(target, observations, **kwargs)
-        rows.append(p.to_dict() | {
-            "label": INDICATORS[target.indikator][1 if lang == "en" else 0],
-            "status_teks": STATUS_TEXT[p.status][1 if lang == "en" else 0],
-            "teks": progress_text(p, lang), "sumber_target": target.sumber,
-            "catatan_target": target.catatan})
+        rows.append(
+            p.to_dict()
+            | {
+                "label": INDICATORS[target.indikator][1 if lang == "en" else 0],
+                "status_teks": STATUS_TEXT[p.status][1 if lang == "en" else 0],
+                "teks": progress_text(p, lang),
+                "sumber_target": target.sumber,
+                "catatan_target": target.catatan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -349,9 +468,13 @@ def progress_report(table: pd.DataFrame, lang: str = "id") -> str:
     for rec in table.to_dict("records"):
         lines.append("- " + rec["teks"])
         if rec.get("sumber_target"):
-            lines.append(("  Sumber target: " if lang != "en" else "  Target source: ")
-                         + str(rec["sumber_target"]))
+            lines.append(
+                ("  Sumber target: " if lang != "en" else "  Target source: ")
+                + str(rec["sumber_target"])
+            )
         elif rec.get("catatan_target"):
-            lines.append(("  Catatan target: " if lang != "en" else "  Target note: ")
-                         + str(rec["catatan_target"]))
+            lines.append(
+                ("  Catatan target: " if lang != "en" else "  Target note: ")
+                + str(rec["catatan_target"])
+            )
     return "\n".join(lines) + "\n"

@@ -29,8 +29,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from geo_service.errors import InvalidInputError
 from geo_service.analysis import schema as S
+from geo_service.errors import InvalidInputError
 
 DESIL = tuple(range(1, 11))
 BARU = "baru"
@@ -42,11 +42,13 @@ def _check_unique(frame: pd.DataFrame, name: str) -> None:
     if dup.any():
         raise InvalidInputError(
             f"id_keluarga ganda dalam periode {name}: {frame.loc[dup, S.ID].iloc[0]}",
-            f"Duplicate id_keluarga in periode {name}: {frame.loc[dup, S.ID].iloc[0]}")
+            f"Duplicate id_keluarga in periode {name}: {frame.loc[dup, S.ID].iloc[0]}",
+        )
 
 
-def match_snapshots(before: pd.DataFrame, after: pd.DataFrame, *,
-                    kolom: str = S.KODE_DESA) -> pd.DataFrame:
+def match_snapshots(
+    before: pd.DataFrame, after: pd.DataFrame, *, kolom: str = S.KODE_DESA
+) -> pd.DataFrame:
     """Families of two periodes matched by ``id_keluarga``.
 
     Parameters
@@ -65,26 +67,36 @@ def match_snapshots(before: pd.DataFrame, after: pd.DataFrame, *,
     """
     _check_unique(before, "awal")
     _check_unique(after, "akhir")
-    a = pd.DataFrame({S.ID: before[S.ID].astype(str).to_numpy(),
-                      "desil_awal": pd.to_numeric(before["desil"]).astype("Int64").to_numpy(),
-                      "jiwa_awal": pd.to_numeric(before["jumlah_art"]).astype("Int64").to_numpy(),
-                      "unit_awal": before[kolom].astype(object).to_numpy()})
-    b = pd.DataFrame({S.ID: after[S.ID].astype(str).to_numpy(),
-                      "desil_akhir": pd.to_numeric(after["desil"]).astype("Int64").to_numpy(),
-                      "jiwa_akhir": pd.to_numeric(after["jumlah_art"]).astype("Int64").to_numpy(),
-                      "unit_akhir": after[kolom].astype(object).to_numpy()})
+    a = pd.DataFrame(
+        {
+            S.ID: before[S.ID].astype(str).to_numpy(),
+            "desil_awal": pd.to_numeric(before["desil"]).astype("Int64").to_numpy(),
+            "jiwa_awal": pd.to_numeric(before["jumlah_art"]).astype("Int64").to_numpy(),
+            "unit_awal": before[kolom].astype(object).to_numpy(),
+        }
+    )
+    b = pd.DataFrame(
+        {
+            S.ID: after[S.ID].astype(str).to_numpy(),
+            "desil_akhir": pd.to_numeric(after["desil"]).astype("Int64").to_numpy(),
+            "jiwa_akhir": pd.to_numeric(after["jumlah_art"]).astype("Int64").to_numpy(),
+            "unit_akhir": after[kolom].astype(object).to_numpy(),
+        }
+    )
     m = a.merge(b, on=S.ID, how="outer", indicator=True, sort=True)
     for c in ("desil_awal", "desil_akhir", "jiwa_awal", "jiwa_akhir"):
         m[c] = m[c].astype("Int64")
     for c in ("unit_awal", "unit_akhir"):
         m[c] = m[c].astype(object).where(m[c].notna(), None)
-    m["status_panel"] = m["_merge"].map({"both": "tetap", "left_only": KELUAR,
-                                         "right_only": BARU}).astype(object)
+    m["status_panel"] = (
+        m["_merge"].map({"both": "tetap", "left_only": KELUAR, "right_only": BARU}).astype(object)
+    )
     return m.drop(columns="_merge")
 
 
-def transition_matrix(before: pd.DataFrame, after: pd.DataFrame, *,
-                      bobot: str = "keluarga") -> pd.DataFrame:
+def transition_matrix(
+    before: pd.DataFrame, after: pd.DataFrame, *, bobot: str = "keluarga"
+) -> pd.DataFrame:
     """Desil transition matrix between two periodes.
 
     Rows: ``desil_awal`` 1-10 and ``baru`` (new families); columns: ``desil_akhir`` 1-10 and
@@ -136,8 +148,9 @@ def _group_flows(m: pd.DataFrame, lo: int, hi: int, suffix: str) -> pd.DataFrame
     return pd.DataFrame(parts)
 
 
-def graduation(before: pd.DataFrame, after: pd.DataFrame, *,
-               kolom: str = S.KODE_DESA) -> pd.DataFrame:
+def graduation(
+    before: pd.DataFrame, after: pd.DataFrame, *, kolom: str = S.KODE_DESA
+) -> pd.DataFrame:
     """Families leaving and entering desil 1 and desil 1-4, per unit.
 
     Returns
@@ -152,8 +165,11 @@ def graduation(before: pd.DataFrame, after: pd.DataFrame, *,
         ``unit = "TOTAL"``, sums all units.
     """
     m = match_snapshots(before, after, kolom=kolom)
-    out = pd.concat([_group_flows(m, 1, 1, "desil1"), _group_flows(m, 1, 4, "desil1_4")],
-                    axis=1).fillna(0).astype(np.int64)
+    out = (
+        pd.concat([_group_flows(m, 1, 1, "desil1"), _group_flows(m, 1, 4, "desil1_4")], axis=1)
+        .fillna(0)
+        .astype(np.int64)
+    )
     out = out.sort_index()
     total = out.sum().to_frame().T
     total.index = ["TOTAL"]
@@ -163,13 +179,17 @@ def graduation(before: pd.DataFrame, after: pd.DataFrame, *,
     out["perubahan_desil1"] = out["n_desil1_akhir"] - out["n_desil1_awal"]
     out["perubahan_desil1_4"] = out["n_desil1_4_akhir"] - out["n_desil1_4_awal"]
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["pct_lulus_desil1"] = np.where(out["n_desil1_awal"] > 0, (
-            100.0 * out["lulus_desil1"] / out["n_desil1_awal"]).round(2), np.nan)
+        out["pct_lulus_desil1"] = np.where(
+            out["n_desil1_awal"] > 0,
+            (100.0 * out["lulus_desil1"] / out["n_desil1_awal"]).round(2),
+            np.nan,
+        )
     return out.reset_index()
 
 
-def panel_graduation(snapshots: Mapping[str, pd.DataFrame], *,
-                     kolom: str = S.KODE_DESA) -> pd.DataFrame:
+def panel_graduation(
+    snapshots: Mapping[str, pd.DataFrame], *, kolom: str = S.KODE_DESA
+) -> pd.DataFrame:
     """:func:`graduation` for every pair of consecutive periodes (``dari``, ``ke`` columns)."""
     names = list(snapshots)
     frames = []
@@ -184,8 +204,9 @@ def panel_graduation(snapshots: Mapping[str, pd.DataFrame], *,
 # --- rates per desa over time -----------------------------------------------------------
 
 
-def rate_change(desa_by_periode: Mapping[str, pd.DataFrame], *,
-                ambang_pp: float = 1.0) -> pd.DataFrame:
+def rate_change(
+    desa_by_periode: Mapping[str, pd.DataFrame], *, ambang_pp: float = 1.0
+) -> pd.DataFrame:
     """Change of the extreme-poverty rate per desa across periodes.
 
     Parameters
@@ -206,42 +227,65 @@ def rate_change(desa_by_periode: Mapping[str, pd.DataFrame], *,
     """
     names = list(desa_by_periode)
     if len(names) < 2:
-        raise InvalidInputError("Perlu minimal dua periode untuk melihat perubahan.",
-                                "At least two periodes are needed to see a change.")
+        raise InvalidInputError(
+            "Perlu minimal dua periode untuk melihat perubahan.",
+            "At least two periodes are needed to see a change.",
+        )
     wide = None
     for p in names:
         d = desa_by_periode[p].set_index(S.KODE_DESA)
-        part = pd.DataFrame({f"pct_{p}": d["pct_jiwa_ekstrem"].astype("float64"),
-                             f"n_jiwa_ekstrem_{p}": d["n_jiwa_ekstrem"].astype("float64")})
+        part = pd.DataFrame(
+            {
+                f"pct_{p}": d["pct_jiwa_ekstrem"].astype("float64"),
+                f"n_jiwa_ekstrem_{p}": d["n_jiwa_ekstrem"].astype("float64"),
+            }
+        )
         if "nama_desa" in d.columns and wide is None:
             part.insert(0, "nama_desa", d["nama_desa"])
         wide = part if wide is None else wide.join(part, how="outer")
     first, last = names[0], names[-1]
     wide["perubahan_pp"] = (wide[f"pct_{last}"] - wide[f"pct_{first}"]).round(3)
-    wide["perubahan_jiwa_ekstrem"] = wide[f"n_jiwa_ekstrem_{last}"] - wide[
-        f"n_jiwa_ekstrem_{first}"]
-    tren = np.where(wide["perubahan_pp"] >= ambang_pp, "naik",
-                    np.where(wide["perubahan_pp"] <= -ambang_pp, "turun", "tetap"))
+    wide["perubahan_jiwa_ekstrem"] = (
+        wide[f"n_jiwa_ekstrem_{last}"] - wide[f"n_jiwa_ekstrem_{first}"]
+    )
+    tren = np.where(
+        wide["perubahan_pp"] >= ambang_pp,
+        "naik",
+        np.where(wide["perubahan_pp"] <= -ambang_pp, "turun", "tetap"),
+    )
     wide["tren"] = pd.Series(tren, index=wide.index, dtype=object).where(
-        wide["perubahan_pp"].notna(), None)
+        wide["perubahan_pp"].notna(), None
+    )
     return wide.sort_index().reset_index()
 
 
 # --- pocket classes ---------------------------------------------------------------------
 
 POCKET_CLASSES: dict[str, tuple[str, str]] = {
-    "persisten": ("Persisten: ada di setiap periode tanpa perubahan besar",
-                  "Persistent: present in every periode without a large change"),
-    "meluas": ("Meluas/menguat: jiwa miskin ekstrem bertambah",
-               "Growing/intensifying: more extreme-poor persons"),
-    "menyusut": ("Menyusut/melemah: jiwa miskin ekstrem berkurang",
-                 "Shrinking/diminishing: fewer extreme-poor persons"),
-    "baru": ("Baru: muncul setelah periode pertama dan bertahan sampai periode terakhir",
-             "New: appeared after the first periode and present since"),
-    "sporadis": ("Sporadis: muncul dan hilang berselang-seling",
-                 "Sporadic: appears and disappears on and off"),
-    "hilang": ("Hilang: ada sebelumnya, tidak ada di periode terakhir",
-               "Gone: present before, absent in the last periode"),
+    "persisten": (
+        "Persisten: ada di setiap periode tanpa perubahan besar",
+        "Persistent: present in every periode without a large change",
+    ),
+    "meluas": (
+        "Meluas/menguat: jiwa miskin ekstrem bertambah",
+        "Growing/intensifying: more extreme-poor persons",
+    ),
+    "menyusut": (
+        "Menyusut/melemah: jiwa miskin ekstrem berkurang",
+        "Shrinking/diminishing: fewer extreme-poor persons",
+    ),
+    "baru": (
+        "Baru: muncul setelah periode pertama dan bertahan sampai periode terakhir",
+        "New: appeared after the first periode and present since",
+    ),
+    "sporadis": (
+        "Sporadis: muncul dan hilang berselang-seling",
+        "Sporadic: appears and disappears on and off",
+    ),
+    "hilang": (
+        "Hilang: ada sebelumnya, tidak ada di periode terakhir",
+        "Gone: present before, absent in the last periode",
+    ),
 }
 
 
@@ -286,12 +330,14 @@ def pocket_classes(
     if len(names) < min_periode:
         raise InvalidInputError(
             f"Kelas kantong memerlukan minimal {min_periode} periode (diberikan {len(names)}).",
-            f"Pocket classes need at least {min_periode} periodes ({len(names)} given).")
+            f"Pocket classes need at least {min_periode} periodes ({len(names)} given).",
+        )
     nodes: list[tuple[int, str, list[str], float]] = []
     for t, p in enumerate(names):
         for rec in pockets_by_periode[p].to_dict("records"):
-            nodes.append((t, str(rec["kantong_id"]), _cells(rec["sel_h3"]),
-                          float(rec.get(ukuran, 0) or 0)))
+            nodes.append(
+                (t, str(rec["kantong_id"]), _cells(rec["sel_h3"]), float(rec.get(ukuran, 0) or 0))
+            )
     parent = list(range(len(nodes)))
 
     def find(i: int) -> int:
@@ -327,7 +373,7 @@ def pocket_classes(
             cells_last.setdefault(t, []).extend(cells)
         first = int(np.argmax(present))
         last = T - 1 - int(np.argmax(present[::-1]))
-        gaps = not present[first:last + 1].all()
+        gaps = not present[first : last + 1].all()
         change = (size[last] - size[first]) / size[first] if size[first] > 0 else np.nan
         if not present[-1]:
             kelas = "hilang"
@@ -342,10 +388,12 @@ def pocket_classes(
         else:
             kelas = "persisten"
         all_ids = sorted({pid for group in ids for pid in group})
-        row = {"jejak_id": "J-" + hashlib.sha1(",".join(all_ids).encode()).hexdigest()[:10],
-               "kelas": kelas,
-               "keterangan": POCKET_CLASSES[kelas][1 if lang == "en" else 0],
-               "hadir": "-".join("1" if x else "0" for x in present)}
+        row = {
+            "jejak_id": "J-" + hashlib.sha1(",".join(all_ids).encode()).hexdigest()[:10],
+            "kelas": kelas,
+            "keterangan": POCKET_CLASSES[kelas][1 if lang == "en" else 0],
+            "hadir": "-".join("1" if x else "0" for x in present),
+        }
         for t, p in enumerate(names):
             row[f"{ukuran}_{p}"] = size[t] if present[t] else np.nan
         for t, p in enumerate(names):
@@ -359,8 +407,12 @@ def pocket_classes(
         return out
     out["_o"] = out["kelas"].map(order)
     last_col = f"{ukuran}_{names[-1]}"
-    out = out.sort_values(["_o", last_col, "jejak_id"], ascending=[True, False, True],
-                          kind="stable", na_position="last")
+    out = out.sort_values(
+        ["_o", last_col, "jejak_id"],
+        ascending=[True, False, True],
+        kind="stable",
+        na_position="last",
+    )
     return out.drop(columns="_o").reset_index(drop=True)
 
 
@@ -368,11 +420,15 @@ def graduation_text(row: Mapping, lang: str = "id") -> str:
     """One sentence about graduation in a unit (for tables and the meeting pack)."""
     unit = row.get("unit", "")
     if lang == "en":
-        return (f"{unit}: {int(row['lulus_desil1'])} of {int(row['n_desil1_awal'])} desil-1 "
-                f"families moved up, {int(row['turun_ke_desil1'])} fell into desil 1, "
-                f"{int(row['baru_desil1'])} new desil-1 families; net "
-                f"{int(row['perubahan_desil1']):+d}.")
-    return (f"{unit}: {int(row['lulus_desil1'])} dari {int(row['n_desil1_awal'])} keluarga "
-            f"desil 1 naik desil, {int(row['turun_ke_desil1'])} turun ke desil 1, "
-            f"{int(row['baru_desil1'])} keluarga baru di desil 1; bersih "
-            f"{int(row['perubahan_desil1']):+d}.")
+        return (
+            f"{unit}: {int(row['lulus_desil1'])} of {int(row['n_desil1_awal'])} desil-1 "
+            f"families moved up, {int(row['turun_ke_desil1'])} fell into desil 1, "
+            f"{int(row['baru_desil1'])} new desil-1 families; net "
+            f"{int(row['perubahan_desil1']):+d}."
+        )
+    return (
+        f"{unit}: {int(row['lulus_desil1'])} dari {int(row['n_desil1_awal'])} keluarga "
+        f"desil 1 naik desil, {int(row['turun_ke_desil1'])} turun ke desil 1, "
+        f"{int(row['baru_desil1'])} keluarga baru di desil 1; bersih "
+        f"{int(row['perubahan_desil1']):+d}."
+    )

@@ -111,8 +111,12 @@ def validate_keluarga(
     add(ids.notna() & ids.duplicated(keep=False), S.ID, "id_keluarga_ganda", ids)
 
     periode = _text(df, S.PERIODE)
-    add(periode.notna() & ~periode.str.match(_PERIODE_RE).fillna(False), S.PERIODE,
-        "periode_salah_format", periode)
+    add(
+        periode.notna() & ~periode.str.match(_PERIODE_RE).fillna(False),
+        S.PERIODE,
+        "periode_salah_format",
+        periode,
+    )
 
     kode = _text(df, S.KODE_DESA)
     kode_ok = kode.str.match(_KODE_DESA_RE).fillna(False).astype(bool)
@@ -123,13 +127,21 @@ def validate_keluarga(
 
     art_raw = _text(df, "jumlah_art")
     art, art_bad = _integer(art_raw)
-    add(art_bad | (art.notna() & ((art < 1) | (art > S.MAX_ART))), "jumlah_art",
-        "jumlah_art_tidak_valid", art_raw)
+    add(
+        art_bad | (art.notna() & ((art < 1) | (art > S.MAX_ART))),
+        "jumlah_art",
+        "jumlah_art_tidak_valid",
+        art_raw,
+    )
 
     desil_raw = _text(df, "desil")
     desil, desil_bad = _integer(desil_raw)
-    add(desil_bad | (desil.notna() & ((desil < 1) | (desil > 10))), "desil",
-        "desil_di_luar_rentang", desil_raw)
+    add(
+        desil_bad | (desil.notna() & ((desil < 1) | (desil > 10))),
+        "desil",
+        "desil_di_luar_rentang",
+        desil_raw,
+    )
 
     lat_raw, lon_raw = _text(df, "lat"), _text(df, "lon")
     lat, lon = pd.to_numeric(lat_raw, errors="coerce"), pd.to_numeric(lon_raw, errors="coerce")
@@ -157,22 +169,40 @@ def validate_keluarga(
 
     peng_raw = _text(df, "pengeluaran_kapita")
     peng, peng_bad = _integer(peng_raw)
-    add(peng_bad | (peng < 0).fillna(False), "pengeluaran_kapita", "pengeluaran_tidak_valid",
-        peng_raw)
+    add(
+        peng_bad | (peng < 0).fillna(False),
+        "pengeluaran_kapita",
+        "pengeluaran_tidak_valid",
+        peng_raw,
+    )
 
     parts = []
     if missing_cols:
         for col in missing_cols:
-            parts.append(pd.DataFrame({
-                "baris": pd.array([1], dtype="Int64"), S.ID: [pd.NA], "kolom": [col],
-                "nilai": [pd.NA], "kode_alasan": ["kolom_tidak_ada"],
-            }))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "baris": pd.array([1], dtype="Int64"),
+                        S.ID: [pd.NA],
+                        "kolom": [col],
+                        "nilai": [pd.NA],
+                        "kode_alasan": ["kolom_tidak_ada"],
+                    }
+                )
+            )
     for mask, col, code, value in found:
         mask = mask.fillna(False).astype(bool)
-        parts.append(pd.DataFrame({
-            "baris": baris[mask].astype("Int64"), S.ID: ids[mask], "kolom": col,
-            "nilai": value[mask].astype("string"), "kode_alasan": code,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "baris": baris[mask].astype("Int64"),
+                    S.ID: ids[mask],
+                    "kolom": col,
+                    "nilai": value[mask].astype("string"),
+                    "kode_alasan": code,
+                }
+            )
+        )
     if parts:
         problems = pd.concat(parts, ignore_index=True)
         problems["keterangan"] = problems["kode_alasan"].map(lambda c: S.reason_text(c, lang))
@@ -191,17 +221,24 @@ def validate_keluarga(
     rejected = df.loc[bad_rows].copy()
     rejected.insert(0, "baris", baris[bad_rows])
     ok = ~bad_rows
-    valid = pd.DataFrame({
-        S.ID: ids[ok].astype(str),
-        S.PERIODE: periode[ok].astype(str),
-        S.KODE_DESA: kode[ok].astype(str),
-        "lat": lat[ok].astype("float64"),
-        "lon": lon[ok].astype("float64"),
-        "jumlah_art": art[ok].astype("int16"),
-        "desil": desil[ok].astype("int8"),
-        "pengeluaran_kapita": peng[ok].astype("float64"),
-        **{c: flags[c][ok].astype("int8") for c in S.FLAG_COLUMNS},
-        "baris": baris[ok],
-    }) if not missing_cols else pd.DataFrame(columns=[*S.ALL_COLUMNS, "baris"])
-    return ValidationResult(valid=valid, problems=problems, rejected=rejected,
-                            unknown_columns=unknown)
+    valid = (
+        pd.DataFrame(
+            {
+                S.ID: ids[ok].astype(str),
+                S.PERIODE: periode[ok].astype(str),
+                S.KODE_DESA: kode[ok].astype(str),
+                "lat": lat[ok].astype("float64"),
+                "lon": lon[ok].astype("float64"),
+                "jumlah_art": art[ok].astype("int16"),
+                "desil": desil[ok].astype("int8"),
+                "pengeluaran_kapita": peng[ok].astype("float64"),
+                **{c: flags[c][ok].astype("int8") for c in S.FLAG_COLUMNS},
+                "baris": baris[ok],
+            }
+        )
+        if not missing_cols
+        else pd.DataFrame(columns=[*S.ALL_COLUMNS, "baris"])
+    )
+    return ValidationResult(
+        valid=valid, problems=problems, rejected=rejected, unknown_columns=unknown
+    )

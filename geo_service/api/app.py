@@ -13,7 +13,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from geo_service import __version__
-from geo_service.settings import Settings, get_settings
 from geo_service.api.cache import CachedResultsMiddleware, ResponseCache, RunLookup
 from geo_service.api.config import ApiSettings
 from geo_service.api.errors import install_error_handlers
@@ -29,6 +28,7 @@ from geo_service.api.routers import (
     wilayah,
 )
 from geo_service.api.uploads import BodySizeLimit
+from geo_service.settings import Settings, get_settings
 
 DESCRIPTION = """
 **Kantong kemiskinan ekstrem** dari data keluarga DTSEN: indikator per desa, kecamatan dan sel
@@ -51,16 +51,21 @@ TAGS = [
     {"name": "analisis", "description": "Menjalankan dan memantau analisis."},
     {"name": "impor", "description": "Unggah batas wilayah dan data keluarga."},
     {"name": "peta dan laporan", "description": "Peta interaktif dan paket rapat TKPK."},
-    {"name": "uji petik, transisi, target",
-     "description": "Sampel uji petik, berkas lapangan, hasil, progres dan taksiran galat; "
-                    "transisi desil antar periode; capaian target kabupaten."},
-    {"name": "laporan warga",
-     "description": "Laporan warga (publik, dibatasi) dan antreannya untuk petugas."},
+    {
+        "name": "uji petik, transisi, target",
+        "description": "Sampel uji petik, berkas lapangan, hasil, progres dan taksiran galat; "
+        "transisi desil antar periode; capaian target kabupaten.",
+    },
+    {
+        "name": "laporan warga",
+        "description": "Laporan warga (publik, dibatasi) dan antreannya untuk petugas.",
+    },
 ]
 
 
-def create_app(settings: Settings | None = None, api_settings: ApiSettings | None = None, *,
-               engine=None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, api_settings: ApiSettings | None = None, *, engine=None
+) -> FastAPI:
     """Build the application.
 
     Parameters
@@ -77,9 +82,9 @@ def create_app(settings: Settings | None = None, api_settings: ApiSettings | Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from geo_service.api.jobs import RunExecutor
         from geo_service.db.engine import make_engine, make_session_factory
         from geo_service.db.migrate import check_migrated
-        from geo_service.api.jobs import RunExecutor
 
         own = engine is None
         eng = make_engine(settings=settings) if own else engine
@@ -99,8 +104,13 @@ def create_app(settings: Settings | None = None, api_settings: ApiSettings | Non
             if own:
                 eng.dispose()
 
-    app = FastAPI(title="geo_service — Kantong Kemiskinan Ekstrem", version=__version__,
-                  description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan)
+    app = FastAPI(
+        title="geo_service — Kantong Kemiskinan Ekstrem",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
     app.state.settings = settings
     app.state.api_settings = api_settings
     app.state.response_cache = ResponseCache(api_settings.response_cache_mb * 1024**2)
@@ -108,14 +118,17 @@ def create_app(settings: Settings | None = None, api_settings: ApiSettings | Non
     key = api_settings.secret_key.get_secret_value()
     app.state.token_key = key.encode() if key else secrets.token_bytes(32)
     install_error_handlers(app)
-    for module in (health, auth, wilayah, results, runs, imports, pages, uji_petik,
-                   laporan_warga):
+    for module in (health, auth, wilayah, results, runs, imports, pages, uji_petik, laporan_warga):
         app.include_router(module.router)
     if api_settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
-        app.add_middleware(CORSMiddleware, allow_origins=api_settings.cors_origins,
-                           allow_methods=["*"], allow_headers=["*"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=api_settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
     app.add_middleware(BodySizeLimit, max_bytes=api_settings.upload_max_bytes)
     app.add_middleware(CachedResultsMiddleware)
     return app

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from fastapi import Request
 from fastapi.responses import Response
 
-from geo_service.i18n import request_lang
 from geo_service.api.security import Principal, api_key_prefix, verify_token
+from geo_service.i18n import request_lang
 
 CACHED_FORMATS = ("json", "geojson", None)
 
@@ -103,8 +103,9 @@ class RunLookup:
         return run_id
 
 
-def newest_run_id(request: Request, user: Principal, kode_kab: str, periode: str | None,
-                  lookup: Callable[[], int]) -> int:
+def newest_run_id(
+    request: Request, user: Principal, kode_kab: str, periode: str | None, lookup: Callable[[], int]
+) -> int:
     """``lookup()`` (the newest finished run id in the caller's scope), briefly remembered."""
     runs: RunLookup | None = getattr(request.app.state, "run_lookup", None)
     if runs is None:
@@ -117,12 +118,20 @@ def _run_key(kode_kab: str, periode: str | None, user: Principal) -> tuple:
 
 
 def _key(run_id: int, request: Request, user: Principal, lang: str) -> tuple:
-    return (run_id, request.url.path, tuple(sorted(request.query_params.multi_items())),
-            user.role, tuple(sorted(user.kabupaten)), user.kode_opd, lang)
+    return (
+        run_id,
+        request.url.path,
+        tuple(sorted(request.query_params.multi_items())),
+        user.role,
+        tuple(sorted(user.kabupaten)),
+        user.kode_opd,
+        lang,
+    )
 
 
-def cached(request: Request, user: Principal, run_id: int, lang: str,
-           build: Callable[[], Response]) -> Response:
+def cached(
+    request: Request, user: Principal, run_id: int, lang: str, build: Callable[[], Response]
+) -> Response:
     """``build()``'s response for this run, URL and viewer, from the cache when present."""
     cache: ResponseCache | None = getattr(request.app.state, "response_cache", None)
     if cache is None or request.query_params.get("format") not in CACHED_FORMATS:
@@ -136,8 +145,10 @@ def cached(request: Request, user: Principal, run_id: int, lang: str,
     return response
 
 
-_CACHED_PATH = re.compile(r"^/kabupaten/(\d{2}\.\d{2})/(?:indikator/(?:desa|kecamatan|kabupaten|h3)"
-                          r"|kantong|prioritas|target-opd|cakupan|peta)$")
+_CACHED_PATH = re.compile(
+    r"^/kabupaten/(\d{2}\.\d{2})/(?:indikator/(?:desa|kecamatan|kabupaten|h3)"
+    r"|kantong|prioritas|target-opd|cakupan|peta)$"
+)
 
 
 class CachedResultsMiddleware:
@@ -177,7 +188,8 @@ class CachedResultsMiddleware:
         if user is None or match.group(1) not in user.kabupaten:
             return None
         run_id = state.run_lookup.peek(
-            _run_key(match.group(1), request.query_params.get("periode"), user))
+            _run_key(match.group(1), request.query_params.get("periode"), user)
+        )
         if run_id is None:
             return None
         return state.response_cache.get(_key(run_id, request, user, request_lang(request)))

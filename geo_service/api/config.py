@@ -25,11 +25,15 @@ class ApiSettings(BaseSettings):
     token_ttl_s: int = Field(900, ge=30, le=86_400, description="Access token lifetime (seconds).")
     disclosure_k: int = Field(10, ge=2, description="Small-cell threshold for opd and publik.")
     publik_geography: Literal["desa", "h3"] = Field(
-        "desa", description="The one geography family the public role sees.")
+        "desa", description="The one geography family the public role sees."
+    )
     publik_h3_resolution: int = Field(
-        7, ge=5, le=8, description="H3 resolution published to the public role (coarse).")
+        7, ge=5, le=8, description="H3 resolution published to the public role (coarse)."
+    )
     upload_max_bytes: int = Field(
-        512 * 1024**2, gt=0, description="Largest accepted upload body (bytes).")
+        512 * 1024**2, gt=0, description="Largest accepted upload body (bytes)."
+    )
     response_cache_mb: int = Field(
-        256, ge=0, description="Memory for rendered results of finished runs (MB; 0: off).")
+        256, ge=0, description="Memory for rendered results of finished runs (MB; 0: off)."
+    )
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins.")

@@ -9,18 +9,20 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
-from geo_service.errors import AccessDeniedError
-from geo_service.settings import Settings
 from geo_service.api import service
 from geo_service.api.config import ApiSettings
 from geo_service.api.errors import AuthenticationError
-from geo_service.i18n import Lang, msg, request_lang
 from geo_service.api.security import Principal, api_key_prefix, verify_token
+from geo_service.errors import AccessDeniedError
+from geo_service.i18n import Lang, msg, request_lang
+from geo_service.settings import Settings
 
-oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False,
-                                     description="Token dari /auth/token (berlaku singkat).")
-api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False,
-                              description="Kunci API (gs_...).")
+oauth2_scheme = OAuth2PasswordBearer(
+    tokenUrl="/auth/token",
+    auto_error=False,
+    description="Token dari /auth/token (berlaku singkat).",
+)
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="Kunci API (gs_...).")
 
 
 def get_settings(request: Request) -> Settings:
@@ -69,8 +71,9 @@ def get_current_user(
     elif api_key:
         principal = service.principal_for_api_key(session, api_key)
     else:
-        raise AuthenticationError(msg("tidak_terautentikasi", "id"),
-                                  msg("tidak_terautentikasi", "en"))
+        raise AuthenticationError(
+            msg("tidak_terautentikasi", "id"), msg("tidak_terautentikasi", "en")
+        )
     if principal is None:
         raise AuthenticationError(msg("token_tidak_valid", "id"), msg("token_tidak_valid", "en"))
     request.state.principal = principal

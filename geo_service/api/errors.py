@@ -15,8 +15,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo_service import errors as E
-from geo_service.services.laporan_warga import RateLimitError
 from geo_service.i18n import msg, request_lang
+from geo_service.services.laporan_warga import RateLimitError
 
 log = logging.getLogger("geo_service.api")
 
@@ -69,8 +69,12 @@ def _jsonable(detail: Any) -> Any:
             return None
     if hasattr(detail, "to_dict"):  # a DataFrame: the row report
         try:
-            return _jsonable(detail.head(1000).astype(object).where(detail.head(1000).notna(), None)
-                             .to_dict(orient="records"))
+            return _jsonable(
+                detail.head(1000)
+                .astype(object)
+                .where(detail.head(1000).notna(), None)
+                .to_dict(orient="records")
+            )
         except Exception:  # noqa: BLE001 - best effort, never fail while failing
             return None
     return str(detail)
@@ -88,40 +92,64 @@ async def _domain_error(request: Request, exc: E.GeoServiceError) -> JSONRespons
         detail = None
     else:
         detail = exc.detail if status in (409, 413, 422) else None
-    headers = ({"WWW-Authenticate": "Bearer"} if status == 401
-               else {"Retry-After": str(RETRY_AFTER_S)} if status == 429 else None)
-    return JSONResponse(error_body(exc.code, exc.text(lang), detail), status_code=status,
-                        headers=headers)
+    headers = (
+        {"WWW-Authenticate": "Bearer"}
+        if status == 401
+        else {"Retry-After": str(RETRY_AFTER_S)}
+        if status == 429
+        else None
+    )
+    return JSONResponse(
+        error_body(exc.code, exc.text(lang), detail), status_code=status, headers=headers
+    )
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     lang = request_lang(request)
-    fields = [{"lokasi": [str(p) for p in err.get("loc", ())], "pesan": err.get("msg", ""),
-               "jenis": err.get("type", "")} for err in exc.errors()]
-    return JSONResponse(error_body("input_tidak_valid", msg("input_tidak_valid", lang), fields),
-                        status_code=422)
+    fields = [
+        {
+            "lokasi": [str(p) for p in err.get("loc", ())],
+            "pesan": err.get("msg", ""),
+            "jenis": err.get("type", ""),
+        }
+        for err in exc.errors()
+    ]
+    return JSONResponse(
+        error_body("input_tidak_valid", msg("input_tidak_valid", lang), fields), status_code=422
+    )
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     lang = request_lang(request)
     if exc.status_code == 400:  # a body that cannot be parsed (e.g. not UTF-8) is bad input
-        return JSONResponse(error_body("input_tidak_valid", msg("input_tidak_valid", lang),
-                                       [{"lokasi": ["body"], "pesan": str(exc.detail),
-                                         "jenis": "body_tidak_terbaca"}]), status_code=422)
-    code = {401: "tidak_terautentikasi", 403: "akses_ditolak", 404: "tidak_ditemukan",
-            413: "terlalu_besar"}.get(exc.status_code, "kesalahan_http")
+        return JSONResponse(
+            error_body(
+                "input_tidak_valid",
+                msg("input_tidak_valid", lang),
+                [{"lokasi": ["body"], "pesan": str(exc.detail), "jenis": "body_tidak_terbaca"}],
+            ),
+            status_code=422,
+        )
+    code = {
+        401: "tidak_terautentikasi",
+        403: "akses_ditolak",
+        404: "tidak_ditemukan",
+        413: "terlalu_besar",
+    }.get(exc.status_code, "kesalahan_http")
     text = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     if exc.status_code == 404 and text == "Not Found":
         text = msg("tidak_ditemukan", lang)
-    return JSONResponse(error_body(code, text), status_code=exc.status_code,
-                        headers=getattr(exc, "headers", None))
+    return JSONResponse(
+        error_body(code, text), status_code=exc.status_code, headers=getattr(exc, "headers", None)
+    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     lang = request_lang(request)
-    return JSONResponse(error_body("kesalahan_server", msg("kesalahan_server", lang)),
-                        status_code=500)
+    return JSONResponse(
+        error_body("kesalahan_server", msg("kesalahan_server", lang)), status_code=500
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

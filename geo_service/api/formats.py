@@ -42,12 +42,15 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as JSON-ready dicts (missing values as ``null``), geometry dropped."""
     frame = frame.drop(columns="geometry", errors="ignore")
     cols = list(frame.columns)
-    return [{c: _plain(v) for c, v in zip(cols, row, strict=True)}
-            for row in frame.itertuples(index=False, name=None)]
+    return [
+        {c: _plain(v) for c, v in zip(cols, row, strict=True)}
+        for row in frame.itertuples(index=False, name=None)
+    ]
 
 
-def feature_collection(gdf: gpd.GeoDataFrame, *, precision: int = 6,
-                       simplify_deg: float | None = None) -> dict[str, Any]:
+def feature_collection(
+    gdf: gpd.GeoDataFrame, *, precision: int = 6, simplify_deg: float | None = None
+) -> dict[str, Any]:
     """A GeoJSON FeatureCollection (EPSG:4326, coordinates rounded)."""
     import shapely
 
@@ -56,24 +59,39 @@ def feature_collection(gdf: gpd.GeoDataFrame, *, precision: int = 6,
     geoms = gdf.geometry.to_numpy()
     if simplify_deg:
         geoms = shapely.simplify(geoms, simplify_deg, preserve_topology=True)
-    geoms = shapely.set_precision(geoms, 10 ** -precision)
+    geoms = shapely.set_precision(geoms, 10**-precision)
     props = records(gdf)
-    feats = [{"type": "Feature", "properties": p,
-              "geometry": json.loads(shapely.to_geojson(g)) if g is not None and not g.is_empty
-              else None}
-             for p, g in zip(props, geoms, strict=True)]
+    feats = [
+        {
+            "type": "Feature",
+            "properties": p,
+            "geometry": json.loads(shapely.to_geojson(g))
+            if g is not None and not g.is_empty
+            else None,
+        }
+        for p, g in zip(props, geoms, strict=True)
+    ]
     return {"type": "FeatureCollection", "features": feats}
 
 
 def csv_response(frame: pd.DataFrame, filename: str) -> Response:
     """CSV with a UTF-8 BOM so Excel shows the characters right."""
     body = frame.drop(columns="geometry", errors="ignore").to_csv(index=False)
-    return Response(("\ufeff" + body).encode("utf-8"), media_type=CSV_MEDIA,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        ("\ufeff" + body).encode("utf-8"),
+        media_type=CSV_MEDIA,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
-def xlsx_response(frame: pd.DataFrame, filename: str, *, sheet: str = "Data",
-                  notes: list[str] | None = None, lang: str = "id") -> Response:
+def xlsx_response(
+    frame: pd.DataFrame,
+    filename: str,
+    *,
+    sheet: str = "Data",
+    notes: list[str] | None = None,
+    lang: str = "id",
+) -> Response:
     """A formatted one-table workbook (bold frozen header, filter, widths) plus a notes sheet."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
@@ -88,8 +106,16 @@ def xlsx_response(frame: pd.DataFrame, filename: str, *, sheet: str = "Data",
     cols = list(frame.columns)
     ws.append([header(c, lang) for c in cols])
     for row in records(frame):
-        ws.append([("; ".join(map(str, v)) if isinstance(v, list) else
-                    (json.dumps(v) if isinstance(v, dict) else v)) for v in row.values()])
+        ws.append(
+            [
+                (
+                    "; ".join(map(str, v))
+                    if isinstance(v, list)
+                    else (json.dumps(v) if isinstance(v, dict) else v)
+                )
+                for v in row.values()
+            ]
+        )
     for j, col in enumerate(cols, start=1):
         cell = ws.cell(row=1, column=j)
         cell.font = Font(bold=True)
@@ -109,5 +135,8 @@ def xlsx_response(frame: pd.DataFrame, filename: str, *, sheet: str = "Data",
             info.append([line])
     buf = io.BytesIO()
     wb.save(buf)
-    return Response(buf.getvalue(), media_type=XLSX_MEDIA,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        buf.getvalue(),
+        media_type=XLSX_MEDIA,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

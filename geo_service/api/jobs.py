@@ -8,10 +8,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
 
-from geo_service.db import repo as R
-from geo_service.errors import GeoServiceError
 from geo_service.api.schemas import AnalysisRequest
 from geo_service.api.security import Principal
+from geo_service.db import repo as R
+from geo_service.errors import GeoServiceError
 
 log = logging.getLogger("geo_service.api.jobs")
 
@@ -28,12 +28,19 @@ class RunExecutor:
     def start(self, session: Session, user: Principal, req: AnalysisRequest) -> R.RunInfo:
         """Record a run (status ``berjalan``), queue it and return it."""
         scope = R.Scope.of(user.kabupaten)
-        run_id = R.start_run(session, kode_kab=req.kode_kab, periode=req.periode,
-                             parameter=req.model_dump(), scope=scope, seed=req.seed,
-                             pengguna_id=user.user_id)
+        run_id = R.start_run(
+            session,
+            kode_kab=req.kode_kab,
+            periode=req.periode,
+            parameter=req.model_dump(),
+            scope=scope,
+            seed=req.seed,
+            pengguna_id=user.user_id,
+        )
         session.commit()
-        self.futures[run_id] = self.pool.submit(execute_run, self.sessions, run_id, scope,
-                                                self.data_dir)
+        self.futures[run_id] = self.pool.submit(
+            execute_run, self.sessions, run_id, scope, self.data_dir
+        )
         return R.get_run(session, run_id, scope=scope)
 
     def wait(self, run_id: int, timeout: float | None = None) -> None:
@@ -46,8 +53,9 @@ class RunExecutor:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def execute_run(sessions: sessionmaker[Session], run_id: int, scope: R.Scope,
-                data_dir=None) -> None:
+def execute_run(
+    sessions: sessionmaker[Session], run_id: int, scope: R.Scope, data_dir=None
+) -> None:
     """Load, analyse and store one run; it ends ``selesai``, or ``gagal`` with the reason."""
     with sessions() as session:
         run = R.get_run(session, run_id, scope=scope)
@@ -58,8 +66,11 @@ def execute_run(sessions: sessionmaker[Session], run_id: int, scope: R.Scope,
         except Exception as exc:  # noqa: BLE001 - the run records every failure
             session.rollback()
             log.exception("analysis run %s failed", run_id)
-            reason = exc.pesan if isinstance(exc, GeoServiceError) else (
-                f"Kesalahan tak terduga ({type(exc).__name__}); lihat log server.")
+            reason = (
+                exc.pesan
+                if isinstance(exc, GeoServiceError)
+                else (f"Kesalahan tak terduga ({type(exc).__name__}); lihat log server.")
+            )
             R.fail_run(session, run_id, reason, scope=scope)
             session.commit()
 
@@ -70,19 +81,26 @@ def analyse(session: Session, run: R.RunInfo, scope: R.Scope, data_dir=None):
 
     p = run.parameter or {}
     inputs = R.analysis_inputs(session, run.kode_kab, run.periode, scope=scope)
-    params = AnalysisParams(h3_resolution=int(p.get("h3_resolusi", 8)),
-                            max_distance_m=float(p.get("jarak_maks_m", 250.0)),
-                            garis_ekstrem=p.get("garis_ekstrem"))
+    params = AnalysisParams(
+        h3_resolution=int(p.get("h3_resolusi", 8)),
+        max_distance_m=float(p.get("jarak_maks_m", 250.0)),
+        garis_ekstrem=p.get("garis_ekstrem"),
+    )
     fam = inputs.validation.valid
-    index = R.boundary_index(session, run.kode_kab, inputs.desa, scope=scope,
-                             build_from=int((fam["lat"].notna() & fam["lon"].notna()).sum()))
-    result = compute_indicators(None, inputs.desa, params, validation=inputs.validation,
-                                index=index)
+    index = R.boundary_index(
+        session,
+        run.kode_kab,
+        inputs.desa,
+        scope=scope,
+        build_from=int((fam["lat"].notna() & fam["lon"].notna()).sum()),
+    )
+    result = compute_indicators(
+        None, inputs.desa, params, validation=inputs.validation, index=index
+    )
     return result, planning_tables(result, p, seed=run.seed or 0, data_dir=data_dir)
 
 
-def planning_tables(result, params: dict, *, seed: int, data_dir=None
-                    ) -> dict[str, pd.DataFrame]:
+def planning_tables(result, params: dict, *, seed: int, data_dir=None) -> dict[str, pd.DataFrame]:
     """Pockets, priorities, OPD targets and coverage from the planning stage, if installed.
 
     The need -> OPD table is ``data_dir/opd_programmes.csv`` (no OPD targets without it).
@@ -101,8 +119,12 @@ def planning_tables(result, params: dict, *, seed: int, data_dir=None
         if path.exists():
             programmes = read_opd_programmes(path)
     kwargs = {"permutations": int(params["permutasi"])} if "permutasi" in params else {}
-    planning = compute_planning(result, PlanningParams(**kwargs), seed=seed,
-                                programmes=programmes)
-    return {"kantong": planning.pockets, "prioritas": planning.priorities,
-            "target_opd": planning.opd_targets, "cakupan": planning.coverage_desa,
-            "h3_gi": planning.h3, "titik_dingin": planning.cold_spots}
+    planning = compute_planning(result, PlanningParams(**kwargs), seed=seed, programmes=programmes)
+    return {
+        "kantong": planning.pockets,
+        "prioritas": planning.priorities,
+        "target_opd": planning.opd_targets,
+        "cakupan": planning.coverage_desa,
+        "h3_gi": planning.h3,
+        "titik_dingin": planning.cold_spots,
+    }

@@ -9,20 +9,26 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from geo_service import __version__
-from geo_service.db.repo import RunInfo
-from geo_service.io.report import ReportData
 from geo_service.api import results, service
 from geo_service.api.security import Principal
+from geo_service.db.repo import RunInfo
+from geo_service.io.report import ReportData
 
 TEXT = {
-    "id": {"pockets": "Kantong kemiskinan ekstrem", "priority": "Desa prioritas",
-           "rank": "Peringkat",
-           "suppressed": "Abu-abu: tidak ada keluarga, atau angka disembunyikan (di bawah {k}) "
-                         "untuk melindungi data pribadi."},
-    "en": {"pockets": "Extreme-poverty pockets", "priority": "Priority villages",
-           "rank": "Rank",
-           "suppressed": "Grey: no families, or figures suppressed (below {k}) to protect "
-                         "personal data."},
+    "id": {
+        "pockets": "Kantong kemiskinan ekstrem",
+        "priority": "Desa prioritas",
+        "rank": "Peringkat",
+        "suppressed": "Abu-abu: tidak ada keluarga, atau angka disembunyikan (di bawah {k}) "
+        "untuk melindungi data pribadi.",
+    },
+    "en": {
+        "pockets": "Extreme-poverty pockets",
+        "priority": "Priority villages",
+        "rank": "Rank",
+        "suppressed": "Grey: no families, or figures suppressed (below {k}) to protect "
+        "personal data.",
+    },
 }
 
 
@@ -35,8 +41,9 @@ def _float_counts(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def map_html(session: Session, user: Principal, run: RunInfo, k: int, lang: str, *,
-             settings=None) -> str:
+def map_html(
+    session: Session, user: Principal, run: RunInfo, k: int, lang: str, *, settings=None
+) -> str:
     """The folium page: desa choropleth, kecamatan outlines, H3 Gi* cells (full-data roles),
     pockets (and cold spots), priority desa, progress towards the kabupaten's targets,
     legend, layer control; Leaflet inlined (works offline); print stylesheet included."""
@@ -51,20 +58,40 @@ def map_html(session: Session, user: Principal, run: RunInfo, k: int, lang: str,
     full = view.suppressed_k is None
 
     if full and "h3_gi" in run.tabel:
-        L.add_h3_layer(m, service.run_table(session, user, run, "h3_gi"), warna="gi",
-                       lang=lang, show=False)
+        L.add_h3_layer(
+            m, service.run_table(session, user, run, "h3_gi"), warna="gi", lang=lang, show=False
+        )
     pockets, _ = results.planning_of_run(session, user, run, "kantong", k)
-    pocket_cols = {"kantong_id", "nomor", "luas_km2", "n_keluarga", "n_jiwa_ekstrem",
-                   "pct_jiwa_ekstrem", "rasio_kabupaten", "desa", "kecamatan"}
+    pocket_cols = {
+        "kantong_id",
+        "nomor",
+        "luas_km2",
+        "n_keluarga",
+        "n_jiwa_ekstrem",
+        "pct_jiwa_ekstrem",
+        "rasio_kabupaten",
+        "desa",
+        "kecamatan",
+    }
     if isinstance(pockets, gpd.GeoDataFrame) and full and pocket_cols <= set(pockets.columns):
-        cold = (service.run_table(session, user, run, "titik_dingin")
-                if "titik_dingin" in run.tabel else None)
+        cold = (
+            service.run_table(session, user, run, "titik_dingin")
+            if "titik_dingin" in run.tabel
+            else None
+        )
         L.add_pocket_layer(m, pockets, cold_spots=cold, lang=lang)
     elif isinstance(pockets, gpd.GeoDataFrame) and len(pockets):
         _simple_pockets(m, pockets, t["pockets"])
     pri, _ = results.planning_of_run(session, user, run, "prioritas", k)
-    pri_cols = {"status_teratas", "peringkat", "peringkat_rentang_bawah",
-                "peringkat_rentang_atas", "status_keterangan", "alasan", "nama_kec"}
+    pri_cols = {
+        "status_teratas",
+        "peringkat",
+        "peringkat_rentang_bawah",
+        "peringkat_rentang_atas",
+        "status_keterangan",
+        "alasan",
+        "nama_kec",
+    }
     if len(pri) and pri_cols <= set(pri.columns):
         L.add_priority_layer(m, pri.assign(alasan=pri["alasan"].fillna("-")), desa, lang=lang)
     elif len(pri) and "kode_desa" in pri.columns:
@@ -75,9 +102,12 @@ def map_html(session: Session, user: Principal, run: RunInfo, k: int, lang: str,
         from branca.element import Element
 
         note = html.escape(t["suppressed"].format(k=view.suppressed_k))
-        m.get_root().html.add_child(Element(
-            "<div class='gs-box' id='gs-suppressed' style='position:fixed;bottom:64px;left:10px;"
-            f"z-index:1000;max-width:32%;font-size:13px'>{note}</div>"))
+        m.get_root().html.add_child(
+            Element(
+                "<div class='gs-box' id='gs-suppressed' style='position:fixed;bottom:64px;left:10px;"
+                f"z-index:1000;max-width:32%;font-size:13px'>{note}</div>"
+            )
+        )
     _target_box(m, _targets(session, user, run, k, settings), lang)
     _control_last(m)
     return m.get_root().render()
@@ -91,20 +121,25 @@ def _target_box(m, targets: pd.DataFrame | None, lang: str) -> None:
 
     from geo_service.io.report import TEXT, ReportData, target_paragraphs
 
-    data = ReportData(nama_kab="", kode_kab="", periode="", desa=None,
-                      kabupaten=pd.DataFrame(), targets=targets)
-    lines = "".join(f"<div style='margin-top:4px'>{html.escape(p)}</div>"
-                    for p in target_paragraphs(data, lang))
+    data = ReportData(
+        nama_kab="", kode_kab="", periode="", desa=None, kabupaten=pd.DataFrame(), targets=targets
+    )
+    lines = "".join(
+        f"<div style='margin-top:4px'>{html.escape(p)}</div>" for p in target_paragraphs(data, lang)
+    )
     title = html.escape(TEXT["en" if lang == "en" else "id"]["targets"])
-    m.get_root().html.add_child(Element(
-        "<div class='gs-box' id='gs-target' style='position:fixed;top:64px;left:60px;"
-        f"z-index:1000;max-width:38%;font-size:12px'><b>{title}</b>{lines}</div>"
-        # Sit just under the title box, whatever its height, so neither hides the other.
-        "<script>(function(){var t=document.getElementById('gs-title'),"
-        "g=document.getElementById('gs-target');function place(){if(t&&g){"
-        "g.style.top=(t.getBoundingClientRect().bottom+8)+'px';}}"
-        "window.addEventListener('load',place);window.addEventListener('resize',place);"
-        "place();})();</script>"))
+    m.get_root().html.add_child(
+        Element(
+            "<div class='gs-box' id='gs-target' style='position:fixed;top:64px;left:60px;"
+            f"z-index:1000;max-width:38%;font-size:12px'><b>{title}</b>{lines}</div>"
+            # Sit just under the title box, whatever its height, so neither hides the other.
+            "<script>(function(){var t=document.getElementById('gs-title'),"
+            "g=document.getElementById('gs-target');function place(){if(t&&g){"
+            "g.style.top=(t.getBoundingClientRect().bottom+8)+'px';}}"
+            "window.addEventListener('load',place);window.addEventListener('resize',place);"
+            "place();})();</script>"
+        )
+    )
 
 
 def _control_last(m) -> None:
@@ -120,13 +155,29 @@ def _control_last(m) -> None:
 def _simple_pockets(m, pockets: gpd.GeoDataFrame, name: str) -> None:
     import folium
 
-    cols = [c for c in ("nomor", "kantong_id", "nama_desa_utama", "nama_kec_utama",
-                        "n_jiwa_ekstrem", "pct_jiwa_ekstrem") if c in pockets.columns]
+    cols = [
+        c
+        for c in (
+            "nomor",
+            "kantong_id",
+            "nama_desa_utama",
+            "nama_kec_utama",
+            "n_jiwa_ekstrem",
+            "pct_jiwa_ekstrem",
+        )
+        if c in pockets.columns
+    ]
     layer = _float_counts(pockets[[*cols, "geometry"]])
     folium.GeoJson(
-        layer.to_json(drop_id=True, na="null"), name=name,
-        style_function=lambda f: {"fill": True, "fillColor": "#67001f", "fillOpacity": 0.08,
-                                  "color": "#67001f", "weight": 3},
+        layer.to_json(drop_id=True, na="null"),
+        name=name,
+        style_function=lambda f: {
+            "fill": True,
+            "fillColor": "#67001f",
+            "fillOpacity": 0.08,
+            "color": "#67001f",
+            "weight": 3,
+        },
         tooltip=folium.GeoJsonTooltip(fields=cols) if cols else None,
     ).add_to(m)
 
@@ -141,43 +192,65 @@ def _simple_priorities(m, pri: pd.DataFrame, desa: gpd.GeoDataFrame, t: dict) ->
             continue
         pt = centroids[rec.kode_desa]
         label = f"{t['rank']} {getattr(rec, 'peringkat', i)}: {getattr(rec, 'nama_desa', '')}"
-        folium.CircleMarker((pt.y, pt.x), radius=7, color="#000", weight=2, fill=True,
-                            fill_color="#ffffff", fill_opacity=0.9, tooltip=label).add_to(group)
+        folium.CircleMarker(
+            (pt.y, pt.x),
+            radius=7,
+            color="#000",
+            weight=2,
+            fill=True,
+            fill_color="#ffffff",
+            fill_opacity=0.9,
+            tooltip=label,
+        ).add_to(group)
     group.add_to(m)
 
 
-def report_data(session: Session, user: Principal, run: RunInfo, k: int, *,
-                settings=None) -> ReportData:
+def report_data(
+    session: Session, user: Principal, run: RunInfo, k: int, *, settings=None
+) -> ReportData:
     """The meeting pack's content for ``run`` as ``user`` may see it, with the progress
     towards the kabupaten's targets (observations up to the run's periode)."""
     ind = results.indicators_of_run(session, user, run, k)
     desa = gpd.GeoDataFrame(_float_counts(ind.view.desa), geometry="geometry", crs=4326)
-    tables = {n: results.planning_of_run(session, user, run, n, k)[0]
-              for n in results.PLANNING_TABLES}
+    tables = {
+        n: results.planning_of_run(session, user, run, n, k)[0] for n in results.PLANNING_TABLES
+    }
     kab = ind.view.kabupaten
     nama_kab = str(kab["nama_kab"].iloc[0]) if "nama_kab" in kab.columns else run.kode_kab
     return ReportData(
-        nama_kab=nama_kab, kode_kab=run.kode_kab, periode=run.periode, desa=desa,
+        nama_kab=nama_kab,
+        kode_kab=run.kode_kab,
+        periode=run.periode,
+        desa=desa,
         kabupaten=_float_counts(kab),
         priorities=tables["prioritas"] if len(tables["prioritas"]) else None,
         opd_targets=tables["target_opd"] if len(tables["target_opd"]) else None,
         coverage=tables["cakupan"] if len(tables["cakupan"]) else None,
-        pockets=tables["kantong"] if isinstance(tables["kantong"], gpd.GeoDataFrame)
-        and len(tables["kantong"]) else None,
+        pockets=tables["kantong"]
+        if isinstance(tables["kantong"], gpd.GeoDataFrame) and len(tables["kantong"])
+        else None,
         params={"analisis": run.id, "seed": run.seed, **(run.parameter or {})},
-        data_date=(run.selesai or run.mulai).strftime("%Y-%m-%d") if (run.selesai or run.mulai)
+        data_date=(run.selesai or run.mulai).strftime("%Y-%m-%d")
+        if (run.selesai or run.mulai)
         else None,
         targets=_targets(session, user, run, k, settings),
-        version=__version__, suppression_k=ind.view.suppressed_k)
+        version=__version__,
+        suppression_k=ind.view.suppressed_k,
+    )
 
 
-def _targets(session: Session, user: Principal, run: RunInfo, k: int, settings
-             ) -> pd.DataFrame | None:
+def _targets(
+    session: Session, user: Principal, run: RunInfo, k: int, settings
+) -> pd.DataFrame | None:
     from geo_service.settings import get_settings
 
-    table = service.target_progress(session, user, run.kode_kab,
-                                    settings=settings or get_settings(), k=k, lang="id",
-                                    until=run.periode)
+    table = service.target_progress(
+        session,
+        user,
+        run.kode_kab,
+        settings=settings or get_settings(),
+        k=k,
+        lang="id",
+        until=run.periode,
+    )
     return table.rename(columns={"banyak_observasi": "n_observasi"}) if len(table) else None
-
-

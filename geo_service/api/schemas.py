@@ -68,7 +68,8 @@ class Rows(BaseModel):
     halaman: int = 1
     per_halaman: int | None = None
     penekanan_k: int | None = Field(
-        None, description="k of the small-cell suppression applied (null: none).")
+        None, description="k of the small-cell suppression applied (null: none)."
+    )
     baris: list[dict[str, Any]]
 
 
@@ -83,8 +84,10 @@ class AnalysisRequest(Input):
     seed: int = Field(20250301, ge=0, le=2**31 - 1)
     permutasi: int = Field(9999, ge=99, le=99_999, description="Permutasi Gi* per sel")
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"kode_kab": "33.24", "periode": "2025-03", "seed": 7}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"kode_kab": "33.24", "periode": "2025-03", "seed": 7}]},
+    )
 
 
 class RunStatus(BaseModel):
@@ -126,14 +129,19 @@ class SampleRequest(Input):
     """A ground-check sample of a kabupaten: flagged families plus a stratified random sample
     per desa (see :mod:`geo_service.analysis.uji_petik`)."""
 
-    periode: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2025-03"],
-                                description="Periode data keluarga; kosong = terbaru")
+    periode: str | None = Field(
+        None,
+        pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+        examples=["2025-03"],
+        description="Periode data keluarga; kosong = terbaru",
+    )
     seed: int = Field(20250301, ge=0, le=2**31 - 1, description="Benih bagian acak (dicatat)")
     n_per_desa: int = Field(10, ge=0, le=200, description="Ukuran sampel acak per desa")
     alokasi: Literal["proporsional", "sama"] = "proporsional"
     min_per_strata: int = Field(2, ge=0, le=50)
-    maks_bendera: int | None = Field(2000, ge=0, le=100_000,
-                                     description="Batas keluarga berbendera (kosong = semua)")
+    maks_bendera: int | None = Field(
+        2000, ge=0, le=100_000, description="Batas keluarga berbendera (kosong = semua)"
+    )
     maks_bendera_per_desa: int | None = Field(None, ge=0, le=10_000)
 
 
@@ -174,7 +182,8 @@ class ProgressBody(BaseModel):
     progres: list[dict[str, Any]] = Field(description="Per desa terdaftar")
     taksiran: list[dict[str, Any]] = Field(
         description="Taksiran persentase data tidak sesuai dari bagian acak, per kelompok dan "
-                    "kabupaten (proporsi 0-1, selang kepercayaan)")
+        "kabupaten (proporsi 0-1, selang kepercayaan)"
+    )
 
 
 class TransitionBody(BaseModel):

@@ -50,11 +50,20 @@ def create_token(principal: Principal, key: bytes, *, ttl_s: int, now: float | N
     """A signed access token (JWT HS256) carrying the principal and an expiry."""
     now = time.time() if now is None else now
     header = {"alg": "HS256", "typ": "JWT"}
-    claims = {"sub": str(principal.user_id), "usr": principal.username, "role": principal.role,
-              "kab": list(principal.kabupaten), "opd": principal.kode_opd,
-              "iat": int(now), "exp": int(now + ttl_s), "jti": secrets.token_hex(8)}
-    signing = f"{_b64(json.dumps(header, separators=(',', ':')).encode())}." \
-              f"{_b64(json.dumps(claims, separators=(',', ':')).encode())}"
+    claims = {
+        "sub": str(principal.user_id),
+        "usr": principal.username,
+        "role": principal.role,
+        "kab": list(principal.kabupaten),
+        "opd": principal.kode_opd,
+        "iat": int(now),
+        "exp": int(now + ttl_s),
+        "jti": secrets.token_hex(8),
+    }
+    signing = (
+        f"{_b64(json.dumps(header, separators=(',', ':')).encode())}."
+        f"{_b64(json.dumps(claims, separators=(',', ':')).encode())}"
+    )
     sig = hmac.new(key, signing.encode(), hashlib.sha256).digest()
     return f"{signing}.{_b64(sig)}"
 
@@ -73,9 +82,13 @@ def verify_token(token: str, key: bytes, *, now: float | None = None) -> Princip
             return None
         if claims["role"] not in ROLES:
             return None
-        return Principal(user_id=int(claims["sub"]), username=str(claims["usr"]),
-                         role=claims["role"], kabupaten=tuple(claims.get("kab") or ()),
-                         kode_opd=claims.get("opd"))
+        return Principal(
+            user_id=int(claims["sub"]),
+            username=str(claims["usr"]),
+            role=claims["role"],
+            kabupaten=tuple(claims.get("kab") or ()),
+            kode_opd=claims.get("opd"),
+        )
     except (ValueError, KeyError, TypeError, json.JSONDecodeError):
         return None
 
@@ -91,7 +104,7 @@ def api_key_prefix(key: str) -> str | None:
     """The lookup prefix of a presented key, ``None`` when it is not shaped like one."""
     if not key.startswith(API_KEY_PREFIX):
         return None
-    parts = key[len(API_KEY_PREFIX):].split("_", 1)
+    parts = key[len(API_KEY_PREFIX) :].split("_", 1)
     return parts[0] if len(parts) == 2 and parts[0] else None
 
 
@@ -116,8 +129,9 @@ def verify_password(password: str, stored: str | None) -> bool:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":
             return False
-        got = hashlib.scrypt(password.encode(), salt=_unb64(salt), n=int(n), r=int(r),
-                             p=int(p), dklen=32)
+        got = hashlib.scrypt(
+            password.encode(), salt=_unb64(salt), n=int(n), r=int(r), p=int(p), dklen=32
+        )
         return hmac.compare_digest(got, _unb64(digest))
     except (ValueError, TypeError):
         return False

@@ -81,13 +81,24 @@ class BodySizeLimit:
             await self._refuse(send, lang)
 
     async def _refuse(self, send, lang: str) -> None:
-        body = json.dumps({"kode": "terlalu_besar",
-                           "pesan": msg("terlalu_besar", lang, max=self.max_bytes),
-                           "detail": {"maks_byte": self.max_bytes}}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
+        body = json.dumps(
+            {
+                "kode": "terlalu_besar",
+                "pesan": msg("terlalu_besar", lang, max=self.max_bytes),
+                "detail": {"maks_byte": self.max_bytes},
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 
@@ -108,8 +119,9 @@ class SavedUpload:
 
 
 @contextmanager
-def saved_upload(upload: UploadFile, *, max_bytes: int, workdir: Path | None = None
-                 ) -> Iterator[SavedUpload]:
+def saved_upload(
+    upload: UploadFile, *, max_bytes: int, workdir: Path | None = None
+) -> Iterator[SavedUpload]:
     """Copy an upload to a private temporary folder in chunks; the folder is removed afterwards.
 
     Raises
@@ -127,9 +139,11 @@ def saved_upload(upload: UploadFile, *, max_bytes: int, workdir: Path | None = N
             while chunk := upload.file.read(CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise TooLargeError(msg("terlalu_besar", "id", max=max_bytes),
-                                        msg("terlalu_besar", "en", max=max_bytes),
-                                        detail={"maks_byte": max_bytes})
+                    raise TooLargeError(
+                        msg("terlalu_besar", "id", max=max_bytes),
+                        msg("terlalu_besar", "en", max=max_bytes),
+                        detail={"maks_byte": max_bytes},
+                    )
                 digest.update(chunk)
                 out.write(chunk)
         yield SavedUpload(path=path, filename=name, size=size, sha256=digest.hexdigest())
@@ -158,9 +172,13 @@ def check_zip(path: Path, *, max_total_bytes: int, max_ratio: float, max_files: 
     TooLargeError
         Size, ratio or member count above the limits.
     """
+
     def refuse(kind, why_id: str, why_en: str, detail=None):
-        raise kind(msg("zip_tidak_aman", "id", why=why_id), msg("zip_tidak_aman", "en", why=why_en),
-                   detail=detail)
+        raise kind(
+            msg("zip_tidak_aman", "id", why=why_id),
+            msg("zip_tidak_aman", "en", why=why_en),
+            detail=detail,
+        )
 
     try:
         with zipfile.ZipFile(path) as zf:
@@ -174,23 +192,46 @@ def check_zip(path: Path, *, max_total_bytes: int, max_ratio: float, max_files: 
     for info in infos:
         name = info.filename
         parts = PurePosixPath(name).parts
-        if (name.startswith(("/", "\\")) or "\\" in name or ".." in parts
-                or (len(name) > 1 and name[1] == ":")):
-            refuse(InvalidInputError, f"jalur tidak aman '{name}'", f"unsafe path '{name}'",
-                   {"berkas": name})
+        if (
+            name.startswith(("/", "\\"))
+            or "\\" in name
+            or ".." in parts
+            or (len(name) > 1 and name[1] == ":")
+        ):
+            refuse(
+                InvalidInputError,
+                f"jalur tidak aman '{name}'",
+                f"unsafe path '{name}'",
+                {"berkas": name},
+            )
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
-            refuse(InvalidInputError, f"tautan simbolik '{name}'", f"symbolic link '{name}'",
-                   {"berkas": name})
+            refuse(
+                InvalidInputError,
+                f"tautan simbolik '{name}'",
+                f"symbolic link '{name}'",
+                {"berkas": name},
+            )
         if name.lower().endswith((".zip", ".gz", ".7z", ".rar", ".tar")):
-            refuse(InvalidInputError, f"arsip di dalam arsip '{name}'",
-                   f"archive inside the archive '{name}'", {"berkas": name})
+            refuse(
+                InvalidInputError,
+                f"arsip di dalam arsip '{name}'",
+                f"archive inside the archive '{name}'",
+                {"berkas": name},
+            )
         total += info.file_size
         if info.file_size > 0 and info.file_size > max_ratio * max(info.compress_size, 1):
-            refuse(TooLargeError, f"rasio kompresi '{name}' terlalu tinggi (bom zip)",
-                   f"compression ratio of '{name}' too high (zip bomb)", {"berkas": name})
+            refuse(
+                TooLargeError,
+                f"rasio kompresi '{name}' terlalu tinggi (bom zip)",
+                f"compression ratio of '{name}' too high (zip bomb)",
+                {"berkas": name},
+            )
         names.append(name)
     if total > max_total_bytes:
-        refuse(TooLargeError, f"isi {total} byte melebihi {max_total_bytes}",
-               f"content of {total} bytes exceeds {max_total_bytes}")
+        refuse(
+            TooLargeError,
+            f"isi {total} byte melebihi {max_total_bytes}",
+            f"content of {total} bytes exceeds {max_total_bytes}",
+        )
     return names

@@ -23,10 +23,21 @@ from geo_service.analysis.disclosure import (
 from geo_service.api.security import Principal
 
 # Columns that describe single families; never shown to opd or publik.
-FAMILY_LEVEL_FIELDS = frozenset({
-    "id_keluarga", "lat", "lon", "nik", "nama_kepala_keluarga", "alamat", "pengeluaran_kapita",
-    "daftar_keluarga", "id_keluarga_kandidat", "kandidat_uji_petik", "keluarga",
-})
+FAMILY_LEVEL_FIELDS = frozenset(
+    {
+        "id_keluarga",
+        "lat",
+        "lon",
+        "nik",
+        "nama_kepala_keluarga",
+        "alamat",
+        "pengeluaran_kapita",
+        "daftar_keluarga",
+        "id_keluarga_kandidat",
+        "kandidat_uji_petik",
+        "keluarga",
+    }
+)
 COUNT_PREFIXES = ("n_", "jumlah_")
 RATE_PREFIXES = ("pct_", "persen_", "porsi_", "share_", "rasio_", "celah_", "intensitas_")
 
@@ -54,19 +65,26 @@ def indicator_view(desa: pd.DataFrame, user: Principal, k: int) -> IndicatorView
     from geo_service.analysis.aggregate import roll_up
 
     if not is_suppressed_role(user.role):
-        return IndicatorView(desa=desa, kecamatan=roll_up(_plain(desa), "kecamatan"),
-                             kabupaten=roll_up(_plain(desa), "kabupaten"), suppressed_k=None)
+        return IndicatorView(
+            desa=desa,
+            kecamatan=roll_up(_plain(desa), "kecamatan"),
+            kabupaten=roll_up(_plain(desa), "kabupaten"),
+            suppressed_k=None,
+        )
     labels = desa[["kode_kec", "nama_kec", "kode_kab", "nama_kab"]].drop_duplicates("kode_kec")
-    rel: Release = suppress_hierarchy(desa, group="kode_kec", k=k,
-                                      group_labels=labels.set_index("kode_kec"))
+    rel: Release = suppress_hierarchy(
+        desa, group="kode_kec", k=k, group_labels=labels.set_index("kode_kec")
+    )
     areas = rel.areas
     if isinstance(desa, gpd.GeoDataFrame):
         areas = gpd.GeoDataFrame(areas, geometry="geometry", crs=desa.crs)
     kab = rel.total.assign(kode_kab=desa["kode_kab"].iloc[0], nama_kab=desa["nama_kab"].iloc[0])
-    kab = kab[["kode_kab", "nama_kab", *[c for c in kab.columns
-                                         if c not in ("kode_kab", "nama_kab")]]]
-    return IndicatorView(desa=strip_family_fields(areas), kecamatan=rel.groups, kabupaten=kab,
-                         suppressed_k=k)
+    kab = kab[
+        ["kode_kab", "nama_kab", *[c for c in kab.columns if c not in ("kode_kab", "nama_kab")]]
+    ]
+    return IndicatorView(
+        desa=strip_family_fields(areas), kecamatan=rel.groups, kabupaten=kab, suppressed_k=k
+    )
 
 
 def _plain(desa: pd.DataFrame) -> pd.DataFrame:
@@ -81,8 +99,9 @@ def h3_view(cells: pd.DataFrame, user: Principal, k: int) -> pd.DataFrame:
     out = rel.areas
     if isinstance(cells, gpd.GeoDataFrame):
         out = gpd.GeoDataFrame(out, geometry="geometry", crs=cells.crs)
-    return strip_family_fields(out.drop(columns=[c for c in ("kode_desa_utama",)
-                                                 if c in out.columns]))
+    return strip_family_fields(
+        out.drop(columns=[c for c in ("kode_desa_utama",) if c in out.columns])
+    )
 
 
 # Text columns that spell out shares of small groups (e.g. "Balok 1%" of a pocket).
@@ -90,8 +109,9 @@ SHARE_TEXT_COLUMNS = frozenset({"desa", "kecamatan", "kuadran_keterangan_detail"
 KEPT_RATES = frozenset({"pct_jiwa_ekstrem"})
 
 
-def planning_view(frame: pd.DataFrame, user: Principal, k: int,
-                  desa_view: pd.DataFrame | None = None) -> pd.DataFrame:
+def planning_view(
+    frame: pd.DataFrame, user: Principal, k: int, desa_view: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """A planning table (priorities, OPD targets, coverage, pockets) as ``user`` may see it.
 
     For opd and publik:
@@ -107,25 +127,41 @@ def planning_view(frame: pd.DataFrame, user: Principal, k: int,
     if not is_suppressed_role(user.role):
         return frame
     out = strip_family_fields(frame).copy()
-    drop = [c for c in out.columns if c in UNPROTECTED_COLUMNS or c in SHARE_TEXT_COLUMNS
-            or (c.startswith(RATE_PREFIXES) and c not in KEPT_RATES)]
+    drop = [
+        c
+        for c in out.columns
+        if c in UNPROTECTED_COLUMNS
+        or c in SHARE_TEXT_COLUMNS
+        or (c.startswith(RATE_PREFIXES) and c not in KEPT_RATES)
+    ]
     out = out.drop(columns=drop)
     hidden = np.zeros(len(out), dtype=bool)
     released_cols: list[str] = []
     if desa_view is not None and "kode_desa" in out.columns:
-        released = desa_view.drop(columns="geometry", errors="ignore").drop_duplicates(
-            "kode_desa").set_index("kode_desa")
-        released_cols = [c for c in released.columns
-                         if c.startswith(COUNT_PREFIXES) or c in KEPT_RATES]
+        released = (
+            desa_view.drop(columns="geometry", errors="ignore")
+            .drop_duplicates("kode_desa")
+            .set_index("kode_desa")
+        )
+        released_cols = [
+            c for c in released.columns if c.startswith(COUNT_PREFIXES) or c in KEPT_RATES
+        ]
         released_cols = [c for c in released_cols if c in out.columns]
         if SUPPRESSED_FLAG in released.columns:
             hidden |= out["kode_desa"].map(released[SUPPRESSED_FLAG]).fillna(True).to_numpy(bool)
         for c in released_cols:
             out[c] = out["kode_desa"].map(released[c])
-    counts = [c for c in out.columns if c.startswith(COUNT_PREFIXES)
-              and c not in released_cols and pd.api.types.is_numeric_dtype(out[c])]
-    values = {c: pd.to_numeric(out[c], errors="coerce").to_numpy(dtype="float64")
-              for c in [*counts, *[r for r in released_cols if r.startswith(COUNT_PREFIXES)]]}
+    counts = [
+        c
+        for c in out.columns
+        if c.startswith(COUNT_PREFIXES)
+        and c not in released_cols
+        and pd.api.types.is_numeric_dtype(out[c])
+    ]
+    values = {
+        c: pd.to_numeric(out[c], errors="coerce").to_numpy(dtype="float64")
+        for c in [*counts, *[r for r in released_cols if r.startswith(COUNT_PREFIXES)]]
+    }
     cell_hidden = {c: is_small(np.nan_to_num(values[c]), k) for c in counts}
     for c in counts:
         for w, wv in values.items():

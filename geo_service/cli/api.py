@@ -18,8 +18,13 @@ out = Console()
 def serve(
     host: Annotated[str, typer.Option(help="Alamat yang didengarkan.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port HTTP.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Proses uvicorn (1: analisis latar di proses yang "
-                                              "sama; lebih dari 1 perlu GEO_SECRET_KEY).")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Proses uvicorn (1: analisis latar di proses yang "
+            "sama; lebih dari 1 perlu GEO_SECRET_KEY)."
+        ),
+    ] = 1,
 ) -> None:
     """Jalankan layanan web (FastAPI + uvicorn); dokumentasi API di /docs."""
     import uvicorn
@@ -27,23 +32,39 @@ def serve(
     from geo_service.api.config import ApiSettings
 
     if workers > 1 and not ApiSettings().secret_key.get_secret_value():
-        console.print("[bold red]Gagal:[/] lebih dari satu worker perlu GEO_SECRET_KEY "
-                      "(token harus bisa diperiksa oleh semua proses).")
+        console.print(
+            "[bold red]Gagal:[/] lebih dari satu worker perlu GEO_SECRET_KEY "
+            "(token harus bisa diperiksa oleh semua proses)."
+        )
         raise typer.Exit(2)
-    out.print(f"Layanan berjalan di http://{host}:{port}/  (dokumentasi: http://{host}:{port}/docs)")
-    uvicorn.run("geo_service.api.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="info")
+    out.print(
+        f"Layanan berjalan di http://{host}:{port}/  (dokumentasi: http://{host}:{port}/docs)"
+    )
+    uvicorn.run(
+        "geo_service.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
 
 
 def report(
     kabupaten: Annotated[str, typer.Option(help="Kode kabupaten, mis. 33.24.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder keluaran (PDF dan XLSX).")],
     periode: Annotated[str | None, typer.Option(help="Periode YYYY-MM (kosong: terbaru).")] = None,
-    hasil: Annotated[Path | None, typer.Option(
-        help="Folder hasil `geo-service analyse` (tanpa basis data); kosong: analisis terbaru "
-             "di basis data.")] = None,
-    publik: Annotated[bool, typer.Option(
-        "--publik", help="Tekan sel kecil (k) seperti yang dilihat peran publik.")] = False,
+    hasil: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder hasil `geo-service analyse` (tanpa basis data); kosong: analisis terbaru "
+            "di basis data."
+        ),
+    ] = None,
+    publik: Annotated[
+        bool,
+        typer.Option("--publik", help="Tekan sel kecil (k) seperti yang dilihat peran publik."),
+    ] = False,
     lang: Annotated[str, typer.Option(help="Bahasa: id atau en.")] = "id",
 ) -> None:
     """Buat paket rapat TKPK: PDF (peta statis, prioritas, target OPD, cakupan, metode) dan XLSX."""
@@ -51,8 +72,11 @@ def report(
     from geo_service.io.report import write_report_pdf, write_report_xlsx
 
     try:
-        data = (_report_from_files(hasil, kabupaten, publik, periode) if hasil is not None
-                else _report_from_db(kabupaten, periode, publik))
+        data = (
+            _report_from_files(hasil, kabupaten, publik, periode)
+            if hasil is not None
+            else _report_from_db(kabupaten, periode, publik)
+        )
         out_dir.mkdir(parents=True, exist_ok=True)
         stem = f"laporan_{data.kode_kab}_{data.periode}"
         pdf = out_dir / f"{stem}.pdf"
@@ -75,8 +99,9 @@ def _report_from_db(kabupaten: str, periode: str | None, publik: bool):
     engine = make_engine()
     try:
         check_migrated(engine)
-        user = Principal(user_id=0, username="cli", role="publik" if publik else "admin",
-                         kabupaten=(kabupaten,))
+        user = Principal(
+            user_id=0, username="cli", role="publik" if publik else "admin", kabupaten=(kabupaten,)
+        )
         with make_session_factory(engine)() as session:
             run = service.finished_run(session, user, kabupaten, periode)
             return pages.report_data(session, user, run, ApiSettings().disclosure_k)
@@ -99,13 +124,17 @@ def _report_from_files(folder: Path, kabupaten: str, publik: bool, periode: str 
     from geo_service.io.report import ReportData
 
     if not (folder / "desa.geojson").exists():
-        raise NotFoundError(f"Tidak ada desa.geojson di {folder}; jalankan geo-service analyse.",
-                            f"No desa.geojson in {folder}; run geo-service analyse.")
+        raise NotFoundError(
+            f"Tidak ada desa.geojson di {folder}; jalankan geo-service analyse.",
+            f"No desa.geojson in {folder}; run geo-service analyse.",
+        )
     desa = gpd.read_file(folder / "desa.geojson")
     desa = desa[desa["kode_desa"].astype(str).str.startswith(kabupaten)]
     if desa.empty:
-        raise NotFoundError(f"Kabupaten {kabupaten} tidak ada di {folder}.",
-                            f"Kabupaten {kabupaten} is not in {folder}.")
+        raise NotFoundError(
+            f"Kabupaten {kabupaten} tidak ada di {folder}.",
+            f"Kabupaten {kabupaten} is not in {folder}.",
+        )
 
     def table(name: str):
         path = folder / name
@@ -118,28 +147,44 @@ def _report_from_files(folder: Path, kabupaten: str, publik: bool, periode: str 
     k = ApiSettings().disclosure_k
     user = Principal(0, "cli", "publik" if publik else "admin", (kabupaten,))
     view = indicator_view(desa, user, k)
-    record = json.loads((folder / "run.json").read_text()) if (folder / "run.json").exists() \
-        else {}
-    tables = {n: table(f) for n, f in (("prioritas", "priorities.csv"),
-                                       ("target_opd", "opd_targets.csv"),
-                                       ("cakupan", "coverage.csv"),
-                                       ("kantong", "pockets.geojson"))}
-    tables = {n: (planning_view(t, user, k, view.desa) if t is not None and len(t) else None)
-              for n, t in tables.items()}
+    record = json.loads((folder / "run.json").read_text()) if (folder / "run.json").exists() else {}
+    tables = {
+        n: table(f)
+        for n, f in (
+            ("prioritas", "priorities.csv"),
+            ("target_opd", "opd_targets.csv"),
+            ("cakupan", "coverage.csv"),
+            ("kantong", "pockets.geojson"),
+        )
+    }
+    tables = {
+        n: (planning_view(t, user, k, view.desa) if t is not None and len(t) else None)
+        for n, t in tables.items()
+    }
     periode = periode or str(record.get("periode") or "-")
     kab = view.kabupaten
     targets = _targets_from_files(kabupaten, periode, view.kabupaten, publik, k)
     return ReportData(
-        nama_kab=str(kab["nama_kab"].iloc[0]), kode_kab=kabupaten,
-        periode=periode if periode != "-" else folder.name, desa=view.desa,
-        kabupaten=kab.astype({c: "float64" for c in kab.columns if str(kab[c].dtype) in
-                              ("Int64", "Float64")}),
-        priorities=tables["prioritas"], opd_targets=tables["target_opd"],
-        coverage=tables["cakupan"], pockets=tables["kantong"],
-        params={**record.get("parameter", {}),
-                **({"perencanaan": record["perencanaan"]} if "perencanaan" in record else {})},
+        nama_kab=str(kab["nama_kab"].iloc[0]),
+        kode_kab=kabupaten,
+        periode=periode if periode != "-" else folder.name,
+        desa=view.desa,
+        kabupaten=kab.astype(
+            {c: "float64" for c in kab.columns if str(kab[c].dtype) in ("Int64", "Float64")}
+        ),
+        priorities=tables["prioritas"],
+        opd_targets=tables["target_opd"],
+        coverage=tables["cakupan"],
+        pockets=tables["kantong"],
+        params={
+            **record.get("parameter", {}),
+            **({"perencanaan": record["perencanaan"]} if "perencanaan" in record else {}),
+        },
         data_date=record.get("waktu_utc", "")[:10] or None,
-        version=__version__, suppression_k=view.suppressed_k, targets=targets)
+        version=__version__,
+        suppression_k=view.suppressed_k,
+        targets=targets,
+    )
 
 
 def _targets_from_files(kabupaten: str, periode: str, kab, publik: bool, k: int):
@@ -162,32 +207,48 @@ def _targets_from_files(kabupaten: str, periode: str, kab, publik: bool, k: int)
         return None
     obs = [TG.observations_from_bps(read_bps(data_dir), kabupaten)]
     row = kab.iloc[0] if len(kab) else None
-    if (row is not None and periode != "-"
-            and {"n_jiwa_ekstrem", "pct_jiwa_ekstrem", "n_jiwa"} <= set(kab.columns)):
+    if (
+        row is not None
+        and periode != "-"
+        and {"n_jiwa_ekstrem", "pct_jiwa_ekstrem", "n_jiwa"} <= set(kab.columns)
+    ):
         n, total = float(row["n_jiwa_ekstrem"]), float(row["n_jiwa"])
         if not (publik and (is_small(n, k) or is_small(total - n, k))):
-            obs.append(TG.observations_from_runs({periode: {
-                "kode_kab": kabupaten, "n_jiwa_ekstrem": n,
-                "pct_jiwa_ekstrem": float(row["pct_jiwa_ekstrem"])}}))
+            obs.append(
+                TG.observations_from_runs(
+                    {
+                        periode: {
+                            "kode_kab": kabupaten,
+                            "n_jiwa_ekstrem": n,
+                            "pct_jiwa_ekstrem": float(row["pct_jiwa_ekstrem"]),
+                        }
+                    }
+                )
+            )
     progress = TG.progress_table(targets, pd.concat(obs, ignore_index=True), lang="id")
     return progress if len(progress) else None
 
 
-user_app = typer.Typer(help="Pengguna layanan web: buat pengguna dan kunci API.",
-                       no_args_is_help=True)
+user_app = typer.Typer(
+    help="Pengguna layanan web: buat pengguna dan kunci API.", no_args_is_help=True
+)
 
 
 @user_app.command("add")
 def user_add(
     nama: Annotated[str, typer.Argument(help="Nama pengguna (login).")],
     peran: Annotated[str, typer.Option(help="admin, analis, opd atau publik.")],
-    kabupaten: Annotated[list[str], typer.Option(help="Kode kabupaten yang boleh dilihat "
-                                                      "(ulangi untuk beberapa).")],
-    password: Annotated[str | None, typer.Option(
-        help="Kata sandi (untuk login /auth/token); kosong: hanya kunci API.")] = None,
+    kabupaten: Annotated[
+        list[str], typer.Option(help="Kode kabupaten yang boleh dilihat (ulangi untuk beberapa).")
+    ],
+    password: Annotated[
+        str | None,
+        typer.Option(help="Kata sandi (untuk login /auth/token); kosong: hanya kunci API."),
+    ] = None,
     opd: Annotated[str | None, typer.Option(help="Peran opd: singkatan OPD, mis. Dinsos.")] = None,
-    kunci: Annotated[bool, typer.Option("--kunci", help="Buat juga kunci API (ditampilkan "
-                                                        "sekali).")] = False,
+    kunci: Annotated[
+        bool, typer.Option("--kunci", help="Buat juga kunci API (ditampilkan sekali).")
+    ] = False,
 ) -> None:
     """Buat pengguna dengan peran dan cakupan kabupaten (kata sandi disimpan sebagai hash)."""
     from geo_service.api.security import hash_password
@@ -200,8 +261,14 @@ def user_add(
     try:
         check_migrated(engine)
         with make_session_factory(engine)() as session:
-            user = R.create_user(session, nama, peran, kabupaten=kabupaten, kode_opd=opd,
-                                 kata_sandi_hash=hash_password(password) if password else None)
+            user = R.create_user(
+                session,
+                nama,
+                peran,
+                kabupaten=kabupaten,
+                kode_opd=opd,
+                kata_sandi_hash=hash_password(password) if password else None,
+            )
             key = R.create_api_key(session, user.id, f"kunci {nama}") if kunci else None
             session.commit()
     except GeoServiceError as exc:

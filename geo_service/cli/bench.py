@@ -62,7 +62,8 @@ def _harness():
     except ImportError:
         if not (PROJECT_ROOT / "benchmarks" / "join_bench.py").exists():
             raise typer.BadParameter(
-                "geo-service bench perlu checkout sumber (folder benchmarks/ tidak ada)") from None
+                "geo-service bench perlu checkout sumber (folder benchmarks/ tidak ada)"
+            ) from None
         sys.path.insert(0, str(PROJECT_ROOT))
         from benchmarks import join_bench
     return join_bench
@@ -80,9 +81,14 @@ def _machine() -> dict:
         mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
     except (OSError, ValueError):
         mem_gb = float("nan")
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(mem_gb, 1),
-            "python": platform.python_version(), "platform": platform.platform(),
-            "load_average_1_5_15": os.getloadavg()}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(mem_gb, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average_1_5_15": os.getloadavg(),
+    }
 
 
 def _print_table(frame, title: str) -> None:
@@ -112,19 +118,52 @@ def _postgis_url(given: str | None) -> str | None:
 
 
 def bench(
-    n: Annotated[list[int], typer.Option("--n", help="Jumlah keluarga Kendal (boleh diulang; 0 = lewati perbandingan).")] = [100_000],  # noqa: B006
-    out_file: Annotated[Path | None, typer.Option("--out", help="Tulis hasil JSON ke berkas ini.")] = None,
+    n: Annotated[
+        list[int],
+        typer.Option(
+            "--n", help="Jumlah keluarga Kendal (boleh diulang; 0 = lewati perbandingan)."
+        ),
+    ] = [100_000],  # noqa: B006
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Tulis hasil JSON ke berkas ini.")
+    ] = None,
     methods: Annotated[str, typer.Option(help="Metode dipisah koma.")] = (
-        "naive,geopandas,duckdb,sedonadb,dask_geopandas,postgis,geo_service"),
-    postgis_url: Annotated[str | None, typer.Option(help="URL PostgreSQL+PostGIS (postgresql://...); default GEO_DATABASE_URL bila postgresql.")] = None,
+        "naive,geopandas,duckdb,sedonadb,dask_geopandas,postgis,geo_service"
+    ),
+    postgis_url: Annotated[
+        str | None,
+        typer.Option(
+            help="URL PostgreSQL+PostGIS (postgresql://...); default GEO_DATABASE_URL bila postgresql."
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Benih data sintetis.")] = 7,
-    cold_warm: Annotated[bool, typer.Option("--cold-warm/--no-cold-warm", help="Ukur pipeline indikator dingin (proses baru) dan hangat.")] = True,
-    cold_warm_n: Annotated[int, typer.Option(help="Keluarga untuk ukuran dingin/hangat.")] = 300_000,
-    dask_curve: Annotated[list[int] | None, typer.Option("--dask-curve", help="Ukuran Jawa Tengah untuk kurva Dask (boleh diulang), mis. 1000000 dan 10000000.")] = None,
-    scheduler: Annotated[str | None, typer.Option(help="Scheduler Dask tcp://... untuk kurva Dask.")] = None,
-    work_dir: Annotated[Path, typer.Option(help="Folder kerja data sintetis besar.")] = Path("/tmp/geo_service_bench"),
+    cold_warm: Annotated[
+        bool,
+        typer.Option(
+            "--cold-warm/--no-cold-warm",
+            help="Ukur pipeline indikator dingin (proses baru) dan hangat.",
+        ),
+    ] = True,
+    cold_warm_n: Annotated[
+        int, typer.Option(help="Keluarga untuk ukuran dingin/hangat.")
+    ] = 300_000,
+    dask_curve: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--dask-curve",
+            help="Ukuran Jawa Tengah untuk kurva Dask (boleh diulang), mis. 1000000 dan 10000000.",
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Scheduler Dask tcp://... untuk kurva Dask.")
+    ] = None,
+    work_dir: Annotated[Path, typer.Option(help="Folder kerja data sintetis besar.")] = Path(
+        "/tmp/geo_service_bench"
+    ),
     repeat: Annotated[int, typer.Option(help="Ulangi tiap metode; waktu = tercepat.")] = 1,
-    fail_on_mismatch: Annotated[bool, typer.Option(help="Keluar dengan kode 1 bila hasil berbeda.")] = True,
+    fail_on_mismatch: Annotated[
+        bool, typer.Option(help="Keluar dengan kode 1 bila hasil berbeda.")
+    ] = True,
 ) -> None:
     """Bandingkan join + H3 + agregat dengan alat lain (waktu, keluarga/detik, memori puncak)."""
     jb = _harness()
@@ -134,37 +173,48 @@ def bench(
         raise typer.BadParameter(f"metode tidak dikenal: {', '.join(unknown)}")
     url = _postgis_url(postgis_url)
     if "postgis" in chosen and not url:
-        console.print("[yellow]PostGIS dilewati:[/] tidak ada URL (--postgis-url atau "
-                      "GEO_DATABASE_URL=postgresql://...).")
+        console.print(
+            "[yellow]PostGIS dilewati:[/] tidak ada URL (--postgis-url atau "
+            "GEO_DATABASE_URL=postgresql://...)."
+        )
     records: list[dict] = []
     results = []
     machine = _machine()
     for size in [s for s in n if s > 0]:
         console.print(f"Membuat {size:,} keluarga Kendal (generator proyek, seed {seed}) ...")
         inp = jb.kendal_input(size, seed=seed)
-        res = jb.run_comparison(inp, chosen, postgis_url=url, repeat=repeat,
-                                say=console.print)
+        res = jb.run_comparison(inp, chosen, postgis_url=url, repeat=repeat, say=console.print)
         results.extend(res)
         records.extend(r.record() for r in res)
-        _print_table(jb.table(res).drop(columns=["dataset", "note"]),
-                     f"Join + H3 + agregat, {inp.dataset}")
+        _print_table(
+            jb.table(res).drop(columns=["dataset", "note"]), f"Join + H3 + agregat, {inp.dataset}"
+        )
         del inp
     extra: dict = {"machine_before": machine}
     if cold_warm:
         extra["cold_warm"] = _cold_warm(jb, cold_warm_n, seed, work_dir)
         cw = extra["cold_warm"]
-        out.print(f"Pipeline indikator {cw['n_families']:,} keluarga (proses baru): impor "
-                  f"{cw['import_s']:.2f} s, dingin {cw['cold_s']:.2f} s, hangat "
-                  f"{cw['warm_s']:.2f} s" + (" (termasuk Gi* 999 permutasi)"
-                                             if cw["with_gi_star"] else ""))
+        out.print(
+            f"Pipeline indikator {cw['n_families']:,} keluarga (proses baru): impor "
+            f"{cw['import_s']:.2f} s, dingin {cw['cold_s']:.2f} s, hangat "
+            f"{cw['warm_s']:.2f} s"
+            + (" (termasuk Gi* 999 permutasi)" if cw["with_gi_star"] else "")
+        )
     if dask_curve:
         curve = _dask_curve(sorted(dask_curve), seed, work_dir, scheduler)
         extra["dask_curve"] = curve
         for rec in curve:
-            records.append({"dataset": "jawa_tengah_" + jb._size_label(rec["n_families"]),
-                            "n_families": rec["n_families"], "method": "geo_service_dask",
-                            "seconds": rec["seconds"], "peak_mb": rec["peak_mb"],
-                            "identical": None, "kabupaten": rec["kabupaten"]})
+            records.append(
+                {
+                    "dataset": "jawa_tengah_" + jb._size_label(rec["n_families"]),
+                    "n_families": rec["n_families"],
+                    "method": "geo_service_dask",
+                    "seconds": rec["seconds"],
+                    "peak_mb": rec["peak_mb"],
+                    "identical": None,
+                    "kabupaten": rec["kabupaten"],
+                }
+            )
     extra["machine_after"] = _machine()
     if out_file:
         out_file.parent.mkdir(parents=True, exist_ok=True)
@@ -174,8 +224,9 @@ def bench(
         out.print(f"Menulis {out_file} dan {side}")
     bad = [r for r in results if r.identical is False]
     if bad:
-        console.print("[bold red]Hasil berbeda:[/] " + ", ".join(
-            f"{r.method} ({r.dataset})" for r in bad))
+        console.print(
+            "[bold red]Hasil berbeda:[/] " + ", ".join(f"{r.method} ({r.dataset})" for r in bad)
+        )
         if fail_on_mismatch:
             raise typer.Exit(1)
 
@@ -192,13 +243,23 @@ def _cold_warm(jb, n: int, seed: int, work_dir: Path) -> dict:
 
         data_dir = get_settings().data_dir
         desa = read_boundaries(data_dir / "boundaries" / "desa_33.24_kendal.geojson")
-        fam = generate_keluarga(desa, calibration_from_bps(read_bps(data_dir), "33.24"),
-                                n_keluarga=n, periode="2025-03", seed=seed, kantong=6).keluarga
+        fam = generate_keluarga(
+            desa,
+            calibration_from_bps(read_bps(data_dir), "33.24"),
+            n_keluarga=n,
+            periode="2025-03",
+            seed=seed,
+            kantong=6,
+        ).keluarga
         write_keluarga(fam, path)
     boundaries = get_settings().data_dir / "boundaries" / "desa_33.24_kendal.geojson"
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", COLD_WARM_SCRIPT, str(boundaries), str(path)],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", COLD_WARM_SCRIPT, str(boundaries), str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     rec = json.loads(proc.stdout.strip().splitlines()[-1])
     rec["process_s"] = time.perf_counter() - t
     return rec
@@ -209,8 +270,8 @@ def jawa_tengah_families(n: int, seed: int, work_dir: Path) -> Path:
     made kabupaten by kabupaten with the project's generator (never all rows at once)."""
     import numpy as np
 
-    from geo_service.services.batch import read_kabupaten_desa
     from geo_service.io.keluarga import write_keluarga
+    from geo_service.services.batch import read_kabupaten_desa
     from geo_service.synth.generator import Calibration, generate_keluarga
 
     boundaries = get_settings().data_dir / "boundaries" / "desa_33_jawa_tengah.parquet"
@@ -226,10 +287,17 @@ def jawa_tengah_families(n: int, seed: int, work_dir: Path) -> Path:
     share = rng.multinomial(n, np.full(len(kabs), 1.0 / len(kabs)))
     for i, (kab, k) in enumerate(zip(kabs, share, strict=True)):
         desa = read_kabupaten_desa(boundaries, kab)
-        calib = Calibration(kode_kab=kab, nama=str(desa["nama_kab"].iloc[0]), tahun_p0=2025,
-                            p0=10.0, tahun_garis=2024, garis_kemiskinan=500_000.0)
-        fam = generate_keluarga(desa, calib, n_keluarga=int(k), periode="2025-03",
-                                seed=seed * 1000 + i, kantong=2).keluarga
+        calib = Calibration(
+            kode_kab=kab,
+            nama=str(desa["nama_kab"].iloc[0]),
+            tahun_p0=2025,
+            p0=10.0,
+            tahun_garis=2024,
+            garis_kemiskinan=500_000.0,
+        )
+        fam = generate_keluarga(
+            desa, calib, n_keluarga=int(k), periode="2025-03", seed=seed * 1000 + i, kantong=2
+        ).keluarga
         write_keluarga(fam, folder / f"{kab}.parquet")
         console.print(f"  {kab}: {int(k):,} keluarga")
     done.write_text("ok")
@@ -250,15 +318,23 @@ def _dask_curve(sizes: list[int], seed: int, work_dir: Path, scheduler: str | No
         folder = jawa_tengah_families(n, seed, work_dir)
         sampler = _TreeRss(psutil.Process())
         with sampler:
-            res = run_batch(folder, boundaries, work_dir / f"hasil_{n}", prefix="33",
-                            scheduler=scheduler)
-        rec = {"n_families": n, "seconds": round(res.seconds, 2),
-               "families_per_s": int(n / res.seconds), "peak_mb": round(sampler.peak_mb, 1),
-               "kabupaten": len(res.summary) - 1, "failed": res.failed}
+            res = run_batch(
+                folder, boundaries, work_dir / f"hasil_{n}", prefix="33", scheduler=scheduler
+            )
+        rec = {
+            "n_families": n,
+            "seconds": round(res.seconds, 2),
+            "families_per_s": int(n / res.seconds),
+            "peak_mb": round(sampler.peak_mb, 1),
+            "kabupaten": len(res.summary) - 1,
+            "failed": res.failed,
+        }
         curve.append(rec)
-        out.print(f"  Jawa Tengah {jb._size_label(n)}: {rec['seconds']:.1f} s, "
-                  f"{rec['families_per_s']:,} keluarga/s, memori puncak (semua proses) "
-                  f"{rec['peak_mb']:,.0f} MB, {rec['kabupaten']} kabupaten")
+        out.print(
+            f"  Jawa Tengah {jb._size_label(n)}: {rec['seconds']:.1f} s, "
+            f"{rec['families_per_s']:,} keluarga/s, memori puncak (semua proses) "
+            f"{rec['peak_mb']:,.0f} MB, {rec['kabupaten']} kabupaten"
+        )
     return curve
 
 
@@ -298,17 +374,40 @@ class _TreeRss:
 
 
 def batch(
-    keluarga: Annotated[Path, typer.Option(help="Folder berkas keluarga per kabupaten (<kode_kab>.parquet), atau satu berkas .parquet besar (dipecah dulu).")],
+    keluarga: Annotated[
+        Path,
+        typer.Option(
+            help="Folder berkas keluarga per kabupaten (<kode_kab>.parquet), atau satu berkas .parquet besar (dipecah dulu)."
+        ),
+    ],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder keluaran.")],
-    boundaries: Annotated[Path | None, typer.Option(help="GeoParquet desa dengan kolom kode_kab (default: data/boundaries/desa_33_jawa_tengah.parquet).")] = None,
-    prefix: Annotated[str | None, typer.Option("--wilayah", help="Hanya kode yang diawali ini: provinsi (33) atau kabupaten (33.24). Default: semua.")] = None,
-    scheduler: Annotated[str | None, typer.Option(help="Alamat scheduler Dask (tcp://host:8786); default LocalCluster.")] = None,
-    workers: Annotated[int, typer.Option(help="Worker LocalCluster (satu thread tiap worker).")] = 2,
+    boundaries: Annotated[
+        Path | None,
+        typer.Option(
+            help="GeoParquet desa dengan kolom kode_kab (default: data/boundaries/desa_33_jawa_tengah.parquet)."
+        ),
+    ] = None,
+    prefix: Annotated[
+        str | None,
+        typer.Option(
+            "--wilayah",
+            help="Hanya kode yang diawali ini: provinsi (33) atau kabupaten (33.24). Default: semua.",
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Alamat scheduler Dask (tcp://host:8786); default LocalCluster."),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(help="Worker LocalCluster (satu thread tiap worker).")
+    ] = 2,
 ) -> None:
     """Analisis per kabupaten di klaster Dask; tabel per kabupaten + ringkasan nasional."""
     from geo_service.services.batch import run_batch, split_by_kabupaten
 
-    boundaries = boundaries or get_settings().data_dir / "boundaries" / "desa_33_jawa_tengah.parquet"
+    boundaries = (
+        boundaries or get_settings().data_dir / "boundaries" / "desa_33_jawa_tengah.parquet"
+    )
     folder = keluarga
     if keluarga.is_file():
         folder = out_dir / "_keluarga_per_kabupaten"
@@ -319,15 +418,28 @@ def batch(
         if row is None:
             console.print(f"  [red]{kab} gagal[/]")
         else:
-            console.print(f"  {kab} {row.get('nama_kab', '')}: {int(row['n_keluarga']):,} "
-                          f"keluarga, {row['detik']:.1f} s")
+            console.print(
+                f"  {kab} {row.get('nama_kab', '')}: {int(row['n_keluarga']):,} "
+                f"keluarga, {row['detik']:.1f} s"
+            )
 
-    res = run_batch(folder, boundaries, out_dir, prefix=prefix, scheduler=scheduler,
-                    n_workers=workers, on_done=done)
-    out.print(f"Selesai: {len(res.summary) - 1 if len(res.summary) else 0} kabupaten dalam "
-              f"{res.seconds:.1f} s; ringkasan: {out_dir / 'ringkasan_nasional.csv'}")
+    res = run_batch(
+        folder,
+        boundaries,
+        out_dir,
+        prefix=prefix,
+        scheduler=scheduler,
+        n_workers=workers,
+        on_done=done,
+    )
+    out.print(
+        f"Selesai: {len(res.summary) - 1 if len(res.summary) else 0} kabupaten dalam "
+        f"{res.seconds:.1f} s; ringkasan: {out_dir / 'ringkasan_nasional.csv'}"
+    )
     if res.unassigned_rows:
-        out.print(f"  {res.unassigned_rows:,} baris tanpa kode kabupaten yang sah (tidak dianalisis)")
+        out.print(
+            f"  {res.unassigned_rows:,} baris tanpa kode kabupaten yang sah (tidak dianalisis)"
+        )
     if res.failed:
         for kab, why in res.failed.items():
             console.print(f"  [red]{kab}[/]: {why}")

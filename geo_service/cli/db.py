@@ -29,8 +29,9 @@ console = Console(stderr=True)
 out = Console()
 
 db_app = typer.Typer(help="Basis data: migrasi skema.", no_args_is_help=True)
-import_app = typer.Typer(help="Impor batas wilayah dan data keluarga ke basis data.",
-                         no_args_is_help=True)
+import_app = typer.Typer(
+    help="Impor batas wilayah dan data keluarga ke basis data.", no_args_is_help=True
+)
 runs_app = typer.Typer(help="Analisis yang tersimpan di basis data.", no_args_is_help=True)
 
 LangOpt = Annotated[str, typer.Option(help="Bahasa pesan: id atau en.")]
@@ -90,14 +91,20 @@ def db_upgrade(
         reaped = reap_interrupted_imports(engine)
     en = lang == "en"
     if before == after:
-        out.print(("Database already at" if en else "Basis data sudah di versi")
-                  + f" {after}: {_where(engine)}")
+        out.print(
+            ("Database already at" if en else "Basis data sudah di versi")
+            + f" {after}: {_where(engine)}"
+        )
     else:
-        out.print(("Database upgraded" if en else "Basis data diperbarui")
-                  + f" {before or '-'} -> {after}: {_where(engine)}")
+        out.print(
+            ("Database upgraded" if en else "Basis data diperbarui")
+            + f" {before or '-'} -> {after}: {_where(engine)}"
+        )
     if reaped:
-        out.print(("Interrupted imports marked failed" if en
-                   else "Impor yang terhenti ditandai gagal") + f": {reaped}")
+        out.print(
+            ("Interrupted imports marked failed" if en else "Impor yang terhenti ditandai gagal")
+            + f": {reaped}"
+        )
 
 
 @db_app.command("status")
@@ -108,8 +115,10 @@ def db_status(lang: LangOpt = "id") -> None:
     with _domain_errors(lang):
         engine = _engine()
         current, head = current_revision(engine), head_revision()
-    out.print(f"{_where(engine)}: {current or '-'} (head {head})"
-              + ("" if current == head else "  -> geo-service db upgrade"))
+    out.print(
+        f"{_where(engine)}: {current or '-'} (head {head})"
+        + ("" if current == head else "  -> geo-service db upgrade")
+    )
     if current != head:
         raise typer.Exit(1)
 
@@ -118,14 +127,23 @@ def db_status(lang: LangOpt = "id") -> None:
 
 
 def _progress() -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                    MofNCompleteColumn(), TimeElapsedColumn(), console=console,
-                    transient=False, disable=not console.is_terminal)
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+        disable=not console.is_terminal,
+    )
 
 
 @import_app.command("boundaries")
 def import_boundaries_cmd(
-    file: Annotated[Path, typer.Argument(help="Batas desa: GeoJSON, GeoPackage atau Shapefile dalam zip.")],
+    file: Annotated[
+        Path, typer.Argument(help="Batas desa: GeoJSON, GeoPackage atau Shapefile dalam zip.")
+    ],
     lang: LangOpt = "id",
 ) -> None:
     """Impor batas desa (versi batas baru; desa kabupaten dalam berkas diganti)."""
@@ -134,21 +152,34 @@ def import_boundaries_cmd(
     with _domain_errors(lang):
         engine = _ready_engine()
         with _progress() as bar:
-            bar.add_task("Mengimpor batas wilayah" if lang == "id" else "Importing boundaries",
-                         total=None)
+            bar.add_task(
+                "Mengimpor batas wilayah" if lang == "id" else "Importing boundaries", total=None
+            )
             report = import_boundaries(engine, file, lang=lang)
     out.print(report.text(lang))
     if report.diperbaiki:
-        console.print(("[yellow]Repaired (make_valid):[/] " if lang == "en"
-                       else "[yellow]Diperbaiki (make_valid):[/] ") + ", ".join(report.diperbaiki))
+        console.print(
+            (
+                "[yellow]Repaired (make_valid):[/] "
+                if lang == "en"
+                else "[yellow]Diperbaiki (make_valid):[/] "
+            )
+            + ", ".join(report.diperbaiki)
+        )
 
 
 @import_app.command("keluarga")
 def import_keluarga_cmd(
     file: Annotated[Path, typer.Argument(help="Data keluarga .csv atau .parquet (kontrak DTSEN).")],
-    periode: Annotated[str, typer.Option(help="Periode snapshot, YYYY-MM; semua baris harus sama.")],
-    partial: Annotated[bool, typer.Option("--partial", help="Simpan baris sah, karantina baris ditolak.")] = False,
-    replace: Annotated[bool, typer.Option("--replace", help="Ganti snapshot periode ini yang sudah ada.")] = False,
+    periode: Annotated[
+        str, typer.Option(help="Periode snapshot, YYYY-MM; semua baris harus sama.")
+    ],
+    partial: Annotated[
+        bool, typer.Option("--partial", help="Simpan baris sah, karantina baris ditolak.")
+    ] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Ganti snapshot periode ini yang sudah ada.")
+    ] = False,
     lang: LangOpt = "id",
 ) -> None:
     """Impor satu snapshot data keluarga dalam satu transaksi (semua atau tidak sama sekali)."""
@@ -164,19 +195,30 @@ def import_keluarga_cmd(
                 def progress(done: int, total: int | None) -> None:
                     bar.update(task, completed=done, total=total)
 
-                report = import_keluarga(engine, file, periode=periode, partial=partial,
-                                         replace=replace, lang=lang, on_progress=progress)
+                report = import_keluarga(
+                    engine,
+                    file,
+                    periode=periode,
+                    partial=partial,
+                    replace=replace,
+                    lang=lang,
+                    on_progress=progress,
+                )
     except typer.Exit:
         _print_failed_report(lang)
         raise
     out.print(report.text(lang))
     if report.kolom_tidak_dikenal:
-        console.print(("[yellow]Unknown columns ignored:[/] " if lang == "en"
-                       else "[yellow]Kolom tidak dikenal diabaikan:[/] ")
-                      + ", ".join(report.kolom_tidak_dikenal))
+        console.print(
+            (
+                "[yellow]Unknown columns ignored:[/] "
+                if lang == "en"
+                else "[yellow]Kolom tidak dikenal diabaikan:[/] "
+            )
+            + ", ".join(report.kolom_tidak_dikenal)
+        )
     if report.n_masalah:
         _print_counts(report.masalah_per_kode, lang)
-
 
 
 def _print_counts(counts: dict[str, int], lang: str) -> None:
@@ -198,15 +240,22 @@ def _print_failed_report(lang: str) -> None:
     if report is None or not getattr(report, "n_masalah", 0):
         return
     _print_counts(report.masalah_per_kode, lang)
-    console.print(("Full report: geo-service import laporan " if lang == "en"
-                   else "Laporan lengkap: geo-service import laporan ")
-                  + f"{report.batch_id} --out laporan.csv")
+    console.print(
+        (
+            "Full report: geo-service import laporan "
+            if lang == "en"
+            else "Laporan lengkap: geo-service import laporan "
+        )
+        + f"{report.batch_id} --out laporan.csv"
+    )
 
 
 @import_app.command("laporan")
 def import_report_cmd(
     batch_id: Annotated[int, typer.Argument(help="Nomor impor (batch).")],
-    out_file: Annotated[Path | None, typer.Option("--out", help="Tulis laporan lengkap ke CSV (UTF-8 BOM).")] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Tulis laporan lengkap ke CSV (UTF-8 BOM).")
+    ] = None,
     limit: Annotated[int, typer.Option(help="Baris yang ditampilkan.")] = 20,
     lang: LangOpt = "id",
 ) -> None:
@@ -220,9 +269,11 @@ def import_report_cmd(
         with make_session_factory(engine)() as session:
             batch = get_batch(session, batch_id, scope=Scope.all())
             problems = batch_problems(session, batch_id, scope=Scope.all())
-    out.print(f"#{batch.id} {batch.jenis} {batch.berkas} ({batch.status}) periode "
-              f"{batch.periode or '-'}: {batch.n_baris:,} baris, {batch.n_sah:,} disimpan, "
-              f"{batch.n_ditolak:,} ditolak, {batch.n_masalah:,} masalah")
+    out.print(
+        f"#{batch.id} {batch.jenis} {batch.berkas} ({batch.status}) periode "
+        f"{batch.periode or '-'}: {batch.n_baris:,} baris, {batch.n_sah:,} disimpan, "
+        f"{batch.n_ditolak:,} ditolak, {batch.n_masalah:,} masalah"
+    )
     if batch.alasan:
         out.print(batch.alasan, markup=False)
     if out_file is not None:
@@ -242,7 +293,9 @@ def import_report_cmd(
 
 @runs_app.command("list")
 def runs_list(
-    kabupaten: Annotated[str | None, typer.Option(help="Hanya kabupaten ini (kode, mis. 33.24).")] = None,
+    kabupaten: Annotated[
+        str | None, typer.Option(help="Hanya kabupaten ini (kode, mis. 33.24).")
+    ] = None,
     periode: Annotated[str | None, typer.Option(help="Hanya periode ini (YYYY-MM).")] = None,
     limit: Annotated[int, typer.Option(help="Paling banyak sekian analisis.")] = 20,
     lang: LangOpt = "id",
@@ -254,22 +307,38 @@ def runs_list(
     with _domain_errors(lang):
         engine = _ready_engine()
         with make_session_factory(engine)() as session:
-            runs = list_runs(session, scope=Scope.all(), kode_kab=kabupaten, periode=periode,
-                             limit=limit)
+            runs = list_runs(
+                session, scope=Scope.all(), kode_kab=kabupaten, periode=periode, limit=limit
+            )
     en = lang == "en"
     if not runs:
         out.print("No stored runs." if en else "Belum ada analisis tersimpan.")
         return
     table = Table(title="Stored runs" if en else "Analisis tersimpan")
-    for col in ["id", "kabupaten", "periode", "status", "mulai (UTC)", "detik", "versi",
-                "jiwa ekstrem", "tabel"]:
+    for col in [
+        "id",
+        "kabupaten",
+        "periode",
+        "status",
+        "mulai (UTC)",
+        "detik",
+        "versi",
+        "jiwa ekstrem",
+        "tabel",
+    ]:
         table.add_column(col)
     for r in runs:
         pct = r.ringkasan.get("pct_jiwa_ekstrem")
         n = r.ringkasan.get("n_jiwa_ekstrem")
-        table.add_row(str(r.id), r.kode_kab, r.periode, r.status,
-                      r.mulai.strftime("%Y-%m-%d %H:%M"), "" if r.detik is None
-                      else f"{r.detik:.1f}", r.versi,
-                      "" if n is None else f"{n:,} ({pct:.2f}%)" if pct is not None else f"{n:,}",
-                      ", ".join(r.tabel))
+        table.add_row(
+            str(r.id),
+            r.kode_kab,
+            r.periode,
+            r.status,
+            r.mulai.strftime("%Y-%m-%d %H:%M"),
+            "" if r.detik is None else f"{r.detik:.1f}",
+            r.versi,
+            "" if n is None else f"{n:,} ({pct:.2f}%)" if pct is not None else f"{n:,}",
+            ", ".join(r.tabel),
+        )
     out.print(table)

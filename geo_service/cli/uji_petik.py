@@ -26,21 +26,22 @@ from geo_service.errors import GeoServiceError, InvalidInputError
 console = Console(stderr=True)
 out = Console()
 
-uji_app = typer.Typer(help="Uji petik (pemeriksaan lapangan) data keluarga DTSEN.",
-                      no_args_is_help=True)
+uji_app = typer.Typer(
+    help="Uji petik (pemeriksaan lapangan) data keluarga DTSEN.", no_args_is_help=True
+)
 
 LangOpt = Annotated[str, typer.Option(help="Bahasa pesan: id atau en.")]
 
 TEXT = {
     "id": {
         "sample_done": "Sampel uji petik {id}: {n:,} keluarga ({acak:,} acak, {bendera:,} "
-                       "berbendera; {dipotong:,} bendera di atas batas tidak dimasukkan).",
+        "berbendera; {dipotong:,} bendera di atas batas tidak dimasukkan).",
         "files": "Berkas lapangan: {n} berkas di {dir}",
         "store": "Folder sampel (untuk impor dan progres): {dir}",
         "imported": "Diimpor {berkas}: {baru} baru, {diperbarui} diperbarui, {sama} sama, "
-                    "{lama} diabaikan (lebih lama); {kosong} baris belum dikunjungi.",
+        "{lama} diabaikan (lebih lama); {kosong} baris belum dikunjungi.",
         "refused": "Tidak ada yang diimpor: {n} masalah pada {rows} baris. Laporan: {report}. "
-                   "Perbaiki berkas, atau gunakan --partial untuk mengimpor baris yang sah.",
+        "Perbaiki berkas, atau gunakan --partial untuk mengimpor baris yang sah.",
         "progress": "Progres uji petik {id}",
         "errors": "Taksiran persentase data tidak sesuai (bagian acak)",
         "written": "Menulis {dir}/: {files}",
@@ -48,13 +49,13 @@ TEXT = {
     },
     "en": {
         "sample_done": "Ground-check sample {id}: {n:,} families ({acak:,} random, {bendera:,} "
-                       "flagged; {dipotong:,} flagged beyond the cap left out).",
+        "flagged; {dipotong:,} flagged beyond the cap left out).",
         "files": "Field files: {n} files in {dir}",
         "store": "Sample folder (for import and progress): {dir}",
         "imported": "Imported {berkas}: {baru} new, {diperbarui} updated, {sama} same, "
-                    "{lama} ignored (older); {kosong} rows not visited yet.",
+        "{lama} ignored (older); {kosong} rows not visited yet.",
         "refused": "Nothing imported: {n} problems in {rows} rows. Report: {report}. Fix the "
-                   "file, or use --partial to import the valid rows.",
+        "file, or use --partial to import the valid rows.",
         "progress": "Ground-check progress {id}",
         "errors": "Estimated share of wrong records (random part)",
         "written": "Wrote {dir}/: {files}",
@@ -90,8 +91,10 @@ def _load_desa(kabupaten: str | None, boundaries: Path | None):
 
     if boundaries is None:
         if kabupaten is None:
-            raise InvalidInputError("Berikan --boundaries FILE atau --kabupaten KODE.",
-                                    "Give --boundaries FILE or --kabupaten CODE.")
+            raise InvalidInputError(
+                "Berikan --boundaries FILE atau --kabupaten KODE.",
+                "Give --boundaries FILE or --kabupaten CODE.",
+            )
         boundaries = boundary_files(get_settings().data_dir, kabupaten)["desa"]
     import warnings
 
@@ -112,14 +115,18 @@ def _indicators(path: Path, desa, lang: str, partial: bool = False):
             f"{path.name}: {len(validation.rejected):,} baris ditolak; jalankan "
             "`geo-service analyse` untuk laporan lengkap, atau gunakan --partial.",
             f"{path.name}: {len(validation.rejected):,} rows rejected; run "
-            "`geo-service analyse` for the full report, or use --partial.")
+            "`geo-service analyse` for the full report, or use --partial.",
+        )
     params = AnalysisParams(max_distance_m=get_settings().max_distance_m)
     return compute_indicators(raw, desa, params, validation=validation, lang=lang)
 
 
 def _kode_kab(desa) -> str:
-    return str(desa["kode_kab"].iloc[0]) if "kode_kab" in desa.columns else str(
-        desa["kode"].iloc[0])[:5]
+    return (
+        str(desa["kode_kab"].iloc[0])
+        if "kode_kab" in desa.columns
+        else str(desa["kode"].iloc[0])[:5]
+    )
 
 
 # --- uji-petik sampel -------------------------------------------------------------------
@@ -130,20 +137,52 @@ def sampel(
     keluarga: Annotated[Path, typer.Option(help="Berkas keluarga (.csv atau .parquet).")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder sampel (dibuat).")],
     seed: Annotated[int, typer.Option(help="Benih acak bagian acak (wajib, dicatat).")],
-    kabupaten: Annotated[str | None, typer.Option(help="Kode kabupaten dengan batas bawaan.")] = None,
+    kabupaten: Annotated[
+        str | None, typer.Option(help="Kode kabupaten dengan batas bawaan.")
+    ] = None,
     boundaries: Annotated[Path | None, typer.Option(help="Atau: berkas batas desa.")] = None,
-    per_desa: Annotated[int, typer.Option("--per-desa", min=0, help="Ukuran sampel acak per desa.")] = 10,
-    alokasi: Annotated[str, typer.Option(help="Alokasi ke strata desil: proporsional atau sama.")] = "proporsional",
-    min_per_strata: Annotated[int, typer.Option(min=0, help="Minimal keluarga per strata tak kosong.")] = 2,
-    maks_bendera: Annotated[int | None, typer.Option(help="Batas jumlah keluarga berbendera.")] = 2000,
-    maks_bendera_per_desa: Annotated[int | None, typer.Option(help="Batas keluarga berbendera per desa.")] = None,
-    prioritas: Annotated[bool, typer.Option("--prioritas/--tanpa-prioritas", help="Hitung kantong dan peringkat desa untuk urutan bendera.")] = True,
-    hasil: Annotated[Path | None, typer.Option(help="Folder hasil `geo-service analyse` (pockets.geojson, priorities.csv): dipakai alih-alih menghitung ulang.")] = None,
-    petugas: Annotated[Path | None, typer.Option(help="CSV kode_desa,petugas (pendamping per desa).")] = None,
-    laporan_warga: Annotated[Path | None, typer.Option(help="Folder laporan warga; keluarga yang dilaporkan diberi bendera.")] = None,
+    per_desa: Annotated[
+        int, typer.Option("--per-desa", min=0, help="Ukuran sampel acak per desa.")
+    ] = 10,
+    alokasi: Annotated[
+        str, typer.Option(help="Alokasi ke strata desil: proporsional atau sama.")
+    ] = "proporsional",
+    min_per_strata: Annotated[
+        int, typer.Option(min=0, help="Minimal keluarga per strata tak kosong.")
+    ] = 2,
+    maks_bendera: Annotated[
+        int | None, typer.Option(help="Batas jumlah keluarga berbendera.")
+    ] = 2000,
+    maks_bendera_per_desa: Annotated[
+        int | None, typer.Option(help="Batas keluarga berbendera per desa.")
+    ] = None,
+    prioritas: Annotated[
+        bool,
+        typer.Option(
+            "--prioritas/--tanpa-prioritas",
+            help="Hitung kantong dan peringkat desa untuk urutan bendera.",
+        ),
+    ] = True,
+    hasil: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder hasil `geo-service analyse` (pockets.geojson, priorities.csv): dipakai alih-alih menghitung ulang."
+        ),
+    ] = None,
+    petugas: Annotated[
+        Path | None, typer.Option(help="CSV kode_desa,petugas (pendamping per desa).")
+    ] = None,
+    laporan_warga: Annotated[
+        Path | None,
+        typer.Option(help="Folder laporan warga; keluarga yang dilaporkan diberi bendera."),
+    ] = None,
     per: Annotated[str, typer.Option(help="Berkas lapangan per desa atau per petugas.")] = "desa",
-    format_: Annotated[str, typer.Option("--format", help="Format dipisah koma: xlsx,csv,gpkg.")] = "xlsx,csv,gpkg",
-    partial: Annotated[bool, typer.Option("--partial", help="Pakai baris sah saja bila ada baris ditolak.")] = False,
+    format_: Annotated[
+        str, typer.Option("--format", help="Format dipisah koma: xlsx,csv,gpkg.")
+    ] = "xlsx,csv,gpkg",
+    partial: Annotated[
+        bool, typer.Option("--partial", help="Pakai baris sah saja bila ada baris ditolak.")
+    ] = False,
     lang: LangOpt = "id",
 ) -> None:
     """Buat daftar uji petik: keluarga berbendera + sampel acak berstrata per desa."""
@@ -161,17 +200,31 @@ def sampel(
         elif prioritas:
             kantong, nomor, peringkat = _pockets_and_ranks(result, seed)
         reported = _reported_families(laporan_warga) if laporan_warga else None
-        params = G.SampleParams(seed=seed, n_per_desa=per_desa, alokasi=alokasi,
-                                min_per_strata=min_per_strata, maks_bendera=maks_bendera,
-                                maks_bendera_per_desa=maks_bendera_per_desa)
-        sample = G.build_sample(fam, params, kantong=kantong, nomor_kantong=nomor,
-                                peringkat_desa=peringkat, laporan_warga=reported)
+        params = G.SampleParams(
+            seed=seed,
+            n_per_desa=per_desa,
+            alokasi=alokasi,
+            min_per_strata=min_per_strata,
+            maks_bendera=maks_bendera,
+            maks_bendera_per_desa=maks_bendera_per_desa,
+        )
+        sample = G.build_sample(
+            fam,
+            params,
+            kantong=kantong,
+            nomor_kantong=nomor,
+            peringkat_desa=peringkat,
+            laporan_warga=reported,
+        )
         if petugas is not None:
             officers = pd.read_csv(petugas, dtype=str, encoding="utf-8-sig")
             sample = G.GroundCheckSample(
-                daftar=G.assign_officers(sample.daftar, officers), design=sample.design,
-                params=sample.params, n_bendera=sample.n_bendera,
-                n_bendera_dipotong=sample.n_bendera_dipotong)
+                daftar=G.assign_officers(sample.daftar, officers),
+                design=sample.design,
+                params=sample.params,
+                n_bendera=sample.n_bendera,
+                n_bendera_dipotong=sample.n_bendera_dipotong,
+            )
         periode = ", ".join(sorted(fam["periode"].astype(str).unique()))
         store = SampleStore.create(out_dir, sample, kode_kab=_kode_kab(desa), periode=periode)
         meta = store.meta
@@ -179,15 +232,34 @@ def sampel(
             from geo_service.services.laporan_warga import CitizenReportService, JsonFileReportStore
 
             CitizenReportService(JsonFileReportStore(laporan_warga)).mark_queued(
-                sample.daftar["id_keluarga"].astype(str), meta["id"])
-        info = {"id": meta["id"], "kabupaten": meta["kode_kab"], "periode": periode,
-                "seed": seed, "dibuat": meta["dibuat"], "parameter": meta["parameter"]}
-        files = export_sample(sample.daftar, desa, out_dir / "lapangan", per=per,
-                              formats=[f.strip() for f in format_.split(",") if f.strip()],
-                              info=info, lang=lang)
-    out.print(t["sample_done"].format(id=meta["id"], n=len(sample.daftar), acak=len(sample.acak),
-                                      bendera=int((sample.daftar["jenis"] == "bendera").sum()),
-                                      dipotong=sample.n_bendera_dipotong))
+                sample.daftar["id_keluarga"].astype(str), meta["id"]
+            )
+        info = {
+            "id": meta["id"],
+            "kabupaten": meta["kode_kab"],
+            "periode": periode,
+            "seed": seed,
+            "dibuat": meta["dibuat"],
+            "parameter": meta["parameter"],
+        }
+        files = export_sample(
+            sample.daftar,
+            desa,
+            out_dir / "lapangan",
+            per=per,
+            formats=[f.strip() for f in format_.split(",") if f.strip()],
+            info=info,
+            lang=lang,
+        )
+    out.print(
+        t["sample_done"].format(
+            id=meta["id"],
+            n=len(sample.daftar),
+            acak=len(sample.acak),
+            bendera=int((sample.daftar["jenis"] == "bendera").sum()),
+            dipotong=sample.n_bendera_dipotong,
+        )
+    )
     out.print(t["files"].format(n=len(files), dir=out_dir / "lapangan"))
     out.print(t["store"].format(dir=out_dir))
 
@@ -221,13 +293,13 @@ def _pockets_and_ranks_from(folder: Path, fam: pd.DataFrame):
     pockets_file, ranks_file = folder / "pockets.geojson", folder / "priorities.csv"
     for f in (pockets_file, ranks_file):
         if not f.exists():
-            raise InvalidInputError(f"Berkas hasil analisis tidak ada: {f}",
-                                    f"Analysis output missing: {f}")
+            raise InvalidInputError(
+                f"Berkas hasil analisis tidak ada: {f}", f"Analysis output missing: {f}"
+            )
     pockets = pyogrio.read_dataframe(pockets_file, read_geometry=False)
     ranks = pd.read_csv(ranks_file, dtype={"kode_desa": str}, encoding="utf-8-sig")
     cell_of: dict[str, str] = {}
-    for pid, cells in zip(pockets.get("kantong_id", []), pockets.get("sel_h3", []),
-                          strict=True):
+    for pid, cells in zip(pockets.get("kantong_id", []), pockets.get("sel_h3", []), strict=True):
         for c in str(cells).split(","):
             if c.strip():
                 cell_of[c.strip()] = str(pid)
@@ -239,8 +311,11 @@ def _pockets_and_ranks_from(folder: Path, fam: pd.DataFrame):
         names = np.full(len(fam), None, dtype=object)
         names[has] = cells_to_str(cell_to_parent(cells[has], res))
         pocket[:] = [cell_of.get(c) if c is not None else None for c in names]
-    nomor = dict(zip(pockets["kantong_id"].astype(str), pockets["nomor"].astype(int),
-                     strict=True)) if len(pockets) else {}
+    nomor = (
+        dict(zip(pockets["kantong_id"].astype(str), pockets["nomor"].astype(int), strict=True))
+        if len(pockets)
+        else {}
+    )
     return pocket, nomor, ranks.set_index("kode_desa")["peringkat"]
 
 
@@ -256,10 +331,21 @@ def _reported_families(folder: Path) -> list[str]:
 @uji_app.command("impor")
 def impor(
     berkas: Annotated[Path, typer.Argument(help="Hasil lapangan: .csv, .xlsx atau .gpkg.")],
-    sampel_dir: Annotated[Path, typer.Option("--sampel", help="Folder sampel (dari `uji-petik sampel`).")],
-    partial: Annotated[bool, typer.Option("--partial", help="Impor baris sah walau ada baris bermasalah.")] = False,
-    tanggal_hari_ini: Annotated[str | None, typer.Option(help="Tanggal hari ini YYYY-MM-DD (untuk uji; bawaan: hari ini).")] = None,
-    laporan_warga: Annotated[Path | None, typer.Option(help="Folder laporan warga; laporan atas keluarga yang sudah diperiksa ditandai 'diverifikasi'.")] = None,
+    sampel_dir: Annotated[
+        Path, typer.Option("--sampel", help="Folder sampel (dari `uji-petik sampel`).")
+    ],
+    partial: Annotated[
+        bool, typer.Option("--partial", help="Impor baris sah walau ada baris bermasalah.")
+    ] = False,
+    tanggal_hari_ini: Annotated[
+        str | None, typer.Option(help="Tanggal hari ini YYYY-MM-DD (untuk uji; bawaan: hari ini).")
+    ] = None,
+    laporan_warga: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder laporan warga; laporan atas keluarga yang sudah diperiksa ditandai 'diverifikasi'."
+        ),
+    ] = None,
     lang: LangOpt = "id",
 ) -> None:
     """Impor hasil uji petik; semua baris diperiksa, tidak ada yang diimpor bila ada masalah."""
@@ -276,24 +362,38 @@ def impor(
         problems.to_csv(report, index=False, encoding="utf-8-sig")
         _print_problems(problems, lang)
     if not outcome.diimpor:
-        console.print("[bold red]" + t["refused"].format(
-            n=len(problems), rows=problems["baris"].nunique(),
-            report=sampel_dir / f"masalah_{berkas.stem}.csv") + "[/]")
+        console.print(
+            "[bold red]"
+            + t["refused"].format(
+                n=len(problems),
+                rows=problems["baris"].nunique(),
+                report=sampel_dir / f"masalah_{berkas.stem}.csv",
+            )
+            + "[/]"
+        )
         raise typer.Exit(2)
     if laporan_warga is not None and store.results() is not None:
         from geo_service.services.laporan_warga import CitizenReportService, JsonFileReportStore
 
-        CitizenReportService(JsonFileReportStore(laporan_warga)).close_from_results(
-            store.results())
+        CitizenReportService(JsonFileReportStore(laporan_warga)).close_from_results(store.results())
     s = outcome.summary
-    out.print(t["imported"].format(berkas=berkas.name, baru=s.baru, diperbarui=s.diperbarui,
-                                   sama=s.sama, lama=s.diabaikan_lebih_lama,
-                                   kosong=outcome.check.n_kosong))
+    out.print(
+        t["imported"].format(
+            berkas=berkas.name,
+            baru=s.baru,
+            diperbarui=s.diperbarui,
+            sama=s.sama,
+            lama=s.diabaikan_lebih_lama,
+            kosong=outcome.check.n_kosong,
+        )
+    )
 
 
 def _print_problems(problems: pd.DataFrame, lang: str, limit: int = 20) -> None:
-    table = Table(title=("Masalah" if lang != "en" else "Problems")
-                  + f" ({min(limit, len(problems))}/{len(problems)})")
+    table = Table(
+        title=("Masalah" if lang != "en" else "Problems")
+        + f" ({min(limit, len(problems))}/{len(problems)})"
+    )
     for col in ["baris", "id_keluarga", "kolom", "nilai", "kode_alasan", "keterangan"]:
         table.add_column(col)
     for rec in problems.head(limit).itertuples(index=False):
@@ -307,9 +407,15 @@ def _print_problems(problems: pd.DataFrame, lang: str, limit: int = 20) -> None:
 @uji_app.command("progres")
 def progres(
     sampel_dir: Annotated[Path, typer.Option("--sampel", help="Folder sampel.")],
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Folder keluaran (bawaan: folder sampel/progres).")] = None,
-    kelompok: Annotated[str, typer.Option(help="Kelompok desa untuk taksiran galat: kecamatan atau desa.")] = "kecamatan",
-    boundaries: Annotated[Path | None, typer.Option(help="Batas desa untuk peta (bawaan: batas kabupaten sampel).")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder keluaran (bawaan: folder sampel/progres).")
+    ] = None,
+    kelompok: Annotated[
+        str, typer.Option(help="Kelompok desa untuk taksiran galat: kecamatan atau desa.")
+    ] = "kecamatan",
+    boundaries: Annotated[
+        Path | None, typer.Option(help="Batas desa untuk peta (bawaan: batas kabupaten sampel).")
+    ] = None,
     lang: LangOpt = "id",
 ) -> None:
     """Progres per desa (tabel dan peta) dan taksiran persentase data tidak sesuai."""
@@ -327,15 +433,17 @@ def progres(
         prog = G.sample_progress(sample.daftar, hasil)
         desa = _load_desa(meta["kode_kab"], boundaries)
         names = desa.set_index("kode")[["nama", "kode_kec", "nama_kec"]].rename(
-            columns={"nama": "nama_desa"})
+            columns={"nama": "nama_desa"}
+        )
         prog = prog.join(names, on="kode_desa")
         if kelompok == "kecamatan":
             groups = {k: str(names["nama_kec"].get(k, k[:8])) for k in prog["kode_desa"]}
         elif kelompok == "desa":
             groups = {k: str(names["nama_desa"].get(k, k)) for k in prog["kode_desa"]}
         else:
-            raise InvalidInputError("--kelompok harus kecamatan atau desa",
-                                    "--kelompok must be kecamatan or desa")
+            raise InvalidInputError(
+                "--kelompok harus kecamatan atau desa", "--kelompok must be kecamatan or desa"
+            )
         est = G.estimate_error_rate(sample.daftar, sample.design, hasil, kelompok=groups)
         est["teks"] = [G.error_rate_text(r, lang) for r in est.to_dict("records")]
         target_dir = out_dir or sampel_dir / "progres"
@@ -343,12 +451,19 @@ def progres(
             write_csv(prog, tmp / "progres_desa.csv")
             write_csv(est, tmp / "taksiran_galat.csv")
             shapes = desa.rename(columns={"kode": "kode_desa"})[["kode_desa", "geometry"]].merge(
-                prog, on="kode_desa", how="inner")
+                prog, on="kode_desa", how="inner"
+            )
             write_geojson(shapes, tmp / "progres_desa.geojson")
             _progress_map(shapes, meta, lang).save(str(tmp / "progres.html"))
     _print_progress(prog, est, meta, lang)
-    out.print(t["written"].format(dir=target_dir, files=", ".join(sorted(
-        p.name for p in target_dir.iterdir() if not p.name.startswith(".")))))
+    out.print(
+        t["written"].format(
+            dir=target_dir,
+            files=", ".join(
+                sorted(p.name for p in target_dir.iterdir() if not p.name.startswith("."))
+            ),
+        )
+    )
 
 
 def _progress_map(shapes, meta: dict, lang: str):
@@ -370,25 +485,50 @@ def _progress_map(shapes, meta: dict, lang: str):
 
     label = "Selesai" if lang != "en" else "Done"
     folium.GeoJson(
-        shapes[["kode_desa", "nama_desa", "n_sampel", "n_selesai", "pct_selesai", "n_salah",
-                "geometry"]].to_json(),
+        shapes[
+            [
+                "kode_desa",
+                "nama_desa",
+                "n_sampel",
+                "n_selesai",
+                "pct_selesai",
+                "n_salah",
+                "geometry",
+            ]
+        ].to_json(),
         name="Progres uji petik" if lang != "en" else "Ground-check progress",
-        style_function=lambda f: {"fillColor": colour(f["properties"]["pct_selesai"] or 0),
-                                  "color": "#555", "weight": 0.6, "fillOpacity": 0.7},
+        style_function=lambda f: {
+            "fillColor": colour(f["properties"]["pct_selesai"] or 0),
+            "color": "#555",
+            "weight": 0.6,
+            "fillOpacity": 0.7,
+        },
         tooltip=folium.GeoJsonTooltip(
             fields=["nama_desa", "n_sampel", "n_selesai", "pct_selesai", "n_salah"],
-            aliases=["Desa", "Sampel" if lang != "en" else "Sample", label,
-                     f"% {label.lower()}", "Tidak sesuai" if lang != "en" else "Wrong"]),
+            aliases=[
+                "Desa",
+                "Sampel" if lang != "en" else "Sample",
+                label,
+                f"% {label.lower()}",
+                "Tidak sesuai" if lang != "en" else "Wrong",
+            ],
+        ),
     ).add_to(m)
-    legend = "".join(f'<div><span style="background:{col};display:inline-block;width:14px;'
-                     f'height:10px"></span> {lo:.0f}–{min(hi, 100):.0f}%</div>'
-                     for lo, hi, col in zip(edges[:-1], edges[1:], colours, strict=True))
-    title = (f"Progres uji petik {meta['id']}" if lang != "en"
-             else f"Ground-check progress {meta['id']}")
-    m.get_root().html.add_child(folium.Element(
-        f'<div style="position:fixed;bottom:20px;left:20px;z-index:9999;background:white;'
-        f'padding:8px;border:1px solid #888;font:13px sans-serif"><b>{title}</b>'
-        f'<div>% {label.lower()}</div>{legend}</div>'))
+    legend = "".join(
+        f'<div><span style="background:{col};display:inline-block;width:14px;'
+        f'height:10px"></span> {lo:.0f}–{min(hi, 100):.0f}%</div>'
+        for lo, hi, col in zip(edges[:-1], edges[1:], colours, strict=True)
+    )
+    title = (
+        f"Progres uji petik {meta['id']}" if lang != "en" else f"Ground-check progress {meta['id']}"
+    )
+    m.get_root().html.add_child(
+        folium.Element(
+            f'<div style="position:fixed;bottom:20px;left:20px;z-index:9999;background:white;'
+            f'padding:8px;border:1px solid #888;font:13px sans-serif"><b>{title}</b>'
+            f"<div>% {label.lower()}</div>{legend}</div>"
+        )
+    )
     folium.LayerControl().add_to(m)
     return m
 
@@ -399,12 +539,23 @@ def _print_progress(prog: pd.DataFrame, est: pd.DataFrame, meta: dict, lang: str
     for col in ("kode_desa", "nama_desa", "n_sampel", "n_selesai", "pct_selesai", "n_salah"):
         table.add_column(col, justify="right" if col.startswith(("n_", "pct")) else "left")
     for rec in prog.sort_values("pct_selesai").head(30).to_dict("records"):
-        table.add_row(rec["kode_desa"], str(rec.get("nama_desa") or ""), str(rec["n_sampel"]),
-                      str(rec["n_selesai"]), f"{rec['pct_selesai']:.1f}", str(rec["n_salah"]))
+        table.add_row(
+            rec["kode_desa"],
+            str(rec.get("nama_desa") or ""),
+            str(rec["n_sampel"]),
+            str(rec["n_selesai"]),
+            f"{rec['pct_selesai']:.1f}",
+            str(rec["n_salah"]),
+        )
     total = prog[["n_sampel", "n_selesai", "n_salah"]].sum()
-    table.add_row("TOTAL", "", str(total["n_sampel"]), str(total["n_selesai"]),
-                  f"{100 * total['n_selesai'] / max(total['n_sampel'], 1):.1f}",
-                  str(total["n_salah"]))
+    table.add_row(
+        "TOTAL",
+        "",
+        str(total["n_sampel"]),
+        str(total["n_selesai"]),
+        f"{100 * total['n_selesai'] / max(total['n_sampel'], 1):.1f}",
+        str(total["n_salah"]),
+    )
     out.print(table)
     out.print(f"[bold]{t['errors']}[/]")
     for line in est["teks"]:
@@ -415,13 +566,24 @@ def _print_progress(prog: pd.DataFrame, est: pd.DataFrame, meta: dict, lang: str
 
 
 def transisi(
-    keluarga: Annotated[list[Path], typer.Option(help="Berkas keluarga per periode (ulangi opsi, urut waktu).")],
+    keluarga: Annotated[
+        list[Path], typer.Option(help="Berkas keluarga per periode (ulangi opsi, urut waktu).")
+    ],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder keluaran.")],
-    kabupaten: Annotated[str | None, typer.Option(help="Kode kabupaten dengan batas bawaan.")] = None,
+    kabupaten: Annotated[
+        str | None, typer.Option(help="Kode kabupaten dengan batas bawaan.")
+    ] = None,
     boundaries: Annotated[Path | None, typer.Option(help="Atau: berkas batas desa.")] = None,
-    kantong: Annotated[bool, typer.Option("--kantong/--tanpa-kantong", help="Kelas kantong lintas periode (perlu >= 3 periode).")] = True,
+    kantong: Annotated[
+        bool,
+        typer.Option(
+            "--kantong/--tanpa-kantong", help="Kelas kantong lintas periode (perlu >= 3 periode)."
+        ),
+    ] = True,
     seed: Annotated[int, typer.Option(help="Benih permutasi deteksi kantong.")] = 7,
-    ambang_pp: Annotated[float, typer.Option(help="Perubahan minimal (poin persen) untuk tren naik/turun desa.")] = 1.0,
+    ambang_pp: Annotated[
+        float, typer.Option(help="Perubahan minimal (poin persen) untuk tren naik/turun desa.")
+    ] = 1.0,
     partial: Annotated[bool, typer.Option("--partial", help="Pakai baris sah saja.")] = False,
     lang: LangOpt = "id",
 ) -> None:
@@ -439,8 +601,9 @@ def transisi(
             r = _indicators(path, desa, lang, partial)
             periode = ", ".join(sorted(r.keluarga["periode"].astype(str).unique()))
             if periode in results:
-                raise InvalidInputError(f"Periode {periode} diberikan dua kali.",
-                                        f"Periode {periode} given twice.")
+                raise InvalidInputError(
+                    f"Periode {periode} diberikan dua kali.", f"Periode {periode} given twice."
+                )
             results[periode] = r
         names = list(results)
         snaps = {p: r.keluarga for p, r in results.items()}
@@ -449,34 +612,53 @@ def transisi(
             mat = T.transition_matrix(snaps[first], snaps[last])
             mat.to_csv(tmp / "matriks_transisi.csv", encoding="utf-8-sig")
             T.transition_matrix(snaps[first], snaps[last], bobot="jiwa").to_csv(
-                tmp / "matriks_transisi_jiwa.csv", encoding="utf-8-sig")
+                tmp / "matriks_transisi_jiwa.csv", encoding="utf-8-sig"
+            )
             grad = T.panel_graduation(snaps)
             grad["teks"] = [T.graduation_text(r, lang) for r in grad.to_dict("records")]
             write_csv(grad, tmp / "graduasi_desa.csv")
             rc = T.rate_change({p: r.desa for p, r in results.items()}, ambang_pp=ambang_pp)
             write_csv(rc, tmp / "tren_desa.csv")
             shapes = desa.rename(columns={"kode": "kode_desa"})[["kode_desa", "geometry"]].merge(
-                rc.drop(columns=["nama_desa"], errors="ignore"), on="kode_desa", how="left")
+                rc.drop(columns=["nama_desa"], errors="ignore"), on="kode_desa", how="left"
+            )
             write_geojson(shapes, tmp / "tren_desa.geojson")
-            _trend_map(shapes.merge(desa[["kode", "nama"]].rename(
-                columns={"kode": "kode_desa", "nama": "nama_desa"}), on="kode_desa"),
-                first, last, lang).save(str(tmp / "tren.html"))
+            _trend_map(
+                shapes.merge(
+                    desa[["kode", "nama"]].rename(
+                        columns={"kode": "kode_desa", "nama": "nama_desa"}
+                    ),
+                    on="kode_desa",
+                ),
+                first,
+                last,
+                lang,
+            ).save(str(tmp / "tren.html"))
             record = {"periode": names, "ambang_pp": ambang_pp, "seed": seed}
             if kantong and len(names) >= 3:
                 from geo_service.analysis.planning import PlanningParams, detect_pockets
 
-                pockets = {p: detect_pockets(r, PlanningParams(), seed=seed).pockets
-                           for p, r in results.items()}
+                pockets = {
+                    p: detect_pockets(r, PlanningParams(), seed=seed).pockets
+                    for p, r in results.items()
+                }
                 classes = T.pocket_classes(pockets, lang=lang)
                 write_csv(classes, tmp / "kelas_kantong.csv")
-                record["kelas_kantong"] = classes["kelas"].value_counts().to_dict() \
-                    if len(classes) else {}
+                record["kelas_kantong"] = (
+                    classes["kelas"].value_counts().to_dict() if len(classes) else {}
+                )
             write_json(record, tmp / "transisi.json")
     total = grad[grad["unit"] == "TOTAL"]
     for rec in total.to_dict("records"):
         out.print(f"{rec['dari']} → {rec['ke']}: {rec['teks']}")
-    out.print(t["written"].format(dir=out_dir, files=", ".join(sorted(
-        p.name for p in out_dir.iterdir() if not p.name.startswith(".")))))
+    out.print(
+        t["written"].format(
+            dir=out_dir,
+            files=", ".join(
+                sorted(p.name for p in out_dir.iterdir() if not p.name.startswith("."))
+            ),
+        )
+    )
 
 
 def _trend_map(shapes, first: str, last: str, lang: str):
@@ -502,21 +684,40 @@ def _trend_map(shapes, first: str, last: str, lang: str):
     folium.GeoJson(
         shapes[cols + ["geometry"]].to_json(na="null"),
         name="Perubahan % jiwa miskin ekstrem" if lang != "en" else "Change in extreme-poor %",
-        style_function=lambda f: {"fillColor": colour(f["properties"]["perubahan_pp"]),
-                                  "color": "#555", "weight": 0.6, "fillOpacity": 0.75},
-        tooltip=folium.GeoJsonTooltip(fields=cols[1:], aliases=[
-            "Desa", "Δ poin" if lang != "en" else "Δ points", "Tren" if lang != "en" else
-            "Trend", f"% {first}", f"% {last}"]),
+        style_function=lambda f: {
+            "fillColor": colour(f["properties"]["perubahan_pp"]),
+            "color": "#555",
+            "weight": 0.6,
+            "fillOpacity": 0.75,
+        },
+        tooltip=folium.GeoJsonTooltip(
+            fields=cols[1:],
+            aliases=[
+                "Desa",
+                "Δ poin" if lang != "en" else "Δ points",
+                "Tren" if lang != "en" else "Trend",
+                f"% {first}",
+                f"% {last}",
+            ],
+        ),
     ).add_to(m)
     labels = ["≤ -3", "-3 – -1", "-1 – 1", "1 – 3", "≥ 3"]
-    legend = "".join(f'<div><span style="background:{col};display:inline-block;width:14px;'
-                     f'height:10px;border:1px solid #999"></span> {lab}</div>'
-                     for col, lab in zip(colours, labels, strict=True))
-    title = (f"Perubahan % jiwa miskin ekstrem {first} → {last} (poin)" if lang != "en"
-             else f"Change in % extreme-poor persons {first} → {last} (points)")
-    m.get_root().html.add_child(folium.Element(
-        f'<div style="position:fixed;bottom:20px;left:20px;z-index:9999;background:white;'
-        f'padding:8px;border:1px solid #888;font:13px sans-serif"><b>{title}</b>{legend}</div>'))
+    legend = "".join(
+        f'<div><span style="background:{col};display:inline-block;width:14px;'
+        f'height:10px;border:1px solid #999"></span> {lab}</div>'
+        for col, lab in zip(colours, labels, strict=True)
+    )
+    title = (
+        f"Perubahan % jiwa miskin ekstrem {first} → {last} (poin)"
+        if lang != "en"
+        else f"Change in % extreme-poor persons {first} → {last} (points)"
+    )
+    m.get_root().html.add_child(
+        folium.Element(
+            f'<div style="position:fixed;bottom:20px;left:20px;z-index:9999;background:white;'
+            f'padding:8px;border:1px solid #888;font:13px sans-serif"><b>{title}</b>{legend}</div>'
+        )
+    )
     folium.LayerControl().add_to(m)
     return m
 
@@ -526,9 +727,16 @@ def _trend_map(shapes, first: str, last: str, lang: str):
 
 def target(
     kabupaten: Annotated[str | None, typer.Option(help="Hanya kabupaten ini (kode).")] = None,
-    keluarga: Annotated[list[Path] | None, typer.Option(help="Berkas keluarga per periode untuk indikator DTSEN (ulangi opsi).")] = None,
-    targets_file: Annotated[Path | None, typer.Option("--targets", help="Tabel target (bawaan: data/targets.csv).")] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Folder keluaran (target_progres.csv, .txt).")] = None,
+    keluarga: Annotated[
+        list[Path] | None,
+        typer.Option(help="Berkas keluarga per periode untuk indikator DTSEN (ulangi opsi)."),
+    ] = None,
+    targets_file: Annotated[
+        Path | None, typer.Option("--targets", help="Tabel target (bawaan: data/targets.csv).")
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder keluaran (target_progres.csv, .txt).")
+    ] = None,
     lang: LangOpt = "id",
 ) -> None:
     """Capaian target kabupaten: nilai sekarang, target, laju yang diperlukan dan teramati."""
@@ -560,9 +768,10 @@ def target(
             out_dir.mkdir(parents=True, exist_ok=True)
             write_csv(progress, out_dir / "target_progres.csv")
             (out_dir / "target_progres.txt").write_text(text, encoding="utf-8")
-            (out_dir / "target_progres.json").write_text(json.dumps(
-                progress.to_dict("records"), ensure_ascii=False, indent=2, default=str),
-                encoding="utf-8")
+            (out_dir / "target_progres.json").write_text(
+                json.dumps(progress.to_dict("records"), ensure_ascii=False, indent=2, default=str),
+                encoding="utf-8",
+            )
     out.print(text)
 
 
@@ -571,6 +780,7 @@ def _kode_from_file(path: Path) -> str:
 
     codes = read_keluarga(path)["kode_desa"].astype(str).str[:5].value_counts()
     if codes.empty:
-        raise InvalidInputError(f"{path.name}: tidak ada baris keluarga.",
-                                f"{path.name}: no family rows.")
+        raise InvalidInputError(
+            f"{path.name}: tidak ada baris keluarga.", f"{path.name}: no family rows."
+        )
     return str(codes.index[0])

@@ -28,8 +28,14 @@ def _object_columns(frame: pd.DataFrame) -> list[np.ndarray]:
     return cols
 
 
-def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame, *,
-                point: tuple[str, str] | None = None, geom_column: str = "geom") -> int:
+def bulk_insert(
+    conn: Connection,
+    table: str,
+    frame: pd.DataFrame,
+    *,
+    point: tuple[str, str] | None = None,
+    geom_column: str = "geom",
+) -> int:
     """Append the rows of ``frame`` to ``table`` (column names = frame columns).
 
     Parameters
@@ -63,8 +69,10 @@ def _copy_postgres(conn, table, frame, point, geom_column) -> int:
     text = frame[columns].to_csv(index=False, header=False, na_rep="")
     raw = conn.connection.driver_connection
     quoted = ", ".join(f'"{c}"' for c in columns)
-    with raw.cursor() as cur, cur.copy(f'COPY "{table}" ({quoted}) FROM STDIN WITH (FORMAT csv)'
-                                       ) as copy:
+    with (
+        raw.cursor() as cur,
+        cur.copy(f'COPY "{table}" ({quoted}) FROM STDIN WITH (FORMAT csv)') as copy,
+    ):
         copy.write(text)
     return len(frame)
 
@@ -105,7 +113,9 @@ def _spatial_index_deferred(cur, table: str, column: str) -> Iterator[None]:
     names = [f"gii_{table}_{column}", f"ggi_{table}_{column}", f"tmi_{table}_{column}"]
     triggers = cur.execute(
         f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN "
-        f"({', '.join('?' for _ in names)})", names).fetchall()
+        f"({', '.join('?' for _ in names)})",
+        names,
+    ).fetchall()
     index_table = f"idx_{table}_{column}"
     has_index = any(n.startswith("gii_") for n, _ in triggers)
     last = cur.execute(f'SELECT coalesce(max(rowid), 0) FROM "{table}"').fetchone()[0]
@@ -117,6 +127,7 @@ def _spatial_index_deferred(cur, table: str, column: str) -> Iterator[None]:
             f'INSERT INTO "{index_table}" (pkid, xmin, xmax, ymin, ymax) '
             f'SELECT rowid, MbrMinX("{column}"), MbrMaxX("{column}"), MbrMinY("{column}"), '
             f'MbrMaxY("{column}") FROM "{table}" WHERE rowid > ? AND "{column}" IS NOT NULL',
-            (last,))
+            (last,),
+        )
     for _, sql in triggers:
         cur.execute(sql)

@@ -45,8 +45,10 @@ def backend(bind: Engine | Connection | Session) -> Backend:
     """``"sqlite"`` or ``"postgresql"``."""
     name = bind.get_bind().dialect.name if isinstance(bind, Session) else bind.dialect.name
     if name not in ("sqlite", "postgresql"):
-        raise DatabaseError(f"Basis data {name} tidak didukung (SpatiaLite atau PostGIS).",
-                            f"Database {name} is not supported (SpatiaLite or PostGIS).")
+        raise DatabaseError(
+            f"Basis data {name} tidak didukung (SpatiaLite atau PostGIS).",
+            f"Database {name} is not supported (SpatiaLite or PostGIS).",
+        )
     return name  # type: ignore[return-value]
 
 
@@ -87,9 +89,10 @@ def make_engine(
         return _sqlite_engine(url, settings.spatialite_library, echo)
     if parsed.get_backend_name() == "postgresql":
         return create_engine(url, echo=echo, pool_pre_ping=True)
-    raise DatabaseError(f"Basis data {parsed.get_backend_name()} tidak didukung "
-                        "(SpatiaLite atau PostGIS).",
-                        f"Database {parsed.get_backend_name()} is not supported.")
+    raise DatabaseError(
+        f"Basis data {parsed.get_backend_name()} tidak didukung (SpatiaLite atau PostGIS).",
+        f"Database {parsed.get_backend_name()} is not supported.",
+    )
 
 
 def _sqlite_engine(url: str, spatialite: str, echo: bool) -> Engine:
@@ -105,8 +108,12 @@ def _sqlite_engine(url: str, spatialite: str, echo: bool) -> Engine:
     in_memory = database in (None, "", ":memory:")
     if not in_memory:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, module=sqlite_module(), echo=echo,
-                           connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url,
+        module=sqlite_module(),
+        echo=echo,
+        connect_args={"check_same_thread": False, "timeout": 30},
+    )
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn, _record) -> None:

@@ -182,8 +182,12 @@ class ImporBatch(Base):
     __table_args__ = (
         # A file counts as imported once: at most one finished batch per kind and hash.
         Index(
-            "uq_impor_batch_selesai", "jenis", "sha256", unique=True,
-            sqlite_where=text("status = 'selesai'"), postgresql_where=text("status = 'selesai'"),
+            "uq_impor_batch_selesai",
+            "jenis",
+            "sha256",
+            unique=True,
+            sqlite_where=text("status = 'selesai'"),
+            postgresql_where=text("status = 'selesai'"),
         ),
     )
 

@@ -72,8 +72,10 @@ def check_zip(path: str | Path, limits: ArchiveLimits | None = None) -> list[zip
     limits = limits or ArchiveLimits.from_settings()
     path = Path(path)
     if not zipfile.is_zipfile(path):
-        raise InvalidInputError(f"Berkas {path.name} bukan arsip zip yang sah.",
-                                f"{path.name} is not a valid zip archive.")
+        raise InvalidInputError(
+            f"Berkas {path.name} bukan arsip zip yang sah.",
+            f"{path.name} is not a valid zip archive.",
+        )
     with zipfile.ZipFile(path) as zf:
         infos = zf.infolist()
     if len(infos) > limits.max_files:
@@ -101,8 +103,9 @@ def check_zip(path: str | Path, limits: ArchiveLimits | None = None) -> list[zip
             continue
         total += info.file_size
         total_packed += info.compress_size
-        if (info.file_size > RATIO_FLOOR_BYTES
-                and info.file_size > limits.max_ratio * max(info.compress_size, 1)):
+        if info.file_size > RATIO_FLOOR_BYTES and info.file_size > limits.max_ratio * max(
+            info.compress_size, 1
+        ):
             raise _bomb(path, info.file_size, info.compress_size, limits)
         members.append(info)
     if total > limits.max_bytes:
@@ -127,8 +130,9 @@ def _bomb(path: Path, size: int, packed: int, limits: ArchiveLimits) -> TooLarge
 
 
 @contextmanager
-def extracted_zip(path: str | Path, *, limits: ArchiveLimits | None = None,
-                  tmp_root: str | Path | None = None) -> Iterator[Path]:
+def extracted_zip(
+    path: str | Path, *, limits: ArchiveLimits | None = None, tmp_root: str | Path | None = None
+) -> Iterator[Path]:
     """Extract a checked zip archive into a temporary folder, removed when the block ends.
 
     The checks of :func:`check_zip` run first; nothing is written if any fails.
@@ -143,8 +147,10 @@ def extracted_zip(path: str | Path, *, limits: ArchiveLimits | None = None,
             for info in members:
                 target = (root / info.filename.replace("\\", "/")).resolve()
                 if not target.is_relative_to(root):  # defence in depth; check_zip refused it
-                    raise InvalidInputError(f"Jalur tidak aman dalam arsip: {info.filename}",
-                                            f"Unsafe path in archive: {info.filename}")
+                    raise InvalidInputError(
+                        f"Jalur tidak aman dalam arsip: {info.filename}",
+                        f"Unsafe path in archive: {info.filename}",
+                    )
                 target.parent.mkdir(parents=True, exist_ok=True)
                 member_written = 0
                 with zf.open(info) as src, open(target, "wb") as dst:
@@ -161,8 +167,9 @@ def extracted_zip(path: str | Path, *, limits: ArchiveLimits | None = None,
                         dst.write(block)
         yield tmp
     except zipfile.BadZipFile as exc:
-        raise InvalidInputError(f"Arsip {Path(path).name} rusak: {exc}",
-                                f"Archive {Path(path).name} is corrupt: {exc}") from exc
+        raise InvalidInputError(
+            f"Arsip {Path(path).name} rusak: {exc}", f"Archive {Path(path).name} is corrupt: {exc}"
+        ) from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -176,8 +183,11 @@ def find_layer(folder: str | Path) -> Path:
         None, or more than one of the same preference, found.
     """
     folder = Path(folder)
-    files = [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("._")
-             and "__MACOSX" not in p.parts]
+    files = [
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and not p.name.startswith("._") and "__MACOSX" not in p.parts
+    ]
     for suffix in LAYER_SUFFIXES:
         found = sorted(p for p in files if p.suffix.lower() == suffix)
         if len(found) == 1:

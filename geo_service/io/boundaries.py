@@ -29,16 +29,20 @@ def read_boundaries(path: str | Path) -> gpd.GeoDataFrame:
     """
     path = Path(path)
     if not path.exists():
-        raise NotFoundError(f"Berkas batas wilayah tidak ditemukan: {path}",
-                            f"Boundary file not found: {path}")
+        raise NotFoundError(
+            f"Berkas batas wilayah tidak ditemukan: {path}", f"Boundary file not found: {path}"
+        )
     try:
         if path.suffix.lower() == ".parquet":
             raw = gpd.read_parquet(path)
         else:
             raw = gpd.read_file(path)
     except Exception as exc:  # noqa: BLE001 - any reader failure is a bad file
-        raise BoundaryError(f"Berkas batas wilayah tidak dapat dibaca: {path.name}",
-                            f"Boundary file cannot be read: {path.name}", detail=str(exc)) from exc
+        raise BoundaryError(
+            f"Berkas batas wilayah tidak dapat dibaca: {path.name}",
+            f"Boundary file cannot be read: {path.name}",
+            detail=str(exc),
+        ) from exc
     result = check_boundaries(raw)
     if result.problems:
         raise BoundaryError(" ".join(result.problems), detail=result.problems)
@@ -55,8 +59,10 @@ def read_boundaries(path: str | Path) -> gpd.GeoDataFrame:
 def boundary_files(data_dir: Path, kode_kab: str) -> dict[str, Path]:
     """The shipped desa, kecamatan and kabupaten files of ``kode_kab`` (e.g. "33.24")."""
     folder = Path(data_dir) / "boundaries"
-    found = {lvl: sorted(folder.glob(f"{lvl}_{kode_kab}_*.geojson"))
-             for lvl in ("desa", "kecamatan", "kabupaten")}
+    found = {
+        lvl: sorted(folder.glob(f"{lvl}_{kode_kab}_*.geojson"))
+        for lvl in ("desa", "kecamatan", "kabupaten")
+    }
     if not found["desa"]:
         shipped = sorted({p.name.split("_")[1] for p in folder.glob("desa_*.geojson")})
         raise NotFoundError(

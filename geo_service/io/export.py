@@ -24,8 +24,9 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
 def write_geojson(gdf: gpd.GeoDataFrame, path: Path, *, precision: int = 6) -> Path:
     """GeoJSON in EPSG:4326 with coordinates rounded to ``precision`` decimals."""
     gdf = gdf.to_crs(4326) if gdf.crs and gdf.crs.to_epsg() != 4326 else gdf
-    gdf.to_file(path, driver="GeoJSON", engine="pyogrio", COORDINATE_PRECISION=precision,
-                WRITE_NAME="NO")
+    gdf.to_file(
+        path, driver="GeoJSON", engine="pyogrio", COORDINATE_PRECISION=precision, WRITE_NAME="NO"
+    )
     return path
 
 

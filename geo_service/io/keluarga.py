@@ -24,16 +24,19 @@ def read_keluarga(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     _check_suffix(path)
     if not path.exists():
-        raise NotFoundError(f"Berkas keluarga tidak ditemukan: {path}",
-                            f"Family file not found: {path}")
+        raise NotFoundError(
+            f"Berkas keluarga tidak ditemukan: {path}", f"Family file not found: {path}"
+        )
     try:
         if path.suffix.lower() == ".csv":
             return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         return pd.read_parquet(path)
     except (UnicodeDecodeError, pd.errors.ParserError, OSError, ValueError) as exc:
-        raise InvalidInputError(f"Berkas keluarga tidak dapat dibaca: {path.name}",
-                                f"Family file cannot be read: {path.name}",
-                                detail=str(exc)) from exc
+        raise InvalidInputError(
+            f"Berkas keluarga tidak dapat dibaca: {path.name}",
+            f"Family file cannot be read: {path.name}",
+            detail=str(exc),
+        ) from exc
 
 
 def write_keluarga(frame: pd.DataFrame, path: str | Path) -> Path:

@@ -33,8 +33,9 @@ def read_opd_programmes(path: Path) -> pd.DataFrame:
     """
     path = Path(path)
     if not path.exists():
-        raise NotFoundError(f"Tabel OPD/program tidak ditemukan: {path}",
-                            f"OPD/programme table not found: {path}")
+        raise NotFoundError(
+            f"Tabel OPD/program tidak ditemukan: {path}", f"OPD/programme table not found: {path}"
+        )
     table = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
     table = table.apply(lambda col: col.str.strip())
     return check_programme_table(table)

@@ -18,18 +18,25 @@ import geopandas as gpd
 import pandas as pd
 
 ATTRIBUTION = {
-    "id": ("Batas wilayah: cahyadsn/wilayah_boundaries (MIT), kode Kemendagri. Angka kemiskinan "
-           "kabupaten: BPS. Data keluarga: DTSEN ({sumber}). Dibuat dengan geo_service {versi}."),
-    "en": ("Boundaries: cahyadsn/wilayah_boundaries (MIT), Kemendagri codes. District poverty "
-           "figures: BPS. Family data: DTSEN ({sumber}). Made with geo_service {versi}."),
+    "id": (
+        "Batas wilayah: cahyadsn/wilayah_boundaries (MIT), kode Kemendagri. Angka kemiskinan "
+        "kabupaten: BPS. Data keluarga: DTSEN ({sumber}). Dibuat dengan geo_service {versi}."
+    ),
+    "en": (
+        "Boundaries: cahyadsn/wilayah_boundaries (MIT), Kemendagri codes. District poverty "
+        "figures: BPS. Family data: DTSEN ({sumber}). Made with geo_service {versi}."
+    ),
 }
 
 TEXT: dict[str, dict[str, str]] = {
     "id": {
         "title": "Paket Rapat TKPK",
         "subtitle": "Kantong kemiskinan ekstrem dan lokasi prioritas",
-        "kabupaten": "Kabupaten", "periode": "Periode data", "data_date": "Tanggal data",
-        "made": "Dibuat", "summary": "Ringkasan",
+        "kabupaten": "Kabupaten",
+        "periode": "Periode data",
+        "data_date": "Tanggal data",
+        "made": "Dibuat",
+        "summary": "Ringkasan",
         "map": "Peta persentase jiwa miskin ekstrem per desa",
         "pocket_map": "Peta kantong kemiskinan dan desa prioritas",
         "priorities": "Daftar desa prioritas (berperingkat, dengan alasan)",
@@ -43,17 +50,23 @@ TEXT: dict[str, dict[str, str]] = {
         "method": "Metode dan parameter",
         "attribution": "Sumber dan atribusi",
         "none": "Tidak ada data untuk bagian ini.",
-        "suppressed_note": ("Angka di bawah {k} (atau yang selisihnya dengan total di bawah {k}) "
-                            "disembunyikan (tanda '-') untuk melindungi data pribadi."),
+        "suppressed_note": (
+            "Angka di bawah {k} (atau yang selisihnya dengan total di bawah {k}) "
+            "disembunyikan (tanda '-') untuk melindungi data pribadi."
+        ),
         "desa_sheet": "Indikator desa",
-        "param": "Parameter", "value": "Nilai",
+        "param": "Parameter",
+        "value": "Nilai",
         "more_rows": "… dan {n} baris lagi (lihat lampiran XLSX).",
     },
     "en": {
         "title": "TKPK meeting pack",
         "subtitle": "Extreme-poverty pockets and priority locations",
-        "kabupaten": "District", "periode": "Data period", "data_date": "Data date",
-        "made": "Made", "summary": "Summary",
+        "kabupaten": "District",
+        "periode": "Data period",
+        "data_date": "Data date",
+        "made": "Made",
+        "summary": "Summary",
         "map": "Share of persons in extreme poverty by village",
         "pocket_map": "Poverty pockets and priority villages",
         "priorities": "Priority villages (ranked, with reasons)",
@@ -67,10 +80,13 @@ TEXT: dict[str, dict[str, str]] = {
         "method": "Method and parameters",
         "attribution": "Sources and attribution",
         "none": "No data for this section.",
-        "suppressed_note": ("Counts below {k} (or whose difference from the total is below {k}) "
-                            "are suppressed ('-') to protect personal data."),
+        "suppressed_note": (
+            "Counts below {k} (or whose difference from the total is below {k}) "
+            "are suppressed ('-') to protect personal data."
+        ),
         "desa_sheet": "Village indicators",
-        "param": "Parameter", "value": "Value",
+        "param": "Parameter",
+        "value": "Value",
         "more_rows": "… and {n} more rows (see the XLSX workbook).",
     },
 }
@@ -156,16 +172,51 @@ HEADERS: dict[str, tuple[str, str]] = {
     "catatan_target": ("Catatan target", "Target note"),
 }
 
-PRIORITY_COLUMNS = ["peringkat", "nama_desa", "nama_kec", "kuadran", "n_jiwa_ekstrem",
-                    "pct_jiwa_ekstrem", "skor", "alasan"]
-COVERAGE_COLUMNS = ["nama_desa", "nama_kec", "n_keluarga_ekstrem", "n_ekstrem_tanpa_bansos",
-                    "pct_eksklusi_pkh", "pct_eksklusi_bpnt", "pct_eksklusi_pbi_jk",
-                    "pct_inklusi_pkh"]
-POCKET_COLUMNS = ["nomor", "nama_desa_utama", "nama_kec_utama", "n_sel", "luas_km2",
-                  "n_jiwa_ekstrem", "pct_jiwa_ekstrem", "rasio_kabupaten"]
-TARGET_COLUMNS = ["kabupaten", "label", "nilai_sekarang", "waktu_sekarang", "nilai_target",
-                  "tahun_target", "laju_diperlukan", "laju_teramati", "proyeksi", "status_teks",
-                  "teks", "sumber_target", "catatan_target"]
+PRIORITY_COLUMNS = [
+    "peringkat",
+    "nama_desa",
+    "nama_kec",
+    "kuadran",
+    "n_jiwa_ekstrem",
+    "pct_jiwa_ekstrem",
+    "skor",
+    "alasan",
+]
+COVERAGE_COLUMNS = [
+    "nama_desa",
+    "nama_kec",
+    "n_keluarga_ekstrem",
+    "n_ekstrem_tanpa_bansos",
+    "pct_eksklusi_pkh",
+    "pct_eksklusi_bpnt",
+    "pct_eksklusi_pbi_jk",
+    "pct_inklusi_pkh",
+]
+POCKET_COLUMNS = [
+    "nomor",
+    "nama_desa_utama",
+    "nama_kec_utama",
+    "n_sel",
+    "luas_km2",
+    "n_jiwa_ekstrem",
+    "pct_jiwa_ekstrem",
+    "rasio_kabupaten",
+]
+TARGET_COLUMNS = [
+    "kabupaten",
+    "label",
+    "nilai_sekarang",
+    "waktu_sekarang",
+    "nilai_target",
+    "tahun_target",
+    "laju_diperlukan",
+    "laju_teramati",
+    "proyeksi",
+    "status_teks",
+    "teks",
+    "sumber_target",
+    "catatan_target",
+]
 PDF_MAX_ROWS = 30
 
 
@@ -281,12 +332,22 @@ def opd_summary(data: ReportData) -> pd.DataFrame:
     for (opd, program), grp in frame.groupby(["opd", "program"], sort=True):
         if "peringkat" in grp.columns:
             grp = grp.sort_values("peringkat", na_position="last")
-        fams = pd.to_numeric(grp.get("n_keluarga_sasaran"), errors="coerce") \
-            if "n_keluarga_sasaran" in grp.columns else None
+        fams = (
+            pd.to_numeric(grp.get("n_keluarga_sasaran"), errors="coerce")
+            if "n_keluarga_sasaran" in grp.columns
+            else None
+        )
         total = None if fams is None or fams.isna().any() else int(fams.sum())
         names = grp["nama_desa"].astype(str).head(5).tolist() if "nama_desa" in grp else []
-        rows.append({"opd": opd, "program": program, "n_desa_sasaran": len(grp),
-                     "n_keluarga_sasaran": total, "desa_teratas": ", ".join(names)})
+        rows.append(
+            {
+                "opd": opd,
+                "program": program,
+                "n_desa_sasaran": len(grp),
+                "n_keluarga_sasaran": total,
+                "desa_teratas": ", ".join(names),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -313,8 +374,9 @@ def _targets_in(data: ReportData, lang: str) -> pd.DataFrame:
     frame = frame.copy()
     i = 1 if lang == "en" else 0
     values = frame[names].astype(object).where(frame[names].notna(), None)
-    frame["teks"] = [progress_text(TargetProgress(**rec), lang)
-                     for rec in values.to_dict("records")]
+    frame["teks"] = [
+        progress_text(TargetProgress(**rec), lang) for rec in values.to_dict("records")
+    ]
     frame["label"] = [INDICATORS[x][i] for x in frame["indikator"]]
     frame["status_teks"] = [STATUS_TEXT[x][i] for x in frame["status"]]
     return frame
@@ -352,8 +414,13 @@ def _summary_rows(data: ReportData, lang: str) -> list[tuple[str, str]]:
     rows.append((t["made"], data.made_at.strftime("%Y-%m-%d %H:%M UTC")))
     if len(data.kabupaten):
         kab = data.kabupaten.iloc[0]
-        for col in ("n_keluarga", "n_jiwa", "n_keluarga_ekstrem", "n_jiwa_ekstrem",
-                    "pct_jiwa_ekstrem"):
+        for col in (
+            "n_keluarga",
+            "n_jiwa",
+            "n_keluarga_ekstrem",
+            "n_jiwa_ekstrem",
+            "pct_jiwa_ekstrem",
+        ):
             if col in kab.index:
                 rows.append((header(col, lang), _fmt(kab[col])))
     return rows
@@ -399,8 +466,9 @@ def write_report_pdf(data: ReportData, *, lang: str = "id") -> bytes:
     base = getSampleStyleSheet()
     h1 = ParagraphStyle("h1", parent=base["Heading1"], fontName=bold, fontSize=18)
     h2 = ParagraphStyle("h2", parent=base["Heading2"], fontName=bold, fontSize=14)
-    body = ParagraphStyle("body", parent=base["BodyText"], fontName=font, fontSize=9.5,
-                          leading=12.5)
+    body = ParagraphStyle(
+        "body", parent=base["BodyText"], fontName=font, fontSize=9.5, leading=12.5
+    )
     cell = ParagraphStyle("cell", parent=body, fontSize=7.5, leading=9)
     width = A4[0] - 3 * cm
 
@@ -408,8 +476,9 @@ def write_report_pdf(data: ReportData, *, lang: str = "id") -> bytes:
         """Column widths by content (long texts such as reasons get the most room)."""
         weights = []
         for c in frame.columns:
-            longest = max([min(len(header(c, lang)), 9)]
-                          + [len(_fmt(v)) for v in frame[c].head(60)])
+            longest = max(
+                [min(len(header(c, lang)), 9)] + [len(_fmt(v)) for v in frame[c].head(60)]
+            )
             weights.append(min(max(longest + 2, 7), 45))
         total = sum(weights)
         return [width * w / total for w in weights]
@@ -422,11 +491,15 @@ def write_report_pdf(data: ReportData, *, lang: str = "id") -> bytes:
         rows = [[Paragraph(f"<b>{header(c, lang)}</b>", cell) for c in shown.columns]]
         rows += [[Paragraph(_fmt(v), cell) for v in rec] for rec in shown.itertuples(index=False)]
         tbl = Table(rows, colWidths=col_widths, repeatRows=1)
-        tbl.setStyle(TableStyle([
-            ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ]))
+        tbl.setStyle(
+            TableStyle(
+                [
+                    ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
         out = [tbl]
         if len(frame) > PDF_MAX_ROWS:
             out.append(Paragraph(t["more_rows"].format(n=len(frame) - PDF_MAX_ROWS), body))
@@ -442,24 +515,51 @@ def write_report_pdf(data: ReportData, *, lang: str = "id") -> bytes:
         img.drawHeight *= scale
         return img
 
-    story: list = [Paragraph(f"{t['title']} — {data.nama_kab}", h1),
-                   Paragraph(t["subtitle"], body), Spacer(1, 0.4 * cm),
-                   Paragraph(t["summary"], h2)]
+    story: list = [
+        Paragraph(f"{t['title']} — {data.nama_kab}", h1),
+        Paragraph(t["subtitle"], body),
+        Spacer(1, 0.4 * cm),
+        Paragraph(t["summary"], h2),
+    ]
     add(story, table(pd.DataFrame(_summary_rows(data, lang), columns=[t["param"], t["value"]])))
     if data.suppression_k:
-        story += [Spacer(1, 0.3 * cm), Paragraph(t["suppressed_note"].format(k=data.suppression_k),
-                                                 body)]
-    story += [PageBreak(), Paragraph(t["map"], h2),
-              image(choropleth_png(data.desa, judul=f"{data.nama_kab} — {data.periode}",
-                                   sumber=data.sumber, lang=lang))]
+        story += [
+            Spacer(1, 0.3 * cm),
+            Paragraph(t["suppressed_note"].format(k=data.suppression_k), body),
+        ]
+    story += [
+        PageBreak(),
+        Paragraph(t["map"], h2),
+        image(
+            choropleth_png(
+                data.desa, judul=f"{data.nama_kab} — {data.periode}", sumber=data.sumber, lang=lang
+            )
+        ),
+    ]
     pri = priority_table(data)
-    top = pri["kode_desa"].tolist() if "kode_desa" in pri.columns else (
-        data.priorities["kode_desa"].head(10).tolist()
-        if data.priorities is not None and "kode_desa" in data.priorities.columns else [])
-    story += [PageBreak(), Paragraph(t["pocket_map"], h2),
-              image(pocket_png(data.desa, data.pockets, priority_desa=top[:10],
-                               judul=f"{data.nama_kab} — {data.periode}", sumber=data.sumber,
-                               lang=lang))]
+    top = (
+        pri["kode_desa"].tolist()
+        if "kode_desa" in pri.columns
+        else (
+            data.priorities["kode_desa"].head(10).tolist()
+            if data.priorities is not None and "kode_desa" in data.priorities.columns
+            else []
+        )
+    )
+    story += [
+        PageBreak(),
+        Paragraph(t["pocket_map"], h2),
+        image(
+            pocket_png(
+                data.desa,
+                data.pockets,
+                priority_desa=top[:10],
+                judul=f"{data.nama_kab} — {data.periode}",
+                sumber=data.sumber,
+                lang=lang,
+            )
+        ),
+    ]
     story += [PageBreak(), Paragraph(t["priorities"], h2)]
     add(story, table(pri))
     story += [PageBreak(), Paragraph(t["opd"], h2)]
@@ -479,9 +579,16 @@ def write_report_pdf(data: ReportData, *, lang: str = "id") -> bytes:
     story += [Paragraph(p, body) for p in METHOD["en" if lang == "en" else "id"]]
     story.append(Spacer(1, 0.3 * cm))
     add(story, table(pd.DataFrame(_flatten(data.params), columns=[t["param"], t["value"]])))
-    story += [Spacer(1, 0.5 * cm), Paragraph(t["attribution"], h2),
-              Paragraph(ATTRIBUTION["en" if lang == "en" else "id"].format(
-                  sumber=data.sumber, versi=data.version), body)]
+    story += [
+        Spacer(1, 0.5 * cm),
+        Paragraph(t["attribution"], h2),
+        Paragraph(
+            ATTRIBUTION["en" if lang == "en" else "id"].format(
+                sumber=data.sumber, versi=data.version
+            ),
+            body,
+        ),
+    ]
 
     buf = io.BytesIO()
 
@@ -492,10 +599,17 @@ def write_report_pdf(data: ReportData, *, lang: str = "id") -> bytes:
         canvas.drawRightString(A4[0] - 1.5 * cm, 1 * cm, str(doc.page))
         canvas.restoreState()
 
-    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=1.5 * cm, rightMargin=1.5 * cm,
-                            topMargin=1.5 * cm, bottomMargin=1.6 * cm,
-                            title=f"{t['title']} {data.nama_kab} {data.periode}",
-                            author="geo_service", subject=t["subtitle"])
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=1.5 * cm,
+        rightMargin=1.5 * cm,
+        topMargin=1.5 * cm,
+        bottomMargin=1.6 * cm,
+        title=f"{t['title']} {data.nama_kab} {data.periode}",
+        author="geo_service",
+        subject=t["subtitle"],
+    )
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buf.getvalue()
 
@@ -528,19 +642,27 @@ def write_report_xlsx(data: ReportData, *, lang: str = "id") -> bytes:
             c = ws.cell(row=1, column=j)
             c.font, c.fill = head_font, head_fill
             c.alignment = Alignment(wrap_text=True, vertical="top")
-            longest = max([len(str(ws.cell(row=1, column=j).value))]
-                          + [len(str(v)) for v in frame[col].head(200).tolist()])
+            longest = max(
+                [len(str(ws.cell(row=1, column=j).value))]
+                + [len(str(v)) for v in frame[col].head(200).tolist()]
+            )
             ws.column_dimensions[get_column_letter(j)].width = min(max(10, longest + 2), 60)
-            fmt = "0.0" if col.startswith("pct") or col == "skor" else (
-                "#,##0" if col.startswith("n_") else None)
+            fmt = (
+                "0.0"
+                if col.startswith("pct") or col == "skor"
+                else ("#,##0" if col.startswith("n_") else None)
+            )
             if fmt:
                 for row in ws.iter_rows(min_row=2, min_col=j, max_col=j):
                     row[0].number_format = fmt
         ws.freeze_panes = "A2"
         ws.auto_filter.ref = ws.dimensions
 
-    sheet(t["summary"], pd.DataFrame(_summary_rows(data, lang), columns=[t["param"], t["value"]]),
-          headers=False)
+    sheet(
+        t["summary"],
+        pd.DataFrame(_summary_rows(data, lang), columns=[t["param"], t["value"]]),
+        headers=False,
+    )
     sheet("Prioritas" if lang != "en" else "Priorities", priority_table(data))
     sheet("Target OPD" if lang != "en" else "Agency targets", _table_frame(data.opd_targets))
     sheet("Cakupan" if lang != "en" else "Coverage", _table_frame(data.coverage))
@@ -562,8 +684,14 @@ def write_report_xlsx(data: ReportData, *, lang: str = "id") -> bytes:
     for name, val in _flatten(data.params):
         ws.append([name, val])
     ws.append([])
-    ws.append([t["attribution"], ATTRIBUTION["en" if lang == "en" else "id"].format(
-        sumber=data.sumber, versi=data.version)])
+    ws.append(
+        [
+            t["attribution"],
+            ATTRIBUTION["en" if lang == "en" else "id"].format(
+                sumber=data.sumber, versi=data.version
+            ),
+        ]
+    )
     ws.cell(row=ws.max_row, column=2).alignment = Alignment(wrap_text=True)
     buf = io.BytesIO()
     wb.save(buf)

@@ -61,8 +61,8 @@ import pyogrio
 import shapely
 
 from geo_service import __version__
-from geo_service.analysis import uji_petik as G
 from geo_service.analysis import schema as S
+from geo_service.analysis import uji_petik as G
 from geo_service.errors import InvalidInputError, NotFoundError
 
 LAYER_POINTS = "keluarga_sampel"
@@ -72,57 +72,117 @@ LAYER_INFO = "info_sampel"
 
 # column -> (type, filled by the officer?, Bahasa Indonesia, English)
 FIELD_DOCS: dict[str, tuple[str, bool, str, str]] = {
-    "urutan": ("integer", False, "Nomor urut dalam daftar (keluarga berbendera lebih dulu)",
-               "Position in the list (flagged families first)"),
-    S.ID: ("text", False, "ID keluarga (pseudonim DTSEN); jangan diubah",
-           "Family id (DTSEN pseudonym); do not change"),
-    S.KODE_DESA: ("text", True, "Kode desa terdaftar; ubah hanya bila keluarga pindah "
-                  "(status 'pindah')", "Registered desa code; change only when the family "
-                  "moved (status 'pindah')"),
+    "urutan": (
+        "integer",
+        False,
+        "Nomor urut dalam daftar (keluarga berbendera lebih dulu)",
+        "Position in the list (flagged families first)",
+    ),
+    S.ID: (
+        "text",
+        False,
+        "ID keluarga (pseudonim DTSEN); jangan diubah",
+        "Family id (DTSEN pseudonym); do not change",
+    ),
+    S.KODE_DESA: (
+        "text",
+        True,
+        "Kode desa terdaftar; ubah hanya bila keluarga pindah (status 'pindah')",
+        "Registered desa code; change only when the family moved (status 'pindah')",
+    ),
     "nama_desa": ("text", False, "Nama desa terdaftar", "Registered desa name"),
-    "kode_desa_lokasi": ("text", False, "Desa tempat titik geotag berada",
-                         "Desa the geotag lies in"),
+    "kode_desa_lokasi": (
+        "text",
+        False,
+        "Desa tempat titik geotag berada",
+        "Desa the geotag lies in",
+    ),
     "lat": ("real", False, "Lintang geotag saat ini (WGS84)", "Current geotag latitude (WGS84)"),
     "lon": ("real", False, "Bujur geotag saat ini (WGS84)", "Current geotag longitude (WGS84)"),
-    "ada_geotag": ("integer", False, "1 = keluarga punya geotag, 0 = tidak (titik kosong)",
-                   "1 = family has a geotag, 0 = none (empty point)"),
-    "jumlah_art": ("integer", True, "Jumlah anggota keluarga; perbaiki bila berbeda",
-                   "Number of family members; correct if different"),
-    "desil": ("integer", False, "Desil DTSEN (dihitung pusat, tidak diubah)",
-              "DTSEN decile (computed centrally, not edited)"),
-    **{c: ("integer", True, f"{c}: 0/1; perbaiki bila berbeda", f"{c}: 0/1; correct if "
-           "different") for c in S.FLAG_COLUMNS},
-    "jenis": ("text", False, "'acak' = sampel acak (untuk taksiran galat), 'bendera' = dipilih "
-              "karena ada alasan", "'acak' = random sample (for error estimates), 'bendera' "
-              "= chosen for a reason"),
+    "ada_geotag": (
+        "integer",
+        False,
+        "1 = keluarga punya geotag, 0 = tidak (titik kosong)",
+        "1 = family has a geotag, 0 = none (empty point)",
+    ),
+    "jumlah_art": (
+        "integer",
+        True,
+        "Jumlah anggota keluarga; perbaiki bila berbeda",
+        "Number of family members; correct if different",
+    ),
+    "desil": (
+        "integer",
+        False,
+        "Desil DTSEN (dihitung pusat, tidak diubah)",
+        "DTSEN decile (computed centrally, not edited)",
+    ),
+    **{
+        c: ("integer", True, f"{c}: 0/1; perbaiki bila berbeda", f"{c}: 0/1; correct if different")
+        for c in S.FLAG_COLUMNS
+    },
+    "jenis": (
+        "text",
+        False,
+        "'acak' = sampel acak (untuk taksiran galat), 'bendera' = dipilih karena ada alasan",
+        "'acak' = random sample (for error estimates), 'bendera' = chosen for a reason",
+    ),
     "alasan": ("text", False, "Kode alasan bendera (dipisah ';')", "Flag reason codes (';')"),
     "alasan_teks": ("text", False, "Alasan bendera dalam kalimat", "Flag reasons in words"),
     "strata": ("text", False, "Strata desil sampel acak", "Desil stratum of the random part"),
     "kantong": ("text", False, "ID kantong kemiskinan (bila ada)", "Poverty pocket id, if any"),
-    "petugas": ("text", True, "Nama petugas/pendamping yang mengunjungi",
-                "Officer/facilitator who visits"),
-    "status": ("text", True, "Hasil kunjungan: " + ", ".join(G.STATUSES),
-               "Visit result: " + ", ".join(G.STATUSES)),
+    "petugas": (
+        "text",
+        True,
+        "Nama petugas/pendamping yang mengunjungi",
+        "Officer/facilitator who visits",
+    ),
+    "status": (
+        "text",
+        True,
+        "Hasil kunjungan: " + ", ".join(G.STATUSES),
+        "Visit result: " + ", ".join(G.STATUSES),
+    ),
     "tanggal": ("text", True, "Tanggal kunjungan, YYYY-MM-DD", "Visit date, YYYY-MM-DD"),
-    "lat_baru": ("real", True, "Lintang geotag baru (kosongkan bila tetap)",
-                 "New geotag latitude (leave empty if unchanged)"),
-    "lon_baru": ("real", True, "Bujur geotag baru (kosongkan bila tetap)",
-                 "New geotag longitude (leave empty if unchanged)"),
-    "catatan": ("text", True, "Catatan petugas (tanpa NIK/nama)",
-                "Officer's note (no NIK or names)"),
+    "lat_baru": (
+        "real",
+        True,
+        "Lintang geotag baru (kosongkan bila tetap)",
+        "New geotag latitude (leave empty if unchanged)",
+    ),
+    "lon_baru": (
+        "real",
+        True,
+        "Bujur geotag baru (kosongkan bila tetap)",
+        "New geotag longitude (leave empty if unchanged)",
+    ),
+    "catatan": (
+        "text",
+        True,
+        "Catatan petugas (tanpa NIK/nama)",
+        "Officer's note (no NIK or names)",
+    ),
 }
 EXPORT_COLUMNS: tuple[str, ...] = tuple(FIELD_DOCS)
 # The GeoPackage takes the new geotag from the point itself, not from lat_baru/lon_baru.
-GPKG_COLUMNS: tuple[str, ...] = tuple(c for c in EXPORT_COLUMNS if c not in ("lat_baru",
-                                                                              "lon_baru"))
+GPKG_COLUMNS: tuple[str, ...] = tuple(
+    c for c in EXPORT_COLUMNS if c not in ("lat_baru", "lon_baru")
+)
 RESULT_FILL = ("petugas", "status", "tanggal", "lat_baru", "lon_baru", "catatan")
 
 
 def field_docs(lang: str = "id", columns: Iterable[str] = EXPORT_COLUMNS) -> pd.DataFrame:
     """The column documentation as a table (``kolom``, ``tipe``, ``diisi_petugas``,
     ``keterangan``)."""
-    rows = [(c, FIELD_DOCS[c][0], int(FIELD_DOCS[c][1]),
-             FIELD_DOCS[c][3] if lang == "en" else FIELD_DOCS[c][2]) for c in columns]
+    rows = [
+        (
+            c,
+            FIELD_DOCS[c][0],
+            int(FIELD_DOCS[c][1]),
+            FIELD_DOCS[c][3] if lang == "en" else FIELD_DOCS[c][2],
+        )
+        for c in columns
+    ]
     return pd.DataFrame(rows, columns=["kolom", "tipe", "diisi_petugas", "keterangan"])
 
 
@@ -130,8 +190,9 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9.]+", "_", str(text)).strip("_") or "tanpa_nama"
 
 
-def export_frame(daftar: pd.DataFrame, desa: pd.DataFrame | None = None, *,
-                 lang: str = "id") -> pd.DataFrame:
+def export_frame(
+    daftar: pd.DataFrame, desa: pd.DataFrame | None = None, *, lang: str = "id"
+) -> pd.DataFrame:
     """The sample list as officers see it (``EXPORT_COLUMNS``), result columns empty."""
     out = daftar.copy()
     if desa is not None and "nama" in desa.columns:
@@ -141,8 +202,11 @@ def export_frame(daftar: pd.DataFrame, desa: pd.DataFrame | None = None, *,
         out["nama_desa"] = None
     out["ada_geotag"] = (out["lat"].notna() & out["lon"].notna()).astype(np.int64)
     out["alasan_teks"] = [
-        "; ".join(G.flag_text(c, lang) for c in str(a).split(";") if c) if isinstance(a, str)
-        else "" for a in out["alasan"]]
+        "; ".join(G.flag_text(c, lang) for c in str(a).split(";") if c)
+        if isinstance(a, str)
+        else ""
+        for a in out["alasan"]
+    ]
     for c in ("status", "tanggal", "lat_baru", "lon_baru", "catatan"):
         out[c] = None
     for c in S.FLAG_COLUMNS:
@@ -154,8 +218,9 @@ def export_frame(daftar: pd.DataFrame, desa: pd.DataFrame | None = None, *,
 
 def _groups(frame: pd.DataFrame, per: str) -> list[tuple[str, pd.DataFrame]]:
     if per not in ("desa", "petugas"):
-        raise InvalidInputError("--per harus 'desa' atau 'petugas'",
-                                "--per must be 'desa' or 'petugas'")
+        raise InvalidInputError(
+            "--per harus 'desa' atau 'petugas'", "--per must be 'desa' or 'petugas'"
+        )
     key = S.KODE_DESA if per == "desa" else "petugas"
     labels = frame[key].astype(object).where(frame[key].notna(), "tanpa_petugas")
     return [(str(k), frame[labels == k]) for k in sorted(labels.unique(), key=str)]
@@ -180,8 +245,9 @@ def export_sample(
     formats = tuple(formats)
     bad = [f for f in formats if f not in ("xlsx", "csv", "gpkg")]
     if bad:
-        raise InvalidInputError(f"Format tidak dikenal: {', '.join(bad)}",
-                                f"Unknown format: {', '.join(bad)}")
+        raise InvalidInputError(
+            f"Format tidak dikenal: {', '.join(bad)}", f"Unknown format: {', '.join(bad)}"
+        )
     frame = export_frame(daftar, desa, lang=lang)
     info = dict(info or {})
     written: list[Path] = []
@@ -191,17 +257,23 @@ def export_sample(
         if "csv" in formats:
             written.append(_write_csv(part, out_dir / f"{stem}.csv"))
         if "xlsx" in formats:
-            written.append(write_sample_xlsx(part, out_dir / f"{stem}.xlsx", info=info,
-                                             lang=lang))
+            written.append(write_sample_xlsx(part, out_dir / f"{stem}.xlsx", info=info, lang=lang))
         if "gpkg" in formats:
             codes = set(part[S.KODE_DESA].astype(str))
             outline = desa[desa["kode"].astype(str).isin(codes)]
-            written.append(write_sample_gpkg(part, outline, out_dir / f"{stem}.gpkg",
-                                             info=info, lang=lang))
-        summary.append({"grup": label, "berkas": stem, "n_keluarga": len(part),
-                        "n_acak": int((part["jenis"] == G.JENIS_ACAK).sum()),
-                        "n_bendera": int((part["jenis"] == G.JENIS_BENDERA).sum()),
-                        "n_desa": int(part[S.KODE_DESA].nunique())})
+            written.append(
+                write_sample_gpkg(part, outline, out_dir / f"{stem}.gpkg", info=info, lang=lang)
+            )
+        summary.append(
+            {
+                "grup": label,
+                "berkas": stem,
+                "n_keluarga": len(part),
+                "n_acak": int((part["jenis"] == G.JENIS_ACAK).sum()),
+                "n_bendera": int((part["jenis"] == G.JENIS_BENDERA).sum()),
+                "n_desa": int(part[S.KODE_DESA].nunique()),
+            }
+        )
     written.append(_write_csv(pd.DataFrame(summary), out_dir / "ringkasan_uji_petik.csv"))
     return written
 
@@ -211,8 +283,9 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def write_sample_xlsx(frame: pd.DataFrame, path: Path, *, info: dict | None = None,
-                      lang: str = "id") -> Path:
+def write_sample_xlsx(
+    frame: pd.DataFrame, path: Path, *, info: dict | None = None, lang: str = "id"
+) -> Path:
     """One officer's workbook: ``daftar`` (drop-down for status), ``petunjuk``, ``info``."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
@@ -236,25 +309,47 @@ def write_sample_xlsx(frame: pd.DataFrame, path: Path, *, info: dict | None = No
         ws.column_dimensions[get_column_letter(j)].width = max(10, min(40, len(c) + 4))
     ws.freeze_panes = "C2"
     n = max(len(frame), 1) + 1
-    dv = DataValidation(type="list", formula1='"' + ",".join(G.STATUSES) + '"',
-                        allow_blank=True, showErrorMessage=True,
-                        errorTitle="Status" if lang == "en" else "Status tidak valid",
-                        error=("Choose one of: " if lang == "en" else "Pilih salah satu: ")
-                        + ", ".join(G.STATUSES))
+    dv = DataValidation(
+        type="list",
+        formula1='"' + ",".join(G.STATUSES) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Status" if lang == "en" else "Status tidak valid",
+        error=("Choose one of: " if lang == "en" else "Pilih salah satu: ") + ", ".join(G.STATUSES),
+    )
     col = get_column_letter(cols.index("status") + 1)
     dv.add(f"{col}2:{col}{max(n, 500)}")
     ws.add_data_validation(dv)
 
     doc = wb.create_sheet("petunjuk")
-    doc.append(["Kolom" if lang != "en" else "Column", "Tipe" if lang != "en" else "Type",
-                "Diisi petugas" if lang != "en" else "Filled by officer",
-                "Keterangan" if lang != "en" else "Description"])
+    doc.append(
+        [
+            "Kolom" if lang != "en" else "Column",
+            "Tipe" if lang != "en" else "Type",
+            "Diisi petugas" if lang != "en" else "Filled by officer",
+            "Keterangan" if lang != "en" else "Description",
+        ]
+    )
     for rec in field_docs(lang, cols).itertuples(index=False):
-        doc.append([rec.kolom, rec.tipe, "ya" if rec.diisi_petugas and lang != "en"
-                    else ("yes" if rec.diisi_petugas else ""), rec.keterangan])
+        doc.append(
+            [
+                rec.kolom,
+                rec.tipe,
+                "ya"
+                if rec.diisi_petugas and lang != "en"
+                else ("yes" if rec.diisi_petugas else ""),
+                rec.keterangan,
+            ]
+        )
     doc.append([])
-    doc.append(["status", "", "", "; ".join(f"{k} = {v[1] if lang == 'en' else v[0]}"
-                                            for k, v in G.STATUS_HASIL.items())])
+    doc.append(
+        [
+            "status",
+            "",
+            "",
+            "; ".join(f"{k} = {v[1] if lang == 'en' else v[0]}" for k, v in G.STATUS_HASIL.items()),
+        ]
+    )
     for c in doc[1]:
         c.font = bold
     doc.column_dimensions["A"].width = 22
@@ -278,15 +373,23 @@ def _xl(v):
     return v
 
 
-def write_sample_gpkg(frame: pd.DataFrame, desa: gpd.GeoDataFrame, path: Path, *,
-                      info: dict | None = None, lang: str = "id") -> Path:
+def write_sample_gpkg(
+    frame: pd.DataFrame,
+    desa: gpd.GeoDataFrame,
+    path: Path,
+    *,
+    info: dict | None = None,
+    lang: str = "id",
+) -> Path:
     """An offline GeoPackage: family points, desa outlines, column docs and sample info."""
     path = Path(path)
     if path.exists():
         path.unlink()
     pts = frame[list(GPKG_COLUMNS)].copy()
-    geom = [shapely.Point(x, y) if pd.notna(x) and pd.notna(y) else None
-            for x, y in zip(frame["lon"], frame["lat"], strict=True)]
+    geom = [
+        shapely.Point(x, y) if pd.notna(x) and pd.notna(y) else None
+        for x, y in zip(frame["lon"], frame["lat"], strict=True)
+    ]
     for c in pts.columns:
         kind = FIELD_DOCS[c][0]
         if kind == "integer":
@@ -296,24 +399,43 @@ def write_sample_gpkg(frame: pd.DataFrame, desa: gpd.GeoDataFrame, path: Path, *
         else:
             pts[c] = pts[c].astype(object).where(pts[c].notna(), None)
     gdf = gpd.GeoDataFrame(pts, geometry=geom, crs=4326)
-    desc_pts = ("Keluarga sampel uji petik" if lang != "en" else "Ground-check sample families")
-    pyogrio.write_dataframe(gdf, path, layer=LAYER_POINTS, driver="GPKG",
-                            geometry_type="Point", layer_options={"DESCRIPTION": desc_pts})
+    desc_pts = "Keluarga sampel uji petik" if lang != "en" else "Ground-check sample families"
+    pyogrio.write_dataframe(
+        gdf,
+        path,
+        layer=LAYER_POINTS,
+        driver="GPKG",
+        geometry_type="Point",
+        layer_options={"DESCRIPTION": desc_pts},
+    )
     cols = [c for c in ("kode", "nama", "kode_kec", "nama_kec") if c in desa.columns]
-    outline = gpd.GeoDataFrame(desa[cols].rename(columns={"kode": S.KODE_DESA,
-                                                          "nama": "nama_desa"}),
-                               geometry=desa.geometry.to_numpy(), crs=desa.crs).to_crs(4326)
-    outline["geometry"] = [shapely.MultiPolygon([g]) if g.geom_type == "Polygon" else g
-                           for g in outline.geometry]
-    pyogrio.write_dataframe(outline, path, layer=LAYER_DESA, driver="GPKG",
-                            geometry_type="MultiPolygon", append=False,
-                            layer_options={"DESCRIPTION": "Batas desa" if lang != "en"
-                                           else "Desa outlines"})
-    pyogrio.write_dataframe(field_docs(lang, GPKG_COLUMNS), path, layer=LAYER_DOCS,
-                            driver="GPKG")
-    meta = pd.DataFrame({"kunci": [str(k) for k in (info or {})],
-                         "nilai": [json.dumps(v) if isinstance(v, dict | list) else str(v)
-                                   for v in (info or {}).values()]})
+    outline = gpd.GeoDataFrame(
+        desa[cols].rename(columns={"kode": S.KODE_DESA, "nama": "nama_desa"}),
+        geometry=desa.geometry.to_numpy(),
+        crs=desa.crs,
+    ).to_crs(4326)
+    outline["geometry"] = [
+        shapely.MultiPolygon([g]) if g.geom_type == "Polygon" else g for g in outline.geometry
+    ]
+    pyogrio.write_dataframe(
+        outline,
+        path,
+        layer=LAYER_DESA,
+        driver="GPKG",
+        geometry_type="MultiPolygon",
+        append=False,
+        layer_options={"DESCRIPTION": "Batas desa" if lang != "en" else "Desa outlines"},
+    )
+    pyogrio.write_dataframe(field_docs(lang, GPKG_COLUMNS), path, layer=LAYER_DOCS, driver="GPKG")
+    meta = pd.DataFrame(
+        {
+            "kunci": [str(k) for k in (info or {})],
+            "nilai": [
+                json.dumps(v) if isinstance(v, dict | list) else str(v)
+                for v in (info or {}).values()
+            ],
+        }
+    )
     pyogrio.write_dataframe(meta, path, layer=LAYER_INFO, driver="GPKG")
     _gpkg_schema(path, lang)
     return path
@@ -340,20 +462,31 @@ def _gpkg_schema(path: Path, lang: str) -> None:
               CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
         """)
         for name, (text_id, text_en) in G.STATUS_HASIL.items():
-            con.execute("INSERT OR REPLACE INTO gpkg_data_column_constraints (constraint_name, "
-                        "constraint_type, value, description) VALUES (?, 'enum', ?, ?)",
-                        ("status_uji_petik", name, text_en if lang == "en" else text_id))
+            con.execute(
+                "INSERT OR REPLACE INTO gpkg_data_column_constraints (constraint_name, "
+                "constraint_type, value, description) VALUES (?, 'enum', ?, ?)",
+                ("status_uji_petik", name, text_en if lang == "en" else text_id),
+            )
         for c in GPKG_COLUMNS:
             kind, _, text_id, text_en = FIELD_DOCS[c]
-            con.execute("INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, "
-                        "name, title, description, constraint_name) VALUES (?, ?, ?, ?, ?, ?)",
-                        (LAYER_POINTS, c, c, c, text_en if lang == "en" else text_id,
-                         "status_uji_petik" if c == "status" else None))
-        for table, column in (("gpkg_data_columns", None),
-                              ("gpkg_data_column_constraints", None)):
-            con.execute("INSERT OR IGNORE INTO gpkg_extensions VALUES (?, ?, 'gpkg_schema', "
-                        "'http://www.geopackage.org/spec/#extension_schema', 'read-write')",
-                        (table, column))
+            con.execute(
+                "INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, "
+                "name, title, description, constraint_name) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    LAYER_POINTS,
+                    c,
+                    c,
+                    c,
+                    text_en if lang == "en" else text_id,
+                    "status_uji_petik" if c == "status" else None,
+                ),
+            )
+        for table, column in (("gpkg_data_columns", None), ("gpkg_data_column_constraints", None)):
+            con.execute(
+                "INSERT OR IGNORE INTO gpkg_extensions VALUES (?, ?, 'gpkg_schema', "
+                "'http://www.geopackage.org/spec/#extension_schema', 'read-write')",
+                (table, column),
+            )
         con.commit()
     finally:
         con.close()
@@ -371,8 +504,9 @@ def read_field_results(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     if not path.exists():
-        raise NotFoundError(f"Berkas hasil tidak ditemukan: {path}",
-                            f"Result file not found: {path}")
+        raise NotFoundError(
+            f"Berkas hasil tidak ditemukan: {path}", f"Result file not found: {path}"
+        )
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
@@ -387,12 +521,15 @@ def read_field_results(path: str | Path) -> pd.DataFrame:
             frame.loc[has.to_numpy(), "lon"] = gdf.geometry[has].x.to_numpy()
             return frame
     except (ValueError, OSError, KeyError, pyogrio.errors.DataSourceError) as exc:
-        raise InvalidInputError(f"Berkas hasil tidak dapat dibaca: {path.name}",
-                                f"Result file cannot be read: {path.name}",
-                                detail=str(exc)) from exc
-    raise InvalidInputError(f"Format berkas hasil tidak dikenal: {path.name} "
-                            "(gunakan .csv, .xlsx atau .gpkg)",
-                            f"Unknown result file format: {path.name} (use .csv, .xlsx or .gpkg)")
+        raise InvalidInputError(
+            f"Berkas hasil tidak dapat dibaca: {path.name}",
+            f"Result file cannot be read: {path.name}",
+            detail=str(exc),
+        ) from exc
+    raise InvalidInputError(
+        f"Format berkas hasil tidak dikenal: {path.name} (gunakan .csv, .xlsx atau .gpkg)",
+        f"Unknown result file format: {path.name} (use .csv, .xlsx or .gpkg)",
+    )
 
 
 # --- the store --------------------------------------------------------------------------
@@ -413,8 +550,9 @@ def _parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for c in out.columns:
         if out[c].dtype == object:
-            out[c] = out[c].map(lambda v: None if v is None or (isinstance(v, float)
-                                                                 and np.isnan(v)) else str(v))
+            out[c] = out[c].map(
+                lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+            )
     return out
 
 
@@ -427,64 +565,91 @@ class SampleStore:
         self.folder = Path(folder)
 
     @classmethod
-    def create(cls, folder: Path, sample: G.GroundCheckSample, *, kode_kab: str, periode: str,
-               sample_id: str | None = None) -> SampleStore:
+    def create(
+        cls,
+        folder: Path,
+        sample: G.GroundCheckSample,
+        *,
+        kode_kab: str,
+        periode: str,
+        sample_id: str | None = None,
+    ) -> SampleStore:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         store = cls(folder)
         meta = {
             "id": sample_id or G.sample_id(kode_kab, periode, sample.params),
-            "kode_kab": kode_kab, "periode": periode,
+            "kode_kab": kode_kab,
+            "periode": periode,
             "dibuat": datetime.now(UTC).isoformat(timespec="seconds"),
-            "geo_service": __version__, "parameter": sample.params.to_dict(),
-            "n_keluarga": len(sample.daftar), "n_acak": len(sample.acak),
-            "n_bendera": sample.n_bendera, "n_bendera_dipotong": sample.n_bendera_dipotong,
+            "geo_service": __version__,
+            "parameter": sample.params.to_dict(),
+            "n_keluarga": len(sample.daftar),
+            "n_acak": len(sample.acak),
+            "n_bendera": sample.n_bendera,
+            "n_bendera_dipotong": sample.n_bendera_dipotong,
         }
-        _atomic_write(folder / "daftar.parquet",
-                      lambda p: _parquet_safe(sample.daftar).to_parquet(p, index=False))
-        _atomic_write(folder / "design.parquet",
-                      lambda p: sample.design.to_parquet(p, index=False))
-        _atomic_write(folder / cls.META, lambda p: p.write_text(
-            json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8"))
+        _atomic_write(
+            folder / "daftar.parquet",
+            lambda p: _parquet_safe(sample.daftar).to_parquet(p, index=False),
+        )
+        _atomic_write(folder / "design.parquet", lambda p: sample.design.to_parquet(p, index=False))
+        _atomic_write(
+            folder / cls.META,
+            lambda p: p.write_text(
+                json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8"
+            ),
+        )
         return store
 
     @property
     def meta(self) -> dict:
         path = self.folder / self.META
         if not path.exists():
-            raise NotFoundError(f"Bukan folder sampel uji petik: {self.folder}",
-                                f"Not a ground-check sample folder: {self.folder}")
+            raise NotFoundError(
+                f"Bukan folder sampel uji petik: {self.folder}",
+                f"Not a ground-check sample folder: {self.folder}",
+            )
         return json.loads(path.read_text(encoding="utf-8"))
 
     def sample(self) -> G.GroundCheckSample:
         meta = self.meta
         daftar = pd.read_parquet(self.folder / "daftar.parquet")
         design = pd.read_parquet(self.folder / "design.parquet")
-        return G.GroundCheckSample(daftar=daftar, design=design,
-                                   params=G.SampleParams.from_dict(meta["parameter"]),
-                                   n_bendera=meta["n_bendera"],
-                                   n_bendera_dipotong=meta["n_bendera_dipotong"])
+        return G.GroundCheckSample(
+            daftar=daftar,
+            design=design,
+            params=G.SampleParams.from_dict(meta["parameter"]),
+            n_bendera=meta["n_bendera"],
+            n_bendera_dipotong=meta["n_bendera_dipotong"],
+        )
 
     def results(self) -> pd.DataFrame | None:
         path = self.folder / "hasil.parquet"
         return pd.read_parquet(path) if path.exists() else None
 
     def save_results(self, frame: pd.DataFrame) -> None:
-        _atomic_write(self.folder / "hasil.parquet",
-                      lambda p: _parquet_safe(frame).to_parquet(p, index=False))
+        _atomic_write(
+            self.folder / "hasil.parquet", lambda p: _parquet_safe(frame).to_parquet(p, index=False)
+        )
 
     def imports(self) -> list[dict]:
         path = self.folder / "impor.jsonl"
         if not path.exists():
             return []
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-                if line.strip()]
+        return [
+            json.loads(line)
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
 
     def log_import(self, entry: dict) -> None:
         lines = [json.dumps(e, ensure_ascii=False) for e in self.imports()]
         lines.append(json.dumps(entry, ensure_ascii=False))
-        _atomic_write(self.folder / "impor.jsonl",
-                      lambda p: p.write_text("\n".join(lines) + "\n", encoding="utf-8"))
+        _atomic_write(
+            self.folder / "impor.jsonl",
+            lambda p: p.write_text("\n".join(lines) + "\n", encoding="utf-8"),
+        )
 
 
 @dataclass
@@ -527,10 +692,16 @@ def import_field_results(
     sample = store.sample()
     check = G.validate_field_results(raw, sample.daftar, today=today or date.today(), lang=lang)
     digest = _sha256(path)
-    entry = {"waktu": datetime.now(UTC).isoformat(timespec="seconds"), "berkas": path.name,
-             "sha256": digest, "baris": len(raw), "baris_kosong": check.n_kosong,
-             "masalah": len(check.problems), "baris_sah": len(check.valid),
-             "partial": partial}
+    entry = {
+        "waktu": datetime.now(UTC).isoformat(timespec="seconds"),
+        "berkas": path.name,
+        "sha256": digest,
+        "baris": len(raw),
+        "baris_kosong": check.n_kosong,
+        "masalah": len(check.problems),
+        "baris_sah": len(check.valid),
+        "partial": partial,
+    }
     if not check.ok and not partial:
         entry |= {"diimpor": False, "alasan": "ada_masalah"}
         store.log_import(entry)
@@ -538,7 +709,12 @@ def import_field_results(
     merged, summary = G.merge_results(store.results(), check.valid)
     if summary.berubah:
         store.save_results(merged)
-    entry |= {"diimpor": True, "baru": summary.baru, "diperbarui": summary.diperbarui,
-              "sama": summary.sama, "diabaikan_lebih_lama": summary.diabaikan_lebih_lama}
+    entry |= {
+        "diimpor": True,
+        "baru": summary.baru,
+        "diperbarui": summary.diperbarui,
+        "sama": summary.sama,
+        "diabaikan_lebih_lama": summary.diabaikan_lebih_lama,
+    }
     store.log_import(entry)
     return ImportOutcome(path.name, digest, check, summary, True, "", entry)

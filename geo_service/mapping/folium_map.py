@@ -22,18 +22,26 @@ TEXT = {
         "title": "Persentase penduduk miskin ekstrem (desil 1) per desa",
         "legend": "% jiwa miskin ekstrem",
         "no_data": "tidak ada keluarga",
-        "desa": "Desa/Kelurahan", "kecamatan": "Kecamatan", "keluarga": "Keluarga",
-        "jiwa_ekstrem": "Jiwa miskin ekstrem", "pct": "% jiwa ekstrem",
-        "layer_desa": "Desa: % jiwa miskin ekstrem", "layer_kec": "Batas kecamatan",
+        "desa": "Desa/Kelurahan",
+        "kecamatan": "Kecamatan",
+        "keluarga": "Keluarga",
+        "jiwa_ekstrem": "Jiwa miskin ekstrem",
+        "pct": "% jiwa ekstrem",
+        "layer_desa": "Desa: % jiwa miskin ekstrem",
+        "layer_kec": "Batas kecamatan",
         "source": "Batas wilayah: cahyadsn/wilayah_boundaries (MIT). Data keluarga: {sumber}.",
     },
     "en": {
         "title": "Share of persons in extreme poverty (decile 1) by village",
         "legend": "% persons in extreme poverty",
         "no_data": "no families",
-        "desa": "Village", "kecamatan": "District", "keluarga": "Families",
-        "jiwa_ekstrem": "Persons in extreme poverty", "pct": "% persons extreme",
-        "layer_desa": "Village: % persons in extreme poverty", "layer_kec": "District outlines",
+        "desa": "Village",
+        "kecamatan": "District",
+        "keluarga": "Families",
+        "jiwa_ekstrem": "Persons in extreme poverty",
+        "pct": "% persons extreme",
+        "layer_desa": "Village: % persons in extreme poverty",
+        "layer_kec": "District outlines",
         "source": "Boundaries: cahyadsn/wilayah_boundaries (MIT). Family data: {sumber}.",
     },
 }
@@ -75,8 +83,14 @@ def _assets() -> tuple[str, str]:
 
 def offline_map(location: tuple[float, float], zoom_start: int = 11, **kwargs) -> folium.Map:
     """A folium Map with Leaflet inlined (no CDN, no tile server)."""
-    m = folium.Map(location=location, zoom_start=zoom_start, tiles=None, control_scale=True,
-                   prefer_canvas=False, **kwargs)
+    m = folium.Map(
+        location=location,
+        zoom_start=zoom_start,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=False,
+        **kwargs,
+    )
     m.default_js = []
     m.default_css = []
     js, css = _assets()
@@ -141,8 +155,17 @@ def choropleth_map(
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     edges = class_breaks(desa["pct_jiwa_ekstrem"])
 
-    layer = desa[["kode_desa", "nama_desa", "nama_kec", "n_keluarga", "n_jiwa_ekstrem",
-                  "pct_jiwa_ekstrem", "geometry"]].copy()
+    layer = desa[
+        [
+            "kode_desa",
+            "nama_desa",
+            "nama_kec",
+            "n_keluarga",
+            "n_jiwa_ekstrem",
+            "pct_jiwa_ekstrem",
+            "geometry",
+        ]
+    ].copy()
     layer["geometry"] = layer.geometry.simplify(simplify_m / 111_320, preserve_topology=True)
     layer["warna"] = [_colour(v, edges) for v in layer["pct_jiwa_ekstrem"]]
     layer["pct_label"] = [f"{v:.1f}" if np.isfinite(v) else "-" for v in layer["pct_jiwa_ekstrem"]]
@@ -150,13 +173,18 @@ def choropleth_map(
     folium.GeoJson(
         layer.to_json(drop_id=True),
         name=t["layer_desa"],
-        style_function=lambda f: {"fillColor": f["properties"]["warna"], "color": "#444",
-                                  "weight": 0.6, "fillOpacity": 0.85},
+        style_function=lambda f: {
+            "fillColor": f["properties"]["warna"],
+            "color": "#444",
+            "weight": 0.6,
+            "fillOpacity": 0.85,
+        },
         highlight_function=lambda f: {"weight": 2.5, "color": "#000"},
         tooltip=folium.GeoJsonTooltip(
             fields=["nama_desa", "nama_kec", "n_keluarga", "n_jiwa_ekstrem", "pct_label"],
             aliases=[t["desa"], t["kecamatan"], t["keluarga"], t["jiwa_ekstrem"], t["pct"]],
-            localize=True, sticky=True,
+            localize=True,
+            sticky=True,
         ),
     ).add_to(m)
 
@@ -165,7 +193,8 @@ def choropleth_map(
     kec = kecamatan[["geometry"]].copy()
     kec["geometry"] = kec.geometry.simplify(simplify_m / 111_320, preserve_topology=True)
     folium.GeoJson(
-        kec.to_json(drop_id=True), name=t["layer_kec"],
+        kec.to_json(drop_id=True),
+        name=t["layer_kec"],
         style_function=lambda f: {"fill": False, "color": "#000", "weight": 2.2},
         interactive=False,
     ).add_to(m)
@@ -175,11 +204,16 @@ def choropleth_map(
     for lo, hi, colour in zip(edges[:-1], edges[1:], _legend_colours(edges), strict=True):
         rows.append(f"<div><i style='background:{colour}'></i>{lo:.1f} – {hi:.1f}</div>")
     rows.append(f"<div><i style='background:{NO_DATA}'></i>{t['no_data']}</div>")
-    legend = (f"<div class='gs-box gs-legend' id='gs-legend'><b>{html.escape(t['legend'])}</b>"
-              + "".join(rows) + "</div>")
-    title = (f"<div class='gs-box gs-title' id='gs-title'><b>{html.escape(judul or t['title'])}"
-             f"</b><small>{html.escape(t['title'] if judul else '')}</small>"
-             f"<small>{html.escape(t['source'].format(sumber=sumber))}</small></div>")
+    legend = (
+        f"<div class='gs-box gs-legend' id='gs-legend'><b>{html.escape(t['legend'])}</b>"
+        + "".join(rows)
+        + "</div>"
+    )
+    title = (
+        f"<div class='gs-box gs-title' id='gs-title'><b>{html.escape(judul or t['title'])}"
+        f"</b><small>{html.escape(t['title'] if judul else '')}</small>"
+        f"<small>{html.escape(t['source'].format(sumber=sumber))}</small></div>"
+    )
     m.get_root().html.add_child(Element(title + legend))
     return m
 

@@ -23,8 +23,11 @@ HOT = "#b2182b"
 COLD = "#2166ac"
 NEUTRAL = "#f0f0f0"
 POCKET = "#000000"
-STATUS_COLOUR = {"teratas_kokoh": "#3f007d", "teratas_belum_pasti": "#807dba",
-                 "mungkin_teratas": "#bcbddc"}
+STATUS_COLOUR = {
+    "teratas_kokoh": "#3f007d",
+    "teratas_belum_pasti": "#807dba",
+    "mungkin_teratas": "#bcbddc",
+}
 
 TEXT = {
     "id": {
@@ -33,17 +36,34 @@ TEXT = {
         "layer_pockets": "Kantong kemiskinan",
         "layer_cold": "Titik dingin (kemiskinan rendah)",
         "layer_priority": "Desa prioritas",
-        "sel": "Sel H3", "keluarga": "Keluarga", "jiwa_ekstrem": "Jiwa miskin ekstrem",
-        "pct": "% jiwa ekstrem", "pct_eb": "% disesuaikan (EB)", "z": "Gi* z", "q": "q (FDR)",
-        "kelas": "Kelas", "kantong": "Kantong", "nomor": "No.", "luas": "Luas (km²)",
-        "desa": "Desa", "kecamatan": "Kecamatan", "rasio": "x angka kabupaten",
-        "peringkat": "Peringkat", "rentang": "Rentang peringkat", "status": "Status",
+        "sel": "Sel H3",
+        "keluarga": "Keluarga",
+        "jiwa_ekstrem": "Jiwa miskin ekstrem",
+        "pct": "% jiwa ekstrem",
+        "pct_eb": "% disesuaikan (EB)",
+        "z": "Gi* z",
+        "q": "q (FDR)",
+        "kelas": "Kelas",
+        "kantong": "Kantong",
+        "nomor": "No.",
+        "luas": "Luas (km²)",
+        "desa": "Desa",
+        "kecamatan": "Kecamatan",
+        "rasio": "x angka kabupaten",
+        "peringkat": "Peringkat",
+        "rentang": "Rentang peringkat",
+        "status": "Status",
         "alasan": "Alasan",
-        "kelas_label": {"panas": "titik panas (signifikan)", "dingin": "titik dingin (signifikan)",
-                        "tidak_signifikan": "tidak signifikan",
-                        "tanpa_tetangga": "tidak diuji (tanpa tetangga)"},
-        "legend": "Lapisan perencanaan", "leg_pocket": "Kantong kemiskinan (garis hitam)",
-        "leg_hot": "Sel H3 titik panas", "leg_cold": "Sel H3 titik dingin",
+        "kelas_label": {
+            "panas": "titik panas (signifikan)",
+            "dingin": "titik dingin (signifikan)",
+            "tidak_signifikan": "tidak signifikan",
+            "tanpa_tetangga": "tidak diuji (tanpa tetangga)",
+        },
+        "legend": "Lapisan perencanaan",
+        "leg_pocket": "Kantong kemiskinan (garis hitam)",
+        "leg_hot": "Sel H3 titik panas",
+        "leg_cold": "Sel H3 titik dingin",
         "leg_sure": "Desa prioritas (pasti teratas)",
         "leg_maybe": "Desa prioritas (bisa karena kebetulan)",
     },
@@ -53,16 +73,34 @@ TEXT = {
         "layer_pockets": "Poverty pockets",
         "layer_cold": "Cold spots (low poverty)",
         "layer_priority": "Priority villages",
-        "sel": "H3 cell", "keluarga": "Families", "jiwa_ekstrem": "Persons in extreme poverty",
-        "pct": "% persons extreme", "pct_eb": "% adjusted (EB)", "z": "Gi* z", "q": "q (FDR)",
-        "kelas": "Class", "kantong": "Pocket", "nomor": "No.", "luas": "Area (km²)",
-        "desa": "Villages", "kecamatan": "Districts", "rasio": "x kabupaten rate",
-        "peringkat": "Rank", "rentang": "Rank range", "status": "Status", "alasan": "Reason",
-        "kelas_label": {"panas": "hot spot (significant)", "dingin": "cold spot (significant)",
-                        "tidak_signifikan": "not significant",
-                        "tanpa_tetangga": "not tested (no neighbours)"},
-        "legend": "Planning layers", "leg_pocket": "Poverty pocket (black outline)",
-        "leg_hot": "H3 hot-spot cell", "leg_cold": "H3 cold-spot cell",
+        "sel": "H3 cell",
+        "keluarga": "Families",
+        "jiwa_ekstrem": "Persons in extreme poverty",
+        "pct": "% persons extreme",
+        "pct_eb": "% adjusted (EB)",
+        "z": "Gi* z",
+        "q": "q (FDR)",
+        "kelas": "Class",
+        "kantong": "Pocket",
+        "nomor": "No.",
+        "luas": "Area (km²)",
+        "desa": "Villages",
+        "kecamatan": "Districts",
+        "rasio": "x kabupaten rate",
+        "peringkat": "Rank",
+        "rentang": "Rank range",
+        "status": "Status",
+        "alasan": "Reason",
+        "kelas_label": {
+            "panas": "hot spot (significant)",
+            "dingin": "cold spot (significant)",
+            "tidak_signifikan": "not significant",
+            "tanpa_tetangga": "not tested (no neighbours)",
+        },
+        "legend": "Planning layers",
+        "leg_pocket": "Poverty pocket (black outline)",
+        "leg_hot": "H3 hot-spot cell",
+        "leg_cold": "H3 cold-spot cell",
         "leg_sure": "Priority village (robustly top)",
         "leg_maybe": "Priority village (possibly by chance)",
     },
@@ -77,7 +115,8 @@ class _PlainPopup(MacroElement):
         "{% macro script(this, kwargs) %}"
         "{{ this._parent.get_name() }}.bindPopup({{ this.content|tojson }}, "
         "{maxWidth: {{ this.max_width }}});"
-        "{% endmacro %}")
+        "{% endmacro %}"
+    )
 
     def __init__(self, content: str, max_width: int = 360) -> None:
         super().__init__()
@@ -141,8 +180,9 @@ def add_h3_layer(
     layer = h3[["h3", "n_keluarga", "n_jiwa_ekstrem", "pct_jiwa_ekstrem", "geometry"]].copy()
     kelas = h3.get("gi_kelas", pd.Series(["tidak_signifikan"] * len(h3), index=h3.index))
     if warna == "gi":
-        layer["warna"] = [HOT if k == "panas" else COLD if k == "dingin" else NEUTRAL
-                          for k in kelas]
+        layer["warna"] = [
+            HOT if k == "panas" else COLD if k == "dingin" else NEUTRAL for k in kelas
+        ]
         layer["opasitas"] = [0.75 if k in ("panas", "dingin") else 0.25 for k in kelas]
     else:
         edges = class_breaks(h3["pct_jiwa_ekstrem_eb"])
@@ -153,20 +193,45 @@ def add_h3_layer(
     layer["z_label"] = [_fmt(v, 2) for v in h3.get("gi_z", pd.Series(np.nan, index=h3.index))]
     layer["q_label"] = [_fmt(v, 3) for v in h3.get("gi_q", pd.Series(np.nan, index=h3.index))]
     layer["kelas_label"] = [t["kelas_label"].get(k, str(k)) for k in kelas]
-    layer["kantong"] = [k if isinstance(k, str) else "-"
-                        for k in h3.get("kantong_id", pd.Series([None] * len(h3)))]
+    layer["kantong"] = [
+        k if isinstance(k, str) else "-" for k in h3.get("kantong_id", pd.Series([None] * len(h3)))
+    ]
     layer = layer.drop(columns="pct_jiwa_ekstrem")
     folium.GeoJson(
         layer.to_json(drop_id=True),
-        style_function=lambda f: {"fillColor": f["properties"]["warna"], "color": "#777",
-                                  "weight": 0.3, "fillOpacity": f["properties"]["opasitas"]},
+        style_function=lambda f: {
+            "fillColor": f["properties"]["warna"],
+            "color": "#777",
+            "weight": 0.3,
+            "fillOpacity": f["properties"]["opasitas"],
+        },
         highlight_function=lambda f: {"weight": 2, "color": "#000"},
         tooltip=folium.GeoJsonTooltip(
-            fields=["h3", "n_keluarga", "n_jiwa_ekstrem", "pct_label", "eb_label", "z_label",
-                    "q_label", "kelas_label", "kantong"],
-            aliases=[t["sel"], t["keluarga"], t["jiwa_ekstrem"], t["pct"], t["pct_eb"], t["z"],
-                     t["q"], t["kelas"], t["kantong"]],
-            localize=True, sticky=True),
+            fields=[
+                "h3",
+                "n_keluarga",
+                "n_jiwa_ekstrem",
+                "pct_label",
+                "eb_label",
+                "z_label",
+                "q_label",
+                "kelas_label",
+                "kantong",
+            ],
+            aliases=[
+                t["sel"],
+                t["keluarga"],
+                t["jiwa_ekstrem"],
+                t["pct"],
+                t["pct_eb"],
+                t["z"],
+                t["q"],
+                t["kelas"],
+                t["kantong"],
+            ],
+            localize=True,
+            sticky=True,
+        ),
     ).add_to(group)
     group.add_to(m)
     _keep_control_last(m)
@@ -190,30 +255,66 @@ def add_pocket_layer(
     for frame, id_col, name, colour, show in specs:
         group = folium.FeatureGroup(name=name, show=show)
         if len(frame):
-            layer = frame[[id_col, "nomor", "luas_km2", "n_keluarga", "n_jiwa_ekstrem",
-                           "pct_jiwa_ekstrem", "rasio_kabupaten", "desa", "kecamatan",
-                           "geometry"]].copy()
+            layer = frame[
+                [
+                    id_col,
+                    "nomor",
+                    "luas_km2",
+                    "n_keluarga",
+                    "n_jiwa_ekstrem",
+                    "pct_jiwa_ekstrem",
+                    "rasio_kabupaten",
+                    "desa",
+                    "kecamatan",
+                    "geometry",
+                ]
+            ].copy()
             layer["pct_label"] = [_fmt(v) for v in layer["pct_jiwa_ekstrem"]]
             layer["rasio_label"] = [_fmt(v) for v in layer["rasio_kabupaten"]]
             layer["desa"] = [_shorten(s) for s in layer["desa"]]
             layer = layer.drop(columns=["pct_jiwa_ekstrem", "rasio_kabupaten"])
             if colour == POCKET:  # a white halo under the black line, to stand out from
-                folium.GeoJson(    # the kecamatan outlines and the dark choropleth classes
-                    layer[["geometry"]].to_json(drop_id=True), interactive=False,
+                folium.GeoJson(  # the kecamatan outlines and the dark choropleth classes
+                    layer[["geometry"]].to_json(drop_id=True),
+                    interactive=False,
                     style_function=lambda f: {"color": "#ffffff", "weight": 7, "fill": False},
                 ).add_to(group)
             folium.GeoJson(
                 layer.to_json(drop_id=True),
-                style_function=lambda f, c=colour: {"color": c, "weight": 3, "fill": True,
-                                                    "fillColor": c, "fillOpacity": 0.08},
+                style_function=lambda f, c=colour: {
+                    "color": c,
+                    "weight": 3,
+                    "fill": True,
+                    "fillColor": c,
+                    "fillOpacity": 0.08,
+                },
                 highlight_function=lambda f: {"weight": 5},
                 tooltip=folium.GeoJsonTooltip(
-                    fields=["nomor", id_col, "luas_km2", "n_keluarga", "n_jiwa_ekstrem",
-                            "pct_label", "rasio_label", "desa", "kecamatan"],
-                    aliases=[t["nomor"], t["kantong"], t["luas"], t["keluarga"],
-                             t["jiwa_ekstrem"], t["pct"], t["rasio"], t["desa"],
-                             t["kecamatan"]],
-                    localize=True, sticky=True),
+                    fields=[
+                        "nomor",
+                        id_col,
+                        "luas_km2",
+                        "n_keluarga",
+                        "n_jiwa_ekstrem",
+                        "pct_label",
+                        "rasio_label",
+                        "desa",
+                        "kecamatan",
+                    ],
+                    aliases=[
+                        t["nomor"],
+                        t["kantong"],
+                        t["luas"],
+                        t["keluarga"],
+                        t["jiwa_ekstrem"],
+                        t["pct"],
+                        t["rasio"],
+                        t["desa"],
+                        t["kecamatan"],
+                    ],
+                    localize=True,
+                    sticky=True,
+                ),
             ).add_to(group)
         group.add_to(m)
         groups.append(group)
@@ -223,7 +324,7 @@ def add_pocket_layer(
 
 def _shorten(text: str, limit: int = 160) -> str:
     text = str(text or "")
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def add_priority_layer(
@@ -258,16 +359,21 @@ def add_priority_layer(
         rank = int(r.peringkat)
         lo, hi = r.peringkat_rentang_bawah, r.peringkat_rentang_atas
         rng_text = f"{lo}-{hi}" if pd.notna(lo) else "-"
-        popup = (f"<b>{html.escape(str(r.nama_desa))}</b> ({html.escape(str(r.nama_kec))})<br>"
-                 f"{t['peringkat']}: {rank} &nbsp; {t['rentang']}: {rng_text}<br>"
-                 f"{t['status']}: {html.escape(str(r.status_keterangan))}<br>"
-                 f"{t['alasan']}: {html.escape(str(r.alasan))}")
+        popup = (
+            f"<b>{html.escape(str(r.nama_desa))}</b> ({html.escape(str(r.nama_kec))})<br>"
+            f"{t['peringkat']}: {rank} &nbsp; {t['rentang']}: {rng_text}<br>"
+            f"{t['status']}: {html.escape(str(r.status_keterangan))}<br>"
+            f"{t['alasan']}: {html.escape(str(r.alasan))}"
+        )
         marker = folium.CircleMarker(
             location=(p.y, p.x),
             radius=float(np.clip(14 - 0.3 * rank, 6, 14)),
-            color="#000", weight=1.5 if r.status_teratas == "teratas_kokoh" else 1,
+            color="#000",
+            weight=1.5 if r.status_teratas == "teratas_kokoh" else 1,
             dash_array=None if r.status_teratas == "teratas_kokoh" else "4 3",
-            fill=True, fill_color=colour, fill_opacity=0.9,
+            fill=True,
+            fill_color=colour,
+            fill_opacity=0.9,
             tooltip=f"{rank}. {html.escape(str(r.nama_desa))}",
         )
         marker.add_child(_PlainPopup(popup))
@@ -283,8 +389,7 @@ def add_planning_legend(m: folium.Map, *, lang: str = "id") -> None:
     box = "display:inline-block;width:18px;height:12px;margin-right:6px;vertical-align:middle"
     dot = "display:inline-block;width:12px;height:12px;border-radius:50%;margin:0 9px 0 3px;"
     rows = [
-        f"<div><i style='{box};border:3px solid {POCKET}'></i>{html.escape(t['leg_pocket'])}"
-        "</div>",
+        f"<div><i style='{box};border:3px solid {POCKET}'></i>{html.escape(t['leg_pocket'])}</div>",
         f"<div><i style='{box};background:{HOT}'></i>{html.escape(t['leg_hot'])}</div>",
         f"<div><i style='{box};background:{COLD}'></i>{html.escape(t['leg_cold'])}</div>",
         f"<div><i style='{dot}background:{STATUS_COLOUR['teratas_kokoh']};border:1px solid "
@@ -292,14 +397,17 @@ def add_planning_legend(m: folium.Map, *, lang: str = "id") -> None:
         f"<div><i style='{dot}background:{STATUS_COLOUR['teratas_belum_pasti']};border:1px "
         f"dashed #000'></i>{html.escape(t['leg_maybe'])}</div>",
     ]
-    legend = ("<div class='gs-box' id='gs-legend-planning' style='position:fixed;bottom:60px;"
-              "left:10px;z-index:1000;font-size:13px'>"
-              f"<b>{html.escape(t['legend'])}</b>" + "".join(rows) + "</div>")
+    legend = (
+        "<div class='gs-box' id='gs-legend-planning' style='position:fixed;bottom:60px;"
+        "left:10px;z-index:1000;font-size:13px'>"
+        f"<b>{html.escape(t['legend'])}</b>" + "".join(rows) + "</div>"
+    )
     m.get_root().html.add_child(Element(legend), name="gs_legend_planning")
 
 
-def add_planning_layers(m: folium.Map, planning, desa: gpd.GeoDataFrame, *, lang: str = "id"
-                        ) -> folium.Map:
+def add_planning_layers(
+    m: folium.Map, planning, desa: gpd.GeoDataFrame, *, lang: str = "id"
+) -> folium.Map:
     """All planning layers of a ``PlanningResult``: H3 Gi* cells, pockets, cold spots,
     priority desa, and their legend. Returns the map."""
     add_h3_layer(m, planning.h3, warna="gi", lang=lang, show=False)

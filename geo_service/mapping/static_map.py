@@ -87,8 +87,12 @@ def choropleth_png(
     edges = class_breaks(values)
     n_classes = len(edges) - 1
     idx = np.clip(np.searchsorted(edges[1:-1], values, side="right"), 0, n_classes - 1)
-    spread = [PALETTE[min(round(i * (len(PALETTE) - 1) / max(n_classes - 1, 1)), 4)]
-              if n_classes < len(PALETTE) else PALETTE[min(i, 4)] for i in range(n_classes)]
+    spread = [
+        PALETTE[min(round(i * (len(PALETTE) - 1) / max(n_classes - 1, 1)), 4)]
+        if n_classes < len(PALETTE)
+        else PALETTE[min(i, 4)]
+        for i in range(n_classes)
+    ]
     colours = [spread[i] if np.isfinite(v) else NO_DATA for i, v in zip(idx, values, strict=True)]
 
     fig, ax = plt.subplots(figsize=size_in)
@@ -96,11 +100,19 @@ def choropleth_png(
     outlines = _kecamatan_outlines(desa, kecamatan)
     if outlines is not None:
         outlines.boundary.plot(ax=ax, color="#000", linewidth=0.9)
-    handles = [Patch(facecolor=c, edgecolor="#555", label=f"{lo:.1f} – {hi:.1f}")
-               for lo, hi, c in zip(edges[:-1], edges[1:], spread, strict=True)]
+    handles = [
+        Patch(facecolor=c, edgecolor="#555", label=f"{lo:.1f} – {hi:.1f}")
+        for lo, hi, c in zip(edges[:-1], edges[1:], spread, strict=True)
+    ]
     handles.append(Patch(facecolor=NO_DATA, edgecolor="#555", label=t["no_data"]))
-    ax.legend(handles=handles, title=t["legend"], loc="lower right", fontsize=7,
-              title_fontsize=8, framealpha=0.95)
+    ax.legend(
+        handles=handles,
+        title=t["legend"],
+        loc="lower right",
+        fontsize=7,
+        title_fontsize=8,
+        framealpha=0.95,
+    )
     return _finish(fig, ax, judul or t["choropleth"], t["source"].format(sumber=sumber), dpi)
 
 
@@ -133,22 +145,26 @@ def pocket_png(
         pri = desa[desa["kode_desa"].isin(priority_desa)]
         if len(pri):
             pri.plot(ax=ax, color="#fdd49e", edgecolor="#b30000", linewidth=0.6, hatch="///")
-            handles.append(Patch(facecolor="#fdd49e", edgecolor="#b30000", hatch="///",
-                                 label=t["priority"]))
+            handles.append(
+                Patch(facecolor="#fdd49e", edgecolor="#b30000", hatch="///", label=t["priority"])
+            )
     outlines = _kecamatan_outlines(desa, kecamatan)
     if outlines is not None:
         outlines.boundary.plot(ax=ax, color="#000", linewidth=0.8)
     if pockets is not None and len(pockets):
         pockets.plot(ax=ax, color="#e31a1c", alpha=0.45, edgecolor="#7f0000", linewidth=1.2)
-        handles.append(Patch(facecolor="#e31a1c", alpha=0.45, edgecolor="#7f0000",
-                             label=t["pocket"]))
-        label = next((c for c in ("nomor", "kantong_id", "id_kantong") if c in pockets.columns),
-                     None)
+        handles.append(
+            Patch(facecolor="#e31a1c", alpha=0.45, edgecolor="#7f0000", label=t["pocket"])
+        )
+        label = next(
+            (c for c in ("nomor", "kantong_id", "id_kantong") if c in pockets.columns), None
+        )
         if label:
             for text, geom in zip(pockets[label], pockets.geometry, strict=True):
                 pt = geom.representative_point()
-                ax.annotate(str(text), (pt.x, pt.y), fontsize=8, ha="center", color="#000",
-                            weight="bold")
+                ax.annotate(
+                    str(text), (pt.x, pt.y), fontsize=8, ha="center", color="#000", weight="bold"
+                )
     if handles:
         ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.95)
     return _finish(fig, ax, judul or t["pockets"], t["source"].format(sumber=sumber), dpi)

@@ -45,8 +45,9 @@ def family_files(keluarga_dir: Path) -> dict[str, list[Path]]:
     return found
 
 
-def split_by_kabupaten(source: Path, out_dir: Path, *,
-                       batch_rows: int = 500_000) -> dict[str, Path]:
+def split_by_kabupaten(
+    source: Path, out_dir: Path, *, batch_rows: int = 500_000
+) -> dict[str, Path]:
     """Split one family Parquet file into ``out_dir/<kode_kab>.parquet`` files, streaming
     ``batch_rows`` rows at a time (never the whole file in memory). Rows whose
     ``kode_desa`` names no kabupaten go to ``_lainnya.parquet`` (reported, not analysed)."""
@@ -61,8 +62,11 @@ def split_by_kabupaten(source: Path, out_dir: Path, *,
         for batch in pq.ParquetFile(source).iter_batches(batch_size=batch_rows):
             table = pa.Table.from_batches([batch])
             kode = table["kode_desa"].cast(pa.string())
-            kab = pc.if_else(pc.match_substring_regex(kode, r"^\d{2}\.\d{2}\."),
-                             pc.utf8_slice_codeunits(kode, 0, 5), pa.scalar(UNASSIGNED))
+            kab = pc.if_else(
+                pc.match_substring_regex(kode, r"^\d{2}\.\d{2}\."),
+                pc.utf8_slice_codeunits(kode, 0, 5),
+                pa.scalar(UNASSIGNED),
+            )
             for code in pc.unique(kab).to_pylist():
                 part = table.filter(pc.equal(kab, code))
                 if code not in writers:
@@ -93,8 +97,9 @@ def kabupaten_codes(boundaries: Path, prefix: str | None = None) -> list[str]:
     return sorted(c for c in codes if prefix is None or c.startswith(prefix))
 
 
-def analyse_kabupaten(kode_kab: str, files: list[Path], boundaries: Path, out_dir: Path,
-                      params=None) -> dict:
+def analyse_kabupaten(
+    kode_kab: str, files: list[Path], boundaries: Path, out_dir: Path, params=None
+) -> dict:
     """One task: analyse one kabupaten and write its tables; returns its summary row."""
     from geo_service.analysis import AnalysisParams, compute_indicators
     from geo_service.io.export import write_csv
@@ -112,8 +117,13 @@ def analyse_kabupaten(kode_kab: str, files: list[Path], boundaries: Path, out_di
     write_csv(result.h3, target / "h3.csv")
     write_csv(result.validation.problems, target / "validation.csv")
     row = result.kabupaten.iloc[0].to_dict()
-    row.update({"n_baris": len(raw), "n_baris_ditolak": len(result.validation.rejected),
-                "detik": round(time.perf_counter() - t0, 3)})
+    row.update(
+        {
+            "n_baris": len(raw),
+            "n_baris_ditolak": len(result.validation.rejected),
+            "detik": round(time.perf_counter() - t0, 3),
+        }
+    )
     return row
 
 
@@ -165,16 +175,31 @@ def run_batch(
         if scheduler:
             client = own_client = Client(scheduler)
         else:
-            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1,
-                                   processes=processes, dashboard_address=None)
+            cluster = LocalCluster(
+                n_workers=n_workers,
+                threads_per_worker=1,
+                processes=processes,
+                dashboard_address=None,
+            )
             client = own_client = Client(cluster)
     rows: list[dict] = []
     failed: dict[str, str] = {}
     try:
         # Largest kabupaten first: better packing of the tasks on the workers.
         todo.sort(key=lambda k: -sum(f.stat().st_size for f in files[k]))
-        futures = {client.submit(analyse_kabupaten, k, files[k], Path(boundaries), out_dir,
-                                 params, key=f"kabupaten-{k}", pure=False): k for k in todo}
+        futures = {
+            client.submit(
+                analyse_kabupaten,
+                k,
+                files[k],
+                Path(boundaries),
+                out_dir,
+                params,
+                key=f"kabupaten-{k}",
+                pure=False,
+            ): k
+            for k in todo
+        }
         for fut in as_completed(futures):
             k = futures[fut]
             try:
@@ -207,10 +232,23 @@ def national_summary(rows: list[dict]) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame()
     frame = pd.DataFrame(rows).sort_values("kode_kab").reset_index(drop=True)
-    sums = [c for c in ["n_desa", "n_keluarga", "n_jiwa", "n_keluarga_ekstrem", "n_jiwa_ekstrem",
-                        "n_keluarga_geotag", "n_lokasi_tidak_sesuai", "n_keluarga_di_luar_batas",
-                        "n_jiwa_di_luar_batas", "n_baris", "n_baris_ditolak"]
-            if c in frame.columns]
+    sums = [
+        c
+        for c in [
+            "n_desa",
+            "n_keluarga",
+            "n_jiwa",
+            "n_keluarga_ekstrem",
+            "n_jiwa_ekstrem",
+            "n_keluarga_geotag",
+            "n_lokasi_tidak_sesuai",
+            "n_keluarga_di_luar_batas",
+            "n_jiwa_di_luar_batas",
+            "n_baris",
+            "n_baris_ditolak",
+        ]
+        if c in frame.columns
+    ]
     total = {c: int(frame[c].sum()) for c in sums}
     total.update({"kode_kab": "TOTAL", "nama_kab": f"{len(frame)} kabupaten"})
     if total.get("n_jiwa"):

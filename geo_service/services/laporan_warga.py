@@ -42,12 +42,18 @@ MAX_KETERANGAN = 1000
 MAX_FOTO_BYTES = 5 * 1024 * 1024
 
 JENIS_LAPORAN: dict[str, tuple[str, str]] = {
-    "kondisi_berubah": ("Kondisi keluarga berubah (lebih mampu atau lebih miskin)",
-                        "The family's condition has changed (better or worse off)"),
-    "keberatan_penerima": ("Keberatan: penerima bantuan dinilai tidak layak",
-                           "Objection: a recipient seems not eligible"),
-    "usulan_penerima": ("Usulan: keluarga layak belum menerima bantuan",
-                        "Proposal: an eligible family receives nothing"),
+    "kondisi_berubah": (
+        "Kondisi keluarga berubah (lebih mampu atau lebih miskin)",
+        "The family's condition has changed (better or worse off)",
+    ),
+    "keberatan_penerima": (
+        "Keberatan: penerima bantuan dinilai tidak layak",
+        "Objection: a recipient seems not eligible",
+    ),
+    "usulan_penerima": (
+        "Usulan: keluarga layak belum menerima bantuan",
+        "Proposal: an eligible family receives nothing",
+    ),
     "pindah_meninggal": ("Keluarga pindah atau meninggal", "The family moved or died"),
 }
 
@@ -63,14 +69,21 @@ OPEN_STATUSES = ("diterima", "antre_uji_petik")
 REPORT_REASONS: dict[str, tuple[str, str]] = {
     "jenis_laporan_tidak_valid": (
         "Jenis laporan harus salah satu dari: " + ", ".join(JENIS_LAPORAN),
-        "Report kind must be one of: " + ", ".join(JENIS_LAPORAN)),
+        "Report kind must be one of: " + ", ".join(JENIS_LAPORAN),
+    ),
     "keterangan_kosong": ("Alasan/keterangan wajib diisi", "A reason is required"),
-    "keterangan_terlalu_panjang": (f"Keterangan maksimal {MAX_KETERANGAN} karakter",
-                                   f"The reason may have at most {MAX_KETERANGAN} characters"),
-    "nik_tidak_boleh": ("Jangan menulis NIK (16 digit); gunakan id keluarga bila ada",
-                        "Do not enter a NIK (16 digits); use the family id if known"),
-    "foto_tidak_valid": ("Foto harus JPEG atau PNG, maksimal 5 MB",
-                         "The photo must be JPEG or PNG, at most 5 MB"),
+    "keterangan_terlalu_panjang": (
+        f"Keterangan maksimal {MAX_KETERANGAN} karakter",
+        f"The reason may have at most {MAX_KETERANGAN} characters",
+    ),
+    "nik_tidak_boleh": (
+        "Jangan menulis NIK (16 digit); gunakan id keluarga bila ada",
+        "Do not enter a NIK (16 digits); use the family id if known",
+    ),
+    "foto_tidak_valid": (
+        "Foto harus JPEG atau PNG, maksimal 5 MB",
+        "The photo must be JPEG or PNG, at most 5 MB",
+    ),
 }
 
 _NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
@@ -127,8 +140,13 @@ def photo_kind(data: bytes) -> str | None:
     return None
 
 
-def validate_report(payload: Mapping, *, known_desa: Iterable[str] | None = None,
-                    foto: bytes | None = None, lang: str = "id") -> tuple[dict, list[dict]]:
+def validate_report(
+    payload: Mapping,
+    *,
+    known_desa: Iterable[str] | None = None,
+    foto: bytes | None = None,
+    lang: str = "id",
+) -> tuple[dict, list[dict]]:
     """Check a report before it is stored; every problem is reported.
 
     Parameters
@@ -185,8 +203,9 @@ def validate_report(payload: Mapping, *, known_desa: Iterable[str] | None = None
         else:
             if 95 <= lat <= 141 and -11 <= lon <= 6:
                 bad("lat", "koordinat_tertukar")
-            elif not (S.LAT_RANGE[0] <= lat <= S.LAT_RANGE[1]
-                      and S.LON_RANGE[0] <= lon <= S.LON_RANGE[1]):
+            elif not (
+                S.LAT_RANGE[0] <= lat <= S.LAT_RANGE[1] and S.LON_RANGE[0] <= lon <= S.LON_RANGE[1]
+            ):
                 bad("lat", "koordinat_di_luar_indonesia")
     kind = None
     if foto is not None:
@@ -194,9 +213,17 @@ def validate_report(payload: Mapping, *, known_desa: Iterable[str] | None = None
         if kind is None or len(foto) > MAX_FOTO_BYTES:
             bad("foto", "foto_tidak_valid")
     kontak = str(payload.get("kontak") or "").strip()[:200] or None
-    clean = {"kode_desa": kode, "kode_kab": kode[:5], "jenis": jenis, "keterangan": keterangan,
-             "id_keluarga": id_kel, "lat": lat, "lon": lon, "kontak": kontak,
-             "foto_jenis": kind}
+    clean = {
+        "kode_desa": kode,
+        "kode_kab": kode[:5],
+        "jenis": jenis,
+        "keterangan": keterangan,
+        "id_keluarga": id_kel,
+        "lat": lat,
+        "lon": lon,
+        "kontak": kontak,
+        "foto_jenis": kind,
+    }
     return clean, problems
 
 
@@ -240,8 +267,7 @@ def queue_frame(reports: Iterable[CitizenReport], now: datetime) -> pd.DataFrame
 
 def reported_families(reports: Iterable[CitizenReport]) -> list[str]:
     """Families named by open reports: flag them ``laporan_warga`` in the next sample."""
-    return sorted({r.id_keluarga for r in reports
-                   if r.id_keluarga and r.status in OPEN_STATUSES})
+    return sorted({r.id_keluarga for r in reports if r.id_keluarga and r.status in OPEN_STATUSES})
 
 
 # --- rate limiting ----------------------------------------------------------------------
@@ -250,8 +276,9 @@ def reported_families(reports: Iterable[CitizenReport]) -> list[str]:
 class RateLimiter:
     """Sliding-window limits per key, e.g. ``{3600: 5, 86400: 20}`` (seconds: events)."""
 
-    def __init__(self, limits: Mapping[int, int] | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, limits: Mapping[int, int] | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.limits = dict(limits or {3600: 5, 86400: 20})
         self.clock = clock
         self._events: dict[str, deque[float]] = {}
@@ -326,8 +353,10 @@ class JsonFileReportStore(MemoryReportStore):
 
     def _flush(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        lines = [json.dumps(r.to_dict(), ensure_ascii=False, sort_keys=True)
-                 for r in sorted(self._reports.values(), key=lambda r: r.nomor)]
+        lines = [
+            json.dumps(r.to_dict(), ensure_ascii=False, sort_keys=True)
+            for r in sorted(self._reports.values(), key=lambda r: r.nomor)
+        ]
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.folder)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write("\n".join(lines) + ("\n" if lines else ""))
@@ -370,8 +399,9 @@ class CitizenReportService:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     number: Callable[[datetime, str], str] = new_number
 
-    def submit(self, payload: Mapping, *, caller: str, foto: bytes | None = None,
-               lang: str = "id") -> dict:
+    def submit(
+        self, payload: Mapping, *, caller: str, foto: bytes | None = None, lang: str = "id"
+    ) -> dict:
         """Store a report; return its public status (with ``nomor``).
 
         Raises
@@ -384,12 +414,15 @@ class CitizenReportService:
         if not self.limiter.allow(caller):
             raise RateLimitError(
                 "Terlalu banyak laporan dalam waktu singkat; coba lagi nanti.",
-                "Too many reports in a short time; please try again later.")
-        clean, problems = validate_report(payload, known_desa=self.known_desa, foto=foto,
-                                          lang=lang)
+                "Too many reports in a short time; please try again later.",
+            )
+        clean, problems = validate_report(payload, known_desa=self.known_desa, foto=foto, lang=lang)
         if problems:
-            raise InvalidInputError("Laporan belum lengkap atau tidak valid.",
-                                    "The report is incomplete or invalid.", detail=problems)
+            raise InvalidInputError(
+                "Laporan belum lengkap atau tidak valid.",
+                "The report is incomplete or invalid.",
+                detail=problems,
+            )
         now = self.clock()
         digest = None
         if foto is not None:
@@ -399,12 +432,21 @@ class CitizenReportService:
         while self.store.get(nomor) is not None:  # astronomically rare
             nomor = self.number(now, clean["kode_kab"])
         report = CitizenReport(
-            nomor=nomor, kode_kab=clean["kode_kab"], kode_desa=clean["kode_desa"],
-            jenis=clean["jenis"], keterangan=clean["keterangan"],
-            dibuat=now.isoformat(timespec="seconds"), diperbarui=now.isoformat(timespec="seconds"),
-            id_keluarga=clean["id_keluarga"], lat=clean["lat"], lon=clean["lon"],
-            foto_sha256=digest, foto_jenis=clean["foto_jenis"], kontak=clean["kontak"],
-            pelapor=_caller_hash(caller))
+            nomor=nomor,
+            kode_kab=clean["kode_kab"],
+            kode_desa=clean["kode_desa"],
+            jenis=clean["jenis"],
+            keterangan=clean["keterangan"],
+            dibuat=now.isoformat(timespec="seconds"),
+            diperbarui=now.isoformat(timespec="seconds"),
+            id_keluarga=clean["id_keluarga"],
+            lat=clean["lat"],
+            lon=clean["lon"],
+            foto_sha256=digest,
+            foto_jenis=clean["foto_jenis"],
+            kontak=clean["kontak"],
+            pelapor=_caller_hash(caller),
+        )
         self.store.add(report)
         return public_status(report, now, lang)
 
@@ -415,29 +457,37 @@ class CitizenReportService:
             raise NotFoundError("Nomor laporan tidak ditemukan.", "Report number not found.")
         return public_status(report, self.clock(), lang)
 
-    def queue(self, kode_kab: Iterable[str] | None = None, *, hanya_terbuka: bool = True
-              ) -> pd.DataFrame:
+    def queue(
+        self, kode_kab: Iterable[str] | None = None, *, hanya_terbuka: bool = True
+    ) -> pd.DataFrame:
         """Reports for officers of the given kabupaten (all when None)."""
         allowed = set(kode_kab) if kode_kab is not None else None
-        reports = [r for r in self.store.all()
-                   if (allowed is None or r.kode_kab in allowed)
-                   and (not hanya_terbuka or r.status in OPEN_STATUSES)]
+        reports = [
+            r
+            for r in self.store.all()
+            if (allowed is None or r.kode_kab in allowed)
+            and (not hanya_terbuka or r.status in OPEN_STATUSES)
+        ]
         return queue_frame(reports, self.clock())
 
-    def set_status(self, nomor: str, status: str, *, catatan: str | None = None,
-                   sampel_id: str | None = None) -> CitizenReport:
+    def set_status(
+        self, nomor: str, status: str, *, catatan: str | None = None, sampel_id: str | None = None
+    ) -> CitizenReport:
         """Move a report on (officers)."""
         if status not in STATUS_LAPORAN:
-            raise InvalidInputError(f"Status laporan tidak dikenal: {status}",
-                                    f"Unknown report status: {status}")
+            raise InvalidInputError(
+                f"Status laporan tidak dikenal: {status}", f"Unknown report status: {status}"
+            )
         report = self.store.get(nomor)
         if report is None:
             raise NotFoundError("Nomor laporan tidak ditemukan.", "Report number not found.")
-        report = replace(report, status=status,
-                         diperbarui=self.clock().isoformat(timespec="seconds"),
-                         catatan_petugas=catatan if catatan is not None
-                         else report.catatan_petugas,
-                         sampel_id=sampel_id or report.sampel_id)
+        report = replace(
+            report,
+            status=status,
+            diperbarui=self.clock().isoformat(timespec="seconds"),
+            catatan_petugas=catatan if catatan is not None else report.catatan_petugas,
+            sampel_id=sampel_id or report.sampel_id,
+        )
         self.store.update(report)
         return report
 

@@ -1,5 +1,10 @@
 """Synthetic DTSEN family records (no real household data is public)."""
 
-from geo_service.synth.generator import Calibration, SyntheticData, calibration_from_bps, generate_keluarga
+from geo_service.synth.generator import (
+    Calibration,
+    SyntheticData,
+    calibration_from_bps,
+    generate_keluarga,
+)
 
 __all__ = ["Calibration", "SyntheticData", "calibration_from_bps", "generate_keluarga"]

@@ -246,9 +246,13 @@ def generate_keluarga(
         "target": {
             "pct_jiwa_desil_1": round(100 * persons[desil == 1].sum() / persons.sum(), 3),
             "pct_jiwa_di_bawah_garis": round(
-                100 * persons[np.nan_to_num(pengeluaran, nan=np.inf)
-                              < calibration.garis_kemiskinan].sum()
-                / persons[~np.isnan(pengeluaran)].sum(), 3),
+                100
+                * persons[
+                    np.nan_to_num(pengeluaran, nan=np.inf) < calibration.garis_kemiskinan
+                ].sum()
+                / persons[~np.isnan(pengeluaran)].sum(),
+                3,
+            ),
             "toleransi_pp": 0.5,
         },
         "jumlah": {
@@ -298,8 +302,8 @@ def _place(desa, per_desa, area_km2, rng, progress):
             if len(todo):  # very thin polygons: fall back to uniform points
                 pts = _uniform_in(geom, len(todo), rng)
                 x[todo], y[todo] = pts[:, 0], pts[:, 1]
-            lon[start:start + k], lat[start:start + k] = x, y
-            cluster_id[start:start + k] = next_cluster + cl
+            lon[start : start + k], lat[start : start + k] = x, y
+            cluster_id[start : start + k] = next_cluster + cl
             next_cluster += n_cl
             start += k
         if progress:
@@ -345,13 +349,21 @@ def _plant_pockets(k, lon, lat, rng):
         tries += 1
         j = rng.integers(len(lon))
         radius = float(rng.uniform(1_200, 2_200))
-        if any(_metres(lon[j], lat[j], p["lon"], p["lat"]) < 2.5 * (radius + p["radius_m"])
-               for p in pockets):
+        if any(
+            _metres(lon[j], lat[j], p["lon"], p["lat"]) < 2.5 * (radius + p["radius_m"])
+            for p in pockets
+        ):
             continue
         if (_metres(lon, lat, lon[j], lat[j]) < radius).sum() < 300:
             continue  # a pocket needs people
-        pockets.append({"id": len(pockets) + 1, "lon": float(lon[j]), "lat": float(lat[j]),
-                        "radius_m": round(radius, 1)})
+        pockets.append(
+            {
+                "id": len(pockets) + 1,
+                "lon": float(lon[j]),
+                "lat": float(lat[j]),
+                "radius_m": round(radius, 1),
+            }
+        )
     return pockets
 
 
@@ -361,7 +373,8 @@ def _pocket_truth(p, lon, lat, geotag, desil, art):
         "n_keluarga": int(inside.sum()),
         "n_keluarga_geotag": int((inside & geotag).sum()),
         "pct_jiwa_desil_1": round(
-            100 * art[inside & (desil == 1)].sum() / max(art[inside].sum(), 1), 2),
+            100 * art[inside & (desil == 1)].sum() / max(art[inside].sum(), 1), 2
+        ),
     }
 
 
@@ -422,9 +435,15 @@ def _corrupt(frame, n, fresh_ids, rng):
     base[S.ID] = fresh_ids[: 9 * n]
     base = base.astype(object)
     kinds = [
-        "kolom_wajib_kosong", "desil_di_luar_rentang", "kode_desa_salah_format",
-        "kode_desa_tidak_dikenal", "jumlah_art_tidak_valid", "koordinat_di_luar_indonesia",
-        "koordinat_tertukar", "id_keluarga_ganda", "periode_salah_format",
+        "kolom_wajib_kosong",
+        "desil_di_luar_rentang",
+        "kode_desa_salah_format",
+        "kode_desa_tidak_dikenal",
+        "jumlah_art_tidak_valid",
+        "koordinat_di_luar_indonesia",
+        "koordinat_tertukar",
+        "id_keluarga_ganda",
+        "periode_salah_format",
     ]
     kind = np.repeat(kinds, n)
     col = base.columns.get_loc
@@ -467,5 +486,6 @@ def _corrupt(frame, n, fresh_ids, rng):
         rows[bad_kind[i]].append(int(i) + 2)
     ids = combined[S.ID].to_numpy()
     rows["id_keluarga_ganda"] = sorted(
-        int(i) + 2 for i in np.flatnonzero(np.isin(ids, dup_sources)))
+        int(i) + 2 for i in np.flatnonzero(np.isin(ids, dup_sources))
+    )
     return combined, rows

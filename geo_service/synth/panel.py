@@ -126,8 +126,9 @@ def generate_panel(
         raise ValueError("periodes must not be empty")
     params = params or PanelParams()
     rng = np.random.default_rng([int(seed), 7_001])
-    base = generate_keluarga(desa, calibration, n_keluarga=n_keluarga, periode=periodes[0],
-                             seed=seed, kantong=kantong)
+    base = generate_keluarga(
+        desa, calibration, n_keluarga=n_keluarga, periode=periodes[0], seed=seed, kantong=kantong
+    )
     snapshots = {periodes[0]: base.keluarga}
     prefix = calibration.kode_kab.replace(".", "")
     taken = set(base.keluarga[S.ID])
@@ -136,17 +137,36 @@ def generate_panel(
     steps = []
     cur = base.keluarga
     for t, (p_from, p_to) in enumerate(zip(periodes[:-1], periodes[1:], strict=True), start=1):
-        cur, step = _step(cur, p_from, p_to, params, rng, desa, calibration, seed + 1000 * t,
-                          taken, prefix, geoms, kode_list)
+        cur, step = _step(
+            cur,
+            p_from,
+            p_to,
+            params,
+            rng,
+            desa,
+            calibration,
+            seed + 1000 * t,
+            taken,
+            prefix,
+            geoms,
+            kode_list,
+        )
         snapshots[p_to] = cur
         steps.append(step)
-    truth = {"seed": seed, "kabupaten": calibration.kode_kab, "periodes": list(periodes),
-             "parameter": asdict(params), "dasar": base.truth, "langkah": steps}
+    truth = {
+        "seed": seed,
+        "kabupaten": calibration.kode_kab,
+        "periodes": list(periodes),
+        "parameter": asdict(params),
+        "dasar": base.truth,
+        "langkah": steps,
+    }
     return PanelData(snapshots=snapshots, truth=truth)
 
 
-def _step(cur, p_from, p_to, params, rng, desa, calibration, new_seed, taken, prefix, geoms,
-          kode_list):
+def _step(
+    cur, p_from, p_to, params, rng, desa, calibration, new_seed, taken, prefix, geoms, kode_list
+):
     cur = cur.reset_index(drop=True)
     n = len(cur)
     # 1. leave the register
@@ -186,8 +206,9 @@ def _step(cur, p_from, p_to, params, rng, desa, calibration, new_seed, taken, pr
     n_baru = int(rng.binomial(m, params.p_baru)) if params.p_baru > 0 else 0
     baru = pd.DataFrame(columns=nxt.columns)
     if n_baru:
-        fresh = generate_keluarga(desa, calibration, n_keluarga=n_baru, periode=p_to,
-                                  seed=new_seed, n_jauh=0)
+        fresh = generate_keluarga(
+            desa, calibration, n_keluarga=n_baru, periode=p_to, seed=new_seed, n_jauh=0
+        )
         baru = fresh.keluarga.copy()
         baru[S.ID] = _fresh_ids(n_baru, taken, prefix, rng)
         nxt = pd.concat([nxt, baru[nxt.columns]], ignore_index=True)
@@ -196,39 +217,62 @@ def _step(cur, p_from, p_to, params, rng, desa, calibration, new_seed, taken, pr
 
     def rows(mask, **cols):
         idx = np.flatnonzero(mask)
-        return [{k: (v[i].item() if hasattr(v[i], "item") else v[i]) for k, v in cols.items()}
-                for i in idx]
+        return [
+            {k: (v[i].item() if hasattr(v[i], "item") else v[i]) for k, v in cols.items()}
+            for i in idx
+        ]
 
     id_arr = cur.loc[~gone, S.ID].to_numpy(dtype=object)
     step = {
         "dari": p_from,
         "ke": p_to,
-        "meninggal": [{S.ID: r[S.ID], "kode_desa": r[S.KODE_DESA], "desil": int(r["desil"])}
-                      for r in meninggal.to_dict("records")],
-        "lulus_desil1": rows(lulus, id_keluarga=id_arr, kode_desa=kode_before,
-                             desil_awal=desil_before, desil_akhir=desil),
-        "jatuh_desil1": rows(jatuh, id_keluarga=id_arr, kode_desa=kode_before,
-                             desil_awal=desil_before, desil_akhir=desil),
-        "geser": rows(geser, id_keluarga=id_arr, kode_desa=kode_before,
-                      desil_awal=desil_before, desil_akhir=desil),
-        "pindah": rows(pindah, id_keluarga=id_arr, kode_desa_awal=kode_before,
-                       kode_desa_akhir=kode_after),
-        "baru": [{S.ID: r[S.ID], "kode_desa": r[S.KODE_DESA], "desil": int(r["desil"])}
-                 for r in baru.to_dict("records")],
+        "meninggal": [
+            {S.ID: r[S.ID], "kode_desa": r[S.KODE_DESA], "desil": int(r["desil"])}
+            for r in meninggal.to_dict("records")
+        ],
+        "lulus_desil1": rows(
+            lulus,
+            id_keluarga=id_arr,
+            kode_desa=kode_before,
+            desil_awal=desil_before,
+            desil_akhir=desil,
+        ),
+        "jatuh_desil1": rows(
+            jatuh,
+            id_keluarga=id_arr,
+            kode_desa=kode_before,
+            desil_awal=desil_before,
+            desil_akhir=desil,
+        ),
+        "geser": rows(
+            geser,
+            id_keluarga=id_arr,
+            kode_desa=kode_before,
+            desil_awal=desil_before,
+            desil_akhir=desil,
+        ),
+        "pindah": rows(
+            pindah, id_keluarga=id_arr, kode_desa_awal=kode_before, kode_desa_akhir=kode_after
+        ),
+        "baru": [
+            {S.ID: r[S.ID], "kode_desa": r[S.KODE_DESA], "desil": int(r["desil"])}
+            for r in baru.to_dict("records")
+        ],
     }
     step["jumlah"] = {k: len(v) for k, v in step.items() if isinstance(v, list)}
     # Full desil pairs of families present in both periodes (the truth transition matrix).
     pairs = pd.crosstab(pd.Series(desil_before, name="awal"), pd.Series(desil, name="akhir"))
-    step["matriks_desil"] = {int(a): {int(b): int(pairs.loc[a, b]) for b in pairs.columns
-                                      if pairs.loc[a, b]} for a in pairs.index}
+    step["matriks_desil"] = {
+        int(a): {int(b): int(pairs.loc[a, b]) for b in pairs.columns if pairs.loc[a, b]}
+        for a in pairs.index
+    }
     return nxt, step
 
 
 # --- corruption -------------------------------------------------------------------------
 
 JENIS_SALAH: tuple[str, ...] = ("kondisi_berubah", "pindah", "meninggal", "tidak_ditemukan")
-_DEFAULT_KINDS = {"kondisi_berubah": 0.55, "pindah": 0.2, "meninggal": 0.1,
-                  "tidak_ditemukan": 0.15}
+_DEFAULT_KINDS = {"kondisi_berubah": 0.55, "pindah": 0.2, "meninggal": 0.1, "tidak_ditemukan": 0.15}
 # Fields whose register value differs from reality in a "kondisi_berubah" record.
 _CHANGEABLE = ("jumlah_art", *S.DEPRIVATION_COLUMNS, *S.PROGRAM_COLUMNS)
 
@@ -288,8 +332,7 @@ def corrupt_register(
     else:
         base = np.full(n, float(share))
     codes, desa_idx = np.unique(reg[S.KODE_DESA].astype(str).to_numpy(), return_inverse=True)
-    effect = rng.lognormal(0.0, variasi_desa, len(codes)) if variasi_desa \
-        else np.ones(len(codes))
+    effect = rng.lognormal(0.0, variasi_desa, len(codes)) if variasi_desa else np.ones(len(codes))
     fam_effect = effect[desa_idx]
     # Scaled so the expected share over all families is still ``share``.
     fam_effect = fam_effect * (base.sum() / max((base * fam_effect).sum(), 1e-12))
@@ -328,10 +371,17 @@ def corrupt_register(
         for i, t in zip(moved, target, strict=True):
             true_values[i] = json.dumps({S.KODE_DESA: str(t)})
 
-    kenyataan = pd.DataFrame({S.ID: reg[S.ID].to_numpy(), S.KODE_DESA: kode, "strata": st,
-                              "status_sebenarnya": kind, "nilai_sebenarnya": true_values})
+    kenyataan = pd.DataFrame(
+        {
+            S.ID: reg[S.ID].to_numpy(),
+            S.KODE_DESA: kode,
+            "strata": st,
+            "status_sebenarnya": kind,
+            "nilai_sebenarnya": true_values,
+        }
+    )
     salah = kind != "sesuai"
-    per_strata = (pd.Series(salah).groupby(st).mean().round(6).to_dict())
+    per_strata = pd.Series(salah).groupby(st).mean().round(6).to_dict()
     per_desa = pd.Series(salah).groupby(kode).agg(["sum", "size"])
     truth = {
         "seed": seed,
@@ -341,8 +391,7 @@ def corrupt_register(
         "share_salah": float(salah.mean()) if n else 0.0,
         "per_jenis": {k: int((kind == k).sum()) for k in JENIS_SALAH},
         "share_per_strata": {str(k): float(v) for k, v in per_strata.items()},
-        "salah_per_desa": {str(k): [int(r["sum"]), int(r["size"])]
-                           for k, r in per_desa.iterrows()},
+        "salah_per_desa": {str(k): [int(r["sum"]), int(r["size"])] for k, r in per_desa.iterrows()},
     }
     return CorruptedRegister(register=reg, kenyataan=kenyataan, truth=truth)
 
@@ -398,8 +447,10 @@ def write_panel(panel: PanelData, out_dir, *, suffix: str = ".parquet") -> list:
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    files = [write_keluarga(frame, out_dir / f"keluarga_{periode}{suffix}")
-             for periode, frame in panel.snapshots.items()]
+    files = [
+        write_keluarga(frame, out_dir / f"keluarga_{periode}{suffix}")
+        for periode, frame in panel.snapshots.items()
+    ]
     files.append(write_json(panel.truth, out_dir / "panel.truth.json"))
     return files
 
@@ -415,5 +466,8 @@ def write_corrupted(corrupted: CorruptedRegister, path) -> list:
     path = Path(path)
     reality = path.with_name(path.name + ".kenyataan.csv")
     corrupted.kenyataan.to_csv(reality, index=False, encoding="utf-8")
-    return [write_keluarga(corrupted.register, path), reality,
-            write_json(corrupted.truth, path.with_name(path.name + ".truth.json"))]
+    return [
+        write_keluarga(corrupted.register, path),
+        reality,
+        write_json(corrupted.truth, path.with_name(path.name + ".truth.json")),
+    ]

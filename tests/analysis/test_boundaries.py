@@ -4,7 +4,6 @@ import shapely
 
 from geo_service.errors import BoundaryError, NotFoundError
 from geo_service.io.boundaries import BoundaryRepairWarning, boundary_files, read_boundaries
-
 from tests.fixtures import DATA
 
 

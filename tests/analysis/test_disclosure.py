@@ -24,9 +24,16 @@ def _frame(rows: list[tuple[str, int, int, int, int]]) -> pd.DataFrame:
     for i, (kec, kel, kel_e, extra, extra_e) in enumerate(rows):
         kel_e = min(kel_e, kel)
         extra_e = min(extra_e, extra) if kel_e else 0
-        recs.append({"kode_desa": f"D{i:03d}", "kode_kec": kec, "n_keluarga": kel,
-                     "n_keluarga_ekstrem": kel_e, "n_jiwa": kel + extra,
-                     "n_jiwa_ekstrem": kel_e + extra_e})
+        recs.append(
+            {
+                "kode_desa": f"D{i:03d}",
+                "kode_kec": kec,
+                "n_keluarga": kel,
+                "n_keluarga_ekstrem": kel_e,
+                "n_jiwa": kel + extra,
+                "n_jiwa_ekstrem": kel_e + extra_e,
+            }
+        )
     return pd.DataFrame(recs)
 
 
@@ -54,9 +61,14 @@ def _recoverable_sums(raw: pd.DataFrame, rel) -> list[float]:
     hidden_groups = set(groups.loc[groups[SUPPRESSED_FLAG], "kode_kec"])
     for part, whole in FAMILIES:
         for col in (part, "complement"):
+
             def val(frame, c=col, p=part, w=whole):
-                return (frame[w].astype(float) - frame[p].astype(float)) if c == "complement" \
+                return (
+                    (frame[w].astype(float) - frame[p].astype(float))
+                    if c == "complement"
                     else frame[c].astype(float)
+                )
+
             t = float(val(total).iloc[0])
             # 1. hidden desa of each published kecamatan: kecamatan total - published desa
             for _, g in groups[~groups[SUPPRESSED_FLAG]].iterrows():
@@ -78,8 +90,13 @@ def _recoverable_sums(raw: pd.DataFrame, rel) -> list[float]:
     return sums
 
 
-row = st.tuples(st.sampled_from(["K1", "K2", "K3", "K4"]), st.integers(0, 60),
-                st.integers(0, 30), st.integers(0, 80), st.integers(0, 40))
+row = st.tuples(
+    st.sampled_from(["K1", "K2", "K3", "K4"]),
+    st.integers(0, 60),
+    st.integers(0, 30),
+    st.integers(0, 80),
+    st.integers(0, 40),
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -113,8 +130,11 @@ def test_flat_cells_protected_against_total(rows):
         pub = rel.areas[~rel.areas[SUPPRESSED_FLAG]]
         for part, whole in FAMILIES:
             hidden_part = float(rel.total[part].iloc[0]) - float(pub[part].astype(float).sum())
-            hidden_comp = (float(rel.total[whole].iloc[0]) - float(rel.total[part].iloc[0])
-                           - float((pub[whole].astype(float) - pub[part].astype(float)).sum()))
+            hidden_comp = (
+                float(rel.total[whole].iloc[0])
+                - float(rel.total[part].iloc[0])
+                - float((pub[whole].astype(float) - pub[part].astype(float)).sum())
+            )
             assert not _small(hidden_part, 10) and not _small(hidden_comp, 10)
 
 
@@ -144,10 +164,16 @@ def test_zero_extreme_is_published_but_complement_small_is_not():
     assert flags[0] or int(rel.areas.loc[0, "n_keluarga_ekstrem"]) == 0
 
 
-@pytest.mark.parametrize(("role", "geo", "allowed"), [
-    ("publik", "desa", True), ("publik", "kecamatan", True), ("publik", "h3", False),
-    ("opd", "h3", True), ("analis", "h3", True),
-])
+@pytest.mark.parametrize(
+    ("role", "geo", "allowed"),
+    [
+        ("publik", "desa", True),
+        ("publik", "kecamatan", True),
+        ("publik", "h3", False),
+        ("opd", "h3", True),
+        ("analis", "h3", True),
+    ],
+)
 def test_public_role_gets_one_geography_family(role, geo, allowed):
     assert geography_allowed(role, geo, publik_geography="desa") is allowed
 

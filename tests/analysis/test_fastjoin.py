@@ -17,7 +17,6 @@ from geo_service.analysis.fastjoin import (
 )
 from geo_service.analysis.locate import _locate_reference, locate_keluarga
 from geo_service.io.boundaries import read_boundaries
-
 from tests.fixtures import KENDAL_DESA, LOCATION_CASES, location_desa, location_families
 
 
@@ -115,16 +114,21 @@ def test_generated_families_equal_the_reference(kendal, kendal_index):
     from geo_service.synth import calibration_from_bps, generate_keluarga
 
     calib = calibration_from_bps(read_bps(get_settings().data_dir), "33.24")
-    fam = generate_keluarga(kendal, calib, n_keluarga=60_000, periode="2025-03",
-                            seed=5).keluarga
+    fam = generate_keluarga(kendal, calib, n_keluarga=60_000, periode="2025-03", seed=5).keluarga
     got = locate_keluarga(fam, kendal, index=kendal_index)
     pd.testing.assert_frame_equal(got, _locate_reference(fam, kendal))
 
 
 def test_arrays_api_and_fine_cells(kendal, kendal_index):
     fam = _tricky_points(kendal, 5_000, seed=2)
-    loc = locate_arrays(kendal_index, fam["lat"].to_numpy(), fam["lon"].to_numpy(),
-                        fam["kode_desa"], kendal, h3_resolution=8)
+    loc = locate_arrays(
+        kendal_index,
+        fam["lat"].to_numpy(),
+        fam["lon"].to_numpy(),
+        fam["kode_desa"],
+        kendal,
+        h3_resolution=8,
+    )
     ref = _locate_reference(fam, kendal)
     codes = np.asarray(kendal_index.codes, dtype=object)
     geotag = fam["lat"].notna().to_numpy()
@@ -136,8 +140,9 @@ def test_arrays_api_and_fine_cells(kendal, kendal_index):
     assert np.all(loc.h3[~geotag] == 0)
     ok = np.flatnonzero(geotag)[:500]
     assert [h3.int_to_str(int(c)) for c in loc.h3[ok]] == [
-        h3.latlng_to_cell(a, b, 8) for a, b in zip(fam["lat"].iloc[ok], fam["lon"].iloc[ok],
-                                                   strict=True)]
+        h3.latlng_to_cell(a, b, 8)
+        for a, b in zip(fam["lat"].iloc[ok], fam["lon"].iloc[ok], strict=True)
+    ]
 
 
 def test_index_round_trips_through_bytes(kendal, kendal_index):
@@ -145,14 +150,19 @@ def test_index_round_trips_through_bytes(kendal, kendal_index):
     back = BoundaryIndex.from_bytes(data)
     assert back.fingerprint == kendal_index.fingerprint
     assert (back.x0, back.y0, back.size, back.level) == (
-        kendal_index.x0, kendal_index.y0, kendal_index.size, kendal_index.level)
+        kendal_index.x0,
+        kendal_index.y0,
+        kendal_index.size,
+        kendal_index.level,
+    )
     assert np.array_equal(back.start, kendal_index.start)
     assert np.array_equal(back.end, kendal_index.end)
     assert np.array_equal(back.desa, kendal_index.desa)
     assert list(back.codes) == list(kendal_index.codes)
     fam = _tricky_points(kendal, 2_000, seed=4)
-    pd.testing.assert_frame_equal(locate_with_index(back, fam, kendal),
-                                  locate_with_index(kendal_index, fam, kendal))
+    pd.testing.assert_frame_equal(
+        locate_with_index(back, fam, kendal), locate_with_index(kendal_index, fam, kendal)
+    )
 
 
 def test_index_of_other_boundaries_is_refused(kendal, kendal_index):

@@ -38,7 +38,7 @@ def _fixture_values(cells):
 def _pysal_w(w: sp.csr_matrix):
     from libpysal.weights import W
 
-    nb = {i: w.indices[w.indptr[i]:w.indptr[i + 1]].tolist() for i in range(w.shape[0])}
+    nb = {i: w.indices[w.indptr[i] : w.indptr[i + 1]].tolist() for i in range(w.shape[0])}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return W(nb, silence_warnings=True)
@@ -51,7 +51,7 @@ def test_h3_neighbours_are_the_adjacent_cells_present():
     present = set(cells)
     for i, c in enumerate(cells):
         expected = {x for x in h3.grid_ring(c, 1) if x in present}
-        got = {cells[j] for j in w.indices[w.indptr[i]:w.indptr[i + 1]]}
+        got = {cells[j] for j in w.indices[w.indptr[i] : w.indptr[i + 1]]}
         assert got == expected, c
     # The two far cells are islands.
     assert np.diff(w.indptr)[-2:].tolist() == [0, 0]
@@ -59,6 +59,7 @@ def test_h3_neighbours_are_the_adjacent_cells_present():
 
 def test_gi_star_z_matches_esda_g_local_star():
     import esda  # dev extra: the golden reference must run, never skip
+
     cells = _fixture_cells()
     x = _fixture_values(cells)
     w = G.h3_neighbours(cells)
@@ -87,6 +88,7 @@ def test_gi_star_z_by_hand_on_a_chain():
 
 def test_permutation_p_values_match_esda_within_monte_carlo_error():
     import esda  # dev extra: the golden reference must run, never skip
+
     cells = _fixture_cells()
     x = _fixture_values(cells)
     w = G.h3_neighbours(cells)
@@ -94,8 +96,9 @@ def test_permutation_p_values_match_esda_within_monte_carlo_error():
     ours = G.gi_star(x, w, permutations=perms, permutations_max=None, seed=5)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ref = esda.G_Local(x, _pysal_w(w), transform="B", star=True, permutations=perms,
-                           seed=5, n_jobs=1)
+        ref = esda.G_Local(
+            x, _pysal_w(w), transform="B", star=True, permutations=perms, seed=5, n_jobs=1
+        )
     tested = np.diff(w.indptr) > 0
     folded = np.minimum(ours.p_panas, ours.p_dingin)[tested]
     theirs = ref.p_sim[tested]
@@ -186,8 +189,12 @@ def test_fdr_bh_matches_scipy_and_handles_nan():
 def test_classify():
     z = np.array([3.0, -3.0, 3.0, np.nan])
     reject = np.array([True, True, False, False])
-    assert G.classify(z, reject).tolist() == ["panas", "dingin", "tidak_signifikan",
-                                               "tanpa_tetangga"]
+    assert G.classify(z, reject).tolist() == [
+        "panas",
+        "dingin",
+        "tidak_signifikan",
+        "tanpa_tetangga",
+    ]
 
 
 def _square(x0, y0, size=0.01):
@@ -208,7 +215,7 @@ def test_queen_contiguity_matches_libpysal_and_handles_islands_and_gaps():
     w = G.queen_neighbours(polys, tolerance_m=5.0)
     deg = np.diff(w.indptr)
     assert deg[9] == 0, "island"
-    assert {int(j) for j in w.indices[w.indptr[10]:w.indptr[11]]} == {2, 5}
+    assert {int(j) for j in w.indices[w.indptr[10] : w.indptr[11]]} == {2, 5}
     assert deg[11] == 0
     # The 3x3 block: the same neighbours as libpysal's Queen.
     gdf = gpd.GeoDataFrame(geometry=polys[:9], crs=4326)
@@ -217,8 +224,9 @@ def test_queen_contiguity_matches_libpysal_and_handles_islands_and_gaps():
         ref = libpysal.weights.Queen.from_dataframe(gdf, use_index=False)
     strict = G.queen_neighbours(polys[:9], tolerance_m=0)
     for i in range(9):
-        assert set(strict.indices[strict.indptr[i]:strict.indptr[i + 1]].tolist()) == set(
-            ref.neighbors[i]), i
+        assert set(strict.indices[strict.indptr[i] : strict.indptr[i + 1]].tolist()) == set(
+            ref.neighbors[i]
+        ), i
     # Gi* on these areas: islands and areas without value get NaN, nothing crashes.
     x = np.r_[np.arange(9.0), 4.0, 2.0, np.nan]
     g = G.gi_star(x, w, permutations=99, seed=0)

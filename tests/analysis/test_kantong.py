@@ -28,8 +28,8 @@ import shapely
 from geo_service.analysis import AnalysisParams, compute_indicators
 from geo_service.analysis import gistar as G
 from geo_service.analysis.aggregate import desa_indicators, h3_indicators, is_ekstrem, roll_up
-from geo_service.analysis.planning import PlanningParams, detect_pockets
 from geo_service.analysis.kantong import connected_groups, find_pockets, group_id
+from geo_service.analysis.planning import PlanningParams, detect_pockets
 from geo_service.io.boundaries import boundary_files, read_boundaries, read_bps
 from geo_service.settings import Settings
 from geo_service.synth import calibration_from_bps, generate_keluarga
@@ -52,8 +52,9 @@ def _kendal():
 
 def _generate(seed: int, n: int, kantong: int):
     desa, calib = _kendal()
-    return generate_keluarga(desa, calib, n_keluarga=n, periode="2025-03", seed=seed,
-                             kantong=kantong)
+    return generate_keluarga(
+        desa, calib, n_keluarga=n, periode="2025-03", seed=seed, kantong=kantong
+    )
 
 
 def _indicators(frame: pd.DataFrame):
@@ -85,18 +86,39 @@ def _toy():
         ek = 10 if kelas[i] == "panas" else 0 if kelas[i] == "dingin" else 2
         desa = "33.24.01.2001" if i % 2 else "33.24.01.2002"
         for j in range(20):
-            fams.append({"h3": np.uint64(int(cell, 16)), "kode_desa_lokasi": desa,
-                         "jumlah_art": 3, "ekstrem": j < ek})
-        rows.append({"h3": cell, "n_keluarga": 20, "n_jiwa": 60, "n_keluarga_ekstrem": ek,
-                     "n_jiwa_ekstrem": 3 * ek, "pct_jiwa_ekstrem": 5 * ek,
-                     "gi_z": 3.0 if kelas[i] == "panas" else -3.0 if kelas[i] == "dingin"
-                     else 0.5, "gi_p": 0.001, "gi_q": 0.01, "gi_kelas": kelas[i]})
+            fams.append(
+                {
+                    "h3": np.uint64(int(cell, 16)),
+                    "kode_desa_lokasi": desa,
+                    "jumlah_art": 3,
+                    "ekstrem": j < ek,
+                }
+            )
+        rows.append(
+            {
+                "h3": cell,
+                "n_keluarga": 20,
+                "n_jiwa": 60,
+                "n_keluarga_ekstrem": ek,
+                "n_jiwa_ekstrem": 3 * ek,
+                "pct_jiwa_ekstrem": 5 * ek,
+                "gi_z": 3.0 if kelas[i] == "panas" else -3.0 if kelas[i] == "dingin" else 0.5,
+                "gi_p": 0.001,
+                "gi_q": 0.01,
+                "gi_kelas": kelas[i],
+            }
+        )
     geoms = [shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(c)]) for c in cells]
     h3_gi = gpd.GeoDataFrame(rows, geometry=geoms, crs=4326)
     keluarga = pd.DataFrame(fams)
-    desa = pd.DataFrame({"kode_desa": ["33.24.01.2001", "33.24.01.2002"],
-                         "nama_desa": ["Satu", "Dua"], "kode_kec": ["33.24.01"] * 2,
-                         "nama_kec": ["Plantungan"] * 2})
+    desa = pd.DataFrame(
+        {
+            "kode_desa": ["33.24.01.2001", "33.24.01.2002"],
+            "nama_desa": ["Satu", "Dua"],
+            "kode_kec": ["33.24.01"] * 2,
+            "nama_kec": ["Plantungan"] * 2,
+        }
+    )
     return h3_gi, keluarga, desa
 
 
@@ -104,7 +126,8 @@ def test_groups_ids_and_summaries():
     h3_gi, keluarga, desa = _toy()
     w = G.h3_neighbours(h3_gi["h3"].tolist())
     pockets, pocket_desa, cold, cell_pocket = find_pockets(
-        h3_gi, w, keluarga, desa, pct_kabupaten=8.0, min_jiwa_ekstrem=100, min_rasio=1.5)
+        h3_gi, w, keluarga, desa, pct_kabupaten=8.0, min_jiwa_ekstrem=100, min_rasio=1.5
+    )
     assert len(pockets) == 2 and len(cold) == 1
     assert pockets["n_sel"].tolist() == [7, 7]
     assert (pockets["n_jiwa_ekstrem"] == 7 * 30).all()
@@ -141,8 +164,9 @@ def test_thresholds_and_empty_input():
     pockets = find_pockets(h3_gi, w, keluarga, desa, pct_kabupaten=8.0, min_rasio=7.0)[0]
     assert len(pockets) == 0
     none = h3_gi.assign(gi_kelas="tidak_signifikan")
-    pockets, pocket_desa, cold, cell_pocket = find_pockets(none, w, keluarga, desa,
-                                                           pct_kabupaten=8.0)
+    pockets, pocket_desa, cold, cell_pocket = find_pockets(
+        none, w, keluarga, desa, pct_kabupaten=8.0
+    )
     assert len(pockets) == 0 and len(cold) == 0 and pd.isna(cell_pocket).all()
     assert "kantong_id" in pockets.columns and "geometry" in pockets.columns
 
@@ -178,8 +202,10 @@ def test_planted_pockets_are_found_and_what_is_found_is_real():
         n_recalled += sum(recalled)
         n_found += len(geoms)
         n_right += sum(right)
-        report.append(f"seed {seed}: planted {len(circles)}, recalled {sum(recalled)}, "
-                      f"found {len(geoms)}, overlapping planted {sum(right)}")
+        report.append(
+            f"seed {seed}: planted {len(circles)}, recalled {sum(recalled)}, "
+            f"found {len(geoms)}, overlapping planted {sum(right)}"
+        )
         if not all(right):
             # Pockets that are not planted: are they in the generator's own field?
             _, twin = _found(seed, PLANTED_N, 0)
@@ -205,9 +231,13 @@ def _shuffled(result, seed: int):
     ekstrem = is_ekstrem(fam)
     fam["ekstrem"] = ekstrem
     desa_ind = desa_indicators(fam, ekstrem, _kendal()[0])
-    return dataclasses.replace(result, keluarga=fam, desa=desa_ind,
-                               kabupaten=roll_up(desa_ind, "kabupaten"),
-                               h3=h3_indicators(fam, ekstrem, fam["h3"].to_numpy()))
+    return dataclasses.replace(
+        result,
+        keluarga=fam,
+        desa=desa_ind,
+        kabupaten=roll_up(desa_ind, "kabupaten"),
+        h3=h3_indicators(fam, ekstrem, fam["h3"].to_numpy()),
+    )
 
 
 @pytest.mark.slow
@@ -223,6 +253,7 @@ def test_no_pockets_without_spatial_structure():
     share = len(seeds_with_pockets) / len(NULL_SEEDS)
     assert share <= MAX_NULL_SHARE, (
         f"pockets in {len(seeds_with_pockets)} of {len(NULL_SEEDS)} shuffled data sets: "
-        f"{seeds_with_pockets}")
+        f"{seeds_with_pockets}"
+    )
     # Also before the size and rate floors: BH keeps false hot cells rare.
     assert len(seeds_with_hot_cells) <= 2, seeds_with_hot_cells

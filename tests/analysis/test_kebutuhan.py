@@ -37,17 +37,33 @@ def _families() -> pd.DataFrame:
         (D2, 3, 0, 0, 0, 1, 0, 0),
         (None, 1, 0, 0, 0, 1, 1, 1),
     ]
-    frame = pd.DataFrame(rows, columns=["kode_desa_lokasi", "desil", "penerima_pkh",
-                                        "penerima_bpnt", "penerima_pbi_jk", "rumah_tidak_layak",
-                                        "tanpa_jamban", "anak_tidak_sekolah"])
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "kode_desa_lokasi",
+            "desil",
+            "penerima_pkh",
+            "penerima_bpnt",
+            "penerima_pbi_jk",
+            "rumah_tidak_layak",
+            "tanpa_jamban",
+            "anak_tidak_sekolah",
+        ],
+    )
     frame[S.ID] = [f"K{i}" for i in range(len(frame))]
     frame["ekstrem"] = frame["desil"] == 1
     frame["jumlah_art"] = 3
     return frame
 
 
-NAMES = pd.DataFrame({"kode_desa": [D1, D2], "nama_desa": ["Satu", "Dua"],
-                      "kode_kec": ["33.24.01"] * 2, "nama_kec": ["Plantungan"] * 2})
+NAMES = pd.DataFrame(
+    {
+        "kode_desa": [D1, D2],
+        "nama_desa": ["Satu", "Dua"],
+        "kode_kec": ["33.24.01"] * 2,
+        "nama_kec": ["Plantungan"] * 2,
+    }
+)
 
 
 def test_need_flags_fill_missing_columns_and_invert_programmes():
@@ -83,7 +99,10 @@ def test_coverage_exclusion_and_inclusion():
     # Desil 6-10 in D1: two families, one receives PKH and PBI-JK.
     assert d1["n_keluarga_mampu"] == 2
     assert (d1["pct_inklusi_pkh"], d1["pct_inklusi_bpnt"], d1["pct_inklusi_pbi_jk"]) == (
-        50.0, 0.0, 50.0)
+        50.0,
+        0.0,
+        50.0,
+    )
     d2 = cov.set_index("kode_desa").loc[D2]
     assert d2["n_keluarga_mampu"] == 0 and np.isnan(d2["pct_inklusi_pkh"])
     assert d2["pct_eksklusi_pkh"] == 100.0
@@ -97,7 +116,10 @@ def test_coverage_exclusion_and_inclusion():
 def test_reference_table_in_data_is_valid_and_covers_the_contract():
     table = read_opd_programmes(opd_programmes_path(Settings(_env_file=None).data_dir))
     assert set(table["kebutuhan"]) >= set(S.DEPRIVATION_COLUMNS) | {
-        "tidak_menerima_pkh", "tidak_menerima_bpnt", "tidak_menerima_pbi_jk"}
+        "tidak_menerima_pkh",
+        "tidak_menerima_bpnt",
+        "tidak_menerima_pbi_jk",
+    }
     assert (table["opd"] != "").all() and (table["program"] != "").all()
     row = table[table["kebutuhan"] == "rumah_tidak_layak"].iloc[0]
     assert "RTLH" in row["program"] and "Disperkim" in row["opd"]
@@ -107,13 +129,23 @@ def test_reference_table_in_data_is_valid_and_covers_the_contract():
 def test_opd_targets_per_programme():
     fam = _families()
     needs = needs_by(fam, fam["kode_desa_lokasi"].to_numpy(dtype=object), "kode_desa")
-    table = pd.DataFrame({
-        "kebutuhan": ["rumah_tidak_layak", "tidak_menerima_pkh", "anak_tidak_sekolah"],
-        "nama_kebutuhan": ["Rumah tidak layak huni", "Tidak menerima PKH", "Anak tidak sekolah"],
-        "nama_kebutuhan_en": ["Inadequate dwelling", "Not receiving PKH", "Out-of-school child"],
-        "opd": ["Disperkim", "Dinsos", "Disdikbud"],
-        "program": ["RTLH", "PKH", "ATS"],
-    })
+    table = pd.DataFrame(
+        {
+            "kebutuhan": ["rumah_tidak_layak", "tidak_menerima_pkh", "anak_tidak_sekolah"],
+            "nama_kebutuhan": [
+                "Rumah tidak layak huni",
+                "Tidak menerima PKH",
+                "Anak tidak sekolah",
+            ],
+            "nama_kebutuhan_en": [
+                "Inadequate dwelling",
+                "Not receiving PKH",
+                "Out-of-school child",
+            ],
+            "opd": ["Disperkim", "Dinsos", "Disdikbud"],
+            "program": ["RTLH", "PKH", "ATS"],
+        }
+    )
     out = opd_targets(needs, table, NAMES)
     rtlh = out[out["program"] == "RTLH"]
     assert rtlh["kode_desa"].tolist() == [D1, D2]  # more families first
@@ -132,8 +164,15 @@ def test_bad_programme_tables_are_reported_in_both_languages(tmp_path):
     with pytest.raises(InvalidInputError) as err:
         check_programme_table(pd.DataFrame({"kebutuhan": ["x"], "opd": ["A"]}))
     assert "nama_kebutuhan" in err.value.pesan and "lacks columns" in err.value.message
-    bad = pd.DataFrame({"kebutuhan": ["rumah_bocor"], "nama_kebutuhan": ["?"],
-                        "nama_kebutuhan_en": ["?"], "opd": ["A"], "program": ["B"]})
+    bad = pd.DataFrame(
+        {
+            "kebutuhan": ["rumah_bocor"],
+            "nama_kebutuhan": ["?"],
+            "nama_kebutuhan_en": ["?"],
+            "opd": ["A"],
+            "program": ["B"],
+        }
+    )
     with pytest.raises(InvalidInputError) as err:
         check_programme_table(bad)
     assert "rumah_bocor" in err.value.pesan

@@ -11,7 +11,6 @@ from geo_service.analysis.locate import (
     locate_keluarga,
     utm_epsg,
 )
-
 from tests.fixtures import LOCATION_CASES, location_desa, location_families
 
 

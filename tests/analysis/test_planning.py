@@ -25,8 +25,19 @@ from geo_service.mapping.layers import add_planning_layers
 from geo_service.settings import Settings
 from geo_service.synth import calibration_from_bps, generate_keluarga
 
-FRAMES = ("h3", "desa", "pockets", "pocket_desa", "cold_spots", "priorities", "needs_desa",
-          "needs_pocket", "opd_targets", "coverage_desa", "coverage_pocket")
+FRAMES = (
+    "h3",
+    "desa",
+    "pockets",
+    "pocket_desa",
+    "cold_spots",
+    "priorities",
+    "needs_desa",
+    "needs_pocket",
+    "opd_targets",
+    "coverage_desa",
+    "coverage_pocket",
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +45,7 @@ def kendal():
     data_dir = Settings(_env_file=None).data_dir
     desa = read_boundaries(boundary_files(data_dir, "33.24")["desa"])
     calib = calibration_from_bps(read_bps(data_dir), "33.24")
-    data = generate_keluarga(desa, calib, n_keluarga=40_000, periode="2025-03", seed=21,
-                             kantong=3)
+    data = generate_keluarga(desa, calib, n_keluarga=40_000, periode="2025-03", seed=21, kantong=3)
     result = compute_indicators(data.keluarga, desa, AnalysisParams())
     programmes = read_opd_programmes(opd_programmes_path(data_dir))
     return result, programmes
@@ -57,8 +67,9 @@ def _bytes(p: PlanningResult) -> dict[str, bytes]:
         frame = getattr(p, name)
         if "geometry" in frame.columns:
             out[name + ".geojson"] = frame.to_json(drop_id=True).encode()
-        out[name + ".csv"] = frame.drop(columns="geometry", errors="ignore").to_csv(
-            index=False).encode()
+        out[name + ".csv"] = (
+            frame.drop(columns="geometry", errors="ignore").to_csv(index=False).encode()
+        )
     out["record.json"] = json.dumps(p.record(), sort_keys=True, default=str).encode()
     return out
 
@@ -75,8 +86,7 @@ def test_another_seed_changes_only_p_values_within_monte_carlo_error(runs):
     a, _, c = runs
     for level in ("h3", "desa"):
         fa, fc = getattr(a, level), getattr(c, level)
-        for col in ("pct_jiwa_ekstrem", "pct_jiwa_ekstrem_eb", "gi_nilai", "gi_z",
-                    "n_tetangga"):
+        for col in ("pct_jiwa_ekstrem", "pct_jiwa_ekstrem_eb", "gi_nilai", "gi_z", "n_tetangga"):
             np.testing.assert_array_equal(fa[col].to_numpy(), fc[col].to_numpy(), err_msg=col)
         tested = np.isfinite(fa["gi_p"]).to_numpy()
         pa, pc = fa["gi_p_panas"].to_numpy()[tested], fc["gi_p_panas"].to_numpy()[tested]
@@ -96,10 +106,12 @@ def test_another_seed_changes_only_p_values_within_monte_carlo_error(runs):
     ra = a.priorities.set_index("kode_desa")
     rc = c.priorities.set_index("kode_desa").loc[ra.index]
     same_pocket_share = ra["pct_ekstrem_di_kantong"] == rc["pct_ekstrem_di_kantong"]
-    np.testing.assert_array_equal(ra.loc[same_pocket_share, "skor"],
-                                  rc.loc[same_pocket_share, "skor"])
-    changed_cells = set(a.h3.loc[a.h3["kantong_id"].fillna("") != c.h3["kantong_id"].fillna(
-        ""), "h3"])
+    np.testing.assert_array_equal(
+        ra.loc[same_pocket_share, "skor"], rc.loc[same_pocket_share, "skor"]
+    )
+    changed_cells = set(
+        a.h3.loc[a.h3["kantong_id"].fillna("") != c.h3["kantong_id"].fillna(""), "h3"]
+    )
     assert same_pocket_share.all() or changed_cells, "scores moved without pocket changes"
 
 
@@ -122,25 +134,27 @@ def test_structure_and_consistency(runs, kendal):
         cells = p.h3[p.h3["kantong_id"] == row.kantong_id]
         assert cells["n_jiwa_ekstrem"].sum() == row.n_jiwa_ekstrem
         assert row.n_jiwa_ekstrem >= p.params.min_jiwa_ekstrem
-        assert row.pct_jiwa_ekstrem >= p.params.min_rasio * p.summary[
-            "pct_jiwa_ekstrem_kabupaten"]
+        assert row.pct_jiwa_ekstrem >= p.params.min_rasio * p.summary["pct_jiwa_ekstrem_kabupaten"]
     assert set(p.needs_pocket["kantong_id"]) == set(p.pockets["kantong_id"])
     assert set(p.coverage_pocket["kantong_id"]) == set(p.pockets["kantong_id"])
     # OPD targets: every programme row of the table that has a target appears.
     assert len(p.opd_targets) > 0
     assert {"opd", "program", "kode_desa", "n_keluarga_sasaran", "peringkat"} <= set(
-        p.opd_targets.columns)
+        p.opd_targets.columns
+    )
     assert (p.opd_targets["n_keluarga_sasaran"] >= 1).all()
     assert p.coverage_desa["n_keluarga_ekstrem"].sum() == int(
-        result.keluarga.loc[result.keluarga["kode_desa_lokasi"].notna(), "ekstrem"].sum())
+        result.keluarga.loc[result.keluarga["kode_desa_lokasi"].notna(), "ekstrem"].sum()
+    )
     assert p.summary["n_kantong"] == len(p.pockets)
     json.dumps(p.record(), default=str)
 
 
 def test_english_labels_and_params_validation(kendal):
     result, programmes = kendal
-    p = compute_planning(result, PlanningParams(bootstrap=0), seed=1, programmes=programmes,
-                         lang="en")
+    p = compute_planning(
+        result, PlanningParams(bootstrap=0), seed=1, programmes=programmes, lang="en"
+    )
     top = p.priorities.iloc[0]
     assert "persons in extreme poverty" in top.alasan or "extreme-poverty rate" in top.alasan
     assert top.kuadran_keterangan.split(":")[1].strip().startswith(("high", "low"))
@@ -170,13 +184,18 @@ def test_map_layers_render_offline(runs, kendal):
     # No jQuery in the offline page: the layers must not use it (folium.Popup does).
     assert page.count("$(") == base.count("$(") == 0
     assert "Lapisan perencanaan" in page  # the legend
-    for name in ("Kantong kemiskinan", "Desa prioritas", "Titik dingin",
-                 "Sel H3: titik panas / dingin (Gi*)"):
+    for name in (
+        "Kantong kemiskinan",
+        "Desa prioritas",
+        "Titik dingin",
+        "Sel H3: titik panas / dingin (Gi*)",
+    ):
         assert name in page
     for pid in p.pockets["kantong_id"]:
         assert pid in page
-    assert page.count("L.circleMarker") == int(p.priorities["status_teratas"].isin(
-        ["teratas_kokoh", "teratas_belum_pasti"]).sum())
+    assert page.count("L.circleMarker") == int(
+        p.priorities["status_teratas"].isin(["teratas_kokoh", "teratas_belum_pasti"]).sum()
+    )
     # The layer control comes after every layer it lists.
     assert page.rfind("L.control.layers") > page.rfind("L.circleMarker")
 

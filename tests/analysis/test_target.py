@@ -12,7 +12,6 @@ from geo_service.analysis import target as TG
 from geo_service.errors import InvalidInputError
 from geo_service.io.boundaries import read_boundaries, read_bps
 from geo_service.synth import calibration_from_bps, generate_keluarga
-
 from tests.fixtures import DATA
 
 SEED_TARGETS = DATA / "targets.csv"
@@ -30,9 +29,11 @@ def bps_obs():
 
 def test_seed_targets_are_in_the_table(targets):
     got = {(t.kode_kab, t.indikator, t.tahun_target, t.nilai_target) for t in targets}
-    assert got == {("33.24", "pct_miskin_ekstrem", 2026, 0.0),
-                   ("33.24", "pct_miskin", 2029, 4.5),
-                   ("16.04", "jiwa_miskin_ekstrem", 2029, 50_000.0)}
+    assert got == {
+        ("33.24", "pct_miskin_ekstrem", 2026, 0.0),
+        ("33.24", "pct_miskin", 2029, 4.5),
+        ("16.04", "jiwa_miskin_ekstrem", 2029, 50_000.0),
+    }
     lahat = next(t for t in targets if t.kode_kab == "16.04")
     assert lahat.nilai_dasar == 60_000 and lahat.tahun_dasar == 2024
     for t in targets:
@@ -55,20 +56,23 @@ def test_kendal_poverty_pace_by_hand(targets, bps_obs):
 
 
 def _obs(kode, indikator, points):
-    return pd.DataFrame([(kode, indikator, lbl, TG.periode_to_years(lbl), v, "uji")
-                         for lbl, v in points],
-                        columns=["kode_kab", "indikator", "label_waktu", "waktu", "nilai",
-                                 "sumber"])
+    return pd.DataFrame(
+        [(kode, indikator, lbl, TG.periode_to_years(lbl), v, "uji") for lbl, v in points],
+        columns=["kode_kab", "indikator", "label_waktu", "waktu", "nilai", "sumber"],
+    )
 
 
-@pytest.mark.parametrize(("points", "target_year", "status"), [
-    ([("2024-03", 10.0), ("2025-03", 8.0)], 2027, "sesuai_jalur"),
-    ([("2024-03", 10.0), ("2025-03", 5.9)], 2026, "sesuai_jalur"),
-    ([("2024-03", 10.0), ("2025-03", 9.5)], 2026, "tidak_sesuai_jalur"),
-    ([("2024-03", 10.0), ("2025-03", 6.0)], 2024, "tenggat_lewat"),
-    ([("2025-03", 8.0)], 2027, "data_kurang"),
-    ([("2024-03", 10.0), ("2025-03", 4.0)], 2027, "tercapai"),
-])
+@pytest.mark.parametrize(
+    ("points", "target_year", "status"),
+    [
+        ([("2024-03", 10.0), ("2025-03", 8.0)], 2027, "sesuai_jalur"),
+        ([("2024-03", 10.0), ("2025-03", 5.9)], 2026, "sesuai_jalur"),
+        ([("2024-03", 10.0), ("2025-03", 9.5)], 2026, "tidak_sesuai_jalur"),
+        ([("2024-03", 10.0), ("2025-03", 6.0)], 2024, "tenggat_lewat"),
+        ([("2025-03", 8.0)], 2027, "data_kurang"),
+        ([("2024-03", 10.0), ("2025-03", 4.0)], 2027, "tercapai"),
+    ],
+)
 def test_status_rules(points, target_year, status):
     target = TG.Target("99.01", "Uji", "pct_miskin_ekstrem", target_year, 5.0)
     p = TG.target_progress(target, _obs("99.01", "pct_miskin_ekstrem", points))
@@ -106,8 +110,10 @@ def test_meeting_pack_text_for_the_seed_examples(targets, bps_obs):
     """Progress of the three seed targets, with DTSEN observations from two generated
     snapshots per kabupaten (small, calibrated to BPS), rendered in both languages."""
     obs = [bps_obs]
-    for kode, file in [("33.24", "desa_33.24_kendal.geojson"),
-                       ("16.04", "desa_16.04_lahat.geojson")]:
+    for kode, file in [
+        ("33.24", "desa_33.24_kendal.geojson"),
+        ("16.04", "desa_16.04_lahat.geojson"),
+    ]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Lahat has known invalid rings, repaired
             desa = read_boundaries(DATA / "boundaries" / file)
@@ -126,8 +132,10 @@ def test_meeting_pack_text_for_the_seed_examples(targets, bps_obs):
     assert kendal_ext["status"] == "tidak_sesuai_jalur"
     text = TG.progress_report(table)
     assert text.startswith("Capaian target")
-    assert "Kendal — Persentase penduduk miskin (P0, BPS): 8,40% (2025); target 4,50% pada 2029" \
+    assert (
+        "Kendal — Persentase penduduk miskin (P0, BPS): 8,40% (2025); target 4,50% pada 2029"
         in text
+    )
     assert "Perlu turun 0,98 poin per tahun" in text
     assert "Lahat — Jumlah jiwa miskin ekstrem (DTSEN desil 1)" in text
     assert "target 50.000 jiwa pada 2029" in text

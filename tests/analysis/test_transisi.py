@@ -12,7 +12,6 @@ from geo_service.errors import InvalidInputError
 from geo_service.io.boundaries import read_boundaries, read_bps
 from geo_service.synth import calibration_from_bps
 from geo_service.synth.panel import PanelParams, generate_panel
-
 from tests.fixtures import DATA, KENDAL_DESA
 
 PERIODES = ["2025-03", "2025-09", "2026-03"]
@@ -28,8 +27,14 @@ def desa():
 @pytest.fixture(scope="module")
 def panel(desa):
     calib = calibration_from_bps(read_bps(DATA), "33.24")
-    return generate_panel(desa, calib, n_keluarga=4000, periodes=PERIODES, seed=21,
-                          params=PanelParams(p_lulus_desil1=0.2, p_pindah=0.03))
+    return generate_panel(
+        desa,
+        calib,
+        n_keluarga=4000,
+        periodes=PERIODES,
+        seed=21,
+        params=PanelParams(p_lulus_desil1=0.2, p_pindah=0.03),
+    )
 
 
 def _count(items, key="kode_desa", where=None):
@@ -58,15 +63,28 @@ def test_transition_counts_equal_the_generator_truth_exactly(panel):
         "turun_ke_desil1": _count(step["jatuh_desil1"]),
         "keluar_desil1": _count(step["meninggal"], where=lambda it: it["desil"] == 1),
         "baru_desil1": _count(step["baru"], where=lambda it: it["desil"] == 1),
-        "lulus_desil1_4": pd.concat([
-            _count(step["lulus_desil1"], where=lambda it: it["desil_akhir"] >= 5),
-            _count(step["geser"], where=lambda it: it["desil_awal"] == 4
-                   and it["desil_akhir"] == 5)]).groupby(level=0).sum(),
+        "lulus_desil1_4": pd.concat(
+            [
+                _count(step["lulus_desil1"], where=lambda it: it["desil_akhir"] >= 5),
+                _count(
+                    step["geser"], where=lambda it: it["desil_awal"] == 4 and it["desil_akhir"] == 5
+                ),
+            ]
+        )
+        .groupby(level=0)
+        .sum(),
     }
     for col, truth in want.items():
         got = per_desa[col][per_desa[col] > 0]
-        pd.testing.assert_series_equal(got.sort_index(), truth.sort_index().astype(np.int64),
-                                       check_names=False, check_index_type=False), col
+        (
+            pd.testing.assert_series_equal(
+                got.sort_index(),
+                truth.sort_index().astype(np.int64),
+                check_names=False,
+                check_index_type=False,
+            ),
+            col,
+        )
         assert g.loc["TOTAL", col] == truth.sum()
 
     # The transition matrix equals the generator's own record of desil pairs.
@@ -75,7 +93,8 @@ def test_transition_counts_equal_the_generator_truth_exactly(panel):
         for dz, n in row.items():
             assert mat.loc[str(da), str(dz)] == n
     assert mat.iloc[:10, :10].to_numpy().sum() == sum(
-        n for row in step["matriks_desil"].values() for n in row.values())
+        n for row in step["matriks_desil"].values() for n in row.values()
+    )
     assert mat.loc["baru"].sum() == step["jumlah"]["baru"]
     assert mat["keluar"].sum() == step["jumlah"]["meninggal"]
     assert mat.loc["1", "keluar"] == sum(1 for it in step["meninggal"] if it["desil"] == 1)
@@ -86,9 +105,15 @@ def test_balance_holds_for_every_desa(panel):
     g = T.graduation(panel.snapshots[a], panel.snapshots[b])
     for grp in ("desil1", "desil1_4"):
         lhs = g[f"n_{grp}_akhir"]
-        rhs = (g[f"n_{grp}_awal"] - g[f"lulus_{grp}"] - g[f"keluar_{grp}"]
-               + g[f"turun_ke_{grp}"] + g[f"baru_{grp}"] + g[f"pindah_masuk_{grp}"]
-               - g[f"pindah_keluar_{grp}"])
+        rhs = (
+            g[f"n_{grp}_awal"]
+            - g[f"lulus_{grp}"]
+            - g[f"keluar_{grp}"]
+            + g[f"turun_ke_{grp}"]
+            + g[f"baru_{grp}"]
+            + g[f"pindah_masuk_{grp}"]
+            - g[f"pindah_keluar_{grp}"]
+        )
         assert (lhs == rhs).all(), grp
     total = g.set_index("unit").loc["TOTAL"]
     snap_a, snap_b = panel.snapshots[a], panel.snapshots[b]
@@ -112,10 +137,22 @@ def test_moves_counted_on_both_sides(panel):
 
 
 def test_matrix_by_hand_with_persons():
-    before = pd.DataFrame({"id_keluarga": ["a", "b", "c", "d"], "desil": [1, 1, 3, 7],
-                           "jumlah_art": [4, 2, 3, 5], "kode_desa": "X"})
-    after = pd.DataFrame({"id_keluarga": ["a", "b", "c", "e"], "desil": [1, 2, 1, 1],
-                          "jumlah_art": [4, 2, 3, 6], "kode_desa": "X"})
+    before = pd.DataFrame(
+        {
+            "id_keluarga": ["a", "b", "c", "d"],
+            "desil": [1, 1, 3, 7],
+            "jumlah_art": [4, 2, 3, 5],
+            "kode_desa": "X",
+        }
+    )
+    after = pd.DataFrame(
+        {
+            "id_keluarga": ["a", "b", "c", "e"],
+            "desil": [1, 2, 1, 1],
+            "jumlah_art": [4, 2, 3, 6],
+            "kode_desa": "X",
+        }
+    )
     fam = T.transition_matrix(before, after)
     assert fam.loc["1", "1"] == 1 and fam.loc["1", "2"] == 1 and fam.loc["3", "1"] == 1
     assert fam.loc["7", "keluar"] == 1 and fam.loc["baru", "1"] == 1
@@ -123,11 +160,15 @@ def test_matrix_by_hand_with_persons():
     jiwa = T.transition_matrix(before, after, bobot="jiwa")
     assert jiwa.loc["1", "2"] == 2 and jiwa.loc["baru", "1"] == 6 and jiwa.loc["7", "keluar"] == 5
     g = T.graduation(before, after).set_index("unit").loc["X"]
-    assert (g["n_desil1_awal"], g["lulus_desil1"], g["turun_ke_desil1"], g["baru_desil1"],
-            g["n_desil1_akhir"]) == (2, 1, 1, 1, 3)
+    assert (
+        g["n_desil1_awal"],
+        g["lulus_desil1"],
+        g["turun_ke_desil1"],
+        g["baru_desil1"],
+        g["n_desil1_akhir"],
+    ) == (2, 1, 1, 1, 3)
     assert g["pct_lulus_desil1"] == 50.0
-    assert "1 dari 2 keluarga desil 1 naik desil" in T.graduation_text(
-        {"unit": "X", **g.to_dict()})
+    assert "1 dari 2 keluarga desil 1 naik desil" in T.graduation_text({"unit": "X", **g.to_dict()})
     with pytest.raises(InvalidInputError):
         T.transition_matrix(pd.concat([before, before.iloc[[0]]]), after)
 
@@ -138,8 +179,7 @@ def test_rate_change_per_desa(panel, desa):
     assert len(rc) == len(desa)
     first, last = PERIODES[0], PERIODES[-1]
     row = rc.iloc[0]
-    assert row["perubahan_pp"] == pytest.approx(row[f"pct_{last}"] - row[f"pct_{first}"],
-                                                abs=1e-3)
+    assert row["perubahan_pp"] == pytest.approx(row[f"pct_{last}"] - row[f"pct_{first}"], abs=1e-3)
     ok = rc["perubahan_pp"].notna()
     assert ((rc.loc[ok, "tren"] == "turun") == (rc.loc[ok, "perubahan_pp"] <= -1.0)).all()
     # Graduation outpaces falls (p_lulus 0.2 vs p_jatuh 0.02): most desa go down.
@@ -149,22 +189,40 @@ def test_rate_change_per_desa(panel, desa):
 
 
 def _pockets(*specs):
-    return pd.DataFrame([{"kantong_id": k, "sel_h3": cells, "n_jiwa_ekstrem": n}
-                         for k, cells, n in specs])
+    return pd.DataFrame(
+        [{"kantong_id": k, "sel_h3": cells, "n_jiwa_ekstrem": n} for k, cells, n in specs]
+    )
 
 
 def test_pocket_classes_by_hand():
-    p1 = _pockets(("K-a1", "c1,c2", 100), ("K-b1", "c10", 100), ("K-c1", "c20,c21", 200),
-                  ("K-d1", "c30", 100), ("K-f1", "c50", 100))
-    p2 = _pockets(("K-a2", "c2,c3", 105), ("K-b2", "c10,c11", 150), ("K-c2", "c21", 150),
-                  ("K-d2", "c30", 100), ("K-e2", "c40", 80))
-    p3 = _pockets(("K-a3", "c3", 110), ("K-b3", "c11,c12", 200), ("K-c3", "c21,c22", 120),
-                  ("K-e3", "c40,c41", 90), ("K-f3", "c50", 100), ("K-g3", "c60", 70))
+    p1 = _pockets(
+        ("K-a1", "c1,c2", 100),
+        ("K-b1", "c10", 100),
+        ("K-c1", "c20,c21", 200),
+        ("K-d1", "c30", 100),
+        ("K-f1", "c50", 100),
+    )
+    p2 = _pockets(
+        ("K-a2", "c2,c3", 105),
+        ("K-b2", "c10,c11", 150),
+        ("K-c2", "c21", 150),
+        ("K-d2", "c30", 100),
+        ("K-e2", "c40", 80),
+    )
+    p3 = _pockets(
+        ("K-a3", "c3", 110),
+        ("K-b3", "c11,c12", 200),
+        ("K-c3", "c21,c22", 120),
+        ("K-e3", "c40,c41", 90),
+        ("K-f3", "c50", 100),
+        ("K-g3", "c60", 70),
+    )
     out = T.pocket_classes({"2025-03": p1, "2025-09": p2, "2026-03": p3})
     got = {}
     for i, kelas in out["kelas"].items():
         got.setdefault(kelas, []).append(
-            out.loc[i, "kantong_2026-03"] or out.loc[i, "kantong_2025-03"])
+            out.loc[i, "kantong_2026-03"] or out.loc[i, "kantong_2025-03"]
+        )
     assert {k: sorted(v) for k, v in got.items()} == {
         "persisten": ["K-a3"],  # 100 -> 110: +10% only; linked through shared cells c2, c3
         "meluas": ["K-b3"],  # 100 -> 200
@@ -182,8 +240,11 @@ def test_pocket_classes_by_hand():
     # Stable ids: same input, same ids; English text on request.
     again = T.pocket_classes({"2025-03": p1, "2025-09": p2, "2026-03": p3}, lang="en")
     assert sorted(again["jejak_id"]) == sorted(out["jejak_id"])
-    assert again["keterangan"].str.startswith(("Persistent", "Growing", "Shrinking", "New",
-                                               "Sporadic", "Gone")).all()
+    assert (
+        again["keterangan"]
+        .str.startswith(("Persistent", "Growing", "Shrinking", "New", "Sporadic", "Gone"))
+        .all()
+    )
     with pytest.raises(InvalidInputError):
         T.pocket_classes({"a": p1, "b": p2})
 
@@ -207,8 +268,13 @@ def test_cli_transisi(tmp_path, panel, desa):
 
     files = write_panel(panel, tmp_path / "panel")
     write_geojson(desa, tmp_path / "desa.geojson")
-    args = ["transisi", "--boundaries", str(tmp_path / "desa.geojson"), "--out",
-            str(tmp_path / "out")]
+    args = [
+        "transisi",
+        "--boundaries",
+        str(tmp_path / "desa.geojson"),
+        "--out",
+        str(tmp_path / "out"),
+    ]
     for f in files[:-1]:
         args += ["--keluarga", str(f)]
     r = CliRunner().invoke(app, args)
@@ -220,7 +286,9 @@ def test_cli_transisi(tmp_path, panel, desa):
     assert total["lulus_desil1"] == step["jumlah"]["lulus_desil1"]
     assert total["turun_ke_desil1"] == step["jumlah"]["jatuh_desil1"]
     mat = pd.read_csv(out / "matriks_transisi.csv", encoding="utf-8-sig", index_col=0)
-    assert mat.to_numpy().sum() == len(set(panel.snapshots[PERIODES[0]]["id_keluarga"])
-                                       | set(panel.snapshots[PERIODES[-1]]["id_keluarga"]))
+    assert mat.to_numpy().sum() == len(
+        set(panel.snapshots[PERIODES[0]]["id_keluarga"])
+        | set(panel.snapshots[PERIODES[-1]]["id_keluarga"])
+    )
     assert (out / "tren.html").exists() and (out / "kelas_kantong.csv").exists()
     assert "TOTAL" in r.output

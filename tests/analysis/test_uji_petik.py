@@ -14,7 +14,6 @@ from geo_service.analysis import uji_petik as G
 from geo_service.io.boundaries import read_boundaries, read_bps
 from geo_service.synth import calibration_from_bps, generate_keluarga
 from geo_service.synth.panel import corrupt_register, simulate_field_results, true_share
-
 from tests.fixtures import DATA, KENDAL_DESA
 
 TODAY = date(2025, 12, 31)
@@ -37,14 +36,17 @@ def located(desa_two_kec):
 # --- allocation -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("N", "n", "alokasi", "expected"), [
-    ([5, 30, 65], 10, "proporsional", [2, 3, 5]),  # 2 each, then 4 by size: .2/1.2/2.6
-    ([1, 0, 100], 10, "proporsional", [1, 0, 9]),  # an empty stratum gets nothing
-    ([3, 40, 100], 12, "sama", [3, 5, 4]),  # stratum 1 saturates at 3; tie goes earlier
-    ([5, 5, 5], 2, "proporsional", [1, 1, 0]),  # too small for the minimum: one each
-    ([2, 3, 1], 50, "proporsional", [2, 3, 1]),  # more than there are: everyone
-    ([0, 0, 0], 5, "sama", [0, 0, 0]),
-])
+@pytest.mark.parametrize(
+    ("N", "n", "alokasi", "expected"),
+    [
+        ([5, 30, 65], 10, "proporsional", [2, 3, 5]),  # 2 each, then 4 by size: .2/1.2/2.6
+        ([1, 0, 100], 10, "proporsional", [1, 0, 9]),  # an empty stratum gets nothing
+        ([3, 40, 100], 12, "sama", [3, 5, 4]),  # stratum 1 saturates at 3; tie goes earlier
+        ([5, 5, 5], 2, "proporsional", [1, 1, 0]),  # too small for the minimum: one each
+        ([2, 3, 1], 50, "proporsional", [2, 3, 1]),  # more than there are: everyone
+        ([0, 0, 0], 5, "sama", [0, 0, 0]),
+    ],
+)
 def test_allocate_hand_examples(N, n, alokasi, expected):
     got = G.allocate(N, n, alokasi=alokasi, minimum=2)
     assert got.tolist() == expected
@@ -68,8 +70,9 @@ def test_allocate_sums_and_caps_on_random_inputs():
 
 def test_random_part_reproducible_and_strata_sizes_right(located):
     drawn, design = G.draw_random_sample(located, n_per_desa=8, seed=11)
-    again, design2 = G.draw_random_sample(located.sample(frac=1.0, random_state=5),
-                                          n_per_desa=8, seed=11)
+    again, design2 = G.draw_random_sample(
+        located.sample(frac=1.0, random_state=5), n_per_desa=8, seed=11
+    )
     assert sorted(drawn["id_keluarga"]) == sorted(again["id_keluarga"])  # row order irrelevant
     pd.testing.assert_frame_equal(design, design2)
     other, _ = G.draw_random_sample(located, n_per_desa=8, seed=12)
@@ -88,8 +91,9 @@ def test_random_part_reproducible_and_strata_sizes_right(located):
         assert row["n_sampel"].tolist() == want.tolist()
     # Every drawn family is in its stratum, and its weight is N_h / n_h.
     assert (G.strata_of(drawn["desil"]) == drawn["strata"].to_numpy()).all()
-    np.testing.assert_allclose(drawn["bobot"], drawn["n_populasi_strata"]
-                               / drawn["n_sampel_strata"])
+    np.testing.assert_allclose(
+        drawn["bobot"], drawn["n_populasi_strata"] / drawn["n_sampel_strata"]
+    )
     assert not drawn["id_keluarga"].duplicated().any()
 
 
@@ -98,7 +102,8 @@ def test_random_part_of_a_desa_does_not_depend_on_other_desa(located):
     full, _ = G.draw_random_sample(located, n_per_desa=6, seed=5)
     alone, _ = G.draw_random_sample(located[located["kode_desa"] == kode], n_per_desa=6, seed=5)
     assert sorted(full.loc[full["kode_desa"] == kode, "id_keluarga"]) == sorted(
-        alone["id_keluarga"])
+        alone["id_keluarga"]
+    )
 
 
 def test_random_part_is_uniform_within_a_stratum(located):
@@ -139,9 +144,19 @@ def _flag_frame() -> pd.DataFrame:
         ("f09", "33.99.01.2003", 1, 0, 0, 1, "dalam_desa", False),  # fine (PBI-JK)
         ("f10", "33.99.01.2002", 1, 0, 0, 0, "tanpa_geotag", False),  # exclusion
     ]
-    df = pd.DataFrame(rows, columns=["id_keluarga", "kode_desa", "desil", "penerima_pkh",
-                                     "penerima_bpnt", "penerima_pbi_jk", "status_lokasi",
-                                     "lokasi_tidak_sesuai"])
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "id_keluarga",
+            "kode_desa",
+            "desil",
+            "penerima_pkh",
+            "penerima_bpnt",
+            "penerima_pbi_jk",
+            "status_lokasi",
+            "lokasi_tidak_sesuai",
+        ],
+    )
     df["ekstrem"] = df["desil"] == 1
     df["periode"] = "2025-03"
     df["jumlah_art"] = 3
@@ -151,9 +166,17 @@ def _flag_frame() -> pd.DataFrame:
 def test_flags_by_hand():
     f = G.flag_families(_flag_frame())
     assert f["alasan"].tolist() == [
-        "dugaan_exclusion", "", "dugaan_inclusion", "lokasi_tidak_sesuai", "di_luar_batas",
-        "dugaan_exclusion;lokasi_tidak_sesuai", "lokasi_tidak_sesuai;dugaan_inclusion", "", "",
-        "dugaan_exclusion"]
+        "dugaan_exclusion",
+        "",
+        "dugaan_inclusion",
+        "lokasi_tidak_sesuai",
+        "di_luar_batas",
+        "dugaan_exclusion;lokasi_tidak_sesuai",
+        "lokasi_tidak_sesuai;dugaan_inclusion",
+        "",
+        "",
+        "dugaan_exclusion",
+    ]
     assert f["n_alasan"].tolist() == [1, 0, 1, 1, 1, 2, 2, 0, 0, 1]
 
 
@@ -161,8 +184,9 @@ def test_flagged_list_priority_order_and_caps():
     df = _flag_frame()
     kantong = [None, None, None, "K-b", None, "K-a", None, None, None, "K-a"]
     rank = {"33.99.01.2002": 1, "33.99.01.2003": 2}  # 2001 has no rank: last
-    out = G.flagged_list(df, kantong=kantong, peringkat_desa=rank,
-                         nomor_kantong={"K-a": 1, "K-b": 2})
+    out = G.flagged_list(
+        df, kantong=kantong, peringkat_desa=rank, nomor_kantong={"K-a": 1, "K-b": 2}
+    )
     # In a pocket first (by desa rank, then pocket number), then the rest by desa rank,
     # then by reason, more reasons first, then id.
     assert out.daftar["id_keluarga"].tolist() == [
@@ -176,18 +200,25 @@ def test_flagged_list_priority_order_and_caps():
     ]
     assert out.n_bendera == 7 and out.n_dipotong == 0
     assert out.daftar["urutan_bendera"].tolist() == list(range(1, 8))
-    capped = G.flagged_list(df, kantong=kantong, peringkat_desa=rank,
-                            nomor_kantong={"K-a": 1, "K-b": 2}, maks=4)
+    capped = G.flagged_list(
+        df, kantong=kantong, peringkat_desa=rank, nomor_kantong={"K-a": 1, "K-b": 2}, maks=4
+    )
     assert capped.daftar["id_keluarga"].tolist() == ["f10", "f04", "f06", "f03"]
     assert capped.n_dipotong == 3
-    per_desa = G.flagged_list(df, kantong=kantong, peringkat_desa=rank,
-                              nomor_kantong={"K-a": 1, "K-b": 2}, maks_per_desa=1)
+    per_desa = G.flagged_list(
+        df,
+        kantong=kantong,
+        peringkat_desa=rank,
+        nomor_kantong={"K-a": 1, "K-b": 2},
+        maks_per_desa=1,
+    )
     assert per_desa.daftar["id_keluarga"].tolist() == ["f10", "f06", "f01"]
     # Row order of the input does not matter.
     shuffled = df.sample(frac=1.0, random_state=1)
     k2 = pd.Series(kantong, index=df.index).loc[shuffled.index].tolist()
-    again = G.flagged_list(shuffled, kantong=k2, peringkat_desa=rank,
-                           nomor_kantong={"K-a": 1, "K-b": 2})
+    again = G.flagged_list(
+        shuffled, kantong=k2, peringkat_desa=rank, nomor_kantong={"K-a": 1, "K-b": 2}
+    )
     assert again.daftar["id_keluarga"].tolist() == out.daftar["id_keluarga"].tolist()
 
 
@@ -196,8 +227,12 @@ def test_pocket_of_families_by_parent_cell():
 
     inside = h3.latlng_to_cell(-6.95, 110.20, 8)
     outside = h3.latlng_to_cell(-7.30, 110.60, 8)
-    pockets = pd.DataFrame({"kantong_id": ["K2", "K1"],
-                            "sel_h3": [h3.cell_to_parent(inside, 7) + ",8740000ffffffff", ""]})
+    pockets = pd.DataFrame(
+        {
+            "kantong_id": ["K2", "K1"],
+            "sel_h3": [h3.cell_to_parent(inside, 7) + ",8740000ffffffff", ""],
+        }
+    )
     got = G.pocket_of_families([inside, outside, None, "", inside], pockets)
     assert got == ["K2", None, None, None, "K2"]
     assert G.pocket_of_families([inside], pockets.drop(columns="sel_h3")) == [None]
@@ -283,8 +318,9 @@ def test_every_problem_is_reported_with_its_reason(sample):
     raw.loc[raw.index[1], "id_keluarga"] = "DTSEN-0000-NOTHERE"
     raw.loc[raw.index[2], "tanggal"] = "2031-01-01"  # future
     raw.loc[raw.index[3], "desil"] = str((int(raw.loc[raw.index[3], "desil"]) % 10) + 1)
-    raw.loc[raw.index[4], "rumah_tidak_layak"] = "1" if raw.loc[
-        raw.index[4], "rumah_tidak_layak"] == "0" else "0"  # changed but status "sesuai"
+    raw.loc[raw.index[4], "rumah_tidak_layak"] = (
+        "1" if raw.loc[raw.index[4], "rumah_tidak_layak"] == "0" else "0"
+    )  # changed but status "sesuai"
     raw.loc[raw.index[5], "petugas"] = ""
     raw.loc[raw.index[6], "jumlah_art"] = "dua"
     check = G.validate_field_results(raw, sample.daftar, today=TODAY)
@@ -330,7 +366,8 @@ def test_geotag_and_move_checks(sample):
     v = check.valid.set_index("id_keluarga")
     assert np.isnan(v.loc[geo.iloc[0]["id_keluarga"], "lat_baru"])
     assert v.loc[geo.iloc[1]["id_keluarga"], "lat_baru"] == pytest.approx(
-        geo.iloc[1]["lat"] + 0.001, abs=1e-6)
+        geo.iloc[1]["lat"] + 0.001, abs=1e-6
+    )
     swapped = raw.iloc[[1]].copy()
     swapped["lat"], swapped["lon"] = 110.2, -6.9
     bad = G.validate_field_results(swapped, sample.daftar, today=TODAY)
@@ -338,8 +375,9 @@ def test_geotag_and_move_checks(sample):
 
 
 def test_missing_columns_reported(sample):
-    check = G.validate_field_results(pd.DataFrame({"id_keluarga": ["x"]}), sample.daftar,
-                                     today=TODAY)
+    check = G.validate_field_results(
+        pd.DataFrame({"id_keluarga": ["x"]}), sample.daftar, today=TODAY
+    )
     assert check.problems["kode_alasan"].tolist() == ["kolom_tidak_ada"]
     assert check.problems["kolom"].tolist() == ["status"]
 
@@ -354,8 +392,10 @@ def test_merge_is_idempotent_and_keeps_the_latest(sample):
     later = first.iloc[[0]].copy()
     later["status"], later["tanggal"] = "pindah", "2025-07-01"
     upd, s3 = G.merge_results(merged, later)
-    assert s3.diperbarui == 1 and upd.set_index("id_keluarga").loc[
-        later.iloc[0]["id_keluarga"], "status"] == "pindah"
+    assert (
+        s3.diperbarui == 1
+        and upd.set_index("id_keluarga").loc[later.iloc[0]["id_keluarga"], "status"] == "pindah"
+    )
     older = first.iloc[[1]].copy()
     older["status"], older["tanggal"] = "meninggal", "2025-01-01"
     kept, s4 = G.merge_results(upd, older)
@@ -364,8 +404,7 @@ def test_merge_is_idempotent_and_keeps_the_latest(sample):
 
 
 def test_progress_per_desa(sample):
-    valid = G.validate_field_results(_filled(sample.daftar, 10), sample.daftar,
-                                     today=TODAY).valid
+    valid = G.validate_field_results(_filled(sample.daftar, 10), sample.daftar, today=TODAY).valid
     prog = G.sample_progress(sample.daftar, valid)
     assert prog["n_sampel"].sum() == len(sample.daftar)
     assert prog["n_selesai"].sum() == 10
@@ -374,8 +413,9 @@ def test_progress_per_desa(sample):
     p = prog.set_index("kode_desa")
     for kode, k in by_hand.items():
         assert p.loc[kode, "n_selesai"] == k
-        assert p.loc[kode, "pct_selesai"] == pytest.approx(100 * k / p.loc[kode, "n_sampel"],
-                                                           abs=0.05)
+        assert p.loc[kode, "pct_selesai"] == pytest.approx(
+            100 * k / p.loc[kode, "n_sampel"], abs=0.05
+        )
 
 
 # --- estimation -------------------------------------------------------------------------
@@ -391,21 +431,41 @@ def test_wilson_and_t_quantiles_match_tables():
 
 def test_stratified_estimate_by_hand():
     """Two desa, one stratum each: estimate and variance worked out by hand."""
-    daftar = pd.DataFrame({
-        "id_keluarga": [f"a{i}" for i in range(4)] + [f"b{i}" for i in range(5)],
-        "kode_desa": ["A"] * 4 + ["B"] * 5,
-        "strata": "desil_5_10", "jenis": "acak",
-    })
-    design = pd.DataFrame({"kode_desa": ["A", "B"], "strata": "desil_5_10",
-                           "n_populasi": [40, 60], "n_sampel": [4, 5]})
-    status = ["sesuai", "pindah", "sesuai", "sesuai", "sesuai", "sesuai", "meninggal",
-              "kondisi_berubah", "sesuai"]
+    daftar = pd.DataFrame(
+        {
+            "id_keluarga": [f"a{i}" for i in range(4)] + [f"b{i}" for i in range(5)],
+            "kode_desa": ["A"] * 4 + ["B"] * 5,
+            "strata": "desil_5_10",
+            "jenis": "acak",
+        }
+    )
+    design = pd.DataFrame(
+        {
+            "kode_desa": ["A", "B"],
+            "strata": "desil_5_10",
+            "n_populasi": [40, 60],
+            "n_sampel": [4, 5],
+        }
+    )
+    status = [
+        "sesuai",
+        "pindah",
+        "sesuai",
+        "sesuai",
+        "sesuai",
+        "sesuai",
+        "meninggal",
+        "kondisi_berubah",
+        "sesuai",
+    ]
     hasil = pd.DataFrame({"id_keluarga": daftar["id_keluarga"], "status": status})
     est = G.estimate_error_rate(daftar, design, hasil, kelompok={"A": "g1", "B": "g1"})
     tot = est.iloc[-1]
     p = 0.4 * 0.25 + 0.6 * 0.4
-    v = (0.4 ** 2 * (1 - 4 / 40) * (4 / 3 * 0.25 * 0.75) / 4
-         + 0.6 ** 2 * (1 - 5 / 60) * (5 / 4 * 0.4 * 0.6) / 5)
+    v = (
+        0.4**2 * (1 - 4 / 40) * (4 / 3 * 0.25 * 0.75) / 4
+        + 0.6**2 * (1 - 5 / 60) * (5 / 4 * 0.4 * 0.6) / 5
+    )
     assert tot["estimasi"] == pytest.approx(p)
     assert tot["se"] == pytest.approx(np.sqrt(v))
     assert tot["n_selesai"] == 9 and tot["n_salah"] == 3 and tot["df"] == 7
@@ -432,8 +492,9 @@ def test_results_via_the_import_path_give_the_same_estimate(located):
     k = cr.kenyataan.set_index("id_keluarga")
     for rec in check.valid.itertuples():
         if rec.status == "kondisi_berubah":
-            assert json.loads(rec.perubahan) == json.loads(k.loc[rec.id_keluarga,
-                                                                 "nilai_sebenarnya"])
+            assert json.loads(rec.perubahan) == json.loads(
+                k.loc[rec.id_keluarga, "nilai_sebenarnya"]
+            )
 
 
 def test_error_rate_intervals_cover_the_true_share_in_about_95_percent_of_seeds(located):
@@ -462,8 +523,10 @@ def test_error_rate_intervals_cover_the_true_share_in_about_95_percent_of_seeds(
             group_hits.append(row.ci_bawah <= t <= row.ci_atas)
     coverage = float(np.mean(hits))
     group_coverage = float(np.mean(group_hits))
-    print(f"coverage kabupaten {coverage:.3f}, kecamatan {group_coverage:.3f}, "
-          f"mean width {np.mean(widths):.3f}")
+    print(
+        f"coverage kabupaten {coverage:.3f}, kecamatan {group_coverage:.3f}, "
+        f"mean width {np.mean(widths):.3f}"
+    )
     assert 0.90 <= coverage <= 0.99
     assert 0.90 <= group_coverage <= 0.99
     assert np.mean(widths) < 0.12  # and the intervals are useful, not just wide

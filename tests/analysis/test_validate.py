@@ -7,9 +7,15 @@ from geo_service.analysis.validate import validate_keluarga
 
 KNOWN = ["33.24.01.2001", "33.24.01.2002"]
 GOOD = {
-    "id_keluarga": "K1", "periode": "2025-03", "kode_desa": "33.24.01.2001",
-    "lat": "-7.0", "lon": "110.1", "jumlah_art": "4", "desil": "1",
-    "pengeluaran_kapita": "350000", "penerima_pkh": "1",
+    "id_keluarga": "K1",
+    "periode": "2025-03",
+    "kode_desa": "33.24.01.2001",
+    "lat": "-7.0",
+    "lon": "110.1",
+    "jumlah_art": "4",
+    "desil": "1",
+    "pengeluaran_kapita": "350000",
+    "penerima_pkh": "1",
 }
 
 # (reason code, column reported, changes to a good row)
@@ -63,8 +69,11 @@ def test_all_problems_of_a_row_are_reported_not_only_the_first():
     bad = dict(GOOD, desil="0", jumlah_art="0", periode="03/2025", kode_desa="x")
     res = validate_keluarga(_frame([bad]), known_desa=KNOWN)
     assert set(res.problems["kode_alasan"]) == {
-        "desil_di_luar_rentang", "jumlah_art_tidak_valid", "periode_salah_format",
-        "kode_desa_salah_format"}
+        "desil_di_luar_rentang",
+        "jumlah_art_tidak_valid",
+        "periode_salah_format",
+        "kode_desa_salah_format",
+    }
 
 
 def test_missing_required_column_rejects_everything():
@@ -75,8 +84,9 @@ def test_missing_required_column_rejects_everything():
 
 
 def test_valid_rows_are_typed_and_optional_columns_default():
-    res = validate_keluarga(_frame([GOOD, dict(GOOD, id_keluarga="K2", lat="", lon="")]),
-                            known_desa=KNOWN)
+    res = validate_keluarga(
+        _frame([GOOD, dict(GOOD, id_keluarga="K2", lat="", lon="")]), known_desa=KNOWN
+    )
     assert res.ok
     v = res.valid
     assert v["desil"].dtype == np.int8 and v["jumlah_art"].dtype == np.int16
@@ -86,11 +96,18 @@ def test_valid_rows_are_typed_and_optional_columns_default():
 
 
 def test_typed_parquet_like_input_and_unknown_columns():
-    frame = pd.DataFrame({
-        "id_keluarga": ["a", "b"], "periode": ["2025-03"] * 2, "kode_desa": KNOWN,
-        "lat": [-7.0, np.nan], "lon": [110.1, np.nan], "jumlah_art": [3, 40],
-        "desil": [1.0, 2.0], "nik": ["x", "y"],
-    })
+    frame = pd.DataFrame(
+        {
+            "id_keluarga": ["a", "b"],
+            "periode": ["2025-03"] * 2,
+            "kode_desa": KNOWN,
+            "lat": [-7.0, np.nan],
+            "lon": [110.1, np.nan],
+            "jumlah_art": [3, 40],
+            "desil": [1.0, 2.0],
+            "nik": ["x", "y"],
+        }
+    )
     res = validate_keluarga(frame, known_desa=KNOWN)
     assert res.unknown_columns == ["nik"]
     assert res.problems["kode_alasan"].tolist() == ["jumlah_art_tidak_valid"]
@@ -98,7 +115,8 @@ def test_typed_parquet_like_input_and_unknown_columns():
 
 
 def test_row_offset_for_chunks_and_english_text():
-    res = validate_keluarga(_frame([dict(GOOD, desil="x")]), known_desa=KNOWN, row_offset=1000,
-                            lang="en")
+    res = validate_keluarga(
+        _frame([dict(GOOD, desil="x")]), known_desa=KNOWN, row_offset=1000, lang="en"
+    )
     assert res.problems["baris"].tolist() == [1002]
     assert res.problems["keterangan"].iloc[0] == "Decile must be an integer 1-10"

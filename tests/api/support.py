@@ -82,34 +82,66 @@ def fake_planning(desa_ind: gpd.GeoDataFrame, seed: int) -> dict[str, pd.DataFra
     kab_n = d["n_jiwa_ekstrem"].mean()
     hi_pct = d["pct_jiwa_ekstrem"].fillna(0) >= kab_pct
     hi_n = d["n_jiwa_ekstrem"] >= kab_n
-    d["kuadran"] = np.select([hi_pct & hi_n, hi_pct & ~hi_n, ~hi_pct & ~hi_n], ["I", "II", "III"],
-                             "IV")
-    d["skor"] = (d["n_jiwa_ekstrem"] / max(d["n_jiwa_ekstrem"].max(), 1)
-                 + d["pct_jiwa_ekstrem"].fillna(0) / 100).round(4)
+    d["kuadran"] = np.select(
+        [hi_pct & hi_n, hi_pct & ~hi_n, ~hi_pct & ~hi_n], ["I", "II", "III"], "IV"
+    )
+    d["skor"] = (
+        d["n_jiwa_ekstrem"] / max(d["n_jiwa_ekstrem"].max(), 1)
+        + d["pct_jiwa_ekstrem"].fillna(0) / 100
+    ).round(4)
     d = d.sort_values("skor", ascending=False).reset_index(drop=True)
     d["peringkat"] = np.arange(1, len(d) + 1)
-    d["alasan"] = [f"{n} jiwa miskin ekstrem; {p:.1f}% dari penduduk desa"
-                   for n, p in zip(d["n_jiwa_ekstrem"], d["pct_jiwa_ekstrem"].fillna(0),
-                                   strict=True)]
-    prioritas = d[["peringkat", "kode_desa", "nama_desa", "kode_kec", "nama_kec", "kuadran",
-                   "skor", "n_keluarga", "n_keluarga_ekstrem", "n_jiwa_ekstrem",
-                   "pct_jiwa_ekstrem", "alasan"]]
+    d["alasan"] = [
+        f"{n} jiwa miskin ekstrem; {p:.1f}% dari penduduk desa"
+        for n, p in zip(d["n_jiwa_ekstrem"], d["pct_jiwa_ekstrem"].fillna(0), strict=True)
+    ]
+    prioritas = d[
+        [
+            "peringkat",
+            "kode_desa",
+            "nama_desa",
+            "kode_kec",
+            "nama_kec",
+            "kuadran",
+            "skor",
+            "n_keluarga",
+            "n_keluarga_ekstrem",
+            "n_jiwa_ekstrem",
+            "pct_jiwa_ekstrem",
+            "alasan",
+        ]
+    ]
     opd = []
     for name, prog in (("Dinsos", "PKH"), ("Perkim", "RTLH")):
         for r in d.head(15).itertuples():
-            opd.append({"opd": name, "program": prog, "kode_desa": r.kode_desa,
-                        "nama_desa": r.nama_desa,
-                        "n_keluarga_sasaran": int(rng.integers(0, r.n_keluarga_ekstrem + 1))})
+            opd.append(
+                {
+                    "opd": name,
+                    "program": prog,
+                    "kode_desa": r.kode_desa,
+                    "nama_desa": r.nama_desa,
+                    "n_keluarga_sasaran": int(rng.integers(0, r.n_keluarga_ekstrem + 1)),
+                }
+            )
     cakupan = d[["kode_desa", "nama_desa", "n_keluarga_ekstrem"]].copy()
     cakupan["n_ekstrem_tanpa_pkh"] = (cakupan["n_keluarga_ekstrem"] * 0.3).astype(int)
     cakupan["pct_exclusion_pkh"] = 30.0
     top = desa_ind.set_index("kode_desa").loc[d["kode_desa"].head(2)]
-    kantong = gpd.GeoDataFrame({"id_kantong": ["K01", "K02"],
-                                "nama_kec": top["nama_kec"].to_numpy(),
-                                "n_jiwa_ekstrem": top["n_jiwa_ekstrem"].to_numpy()},
-                               geometry=shapely.buffer(top.geometry.to_numpy(), 0.002), crs=4326)
-    return {"kantong": kantong, "prioritas": prioritas, "target_opd": pd.DataFrame(opd),
-            "cakupan": cakupan}
+    kantong = gpd.GeoDataFrame(
+        {
+            "id_kantong": ["K01", "K02"],
+            "nama_kec": top["nama_kec"].to_numpy(),
+            "n_jiwa_ekstrem": top["n_jiwa_ekstrem"].to_numpy(),
+        },
+        geometry=shapely.buffer(top.geometry.to_numpy(), 0.002),
+        crs=4326,
+    )
+    return {
+        "kantong": kantong,
+        "prioritas": prioritas,
+        "target_opd": pd.DataFrame(opd),
+        "cakupan": cakupan,
+    }
 
 
 def _planning(result, seed: int) -> dict[str, pd.DataFrame]:
@@ -126,8 +158,9 @@ def _template() -> tuple[Path, dict[str, str], dict[str, int]]:
     # subprocesses) run atexit handlers too.
     owner = os.getpid()
     atexit.register(lambda: os.getpid() == owner and shutil.rmtree(folder, ignore_errors=True))
-    settings = Settings(_env_file=None, data_dir=folder,
-                        database_url=f"sqlite:///{folder / 'api.sqlite'}")
+    settings = Settings(
+        _env_file=None, data_dir=folder, database_url=f"sqlite:///{folder / 'api.sqlite'}"
+    )
     keys, n_desa = build_database(settings)
     return folder, keys, n_desa
 
@@ -158,39 +191,80 @@ def build_database(settings: Settings) -> tuple[dict[str, str], dict[str, int]]:
         for kab in (KAB_A, KAB_B):
             desa = _desa(kab)
             n_desa[kab] = len(desa)
-            batch = M.ImporBatch(jenis=M.JENIS_BATAS, berkas=f"desa_{kab}.geojson",
-                                 sha256=kab.replace(".", "") * 16, ukuran_byte=1,
-                                 kode_kab=[kab], status=M.BATCH_SELESAI)
+            batch = M.ImporBatch(
+                jenis=M.JENIS_BATAS,
+                berkas=f"desa_{kab}.geojson",
+                sha256=kab.replace(".", "") * 16,
+                ukuran_byte=1,
+                kode_kab=[kab],
+                status=M.BATCH_SELESAI,
+            )
             s.add(batch)
             s.flush()
-            versi = M.BatasVersi(batch_id=batch.id, berkas=batch.berkas, sha256=batch.sha256,
-                                 kode_kab=[kab], n_desa=len(desa))
+            versi = M.BatasVersi(
+                batch_id=batch.id,
+                berkas=batch.berkas,
+                sha256=batch.sha256,
+                kode_kab=[kab],
+                n_desa=len(desa),
+            )
             s.add(versi)
             s.flush()
-            s.add(M.Kabupaten(kode=kab, nama=desa["nama_kab"].iloc[0], kode_prov="33",
-                              versi_id=versi.id,
-                              geom=from_shape(_multi(desa.union_all()), srid=4326)))
+            s.add(
+                M.Kabupaten(
+                    kode=kab,
+                    nama=desa["nama_kab"].iloc[0],
+                    kode_prov="33",
+                    versi_id=versi.id,
+                    geom=from_shape(_multi(desa.union_all()), srid=4326),
+                )
+            )
             s.flush()
             for kode_kec, grp in desa.groupby("kode_kec"):
-                s.add(M.Kecamatan(kode=kode_kec, nama=grp["nama_kec"].iloc[0], kode_kab=kab,
-                                  geom=from_shape(_multi(grp.union_all()), srid=4326)))
+                s.add(
+                    M.Kecamatan(
+                        kode=kode_kec,
+                        nama=grp["nama_kec"].iloc[0],
+                        kode_kab=kab,
+                        geom=from_shape(_multi(grp.union_all()), srid=4326),
+                    )
+                )
             s.flush()
-            s.execute(insert(M.Desa), [
-                {"kode": r.kode, "nama": r.nama, "jenis": r.jenis, "kode_kec": r.kode_kec,
-                 "kode_kab": kab, "versi_id": versi.id,
-                 "geom": from_shape(_multi(r.geometry), srid=4326)}
-                for r in desa.itertuples()])
+            s.execute(
+                insert(M.Desa),
+                [
+                    {
+                        "kode": r.kode,
+                        "nama": r.nama,
+                        "jenis": r.jenis,
+                        "kode_kec": r.kode_kec,
+                        "kode_kab": kab,
+                        "versi_id": versi.id,
+                        "geom": from_shape(_multi(r.geometry), srid=4326),
+                    }
+                    for r in desa.itertuples()
+                ],
+            )
             calib = calibration_from_bps(read_bps(ROOT / "data"), kab)
-            data = generate_keluarga(desa, calib, n_keluarga=N_KELUARGA[kab], periode=PERIODE,
-                                     seed=11, kantong=2)
+            data = generate_keluarga(
+                desa, calib, n_keluarga=N_KELUARGA[kab], periode=PERIODE, seed=11, kantong=2
+            )
             result = compute_indicators(data.keluarga, desa, AnalysisParams())
-            R.save_run(s, kode_kab=kab, periode=PERIODE, result=result,
-                       scope=R.Scope.all(), extra=_planning(result, 11), seed=11)
+            R.save_run(
+                s,
+                kode_kab=kab,
+                periode=PERIODE,
+                result=result,
+                scope=R.Scope.all(),
+                extra=_planning(result, 11),
+                seed=11,
+            )
             if kab == KAB_A:
                 _store_families(s, result, bulk_insert)
         for name, (role, kabs, opd) in USERS.items():
-            user = R.create_user(s, name, role, kabupaten=kabs, kode_opd=opd,
-                                 kata_sandi_hash=hash_password(PASSWORD))
+            user = R.create_user(
+                s, name, role, kabupaten=kabs, kode_opd=opd, kata_sandi_hash=hash_password(PASSWORD)
+            )
             keys[name] = R.create_api_key(s, user.id, f"kunci {name}")
         s.commit()
     engine.dispose()
@@ -205,13 +279,30 @@ def _store_families(session, result, bulk_insert) -> None:
 
     fam = result.keluarga
     kab = fam[S.KODE_DESA].str[:5].iloc[0]
-    batch = M.ImporBatch(jenis=M.JENIS_KELUARGA, berkas="keluarga.parquet", sha256="f" * 64,
-                         ukuran_byte=1, periode=PERIODE, kode_kab=[kab],
-                         status=M.BATCH_SELESAI, n_baris=len(fam), n_sah=len(fam))
+    batch = M.ImporBatch(
+        jenis=M.JENIS_KELUARGA,
+        berkas="keluarga.parquet",
+        sha256="f" * 64,
+        ukuran_byte=1,
+        periode=PERIODE,
+        kode_kab=[kab],
+        status=M.BATCH_SELESAI,
+        n_baris=len(fam),
+        n_sah=len(fam),
+    )
     session.add(batch)
     session.flush()
-    cols = [S.ID, S.PERIODE, S.KODE_DESA, "lat", "lon", "jumlah_art", "desil",
-            "pengeluaran_kapita", *S.FLAG_COLUMNS]
+    cols = [
+        S.ID,
+        S.PERIODE,
+        S.KODE_DESA,
+        "lat",
+        "lon",
+        "jumlah_art",
+        "desil",
+        "pengeluaran_kapita",
+        *S.FLAG_COLUMNS,
+    ]
     frame = fam[cols].copy()
     frame["pengeluaran_kapita"] = pd.array(frame["pengeluaran_kapita"].round(), dtype="Int64")
     frame["batch_id"] = batch.id
@@ -226,9 +317,16 @@ def _store_families(session, result, bulk_insert) -> None:
     strs[h3 != 0] = cells_to_str(h3[h3 != 0])
     frame["h3"] = strs
     bulk_insert(session.connection(), "keluarga", frame, point=("lon", "lat"))
-    session.add(M.KeluargaSnapshot(periode=PERIODE, kode_kab=kab, batch_id=batch.id,
-                                   n_keluarga=len(fam), n_jiwa=int(fam["jumlah_art"].sum()),
-                                   h3_resolusi=8))
+    session.add(
+        M.KeluargaSnapshot(
+            periode=PERIODE,
+            kode_kab=kab,
+            batch_id=batch.id,
+            n_keluarga=len(fam),
+            n_jiwa=int(fam["jumlah_art"].sum()),
+            h3_resolusi=8,
+        )
+    )
     session.flush()
 
 
@@ -238,8 +336,9 @@ def api_db(tmp_path_factory) -> ApiDb:
     template, keys, n_desa = _template()
     folder = tmp_path_factory.mktemp("apidb")
     shutil.copy(template / "api.sqlite", folder / "api.sqlite")
-    settings = Settings(_env_file=None, data_dir=folder,
-                        database_url=f"sqlite:///{folder / 'api.sqlite'}")
+    settings = Settings(
+        _env_file=None, data_dir=folder, database_url=f"sqlite:///{folder / 'api.sqlite'}"
+    )
     return ApiDb(settings=settings, path=folder / "api.sqlite", api_keys=keys, n_desa=n_desa)
 
 

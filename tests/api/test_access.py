@@ -34,9 +34,14 @@ def _routes(app):
 
 
 def _fill(path: str, kab: str, run_id: int, batch_id: int, sampel_id: int = 1) -> str:
-    return (path.replace("{kode_kab}", kab).replace("{run_id}", str(run_id))
-            .replace("{batch_id}", str(batch_id)).replace("{tabel}", "desa")
-            .replace("{sampel_id}", str(sampel_id)).replace("{nomor}", NOMOR))
+    return (
+        path.replace("{kode_kab}", kab)
+        .replace("{run_id}", str(run_id))
+        .replace("{batch_id}", str(batch_id))
+        .replace("{tabel}", "desa")
+        .replace("{sampel_id}", str(sampel_id))
+        .replace("{nomor}", NOMOR)
+    )
 
 
 def _run_ids(client, tokens) -> dict[str, int]:
@@ -68,9 +73,9 @@ def _samples(api_db):
     """A ground-check sample of each kabupaten (drawn from generated families)."""
     from geo_service.analysis import compute_indicators
     from geo_service.analysis import uji_petik as G
-    from geo_service.db.repo import uji_petik as GR
     from geo_service.db.engine import make_engine, make_session_factory
     from geo_service.db.repo import Scope
+    from geo_service.db.repo import uji_petik as GR
     from geo_service.io.boundaries import boundary_files, read_boundaries, read_bps
     from geo_service.synth import calibration_from_bps, generate_keluarga
     from tests.api.support import ROOT
@@ -79,12 +84,20 @@ def _samples(api_db):
     with make_session_factory(engine)() as s:
         for kab in (KAB_A, KAB_B):
             desa = read_boundaries(boundary_files(ROOT / "data", kab)["desa"]).head(4)
-            fam = generate_keluarga(desa, calibration_from_bps(read_bps(ROOT / "data"), kab),
-                                    n_keluarga=300, periode="2025-03", seed=5).keluarga
-            sample = G.build_sample(compute_indicators(fam, desa).keluarga,
-                                    G.SampleParams(seed=5, n_per_desa=4, maks_bendera=10))
-            SAMPLE[kab] = GR.save_sample(s, sample, kode_kab=kab, periode="2025-03",
-                                         scope=Scope.all())
+            fam = generate_keluarga(
+                desa,
+                calibration_from_bps(read_bps(ROOT / "data"), kab),
+                n_keluarga=300,
+                periode="2025-03",
+                seed=5,
+            ).keluarga
+            sample = G.build_sample(
+                compute_indicators(fam, desa).keluarga,
+                G.SampleParams(seed=5, n_per_desa=4, maks_bendera=10),
+            )
+            SAMPLE[kab] = GR.save_sample(
+                s, sample, kode_kab=kab, periode="2025-03", scope=Scope.all()
+            )
         s.commit()
     engine.dispose()
 
@@ -113,16 +126,18 @@ def test_invalid_and_expired_tokens_are_401(client, api_db):
     expired = create_token(p, key, ttl_s=60, now=time.time() - 3600)
     forged = create_token(p, b"kunci-lain", ttl_s=600)
     for tok in (expired, forged, "abc.def.ghi", "x"):
-        assert client.get("/auth/saya", headers={"Authorization": f"Bearer {tok}"}
-                          ).status_code == 401
+        assert (
+            client.get("/auth/saya", headers={"Authorization": f"Bearer {tok}"}).status_code == 401
+        )
 
 
 def test_user_of_a_gets_nothing_of_b(client, tokens):
     runs = _run_ids(client, tokens)
     seen = 0
     for method, path in _routes(client.app):
-        if _public(method, path) or not re.search(r"\{(kode_kab|run_id|batch_id|sampel_id)\}",
-                                                  path):
+        if _public(method, path) or not re.search(
+            r"\{(kode_kab|run_id|batch_id|sampel_id)\}", path
+        ):
             continue
         url = _fill(path, KAB_B, runs[KAB_B], BATCH[KAB_B], SAMPLE[KAB_B])
         if method == "GET":
@@ -138,19 +153,24 @@ def test_user_of_a_gets_nothing_of_b(client, tokens):
     assert runs_a and all(r["kode_kab"] == KAB_A for r in runs_a)
     kabs = client.get("/wilayah/kabupaten", headers=tokens["analis_a"]).json()
     assert [k["kode"] for k in kabs] == [KAB_A]
-    assert client.get("/analisis", params={"kode_kab": KAB_B},
-                      headers=tokens["analis_a"]).status_code == 403
+    assert (
+        client.get("/analisis", params={"kode_kab": KAB_B}, headers=tokens["analis_a"]).status_code
+        == 403
+    )
     # Starting a run for B is refused, and nothing is recorded.
-    r = client.post("/analisis", json={"kode_kab": KAB_B, "periode": "2025-03"},
-                    headers=tokens["analis_a"])
+    r = client.post(
+        "/analisis", json={"kode_kab": KAB_B, "periode": "2025-03"}, headers=tokens["analis_a"]
+    )
     assert r.status_code == 403
-    assert all(x["kode_kab"] == KAB_B
-               for x in client.get("/analisis", headers=tokens["analis_b"]).json())
+    assert all(
+        x["kode_kab"] == KAB_B for x in client.get("/analisis", headers=tokens["analis_b"]).json()
+    )
 
 
 def test_user_of_b_sees_b(client, tokens):
-    r = client.get(f"/kabupaten/{KAB_B}/indikator/desa", params={"format": "json"},
-                   headers=tokens["analis_b"])
+    r = client.get(
+        f"/kabupaten/{KAB_B}/indikator/desa", params={"format": "json"}, headers=tokens["analis_b"]
+    )
     assert r.status_code == 200 and r.json()["total"] > 0
 
 
@@ -196,8 +216,9 @@ def _all_get_bodies(client, headers, runs):
             elif "spreadsheet" in ctype:
                 ws = load_workbook(io.BytesIO(r.content)).worksheets[0]
                 vals = list(ws.values)
-                out.append((f"{url}?format={fmt}", [dict(zip(vals[0], v, strict=False))
-                                                     for v in vals[1:]]))
+                out.append(
+                    (f"{url}?format={fmt}", [dict(zip(vals[0], v, strict=False)) for v in vals[1:]])
+                )
             elif "html" in ctype:
                 out.append((url, [{"html": r.text}]))
             elif "pdf" in ctype:
@@ -235,17 +256,16 @@ def test_public_role_gets_one_geography_family(client, tokens):
     h = tokens["publik_a"]
     assert client.get(f"/kabupaten/{KAB_A}/indikator/h3", headers=h).status_code == 403
     assert client.get(f"/kabupaten/{KAB_A}/indikator/desa", headers=h).status_code == 200
-    pockets = client.get(f"/kabupaten/{KAB_A}/kantong", params={"format": "json"},
-                         headers=h).json()["baris"]
+    pockets = client.get(
+        f"/kabupaten/{KAB_A}/kantong", params={"format": "json"}, headers=h
+    ).json()["baris"]
     assert pockets and not any(k.startswith("n_") for p in pockets for k in p)
 
 
 def test_opd_sees_only_its_own_targets(client, tokens):
-    every = client.get(f"/kabupaten/{KAB_A}/target-opd",
-                       headers=tokens["analis_a"]).json()["baris"]
+    every = client.get(f"/kabupaten/{KAB_A}/target-opd", headers=tokens["analis_a"]).json()["baris"]
     for user, code in (("opd_a", "(Dinsos)"), ("opd_dinkes_a", "(Dinkes)")):
-        rows = client.get(f"/kabupaten/{KAB_A}/target-opd",
-                          headers=tokens[user]).json()["baris"]
+        rows = client.get(f"/kabupaten/{KAB_A}/target-opd", headers=tokens[user]).json()["baris"]
         assert rows and all(code in r["opd"] for r in rows)
         assert len(rows) == sum(code in r["opd"] for r in every)
 
@@ -254,8 +274,9 @@ def test_suppressed_release_is_consistent_across_levels(client, tokens):
     """What publik sees for desa, kecamatan and the kabupaten total does not let a hidden
     desa be recovered by subtraction."""
     h = tokens["publik_a"]
-    desa = client.get(f"/kabupaten/{KAB_A}/indikator/desa", params={"format": "json"},
-                      headers=h).json()["baris"]
+    desa = client.get(
+        f"/kabupaten/{KAB_A}/indikator/desa", params={"format": "json"}, headers=h
+    ).json()["baris"]
     kec = client.get(f"/kabupaten/{KAB_A}/indikator/kecamatan", headers=h).json()["baris"]
     kab = client.get(f"/kabupaten/{KAB_A}/indikator/kabupaten", headers=h).json()["baris"][0]
     assert any(d[SUPPRESSED_FLAG] for d in desa)

@@ -8,8 +8,12 @@ from fastapi.responses import Response
 from geo_service.api.cache import ResponseCache
 from tests.api.support import KAB_A, api_db, client, tokens  # noqa: F401
 
-ROUTES = [f"/kabupaten/{KAB_A}/prioritas?per_halaman=20", f"/kabupaten/{KAB_A}/indikator/desa",
-          f"/kabupaten/{KAB_A}/kantong", f"/kabupaten/{KAB_A}/peta"]
+ROUTES = [
+    f"/kabupaten/{KAB_A}/prioritas?per_halaman=20",
+    f"/kabupaten/{KAB_A}/indikator/desa",
+    f"/kabupaten/{KAB_A}/kantong",
+    f"/kabupaten/{KAB_A}/peta",
+]
 
 
 def test_second_request_is_a_hit_with_the_same_body(client, tokens):
@@ -31,8 +35,12 @@ def test_suppressed_role_never_gets_the_full_view(client, tokens):
     public = client.get(route, headers=tokens["publik_a"]).json()  # from the cache
     assert public["penekanan_k"] == 10 and full["penekanan_k"] is None
     assert public["baris"] != full["baris"]
-    small = [v for row in public["baris"] for k, v in row.items()
-             if k.startswith("n_") and isinstance(v, int) and 0 < v < 10]
+    small = [
+        v
+        for row in public["baris"]
+        for k, v in row.items()
+        if k.startswith("n_") and isinstance(v, int) and 0 < v < 10
+    ]
     assert small == []
 
 

@@ -65,11 +65,18 @@ def _audit(api_db, aksi: str) -> list[tuple]:
 @pytest.fixture(scope="module")
 def report_nomor(client, api_db):
     """A citizen report naming a Kendal family, made before any sample."""
-    fam, kode = _sql(api_db, "SELECT id_keluarga, kode_desa FROM keluarga ORDER BY baris "
-                             "LIMIT 1 OFFSET 500")[0]
-    r = client.post("/laporan-warga", data={"kode_desa": kode, "jenis": "kondisi_berubah",
-                                            "keterangan": "Sudah bekerja di pabrik.",
-                                            "id_keluarga": fam})
+    fam, kode = _sql(
+        api_db, "SELECT id_keluarga, kode_desa FROM keluarga ORDER BY baris LIMIT 1 OFFSET 500"
+    )[0]
+    r = client.post(
+        "/laporan-warga",
+        data={
+            "kode_desa": kode,
+            "jenis": "kondisi_berubah",
+            "keterangan": "Sudah bekerja di pabrik.",
+            "id_keluarga": fam,
+        },
+    )
     assert r.status_code == 201, r.text
     return r.json()["nomor"], fam
 
@@ -83,16 +90,17 @@ def sample(client, tokens, report_nomor):
 
 
 def _load(api_db, sampel_id):
-    from geo_service.db.repo import uji_petik as GR
     from geo_service.db.engine import make_session_factory
     from geo_service.db.repo import Scope
+    from geo_service.db.repo import uji_petik as GR
 
     with make_session_factory(ENGINE[0])() as s:
         return GR.load_sample(s, sampel_id, scope=Scope.all())
 
 
-def test_sample_from_database_families_and_the_latest_run(client, tokens, api_db, sample,
-                                                          report_nomor):
+def test_sample_from_database_families_and_the_latest_run(
+    client, tokens, api_db, sample, report_nomor
+):
     runs = client.get("/analisis", params={"kode_kab": KAB_A}, headers=tokens["analis_a"]).json()
     assert sample.run_id == max(r["id"] for r in runs if r["status"] == "selesai")
     assert sample.kode.startswith("UP-3324-2025-03-") and sample.periode == PERIODE
@@ -112,19 +120,24 @@ def test_sample_from_database_families_and_the_latest_run(client, tokens, api_db
     status = client.get(f"/laporan-warga/{nomor}").json()["status"]
     assert status == "antre_uji_petik"
     # With a cap: the first flagged families in the same priority order, the same random part.
-    capped = client.post(f"/kabupaten/{KAB_A}/uji-petik",
-                         json={"seed": 3, "n_per_desa": 4, "maks_bendera": 60},
-                         headers=tokens["analis_a"]).json()
+    capped = client.post(
+        f"/kabupaten/{KAB_A}/uji-petik",
+        json={"seed": 3, "n_per_desa": 4, "maks_bendera": 60},
+        headers=tokens["analis_a"],
+    ).json()
     assert capped["id"] != sample.id and capped["n_bendera_dipotong"] == sample.n_bendera - 60
     small = _load(api_db, capped["id"]).daftar
     small_flagged = small[small["urutan_bendera"].notna()].sort_values("urutan_bendera")
     assert small_flagged["id_keluarga"].tolist() == flagged["id_keluarga"].head(60).tolist()
     assert sorted(small.loc[small["jenis"] == "acak", "id_keluarga"]) == sorted(
-        daftar.loc[daftar["jenis"] == "acak", "id_keluarga"])
+        daftar.loc[daftar["jenis"] == "acak", "id_keluarga"]
+    )
     # Reproducible: the same request draws the same list.
-    again = client.post(f"/kabupaten/{KAB_A}/uji-petik",
-                        json={"seed": 3, "n_per_desa": 4, "maks_bendera": None},
-                        headers=tokens["analis_a"]).json()
+    again = client.post(
+        f"/kabupaten/{KAB_A}/uji-petik",
+        json={"seed": 3, "n_per_desa": 4, "maks_bendera": None},
+        headers=tokens["analis_a"],
+    ).json()
     assert again["kode"] == sample.kode
     pd.testing.assert_frame_equal(_load(api_db, again["id"]).daftar, daftar)
     assert ("analis_a", KAB_A, N_KELUARGA[KAB_A]) in _audit(api_db, "buat_sampel")
@@ -136,24 +149,36 @@ def test_sample_from_database_families_and_the_latest_run(client, tokens, api_db
 
 def test_sample_roles_and_scope(client, tokens, sample):
     for user in ("opd_a", "publik_a"):
-        assert client.post(f"/kabupaten/{KAB_A}/uji-petik", json={},
-                           headers=tokens[user]).status_code == 403
-        assert client.get(f"/uji-petik/{sample.id}/progres",
-                          headers=tokens[user]).status_code == 403
-    assert client.post(f"/kabupaten/{KAB_A}/uji-petik", json={},
-                       headers=tokens["analis_b"]).status_code == 403
+        assert (
+            client.post(f"/kabupaten/{KAB_A}/uji-petik", json={}, headers=tokens[user]).status_code
+            == 403
+        )
+        assert (
+            client.get(f"/uji-petik/{sample.id}/progres", headers=tokens[user]).status_code == 403
+        )
+    assert (
+        client.post(
+            f"/kabupaten/{KAB_A}/uji-petik", json={}, headers=tokens["analis_b"]
+        ).status_code
+        == 403
+    )
     for path in ("", "/progres", "/berkas"):
         r = client.get(f"/uji-petik/{sample.id}{path}", headers=tokens["analis_b"])
         assert r.status_code == 404 and "baris" not in r.json()
     assert client.get(f"/kabupaten/{KAB_B}/uji-petik", headers=tokens["analis_b"]).json() == []
-    r = client.post(f"/kabupaten/{KAB_A}/uji-petik", json={"seed": 1, "lain": 2},
-                    headers=tokens["analis_a"])
+    r = client.post(
+        f"/kabupaten/{KAB_A}/uji-petik", json={"seed": 1, "lain": 2}, headers=tokens["analis_a"]
+    )
     assert r.status_code == 422  # unknown fields are refused
-    r = client.post(f"/kabupaten/{KAB_A}/uji-petik", json={"periode": "1999-01"},
-                    headers=tokens["analis_a"])
+    r = client.post(
+        f"/kabupaten/{KAB_A}/uji-petik", json={"periode": "1999-01"}, headers=tokens["analis_a"]
+    )
     assert r.status_code == 404
-    r = client.post(f"/kabupaten/{KAB_A}/uji-petik", content=b"\x68\x05\xff\xfe",
-                    headers=tokens["analis_a"] | {"Content-Type": "application/json"})
+    r = client.post(
+        f"/kabupaten/{KAB_A}/uji-petik",
+        content=b"\x68\x05\xff\xfe",
+        headers=tokens["analis_a"] | {"Content-Type": "application/json"},
+    )
     assert r.status_code == 422  # an unreadable body is bad input, like any other
 
 
@@ -193,10 +218,14 @@ def test_field_files_every_format(client, tokens, api_db, sample):
 
 def _filled_csv(client, tokens, api_db, sample, *, k=5, bad=False) -> bytes:
     kode = _first_desa(api_db, sample)
-    r = client.get(f"/uji-petik/{sample.id}/berkas", params={"format": "csv", "desa": kode},
-                   headers=tokens["analis_a"])
-    frame = pd.read_csv(io.BytesIO(r.content), encoding="utf-8-sig", dtype=str,
-                        keep_default_na=False)
+    r = client.get(
+        f"/uji-petik/{sample.id}/berkas",
+        params={"format": "csv", "desa": kode},
+        headers=tokens["analis_a"],
+    )
+    frame = pd.read_csv(
+        io.BytesIO(r.content), encoding="utf-8-sig", dtype=str, keep_default_na=False
+    )
     frame.loc[: k - 1, "status"] = "sesuai"
     frame.loc[: k - 1, "petugas"] = "Bu Sari"
     frame.loc[: k - 1, "tanggal"] = "2025-06-02"
@@ -217,16 +246,17 @@ def test_upload_all_or_nothing_then_partial_then_409(client, tokens, api_db, sam
     assert detail["masalah"][0]["baris"] == 2
     prog = client.get(f"/uji-petik/{sample.id}/progres", headers=h).json()
     assert prog["total"]["n_selesai"] == 0  # nothing imported
-    failed = _sql(api_db, "SELECT status, n_sah FROM impor_batch WHERE id = ?",
-                  detail["batch_id"])
+    failed = _sql(api_db, "SELECT status, n_sah FROM impor_batch WHERE id = ?", detail["batch_id"])
     assert failed == [("gagal", 0)]
-    r = client.post(url, files={"berkas": ("hasil.csv", bad, "text/csv")},
-                    data={"sebagian": "true"}, headers=h)
+    r = client.post(
+        url, files={"berkas": ("hasil.csv", bad, "text/csv")}, data={"sebagian": "true"}, headers=h
+    )
     assert r.status_code == 201, r.text
     rep = FieldImportReport.model_validate(r.json())
     assert (rep.baru, rep.n_masalah, rep.diimpor) == (4, 1, True)
-    again = client.post(url, files={"berkas": ("hasil.csv", bad, "text/csv")},
-                        data={"sebagian": "true"}, headers=h)
+    again = client.post(
+        url, files={"berkas": ("hasil.csv", bad, "text/csv")}, data={"sebagian": "true"}, headers=h
+    )
     assert again.status_code == 409 and again.json()["kode"] == "duplikat"
     assert again.json()["detail"]["batch_id"] == rep.batch_id
     good = _filled_csv(client, tokens, api_db, sample)
@@ -235,8 +265,10 @@ def test_upload_all_or_nothing_then_partial_then_409(client, tokens, api_db, sam
     assert (rep2.baru, rep2.sama, rep2.diperbarui) == (1, 4, 0)
     rows = _sql(api_db, "SELECT count(*) FROM uji_petik_hasil WHERE sampel_id = ?", sample.id)
     assert rows == [(5,)]
-    assert client.post(url, files={"berkas": ("x.txt", b"a", "text/plain")},
-                       headers=h).status_code == 422
+    assert (
+        client.post(url, files={"berkas": ("x.txt", b"a", "text/plain")}, headers=h).status_code
+        == 422
+    )
     assert client.post(url, headers=h).status_code == 422
     assert len([a for a in _audit(api_db, "impor") if a[1] == KAB_A]) >= 3
 
@@ -253,8 +285,9 @@ def test_progress_json_geojson_csv_with_error_estimates(client, tokens, api_db, 
     kab = body.taksiran[-1]
     assert kab["kelompok"] == "kabupaten" and kab["teks"].startswith("kabupaten:")
     assert {"estimasi", "ci_bawah", "ci_atas"} <= set(kab)
-    fc = FeatureCollection.model_validate(client.get(url, params={"format": "geojson"},
-                                                     headers=h).json())
+    fc = FeatureCollection.model_validate(
+        client.get(url, params={"format": "geojson"}, headers=h).json()
+    )
     assert len(fc.features) == n_desa
     assert all(f.geometry for f in fc.features)
     csv = client.get(url, params={"format": "csv"}, headers=h)
@@ -279,22 +312,39 @@ def second_periode(api_db):
 
     desa = read_boundaries(boundary_files(ROOT / "data", KAB_A)["desa"])
     calib = calibration_from_bps(read_bps(ROOT / "data"), KAB_A)
-    panel = generate_panel(desa, calib, n_keluarga=N_KELUARGA[KAB_A],
-                           periodes=[PERIODE, PERIODE_2], seed=11, kantong=2)
+    panel = generate_panel(
+        desa, calib, n_keluarga=N_KELUARGA[KAB_A], periodes=[PERIODE, PERIODE_2], seed=11, kantong=2
+    )
     stored = {r[0] for r in _sql(api_db, "SELECT id_keluarga FROM keluarga")}
     assert stored == set(panel.snapshots[PERIODE][S.ID])  # the same base
     fam = compute_indicators(panel.snapshots[PERIODE_2], desa, AnalysisParams()).keluarga
     with make_session_factory(ENGINE[0])() as s:
-        batch = M.ImporBatch(jenis=M.JENIS_KELUARGA, berkas="k2.parquet", sha256="e" * 64,
-                             ukuran_byte=1, periode=PERIODE_2, kode_kab=[KAB_A],
-                             status=M.BATCH_SELESAI, n_baris=len(fam), n_sah=len(fam))
+        batch = M.ImporBatch(
+            jenis=M.JENIS_KELUARGA,
+            berkas="k2.parquet",
+            sha256="e" * 64,
+            ukuran_byte=1,
+            periode=PERIODE_2,
+            kode_kab=[KAB_A],
+            status=M.BATCH_SELESAI,
+            n_baris=len(fam),
+            n_sah=len(fam),
+        )
         s.add(batch)
         s.flush()
-        cols = [S.ID, S.PERIODE, S.KODE_DESA, "lat", "lon", "jumlah_art", "desil",
-                "pengeluaran_kapita", *S.FLAG_COLUMNS]
+        cols = [
+            S.ID,
+            S.PERIODE,
+            S.KODE_DESA,
+            "lat",
+            "lon",
+            "jumlah_art",
+            "desil",
+            "pengeluaran_kapita",
+            *S.FLAG_COLUMNS,
+        ]
         frame = fam[cols].copy()
-        frame["pengeluaran_kapita"] = pd.array(frame["pengeluaran_kapita"].round(),
-                                               dtype="Int64")
+        frame["pengeluaran_kapita"] = pd.array(frame["pengeluaran_kapita"].round(), dtype="Int64")
         frame["batch_id"] = batch.id
         frame["kode_kab"] = KAB_A
         frame["baris"] = np.arange(2, len(frame) + 2)
@@ -305,9 +355,16 @@ def second_periode(api_db):
         text[h3 != 0] = cells_to_str(h3[h3 != 0])
         frame["h3"] = text
         bulk_insert(s.connection(), "keluarga", frame, point=("lon", "lat"))
-        s.add(M.KeluargaSnapshot(periode=PERIODE_2, kode_kab=KAB_A, batch_id=batch.id,
-                                 n_keluarga=len(fam), n_jiwa=int(fam["jumlah_art"].sum()),
-                                 h3_resolusi=8))
+        s.add(
+            M.KeluargaSnapshot(
+                periode=PERIODE_2,
+                kode_kab=KAB_A,
+                batch_id=batch.id,
+                n_keluarga=len(fam),
+                n_jiwa=int(fam["jumlah_art"].sum()),
+                h3_resolusi=8,
+            )
+        )
         s.commit()
     return panel.truth["langkah"][0]
 
@@ -315,8 +372,9 @@ def second_periode(api_db):
 def test_transitions_equal_the_generator_truth(client, tokens, api_db, second_periode):
     step = second_periode
     h = tokens["analis_a"]
-    r = client.get(f"/kabupaten/{KAB_A}/transisi",
-                   params={"periode": [PERIODE, PERIODE_2]}, headers=h)
+    r = client.get(
+        f"/kabupaten/{KAB_A}/transisi", params={"periode": [PERIODE, PERIODE_2]}, headers=h
+    )
     assert r.status_code == 200, r.text
     body = TransitionBody.model_validate(r.json())
     assert body.periode == [PERIODE, PERIODE_2]
@@ -333,15 +391,20 @@ def test_transitions_equal_the_generator_truth(client, tokens, api_db, second_pe
     assert body.tren is None  # no stored run for 2025-09
     # Default: every periode in the database; CSV = graduation per desa.
     assert client.get(f"/kabupaten/{KAB_A}/transisi", headers=h).json()["periode"] == [
-        PERIODE, PERIODE_2]
+        PERIODE,
+        PERIODE_2,
+    ]
     csv = client.get(f"/kabupaten/{KAB_A}/transisi", params={"format": "csv"}, headers=h)
     assert csv.content.startswith(BOM) and b"lulus_desil1" in csv.content
     one = client.get(f"/kabupaten/{KAB_A}/transisi", params={"periode": [PERIODE]}, headers=h)
     assert one.status_code == 422
-    assert client.get(f"/kabupaten/{KAB_A}/transisi", params={"periode": ["2025-13"]},
-                      headers=h).status_code == 422
-    assert client.get(f"/kabupaten/{KAB_A}/transisi",
-                      headers=tokens["opd_a"]).status_code == 403
+    assert (
+        client.get(
+            f"/kabupaten/{KAB_A}/transisi", params={"periode": ["2025-13"]}, headers=h
+        ).status_code
+        == 422
+    )
+    assert client.get(f"/kabupaten/{KAB_A}/transisi", headers=tokens["opd_a"]).status_code == 403
     reads = [a for a in _audit(api_db, "baca_keluarga") if a[1] == KAB_A]
     assert reads and reads[0][2] == N_KELUARGA[KAB_A] + step_total(step)
 
@@ -353,10 +416,13 @@ def step_total(step) -> int:
 
 def test_targets_for_every_role_of_the_kabupaten(client, tokens, api_db):
     runs = client.get("/analisis", params={"kode_kab": KAB_A}, headers=tokens["analis_a"]).json()
-    run = max((r for r in runs if r["status"] == "selesai" and r["periode"] == PERIODE),
-              key=lambda r: r["id"])
-    desa = client.get(f"/kabupaten/{KAB_A}/indikator/kabupaten",
-                      headers=tokens["analis_a"]).json()["baris"][0]
+    run = max(
+        (r for r in runs if r["status"] == "selesai" and r["periode"] == PERIODE),
+        key=lambda r: r["id"],
+    )
+    desa = client.get(f"/kabupaten/{KAB_A}/indikator/kabupaten", headers=tokens["analis_a"]).json()[
+        "baris"
+    ][0]
     for user in ("analis_a", "opd_a", "publik_a"):
         r = client.get(f"/kabupaten/{KAB_A}/target", headers=tokens[user])
         assert r.status_code == 200, r.text
@@ -371,14 +437,15 @@ def test_targets_for_every_role_of_the_kabupaten(client, tokens, api_db):
         assert rows["pct_miskin"]["nilai_target"] == 4.5
         assert body.teks.startswith("Capaian target")
     assert run["id"]
-    en = client.get(f"/kabupaten/{KAB_A}/target", params={"lang": "en"},
-                    headers=tokens["analis_a"]).json()
+    en = client.get(
+        f"/kabupaten/{KAB_A}/target", params={"lang": "en"}, headers=tokens["analis_a"]
+    ).json()
     assert "target 0.00% in 2026" in en["teks"]
-    csv = client.get(f"/kabupaten/{KAB_A}/target", params={"format": "csv"},
-                     headers=tokens["opd_a"])
+    csv = client.get(
+        f"/kabupaten/{KAB_A}/target", params={"format": "csv"}, headers=tokens["opd_a"]
+    )
     assert csv.content.startswith(BOM) and b"laju_diperlukan" in csv.content
-    assert client.get(f"/kabupaten/{KAB_A}/target",
-                      headers=tokens["analis_b"]).status_code == 403
+    assert client.get(f"/kabupaten/{KAB_A}/target", headers=tokens["analis_b"]).status_code == 403
     # The map page shows them too (a box under the title).
     page = client.get(f"/kabupaten/{KAB_A}/peta", headers=tokens["analis_a"]).text
     assert "id='gs-target'" in page and "0,00% pada 2026" in page

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from geo_service.settings import Settings
-from tests.conftest import postgis_database
 from tests.api.support import (
     KAB_A,
     KAB_B,
@@ -16,6 +15,7 @@ from tests.api.support import (
     api_settings,
     build_database,
 )
+from tests.conftest import postgis_database
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +60,11 @@ def test_postgis_formats(pg_client):
 
 
 def test_postgis_public_suppression(pg_client):
-    rows = pg_client.get(f"/kabupaten/{KAB_A}/indikator/desa", params={"format": "json"},
-                         headers=pg_client.headers_of["publik_a"]).json()["baris"]
+    rows = pg_client.get(
+        f"/kabupaten/{KAB_A}/indikator/desa",
+        params={"format": "json"},
+        headers=pg_client.headers_of["publik_a"],
+    ).json()["baris"]
     assert any(r["disembunyikan"] for r in rows)
     for r in rows:
         for c in ("n_keluarga_ekstrem", "n_jiwa_ekstrem"):
@@ -70,8 +73,11 @@ def test_postgis_public_suppression(pg_client):
 
 def test_postgis_background_run(pg_client):
     h = pg_client.headers_of["analis_a"]
-    run = pg_client.post("/analisis", json={"kode_kab": KAB_A, "periode": PERIODE, "seed": 5,
-                                            "permutasi": 999}, headers=h).json()
+    run = pg_client.post(
+        "/analisis",
+        json={"kode_kab": KAB_A, "periode": PERIODE, "seed": 5, "permutasi": 999},
+        headers=h,
+    ).json()
     pg_client.app.state.runs.wait(run["id"], timeout=300)
     done = pg_client.get(f"/analisis/{run['id']}", headers=h).json()
     assert done["status"] == "selesai", done["alasan"]
@@ -86,32 +92,49 @@ def test_postgis_ground_check_loop_and_targets(pg_client):
     import pandas as pd
 
     h = pg_client.headers_of["analis_a"]
-    r = pg_client.post(f"/kabupaten/{KAB_A}/uji-petik", json={"seed": 2, "n_per_desa": 3},
-                       headers=h)
+    r = pg_client.post(
+        f"/kabupaten/{KAB_A}/uji-petik", json={"seed": 2, "n_per_desa": 3}, headers=h
+    )
     assert r.status_code == 201, r.text
     sample = r.json()
     assert sample["n_acak"] > 0 and sample["run_id"] is not None
-    csv = pg_client.get(f"/uji-petik/{sample['id']}/berkas", params={"format": "csv"},
-                        headers=h)
-    frame = pd.read_csv(io.BytesIO(csv.content), encoding="utf-8-sig", dtype=str,
-                        keep_default_na=False)
+    csv = pg_client.get(f"/uji-petik/{sample['id']}/berkas", params={"format": "csv"}, headers=h)
+    frame = pd.read_csv(
+        io.BytesIO(csv.content), encoding="utf-8-sig", dtype=str, keep_default_na=False
+    )
     assert len(frame) == sample["n_item"]
     frame.loc[:9, ["status", "petugas", "tanggal"]] = ["sesuai", "Bu Sari", "2025-06-02"]
     body = frame.to_csv(index=False).encode("utf-8-sig")
-    up = pg_client.post(f"/uji-petik/{sample['id']}/hasil",
-                        files={"berkas": ("hasil.csv", body, "text/csv")}, headers=h)
+    up = pg_client.post(
+        f"/uji-petik/{sample['id']}/hasil",
+        files={"berkas": ("hasil.csv", body, "text/csv")},
+        headers=h,
+    )
     assert up.status_code == 201, up.text
     assert up.json()["baru"] == 10
-    again = pg_client.post(f"/uji-petik/{sample['id']}/hasil",
-                           files={"berkas": ("hasil.csv", body, "text/csv")}, headers=h)
+    again = pg_client.post(
+        f"/uji-petik/{sample['id']}/hasil",
+        files={"berkas": ("hasil.csv", body, "text/csv")},
+        headers=h,
+    )
     assert again.status_code == 409
     prog = pg_client.get(f"/uji-petik/{sample['id']}/progres", headers=h).json()
     assert prog["total"]["n_selesai"] == 10 and prog["taksiran"][-1]["kelompok"] == "kabupaten"
-    assert pg_client.get(f"/uji-petik/{sample['id']}",
-                         headers=pg_client.headers_of["analis_b"]).status_code == 404
+    assert (
+        pg_client.get(
+            f"/uji-petik/{sample['id']}", headers=pg_client.headers_of["analis_b"]
+        ).status_code
+        == 404
+    )
     kode = frame["kode_desa"].iloc[0]
-    rep = pg_client.post("/laporan-warga", data={"kode_desa": kode, "jenis": "usulan_penerima",
-                                                 "keterangan": "Belum menerima bantuan."})
+    rep = pg_client.post(
+        "/laporan-warga",
+        data={
+            "kode_desa": kode,
+            "jenis": "usulan_penerima",
+            "keterangan": "Belum menerima bantuan.",
+        },
+    )
     assert rep.status_code == 201, rep.text
     q = pg_client.get("/laporan-warga", params={"kode_kab": KAB_A}, headers=h).json()
     assert rep.json()["nomor"] in {x["nomor"] for x in q["baris"]}

@@ -51,15 +51,18 @@ def test_wrong_password_is_401_in_requested_language(client):
 
 def test_api_key_works_as_header_and_bearer(client, api_db):
     key = api_db.api_keys["analis_a"]
-    assert client.get("/auth/saya", headers={"X-API-Key": key}).json()["nama_pengguna"] == \
-        "analis_a"
+    assert (
+        client.get("/auth/saya", headers={"X-API-Key": key}).json()["nama_pengguna"] == "analis_a"
+    )
     assert client.get("/auth/saya", headers={"Authorization": f"Bearer {key}"}).status_code == 200
     assert client.get("/auth/saya", headers={"X-API-Key": key[:-2] + "xx"}).status_code == 401
 
 
 def test_kabupaten_list(client, tokens, api_db):
-    items = [KabupatenItem.model_validate(x)
-             for x in client.get("/wilayah/kabupaten", headers=tokens["analis_a"]).json()]
+    items = [
+        KabupatenItem.model_validate(x)
+        for x in client.get("/wilayah/kabupaten", headers=tokens["analis_a"]).json()
+    ]
     assert [i.kode for i in items] == [KAB_A]
     assert items[0].n_desa == api_db.n_desa[KAB_A]
 
@@ -78,8 +81,9 @@ def test_wilayah_geojson_simplified_by_zoom(client, tokens, level, api_db):
 
 @pytest.mark.parametrize("fmt", ["geojson", "json", "csv", "xlsx"])
 def test_desa_indicators_every_format(client, tokens, fmt, api_db):
-    r = client.get(f"/kabupaten/{KAB_A}/indikator/desa", params={"format": fmt},
-                   headers=tokens["analis_a"])
+    r = client.get(
+        f"/kabupaten/{KAB_A}/indikator/desa", params={"format": fmt}, headers=tokens["analis_a"]
+    )
     assert r.status_code == 200, r.text
     n = api_db.n_desa[KAB_A]
     if fmt == "geojson":
@@ -109,8 +113,11 @@ def test_desa_indicators_simplified_by_zoom(client, tokens, api_db):
 @pytest.mark.parametrize("fmt", ["json", "csv", "xlsx"])
 def test_kecamatan_and_kabupaten_indicators(client, tokens, fmt):
     for level in ("kecamatan", "kabupaten"):
-        r = client.get(f"/kabupaten/{KAB_A}/indikator/{level}", params={"format": fmt},
-                       headers=tokens["analis_a"])
+        r = client.get(
+            f"/kabupaten/{KAB_A}/indikator/{level}",
+            params={"format": fmt},
+            headers=tokens["analis_a"],
+        )
         assert r.status_code == 200, r.text
         if fmt == "json":
             rows = Rows.model_validate(r.json())
@@ -119,18 +126,24 @@ def test_kecamatan_and_kabupaten_indicators(client, tokens, fmt):
 
 
 def test_kabupaten_total_equals_sum_of_desa(client, tokens):
-    desa = Rows.model_validate(client.get(f"/kabupaten/{KAB_A}/indikator/desa",
-                                          params={"format": "json"},
-                                          headers=tokens["analis_a"]).json())
-    kab = Rows.model_validate(client.get(f"/kabupaten/{KAB_A}/indikator/kabupaten",
-                                         headers=tokens["analis_a"]).json())
+    desa = Rows.model_validate(
+        client.get(
+            f"/kabupaten/{KAB_A}/indikator/desa",
+            params={"format": "json"},
+            headers=tokens["analis_a"],
+        ).json()
+    )
+    kab = Rows.model_validate(
+        client.get(f"/kabupaten/{KAB_A}/indikator/kabupaten", headers=tokens["analis_a"]).json()
+    )
     assert sum(b["n_jiwa_ekstrem"] for b in desa.baris) == kab.baris[0]["n_jiwa_ekstrem"]
 
 
 @pytest.mark.parametrize("fmt", ["geojson", "csv"])
 def test_h3_indicators(client, tokens, fmt):
-    r = client.get(f"/kabupaten/{KAB_A}/indikator/h3", params={"format": fmt},
-                   headers=tokens["analis_a"])
+    r = client.get(
+        f"/kabupaten/{KAB_A}/indikator/h3", params={"format": fmt}, headers=tokens["analis_a"]
+    )
     assert r.status_code == 200, r.text
     if fmt == "geojson":
         fc = FeatureCollection.model_validate(r.json())
@@ -140,19 +153,23 @@ def test_h3_indicators(client, tokens, fmt):
 
 
 def test_h3_coarser_resolution_keeps_totals(client, tokens):
-    fine = client.get(f"/kabupaten/{KAB_A}/indikator/h3", params={"format": "json"},
-                      headers=tokens["analis_a"]).json()
-    coarse = client.get(f"/kabupaten/{KAB_A}/indikator/h3",
-                        params={"format": "json", "resolusi": 6},
-                        headers=tokens["analis_a"]).json()
+    fine = client.get(
+        f"/kabupaten/{KAB_A}/indikator/h3", params={"format": "json"}, headers=tokens["analis_a"]
+    ).json()
+    coarse = client.get(
+        f"/kabupaten/{KAB_A}/indikator/h3",
+        params={"format": "json", "resolusi": 6},
+        headers=tokens["analis_a"],
+    ).json()
     assert coarse["total"] < fine["total"]
     assert sum(b["n_jiwa"] for b in coarse["baris"]) == sum(b["n_jiwa"] for b in fine["baris"])
 
 
 @pytest.mark.parametrize("fmt", ["geojson", "json", "csv"])
 def test_pockets(client, tokens, fmt):
-    r = client.get(f"/kabupaten/{KAB_A}/kantong", params={"format": fmt},
-                   headers=tokens["analis_a"])
+    r = client.get(
+        f"/kabupaten/{KAB_A}/kantong", params={"format": fmt}, headers=tokens["analis_a"]
+    )
     assert r.status_code == 200, r.text
     if fmt == "geojson":
         assert len(FeatureCollection.model_validate(r.json()).features) >= 1
@@ -160,33 +177,48 @@ def test_pockets(client, tokens, fmt):
 
 def test_priorities_filter_sort_page(client, tokens):
     h = tokens["analis_a"]
-    base = Rows.model_validate(client.get(f"/kabupaten/{KAB_A}/prioritas",
-                                          params={"per_halaman": 1000}, headers=h).json())
+    base = Rows.model_validate(
+        client.get(f"/kabupaten/{KAB_A}/prioritas", params={"per_halaman": 1000}, headers=h).json()
+    )
     ranks = [b["peringkat"] for b in base.baris]
     assert ranks == sorted(ranks)
-    page2 = Rows.model_validate(client.get(f"/kabupaten/{KAB_A}/prioritas",
-                                           params={"per_halaman": 10, "halaman": 2},
-                                           headers=h).json())
+    page2 = Rows.model_validate(
+        client.get(
+            f"/kabupaten/{KAB_A}/prioritas", params={"per_halaman": 10, "halaman": 2}, headers=h
+        ).json()
+    )
     assert [b["peringkat"] for b in page2.baris] == ranks[10:20]
     assert page2.total == base.total
-    q1 = client.get(f"/kabupaten/{KAB_A}/prioritas",
-                    params={"kuadran": ["I", "II"], "min_keluarga": 20, "urut": "pct_jiwa_ekstrem",
-                            "arah": "turun", "per_halaman": 1000}, headers=h).json()
+    q1 = client.get(
+        f"/kabupaten/{KAB_A}/prioritas",
+        params={
+            "kuadran": ["I", "II"],
+            "min_keluarga": 20,
+            "urut": "pct_jiwa_ekstrem",
+            "arah": "turun",
+            "per_halaman": 1000,
+        },
+        headers=h,
+    ).json()
     assert q1["baris"], "some desa are in kuadran I/II with 20+ extreme-poor families"
     assert {b["kuadran"] for b in q1["baris"]} <= {"I", "II"}
     assert all(b["n_keluarga_ekstrem"] >= 20 for b in q1["baris"])
     pct = [b["pct_jiwa_ekstrem"] for b in q1["baris"]]
     assert pct == sorted(pct, reverse=True)
     kec = base.baris[0]["nama_kec"]
-    byk = client.get(f"/kabupaten/{KAB_A}/prioritas", params={"kecamatan": kec.upper()},
-                     headers=h).json()
+    byk = client.get(
+        f"/kabupaten/{KAB_A}/prioritas", params={"kecamatan": kec.upper()}, headers=h
+    ).json()
     assert byk["baris"] and {b["nama_kec"] for b in byk["baris"]} == {kec}
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_priorities_exports(client, tokens, fmt):
-    r = client.get(f"/kabupaten/{KAB_A}/prioritas", params={"format": fmt, "kuadran": "I"},
-                   headers=tokens["analis_a"])
+    r = client.get(
+        f"/kabupaten/{KAB_A}/prioritas",
+        params={"format": fmt, "kuadran": "I"},
+        headers=tokens["analis_a"],
+    )
     assert r.status_code == 200
     if fmt == "csv":
         assert r.content.startswith(BOM)
@@ -200,21 +232,29 @@ def test_priorities_exports(client, tokens, fmt):
 
 
 def test_opd_targets_and_coverage(client, tokens):
-    t = Rows.model_validate(client.get(f"/kabupaten/{KAB_A}/target-opd",
-                                       headers=tokens["analis_a"]).json())
+    t = Rows.model_validate(
+        client.get(f"/kabupaten/{KAB_A}/target-opd", headers=tokens["analis_a"]).json()
+    )
     opds = sorted({b["opd"] for b in t.baris})
     assert len(opds) >= 2
-    only = client.get(f"/kabupaten/{KAB_A}/target-opd", params={"opd": opds[1].upper()},
-                      headers=tokens["analis_a"]).json()
+    only = client.get(
+        f"/kabupaten/{KAB_A}/target-opd",
+        params={"opd": opds[1].upper()},
+        headers=tokens["analis_a"],
+    ).json()
     assert only["baris"] and {b["opd"] for b in only["baris"]} == {opds[1]}
-    c = client.get(f"/kabupaten/{KAB_A}/cakupan", params={"format": "csv"},
-                   headers=tokens["analis_a"])
+    c = client.get(
+        f"/kabupaten/{KAB_A}/cakupan", params={"format": "csv"}, headers=tokens["analis_a"]
+    )
     assert c.status_code == 200 and c.content.startswith(BOM)
 
 
 def test_unknown_field_refused_with_field_details(client, tokens):
-    r = client.post("/analisis", json={"kode_kab": KAB_A, "periode": PERIODE, "warna": "merah"},
-                    headers=tokens["analis_a"])
+    r = client.post(
+        "/analisis",
+        json={"kode_kab": KAB_A, "periode": PERIODE, "warna": "merah"},
+        headers=tokens["analis_a"],
+    )
     assert r.status_code == 422
     body = r.json()
     assert body["kode"] == "input_tidak_valid"
@@ -222,21 +262,24 @@ def test_unknown_field_refused_with_field_details(client, tokens):
 
 
 def test_bad_query_value_is_422(client, tokens):
-    r = client.get(f"/kabupaten/{KAB_A}/prioritas", params={"kuadran": "V"},
-                   headers=tokens["analis_a"])
+    r = client.get(
+        f"/kabupaten/{KAB_A}/prioritas", params={"kuadran": "V"}, headers=tokens["analis_a"]
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["lokasi"][0] == "query"
 
 
 def test_missing_periode_is_404(client, tokens):
-    r = client.get(f"/kabupaten/{KAB_A}/indikator/desa", params={"periode": "1999-01"},
-                   headers=tokens["analis_a"])
+    r = client.get(
+        f"/kabupaten/{KAB_A}/indikator/desa",
+        params={"periode": "1999-01"},
+        headers=tokens["analis_a"],
+    )
     assert r.status_code == 404 and "1999-01" in r.json()["pesan"]
 
 
 def test_analysis_run_background_poll_list_results(client, tokens):
     h = tokens["analis_a"]
-    r = client.post("/analisis", json={"kode_kab": KAB_A, "periode": PERIODE, "seed": 3},
-                    headers=h)
+    r = client.post("/analisis", json={"kode_kab": KAB_A, "periode": PERIODE, "seed": 3}, headers=h)
     assert r.status_code == 202, r.text
     run = RunStatus.model_validate(r.json())
     client.app.state.runs.wait(run.id, timeout=300)
@@ -284,19 +327,21 @@ def test_report_pdf_and_xlsx(client, tokens):
 
 
 def test_english_messages(client, tokens):
-    r = client.get("/kabupaten/33.20/indikator/desa",
-                   headers=tokens["analis_a"] | {"Accept-Language": "en-US,en;q=0.9"})
+    r = client.get(
+        "/kabupaten/33.20/indikator/desa",
+        headers=tokens["analis_a"] | {"Accept-Language": "en-US,en;q=0.9"},
+    )
     assert r.status_code == 403 and "no access" in r.json()["pesan"]
 
 
 def test_exports_are_audited(client, tokens, api_db):
     import sqlite3
 
-    client.get(f"/kabupaten/{KAB_A}/prioritas", params={"format": "csv"},
-               headers=tokens["opd_a"])
+    client.get(f"/kabupaten/{KAB_A}/prioritas", params={"format": "csv"}, headers=tokens["opd_a"])
     con = sqlite3.connect(api_db.path)
-    rows = con.execute("SELECT aktor, aksi, objek, n_baris, rincian FROM audit_log "
-                       "WHERE aktor='opd_a'").fetchall()
+    rows = con.execute(
+        "SELECT aktor, aksi, objek, n_baris, rincian FROM audit_log WHERE aktor='opd_a'"
+    ).fetchall()
     con.close()
     assert rows and rows[-1][1] == "ekspor" and rows[-1][2] == "prioritas"
     assert json.loads(rows[-1][4]) == {"format": "csv"}

@@ -17,7 +17,8 @@ from tests.api.support import api_db, api_settings  # noqa: F401
 
 # The spec does not need a database: build it from an app that is never started.
 schema = schemathesis.openapi.from_dict(
-    create_app(Settings(_env_file=None), api_settings()).openapi())
+    create_app(Settings(_env_file=None), api_settings()).openapi()
+)
 # Starting real analysis runs (seconds each, queued) is covered by the route tests.
 schema = schema.exclude(method="POST", path="/analisis")
 
@@ -31,8 +32,7 @@ def base_url(api_db):
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(200):
@@ -46,8 +46,7 @@ def base_url(api_db):
 
 
 @schema.parametrize()
-@settings(max_examples=6, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case, base_url, api_db):
     from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import (
@@ -57,6 +56,12 @@ def test_api_conforms_to_its_schema(case, base_url, api_db):
     )
 
     case.call_and_validate(
-        base_url=base_url, headers={"X-API-Key": api_db.api_keys["admin_a"]},
-        checks=[not_a_server_error, status_code_conformance, content_type_conformance,
-                response_schema_conformance])
+        base_url=base_url,
+        headers={"X-API-Key": api_db.api_keys["admin_a"]},
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+        ],
+    )

@@ -39,8 +39,9 @@ def live_server(api_db):
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(200):
@@ -67,9 +68,13 @@ def _read_response(sock: socket.socket) -> bytes:
 def test_1gb_content_length_refused_before_any_body_byte(live_server):
     """Only the headers are sent: a 413 can only come from not reading the body."""
     with socket.create_connection(("127.0.0.1", live_server)) as s:
-        s.sendall((f"POST /impor/keluarga HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                   f"Content-Type: multipart/form-data; boundary=xyz\r\n"
-                   f"Content-Length: {GB}\r\n\r\n").encode())
+        s.sendall(
+            (
+                f"POST /impor/keluarga HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"Content-Type: multipart/form-data; boundary=xyz\r\n"
+                f"Content-Length: {GB}\r\n\r\n"
+            ).encode()
+        )
         head = _read_response(s)
     assert head.startswith(b"HTTP/1.1 413"), head[:200]
     assert b"terlalu_besar" in head or b"content-length" in head.lower()
@@ -80,11 +85,15 @@ def test_chunked_body_cut_off_at_the_limit(live_server):
     sent = 0
     chunk = b"x" * (256 * 1024)
     with socket.create_connection(("127.0.0.1", live_server)) as s:
-        s.sendall(b"POST /impor/keluarga HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                  b"Content-Type: multipart/form-data; boundary=xyz\r\n"
-                  b"Transfer-Encoding: chunked\r\n\r\n")
-        part = (b"--xyz\r\nContent-Disposition: form-data; name=\"berkas\"; "
-                b"filename=\"k.csv\"\r\nContent-Type: text/csv\r\n\r\n")
+        s.sendall(
+            b"POST /impor/keluarga HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: multipart/form-data; boundary=xyz\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
+        part = (
+            b'--xyz\r\nContent-Disposition: form-data; name="berkas"; '
+            b'filename="k.csv"\r\nContent-Type: text/csv\r\n\r\n'
+        )
         s.sendall(f"{len(part):x}\r\n".encode() + part + b"\r\n")
         try:
             for _ in range(64):  # up to 16 MB, four times the limit
@@ -103,9 +112,12 @@ def test_multipart_over_limit_is_413_in_english(api_db, tokens):
 
     app = create_app(api_db.settings, api_settings(upload_max_bytes=1024**2))
     with TestClient(app) as c:
-        r = c.post("/impor/keluarga?lang=en", headers=tokens["analis_a"],
-                   files={"berkas": ("k.csv", b"a" * (2 * 1024**2), "text/csv")},
-                   data={"periode": "2025-03"})
+        r = c.post(
+            "/impor/keluarga?lang=en",
+            headers=tokens["analis_a"],
+            files={"berkas": ("k.csv", b"a" * (2 * 1024**2), "text/csv")},
+            data={"periode": "2025-03"},
+        )
     assert r.status_code == 413
     assert r.json()["kode"] == "terlalu_besar" and "too large" in r.json()["pesan"]
 
@@ -137,19 +149,26 @@ def private_tmp(tmp_path, monkeypatch):
 def test_zip_bomb_refused_before_extraction(client, tokens, private_tmp):
     bomb = _zip_bytes({"desa.shp": 300 * 1024**2, "desa.prj": b"GEOGCS[]"})
     assert len(bomb) < 2 * 1024**2
-    r = client.post("/impor/batas", headers=tokens["admin_a"],
-                    files={"berkas": ("batas.zip", bomb, "application/zip")})
+    r = client.post(
+        "/impor/batas",
+        headers=tokens["admin_a"],
+        files={"berkas": ("batas.zip", bomb, "application/zip")},
+    )
     assert r.status_code == 413, r.text
     assert "zip" in r.json()["pesan"].lower()
     assert list(private_tmp.iterdir()) == [], "nothing may be left behind"
 
 
-@pytest.mark.parametrize("name", ["../evil.geojson", "a/../../evil.geojson", "/tmp/evil.geojson",
-                                  "..\\evil.geojson"])
+@pytest.mark.parametrize(
+    "name", ["../evil.geojson", "a/../../evil.geojson", "/tmp/evil.geojson", "..\\evil.geojson"]
+)
 def test_path_traversal_zip_refused(client, tokens, private_tmp, name):
     z = _zip_bytes({name: b"{}", "ok.txt": b"x"})
-    r = client.post("/impor/batas", headers=tokens["admin_a"],
-                    files={"berkas": ("batas.zip", z, "application/zip")})
+    r = client.post(
+        "/impor/batas",
+        headers=tokens["admin_a"],
+        files={"berkas": ("batas.zip", z, "application/zip")},
+    )
     assert r.status_code == 422, r.text
     assert list(private_tmp.iterdir()) == []
     assert not (private_tmp.parent / "evil.geojson").exists()
@@ -161,16 +180,25 @@ def test_boundaries_import_through_the_api_then_duplicate_is_409(client, tokens)
     admin_a is imported (a new version), and the same file again is a 409."""
     data = (ROOT / "data" / "boundaries" / "desa_33.24_kendal.geojson").read_bytes()
     other = (ROOT / "data" / "boundaries" / "desa_33.20_jepara.geojson").read_bytes()
-    r = client.post("/impor/batas", headers=tokens["admin_a"],
-                    files={"berkas": ("jepara.geojson", other, "application/geo+json")})
+    r = client.post(
+        "/impor/batas",
+        headers=tokens["admin_a"],
+        files={"berkas": ("jepara.geojson", other, "application/geo+json")},
+    )
     assert r.status_code == 403, r.text
-    r = client.post("/impor/batas", headers=tokens["admin_a"],
-                    files={"berkas": ("kendal.geojson", data, "application/geo+json")})
+    r = client.post(
+        "/impor/batas",
+        headers=tokens["admin_a"],
+        files={"berkas": ("kendal.geojson", data, "application/geo+json")},
+    )
     assert r.status_code == 201, r.text
     rep = r.json()
     assert rep["status"] == "selesai" and rep["kode_kab"] == [KAB_A]
-    again = client.post("/impor/batas", headers=tokens["admin_a"],
-                        files={"berkas": ("kendal.geojson", data, "application/geo+json")})
+    again = client.post(
+        "/impor/batas",
+        headers=tokens["admin_a"],
+        files={"berkas": ("kendal.geojson", data, "application/geo+json")},
+    )
     assert again.status_code == 409 and again.json()["kode"] == "duplikat"
     assert client.get(f"/impor/{rep['id']}", headers=tokens["analis_a"]).json()["id"] == rep["id"]
 
@@ -178,25 +206,42 @@ def test_boundaries_import_through_the_api_then_duplicate_is_409(client, tokens)
 def test_family_import_report_422_then_partial(client, tokens):
     import pandas as pd
 
-    good = pd.DataFrame({
-        "id_keluarga": [f"K{i:05d}" for i in range(40)], "periode": "2026-01",
-        "kode_desa": "33.24.01.2001", "lat": None, "lon": None, "jumlah_art": 3, "desil": 1,
-    })
+    good = pd.DataFrame(
+        {
+            "id_keluarga": [f"K{i:05d}" for i in range(40)],
+            "periode": "2026-01",
+            "kode_desa": "33.24.01.2001",
+            "lat": None,
+            "lon": None,
+            "jumlah_art": 3,
+            "desil": 1,
+        }
+    )
     bad = good.copy()
     bad.loc[0, "desil"] = 11
     bad.loc[1, "kode_desa"] = "33.24.1.2001"
     csv = bad.to_csv(index=False).encode()
-    r = client.post("/impor/keluarga", headers=tokens["analis_a"],
-                    files={"berkas": ("k.csv", csv, "text/csv")}, data={"periode": "2026-01"})
+    r = client.post(
+        "/impor/keluarga",
+        headers=tokens["analis_a"],
+        files={"berkas": ("k.csv", csv, "text/csv")},
+        data={"periode": "2026-01"},
+    )
     assert r.status_code == 422, r.text
     detail = r.json()["detail"]
     assert set(detail["masalah_per_kode"]) == {"desil_di_luar_rentang", "kode_desa_salah_format"}
-    r = client.post("/impor/keluarga", headers=tokens["analis_a"],
-                    files={"berkas": ("k.csv", csv, "text/csv")},
-                    data={"periode": "2026-01", "sebagian": "true"})
+    r = client.post(
+        "/impor/keluarga",
+        headers=tokens["analis_a"],
+        files={"berkas": ("k.csv", csv, "text/csv")},
+        data={"periode": "2026-01", "sebagian": "true"},
+    )
     assert r.status_code == 201, r.text
     assert r.json()["n_sah"] == 38 and r.json()["n_ditolak"] == 2
-    r = client.post("/impor/keluarga", headers=tokens["analis_b"],
-                    files={"berkas": ("k2.csv", good.to_csv(index=False).encode(), "text/csv")},
-                    data={"periode": "2026-01"})
+    r = client.post(
+        "/impor/keluarga",
+        headers=tokens["analis_b"],
+        files={"berkas": ("k2.csv", good.to_csv(index=False).encode(), "text/csv")},
+        data={"periode": "2026-01"},
+    )
     assert r.status_code == 403

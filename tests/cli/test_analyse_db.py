@@ -9,7 +9,6 @@ from typer.testing import CliRunner
 
 from geo_service.cli import app
 from geo_service.settings import get_settings
-
 from tests.fixtures import KENDAL_DESA
 
 
@@ -35,12 +34,41 @@ def test_analyse_from_database_equals_file_run(runner, tmp_path):
     _ok(runner, "import", "keluarga", fam, "--periode", "2025-03")
 
     from_db, from_file = tmp_path / "db", tmp_path / "file"
-    _ok(runner, "analyse", "--db", "--kabupaten", "33.24", "--periode", "2025-03",
-        "--out", from_db, "--permutasi", 199)
-    _ok(runner, "analyse", "--kabupaten", "33.24", "--keluarga", fam, "--out", from_file,
-        "--permutasi", 199)
-    for name in ("desa.csv", "kecamatan.csv", "kabupaten.csv", "h3.csv", "priorities.csv",
-                 "coverage.csv", "opd_targets.csv", "pockets.geojson"):
+    _ok(
+        runner,
+        "analyse",
+        "--db",
+        "--kabupaten",
+        "33.24",
+        "--periode",
+        "2025-03",
+        "--out",
+        from_db,
+        "--permutasi",
+        199,
+    )
+    _ok(
+        runner,
+        "analyse",
+        "--kabupaten",
+        "33.24",
+        "--keluarga",
+        fam,
+        "--out",
+        from_file,
+        "--permutasi",
+        199,
+    )
+    for name in (
+        "desa.csv",
+        "kecamatan.csv",
+        "kabupaten.csv",
+        "h3.csv",
+        "priorities.csv",
+        "coverage.csv",
+        "opd_targets.csv",
+        "pockets.geojson",
+    ):
         assert (from_db / name).read_bytes() == (from_file / name).read_bytes(), name
 
     run = json.loads((from_db / "run.json").read_text())

@@ -23,8 +23,9 @@ def test_app_refuses_to_start_on_unmigrated_database(tmp_path):
     from geo_service.api import create_app
     from geo_service.db.migrate import DatabaseNotMigratedError
 
-    settings = Settings(_env_file=None, data_dir=tmp_path,
-                        database_url=f"sqlite:///{tmp_path / 'kosong.sqlite'}")
+    settings = Settings(
+        _env_file=None, data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'kosong.sqlite'}"
+    )
     app = create_app(settings, api_settings())
     with pytest.raises(DatabaseNotMigratedError) as err:
         with TestClient(app):
@@ -37,13 +38,19 @@ def test_serve_command_runs_uvicorn(api_db):
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
-    env = os.environ | {"GEO_DATABASE_URL": str(api_db.settings.database_url),
-                        "GEO_DATA_DIR": str(api_db.path.parent),
-                        "GEO_SECRET_KEY": "kunci-rahasia-untuk-uji-serve"}
+    env = os.environ | {
+        "GEO_DATABASE_URL": str(api_db.settings.database_url),
+        "GEO_DATA_DIR": str(api_db.path.parent),
+        "GEO_SECRET_KEY": "kunci-rahasia-untuk-uji-serve",
+    }
     exe = str(Path(sys.executable).with_name("geo-service"))
-    proc = subprocess.Popen([exe, "serve", "--host",
-                             "127.0.0.1", "--port", str(port)], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [exe, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         body = None
         for _ in range(150):
@@ -60,8 +67,11 @@ def test_serve_command_runs_uvicorn(api_db):
         r = httpx.get(f"http://127.0.0.1:{port}/kabupaten/{KAB_A}/indikator/desa")
         assert r.status_code == 401
         key = api_db.api_keys["analis_a"]
-        r = httpx.get(f"http://127.0.0.1:{port}/kabupaten/{KAB_A}/prioritas",
-                      headers={"X-API-Key": key}, timeout=30)
+        r = httpx.get(
+            f"http://127.0.0.1:{port}/kabupaten/{KAB_A}/prioritas",
+            headers={"X-API-Key": key},
+            timeout=30,
+        )
         assert r.status_code == 200 and r.json()["total"] > 0
     finally:
         proc.terminate()
@@ -80,19 +90,31 @@ def test_user_add_command_then_login(api_db, monkeypatch):
     monkeypatch.setenv("GEO_DATABASE_URL", str(api_db.settings.database_url))
     get_settings.cache_clear()
     try:
-        res = CliRunner().invoke(cli, ["user", "add", "bappeda", "--peran", "analis",
-                                       "--kabupaten", KAB_A, "--password", "sandi-panjang-1",
-                                       "--kunci"])
-        bad = CliRunner().invoke(cli, ["user", "add", "x", "--peran", "raja",
-                                       "--kabupaten", KAB_A])
+        res = CliRunner().invoke(
+            cli,
+            [
+                "user",
+                "add",
+                "bappeda",
+                "--peran",
+                "analis",
+                "--kabupaten",
+                KAB_A,
+                "--password",
+                "sandi-panjang-1",
+                "--kunci",
+            ],
+        )
+        bad = CliRunner().invoke(cli, ["user", "add", "x", "--peran", "raja", "--kabupaten", KAB_A])
     finally:
         get_settings.cache_clear()
     assert res.exit_code == 0, res.output
     assert bad.exit_code == 2 and "Peran tidak dikenal" in bad.output
     key = res.output.split("tidak ditampilkan lagi): ")[1].split()[0]
     with TestClient(create_app(api_db.settings, api_settings())) as c:
-        tok = c.post("/auth/token", data={"username": "bappeda",
-                                          "password": "sandi-panjang-1"}).json()["access_token"]
+        tok = c.post(
+            "/auth/token", data={"username": "bappeda", "password": "sandi-panjang-1"}
+        ).json()["access_token"]
         me = c.get("/auth/saya", headers={"Authorization": f"Bearer {tok}"}).json()
         assert me["peran"] == "analis" and me["kabupaten"] == [KAB_A]
         assert c.get("/auth/saya", headers={"X-API-Key": key}).status_code == 200

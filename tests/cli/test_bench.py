@@ -44,9 +44,12 @@ def test_a_method_that_breaks_the_rule_is_flagged(tiny, monkeypatch):
         geo_pos = np.flatnonzero(fam["lat"].notna().to_numpy())
         import geopandas as gpd
 
-        pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(fam["lon"].to_numpy()[geo_pos],
-                                                           fam["lat"].to_numpy()[geo_pos]),
-                               crs=4326)
+        pts = gpd.GeoDataFrame(
+            geometry=gpd.points_from_xy(
+                fam["lon"].to_numpy()[geo_pos], fam["lat"].to_numpy()[geo_pos]
+            ),
+            crs=4326,
+        )
         j = gpd.sjoin(pts, inp.desa[["geometry"]], predicate="within")
         desa_pos = np.full(len(geo_pos), -1)
         desa_pos[j.index.to_numpy()] = j["index_right"].to_numpy()
@@ -71,8 +74,19 @@ def test_missing_postgis_url_is_a_printed_skip(tiny):
 
 def test_cli_writes_the_records(tmp_path):
     target = tmp_path / "hasil.json"
-    res = CliRunner().invoke(app, ["bench", "--n", "3000", "--methods", "geopandas,geo_service",
-                                   "--no-cold-warm", "--out", str(target)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "bench",
+            "--n",
+            "3000",
+            "--methods",
+            "geopandas,geo_service",
+            "--no-cold-warm",
+            "--out",
+            str(target),
+        ],
+    )
     assert res.exit_code == 0, res.output
     records = json.loads(target.read_text())
     assert [r["method"] for r in records] == ["geopandas", "geo_service"]

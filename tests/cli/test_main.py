@@ -8,9 +8,17 @@ from typer.testing import CliRunner
 from geo_service.cli import app
 
 runner = CliRunner()
-CODES = {"kolom_wajib_kosong", "desil_di_luar_rentang", "kode_desa_salah_format",
-         "kode_desa_tidak_dikenal", "jumlah_art_tidak_valid", "koordinat_di_luar_indonesia",
-         "koordinat_tertukar", "id_keluarga_ganda", "periode_salah_format"}
+CODES = {
+    "kolom_wajib_kosong",
+    "desil_di_luar_rentang",
+    "kode_desa_salah_format",
+    "kode_desa_tidak_dikenal",
+    "jumlah_art_tidak_valid",
+    "koordinat_di_luar_indonesia",
+    "koordinat_tertukar",
+    "id_keluarga_ganda",
+    "periode_salah_format",
+}
 
 
 def _run(*args):
@@ -23,8 +31,19 @@ def files(tmp_path_factory):
     good, bad = d / "good.csv", d / "bad.parquet"
     r = _run("generate", "--kabupaten", "33.24", "--keluarga", 8000, "--seed", 3, "--out", good)
     assert r.exit_code == 0, r.output
-    r = _run("generate", "--kabupaten", "33.24", "--keluarga", 4000, "--seed", 4, "--rusak", 1,
-             "--out", bad)
+    r = _run(
+        "generate",
+        "--kabupaten",
+        "33.24",
+        "--keluarga",
+        4000,
+        "--seed",
+        4,
+        "--rusak",
+        1,
+        "--out",
+        bad,
+    )
     assert r.exit_code == 0, r.output
     return d, good, bad
 
@@ -43,9 +62,22 @@ def test_analyse_writes_every_output(files):
     r = _run("analyse", "--kabupaten", "33.24", "--keluarga", good, "--out", out, "--h3-res", 9)
     assert r.exit_code == 0, r.output
     names = {p.name for p in out.iterdir()}
-    assert {"desa.geojson", "desa.csv", "h3.geojson", "h3.csv", "validation.csv", "map.html",
-            "kecamatan.csv", "kabupaten.csv", "run.json", "pockets.geojson", "priorities.csv",
-            "priorities.xlsx", "opd_targets.csv", "coverage.csv"} <= names
+    assert {
+        "desa.geojson",
+        "desa.csv",
+        "h3.geojson",
+        "h3.csv",
+        "validation.csv",
+        "map.html",
+        "kecamatan.csv",
+        "kabupaten.csv",
+        "run.json",
+        "pockets.geojson",
+        "priorities.csv",
+        "priorities.xlsx",
+        "opd_targets.csv",
+        "coverage.csv",
+    } <= names
     assert not [n for n in names if n.startswith(".")]  # no temporary leftovers
     raw = (out / "desa.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # Excel-ready UTF-8 BOM
@@ -70,12 +102,29 @@ def test_same_seed_gives_byte_identical_tables(files):
     d, good, _ = files
     outs = []
     for name in ("s1", "s2"):
-        r = _run("analyse", "--kabupaten", "33.24", "--keluarga", good, "--out", d / name,
-                 "--seed", 5, "--permutasi", 199)
+        r = _run(
+            "analyse",
+            "--kabupaten",
+            "33.24",
+            "--keluarga",
+            good,
+            "--out",
+            d / name,
+            "--seed",
+            5,
+            "--permutasi",
+            199,
+        )
         assert r.exit_code == 0, r.output
         outs.append(d / name)
-    for f in ("desa.csv", "h3.csv", "priorities.csv", "coverage.csv", "opd_targets.csv",
-              "pockets.geojson"):
+    for f in (
+        "desa.csv",
+        "h3.csv",
+        "priorities.csv",
+        "coverage.csv",
+        "opd_targets.csv",
+        "pockets.geojson",
+    ):
         assert (outs[0] / f).read_bytes() == (outs[1] / f).read_bytes(), f
 
 
@@ -101,8 +150,10 @@ def test_partial_analyses_valid_rows_and_keeps_rejected(files):
     assert set(report["kode_alasan"]) == CODES
     run = json.loads((out / "run.json").read_text())
     assert run["validasi"]["baris_ditolak"] >= 9
-    assert run["kabupaten"]["n_keluarga"] + run["lokasi"]["di_luar_batas"] == \
-        run["validasi"]["baris_sah"]
+    assert (
+        run["kabupaten"]["n_keluarga"] + run["lokasi"]["di_luar_batas"]
+        == run["validasi"]["baris_sah"]
+    )
 
 
 def test_existing_output_survives_a_failed_run(files):
@@ -124,8 +175,9 @@ def test_unknown_kabupaten_and_bad_extension_give_clear_errors(files, tmp_path):
 
 def test_english_option(files):
     d, good, _ = files
-    r = _run("analyse", "--kabupaten", "33.24", "--keluarga", good, "--out", d / "en",
-             "--lang", "en")
+    r = _run(
+        "analyse", "--kabupaten", "33.24", "--keluarga", good, "--out", d / "en", "--lang", "en"
+    )
     assert r.exit_code == 0
     assert re.search(r"families: [\d,]+", r.output)
     assert "Village" in (d / "en" / "map.html").read_text()
@@ -136,8 +188,12 @@ def test_meeting_pack_from_files_shows_target_progress(files):
 
     d, good, _ = files
     out = d / "untuk_laporan"
-    assert _run("analyse", "--kabupaten", "33.24", "--keluarga", good, "--out", out,
-                "--tanpa-kantong").exit_code == 0
+    assert (
+        _run(
+            "analyse", "--kabupaten", "33.24", "--keluarga", good, "--out", out, "--tanpa-kantong"
+        ).exit_code
+        == 0
+    )
     assert json.loads((out / "run.json").read_text())["periode"] == "2025-03"
     r = _run("report", "--kabupaten", "33.24", "--hasil", out, "--out", d / "laporan")
     assert r.exit_code == 0, r.output

@@ -99,8 +99,9 @@ def test_invalid_rings_are_repaired_and_named(db_engine, db_settings):
         assert conn.execute(text("SELECT count(*) FROM desa")).scalar() == 378
 
 
-def test_same_file_twice_is_one_import_and_new_file_is_a_new_version(db_engine, db_settings,
-                                                                     tmp_path):
+def test_same_file_twice_is_one_import_and_new_file_is_a_new_version(
+    db_engine, db_settings, tmp_path
+):
     first = import_boundaries(db_engine, KENDAL, settings=db_settings)
     again = import_boundaries(db_engine, KENDAL, settings=db_settings)
     assert again.status == "sudah_ada" and again.batch_id == first.batch_id
@@ -210,8 +211,7 @@ def test_not_a_zip_is_refused(tmp_path):
         check_zip(fake)
 
 
-def test_bomb_upload_through_the_importer_records_a_failed_batch(db_engine, db_settings,
-                                                                  tmp_path):
+def test_bomb_upload_through_the_importer_records_a_failed_batch(db_engine, db_settings, tmp_path):
     archive = _zip(tmp_path / "bomb.zip", [("desa.shp", b"\0" * 50_000_000)])
     before = _zip_tmpdirs()
     with pytest.raises(TooLargeError):

@@ -11,7 +11,6 @@ from geo_service.analysis.fastjoin import boundary_fingerprint, build_boundary_i
 from geo_service.analysis.locate import FAST_JOIN_MIN_POINTS
 from geo_service.db import repo as R
 from geo_service.services.imports import import_boundaries
-
 from tests.fixtures import KENDAL_DESA
 
 
@@ -25,10 +24,12 @@ def kendal(db_engine, db_settings):
 def test_index_is_built_once_stored_and_reused(db_engine, kendal):
     with db_engine.begin() as conn:
         assert R.boundary_index(conn, "33.24", kendal, scope=R.Scope.all()) is None
-        assert R.boundary_index(conn, "33.24", kendal, scope=R.Scope.all(),
-                                build_from=10) is None  # too few families to pay off
-        built = R.boundary_index(conn, "33.24", kendal, scope=R.Scope.all(),
-                                 build_from=FAST_JOIN_MIN_POINTS)
+        assert (
+            R.boundary_index(conn, "33.24", kendal, scope=R.Scope.all(), build_from=10) is None
+        )  # too few families to pay off
+        built = R.boundary_index(
+            conn, "33.24", kendal, scope=R.Scope.all(), build_from=FAST_JOIN_MIN_POINTS
+        )
     assert built is not None
     with db_engine.connect() as conn:
         stored = R.boundary_index(conn, "33.24", kendal, scope=R.Scope.all())
@@ -37,17 +38,25 @@ def test_index_is_built_once_stored_and_reused(db_engine, kendal):
 
 def test_stored_index_gives_the_rule_s_answer(db_engine, kendal):
     with db_engine.begin() as conn:
-        R.store_boundary_index(conn, "33.24", build_boundary_index(kendal),
-                               sidik=boundary_fingerprint(kendal))
+        R.store_boundary_index(
+            conn, "33.24", build_boundary_index(kendal), sidik=boundary_fingerprint(kendal)
+        )
     with db_engine.connect() as conn:
         index = R.boundary_index(conn, "33.24", kendal, scope=R.Scope.all())
     rng = np.random.default_rng(3)
     minx, miny, maxx, maxy = kendal.total_bounds
     n = 4000
-    fam = pd.DataFrame({"id_keluarga": [f"k{i}" for i in range(n)], "periode": "2025-03",
-                        "kode_desa": rng.choice(kendal["kode"], n),
-                        "lat": rng.uniform(miny, maxy, n), "lon": rng.uniform(minx, maxx, n),
-                        "jumlah_art": rng.integers(1, 8, n), "desil": rng.integers(1, 11, n)})
+    fam = pd.DataFrame(
+        {
+            "id_keluarga": [f"k{i}" for i in range(n)],
+            "periode": "2025-03",
+            "kode_desa": rng.choice(kendal["kode"], n),
+            "lat": rng.uniform(miny, maxy, n),
+            "lon": rng.uniform(minx, maxx, n),
+            "jumlah_art": rng.integers(1, 8, n),
+            "desil": rng.integers(1, 11, n),
+        }
+    )
     with_index = compute_indicators(fam, kendal, index=index)
     reference = compute_indicators(fam, kendal)
     pd.testing.assert_frame_equal(with_index.keluarga, reference.keluarga)
@@ -55,8 +64,9 @@ def test_stored_index_gives_the_rule_s_answer(db_engine, kendal):
 
 def test_changed_boundaries_never_use_a_stale_index(db_engine, kendal):
     with db_engine.begin() as conn:
-        R.boundary_index(conn, "33.24", kendal, scope=R.Scope.all(),
-                         build_from=FAST_JOIN_MIN_POINTS)
+        R.boundary_index(
+            conn, "33.24", kendal, scope=R.Scope.all(), build_from=FAST_JOIN_MIN_POINTS
+        )
     moved = kendal.copy()
     moved["geometry"] = moved.geometry.translate(0.001, 0)
     with db_engine.connect() as conn:

@@ -9,7 +9,6 @@ from typer.testing import CliRunner
 from geo_service.cli import app
 from geo_service.db import head_revision
 from geo_service.settings import get_settings
-
 from tests.services.test_imports import KENDAL, every_reason_frame
 
 
@@ -50,11 +49,9 @@ def test_commands_end_to_end(cli_env, tmp_path):
     assert code == 0 and "gagal" in output
     assert (tmp_path / "lap.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
-    code, output = _run(runner, "import", "keluarga", str(bad), "--periode", "2025-03",
-                        "--partial")
+    code, output = _run(runner, "import", "keluarga", str(bad), "--periode", "2025-03", "--partial")
     assert code == 0 and "7 keluarga" in output and "dikarantina" in output
-    code, output = _run(runner, "import", "keluarga", str(bad), "--periode", "2025-03",
-                        "--partial")
+    code, output = _run(runner, "import", "keluarga", str(bad), "--periode", "2025-03", "--partial")
     assert code == 0 and "sudah pernah diimpor" in output
 
     code, output = _run(runner, "runs", "list")

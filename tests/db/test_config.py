@@ -17,8 +17,7 @@ COMPOSE_ONLY = {"GEO_PORT"}
 def test_env_example_documents_every_setting():
     text = (PROJECT_ROOT / ".env.example").read_text(encoding="utf-8")
     named = set(re.findall(r"^#?\s?(GEO_[A-Z0-9_]+)=", text, re.M))
-    fields = {f"GEO_{name.upper()}" for name in [*Settings.model_fields,
-                                                  *ApiSettings.model_fields]}
+    fields = {f"GEO_{name.upper()}" for name in [*Settings.model_fields, *ApiSettings.model_fields]}
     assert fields - named == set(), "add these to .env.example"
     assert named - fields == COMPOSE_ONLY
     # it parses, and holds no secret

@@ -20,8 +20,15 @@ from geo_service.db import (
 from geo_service.db.migrate import downgrade, include_object
 from geo_service.db.models import Base
 
-GEOMETRY_TABLES = {"provinsi", "kabupaten", "kecamatan", "desa", "keluarga", "analisis_hasil",
-                   "uji_petik_hasil"}
+GEOMETRY_TABLES = {
+    "provinsi",
+    "kabupaten",
+    "kecamatan",
+    "desa",
+    "keluarga",
+    "analisis_hasil",
+    "uji_petik_hasil",
+}
 
 
 def test_empty_database_is_refused_with_a_clear_message(db_url, db_settings):
@@ -49,21 +56,26 @@ def test_upgrade_twice_changes_nothing(db_engine):
 
 def test_models_and_migrations_agree(db_engine):
     with db_engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"include_object": include_object,
-                                                     "compare_type": True})
+        ctx = MigrationContext.configure(
+            conn, opts={"include_object": include_object, "compare_type": True}
+        )
         assert compare_metadata(ctx, Base.metadata) == []
 
 
 def test_spatial_indexes_exist(db_engine):
     with db_engine.connect() as conn:
         if db_engine.dialect.name == "sqlite":
-            rows = conn.execute(text(
-                "SELECT lower(f_table_name), spatial_index_enabled FROM geometry_columns")).all()
+            rows = conn.execute(
+                text("SELECT lower(f_table_name), spatial_index_enabled FROM geometry_columns")
+            ).all()
             indexed = {t for t, enabled in rows if enabled == 1}
             srids = set(conn.execute(text("SELECT srid FROM geometry_columns")).scalars())
         else:
-            indexed = set(conn.execute(text(
-                "SELECT tablename FROM pg_indexes WHERE indexdef ILIKE '%USING gist%'")).scalars())
+            indexed = set(
+                conn.execute(
+                    text("SELECT tablename FROM pg_indexes WHERE indexdef ILIKE '%USING gist%'")
+                ).scalars()
+            )
             srids = set(conn.execute(text("SELECT srid FROM geometry_columns")).scalars())
     assert indexed == GEOMETRY_TABLES
     assert srids == {4326}
@@ -71,8 +83,12 @@ def test_spatial_indexes_exist(db_engine):
 
 def test_audit_log_is_append_only(db_engine):
     with db_engine.begin() as conn:
-        conn.execute(text("INSERT INTO audit_log (waktu, aksi, rincian) "
-                          "VALUES ('2025-03-01 10:00:00', 'ekspor', '{}')"))
+        conn.execute(
+            text(
+                "INSERT INTO audit_log (waktu, aksi, rincian) "
+                "VALUES ('2025-03-01 10:00:00', 'ekspor', '{}')"
+            )
+        )
     for stmt in ["UPDATE audit_log SET aksi = 'lain'", "DELETE FROM audit_log"]:
         with pytest.raises(DBAPIError) as err, db_engine.begin() as conn:
             conn.execute(text(stmt))

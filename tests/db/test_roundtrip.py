@@ -35,9 +35,8 @@ from geo_service.db.repo import (
 )
 from geo_service.errors import AccessDeniedError, InvalidInputError, NotFoundError
 from geo_service.io.boundaries import read_boundaries
-from geo_service.services.imports import import_boundaries, import_keluarga
 from geo_service.io.keluarga import read_keluarga
-
+from geo_service.services.imports import import_boundaries, import_keluarga
 from tests.services.test_imports import KENDAL
 
 KAB, PERIODE = "33.24", "2025-03"
@@ -50,14 +49,20 @@ def analysed(db_engine, db_settings, kendal_keluarga):
     import_boundaries(db_engine, KENDAL, settings=db_settings)
     import_keluarga(db_engine, kendal_keluarga["parquet"], periode=PERIODE, settings=db_settings)
     params = AnalysisParams(h3_resolution=8)
-    file_based = compute_indicators(read_keluarga(kendal_keluarga["parquet"]),
-                                    read_boundaries(KENDAL), params)
+    file_based = compute_indicators(
+        read_keluarga(kendal_keluarga["parquet"]), read_boundaries(KENDAL), params
+    )
     factory = make_session_factory(db_engine)
     with factory() as s:
         inputs = analysis_inputs(s, KAB, PERIODE, scope=MINE)
     from_db = compute_indicators(None, inputs.desa, params, validation=inputs.validation)
-    return {"engine": db_engine, "factory": factory, "inputs": inputs, "db": from_db,
-            "file": file_based}
+    return {
+        "engine": db_engine,
+        "factory": factory,
+        "inputs": inputs,
+        "db": from_db,
+        "file": file_based,
+    }
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
@@ -71,41 +76,66 @@ def _same_shapes(a: gpd.GeoSeries, b: gpd.GeoSeries) -> bool:
 def test_analysis_from_db_equals_file_based(analysed):
     db, file = analysed["db"], analysed["file"]
     for name in ["desa", "kecamatan", "kabupaten", "h3"]:
-        pd.testing.assert_frame_equal(_plain(getattr(db, name)), _plain(getattr(file, name)),
-                                      obj=name)
+        pd.testing.assert_frame_equal(
+            _plain(getattr(db, name)), _plain(getattr(file, name)), obj=name
+        )
     assert _same_shapes(db.desa.geometry, file.desa.geometry)
-    assert int(db.kabupaten["n_keluarga"].iloc[0]) + int(
-        db.kabupaten["n_keluarga_di_luar_batas"].iloc[0]) == 20_000
-    cols = ["id_keluarga", "kode_desa_lokasi", "status_lokasi", "lokasi_tidak_sesuai", "h3",
-            "ekstrem"]
+    assert (
+        int(db.kabupaten["n_keluarga"].iloc[0])
+        + int(db.kabupaten["n_keluarga_di_luar_batas"].iloc[0])
+        == 20_000
+    )
+    cols = [
+        "id_keluarga",
+        "kode_desa_lokasi",
+        "status_lokasi",
+        "lokasi_tidak_sesuai",
+        "h3",
+        "ekstrem",
+    ]
     pd.testing.assert_frame_equal(db.keluarga[cols], file.keluarga[cols])
     assert analysed["inputs"].sumber["n_keluarga"] == 20_000
 
 
 def _pockets() -> gpd.GeoDataFrame:
     """A stand-in for the pocket frame being built elsewhere: ids, lists, dicts, polygons."""
-    return gpd.GeoDataFrame({
-        "id_kantong": ["K-001", "K-002"],
-        "sel": [["881f1d4a1bfffff", "881f1d4a1dfffff"], ["881f1d4a13fffff"]],
-        "desa": [{"33.24.01.2001": 0.75, "33.24.01.2002": 0.25}, {"33.24.02.2001": 1.0}],
-        "n_jiwa_ekstrem": np.array([120, 45], dtype=np.int64),
-        "pct_jiwa_ekstrem": [31.5, np.nan],
-        "gi_z": np.array([4.2, 3.1], dtype=np.float32),
-        "signifikan": [True, False],
-    }, geometry=[shapely.box(110.0, -7.0, 110.01, -6.99), shapely.box(110.1, -7.1, 110.11, -7.09)],
-        crs=4326)
+    return gpd.GeoDataFrame(
+        {
+            "id_kantong": ["K-001", "K-002"],
+            "sel": [["881f1d4a1bfffff", "881f1d4a1dfffff"], ["881f1d4a13fffff"]],
+            "desa": [{"33.24.01.2001": 0.75, "33.24.01.2002": 0.25}, {"33.24.02.2001": 1.0}],
+            "n_jiwa_ekstrem": np.array([120, 45], dtype=np.int64),
+            "pct_jiwa_ekstrem": [31.5, np.nan],
+            "gi_z": np.array([4.2, 3.1], dtype=np.float32),
+            "signifikan": [True, False],
+        },
+        geometry=[shapely.box(110.0, -7.0, 110.01, -6.99), shapely.box(110.1, -7.1, 110.11, -7.09)],
+        crs=4326,
+    )
 
 
 def test_results_stored_and_reloaded_unchanged(analysed):
     db = analysed["db"]
-    prioritas = pd.DataFrame({"kode_desa": db.desa["kode_desa"].head(5).to_numpy(),
-                              "peringkat": np.arange(1, 6), "skor": np.linspace(0.9, 0.5, 5),
-                              "kuadran": ["I", "I", "II", "III", "IV"],
-                              "h3_induk": np.array([613196570331971583] * 5, dtype=np.uint64)})
+    prioritas = pd.DataFrame(
+        {
+            "kode_desa": db.desa["kode_desa"].head(5).to_numpy(),
+            "peringkat": np.arange(1, 6),
+            "skor": np.linspace(0.9, 0.5, 5),
+            "kuadran": ["I", "I", "II", "III", "IV"],
+            "h3_induk": np.array([613196570331971583] * 5, dtype=np.uint64),
+        }
+    )
     with session_scope(analysed["factory"]) as s:
-        run_id = save_run(s, kode_kab=KAB, periode=PERIODE, result=db, scope=MINE, seed=7,
-                          extra={"kantong": _pockets(), "prioritas": prioritas},
-                          sumber=analysed["inputs"].sumber)
+        run_id = save_run(
+            s,
+            kode_kab=KAB,
+            periode=PERIODE,
+            result=db,
+            scope=MINE,
+            seed=7,
+            extra={"kantong": _pockets(), "prioritas": prioritas},
+            sumber=analysed["inputs"].sumber,
+        )
     with analysed["factory"]() as s:
         runs = list_runs(s, scope=MINE)
         stored = load_run(s, run_id, scope=MINE)
@@ -130,8 +160,9 @@ def test_results_stored_and_reloaded_unchanged(analysed):
 
 def test_runs_are_scoped_and_failures_recorded(analysed):
     with session_scope(analysed["factory"]) as s:
-        run_id = start_run(s, kode_kab=KAB, periode=PERIODE, parameter={"h3_resolution": 8},
-                           scope=MINE)
+        run_id = start_run(
+            s, kode_kab=KAB, periode=PERIODE, parameter={"h3_resolution": 8}, scope=MINE
+        )
         fail_run(s, run_id, "Contoh kegagalan", scope=MINE)
         with pytest.raises(AccessDeniedError):
             start_run(s, kode_kab=KAB, periode=PERIODE, parameter={}, scope=OTHERS)
@@ -160,8 +191,17 @@ def test_users_api_keys_and_audit(db_engine):
             create_user(s, "budi", "raja", kabupaten=["33.24"])
         with pytest.raises(InvalidInputError):
             create_user(s, "citra", "opd", kabupaten=["3324"])
-        append_audit(s, aksi="baca_keluarga", objek="keluarga", pengguna_id=ana.id, aktor="ana",
-                     kode_kab="33.24", periode=PERIODE, n_baris=20_000, rincian={"format": "csv"})
+        append_audit(
+            s,
+            aksi="baca_keluarga",
+            objek="keluarga",
+            pengguna_id=ana.id,
+            aktor="ana",
+            kode_kab="33.24",
+            periode=PERIODE,
+            n_baris=20_000,
+            rincian={"format": "csv"},
+        )
         append_audit(s, aksi="impor", objek="batas", aktor="admin", kode_kab="16.04")
     with session_scope(factory) as s:
         user = user_for_api_key(s, key)

@@ -15,16 +15,15 @@ from sqlalchemy.exc import IntegrityError
 
 from geo_service.analysis import compute_indicators
 from geo_service.analysis import uji_petik as G
-from geo_service.services.laporan_warga import CitizenReportService, RateLimiter
-from geo_service.db.repo import uji_petik as GR
 from geo_service.db import make_session_factory
 from geo_service.db import models as M
 from geo_service.db.repo import Scope
+from geo_service.db.repo import uji_petik as GR
 from geo_service.errors import AccessDeniedError, NotFoundError
 from geo_service.io import uji_petik as F
 from geo_service.io.boundaries import read_boundaries, read_bps
+from geo_service.services.laporan_warga import CitizenReportService, RateLimiter
 from geo_service.synth import calibration_from_bps, generate_keluarga
-
 from tests.fixtures import DATA, KENDAL_DESA
 
 KAB, PERIODE = "33.24", "2025-03"
@@ -62,8 +61,9 @@ def _filled(sample, tmp_path, k=6, name="hasil.csv", edits=None):
     out = tmp_path / "ekspor"
     kode = sample.daftar["kode_desa"].iloc[0]
     F.export_sample(sample.daftar, _no_desa(), out, formats=("csv",))
-    frame = pd.read_csv(out / f"uji_petik_{kode}.csv", encoding="utf-8-sig", dtype=str,
-                        keep_default_na=False)
+    frame = pd.read_csv(
+        out / f"uji_petik_{kode}.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False
+    )
     frame.loc[: k - 1, "status"] = "sesuai"
     frame.loc[: k - 1, "petugas"] = "Bu Sari"
     frame.loc[: k - 1, "tanggal"] = "2025-06-02"
@@ -85,9 +85,17 @@ def _no_desa():
 def _import(factory, sid, path, *, scope=MINE, partial=False):
     data = path.read_bytes()
     with factory() as s:
-        out = GR.import_results(s, sid, F.read_field_results(path), scope=scope,
-                                berkas=path.name, sha256=hashlib.sha256(data).hexdigest(),
-                                ukuran_byte=len(data), partial=partial, today=TODAY)
+        out = GR.import_results(
+            s,
+            sid,
+            F.read_field_results(path),
+            scope=scope,
+            berkas=path.name,
+            sha256=hashlib.sha256(data).hexdigest(),
+            ukuran_byte=len(data),
+            partial=partial,
+            today=TODAY,
+        )
         s.commit()
     return out
 
@@ -108,8 +116,7 @@ def test_sample_comes_back_as_the_file_store_gives_it(stored, sample):
     pd.testing.assert_frame_equal(back.daftar, files.daftar)
     pd.testing.assert_frame_equal(back.design, files.design)
     assert back.params == sample.params == files.params
-    assert (back.n_bendera, back.n_bendera_dipotong) == (files.n_bendera,
-                                                         files.n_bendera_dipotong)
+    assert (back.n_bendera, back.n_bendera_dipotong) == (files.n_bendera, files.n_bendera_dipotong)
     assert info.kode == stored["store"].meta["id"]
     assert info.n_item == len(sample.daftar) and info.n_acak == len(sample.acak)
     assert _count(stored["factory"], M.UjiPetikItem, sampel_id=stored["id"]) == len(sample.daftar)
@@ -130,8 +137,9 @@ def test_samples_are_scoped(stored, sample):
 
 def test_import_twice_changes_nothing_and_matches_the_file_store(stored, sample, tmp_path):
     factory, sid = stored["factory"], stored["id"]
-    path = _filled(sample, tmp_path, edits={(1, "lat_baru"): "-6.951234",
-                                            (1, "lon_baru"): "110.201234"})
+    path = _filled(
+        sample, tmp_path, edits={(1, "lat_baru"): "-6.951234", (1, "lon_baru"): "110.201234"}
+    )
     first = _import(factory, sid, path)
     assert first.status == "selesai" and first.summary.baru == 6
     with factory() as s:
@@ -162,8 +170,12 @@ def test_import_twice_changes_nothing_and_matches_the_file_store(stored, sample,
 def test_a_later_result_replaces_the_earlier_one(stored, sample, tmp_path):
     factory, sid = stored["factory"], stored["id"]
     _import(factory, sid, _filled(sample, tmp_path))
-    later = _filled(sample, tmp_path, name="later.csv", edits={(0, "status"): "tidak_ditemukan",
-                                                               (0, "tanggal"): "2025-06-09"})
+    later = _filled(
+        sample,
+        tmp_path,
+        name="later.csv",
+        edits={(0, "status"): "tidak_ditemukan", (0, "tanggal"): "2025-06-09"},
+    )
     out = _import(factory, sid, later)
     assert (out.summary.baru, out.summary.diperbarui, out.summary.sama) == (0, 1, 5)
     with factory() as s:
@@ -176,14 +188,20 @@ def test_a_later_result_replaces_the_earlier_one(stored, sample, tmp_path):
 
 def test_wrong_status_or_unknown_family_imports_nothing(stored, sample, tmp_path):
     factory, sid = stored["factory"], stored["id"]
-    path = _filled(sample, tmp_path, edits={(0, "status"): "salah_ketik",
-                                            (2, "id_keluarga"): "DTSEN-3324-0000000000"})
+    path = _filled(
+        sample,
+        tmp_path,
+        edits={(0, "status"): "salah_ketik", (2, "id_keluarga"): "DTSEN-3324-0000000000"},
+    )
     out = _import(factory, sid, path)
     assert out.status == "gagal" and not out.diimpor
     assert _count(factory, M.UjiPetikHasil) == 0
     with factory() as s:
-        problems = s.execute(select(M.ImporMasalah.baris, M.ImporMasalah.kode_alasan)
-                             .where(M.ImporMasalah.batch_id == out.batch_id)).all()
+        problems = s.execute(
+            select(M.ImporMasalah.baris, M.ImporMasalah.kode_alasan).where(
+                M.ImporMasalah.batch_id == out.batch_id
+            )
+        ).all()
         batch = s.get(M.ImporBatch, out.batch_id)
     assert set(problems) == {(2, "status_tidak_valid"), (4, "keluarga_tidak_dalam_sampel")}
     assert batch.status == "gagal" and batch.n_sah == 0 and batch.n_masalah == 2
@@ -215,8 +233,9 @@ def test_progress_and_error_rates_from_stored_results(stored, sample, tmp_path):
     F.import_field_results(path, stored["store"], today=TODAY)
     files = stored["store"]
     expected = G.sample_progress(files.sample().daftar, files.results())
-    expected_est = G.estimate_error_rate(files.sample().daftar, files.sample().design,
-                                         files.results())
+    expected_est = G.estimate_error_rate(
+        files.sample().daftar, files.sample().design, files.results()
+    )
     with factory() as s:
         prog = GR.sample_progress(s, sid, scope=MINE)
         est = GR.error_rates(s, sid, scope=MINE, kelompok=None)
@@ -235,9 +254,12 @@ def test_progress_and_error_rates_from_stored_results(stored, sample, tmp_path):
 def _service(factory, clock):
     seq = iter(range(1, 1000))
     return CitizenReportService(
-        GR.DbReportStore(factory), known_desa={"33.24.01.2001", "33.20.01.2001"},
-        limiter=RateLimiter({3600: 100}), clock=lambda: clock[0],
-        number=lambda now, kab: f"LW-{kab.replace('.', '')}-{now:%y%m%d}-{next(seq):08d}")
+        GR.DbReportStore(factory),
+        known_desa={"33.24.01.2001", "33.20.01.2001"},
+        limiter=RateLimiter({3600: 100}),
+        clock=lambda: clock[0],
+        number=lambda now, kab: f"LW-{kab.replace('.', '')}-{now:%y%m%d}-{next(seq):08d}",
+    )
 
 
 def test_citizen_reports_in_the_database(db_engine, sample):
@@ -246,11 +268,22 @@ def test_citizen_reports_in_the_database(db_engine, sample):
     svc = _service(factory, clock)
     fam = sample.daftar["id_keluarga"].iloc[0]
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-    a = svc.submit({"kode_desa": "33.24.01.2001", "jenis": "keberatan_penerima",
-                    "keterangan": "Punya toko.", "id_keluarga": fam, "lat": -6.95,
-                    "lon": 110.2}, caller="x", foto=png)
-    b = svc.submit({"kode_desa": "33.20.01.2001", "jenis": "usulan_penerima",
-                    "keterangan": "Belum menerima."}, caller="y")
+    a = svc.submit(
+        {
+            "kode_desa": "33.24.01.2001",
+            "jenis": "keberatan_penerima",
+            "keterangan": "Punya toko.",
+            "id_keluarga": fam,
+            "lat": -6.95,
+            "lon": 110.2,
+        },
+        caller="x",
+        foto=png,
+    )
+    b = svc.submit(
+        {"kode_desa": "33.20.01.2001", "jenis": "usulan_penerima", "keterangan": "Belum menerima."},
+        caller="y",
+    )
     assert a["status"] == "diterima" and "id_keluarga" not in a
     # A fresh service over the same database sees the same reports.
     again = _service(factory, clock)
@@ -270,10 +303,16 @@ def test_citizen_reports_in_the_database(db_engine, sample):
     assert again.status(a["nomor"])["terlambat"] is True
     with factory() as s:
         sid = GR.save_sample(s, sample, kode_kab=KAB, periode=PERIODE, scope=MINE)
-        assert GR.mark_reports_queued(s, sample.daftar["id_keluarga"], "UP-x", kode_kab=KAB,
-                                      scope=MINE, now=clock[0]) == 1
-        s.execute(insert(M.UjiPetikHasil), [{"sampel_id": sid, "id_keluarga": fam,
-                                             "status": "sesuai", "perubahan": {}}])
+        assert (
+            GR.mark_reports_queued(
+                s, sample.daftar["id_keluarga"], "UP-x", kode_kab=KAB, scope=MINE, now=clock[0]
+            )
+            == 1
+        )
+        s.execute(
+            insert(M.UjiPetikHasil),
+            [{"sampel_id": sid, "id_keluarga": fam, "status": "sesuai", "perubahan": {}}],
+        )
         assert GR.close_reports_from_results(s, sid, scope=MINE, now=clock[0]) == 1
         s.commit()
     final = again.store.get(a["nomor"])

@@ -16,11 +16,18 @@ from typer.testing import CliRunner
 from geo_service.io.report import ReportData, write_report_pdf, write_report_xlsx
 from tests.api.support import KAB_A, PERIODE, ROOT, api_db, client, tokens  # noqa: F401
 
-SECTIONS_ID = ["Paket Rapat TKPK", "Ringkasan", "Peta persentase jiwa miskin ekstrem per desa",
-               "Peta kantong kemiskinan dan desa prioritas",
-               "Daftar desa prioritas (berperingkat, dengan alasan)", "Target per OPD",
-               "Kesenjangan cakupan program", "Capaian target", "Metode dan parameter",
-               "Sumber dan atribusi"]
+SECTIONS_ID = [
+    "Paket Rapat TKPK",
+    "Ringkasan",
+    "Peta persentase jiwa miskin ekstrem per desa",
+    "Peta kantong kemiskinan dan desa prioritas",
+    "Daftar desa prioritas (berperingkat, dengan alasan)",
+    "Target per OPD",
+    "Kesenjangan cakupan program",
+    "Capaian target",
+    "Metode dan parameter",
+    "Sumber dan atribusi",
+]
 
 
 def _pages(pdf: bytes) -> list[str]:
@@ -52,16 +59,17 @@ def test_pdf_from_api_has_every_section_and_table(client, tokens):
     for title in SECTIONS_ID[2:4]:
         assert reader.pages[_page_with(pages, title)].images, f"no image on '{title}'"
     # Ranked priority list with reasons: the top desa of the API list appears with its reason.
-    top = client.get(f"/kabupaten/{KAB_A}/prioritas", params={"per_halaman": 3},
-                     headers=tokens["analis_a"]).json()["baris"]
-    pri = "\n".join(pages[_page_with(pages, SECTIONS_ID[4]):])
+    top = client.get(
+        f"/kabupaten/{KAB_A}/prioritas", params={"per_halaman": 3}, headers=tokens["analis_a"]
+    ).json()["baris"]
+    pri = "\n".join(pages[_page_with(pages, SECTIONS_ID[4]) :])
     for row in top:
         assert row["nama_desa"] in pri
     assert "Alasan" in pri and "jiwa miskin ekstrem" in pri
     # OPD targets and coverage tables, method parameters, data date, attribution.
     opd_page = pages[_page_with(pages, "Target per OPD")]
     assert "OPD" in opd_page and "Program" in opd_page
-    method = "\n".join(pages[_page_with(pages, "Metode dan parameter"):])
+    method = "\n".join(pages[_page_with(pages, "Metode dan parameter") :])
     for word in ("Getis-Ord", "Benjamini-Hochberg", "seed", "h3_resolution"):
         assert word in method
     assert "cahyadsn/wilayah_boundaries" in method and "BPS" in method
@@ -69,8 +77,9 @@ def test_pdf_from_api_has_every_section_and_table(client, tokens):
 
 
 def test_pdf_in_english(client, tokens):
-    r = client.get(f"/kabupaten/{KAB_A}/laporan.pdf", params={"lang": "en"},
-                   headers=tokens["analis_a"])
+    r = client.get(
+        f"/kabupaten/{KAB_A}/laporan.pdf", params={"lang": "en"}, headers=tokens["analis_a"]
+    )
     text = "\n".join(_pages(r.content))
     for s in ("TKPK meeting pack", "Priority villages", "Method and parameters"):
         assert s in text
@@ -90,8 +99,7 @@ def test_xlsx_has_the_same_tables_and_a_method_sheet(client, tokens):
     pri = wb["Prioritas"]
     assert pri["A1"].value == "Peringkat" and pri["A1"].font.bold and pri.freeze_panes == "A2"
     assert pri.auto_filter.ref
-    method_text = " ".join(str(c.value) for row in wb["Metode"].iter_rows() for c in row
-                           if c.value)
+    method_text = " ".join(str(c.value) for row in wb["Metode"].iter_rows() for c in row if c.value)
     assert "Getis-Ord" in method_text and "seed" in method_text
 
 
@@ -101,9 +109,14 @@ def test_report_without_planning_tables_says_so():
     desa = read_boundaries(ROOT / "data" / "boundaries" / "desa_33.20_jepara.geojson")
     desa = desa.rename(columns={"kode": "kode_desa", "nama": "nama_desa"})
     desa["pct_jiwa_ekstrem"] = range(len(desa))
-    data = ReportData(nama_kab="Kabupaten Jepara", kode_kab="33.20", periode="2025-03",
-                      desa=gpd.GeoDataFrame(desa, crs=4326), kabupaten=pd.DataFrame(),
-                      params={"h3_resolution": 8})
+    data = ReportData(
+        nama_kab="Kabupaten Jepara",
+        kode_kab="33.20",
+        periode="2025-03",
+        desa=gpd.GeoDataFrame(desa, crs=4326),
+        kabupaten=pd.DataFrame(),
+        params={"h3_resolution": 8},
+    )
     pages = _pages(write_report_pdf(data))
     assert sum("Tidak ada data untuk bagian ini." in p for p in pages) >= 2
     wb = load_workbook(io.BytesIO(write_report_xlsx(data)))
@@ -137,13 +150,44 @@ def test_cli_report_from_analyse_folder(tmp_path):
 
     runner = CliRunner()
     fam = tmp_path / "k.parquet"
-    assert runner.invoke(app, ["generate", "--kabupaten", KAB_A, "--keluarga", "8000",
-                               "--seed", "3", "--kantong", "1", "--out", str(fam)]).exit_code == 0
-    res = runner.invoke(app, ["analyse", "--kabupaten", KAB_A, "--keluarga", str(fam),
-                              "--out", str(tmp_path / "hasil")])
+    assert (
+        runner.invoke(
+            app,
+            [
+                "generate",
+                "--kabupaten",
+                KAB_A,
+                "--keluarga",
+                "8000",
+                "--seed",
+                "3",
+                "--kantong",
+                "1",
+                "--out",
+                str(fam),
+            ],
+        ).exit_code
+        == 0
+    )
+    res = runner.invoke(
+        app,
+        ["analyse", "--kabupaten", KAB_A, "--keluarga", str(fam), "--out", str(tmp_path / "hasil")],
+    )
     assert res.exit_code == 0, res.output
-    res = runner.invoke(app, ["report", "--kabupaten", KAB_A, "--periode", PERIODE, "--hasil",
-                              str(tmp_path / "hasil"), "--out", str(tmp_path / "lap")])
+    res = runner.invoke(
+        app,
+        [
+            "report",
+            "--kabupaten",
+            KAB_A,
+            "--periode",
+            PERIODE,
+            "--hasil",
+            str(tmp_path / "hasil"),
+            "--out",
+            str(tmp_path / "lap"),
+        ],
+    )
     assert res.exit_code == 0, res.output
     text = "\n".join(_pages((tmp_path / "lap" / f"laporan_{KAB_A}_{PERIODE}.pdf").read_bytes()))
     for section in SECTIONS_ID:
@@ -156,29 +200,36 @@ def test_cli_report_from_analyse_folder(tmp_path):
 def _section(pages: list[str], title: str, next_title: str) -> str:
     text = _flat("\n".join(pages))
     start = text.index(title)
-    return text[start:text.index(next_title, start)]
+    return text[start : text.index(next_title, start)]
 
 
 def test_pdf_from_api_shows_kendal_targets(client, tokens):
     """Kendal: extreme poverty 0% in 2026 (DTSEN desil 1, from the stored run) and poverty
     4.5% in 2029 (BPS), with the paces and the source."""
-    kab = client.get(f"/kabupaten/{KAB_A}/indikator/kabupaten",
-                     headers=tokens["analis_a"]).json()["baris"][0]
+    kab = client.get(f"/kabupaten/{KAB_A}/indikator/kabupaten", headers=tokens["analis_a"]).json()[
+        "baris"
+    ][0]
     pct = f"{kab['pct_jiwa_ekstrem']:.2f}".replace(".", ",")
     r = client.get(f"/kabupaten/{KAB_A}/laporan.pdf", headers=tokens["analis_a"])
     sec = _section(_pages(r.content), "Capaian target", "Metode dan parameter")
-    assert (f"Kendal — Persentase jiwa miskin ekstrem (DTSEN desil 1): {pct}% ({PERIODE}); "
-            "target 0,00% pada 2026.") in sec
+    assert (
+        f"Kendal — Persentase jiwa miskin ekstrem (DTSEN desil 1): {pct}% ({PERIODE}); "
+        "target 0,00% pada 2026."
+    ) in sec
     assert "Perlu turun" in sec and "Status: data belum cukup untuk menilai laju." in sec
     assert "Kendal — Persentase penduduk miskin (P0, BPS): 8,40% (2025" in sec
     assert "target 4,50% pada 2029" in sec
     assert "lingkarjateng.id" in sec  # the target's source
-    en = client.get(f"/kabupaten/{KAB_A}/laporan.pdf", params={"lang": "en"},
-                    headers=tokens["analis_a"])
+    en = client.get(
+        f"/kabupaten/{KAB_A}/laporan.pdf", params={"lang": "en"}, headers=tokens["analis_a"]
+    )
     sec_en = _section(_pages(en.content), "Progress towards targets", "Method and parameters")
     assert "target 0.00% in 2026" in sec_en and "Status: not enough data" in sec_en
-    wb = load_workbook(io.BytesIO(client.get(f"/kabupaten/{KAB_A}/laporan.xlsx",
-                                             headers=tokens["analis_a"]).content))
+    wb = load_workbook(
+        io.BytesIO(
+            client.get(f"/kabupaten/{KAB_A}/laporan.xlsx", headers=tokens["analis_a"]).content
+        )
+    )
     rows = list(wb["Capaian target"].values)
     assert rows[0][:2] == ("kabupaten", "Indikator") and len(rows) == 3
     assert any("0,00% pada 2026" in str(v) for v in rows[1] + rows[2])
@@ -196,26 +247,37 @@ def _lahat_pack(lang: str = "id") -> ReportData:
 
     table = pd.read_csv(ROOT / "data" / "targets.csv", dtype={"kode_kab": str})
     targets = [t for t in TG.targets_from_frame(table) if t.kode_kab == "16.04"]
-    progress = TG.progress_table(targets, TG.observations_from_bps(read_bps(ROOT / "data")),
-                                 lang=lang)
+    progress = TG.progress_table(
+        targets, TG.observations_from_bps(read_bps(ROOT / "data")), lang=lang
+    )
     desa = read_boundaries(ROOT / "data" / "boundaries" / "desa_16.04_lahat.geojson")
     desa = desa.rename(columns={"kode": "kode_desa", "nama": "nama_desa"})
     desa["pct_jiwa_ekstrem"] = 1.0
-    return ReportData(nama_kab="Kabupaten Lahat", kode_kab="16.04", periode="2025-03",
-                      desa=gpd.GeoDataFrame(desa, crs=4326), kabupaten=pd.DataFrame(),
-                      targets=progress)
+    return ReportData(
+        nama_kab="Kabupaten Lahat",
+        kode_kab="16.04",
+        periode="2025-03",
+        desa=gpd.GeoDataFrame(desa, crs=4326),
+        kabupaten=pd.DataFrame(),
+        targets=progress,
+    )
 
 
 def test_lahat_target_60000_to_50000_in_the_pack():
     data = _lahat_pack()
     sec = _section(_pages(write_report_pdf(data)), "Capaian target", "Metode dan parameter")
-    assert ("Lahat — Jumlah jiwa miskin ekstrem (DTSEN desil 1): 60.000 jiwa (2024, dasar); "
-            "target 50.000 jiwa pada 2029.") in sec
+    assert (
+        "Lahat — Jumlah jiwa miskin ekstrem (DTSEN desil 1): 60.000 jiwa (2024, dasar); "
+        "target 50.000 jiwa pada 2029."
+    ) in sec
     assert "Perlu turun" in sec and "jiwa per tahun" in sec
     assert "Catatan target: Contoh dari brief proyek" in sec
     # The pack's language decides, even for rows made in Bahasa Indonesia.
-    sec_en = _section(_pages(write_report_pdf(data, lang="en")), "Progress towards targets",
-                      "Method and parameters")
+    sec_en = _section(
+        _pages(write_report_pdf(data, lang="en")),
+        "Progress towards targets",
+        "Method and parameters",
+    )
     assert "60,000 persons (2024, dasar); target 50,000 persons in 2029." in sec_en
     wb = load_workbook(io.BytesIO(write_report_xlsx(data)))
     rows = list(wb["Capaian target"].values)

@@ -17,7 +17,6 @@ from geo_service.errors import InvalidInputError, NotFoundError
 from geo_service.io import uji_petik as F
 from geo_service.io.boundaries import read_boundaries, read_bps
 from geo_service.synth import calibration_from_bps, generate_keluarga
-
 from tests.fixtures import DATA, KENDAL_DESA
 
 TODAY = date(2025, 12, 31)
@@ -39,8 +38,7 @@ def sample(desa):
 
 @pytest.fixture()
 def store(tmp_path, sample):
-    return F.SampleStore.create(tmp_path / "sampel", sample, kode_kab="33.24",
-                                periode="2025-03")
+    return F.SampleStore.create(tmp_path / "sampel", sample, kode_kab="33.24", periode="2025-03")
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +52,9 @@ def test_one_file_per_desa_and_format(exported, sample):
     out, files = exported
     codes = sorted(sample.daftar["kode_desa"].unique())
     for ext in ("csv", "xlsx", "gpkg"):
-        assert sorted(p.name for p in out.glob(f"*.{ext}") if p.name.startswith(
-            "uji_petik_")) == [f"uji_petik_{k}.{ext}" for k in codes]
+        assert sorted(p.name for p in out.glob(f"*.{ext}") if p.name.startswith("uji_petik_")) == [
+            f"uji_petik_{k}.{ext}" for k in codes
+        ]
     summary = pd.read_csv(out / "ringkasan_uji_petik.csv", encoding="utf-8-sig", dtype=str)
     assert summary["n_keluarga"].astype(int).sum() == len(sample.daftar)
     assert len(files) == 3 * len(codes) + 1
@@ -68,8 +67,9 @@ def test_csv_is_utf8_bom_with_documented_columns(exported, sample):
     assert raw.startswith(b"\xef\xbb\xbf")
     frame = pd.read_csv(out / f"uji_petik_{kode}.csv", encoding="utf-8-sig", dtype=str)
     assert list(frame.columns) == list(F.EXPORT_COLUMNS)
-    assert set(frame["id_keluarga"]) == set(sample.daftar.loc[
-        sample.daftar["kode_desa"] == kode, "id_keluarga"])
+    assert set(frame["id_keluarga"]) == set(
+        sample.daftar.loc[sample.daftar["kode_desa"] == kode, "id_keluarga"]
+    )
     assert frame["urutan"].astype(int).is_monotonic_increasing
 
 
@@ -95,8 +95,12 @@ def test_geopackage_opens_with_gdal_and_has_documented_layers_and_fields(exporte
     kode = sample.daftar["kode_desa"].iloc[0]
     path = out / f"uji_petik_{kode}.gpkg"
     layers = {name: kind for name, kind in pyogrio.list_layers(path)}
-    assert layers == {F.LAYER_POINTS: "Point", F.LAYER_DESA: "MultiPolygon",
-                      F.LAYER_DOCS: None, F.LAYER_INFO: None}
+    assert layers == {
+        F.LAYER_POINTS: "Point",
+        F.LAYER_DESA: "MultiPolygon",
+        F.LAYER_DOCS: None,
+        F.LAYER_INFO: None,
+    }
     info = pyogrio.read_info(path, layer=F.LAYER_POINTS)
     assert info["crs"] == "EPSG:4326" and info["driver"] == "GPKG"
     assert list(info["fields"]) == list(F.GPKG_COLUMNS)
@@ -107,10 +111,19 @@ def test_geopackage_opens_with_gdal_and_has_documented_layers_and_fields(exporte
     assert list(docs["kolom"]) == list(F.GPKG_COLUMNS)
     assert docs["keterangan"].str.len().min() > 5
     con = sqlite3.connect(path)
-    described = dict(con.execute("SELECT column_name, description FROM gpkg_data_columns "
-                                 "WHERE table_name = ?", (F.LAYER_POINTS,)).fetchall())
-    enum = [r[0] for r in con.execute("SELECT value FROM gpkg_data_column_constraints WHERE "
-                                      "constraint_name = 'status_uji_petik' ORDER BY value")]
+    described = dict(
+        con.execute(
+            "SELECT column_name, description FROM gpkg_data_columns WHERE table_name = ?",
+            (F.LAYER_POINTS,),
+        ).fetchall()
+    )
+    enum = [
+        r[0]
+        for r in con.execute(
+            "SELECT value FROM gpkg_data_column_constraints WHERE "
+            "constraint_name = 'status_uji_petik' ORDER BY value"
+        )
+    ]
     con.close()
     assert set(described) == set(F.GPKG_COLUMNS)
     assert enum == sorted(G.STATUSES)
@@ -128,8 +141,12 @@ def test_geopackage_opens_with_gdal_and_has_documented_layers_and_fields(exporte
 
 def test_export_per_officer(tmp_path, sample, desa):
     kodes = sorted(sample.daftar["kode_desa"].unique())
-    officers = pd.DataFrame({"kode_desa": kodes, "petugas": ["Bu Sari" if i % 2 else "Pak Budi"
-                                                             for i in range(len(kodes))]})
+    officers = pd.DataFrame(
+        {
+            "kode_desa": kodes,
+            "petugas": ["Bu Sari" if i % 2 else "Pak Budi" for i in range(len(kodes))],
+        }
+    )
     daftar = G.assign_officers(sample.daftar, officers)
     F.export_sample(daftar, desa, tmp_path, per="petugas", formats=("csv",))
     names = sorted(p.name for p in tmp_path.glob("uji_petik_*.csv"))
@@ -144,8 +161,9 @@ def test_export_per_officer(tmp_path, sample, desa):
 def _filled_csv(exported, sample, tmp_path, k=6):
     out, _ = exported
     kode = sample.daftar["kode_desa"].iloc[0]
-    frame = pd.read_csv(out / f"uji_petik_{kode}.csv", encoding="utf-8-sig", dtype=str,
-                        keep_default_na=False)
+    frame = pd.read_csv(
+        out / f"uji_petik_{kode}.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False
+    )
     frame.loc[: k - 1, "status"] = "sesuai"
     frame.loc[: k - 1, "petugas"] = "Bu Sari"
     frame.loc[: k - 1, "tanggal"] = "2025-06-02"
@@ -181,8 +199,9 @@ def test_wrong_status_or_unknown_family_imports_nothing(tmp_path, exported, samp
     outcome = F.import_field_results(path, store, today=TODAY)
     assert not outcome.diimpor and outcome.alasan == "ada_masalah"
     assert store.results() is None  # nothing imported
-    got = set(zip(outcome.check.problems["baris"], outcome.check.problems["kode_alasan"],
-                  strict=True))
+    got = set(
+        zip(outcome.check.problems["baris"], outcome.check.problems["kode_alasan"], strict=True)
+    )
     assert got == {(2, "status_tidak_valid"), (4, "keluarga_tidak_dalam_sampel")}
     assert store.imports()[-1]["diimpor"] is False
     partial = F.import_field_results(path, store, partial=True, today=TODAY)
@@ -223,6 +242,7 @@ def test_import_from_returned_geopackage(tmp_path, exported, sample, store):
     gdf.loc[geo, "petugas"] = "Bu Sari"
     gdf.loc[geo, "tanggal"] = "2025-06-04"
     from shapely.geometry import Point
+
     p = gdf.geometry[geo[1]]
     gdf.loc[geo[1], "geometry"] = Point(p.x + 0.0005, p.y)  # the officer moved the point
     path = tmp_path / "kembali.gpkg"
@@ -271,8 +291,9 @@ def cli_files(tmp_path_factory, desa):
 
     folder = tmp_path_factory.mktemp("cli")
     calib = calibration_from_bps(read_bps(DATA), "33.24")
-    fam = generate_keluarga(desa, calib, n_keluarga=2500, periode="2025-03", seed=8,
-                            kantong=1).keluarga
+    fam = generate_keluarga(
+        desa, calib, n_keluarga=2500, periode="2025-03", seed=8, kantong=1
+    ).keluarga
     write_keluarga(fam, folder / "keluarga.parquet")
     write_geojson(desa, folder / "desa.geojson")
     return folder
@@ -289,9 +310,26 @@ def _run(args):
 def test_cli_sample_import_progress(cli_files):
     folder = cli_files
     store_dir = folder / "sampel"
-    r = _run(["uji-petik", "sampel", "--keluarga", folder / "keluarga.parquet",
-              "--boundaries", folder / "desa.geojson", "--seed", 4, "--per-desa", 6,
-              "--maks-bendera", 40, "--format", "csv,gpkg", "--out", store_dir])
+    r = _run(
+        [
+            "uji-petik",
+            "sampel",
+            "--keluarga",
+            folder / "keluarga.parquet",
+            "--boundaries",
+            folder / "desa.geojson",
+            "--seed",
+            4,
+            "--per-desa",
+            6,
+            "--maks-bendera",
+            40,
+            "--format",
+            "csv,gpkg",
+            "--out",
+            store_dir,
+        ]
+    )
     assert r.exit_code == 0, r.output
     assert "Sampel uji petik UP-3324-2025-03-" in r.output
     store = F.SampleStore(store_dir)
@@ -299,8 +337,7 @@ def test_cli_sample_import_progress(cli_files):
     assert sample.params.seed == 4 and sample.params.maks_bendera == 40
     # Flagged families come in priority order: pocket members first, then by desa rank
     # (computed by the planning stage: every desa has one).
-    flagged = sample.daftar[sample.daftar["urutan_bendera"].notna()].sort_values(
-        "urutan_bendera")
+    flagged = sample.daftar[sample.daftar["urutan_bendera"].notna()].sort_values("urutan_bendera")
     in_pocket = flagged["kantong"].notna().to_numpy()
     assert not (in_pocket[1:] & ~in_pocket[:-1]).any()
     ranks = flagged.loc[~in_pocket, "peringkat_desa"]
@@ -308,17 +345,38 @@ def test_cli_sample_import_progress(cli_files):
     n_desa = sample.daftar["kode_desa"].nunique()
     assert len(list((store_dir / "lapangan").glob("uji_petik_*.gpkg"))) == n_desa
     # Same seed, same random part.
-    again = _run(["uji-petik", "sampel", "--keluarga", folder / "keluarga.parquet",
-                  "--boundaries", folder / "desa.geojson", "--seed", 4, "--per-desa", 6,
-                  "--maks-bendera", 40, "--format", "csv", "--tanpa-prioritas",
-                  "--out", folder / "sampel2"])
+    again = _run(
+        [
+            "uji-petik",
+            "sampel",
+            "--keluarga",
+            folder / "keluarga.parquet",
+            "--boundaries",
+            folder / "desa.geojson",
+            "--seed",
+            4,
+            "--per-desa",
+            6,
+            "--maks-bendera",
+            40,
+            "--format",
+            "csv",
+            "--tanpa-prioritas",
+            "--out",
+            folder / "sampel2",
+        ]
+    )
     assert again.exit_code == 0, again.output
     other = F.SampleStore(folder / "sampel2").sample()
     assert set(other.acak["id_keluarga"]) == set(sample.acak["id_keluarga"])
 
     kode = sample.daftar["kode_desa"].iloc[0]
-    sheet = pd.read_csv(store_dir / "lapangan" / f"uji_petik_{kode}.csv", dtype=str,
-                        keep_default_na=False, encoding="utf-8-sig")
+    sheet = pd.read_csv(
+        store_dir / "lapangan" / f"uji_petik_{kode}.csv",
+        dtype=str,
+        keep_default_na=False,
+        encoding="utf-8-sig",
+    )
     sheet.loc[:3, ["status", "petugas", "tanggal"]] = ["sesuai", "Bu Sari", "2025-06-02"]
     good = folder / "hasil.csv"
     sheet.to_csv(good, index=False, encoding="utf-8-sig")
@@ -326,23 +384,36 @@ def test_cli_sample_import_progress(cli_files):
     bad = folder / "hasil_salah.csv"
     sheet.to_csv(bad, index=False, encoding="utf-8-sig")
 
-    r = _run(["uji-petik", "impor", bad, "--sampel", store_dir,
-              "--tanggal-hari-ini", "2025-12-31"])
+    r = _run(["uji-petik", "impor", bad, "--sampel", store_dir, "--tanggal-hari-ini", "2025-12-31"])
     assert r.exit_code == 2 and "Tidak ada yang diimpor" in r.output
     assert store.results() is None
     assert (store_dir / "masalah_hasil_salah.csv").exists()
-    r = _run(["uji-petik", "impor", good, "--sampel", store_dir,
-              "--tanggal-hari-ini", "2025-12-31"])
+    r = _run(
+        ["uji-petik", "impor", good, "--sampel", store_dir, "--tanggal-hari-ini", "2025-12-31"]
+    )
     assert r.exit_code == 0 and "4 baru" in r.output, r.output
-    r = _run(["uji-petik", "impor", good, "--sampel", store_dir,
-              "--tanggal-hari-ini", "2025-12-31", "--lang", "en"])
+    r = _run(
+        [
+            "uji-petik",
+            "impor",
+            good,
+            "--sampel",
+            store_dir,
+            "--tanggal-hari-ini",
+            "2025-12-31",
+            "--lang",
+            "en",
+        ]
+    )
     assert r.exit_code == 0 and "0 new, 0 updated, 4 same" in r.output
 
-    r = _run(["uji-petik", "progres", "--sampel", store_dir,
-              "--boundaries", folder / "desa.geojson"])
+    r = _run(
+        ["uji-petik", "progres", "--sampel", store_dir, "--boundaries", folder / "desa.geojson"]
+    )
     assert r.exit_code == 0, r.output
-    prog = pd.read_csv(store_dir / "progres" / "progres_desa.csv", encoding="utf-8-sig",
-                       dtype={"kode_desa": str})
+    prog = pd.read_csv(
+        store_dir / "progres" / "progres_desa.csv", encoding="utf-8-sig", dtype={"kode_desa": str}
+    )
     assert prog["n_selesai"].sum() == 4 and prog["n_sampel"].sum() == len(sample.daftar)
     est = pd.read_csv(store_dir / "progres" / "taksiran_galat.csv", encoding="utf-8-sig")
     assert est["kelompok"].iloc[-1] == "kabupaten"
@@ -365,18 +436,41 @@ def test_cli_sample_uses_an_analysis_run(cli_files, desa):
     located = compute_indicators(read_keluarga(folder / "keluarga.parquet"), desa).keluarga
     codes = sorted(located["kode_desa"].unique())
     pd.DataFrame({"kode_desa": codes[::-1], "peringkat": range(1, len(codes) + 1)}).to_csv(
-        run / "priorities.csv", index=False, encoding="utf-8-sig")
+        run / "priorities.csv", index=False, encoding="utf-8-sig"
+    )
     # One pocket made of the cells of the flagged families of the lowest-ranked desa.
     flags = G.flag_families(located)
-    pick = located[(flags["n_alasan"] > 0) & (located["h3"] != 0)
-                   & (located["kode_desa"] == codes[0])]
+    pick = located[
+        (flags["n_alasan"] > 0) & (located["h3"] != 0) & (located["kode_desa"] == codes[0])
+    ]
     cells = sorted(set(cells_to_str(pick["h3"].to_numpy(dtype=np.uint64))))
-    gpd.GeoDataFrame({"kantong_id": ["K-uji"], "nomor": [1], "sel_h3": [",".join(cells)]},
-                     geometry=[Point(110, -7)], crs=4326).to_file(run / "pockets.geojson")
-    r = _run(["uji-petik", "sampel", "--keluarga", folder / "keluarga.parquet",
-              "--boundaries", folder / "desa.geojson", "--seed", 4, "--per-desa", 2,
-              "--maks-bendera", 1000, "--format", "csv", "--hasil", run,
-              "--out", folder / "sampel_hasil"])
+    gpd.GeoDataFrame(
+        {"kantong_id": ["K-uji"], "nomor": [1], "sel_h3": [",".join(cells)]},
+        geometry=[Point(110, -7)],
+        crs=4326,
+    ).to_file(run / "pockets.geojson")
+    r = _run(
+        [
+            "uji-petik",
+            "sampel",
+            "--keluarga",
+            folder / "keluarga.parquet",
+            "--boundaries",
+            folder / "desa.geojson",
+            "--seed",
+            4,
+            "--per-desa",
+            2,
+            "--maks-bendera",
+            1000,
+            "--format",
+            "csv",
+            "--hasil",
+            run,
+            "--out",
+            folder / "sampel_hasil",
+        ]
+    )
     assert r.exit_code == 0, r.output
     daftar = F.SampleStore(folder / "sampel_hasil").sample().daftar
     flagged = daftar[daftar["urutan_bendera"].notna()].sort_values("urutan_bendera")

@@ -7,15 +7,19 @@ from geo_service.analysis import compute_indicators
 from geo_service.io.boundaries import read_boundaries, read_bps
 from geo_service.mapping import choropleth_map, class_breaks
 from geo_service.synth import calibration_from_bps, generate_keluarga
-
 from tests.fixtures import DATA, KENDAL_DESA
 
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
     desa = read_boundaries(KENDAL_DESA)
-    data = generate_keluarga(desa, calibration_from_bps(read_bps(DATA), "33.24"),
-                             n_keluarga=5000, periode="2025-03", seed=1)
+    data = generate_keluarga(
+        desa,
+        calibration_from_bps(read_bps(DATA), "33.24"),
+        n_keluarga=5000,
+        periode="2025-03",
+        seed=1,
+    )
     result = compute_indicators(data.keluarga, desa)
     path = tmp_path_factory.mktemp("map") / "map.html"
     choropleth_map(result.desa, judul="Kabupaten Kendal — periode 2025-03").save(str(path))
@@ -24,8 +28,9 @@ def page(tmp_path_factory):
 
 def test_no_asset_is_loaded_from_the_network(page):
     html, _ = page
-    external = re.findall(r"<(?:script|link|img)[^>]+(?:src|href)=[\"']((?:https?:)?//[^\"']+)",
-                          html)
+    external = re.findall(
+        r"<(?:script|link|img)[^>]+(?:src|href)=[\"']((?:https?:)?//[^\"']+)", html
+    )
     assert external == []
     assert "L.map(" in html or "L.map (" in html
     assert "Leaflet" in html  # the bundled library is inlined

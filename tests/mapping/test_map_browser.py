@@ -12,8 +12,14 @@ import pytest
 from tests.api.support import KAB_A, ROOT, api_db, client, tokens  # noqa: F401
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 ARTIFACTS = ROOT / "test-artifacts"
 
 DESA_SHAPES_JS = """

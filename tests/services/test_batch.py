@@ -5,11 +5,15 @@ import pandas as pd
 import pytest
 
 from geo_service.analysis import compute_indicators
-from geo_service.services.batch import national_summary, read_kabupaten_desa, run_batch, split_by_kabupaten
 from geo_service.io.boundaries import read_bps
 from geo_service.io.export import write_csv
+from geo_service.services.batch import (
+    national_summary,
+    read_kabupaten_desa,
+    run_batch,
+    split_by_kabupaten,
+)
 from geo_service.synth import calibration_from_bps, generate_keluarga
-
 from tests.fixtures import DATA
 
 KABUPATEN = {"33.24": "kendal", "33.20": "jepara"}
@@ -18,17 +22,26 @@ KABUPATEN = {"33.24": "kendal", "33.20": "jepara"}
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory):
     root = tmp_path_factory.mktemp("batch")
-    layers = [gpd.read_file(DATA / "boundaries" / f"desa_{k}_{n}.geojson")
-              for k, n in KABUPATEN.items()]
+    layers = [
+        gpd.read_file(DATA / "boundaries" / f"desa_{k}_{n}.geojson") for k, n in KABUPATEN.items()
+    ]
     boundaries = root / "desa.parquet"
     pd.concat(layers, ignore_index=True).to_parquet(boundaries)
     bps = read_bps(DATA)
     frames = []
     for i, kab in enumerate(KABUPATEN):
         desa = read_kabupaten_desa(boundaries, kab)
-        frames.append(generate_keluarga(desa, calibration_from_bps(bps, kab), n_keluarga=4000,
-                                        periode="2025-03", seed=10 + i, kantong=1,
-                                        rusak=1).keluarga)
+        frames.append(
+            generate_keluarga(
+                desa,
+                calibration_from_bps(bps, kab),
+                n_keluarga=4000,
+                periode="2025-03",
+                seed=10 + i,
+                kantong=1,
+                rusak=1,
+            ).keluarga
+        )
     everyone = root / "semua.parquet"
     pd.concat(frames, ignore_index=True).to_parquet(everyone, index=False)
     fam_dir = root / "keluarga"
@@ -46,20 +59,29 @@ def test_split_streams_rows_to_one_file_per_kabupaten(inputs):
         assert set(back["id_keluarga"]) == set(frame.loc[mine, "id_keluarga"])
     lainnya = pd.read_parquet(split["_lainnya"])
     assert len(lainnya) + sum(len(pd.read_parquet(split[k])) for k in KABUPATEN) == sum(
-        len(f) for f in frames)
+        len(f) for f in frames
+    )
 
 
 def test_dask_batch_equals_single_process(inputs, tmp_path):
     boundaries, fam_dir, split, _ = inputs
     done = []
-    result = run_batch(fam_dir, boundaries, tmp_path / "hasil", prefix="33", processes=False,
-                       n_workers=2, on_done=lambda k, row: done.append(k))
+    result = run_batch(
+        fam_dir,
+        boundaries,
+        tmp_path / "hasil",
+        prefix="33",
+        processes=False,
+        n_workers=2,
+        on_done=lambda k, row: done.append(k),
+    )
     assert result.failed == {}
     assert result.unassigned_rows == len(pd.read_parquet(split["_lainnya"]))
     assert sorted(done) == sorted(KABUPATEN)
     for kab in KABUPATEN:
-        single = compute_indicators(pd.read_parquet(split[kab]),
-                                    read_kabupaten_desa(boundaries, kab))
+        single = compute_indicators(
+            pd.read_parquet(split[kab]), read_kabupaten_desa(boundaries, kab)
+        )
         want = tmp_path / f"single-{kab}"
         want.mkdir()
         for name in ("desa", "kecamatan", "kabupaten", "h3"):
@@ -75,8 +97,10 @@ def test_dask_batch_equals_single_process(inputs, tmp_path):
 
 
 def test_national_summary_recomputes_the_rate():
-    rows = [{"kode_kab": "33.24", "nama_kab": "A", "n_jiwa": 100, "n_jiwa_ekstrem": 10},
-            {"kode_kab": "33.20", "nama_kab": "B", "n_jiwa": 300, "n_jiwa_ekstrem": 10}]
+    rows = [
+        {"kode_kab": "33.24", "nama_kab": "A", "n_jiwa": 100, "n_jiwa_ekstrem": 10},
+        {"kode_kab": "33.20", "nama_kab": "B", "n_jiwa": 300, "n_jiwa_ekstrem": 10},
+    ]
     total = national_summary(rows).iloc[-1]
     assert total["pct_jiwa_ekstrem"] == pytest.approx(5.0)
     assert national_summary([]).empty

@@ -24,26 +24,38 @@ from geo_service.db.repo import (
     quarantined_rows,
 )
 from geo_service.errors import DuplicateError, InvalidInputError, NotFoundError
-from geo_service.services import imports as importers
 from geo_service.io.boundaries import read_boundaries
-from geo_service.services.imports import import_boundaries, import_keluarga
 from geo_service.io.keluarga import read_keluarga
+from geo_service.services import imports as importers
+from geo_service.services.imports import import_boundaries, import_keluarga
 from geo_service.settings import PROJECT_ROOT
 
 KENDAL = PROJECT_ROOT / "data" / "boundaries" / "desa_33.24_kendal.geojson"
-TABLES = ["impor_batch", "impor_masalah", "karantina", "keluarga", "keluarga_snapshot", "desa",
-          "kecamatan", "kabupaten", "provinsi", "batas_versi"]
+TABLES = [
+    "impor_batch",
+    "impor_masalah",
+    "karantina",
+    "keluarga",
+    "keluarga_snapshot",
+    "desa",
+    "kecamatan",
+    "kabupaten",
+    "provinsi",
+    "batas_versi",
+]
 
 
 def state(engine) -> dict[str, object]:
     """Row counts of every storage table plus a digest of the family rows."""
     with engine.connect() as conn:
         out = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in TABLES}
-        out["keluarga_rows"] = conn.execute(text(
-            "SELECT periode, id_keluarga, kode_desa, jumlah_art, desil FROM keluarga "
-            "ORDER BY periode, id_keluarga")).all()
-        out["batches"] = conn.execute(text(
-            "SELECT id, status FROM impor_batch ORDER BY id")).all()
+        out["keluarga_rows"] = conn.execute(
+            text(
+                "SELECT periode, id_keluarga, kode_desa, jumlah_art, desil FROM keluarga "
+                "ORDER BY periode, id_keluarga"
+            )
+        ).all()
+        out["batches"] = conn.execute(text("SELECT id, status FROM impor_batch ORDER BY id")).all()
     return out
 
 
@@ -59,9 +71,17 @@ def _session(engine):
 
 # --- a hand-made file with one row per reason code -------------------------------------
 
-GOOD = {"id_keluarga": "OK-1", "periode": "2025-03", "kode_desa": "33.24.01.2001",
-        "lat": "-7.05", "lon": "110.05", "jumlah_art": "4", "desil": "1",
-        "pengeluaran_kapita": "350000", **{c: "0" for c in S.FLAG_COLUMNS}}
+GOOD = {
+    "id_keluarga": "OK-1",
+    "periode": "2025-03",
+    "kode_desa": "33.24.01.2001",
+    "lat": "-7.05",
+    "lon": "110.05",
+    "jumlah_art": "4",
+    "desil": "1",
+    "pengeluaran_kapita": "350000",
+    **{c: "0" for c in S.FLAG_COLUMNS},
+}
 
 BAD_ROWS = {  # reason code -> changes to a good row
     "kolom_wajib_kosong": {"desil": ""},
@@ -84,8 +104,14 @@ def every_reason_frame() -> pd.DataFrame:
     """Good rows, one bad row per reason code, and one id twice, far apart (other chunks)."""
     rows = []
     for i in range(6):
-        rows.append(GOOD | {"id_keluarga": f"OK-{i}", "kode_desa": f"33.24.01.200{i + 1}",
-                            "desil": str(i % 3 + 1)})
+        rows.append(
+            GOOD
+            | {
+                "id_keluarga": f"OK-{i}",
+                "kode_desa": f"33.24.01.200{i + 1}",
+                "desil": str(i % 3 + 1),
+            }
+        )
     rows.append(GOOD | {"id_keluarga": "DUP-1"})
     for code, change in BAD_ROWS.items():
         rows.append(GOOD | {"id_keluarga": f"BAD-{code}"} | change)
@@ -109,8 +135,9 @@ def reason_file(tmp_path):
 def test_every_reason_code_is_reported_and_nothing_imported(kendal_db, db_settings, reason_file):
     before = state(kendal_db)
     with pytest.raises(InvalidInputError) as err:
-        import_keluarga(kendal_db, reason_file, periode="2025-03", settings=db_settings,
-                        chunk_rows=5)
+        import_keluarga(
+            kendal_db, reason_file, periode="2025-03", settings=db_settings, chunk_rows=5
+        )
     report = err.value.detail
     assert report.status == "gagal"
     after = state(kendal_db)
@@ -125,8 +152,9 @@ def test_every_reason_code_is_reported_and_nothing_imported(kendal_db, db_settin
         stored = batch_problems(s, report.batch_id, scope=Scope.all())
     assert batch.status == "gagal" and "--partial" in batch.alasan
     # The chunked report equals the whole-file validator's report, row for row.
-    whole = validate_keluarga(read_keluarga(reason_file),
-                              known_desa=read_boundaries(KENDAL)["kode"])
+    whole = validate_keluarga(
+        read_keluarga(reason_file), known_desa=read_boundaries(KENDAL)["kode"]
+    )
     key = ["baris", "kode_alasan", "kolom"]
     got = stored.sort_values(key).reset_index(drop=True)
     want = whole.problems.sort_values(key).reset_index(drop=True)
@@ -141,10 +169,10 @@ def test_every_reason_code_is_reported_and_nothing_imported(kendal_db, db_settin
     assert sorted(got.loc[got["kode_alasan"] == "id_keluarga_ganda", "baris"]) == dup_rows
 
 
-def test_partial_keeps_valid_rows_and_quarantines_the_rest(kendal_db, db_settings,
-                                                           reason_file):
-    report = import_keluarga(kendal_db, reason_file, periode="2025-03", partial=True,
-                             settings=db_settings, chunk_rows=5)
+def test_partial_keeps_valid_rows_and_quarantines_the_rest(kendal_db, db_settings, reason_file):
+    report = import_keluarga(
+        kendal_db, reason_file, periode="2025-03", partial=True, settings=db_settings, chunk_rows=5
+    )
     frame = every_reason_frame()
     whole = validate_keluarga(frame, known_desa=read_boundaries(KENDAL)["kode"])
     assert report.status == "selesai"
@@ -175,14 +203,16 @@ def test_missing_required_column_fails_with_kolom_tidak_ada(kendal_db, db_settin
     with _session(kendal_db) as s:
         problems = batch_problems(s, err.value.detail.batch_id, scope=Scope.all())
     assert problems[["baris", "kolom", "kode_alasan"]].values.tolist() == [
-        [1, "desil", "kolom_tidak_ada"]]
+        [1, "desil", "kolom_tidak_ada"]
+    ]
     assert state(kendal_db)["keluarga"] == 0
 
 
 def test_rows_of_another_periode_fail_the_file(kendal_db, db_settings, reason_file):
     with pytest.raises(InvalidInputError) as err:
-        import_keluarga(kendal_db, reason_file, periode="2025-09", partial=True,
-                        settings=db_settings)
+        import_keluarga(
+            kendal_db, reason_file, periode="2025-09", partial=True, settings=db_settings
+        )
     assert "2025-03" in err.value.pesan
     assert state(kendal_db)["keluarga"] == 0
 
@@ -197,11 +227,13 @@ def test_families_need_boundaries_first(db_engine, db_settings, reason_file):
 
 
 def test_import_twice_leaves_one_copy(kendal_db, db_settings, kendal_keluarga):
-    first = import_keluarga(kendal_db, kendal_keluarga["parquet"], periode="2025-03",
-                            settings=db_settings)
+    first = import_keluarga(
+        kendal_db, kendal_keluarga["parquet"], periode="2025-03", settings=db_settings
+    )
     after_first = state(kendal_db)
-    second = import_keluarga(kendal_db, kendal_keluarga["parquet"], periode="2025-03",
-                             settings=db_settings)
+    second = import_keluarga(
+        kendal_db, kendal_keluarga["parquet"], periode="2025-03", settings=db_settings
+    )
     assert first.status == "selesai" and first.n_sah == 20_000
     assert second.status == "sudah_ada" and second.batch_id == first.batch_id
     assert state(kendal_db) == after_first
@@ -209,8 +241,9 @@ def test_import_twice_leaves_one_copy(kendal_db, db_settings, kendal_keluarga):
 
 
 def test_stored_families_equal_the_validated_file(kendal_db, db_settings, kendal_keluarga):
-    import_keluarga(kendal_db, kendal_keluarga["csv"], periode="2025-03", settings=db_settings,
-                    chunk_rows=3_000)
+    import_keluarga(
+        kendal_db, kendal_keluarga["csv"], periode="2025-03", settings=db_settings, chunk_rows=3_000
+    )
     with _session(kendal_db) as s:
         stored = keluarga_frame(s, "33.24", "2025-03", scope=Scope.all(), with_location=True)
     desa = read_boundaries(KENDAL)
@@ -218,8 +251,10 @@ def test_stored_families_equal_the_validated_file(kendal_db, db_settings, kendal
     valid = valid.reset_index(drop=True)
     pd.testing.assert_frame_equal(stored[valid.columns], valid)
     loc = locate_keluarga(valid, desa)
-    assert stored["kode_desa_lokasi"].fillna("-").tolist() == \
-        loc["kode_desa_lokasi"].fillna("-").tolist()
+    assert (
+        stored["kode_desa_lokasi"].fillna("-").tolist()
+        == loc["kode_desa_lokasi"].fillna("-").tolist()
+    )
     assert stored["status_lokasi"].tolist() == loc["status_lokasi"].tolist()
     assert stored["lokasi_tidak_sesuai"].tolist() == loc["lokasi_tidak_sesuai"].tolist()
     np.testing.assert_allclose(stored["jarak_m"], loc["jarak_m"])
@@ -229,9 +264,12 @@ def test_stored_families_equal_the_validated_file(kendal_db, db_settings, kendal
     assert stored["h3"][~geotag].isna().all()
     with kendal_db.connect() as conn:
         n_geom = conn.execute(text("SELECT count(geom) FROM keluarga")).scalar()
-        far = conn.execute(text(
-            "SELECT count(*) FROM keluarga WHERE geom IS NOT NULL AND "
-            "(abs(ST_X(geom) - lon) > 1e-9 OR abs(ST_Y(geom) - lat) > 1e-9)")).scalar()
+        far = conn.execute(
+            text(
+                "SELECT count(*) FROM keluarga WHERE geom IS NOT NULL AND "
+                "(abs(ST_X(geom) - lon) > 1e-9 OR abs(ST_Y(geom) - lat) > 1e-9)"
+            )
+        ).scalar()
     assert n_geom == int(geotag.sum()) and far == 0
 
 
@@ -244,15 +282,20 @@ def test_file_is_streamed_in_chunks(kendal_db, db_settings, kendal_keluarga, mon
         return real(df, **kw)
 
     monkeypatch.setattr(importers, "validate_keluarga", spy)
-    import_keluarga(kendal_db, kendal_keluarga["parquet"], periode="2025-03",
-                    settings=db_settings, chunk_rows=4_000)
+    import_keluarga(
+        kendal_db,
+        kendal_keluarga["parquet"],
+        periode="2025-03",
+        settings=db_settings,
+        chunk_rows=4_000,
+    )
     assert sizes == [4_000] * 5
 
 
-def test_snapshot_is_replaced_only_when_asked(kendal_db, db_settings, kendal_keluarga,
-                                              tmp_path):
-    first = import_keluarga(kendal_db, kendal_keluarga["parquet"], periode="2025-03",
-                            settings=db_settings)
+def test_snapshot_is_replaced_only_when_asked(kendal_db, db_settings, kendal_keluarga, tmp_path):
+    first = import_keluarga(
+        kendal_db, kendal_keluarga["parquet"], periode="2025-03", settings=db_settings
+    )
     smaller = tmp_path / "revisi.csv"
     kendal_keluarga["frame"].head(1_000).to_csv(smaller, index=False)
     before = state(kendal_db)
@@ -263,33 +306,39 @@ def test_snapshot_is_replaced_only_when_asked(kendal_db, db_settings, kendal_kel
     assert after_refusal["keluarga_rows"] == before["keluarga_rows"]
     assert after_refusal["impor_batch"] == before["impor_batch"] + 1  # the refused one, failed
 
-    second = import_keluarga(kendal_db, smaller, periode="2025-03", replace=True,
-                             settings=db_settings)
+    second = import_keluarga(
+        kendal_db, smaller, periode="2025-03", replace=True, settings=db_settings
+    )
     assert second.diganti == [first.batch_id]
     with _session(kendal_db) as s:
         snaps = list_snapshots(s, scope=Scope.all())
         assert get_batch(s, first.batch_id, scope=Scope.all()).status == "diganti"
     assert snaps[["periode", "kode_kab", "batch_id", "n_keluarga"]].values.tolist() == [
-        ["2025-03", "33.24", second.batch_id, 1_000]]
+        ["2025-03", "33.24", second.batch_id, 1_000]
+    ]
     assert state(kendal_db)["keluarga"] == 1_000
 
 
 def test_another_periode_is_a_second_snapshot(kendal_db, db_settings, kendal_keluarga, tmp_path):
-    import_keluarga(kendal_db, kendal_keluarga["parquet"], periode="2025-03",
-                    settings=db_settings)
+    import_keluarga(kendal_db, kendal_keluarga["parquet"], periode="2025-03", settings=db_settings)
     other = tmp_path / "keluarga_2025-09.csv"
     kendal_keluarga["frame"].head(500).assign(periode="2025-09").to_csv(other, index=False)
     import_keluarga(kendal_db, other, periode="2025-09", settings=db_settings)
     with _session(kendal_db) as s:
         snaps = list_snapshots(s, scope=Scope.all())
-    assert snaps[["periode", "n_keluarga"]].values.tolist() == [["2025-09", 500],
-                                                                ["2025-03", 20_000]]
+    assert snaps[["periode", "n_keluarga"]].values.tolist() == [
+        ["2025-09", 500],
+        ["2025-03", 20_000],
+    ]
 
 
 def _corrupt_csv(src, dst, keep_rows):
     lines = src.read_bytes().splitlines(keepends=True)
-    dst.write_bytes(b"".join(lines[:keep_rows]) + b"DTSEN-x,2025-03,33.24.01.2001,\xff\xfe\xfa,"
-                    + b"".join(lines[keep_rows + 1:keep_rows + 50]))
+    dst.write_bytes(
+        b"".join(lines[:keep_rows])
+        + b"DTSEN-x,2025-03,33.24.01.2001,\xff\xfe\xfa,"
+        + b"".join(lines[keep_rows + 1 : keep_rows + 50])
+    )
 
 
 def _truncated_parquet(src, dst):
@@ -298,8 +347,9 @@ def _truncated_parquet(src, dst):
 
 
 @pytest.mark.parametrize("kind", ["csv_bad_bytes_mid_file", "parquet_truncated"])
-def test_corrupted_file_leaves_only_the_failed_batch(kendal_db, db_settings, kendal_keluarga,
-                                                     tmp_path, kind):
+def test_corrupted_file_leaves_only_the_failed_batch(
+    kendal_db, db_settings, kendal_keluarga, tmp_path, kind
+):
     if kind == "csv_bad_bytes_mid_file":
         path = tmp_path / "rusak.csv"
         _corrupt_csv(kendal_keluarga["csv"], path, keep_rows=12_000)
@@ -308,8 +358,7 @@ def test_corrupted_file_leaves_only_the_failed_batch(kendal_db, db_settings, ken
         _truncated_parquet(kendal_keluarga["parquet"], path)
     before = state(kendal_db)
     with pytest.raises(InvalidInputError) as err:
-        import_keluarga(kendal_db, path, periode="2025-03", settings=db_settings,
-                        chunk_rows=4_000)
+        import_keluarga(kendal_db, path, periode="2025-03", settings=db_settings, chunk_rows=4_000)
     assert "tidak ada data yang tersimpan" in err.value.pesan
     after = state(kendal_db)
     assert after["keluarga_rows"] == before["keluarga_rows"]
@@ -322,7 +371,13 @@ def test_corrupted_file_leaves_only_the_failed_batch(kendal_db, db_settings, ken
 
 def test_progress_reports_rows(kendal_db, db_settings, kendal_keluarga):
     seen = []
-    import_keluarga(kendal_db, kendal_keluarga["csv"], periode="2025-03", settings=db_settings,
-                    chunk_rows=6_000, on_progress=lambda done, total: seen.append((done, total)))
+    import_keluarga(
+        kendal_db,
+        kendal_keluarga["csv"],
+        periode="2025-03",
+        settings=db_settings,
+        chunk_rows=6_000,
+        on_progress=lambda done, total: seen.append((done, total)),
+    )
     assert seen == [(6_000, 20_000), (12_000, 20_000), (18_000, 20_000), (20_000, 20_000)]
     assert math.isclose(seen[-1][0] / seen[-1][1], 1.0)

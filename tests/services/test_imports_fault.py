@@ -17,9 +17,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from geo_service.db.engine import DatabaseError
-from geo_service.services.imports import import_boundaries, import_keluarga, reap_interrupted_imports
+from geo_service.services.imports import (
+    import_boundaries,
+    import_keluarga,
+    reap_interrupted_imports,
+)
 from geo_service.settings import PROJECT_ROOT
-
 from tests.services.test_imports import KENDAL, state
 
 CHUNK = 2_000
@@ -37,17 +40,21 @@ def loaded_db(db_engine, db_settings, kendal_keluarga, tmp_path):
 
 def _batch(engine, batch_id):
     with engine.connect() as conn:
-        return conn.execute(text("SELECT status, alasan FROM impor_batch WHERE id = :i"),
-                            {"i": batch_id}).one()
+        return conn.execute(
+            text("SELECT status, alasan FROM impor_batch WHERE id = :i"), {"i": batch_id}
+        ).one()
 
 
 def _sqlite_healthy(engine) -> None:
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
         assert conn.execute(text("SELECT CheckSpatialIndex('keluarga', 'geom')")).scalar() == 1
-        triggers = conn.execute(text(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND "
-            "tbl_name = 'keluarga'")).scalar()
+        triggers = conn.execute(
+            text(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND "
+                "tbl_name = 'keluarga'"
+            )
+        ).scalar()
         assert triggers == 8  # SpatiaLite's geometry and index triggers are all back
 
 
@@ -71,20 +78,28 @@ CHILD = textwrap.dedent("""
 """)
 
 
-def test_process_killed_halfway_leaves_db_as_before(loaded_db, db_url, db_settings,
-                                                    kendal_keluarga):
+def test_process_killed_halfway_leaves_db_as_before(
+    loaded_db, db_url, db_settings, kendal_keluarga
+):
     before = state(loaded_db)
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, db_url, str(kendal_keluarga["parquet"]), str(CHUNK)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        cwd=PROJECT_ROOT)
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
     try:
         line = child.stdout.readline()
         assert line.startswith("SETENGAH"), child.stderr.read()
         assert int(line.split()[1]) == 10_000  # half of the 20,000 rows were sent
         with loaded_db.connect() as conn:  # the running batch is visible, its rows are not
-            running = conn.execute(text(
-                "SELECT id FROM impor_batch WHERE status = 'berjalan'")).scalars().all()
+            running = (
+                conn.execute(text("SELECT id FROM impor_batch WHERE status = 'berjalan'"))
+                .scalars()
+                .all()
+            )
         assert len(running) == 1
         os.kill(child.pid, signal.SIGKILL)
     finally:
@@ -112,25 +127,29 @@ def test_process_killed_halfway_leaves_db_as_before(loaded_db, db_url, db_settin
     if loaded_db.dialect.name == "sqlite":
         _sqlite_healthy(loaded_db)
     # and the database works normally afterwards
-    done = import_keluarga(loaded_db, kendal_keluarga["parquet"], periode="2025-03",
-                           settings=db_settings)
+    done = import_keluarga(
+        loaded_db, kendal_keluarga["parquet"], periode="2025-03", settings=db_settings
+    )
     assert done.status == "selesai" and done.n_sah == 20_000
 
 
 def _terminate_import_backend(url: str) -> int:
     u = make_url(url)
-    with psycopg.connect(host=u.host, port=u.port, user=u.username, dbname=u.database,
-                         autocommit=True) as admin:
+    with psycopg.connect(
+        host=u.host, port=u.port, user=u.username, dbname=u.database, autocommit=True
+    ) as admin:
         pids = admin.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND state = 'idle in transaction' AND pid <> pg_backend_pid()").fetchall()
+            "AND state = 'idle in transaction' AND pid <> pg_backend_pid()"
+        ).fetchall()
         assert len(pids) == 1, pids
         admin.execute("SELECT pg_terminate_backend(%s)", (pids[0][0],))
         return pids[0][0]
 
 
-def test_connection_lost_halfway_leaves_db_as_before(loaded_db, db_url, db_settings,
-                                                     kendal_keluarga):
+def test_connection_lost_halfway_leaves_db_as_before(
+    loaded_db, db_url, db_settings, kendal_keluarga
+):
     """PostGIS: the import's backend is killed (pg_terminate_backend) halfway.
     SpatiaLite: the operator presses Ctrl-C halfway (KeyboardInterrupt)."""
     before = state(loaded_db)
@@ -147,8 +166,14 @@ def test_connection_lost_halfway_leaves_db_as_before(loaded_db, db_url, db_setti
 
     expected = DatabaseError if postgres else KeyboardInterrupt
     with pytest.raises(expected) as err:
-        import_keluarga(loaded_db, kendal_keluarga["parquet"], periode="2025-03",
-                        settings=db_settings, chunk_rows=CHUNK, on_progress=progress)
+        import_keluarga(
+            loaded_db,
+            kendal_keluarga["parquet"],
+            periode="2025-03",
+            settings=db_settings,
+            chunk_rows=CHUNK,
+            on_progress=progress,
+        )
     assert killed
     after = state(loaded_db)
     assert after["keluarga_rows"] == before["keluarga_rows"]

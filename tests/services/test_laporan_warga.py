@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from geo_service.analysis import uji_petik as G
+from geo_service.errors import InvalidInputError, NotFoundError
 from geo_service.services.laporan_warga import (
     CitizenReportService,
     JsonFileReportStore,
@@ -20,7 +21,6 @@ from geo_service.services.laporan_warga import (
     reported_families,
     validate_report,
 )
-from geo_service.errors import InvalidInputError, NotFoundError
 from tests.api.support import KAB_A, api_db, api_settings, tokens  # noqa: F401
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -36,8 +36,11 @@ class Clock:
 
 
 def _payload(**kw):
-    base = {"kode_desa": "33.24.01.2001", "jenis": "keberatan_penerima",
-            "keterangan": "Keluarga ini sudah punya usaha toko dan mobil."}
+    base = {
+        "kode_desa": "33.24.01.2001",
+        "jenis": "keberatan_penerima",
+        "keterangan": "Keluarga ini sudah punya usaha toko dan mobil.",
+    }
     return base | kw
 
 
@@ -45,37 +48,57 @@ def _payload(**kw):
 def service():
     clock = Clock(datetime(2025, 6, 2, 8, 0, tzinfo=UTC))
     seq = iter(range(1, 10_000))
-    svc = CitizenReportService(MemoryReportStore(), known_desa={"33.24.01.2001", "33.24.01.2002"},
-                               limiter=RateLimiter({3600: 5}, clock=lambda: clock.now.timestamp()),
-                               clock=clock,
-                               number=lambda now, kab: f"LW-{kab.replace('.', '')}-"
-                                                       f"{now:%y%m%d}-{next(seq):08d}")
+    svc = CitizenReportService(
+        MemoryReportStore(),
+        known_desa={"33.24.01.2001", "33.24.01.2002"},
+        limiter=RateLimiter({3600: 5}, clock=lambda: clock.now.timestamp()),
+        clock=clock,
+        number=lambda now, kab: f"LW-{kab.replace('.', '')}-{now:%y%m%d}-{next(seq):08d}",
+    )
     svc.test_clock = clock
     return svc
 
 
 def test_every_problem_is_reported():
-    _, problems = validate_report({"kode_desa": "3324012001", "jenis": "iseng",
-                                   "keterangan": "NIK 3324011234567890", "lat": 110.2,
-                                   "lon": -6.9}, foto=b"GIF89a")
+    _, problems = validate_report(
+        {
+            "kode_desa": "3324012001",
+            "jenis": "iseng",
+            "keterangan": "NIK 3324011234567890",
+            "lat": 110.2,
+            "lon": -6.9,
+        },
+        foto=b"GIF89a",
+    )
     codes = {(p["kolom"], p["kode_alasan"]) for p in problems}
-    assert codes == {("kode_desa", "kode_desa_salah_format"),
-                     ("jenis", "jenis_laporan_tidak_valid"),
-                     ("keterangan", "nik_tidak_boleh"), ("lat", "koordinat_tertukar"),
-                     ("foto", "foto_tidak_valid")}
-    _, more = validate_report({"kode_desa": "33.24.99.9999", "jenis": "kondisi_berubah",
-                               "keterangan": "", "lat": 51.5}, known_desa={"33.24.01.2001"},
-                              lang="en")
-    assert {p["kode_alasan"] for p in more} == {"kode_desa_tidak_dikenal", "keterangan_kosong",
-                                               "koordinat_tidak_lengkap"}
+    assert codes == {
+        ("kode_desa", "kode_desa_salah_format"),
+        ("jenis", "jenis_laporan_tidak_valid"),
+        ("keterangan", "nik_tidak_boleh"),
+        ("lat", "koordinat_tertukar"),
+        ("foto", "foto_tidak_valid"),
+    }
+    _, more = validate_report(
+        {"kode_desa": "33.24.99.9999", "jenis": "kondisi_berubah", "keterangan": "", "lat": 51.5},
+        known_desa={"33.24.01.2001"},
+        lang="en",
+    )
+    assert {p["kode_alasan"] for p in more} == {
+        "kode_desa_tidak_dikenal",
+        "keterangan_kosong",
+        "koordinat_tidak_lengkap",
+    }
     assert any("required" in p["keterangan"] for p in more)
     clean, ok = validate_report(_payload(lat="-6.95", lon="110.2"), foto=PNG)
     assert ok == [] and clean["lat"] == -6.95 and clean["foto_jenis"] == "png"
 
 
 def test_submit_returns_a_number_and_no_family_data(service):
-    status = service.submit(_payload(id_keluarga="DTSEN-3324-0000000001", lat=-6.95, lon=110.2,
-                                     kontak="0812xxxx"), caller="1.2.3.4", foto=PNG)
+    status = service.submit(
+        _payload(id_keluarga="DTSEN-3324-0000000001", lat=-6.95, lon=110.2, kontak="0812xxxx"),
+        caller="1.2.3.4",
+        foto=PNG,
+    )
     assert re.fullmatch(r"LW-3324-250602-\d{8}", status["nomor"])
     assert status["status"] == "diterima" and status["terlambat"] is False
     assert not FAMILY_KEYS & set(status)
@@ -121,9 +144,18 @@ def test_rate_limit_per_caller(service):
 
 
 def test_reports_enter_the_ground_check_queue(service):
-    fam = pd.DataFrame({"id_keluarga": ["k1", "k2", "k3"], "kode_desa": "33.24.01.2001",
-                        "desil": [5, 5, 5], "jumlah_art": 3, "periode": "2025-03",
-                        "penerima_pkh": 0, "penerima_bpnt": 0, "penerima_pbi_jk": 1})
+    fam = pd.DataFrame(
+        {
+            "id_keluarga": ["k1", "k2", "k3"],
+            "kode_desa": "33.24.01.2001",
+            "desil": [5, 5, 5],
+            "jumlah_art": 3,
+            "periode": "2025-03",
+            "penerima_pkh": 0,
+            "penerima_bpnt": 0,
+            "penerima_pbi_jk": 1,
+        }
+    )
     n1 = service.submit(_payload(id_keluarga="k2"), caller="x")["nomor"]
     service.submit(_payload(), caller="x")  # no family named: stays for officers to look up
     ids = reported_families(service.store.all())
@@ -133,8 +165,9 @@ def test_reports_enter_the_ground_check_queue(service):
     assert flagged["alasan"].tolist() == ["laporan_warga"]
     assert service.mark_queued(["k2", "k3"], "UP-uji") == 1
     assert service.status(n1)["status"] == "antre_uji_petik"
-    assert service.close_from_results(pd.DataFrame({"id_keluarga": ["k2"],
-                                                    "status": ["sesuai"]})) == 1
+    assert (
+        service.close_from_results(pd.DataFrame({"id_keluarga": ["k2"], "status": ["sesuai"]})) == 1
+    )
     assert service.status(n1)["status"] == "diverifikasi"
     assert reported_families(service.store.all()) == []
 
@@ -171,8 +204,11 @@ def _desa_code(client, headers):
 
 def test_routes_public_submit_and_lookup_without_family_data(client, tokens):
     kode = _desa_code(client, tokens["analis_a"])
-    r = client.post("/laporan-warga", data=_payload(kode_desa=kode, id_keluarga="DTSEN-x"),
-                    files={"foto": ("rumah.png", PNG, "image/png")})
+    r = client.post(
+        "/laporan-warga",
+        data=_payload(kode_desa=kode, id_keluarga="DTSEN-x"),
+        files={"foto": ("rumah.png", PNG, "image/png")},
+    )
     assert r.status_code == 201, r.text
     body = r.json()
     assert not FAMILY_KEYS & set(body)
@@ -181,33 +217,43 @@ def test_routes_public_submit_and_lookup_without_family_data(client, tokens):
     assert got.status_code == 200 and got.json()["status"] == "diterima"
     assert not FAMILY_KEYS & set(got.json())
     assert client.get("/laporan-warga/LW-3324-250602-AAAAAAAA").status_code == 404
-    bad = client.post("/laporan-warga?lang=en", data=_payload(kode_desa="33.24.99.9999",
-                                                              jenis="x"))
+    bad = client.post("/laporan-warga?lang=en", data=_payload(kode_desa="33.24.99.9999", jenis="x"))
     assert bad.status_code == 422
-    assert {d["kode_alasan"] for d in bad.json()["detail"]} == {"kode_desa_tidak_dikenal",
-                                                               "jenis_laporan_tidak_valid"}
+    assert {d["kode_alasan"] for d in bad.json()["detail"]} == {
+        "kode_desa_tidak_dikenal",
+        "jenis_laporan_tidak_valid",
+    }
     extra = client.post("/laporan-warga", data=_payload(kode_desa=kode, nik="1"))
     assert extra.status_code == 422
 
     # The queue is household-level: analis/admin of the kabupaten only.
     assert client.get(f"/laporan-warga?kode_kab={KAB_A}").status_code == 401
-    assert client.get(f"/laporan-warga?kode_kab={KAB_A}",
-                      headers=tokens["analis_b"]).status_code == 403
-    assert client.get(f"/laporan-warga?kode_kab={KAB_A}",
-                      headers=tokens["opd_a"]).status_code == 403
+    assert (
+        client.get(f"/laporan-warga?kode_kab={KAB_A}", headers=tokens["analis_b"]).status_code
+        == 403
+    )
+    assert (
+        client.get(f"/laporan-warga?kode_kab={KAB_A}", headers=tokens["opd_a"]).status_code == 403
+    )
     q = client.get(f"/laporan-warga?kode_kab={KAB_A}", headers=tokens["analis_a"])
     assert q.status_code == 200 and nomor in {row["nomor"] for row in q.json()["baris"]}
-    ch = client.patch(f"/laporan-warga/{nomor}/status", json={"status": "selesai"},
-                      headers=tokens["analis_a"])
+    ch = client.patch(
+        f"/laporan-warga/{nomor}/status", json={"status": "selesai"}, headers=tokens["analis_a"]
+    )
     assert ch.status_code == 200 and ch.json()["status"] == "selesai"
-    assert client.patch(f"/laporan-warga/{nomor}/status", json={"status": "selesai"},
-                        headers=tokens["analis_b"]).status_code == 403
+    assert (
+        client.patch(
+            f"/laporan-warga/{nomor}/status", json={"status": "selesai"}, headers=tokens["analis_b"]
+        ).status_code
+        == 403
+    )
 
 
 def test_routes_rate_limited(client, tokens):
     kode = _desa_code(client, tokens["analis_a"])
-    codes = [client.post("/laporan-warga", data=_payload(kode_desa=kode)).status_code
-             for _ in range(6)]
+    codes = [
+        client.post("/laporan-warga", data=_payload(kode_desa=kode)).status_code for _ in range(6)
+    ]
     assert codes[-1] == 429 and 201 in codes
     again = client.post("/laporan-warga", data=_payload(kode_desa=kode))
     assert again.json()["kode"] == "terlalu_sering"  # the one error table maps it to 429
@@ -220,10 +266,13 @@ def test_reports_are_kept_in_the_database(client):
 
     with client.app.state.engine.connect() as con:  # the app's SQLite library, not sqlite3
         rows = con.execute(text("SELECT nomor, kode_kab, status FROM laporan_warga")).all()
-        photos = [tuple(r) for r in con.execute(
-            text("SELECT jenis, length(data) FROM laporan_warga_foto")).all()]
-        audit = con.execute(text("SELECT count(*) FROM audit_log "
-                                 "WHERE aksi = 'baca_laporan_warga'")).scalar_one()
+        photos = [
+            tuple(r)
+            for r in con.execute(text("SELECT jenis, length(data) FROM laporan_warga_foto")).all()
+        ]
+        audit = con.execute(
+            text("SELECT count(*) FROM audit_log WHERE aksi = 'baca_laporan_warga'")
+        ).scalar_one()
     assert rows and all(kab == KAB_A for _, kab, _ in rows)
     assert {s for _, _, s in rows} >= {"selesai", "diterima"}
     assert photos == [("png", len(PNG))]
@@ -238,26 +287,49 @@ def test_cli_report_loop_flag_queue_verify(tmp_path):
     from geo_service.cli import app
     from geo_service.io.boundaries import read_boundaries, read_bps
     from geo_service.io.export import write_geojson
-    from geo_service.io.uji_petik import SampleStore
     from geo_service.io.keluarga import write_keluarga
+    from geo_service.io.uji_petik import SampleStore
     from geo_service.synth import calibration_from_bps, generate_keluarga
     from tests.fixtures import DATA, KENDAL_DESA
 
     desa = read_boundaries(KENDAL_DESA)
     desa = desa[desa["kode_kec"] == sorted(desa["kode_kec"].unique())[1]]
-    fam = generate_keluarga(desa, calibration_from_bps(read_bps(DATA), "33.24"),
-                            n_keluarga=1200, periode="2025-03", seed=3).keluarga
+    fam = generate_keluarga(
+        desa,
+        calibration_from_bps(read_bps(DATA), "33.24"),
+        n_keluarga=1200,
+        periode="2025-03",
+        seed=3,
+    ).keluarga
     write_keluarga(fam, tmp_path / "k.parquet")
     write_geojson(desa, tmp_path / "desa.geojson")
     target = fam.iloc[17]
     svc = CitizenReportService(JsonFileReportStore(tmp_path / "lw"))
-    nomor = svc.submit(_payload(kode_desa=target["kode_desa"],
-                                id_keluarga=target["id_keluarga"]), caller="warga")["nomor"]
-    run = CliRunner().invoke(app, [
-        "uji-petik", "sampel", "--keluarga", str(tmp_path / "k.parquet"), "--boundaries",
-        str(tmp_path / "desa.geojson"), "--seed", "1", "--per-desa", "4", "--format", "csv",
-        "--tanpa-prioritas", "--laporan-warga", str(tmp_path / "lw"), "--out",
-        str(tmp_path / "s")])
+    nomor = svc.submit(
+        _payload(kode_desa=target["kode_desa"], id_keluarga=target["id_keluarga"]), caller="warga"
+    )["nomor"]
+    run = CliRunner().invoke(
+        app,
+        [
+            "uji-petik",
+            "sampel",
+            "--keluarga",
+            str(tmp_path / "k.parquet"),
+            "--boundaries",
+            str(tmp_path / "desa.geojson"),
+            "--seed",
+            "1",
+            "--per-desa",
+            "4",
+            "--format",
+            "csv",
+            "--tanpa-prioritas",
+            "--laporan-warga",
+            str(tmp_path / "lw"),
+            "--out",
+            str(tmp_path / "s"),
+        ],
+    )
     assert run.exit_code == 0, run.output
     daftar = SampleStore(tmp_path / "s").sample().daftar
     first = daftar.sort_values("urutan").iloc[0]
@@ -265,11 +337,28 @@ def test_cli_report_loop_flag_queue_verify(tmp_path):
     assert first["alasan"].startswith("laporan_warga")
     assert JsonFileReportStore(tmp_path / "lw").get(nomor).status == "antre_uji_petik"
 
-    sheet = pd.DataFrame({"id_keluarga": [target["id_keluarga"]], "status": ["sesuai"],
-                          "petugas": ["Bu Sari"], "tanggal": ["2025-06-05"]})
+    sheet = pd.DataFrame(
+        {
+            "id_keluarga": [target["id_keluarga"]],
+            "status": ["sesuai"],
+            "petugas": ["Bu Sari"],
+            "tanggal": ["2025-06-05"],
+        }
+    )
     sheet.to_csv(tmp_path / "hasil.csv", index=False)
-    run = CliRunner().invoke(app, ["uji-petik", "impor", str(tmp_path / "hasil.csv"),
-                                   "--sampel", str(tmp_path / "s"), "--laporan-warga",
-                                   str(tmp_path / "lw"), "--tanggal-hari-ini", "2025-12-31"])
+    run = CliRunner().invoke(
+        app,
+        [
+            "uji-petik",
+            "impor",
+            str(tmp_path / "hasil.csv"),
+            "--sampel",
+            str(tmp_path / "s"),
+            "--laporan-warga",
+            str(tmp_path / "lw"),
+            "--tanggal-hari-ini",
+            "2025-12-31",
+        ],
+    )
     assert run.exit_code == 0, run.output
     assert JsonFileReportStore(tmp_path / "lw").get(nomor).status == "diverifikasi"

@@ -6,7 +6,6 @@ from geo_service.analysis import AnalysisParams, compute_indicators, validate_ke
 from geo_service.analysis import schema as S
 from geo_service.io.boundaries import read_boundaries, read_bps
 from geo_service.synth import calibration_from_bps, generate_keluarga
-
 from tests.fixtures import DATA, KENDAL_DESA
 
 N = 40_000
@@ -115,16 +114,25 @@ def test_deprivations_and_programmes_follow_desil(data):
 
 def test_rusak_rows_produce_every_reason_code(desa, calib):
     bad = generate_keluarga(desa, calib, n_keluarga=3000, periode="2025-03", seed=5, rusak=2)
-    res = validate_keluarga(bad.keluarga.astype(str).replace({"nan": "", "None": "", "<NA>": ""}),
-                            known_desa=desa["kode"])
+    res = validate_keluarga(
+        bad.keluarga.astype(str).replace({"nan": "", "None": "", "<NA>": ""}),
+        known_desa=desa["kode"],
+    )
     want = bad.truth["rusak"]
     for code in want:
         got = sorted(res.problems.loc[res.problems["kode_alasan"] == code, "baris"].astype(int))
         assert got == sorted(want[code]), code
     assert set(want) == {
-        "kolom_wajib_kosong", "desil_di_luar_rentang", "kode_desa_salah_format",
-        "kode_desa_tidak_dikenal", "jumlah_art_tidak_valid", "koordinat_di_luar_indonesia",
-        "koordinat_tertukar", "id_keluarga_ganda", "periode_salah_format"}
+        "kolom_wajib_kosong",
+        "desil_di_luar_rentang",
+        "kode_desa_salah_format",
+        "kode_desa_tidak_dikenal",
+        "jumlah_art_tidak_valid",
+        "koordinat_di_luar_indonesia",
+        "koordinat_tertukar",
+        "id_keluarga_ganda",
+        "periode_salah_format",
+    }
     # Every corrupted row is rejected, and so is each original whose id was copied.
     dup_ids = res.problems.loc[res.problems["kode_alasan"] == "id_keluarga_ganda", S.ID].nunique()
     assert len(res.valid) == 3000 - dup_ids

@@ -18,7 +18,6 @@ from geo_service.synth.panel import (
     simulate_field_results,
     true_share,
 )
-
 from tests.fixtures import DATA, KENDAL_DESA
 
 PERIODES = ["2025-03", "2025-09", "2026-03"]
@@ -45,10 +44,12 @@ def test_same_seed_same_panel(desa, calib, panel):
     for p in PERIODES:
         pd.testing.assert_frame_equal(panel.snapshots[p], again.snapshots[p])
     assert json.dumps(panel.truth, sort_keys=True, default=str) == json.dumps(
-        again.truth, sort_keys=True, default=str)
+        again.truth, sort_keys=True, default=str
+    )
     other = generate_panel(desa, calib, n_keluarga=3000, periodes=PERIODES[:2], seed=6)
     assert not other.snapshots[PERIODES[1]]["id_keluarga"].equals(
-        panel.snapshots[PERIODES[1]]["id_keluarga"])
+        panel.snapshots[PERIODES[1]]["id_keluarga"]
+    )
 
 
 def test_truth_agrees_with_the_snapshots(panel):
@@ -70,8 +71,9 @@ def test_truth_agrees_with_the_snapshots(panel):
             assert after.loc[it["id_keluarga"], "kode_desa"] == it["kode_desa_akhir"]
             assert it["kode_desa_akhir"] != it["kode_desa_awal"]
         # Everyone else kept their desil.
-        touched = {it["id_keluarga"] for k in ("lulus_desil1", "jatuh_desil1", "geser")
-                   for it in step[k]}
+        touched = {
+            it["id_keluarga"] for k in ("lulus_desil1", "jatuh_desil1", "geser") for it in step[k]
+        }
         stay = sorted(set(before.index) & set(after.index) - touched)
         assert (before.loc[stay, "desil"].to_numpy() == after.loc[stay, "desil"].to_numpy()).all()
         assert step["jumlah"]["lulus_desil1"] == len(step["lulus_desil1"])
@@ -79,8 +81,7 @@ def test_truth_agrees_with_the_snapshots(panel):
 
 def test_transition_shares_follow_the_parameters(desa, calib):
     params = PanelParams(p_lulus_desil1=0.3, p_meninggal=0.02, p_baru=0.05)
-    big = generate_panel(desa, calib, n_keluarga=6000, periodes=PERIODES[:2], seed=9,
-                         params=params)
+    big = generate_panel(desa, calib, n_keluarga=6000, periodes=PERIODES[:2], seed=9, params=params)
     step = big.truth["langkah"][0]
     base = big.snapshots[PERIODES[0]]
     n1 = int((base["desil"] == 1).sum())
@@ -118,13 +119,19 @@ def test_corruption_share_and_kinds_are_known(families):
     cols = ["jumlah_art", "rumah_tidak_layak", "penerima_pkh"]
     assert (reg.loc[ok, cols].to_numpy() == real.loc[ok, cols].to_numpy()).all()
     moved = cr.kenyataan[cr.kenyataan["status_sebenarnya"] == "pindah"]
-    assert all(json.loads(v)["kode_desa"] != k
-               for v, k in zip(moved["nilai_sebenarnya"], moved["kode_desa"], strict=True))
+    assert all(
+        json.loads(v)["kode_desa"] != k
+        for v, k in zip(moved["nilai_sebenarnya"], moved["kode_desa"], strict=True)
+    )
 
 
 def test_corruption_by_stratum_and_desa_variation(families):
-    cr = corrupt_register(families, share={"desil_1": 0.3, "desil_2_4": 0.1,
-                                           "desil_5_10": 0.02}, seed=2, variasi_desa=0.0)
+    cr = corrupt_register(
+        families,
+        share={"desil_1": 0.3, "desil_2_4": 0.1, "desil_5_10": 0.02},
+        seed=2,
+        variasi_desa=0.0,
+    )
     per = cr.truth["share_per_strata"]
     assert per["desil_1"] > per["desil_2_4"] > per["desil_5_10"]
     assert per["desil_5_10"] == pytest.approx(0.02, abs=0.01)
@@ -134,7 +141,8 @@ def test_corruption_by_stratum_and_desa_variation(families):
     k = varied.kenyataan
     some = sorted(k["kode_desa"].unique())[:3]
     assert true_share(k, some) == pytest.approx(
-        (k.loc[k["kode_desa"].isin(some), "status_sebenarnya"] != "sesuai").mean())
+        (k.loc[k["kode_desa"].isin(some), "status_sebenarnya"] != "sesuai").mean()
+    )
 
 
 def test_simulated_officers_report_the_truth(families):
@@ -144,6 +152,8 @@ def test_simulated_officers_report_the_truth(families):
     visited = sheet["status"].notna()
     assert visited.mean() == pytest.approx(0.8, abs=0.08)
     truth = cr.kenyataan.set_index("id_keluarga")["status_sebenarnya"]
-    assert (sheet.loc[visited, "status"].to_numpy()
-            == truth.loc[sheet.loc[visited, "id_keluarga"]].to_numpy()).all()
+    assert (
+        sheet.loc[visited, "status"].to_numpy()
+        == truth.loc[sheet.loc[visited, "id_keluarga"]].to_numpy()
+    ).all()
     assert sheet.loc[~visited, ["petugas", "tanggal"]].isna().all().all()

@@ -58,16 +58,23 @@ JENIS_BENDERA = "bendera"
 
 # Flag reason -> (Bahasa Indonesia, English). Order = priority among reasons.
 FLAG_REASONS: dict[str, tuple[str, str]] = {
-    "laporan_warga": ("Ada laporan warga tentang keluarga ini",
-                      "A citizen report names this family"),
-    "dugaan_exclusion": ("Miskin ekstrem tanpa PKH, BPNT maupun PBI-JK (dugaan exclusion error)",
-                         "Extreme poor without PKH, BPNT or PBI-JK (suspected exclusion error)"),
-    "lokasi_tidak_sesuai": ("Geotag berada di desa lain dari desa terdaftar",
-                            "Geotag lies in another desa than the registered one"),
-    "di_luar_batas": ("Geotag di luar semua batas desa",
-                      "Geotag outside every desa boundary"),
-    "dugaan_inclusion": ("Desil 6-10 menerima PKH (dugaan inclusion error)",
-                         "Desil 6-10 receiving PKH (suspected inclusion error)"),
+    "laporan_warga": (
+        "Ada laporan warga tentang keluarga ini",
+        "A citizen report names this family",
+    ),
+    "dugaan_exclusion": (
+        "Miskin ekstrem tanpa PKH, BPNT maupun PBI-JK (dugaan exclusion error)",
+        "Extreme poor without PKH, BPNT or PBI-JK (suspected exclusion error)",
+    ),
+    "lokasi_tidak_sesuai": (
+        "Geotag berada di desa lain dari desa terdaftar",
+        "Geotag lies in another desa than the registered one",
+    ),
+    "di_luar_batas": ("Geotag di luar semua batas desa", "Geotag outside every desa boundary"),
+    "dugaan_inclusion": (
+        "Desil 6-10 menerima PKH (dugaan inclusion error)",
+        "Desil 6-10 receiving PKH (suspected inclusion error)",
+    ),
 }
 FLAG_ORDER: tuple[str, ...] = tuple(FLAG_REASONS)
 
@@ -85,30 +92,47 @@ STATUS_SALAH: tuple[str, ...] = ("kondisi_berubah", "pindah", "meninggal", "tida
 
 # Contract fields an officer may correct; desil is computed centrally and never edited.
 UPDATABLE_COLUMNS: tuple[str, ...] = (
-    S.KODE_DESA, "jumlah_art", "pengeluaran_kapita", *S.FLAG_COLUMNS)
+    S.KODE_DESA,
+    "jumlah_art",
+    "pengeluaran_kapita",
+    *S.FLAG_COLUMNS,
+)
 LOCKED_COLUMNS: tuple[str, ...] = ("desil", S.PERIODE)
 RESULT_COLUMNS: tuple[str, ...] = (
-    S.ID, "status", "petugas", "tanggal", "lat_baru", "lon_baru", "perubahan", "catatan")
+    S.ID,
+    "status",
+    "petugas",
+    "tanggal",
+    "lat_baru",
+    "lon_baru",
+    "perubahan",
+    "catatan",
+)
 
 # Reason codes of field-result imports (on top of the contract's codes in schema.REASONS).
 HASIL_REASONS: dict[str, tuple[str, str]] = {
     "status_tidak_valid": (
         "Status harus salah satu dari: " + ", ".join(STATUSES),
-        "Status must be one of: " + ", ".join(STATUSES)),
+        "Status must be one of: " + ", ".join(STATUSES),
+    ),
     "keluarga_tidak_dalam_sampel": (
         "id_keluarga tidak ada dalam sampel uji petik ini",
-        "id_keluarga is not in this ground-check sample"),
+        "id_keluarga is not in this ground-check sample",
+    ),
     "tanggal_tidak_valid": (
         "Tanggal harus berformat YYYY-MM-DD dan tidak di masa depan",
-        "Date must look like YYYY-MM-DD and not lie in the future"),
+        "Date must look like YYYY-MM-DD and not lie in the future",
+    ),
     "status_tidak_konsisten": (
         "Status tidak cocok dengan perubahan yang diisi (mis. 'sesuai' tetapi ada kolom diubah, "
         "atau kode desa diubah tanpa status 'pindah')",
         "Status does not match the changes entered (e.g. 'sesuai' with changed columns, or a "
-        "changed desa code without status 'pindah')"),
+        "changed desa code without status 'pindah')",
+    ),
     "kolom_tidak_dapat_diubah": (
         "Kolom ini tidak boleh diubah petugas (desil dihitung pusat)",
-        "Officers may not change this column (desil is computed centrally)"),
+        "Officers may not change this column (desil is computed centrally)",
+    ),
 }
 
 
@@ -172,8 +196,7 @@ def flag_families(
     """
     n = len(keluarga)
     if ekstrem is None:
-        ekstrem = (keluarga["ekstrem"] if "ekstrem" in keluarga.columns
-                   else keluarga["desil"] == 1)
+        ekstrem = keluarga["ekstrem"] if "ekstrem" in keluarga.columns else keluarga["desil"] == 1
     ekstrem = np.asarray(ekstrem, dtype=bool)
 
     def col(name: str) -> np.ndarray:
@@ -183,12 +206,21 @@ def flag_families(
 
     desil = pd.to_numeric(keluarga["desil"], errors="coerce").to_numpy()
     no_programme = ~(col("penerima_pkh") | col("penerima_bpnt") | col("penerima_pbi_jk"))
-    status = (keluarga["status_lokasi"].astype(object).to_numpy()
-              if "status_lokasi" in keluarga.columns else np.full(n, None, dtype=object))
-    lts = (keluarga["lokasi_tidak_sesuai"].fillna(False).to_numpy(dtype=bool)
-           if "lokasi_tidak_sesuai" in keluarga.columns else np.zeros(n, dtype=bool))
-    reported = (keluarga[S.ID].isin(set(laporan_warga)).to_numpy()
-                if laporan_warga is not None else np.zeros(n, dtype=bool))
+    status = (
+        keluarga["status_lokasi"].astype(object).to_numpy()
+        if "status_lokasi" in keluarga.columns
+        else np.full(n, None, dtype=object)
+    )
+    lts = (
+        keluarga["lokasi_tidak_sesuai"].fillna(False).to_numpy(dtype=bool)
+        if "lokasi_tidak_sesuai" in keluarga.columns
+        else np.zeros(n, dtype=bool)
+    )
+    reported = (
+        keluarga[S.ID].isin(set(laporan_warga)).to_numpy()
+        if laporan_warga is not None
+        else np.zeros(n, dtype=bool)
+    )
     flags = {
         "laporan_warga": reported,
         "dugaan_exclusion": ekstrem & no_programme,
@@ -221,8 +253,11 @@ def _pocket_ids(kantong, index: pd.Index) -> pd.Series:
         values = kantong.reindex(index).tolist()
     else:
         values = list(kantong)
-    return pd.Series([None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
-                      for v in values], index=index, dtype=object)
+    return pd.Series(
+        [None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in values],
+        index=index,
+        dtype=object,
+    )
 
 
 def _lookup(keys: pd.Series, mapping) -> pd.Series:
@@ -276,8 +311,11 @@ def flagged_list(
     frame = pd.concat([keluarga, flags], axis=1)
     frame["kantong"] = _pocket_ids(kantong, frame.index)
     ids = sorted({x for x in frame["kantong"] if x is not None})
-    nomor = dict(nomor_kantong) if nomor_kantong is not None else {
-        pid: i + 1 for i, pid in enumerate(ids)}
+    nomor = (
+        dict(nomor_kantong)
+        if nomor_kantong is not None
+        else {pid: i + 1 for i, pid in enumerate(ids)}
+    )
     frame["nomor_kantong"] = frame["kantong"].map(nomor).astype("float64")
     frame["peringkat_desa"] = _lookup(frame[S.KODE_DESA], peringkat_desa).astype("float64")
     frame = frame[frame["n_alasan"].to_numpy() > 0]
@@ -286,14 +324,16 @@ def flagged_list(
     first_reason = np.full(len(frame), len(FLAG_ORDER), dtype=np.int64)
     for i, code in reversed(list(enumerate(FLAG_ORDER))):
         first_reason[frame[flag_column(code)].to_numpy()] = i
-    key = pd.DataFrame({
-        "luar_kantong": frame["kantong"].isna().to_numpy(),
-        "peringkat": frame["peringkat_desa"].fillna(np.inf).to_numpy(),
-        "nomor": frame["nomor_kantong"].fillna(np.inf).to_numpy(),
-        "alasan": first_reason,
-        "n": -frame["n_alasan"].to_numpy(),
-        "id": frame[S.ID].astype(str).to_numpy(),
-    })
+    key = pd.DataFrame(
+        {
+            "luar_kantong": frame["kantong"].isna().to_numpy(),
+            "peringkat": frame["peringkat_desa"].fillna(np.inf).to_numpy(),
+            "nomor": frame["nomor_kantong"].fillna(np.inf).to_numpy(),
+            "alasan": first_reason,
+            "n": -frame["n_alasan"].to_numpy(),
+            "id": frame[S.ID].astype(str).to_numpy(),
+        }
+    )
     order = key.sort_values(list(key.columns), kind="stable").index.to_numpy()
     frame = frame.iloc[order]
     if maks_per_desa is not None:
@@ -334,8 +374,14 @@ def pocket_of_families(h3_cells: Sequence, kantong: pd.DataFrame) -> list[str | 
     if not cell_of:
         return out
     res = int((int(next(iter(cell_of)), 16) >> 52) & 0xF)
-    text = [str(c) if c is not None and not (isinstance(c, float) and np.isnan(c))
-            and str(c) not in ("", "0", "<NA>") else None for c in h3_cells]
+    text = [
+        str(c)
+        if c is not None
+        and not (isinstance(c, float) and np.isnan(c))
+        and str(c) not in ("", "0", "<NA>")
+        else None
+        for c in h3_cells
+    ]
     has = np.array([t is not None for t in text], dtype=bool)
     if not has.any():
         return out
@@ -493,10 +539,29 @@ class SampleParams:
 
 # Columns of a sample list, in order (the contract columns a visit checks come along).
 SAMPLE_COLUMNS: tuple[str, ...] = (
-    "urutan", S.ID, S.PERIODE, S.KODE_DESA, "kode_desa_lokasi", "status_lokasi", "lat", "lon",
-    "jumlah_art", "desil", "pengeluaran_kapita", *S.FLAG_COLUMNS,
-    "jenis", "alasan", "strata", "n_populasi_strata", "n_sampel_strata", "bobot",
-    "kantong", "peringkat_desa", "urutan_bendera", "urutan_acak", "petugas",
+    "urutan",
+    S.ID,
+    S.PERIODE,
+    S.KODE_DESA,
+    "kode_desa_lokasi",
+    "status_lokasi",
+    "lat",
+    "lon",
+    "jumlah_art",
+    "desil",
+    "pengeluaran_kapita",
+    *S.FLAG_COLUMNS,
+    "jenis",
+    "alasan",
+    "strata",
+    "n_populasi_strata",
+    "n_sampel_strata",
+    "bobot",
+    "kantong",
+    "peringkat_desa",
+    "urutan_bendera",
+    "urutan_acak",
+    "petugas",
 )
 
 
@@ -538,13 +603,23 @@ def build_sample(
     kel = keluarga.reset_index(drop=True)
     pockets.index = kel.index
     flags_all = flag_families(kel, ekstrem=ekstrem, laporan_warga=laporan_warga)
-    flagged = flagged_list(kel, kantong=pockets, nomor_kantong=nomor_kantong,
-                           peringkat_desa=peringkat_desa, maks=params.maks_bendera,
-                           maks_per_desa=params.maks_bendera_per_desa, flags=flags_all)
-    drawn, design = draw_random_sample(kel, n_per_desa=params.n_per_desa, seed=params.seed,
-                                       alokasi=params.alokasi,
-                                       min_per_strata=params.min_per_strata,
-                                       strata=params.strata)
+    flagged = flagged_list(
+        kel,
+        kantong=pockets,
+        nomor_kantong=nomor_kantong,
+        peringkat_desa=peringkat_desa,
+        maks=params.maks_bendera,
+        maks_per_desa=params.maks_bendera_per_desa,
+        flags=flags_all,
+    )
+    drawn, design = draw_random_sample(
+        kel,
+        n_per_desa=params.n_per_desa,
+        seed=params.seed,
+        alokasi=params.alokasi,
+        min_per_strata=params.min_per_strata,
+        strata=params.strata,
+    )
     random_idx = drawn.index.to_numpy()
     flag_idx = flagged.daftar.index.to_numpy()
     flag_only = flag_idx[~np.isin(flag_idx, random_idx)]
@@ -558,13 +633,18 @@ def build_sample(
     rows["kantong"] = pockets.reindex(rows.index)
     rows["peringkat_desa"] = _lookup(rows[S.KODE_DESA], peringkat_desa).astype("float64")
     # Flagged ones keep their own order; random-only ones follow.
-    key = pd.DataFrame({
-        "b": rows["urutan_bendera"].fillna(np.inf).to_numpy(),
-        "d": rows[S.KODE_DESA].astype(str).to_numpy(),
-        "s": rows["strata"].map({s[0]: i for i, s in enumerate(params.strata)})
-        .fillna(99).to_numpy(),
-        "a": rows["urutan_acak"].fillna(np.inf).to_numpy(),
-    }, index=rows.index)
+    key = pd.DataFrame(
+        {
+            "b": rows["urutan_bendera"].fillna(np.inf).to_numpy(),
+            "d": rows[S.KODE_DESA].astype(str).to_numpy(),
+            "s": rows["strata"]
+            .map({s[0]: i for i, s in enumerate(params.strata)})
+            .fillna(99)
+            .to_numpy(),
+            "a": rows["urutan_acak"].fillna(np.inf).to_numpy(),
+        },
+        index=rows.index,
+    )
     rows = rows.loc[key.sort_values(["b", "d", "s", "a"], kind="stable").index]
     rows["urutan"] = np.arange(1, len(rows) + 1, dtype=np.int64)
     if "petugas" not in rows.columns:
@@ -575,9 +655,13 @@ def build_sample(
     for c in ("urutan_bendera", "urutan_acak", "n_populasi_strata", "n_sampel_strata"):
         rows[c] = rows[c].astype("Int64")
     daftar = rows[list(SAMPLE_COLUMNS)].reset_index(drop=True)
-    return GroundCheckSample(daftar=daftar, design=design, params=params,
-                             n_bendera=flagged.n_bendera,
-                             n_bendera_dipotong=flagged.n_dipotong)
+    return GroundCheckSample(
+        daftar=daftar,
+        design=design,
+        params=params,
+        n_bendera=flagged.n_bendera,
+        n_bendera_dipotong=flagged.n_dipotong,
+    )
 
 
 def assign_officers(daftar: pd.DataFrame, petugas: pd.DataFrame) -> pd.DataFrame:
@@ -588,9 +672,11 @@ def assign_officers(daftar: pd.DataFrame, petugas: pd.DataFrame) -> pd.DataFrame
     Desa without an officer keep ``petugas`` empty.
     """
     out = daftar.sort_values("urutan", kind="stable").copy()
-    officers = (petugas.dropna(subset=["petugas"])
-                .groupby(S.KODE_DESA, sort=True)["petugas"]
-                .apply(lambda s: sorted(dict.fromkeys(map(str, s)))))
+    officers = (
+        petugas.dropna(subset=["petugas"])
+        .groupby(S.KODE_DESA, sort=True)["petugas"]
+        .apply(lambda s: sorted(dict.fromkeys(map(str, s))))
+    )
     pos = out.groupby(S.KODE_DESA, sort=False).cumcount().to_numpy()
     names = [officers.get(k) for k in out[S.KODE_DESA]]
     out["petugas"] = [n[p % len(n)] if n else None for n, p in zip(names, pos, strict=True)]
@@ -600,8 +686,7 @@ def assign_officers(daftar: pd.DataFrame, petugas: pd.DataFrame) -> pd.DataFrame
 def sample_id(kode_kab: str, periode: str, params: SampleParams) -> str:
     """Stable id of a sample: same kabupaten, periode and parameters give the same id."""
     key = json.dumps({"kab": kode_kab, "periode": periode, **params.to_dict()}, sort_keys=True)
-    return (f"UP-{kode_kab.replace('.', '')}-{periode}-"
-            + hashlib.sha1(key.encode()).hexdigest()[:8])
+    return f"UP-{kode_kab.replace('.', '')}-{periode}-" + hashlib.sha1(key.encode()).hexdigest()[:8]
 
 
 # --- field results ----------------------------------------------------------------------
@@ -695,25 +780,38 @@ def validate_field_results(
     problems: list[tuple] = []
     raw = raw.reset_index(drop=True)
     baris = np.arange(len(raw)) + 2 + row_offset
-    known = set(RESULT_COLUMNS) | set(UPDATABLE_COLUMNS) | set(LOCKED_COLUMNS) | set(
-        SAMPLE_COLUMNS) | {"lat", "lon", "nama_desa", "fid", "geometry", "ada_geotag",
-                           "status_teks", "alasan_teks"}
+    known = (
+        set(RESULT_COLUMNS)
+        | set(UPDATABLE_COLUMNS)
+        | set(LOCKED_COLUMNS)
+        | set(SAMPLE_COLUMNS)
+        | {"lat", "lon", "nama_desa", "fid", "geometry", "ada_geotag", "status_teks", "alasan_teks"}
+    )
     unknown = [c for c in raw.columns if c not in known]
 
     def report(mask, col, values, code):
         for i in np.flatnonzero(_bool(mask)):
             v = values.iloc[i] if values is not None else None
-            problems.append((int(baris[i]), ids.iloc[i], col,
-                             None if v is None or (not isinstance(v, str) and pd.isna(v))
-                             else str(v), code, _reason_text(code, lang)))
+            problems.append(
+                (
+                    int(baris[i]),
+                    ids.iloc[i],
+                    col,
+                    None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v),
+                    code,
+                    _reason_text(code, lang),
+                )
+            )
 
     for col in (S.ID, "status"):
         if col not in raw.columns:
-            problems.append((1, None, col, None, "kolom_tidak_ada",
-                             _reason_text("kolom_tidak_ada", lang)))
+            problems.append(
+                (1, None, col, None, "kolom_tidak_ada", _reason_text("kolom_tidak_ada", lang))
+            )
     if problems:
-        return FieldResultCheck(_empty_results(), pd.DataFrame(problems, columns=PROBLEM_COLUMNS),
-                                0, unknown)
+        return FieldResultCheck(
+            _empty_results(), pd.DataFrame(problems, columns=PROBLEM_COLUMNS), 0, unknown
+        )
 
     n = len(raw)
     none = pd.Series([None] * n, index=raw.index, dtype=object)
@@ -737,8 +835,12 @@ def validate_field_results(
     report(dup, S.ID, ids, "id_keluarga_ganda")
     st_ok = status.notna().to_numpy()
     report(todo & ~st_ok, "status", status, "kolom_wajib_kosong")
-    report(todo & st_ok & ~status.isin(STATUSES).to_numpy(), "status", raw["status"],
-           "status_tidak_valid")
+    report(
+        todo & st_ok & ~status.isin(STATUSES).to_numpy(),
+        "status",
+        raw["status"],
+        "status_tidak_valid",
+    )
     report(todo & petugas.isna().to_numpy(), "petugas", petugas, "kolom_wajib_kosong")
     tanggal = _parse_date(tanggal_raw)
     report(todo & ~has_date, "tanggal", tanggal_raw, "kolom_wajib_kosong")
@@ -765,8 +867,12 @@ def validate_field_results(
         both = todo & has_lat & has_lon & ~not_num
         swapped = both & (lat_num >= 95) & (lat_num <= 141) & (lon_num >= -11) & (lon_num <= 6)
         report(swapped, lat_col, lat_txt, "koordinat_tertukar")
-        inside = ((lat_num >= S.LAT_RANGE[0]) & (lat_num <= S.LAT_RANGE[1])
-                  & (lon_num >= S.LON_RANGE[0]) & (lon_num <= S.LON_RANGE[1]))
+        inside = (
+            (lat_num >= S.LAT_RANGE[0])
+            & (lat_num <= S.LAT_RANGE[1])
+            & (lon_num >= S.LON_RANGE[0])
+            & (lon_num <= S.LON_RANGE[1])
+        )
         outside = both & ~swapped & ~inside
         report(outside, lat_col, lat_txt, "koordinat_di_luar_indonesia")
         ok_geo = both & ~swapped & ~outside
@@ -783,12 +889,18 @@ def validate_field_results(
         if col in raw.columns:
             given = _str(raw[col])
             if col == "desil":
-                same = _bool(pd.to_numeric(given, errors="coerce")
-                             == pd.to_numeric(ref[col], errors="coerce"))
+                same = _bool(
+                    pd.to_numeric(given, errors="coerce")
+                    == pd.to_numeric(ref[col], errors="coerce")
+                )
             else:
                 same = (given.astype(str) == ref[col].astype(str)).to_numpy()
-            report(todo & in_sample & given.notna().to_numpy() & ~same, col, raw[col],
-                   "kolom_tidak_dapat_diubah")
+            report(
+                todo & in_sample & given.notna().to_numpy() & ~same,
+                col,
+                raw[col],
+                "kolom_tidak_dapat_diubah",
+            )
 
     # Updatable contract fields: validate, and collect the ones that differ.
     changes: list[dict] = [{} for _ in range(n)]
@@ -801,8 +913,9 @@ def validate_field_results(
             fmt = given.map(lambda v: v is not None and bool(_KODE_DESA.fullmatch(v)))
             bad = present & ~fmt.to_numpy(dtype=bool)
             report(bad, col, raw[col], "kode_desa_salah_format")
-            diff = present & ~bad & in_sample & (given.astype(str) != ref[col].astype(str)
-                                                 ).to_numpy()
+            diff = (
+                present & ~bad & in_sample & (given.astype(str) != ref[col].astype(str)).to_numpy()
+            )
             for i in np.flatnonzero(diff):
                 changes[i][col] = str(given.iloc[i])
             continue
@@ -828,21 +941,26 @@ def validate_field_results(
     inconsistent = todo & (((st == "sesuai") & changed_any) | (desa_changed & (st != "pindah")))
     report(inconsistent, "status", raw["status"], "status_tidak_konsisten")
 
-    problem_frame = pd.DataFrame(problems, columns=PROBLEM_COLUMNS).sort_values(
-        ["baris", "kolom"], kind="stable").reset_index(drop=True)
+    problem_frame = (
+        pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
+        .sort_values(["baris", "kolom"], kind="stable")
+        .reset_index(drop=True)
+    )
     keep = todo & ~np.isin(baris, problem_frame["baris"].to_numpy())
     catatan = _str(raw["catatan"]) if "catatan" in raw.columns else none
-    valid = pd.DataFrame({
-        S.ID: ids[keep].astype(str).to_numpy(),
-        "status": status[keep].astype(str).to_numpy(),
-        "petugas": petugas[keep].astype(str).to_numpy(),
-        "tanggal": tanggal[keep].dt.strftime("%Y-%m-%d").to_numpy(),
-        "lat_baru": np.round(lat_new[keep], 6),
-        "lon_baru": np.round(lon_new[keep], 6),
-        "perubahan": [json.dumps(changes[i], sort_keys=True) for i in np.flatnonzero(keep)],
-        "catatan": catatan[keep].to_numpy(dtype=object),
-        S.KODE_DESA: ref.loc[keep, S.KODE_DESA].astype(str).to_numpy(),
-    })
+    valid = pd.DataFrame(
+        {
+            S.ID: ids[keep].astype(str).to_numpy(),
+            "status": status[keep].astype(str).to_numpy(),
+            "petugas": petugas[keep].astype(str).to_numpy(),
+            "tanggal": tanggal[keep].dt.strftime("%Y-%m-%d").to_numpy(),
+            "lat_baru": np.round(lat_new[keep], 6),
+            "lon_baru": np.round(lon_new[keep], 6),
+            "perubahan": [json.dumps(changes[i], sort_keys=True) for i in np.flatnonzero(keep)],
+            "catatan": catatan[keep].to_numpy(dtype=object),
+            S.KODE_DESA: ref.loc[keep, S.KODE_DESA].astype(str).to_numpy(),
+        }
+    )
     return FieldResultCheck(valid, problem_frame, n_kosong, unknown)
 
 
@@ -862,8 +980,9 @@ class MergeSummary:
         return bool(self.baru or self.diperbarui)
 
 
-def merge_results(existing: pd.DataFrame | None, incoming: pd.DataFrame
-                  ) -> tuple[pd.DataFrame, MergeSummary]:
+def merge_results(
+    existing: pd.DataFrame | None, incoming: pd.DataFrame
+) -> tuple[pd.DataFrame, MergeSummary]:
     """Merge checked results into the stored ones (one row per family).
 
     A family not stored yet is added; an identical row changes nothing; a different row
@@ -928,23 +1047,38 @@ def sample_progress(daftar: pd.DataFrame, hasil: pd.DataFrame | None) -> pd.Data
         ``n_salah`` (records found wrong), sorted by ``kode_desa``.
     """
     d = daftar[[S.ID, S.KODE_DESA, "jenis"]].copy()
-    res = (hasil[[S.ID, "status"]] if hasil is not None and len(hasil)
-           else pd.DataFrame({S.ID: [], "status": []}))
+    res = (
+        hasil[[S.ID, "status"]]
+        if hasil is not None and len(hasil)
+        else pd.DataFrame({S.ID: [], "status": []})
+    )
     d = d.merge(res.drop_duplicates(S.ID), on=S.ID, how="left")
     d["selesai"] = d["status"].notna()
     g = d.groupby(S.KODE_DESA, sort=True)
-    out = pd.DataFrame({
-        "n_sampel": g.size(),
-        "n_acak": g["jenis"].apply(lambda s: int((s == JENIS_ACAK).sum())),
-        "n_bendera": g["jenis"].apply(lambda s: int((s == JENIS_BENDERA).sum())),
-        "n_selesai": g["selesai"].sum().astype(np.int64),
-    })
-    out["n_selesai_acak"] = (d[d["jenis"] == JENIS_ACAK].groupby(S.KODE_DESA)["selesai"].sum()
-                             .reindex(out.index, fill_value=0).astype(np.int64))
+    out = pd.DataFrame(
+        {
+            "n_sampel": g.size(),
+            "n_acak": g["jenis"].apply(lambda s: int((s == JENIS_ACAK).sum())),
+            "n_bendera": g["jenis"].apply(lambda s: int((s == JENIS_BENDERA).sum())),
+            "n_selesai": g["selesai"].sum().astype(np.int64),
+        }
+    )
+    out["n_selesai_acak"] = (
+        d[d["jenis"] == JENIS_ACAK]
+        .groupby(S.KODE_DESA)["selesai"]
+        .sum()
+        .reindex(out.index, fill_value=0)
+        .astype(np.int64)
+    )
     out["pct_selesai"] = (100.0 * out["n_selesai"] / out["n_sampel"]).round(1)
     for st in STATUSES:
-        out[f"n_{st}"] = (d["status"] == st).groupby(d[S.KODE_DESA]).sum().reindex(
-            out.index, fill_value=0).astype(np.int64)
+        out[f"n_{st}"] = (
+            (d["status"] == st)
+            .groupby(d[S.KODE_DESA])
+            .sum()
+            .reindex(out.index, fill_value=0)
+            .astype(np.int64)
+        )
     out["n_salah"] = out[[f"n_{st}" for st in STATUS_SALAH]].sum(axis=1)
     return out.reset_index()
 
@@ -983,11 +1117,11 @@ def t_quantile(q: float, df: float) -> float:
             lo, hi = (mid, hi) if cdf < q else (lo, mid)
         return float((lo + hi) / 2)
     z = NormalDist().inv_cdf(q)
-    g1 = (z ** 3 + z) / 4
-    g2 = (5 * z ** 5 + 16 * z ** 3 + 3 * z) / 96
-    g3 = (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / 384
-    g4 = (79 * z ** 9 + 776 * z ** 7 + 1482 * z ** 5 - 1920 * z ** 3 - 945 * z) / 92160
-    return float(z + g1 / df + g2 / df ** 2 + g3 / df ** 3 + g4 / df ** 4)
+    g1 = (z**3 + z) / 4
+    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
+    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
+    g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160
+    return float(z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4)
 
 
 def estimate_error_rate(
@@ -1042,8 +1176,11 @@ def estimate_error_rate(
         ``pct_populasi_tercakup``, ``tingkat_kepercayaan``.
     """
     acak = daftar[daftar["jenis"] == JENIS_ACAK][[S.ID, S.KODE_DESA, "strata"]]
-    res = hasil[[S.ID, "status"]].drop_duplicates(S.ID) if len(hasil) else pd.DataFrame(
-        {S.ID: [], "status": []})
+    res = (
+        hasil[[S.ID, "status"]].drop_duplicates(S.ID)
+        if len(hasil)
+        else pd.DataFrame({S.ID: [], "status": []})
+    )
     done = acak.merge(res, on=S.ID, how="inner")
     done = done[done["status"].isin(STATUSES)]
     done["salah"] = done["status"].isin(list(status_salah)).astype(np.int64)
@@ -1071,19 +1208,31 @@ def _domain_estimate(name: str, t: pd.DataFrame, level: float) -> dict:
     N = cov["n_populasi"].to_numpy(dtype=float)
     m = cov["m"].to_numpy(dtype=float)
     y = cov["y"].to_numpy(dtype=float)
-    row = {"kelompok": name, "n_desa": int(t[S.KODE_DESA].nunique()), "n_populasi": N_all,
-           "n_sampel_acak": int(t["n_sampel"].sum()), "n_selesai": int(m.sum()),
-           "n_salah": int(y.sum())}
+    row = {
+        "kelompok": name,
+        "n_desa": int(t[S.KODE_DESA].nunique()),
+        "n_populasi": N_all,
+        "n_sampel_acak": int(t["n_sampel"].sum()),
+        "n_selesai": int(m.sum()),
+        "n_salah": int(y.sum()),
+    }
     if not len(cov):
-        return row | {"estimasi": np.nan, "se": np.nan, "ci_bawah": np.nan, "ci_atas": np.nan,
-                      "deff": np.nan, "n_efektif": 0.0, "df": 0,
-                      "pct_populasi_tercakup": 0.0}
+        return row | {
+            "estimasi": np.nan,
+            "se": np.nan,
+            "ci_bawah": np.nan,
+            "ci_atas": np.nan,
+            "deff": np.nan,
+            "n_efektif": 0.0,
+            "df": 0,
+            "pct_populasi_tercakup": 0.0,
+        }
     W = N / N.sum()
     p_h = y / m
     p = float((W * p_h).sum())
     s2 = np.where(m > 1, m * p_h * (1 - p_h) / np.maximum(m - 1, 1), p * (1 - p))
     fpc = 1.0 - m / N
-    v = float((W ** 2 * fpc * s2 / m).sum())
+    v = float((W**2 * fpc * s2 / m).sum())
     n = float(m.sum())
     n_eff = min(p * (1 - p) / v, n) if (0.0 < p < 1.0 and v > 0) else n
     df = max(int(n) - len(cov), 1)
@@ -1091,22 +1240,36 @@ def _domain_estimate(name: str, t: pd.DataFrame, level: float) -> dict:
     if n > 1:
         n_eff *= (t_quantile(q, n - 1) / t_quantile(q, df)) ** 2
     lo, hi = wilson_interval(p, n_eff, NormalDist().inv_cdf(q))
-    return row | {"estimasi": p, "se": float(np.sqrt(v)), "ci_bawah": lo, "ci_atas": hi,
-                  "deff": float(n / n_eff), "n_efektif": float(n_eff), "df": df,
-                  "pct_populasi_tercakup": round(100.0 * N.sum() / N_all, 2) if N_all else 0.0}
+    return row | {
+        "estimasi": p,
+        "se": float(np.sqrt(v)),
+        "ci_bawah": lo,
+        "ci_atas": hi,
+        "deff": float(n / n_eff),
+        "n_efektif": float(n_eff),
+        "df": df,
+        "pct_populasi_tercakup": round(100.0 * N.sum() / N_all, 2) if N_all else 0.0,
+    }
 
 
 def error_rate_text(row: Mapping, lang: str = "id") -> str:
     """One sentence about an estimate (for tables and the meeting pack)."""
     if not row.get("n_selesai") or pd.isna(row.get("estimasi")):
-        return (f"{row['kelompok']}: belum ada hasil kunjungan acak." if lang != "en"
-                else f"{row['kelompok']}: no random visits completed yet.")
+        return (
+            f"{row['kelompok']}: belum ada hasil kunjungan acak."
+            if lang != "en"
+            else f"{row['kelompok']}: no random visits completed yet."
+        )
     pct = 100 * float(row["estimasi"])
     lo, hi = 100 * float(row["ci_bawah"]), 100 * float(row["ci_atas"])
     lvl = int(round(100 * float(row.get("tingkat_kepercayaan", 0.95))))
     if lang == "en":
-        return (f"{row['kelompok']}: an estimated {pct:.1f}% of records are wrong "
-                f"({lvl}% CI {lo:.1f}-{hi:.1f}%), from {int(row['n_selesai'])} random visits.")
-    return (f"{row['kelompok']}: diperkirakan {pct:.1f}% data keluarga tidak sesuai "
-            f"(selang kepercayaan {lvl}%: {lo:.1f}-{hi:.1f}%), dari {int(row['n_selesai'])} "
-            "kunjungan acak.")
+        return (
+            f"{row['kelompok']}: an estimated {pct:.1f}% of records are wrong "
+            f"({lvl}% CI {lo:.1f}-{hi:.1f}%), from {int(row['n_selesai'])} random visits."
+        )
+    return (
+        f"{row['kelompok']}: diperkirakan {pct:.1f}% data keluarga tidak sesuai "
+        f"(selang kepercayaan {lvl}%: {lo:.1f}-{hi:.1f}%), dari {int(row['n_selesai'])} "
+        "kunjungan acak."
+    )

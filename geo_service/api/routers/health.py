@@ -16,5 +16,8 @@ def health(request: Request) -> Health:
     engine = request.app.state.engine
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
-    return Health(versi=__version__, basis_data=engine.dialect.name,
-                  revisi_skema=request.app.state.schema_revision)
+    return Health(
+        versi=__version__,
+        basis_data=engine.dialect.name,
+        revisi_skema=request.app.state.schema_revision,
+    )

@@ -12,79 +12,143 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 
-from geo_service.errors import InvalidInputError
 from geo_service.api import service
 from geo_service.api.deps import AdminUser, AnalystUser, ApiSettingsDep, SessionDep, SettingsDep
 from geo_service.api.schemas import ErrorBody, ImportReport
 from geo_service.api.uploads import check_zip, saved_upload
+from geo_service.errors import InvalidInputError
 
-router = APIRouter(prefix="/impor", tags=["impor"],
-                   responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},
-                              404: {"model": ErrorBody}, 409: {"model": ErrorBody},
-                              413: {"model": ErrorBody}, 422: {"model": ErrorBody}})
+router = APIRouter(
+    prefix="/impor",
+    tags=["impor"],
+    responses={
+        401: {"model": ErrorBody},
+        403: {"model": ErrorBody},
+        404: {"model": ErrorBody},
+        409: {"model": ErrorBody},
+        413: {"model": ErrorBody},
+        422: {"model": ErrorBody},
+    },
+)
 
 BOUNDARY_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".parquet")
 FAMILY_SUFFIXES = (".csv", ".parquet")
 
 
 def _report(batch) -> ImportReport:
-    return ImportReport(id=batch.id, jenis=batch.jenis, berkas=batch.berkas, sha256=batch.sha256,
-                        ukuran_byte=batch.ukuran_byte, status=batch.status, periode=batch.periode,
-                        kode_kab=list(batch.kode_kab or []), n_baris=batch.n_baris,
-                        n_sah=batch.n_sah, n_ditolak=batch.n_ditolak, n_masalah=batch.n_masalah,
-                        alasan=batch.alasan, laporan=batch.laporan or {})
+    return ImportReport(
+        id=batch.id,
+        jenis=batch.jenis,
+        berkas=batch.berkas,
+        sha256=batch.sha256,
+        ukuran_byte=batch.ukuran_byte,
+        status=batch.status,
+        periode=batch.periode,
+        kode_kab=list(batch.kode_kab or []),
+        n_baris=batch.n_baris,
+        n_sah=batch.n_sah,
+        n_ditolak=batch.n_ditolak,
+        n_masalah=batch.n_masalah,
+        alasan=batch.alasan,
+        laporan=batch.laporan or {},
+    )
 
 
 def _check_suffix(name: str, allowed: tuple[str, ...]) -> None:
     if not name.lower().endswith(allowed):
         ok = ", ".join(allowed)
-        raise InvalidInputError(f"Jenis berkas tidak didukung: {name} (boleh: {ok})",
-                                f"Unsupported file type: {name} (allowed: {ok})")
+        raise InvalidInputError(
+            f"Jenis berkas tidak didukung: {name} (boleh: {ok})",
+            f"Unsupported file type: {name} (allowed: {ok})",
+        )
 
 
-@router.post("/batas", response_model=ImportReport, status_code=201,
-             summary="Unggah batas desa (GeoJSON, GeoPackage, Shapefile dalam zip)")
-def import_boundaries(request: Request, user: AdminUser, session: SessionDep,
-                      settings: SettingsDep, api: ApiSettingsDep,
-                      berkas: Annotated[UploadFile, File(description="Berkas batas wilayah")]
-                      ) -> ImportReport:
+@router.post(
+    "/batas",
+    response_model=ImportReport,
+    status_code=201,
+    summary="Unggah batas desa (GeoJSON, GeoPackage, Shapefile dalam zip)",
+)
+def import_boundaries(
+    request: Request,
+    user: AdminUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    api: ApiSettingsDep,
+    berkas: Annotated[UploadFile, File(description="Berkas batas wilayah")],
+) -> ImportReport:
     name = berkas.filename or ""
     _check_suffix(name, BOUNDARY_SUFFIXES)
     with saved_upload(berkas, max_bytes=api.upload_max_bytes) as up:
         if up.filename.lower().endswith(".zip"):
-            check_zip(up.path, max_total_bytes=settings.archive_max_bytes,
-                      max_ratio=settings.archive_max_ratio, max_files=settings.archive_max_files)
-        batch = service.import_file(session, user, "batas", up.path, settings=settings,
-                                    filename=up.filename)
-    service.record_audit(session, user, "impor", objek=f"batas:{batch.id}",
-                         kode_kab=(batch.kode_kab or [None])[0], n_baris=batch.n_sah,
-                         rincian={"batch": batch.id, "status": batch.status},
-                         alamat_ip=request.client.host if request.client else None)
+            check_zip(
+                up.path,
+                max_total_bytes=settings.archive_max_bytes,
+                max_ratio=settings.archive_max_ratio,
+                max_files=settings.archive_max_files,
+            )
+        batch = service.import_file(
+            session, user, "batas", up.path, settings=settings, filename=up.filename
+        )
+    service.record_audit(
+        session,
+        user,
+        "impor",
+        objek=f"batas:{batch.id}",
+        kode_kab=(batch.kode_kab or [None])[0],
+        n_baris=batch.n_sah,
+        rincian={"batch": batch.id, "status": batch.status},
+        alamat_ip=request.client.host if request.client else None,
+    )
     return _report(batch)
 
 
-@router.post("/keluarga", response_model=ImportReport, status_code=201,
-             summary="Unggah data keluarga DTSEN (CSV atau Parquet) untuk satu periode")
-def import_families(request: Request, user: AnalystUser, session: SessionDep,
-                    settings: SettingsDep, api: ApiSettingsDep,
-                    berkas: Annotated[UploadFile, File(description="Berkas keluarga")],
-                    periode: Annotated[str, Form(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
-                    sebagian: Annotated[bool, Form(description="Impor baris sah saja")] = False,
-                    ganti: Annotated[bool, Form(description="Ganti snapshot periode ini")] = False,
-                    ) -> ImportReport:
+@router.post(
+    "/keluarga",
+    response_model=ImportReport,
+    status_code=201,
+    summary="Unggah data keluarga DTSEN (CSV atau Parquet) untuk satu periode",
+)
+def import_families(
+    request: Request,
+    user: AnalystUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    api: ApiSettingsDep,
+    berkas: Annotated[UploadFile, File(description="Berkas keluarga")],
+    periode: Annotated[str, Form(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
+    sebagian: Annotated[bool, Form(description="Impor baris sah saja")] = False,
+    ganti: Annotated[bool, Form(description="Ganti snapshot periode ini")] = False,
+) -> ImportReport:
     _check_suffix(berkas.filename or "", FAMILY_SUFFIXES)
     with saved_upload(berkas, max_bytes=api.upload_max_bytes) as up:
-        batch = service.import_file(session, user, "keluarga", up.path, settings=settings,
-                                    filename=up.filename, periode=periode, partial=sebagian,
-                                    replace=ganti)
-    service.record_audit(session, user, "impor", objek=f"keluarga:{batch.id}",
-                         kode_kab=(batch.kode_kab or [None])[0], periode=periode,
-                         n_baris=batch.n_sah, rincian={"batch": batch.id, "status": batch.status},
-                         alamat_ip=request.client.host if request.client else None)
+        batch = service.import_file(
+            session,
+            user,
+            "keluarga",
+            up.path,
+            settings=settings,
+            filename=up.filename,
+            periode=periode,
+            partial=sebagian,
+            replace=ganti,
+        )
+    service.record_audit(
+        session,
+        user,
+        "impor",
+        objek=f"keluarga:{batch.id}",
+        kode_kab=(batch.kode_kab or [None])[0],
+        periode=periode,
+        n_baris=batch.n_sah,
+        rincian={"batch": batch.id, "status": batch.status},
+        alamat_ip=request.client.host if request.client else None,
+    )
     return _report(batch)
 
 
 @router.get("/{batch_id}", response_model=ImportReport, summary="Laporan satu impor")
-def report(batch_id: Annotated[int, Path(ge=1, le=2**31 - 1)], user: AnalystUser,
-           session: SessionDep) -> ImportReport:
+def report(
+    batch_id: Annotated[int, Path(ge=1, le=2**31 - 1)], user: AnalystUser, session: SessionDep
+) -> ImportReport:
     return _report(service.get_batch(session, user, batch_id))

@@ -21,28 +21,60 @@ from geo_service.api.formats import XLSX_MEDIA
 from geo_service.api.routers.results import geo_check
 
 # Errors are JSON even where the page itself is HTML or PDF.
-_ERROR = {"description": "Kesalahan", "content": {"application/json": {
-    "schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
-router = APIRouter(prefix="/kabupaten/{kode_kab}", tags=["peta dan laporan"],
-                   responses={401: _ERROR, 403: _ERROR, 404: _ERROR, 422: _ERROR})
+_ERROR = {
+    "description": "Kesalahan",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+}
+router = APIRouter(
+    prefix="/kabupaten/{kode_kab}",
+    tags=["peta dan laporan"],
+    responses={401: _ERROR, 403: _ERROR, 404: _ERROR, 422: _ERROR},
+)
 KodeKab = Annotated[str, Path(pattern=r"^\d{2}\.\d{2}$", examples=["33.24"])]
 Periode = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 
 
-@router.get("/peta", response_class=HTMLResponse,
-            summary="Peta interaktif (semua lapisan, bekerja luring, siap cetak)")
-def peta(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
-         api: ApiSettingsDep, settings: SettingsDep, lang: LangDep,
-         periode: Periode = None) -> HTMLResponse:
+@router.get(
+    "/peta",
+    response_class=HTMLResponse,
+    summary="Peta interaktif (semua lapisan, bekerja luring, siap cetak)",
+)
+def peta(
+    request: Request,
+    kode_kab: KodeKab,
+    user: CurrentUser,
+    session: SessionDep,
+    api: ApiSettingsDep,
+    settings: SettingsDep,
+    lang: LangDep,
+    periode: Periode = None,
+) -> HTMLResponse:
     check_kabupaten(user, kode_kab)
     geo_check(user, "desa", api)
     run = service.finished_run(session, user, kode_kab, periode)
-    return cached(request, user, run.id, lang, lambda: HTMLResponse(
-        pages.map_html(session, user, run, api.disclosure_k, lang, settings=settings)))
+    return cached(
+        request,
+        user,
+        run.id,
+        lang,
+        lambda: HTMLResponse(
+            pages.map_html(session, user, run, api.disclosure_k, lang, settings=settings)
+        ),
+    )
 
 
-def _meeting_pack(request: Request, kode_kab: str, user, session, api, settings, lang: str,
-                  periode: str | None, *, fmt: str) -> Response:
+def _meeting_pack(
+    request: Request,
+    kode_kab: str,
+    user,
+    session,
+    api,
+    settings,
+    lang: str,
+    periode: str | None,
+    *,
+    fmt: str,
+) -> Response:
     """The meeting pack as PDF or XLSX; every download writes an audit row."""
     from geo_service.io.report import write_report_pdf, write_report_xlsx
 
@@ -56,27 +88,58 @@ def _meeting_pack(request: Request, kode_kab: str, user, session, api, settings,
     }[fmt]
     body = write(data, lang=lang)
     service.end_read(session)
-    service.record_audit(session, user, "ekspor", objek=f"laporan.{fmt}", kode_kab=kode_kab,
-                         periode=run.periode, n_baris=len(data.desa),
-                         alamat_ip=request.client.host if request.client else None)
-    return Response(body, media_type=media, headers={
-        "Content-Disposition":
-            f'{disposition}; filename="laporan_{kode_kab}_{run.periode}.{fmt}"'})
+    service.record_audit(
+        session,
+        user,
+        "ekspor",
+        objek=f"laporan.{fmt}",
+        kode_kab=kode_kab,
+        periode=run.periode,
+        n_baris=len(data.desa),
+        alamat_ip=request.client.host if request.client else None,
+    )
+    return Response(
+        body,
+        media_type=media,
+        headers={
+            "Content-Disposition": f'{disposition}; filename="laporan_{kode_kab}_{run.periode}.{fmt}"'
+        },
+    )
 
 
-@router.get("/laporan.pdf", summary="Paket rapat TKPK (PDF)",
-            responses={200: {"content": {"application/pdf": {}}}}, response_class=Response)
-def laporan_pdf(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
-                api: ApiSettingsDep, settings: SettingsDep, lang: LangDep,
-                periode: Periode = None) -> Response:
-    return _meeting_pack(request, kode_kab, user, session, api, settings, lang, periode,
-                         fmt="pdf")
+@router.get(
+    "/laporan.pdf",
+    summary="Paket rapat TKPK (PDF)",
+    responses={200: {"content": {"application/pdf": {}}}},
+    response_class=Response,
+)
+def laporan_pdf(
+    request: Request,
+    kode_kab: KodeKab,
+    user: CurrentUser,
+    session: SessionDep,
+    api: ApiSettingsDep,
+    settings: SettingsDep,
+    lang: LangDep,
+    periode: Periode = None,
+) -> Response:
+    return _meeting_pack(request, kode_kab, user, session, api, settings, lang, periode, fmt="pdf")
 
 
-@router.get("/laporan.xlsx", summary="Paket rapat TKPK (XLSX, tabel yang sama)",
-            responses={200: {"content": {XLSX_MEDIA: {}}}}, response_class=Response)
-def laporan_xlsx(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
-                 api: ApiSettingsDep, settings: SettingsDep, lang: LangDep,
-                 periode: Periode = None) -> Response:
-    return _meeting_pack(request, kode_kab, user, session, api, settings, lang, periode,
-                         fmt="xlsx")
+@router.get(
+    "/laporan.xlsx",
+    summary="Paket rapat TKPK (XLSX, tabel yang sama)",
+    responses={200: {"content": {XLSX_MEDIA: {}}}},
+    response_class=Response,
+)
+def laporan_xlsx(
+    request: Request,
+    kode_kab: KodeKab,
+    user: CurrentUser,
+    session: SessionDep,
+    api: ApiSettingsDep,
+    settings: SettingsDep,
+    lang: LangDep,
+    periode: Periode = None,
+) -> Response:
+    return _meeting_pack(request, kode_kab, user, session, api, settings, lang, periode, fmt="xlsx")

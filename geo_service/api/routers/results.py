@@ -11,7 +11,6 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from geo_service.analysis.disclosure import geography_allowed
-from geo_service.errors import AccessDeniedError, InvalidInputError
 from geo_service.api import results, service
 from geo_service.api.cache import cached, newest_run_id
 from geo_service.api.deps import ApiSettingsDep, CurrentUser, LangDep, SessionDep, check_kabupaten
@@ -24,81 +23,159 @@ from geo_service.api.formats import (
     records,
     xlsx_response,
 )
-from geo_service.i18n import msg
 from geo_service.api.schemas import ErrorBody, FeatureCollection, Rows
 from geo_service.api.security import Principal
+from geo_service.errors import AccessDeniedError, InvalidInputError
+from geo_service.i18n import msg
 
-router = APIRouter(prefix="/kabupaten/{kode_kab}", tags=["hasil"],
-                   responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},
-                              404: {"model": ErrorBody}, 422: {"model": ErrorBody}})
+router = APIRouter(
+    prefix="/kabupaten/{kode_kab}",
+    tags=["hasil"],
+    responses={
+        401: {"model": ErrorBody},
+        403: {"model": ErrorBody},
+        404: {"model": ErrorBody},
+        422: {"model": ErrorBody},
+    },
+)
 KodeKab = Annotated[str, Path(pattern=r"^\d{2}\.\d{2}$", examples=["33.24"])]
-Periode = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
-                                      description="YYYY-MM; kosong = periode terbaru")]
+Periode = Annotated[
+    str | None,
+    Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; kosong = periode terbaru"),
+]
 TABLE_CONTENT = {200: {"content": {"application/json": {}, CSV_MEDIA: {}, XLSX_MEDIA: {}}}}
 GEO_CONTENT = {200: {"content": {GEOJSON_MEDIA: {}, "application/json": {}, CSV_MEDIA: {}}}}
 
 
 def geo_check(user: Principal, geography: str, api: ApiSettingsDep) -> None:
     if not geography_allowed(user.role, geography, publik_geography=api.publik_geography):
-        raise AccessDeniedError(msg("geografi_ditolak", "id", geo=api.publik_geography),
-                                msg("geografi_ditolak", "en", geo=api.publik_geography))
+        raise AccessDeniedError(
+            msg("geografi_ditolak", "id", geo=api.publik_geography),
+            msg("geografi_ditolak", "en", geo=api.publik_geography),
+        )
 
 
-def _audit_export(request: Request, session, user: Principal, objek: str, kode_kab: str,
-                  periode: str, n: int, fmt: str) -> None:
+def _audit_export(
+    request: Request,
+    session,
+    user: Principal,
+    objek: str,
+    kode_kab: str,
+    periode: str,
+    n: int,
+    fmt: str,
+) -> None:
     if fmt in ("csv", "xlsx"):
-        service.record_audit(session, user, "ekspor", objek=objek, kode_kab=kode_kab,
-                             periode=periode, n_baris=n, rincian={"format": fmt},
-                             alamat_ip=request.client.host if request.client else None)
+        service.record_audit(
+            session,
+            user,
+            "ekspor",
+            objek=objek,
+            kode_kab=kode_kab,
+            periode=periode,
+            n_baris=n,
+            rincian={"format": fmt},
+            alamat_ip=request.client.host if request.client else None,
+        )
 
 
-def _rows(frame: pd.DataFrame, run, k: int | None, *, total: int | None = None, halaman: int = 1,
-          per_halaman: int | None = None) -> dict:
-    return Rows(kode_kab=run.kode_kab, periode=run.periode, run_id=run.id,
-                total=len(frame) if total is None else total, halaman=halaman,
-                per_halaman=per_halaman, penekanan_k=k, baris=records(frame)).model_dump()
+def _rows(
+    frame: pd.DataFrame,
+    run,
+    k: int | None,
+    *,
+    total: int | None = None,
+    halaman: int = 1,
+    per_halaman: int | None = None,
+) -> dict:
+    return Rows(
+        kode_kab=run.kode_kab,
+        periode=run.periode,
+        run_id=run.id,
+        total=len(frame) if total is None else total,
+        halaman=halaman,
+        per_halaman=per_halaman,
+        penekanan_k=k,
+        baris=records(frame),
+    ).model_dump()
 
 
-def _newest_cached(request: Request, session, user: Principal, kode_kab: str,
-                   periode: str | None, lang: str, build) -> Response:
+def _newest_cached(
+    request: Request, session, user: Principal, kode_kab: str, periode: str | None, lang: str, build
+) -> Response:
     """``build()``'s response for the newest finished run, cached per run, URL and viewer."""
-    run_id = newest_run_id(request, user, kode_kab, periode,
-                           lambda: service.finished_run(session, user, kode_kab, periode).id)
+    run_id = newest_run_id(
+        request,
+        user,
+        kode_kab,
+        periode,
+        lambda: service.finished_run(session, user, kode_kab, periode).id,
+    )
     return cached(request, user, run_id, lang, build)
 
 
-def respond(request: Request, session, user: Principal, frame: pd.DataFrame, run, k: int | None,
-             fmt: str, objek: str, lang: str) -> Response:
+def respond(
+    request: Request,
+    session,
+    user: Principal,
+    frame: pd.DataFrame,
+    run,
+    k: int | None,
+    fmt: str,
+    objek: str,
+    lang: str,
+) -> Response:
     name = f"{objek}_{run.kode_kab}_{run.periode}"
     _audit_export(request, session, user, objek, run.kode_kab, run.periode, len(frame), fmt)
     if fmt == "geojson":
         if not isinstance(frame, gpd.GeoDataFrame):
-            raise InvalidInputError(msg("format_tidak_dikenal", "id", fmt=fmt),
-                                    msg("format_tidak_dikenal", "en", fmt=fmt))
+            raise InvalidInputError(
+                msg("format_tidak_dikenal", "id", fmt=fmt),
+                msg("format_tidak_dikenal", "en", fmt=fmt),
+            )
         return JSONResponse(feature_collection(frame), media_type=GEOJSON_MEDIA)
     if fmt == "csv":
         return csv_response(frame, f"{name}.csv")
     if fmt == "xlsx":
         notes = [f"Kabupaten {run.kode_kab}, periode {run.periode}, analisis #{run.id}."]
         if k:
-            notes.append(f"Angka di bawah {k} disembunyikan." if lang != "en"
-                         else f"Counts below {k} are suppressed.")
+            notes.append(
+                f"Angka di bawah {k} disembunyikan."
+                if lang != "en"
+                else f"Counts below {k} are suppressed."
+            )
         return xlsx_response(frame, f"{name}.xlsx", sheet=objek, notes=notes, lang=lang)
     return JSONResponse(_rows(frame, run, k))
 
 
-@router.get("/indikator/desa", summary="Indikator per desa",
-            response_model=FeatureCollection | Rows,
-            responses=GEO_CONTENT)
-def indikator_desa(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
-                   api: ApiSettingsDep, lang: LangDep, periode: Periode = None,
-                   format: Literal["geojson", "json", "csv", "xlsx"] = "geojson",
-                   zoom: Annotated[int | None, Query(
-                       ge=5, le=18, description="GeoJSON: sederhanakan geometri untuk zoom "
-                                                "peta ini (kosong: geometri penuh)")] = None,
-                   ) -> Response:
+@router.get(
+    "/indikator/desa",
+    summary="Indikator per desa",
+    response_model=FeatureCollection | Rows,
+    responses=GEO_CONTENT,
+)
+def indikator_desa(
+    request: Request,
+    kode_kab: KodeKab,
+    user: CurrentUser,
+    session: SessionDep,
+    api: ApiSettingsDep,
+    lang: LangDep,
+    periode: Periode = None,
+    format: Literal["geojson", "json", "csv", "xlsx"] = "geojson",
+    zoom: Annotated[
+        int | None,
+        Query(
+            ge=5,
+            le=18,
+            description="GeoJSON: sederhanakan geometri untuk zoom "
+            "peta ini (kosong: geometri penuh)",
+        ),
+    ] = None,
+) -> Response:
     check_kabupaten(user, kode_kab)
     geo_check(user, "desa", api)
+
     def build() -> Response:
         ind = results.indicators(session, user, kode_kab, periode, api.disclosure_k)
         if format == "geojson" and zoom is not None:
@@ -106,55 +183,116 @@ def indikator_desa(request: Request, kode_kab: KodeKab, user: CurrentUser, sessi
 
             return JSONResponse(
                 feature_collection(ind.view.desa, simplify_deg=tolerance_deg(zoom)),
-                media_type=GEOJSON_MEDIA)
-        return respond(request, session, user, ind.view.desa, ind.run, ind.view.suppressed_k,
-                       format, "indikator_desa", lang)
+                media_type=GEOJSON_MEDIA,
+            )
+        return respond(
+            request,
+            session,
+            user,
+            ind.view.desa,
+            ind.run,
+            ind.view.suppressed_k,
+            format,
+            "indikator_desa",
+            lang,
+        )
 
     return _newest_cached(request, session, user, kode_kab, periode, lang, build)
 
 
-@router.get("/indikator/kecamatan", summary="Indikator per kecamatan", response_model=Rows,
-            responses=TABLE_CONTENT)
-def indikator_kecamatan(request: Request, kode_kab: KodeKab, user: CurrentUser,
-                        session: SessionDep, api: ApiSettingsDep, lang: LangDep,
-                        periode: Periode = None,
-                        format: Literal["json", "csv", "xlsx"] = "json") -> Response:
+@router.get(
+    "/indikator/kecamatan",
+    summary="Indikator per kecamatan",
+    response_model=Rows,
+    responses=TABLE_CONTENT,
+)
+def indikator_kecamatan(
+    request: Request,
+    kode_kab: KodeKab,
+    user: CurrentUser,
+    session: SessionDep,
+    api: ApiSettingsDep,
+    lang: LangDep,
+    periode: Periode = None,
+    format: Literal["json", "csv", "xlsx"] = "json",
+) -> Response:
     check_kabupaten(user, kode_kab)
     geo_check(user, "kecamatan", api)
+
     def build() -> Response:
         ind = results.indicators(session, user, kode_kab, periode, api.disclosure_k)
-        return respond(request, session, user, ind.view.kecamatan, ind.run, ind.view.suppressed_k,
-                        format, "indikator_kecamatan", lang)
+        return respond(
+            request,
+            session,
+            user,
+            ind.view.kecamatan,
+            ind.run,
+            ind.view.suppressed_k,
+            format,
+            "indikator_kecamatan",
+            lang,
+        )
 
     return _newest_cached(request, session, user, kode_kab, periode, lang, build)
 
 
-@router.get("/indikator/kabupaten", summary="Indikator kabupaten (total)", response_model=Rows,
-            responses=TABLE_CONTENT)
-def indikator_kabupaten(request: Request, kode_kab: KodeKab, user: CurrentUser,
-                        session: SessionDep, api: ApiSettingsDep, lang: LangDep,
-                        periode: Periode = None,
-                        format: Literal["json", "csv", "xlsx"] = "json") -> Response:
+@router.get(
+    "/indikator/kabupaten",
+    summary="Indikator kabupaten (total)",
+    response_model=Rows,
+    responses=TABLE_CONTENT,
+)
+def indikator_kabupaten(
+    request: Request,
+    kode_kab: KodeKab,
+    user: CurrentUser,
+    session: SessionDep,
+    api: ApiSettingsDep,
+    lang: LangDep,
+    periode: Periode = None,
+    format: Literal["json", "csv", "xlsx"] = "json",
+) -> Response:
     check_kabupaten(user, kode_kab)
+
     def build() -> Response:
         ind = results.indicators(session, user, kode_kab, periode, api.disclosure_k)
-        return respond(request, session, user, ind.view.kabupaten, ind.run, ind.view.suppressed_k,
-                        format, "indikator_kabupaten", lang)
+        return respond(
+            request,
+            session,
+            user,
+            ind.view.kabupaten,
+            ind.run,
+            ind.view.suppressed_k,
+            format,
+            "indikator_kabupaten",
+            lang,
+        )
 
     return _newest_cached(request, session, user, kode_kab, periode, lang, build)
 
 
-@router.get("/indikator/h3", summary="Indikator per sel H3",
-            response_model=FeatureCollection | Rows,
-            responses=GEO_CONTENT)
-def indikator_h3(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
-                 api: ApiSettingsDep, lang: LangDep, periode: Periode = None,
-                 resolusi: Annotated[int | None, Query(ge=5, le=10)] = None,
-                 format: Literal["geojson", "json", "csv", "xlsx"] = "geojson") -> Response:
+@router.get(
+    "/indikator/h3",
+    summary="Indikator per sel H3",
+    response_model=FeatureCollection | Rows,
+    responses=GEO_CONTENT,
+)
+def indikator_h3(
+    request: Request,
+    kode_kab: KodeKab,
+    user: CurrentUser,
+    session: SessionDep,
+    api: ApiSettingsDep,
+    lang: LangDep,
+    periode: Periode = None,
+    resolusi: Annotated[int | None, Query(ge=5, le=10)] = None,
+    format: Literal["geojson", "json", "csv", "xlsx"] = "geojson",
+) -> Response:
     from geo_service.api.views import h3_view
 
     check_kabupaten(user, kode_kab)
     geo_check(user, "h3", api)
+
     def build() -> Response:
         run = service.finished_run(session, user, kode_kab, periode)
         cells = service.run_table(session, user, run, "h3")
@@ -181,44 +319,77 @@ def _coarsen(cells: gpd.GeoDataFrame, resolution: int) -> gpd.GeoDataFrame:
     out = frame.groupby("h3", sort=True)[counts].sum().reset_index()
     out["resolusi"] = resolution
     out["pct_jiwa_ekstrem"] = (100.0 * out["n_jiwa_ekstrem"] / out["n_jiwa"]).where(
-        out["n_jiwa"] > 0)
-    geoms = [shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(c)])
-             for c in out["h3"]]
+        out["n_jiwa"] > 0
+    )
+    geoms = [
+        shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(c)]) for c in out["h3"]
+    ]
     return gpd.GeoDataFrame(out, geometry=geoms, crs=4326)
 
 
-@router.get("/kantong", summary="Kantong kemiskinan ekstrem",
-            response_model=FeatureCollection | Rows,
-            responses=GEO_CONTENT)
-def kantong(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
-            api: ApiSettingsDep, lang: LangDep, periode: Periode = None,
-            format: Literal["geojson", "json", "csv", "xlsx"] = "geojson") -> Response:
+@router.get(
+    "/kantong",
+    summary="Kantong kemiskinan ekstrem",
+    response_model=FeatureCollection | Rows,
+    responses=GEO_CONTENT,
+)
+def kantong(
+    request: Request,
+    kode_kab: KodeKab,
+    user: CurrentUser,
+    session: SessionDep,
+    api: ApiSettingsDep,
+    lang: LangDep,
+    periode: Periode = None,
+    format: Literal["geojson", "json", "csv", "xlsx"] = "geojson",
+) -> Response:
     check_kabupaten(user, kode_kab)
+
     def build() -> Response:
-        run, table, k = results.planning_table(session, user, kode_kab, periode, "kantong",
-                                               api.disclosure_k)
+        run, table, k = results.planning_table(
+            session, user, kode_kab, periode, "kantong", api.disclosure_k
+        )
         if format == "geojson" and not isinstance(table, gpd.GeoDataFrame):
-            table = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries([], crs=4326)
-                                     if table.empty else None, crs=4326)
+            table = gpd.GeoDataFrame(
+                table, geometry=gpd.GeoSeries([], crs=4326) if table.empty else None, crs=4326
+            )
         return respond(request, session, user, table, run, k, format, "kantong", lang)
 
     return _newest_cached(request, session, user, kode_kab, periode, lang, build)
 
 
-SORTABLE = ("peringkat", "skor", "n_jiwa_ekstrem", "pct_jiwa_ekstrem", "n_keluarga_ekstrem",
-            "nama_desa", "kode_desa")
+SORTABLE = (
+    "peringkat",
+    "skor",
+    "n_jiwa_ekstrem",
+    "pct_jiwa_ekstrem",
+    "n_keluarga_ekstrem",
+    "nama_desa",
+    "kode_desa",
+)
 
 
-@router.get("/prioritas", summary="Daftar desa prioritas: saring, urutkan, halaman",
-            response_model=Rows, responses=TABLE_CONTENT)
+@router.get(
+    "/prioritas",
+    summary="Daftar desa prioritas: saring, urutkan, halaman",
+    response_model=Rows,
+    responses=TABLE_CONTENT,
+)
 def prioritas(
-    request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
-    api: ApiSettingsDep, lang: LangDep, periode: Periode = None,
-    kecamatan: Annotated[str | None, Query(max_length=100,
-                                           description="Kode atau nama kecamatan")] = None,
+    request: Request,
+    kode_kab: KodeKab,
+    user: CurrentUser,
+    session: SessionDep,
+    api: ApiSettingsDep,
+    lang: LangDep,
+    periode: Periode = None,
+    kecamatan: Annotated[
+        str | None, Query(max_length=100, description="Kode atau nama kecamatan")
+    ] = None,
     kuadran: Annotated[list[Literal["I", "II", "III", "IV"]] | None, Query()] = None,
-    min_keluarga: Annotated[int, Query(ge=0, le=1_000_000,
-                                       description="Minimal keluarga miskin ekstrem")] = 0,
+    min_keluarga: Annotated[
+        int, Query(ge=0, le=1_000_000, description="Minimal keluarga miskin ekstrem")
+    ] = 0,
     urut: Literal[SORTABLE] = "peringkat",  # type: ignore[valid-type]
     arah: Literal["naik", "turun"] = "naik",
     halaman: Annotated[int, Query(ge=1, le=100_000)] = 1,
@@ -226,23 +397,39 @@ def prioritas(
     format: Literal["json", "csv", "xlsx"] = "json",
 ) -> Response:
     check_kabupaten(user, kode_kab)
+
     def build() -> Response:
-        run, table, k = results.planning_table(session, user, kode_kab, periode, "prioritas",
-                                               api.disclosure_k)
-        table = filter_priorities(table, kecamatan=kecamatan, kuadran=kuadran,
-                                  min_keluarga=min_keluarga, urut=urut, arah=arah)
+        run, table, k = results.planning_table(
+            session, user, kode_kab, periode, "prioritas", api.disclosure_k
+        )
+        table = filter_priorities(
+            table,
+            kecamatan=kecamatan,
+            kuadran=kuadran,
+            min_keluarga=min_keluarga,
+            urut=urut,
+            arah=arah,
+        )
         if format != "json":
             return respond(request, session, user, table, run, k, format, "prioritas", lang)
         start = (halaman - 1) * per_halaman
-        page = table.iloc[start:start + per_halaman]
-        return JSONResponse(_rows(page, run, k, total=len(table), halaman=halaman,
-                                  per_halaman=per_halaman))
+        page = table.iloc[start : start + per_halaman]
+        return JSONResponse(
+            _rows(page, run, k, total=len(table), halaman=halaman, per_halaman=per_halaman)
+        )
 
     return _newest_cached(request, session, user, kode_kab, periode, lang, build)
 
 
-def filter_priorities(table: pd.DataFrame, *, kecamatan: str | None, kuadran: list[str] | None,
-                      min_keluarga: int, urut: str, arah: str) -> pd.DataFrame:
+def filter_priorities(
+    table: pd.DataFrame,
+    *,
+    kecamatan: str | None,
+    kuadran: list[str] | None,
+    min_keluarga: int,
+    urut: str,
+    arah: str,
+) -> pd.DataFrame:
     """Filter and sort the priority list (pure)."""
     out = table
     if out.empty:
@@ -257,8 +444,9 @@ def filter_priorities(table: pd.DataFrame, *, kecamatan: str | None, kuadran: li
         wanted = set(kuadran)
         out = out[out["kuadran"].astype(str).isin(wanted)]
     if min_keluarga and "n_keluarga_ekstrem" in out.columns:
-        out = out[pd.to_numeric(out["n_keluarga_ekstrem"], errors="coerce").fillna(-1)
-                  >= min_keluarga]
+        out = out[
+            pd.to_numeric(out["n_keluarga_ekstrem"], errors="coerce").fillna(-1) >= min_keluarga
+        ]
     if urut in out.columns:
         key = out[urut]
         if urut not in ("nama_desa", "kode_desa"):
@@ -268,16 +456,26 @@ def filter_priorities(table: pd.DataFrame, *, kecamatan: str | None, kuadran: li
     return out.reset_index(drop=True)
 
 
-@router.get("/target-opd", summary="Target desa per OPD", response_model=Rows,
-            responses=TABLE_CONTENT)
-def target_opd(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
-               api: ApiSettingsDep, lang: LangDep, periode: Periode = None,
-               opd: Annotated[str | None, Query(max_length=64)] = None,
-               format: Literal["json", "csv", "xlsx"] = "json") -> Response:
+@router.get(
+    "/target-opd", summary="Target desa per OPD", response_model=Rows, responses=TABLE_CONTENT
+)
+def target_opd(
+    request: Request,
+    kode_kab: KodeKab,
+    user: CurrentUser,
+    session: SessionDep,
+    api: ApiSettingsDep,
+    lang: LangDep,
+    periode: Periode = None,
+    opd: Annotated[str | None, Query(max_length=64)] = None,
+    format: Literal["json", "csv", "xlsx"] = "json",
+) -> Response:
     check_kabupaten(user, kode_kab)
+
     def build() -> Response:
-        run, table, k = results.planning_table(session, user, kode_kab, periode, "target_opd",
-                                               api.disclosure_k)
+        run, table, k = results.planning_table(
+            session, user, kode_kab, periode, "target_opd", api.disclosure_k
+        )
         if opd and "opd" in table.columns:
             table = table[table["opd"].astype(str).str.casefold() == opd.casefold()]
         return respond(request, session, user, table, run, k, format, "target_opd", lang)
@@ -285,15 +483,28 @@ def target_opd(request: Request, kode_kab: KodeKab, user: CurrentUser, session: 
     return _newest_cached(request, session, user, kode_kab, periode, lang, build)
 
 
-@router.get("/cakupan", summary="Kesenjangan cakupan program (PKH, BPNT, PBI-JK)",
-            response_model=Rows, responses=TABLE_CONTENT)
-def cakupan(request: Request, kode_kab: KodeKab, user: CurrentUser, session: SessionDep,
-            api: ApiSettingsDep, lang: LangDep, periode: Periode = None,
-            format: Literal["json", "csv", "xlsx"] = "json") -> Response:
+@router.get(
+    "/cakupan",
+    summary="Kesenjangan cakupan program (PKH, BPNT, PBI-JK)",
+    response_model=Rows,
+    responses=TABLE_CONTENT,
+)
+def cakupan(
+    request: Request,
+    kode_kab: KodeKab,
+    user: CurrentUser,
+    session: SessionDep,
+    api: ApiSettingsDep,
+    lang: LangDep,
+    periode: Periode = None,
+    format: Literal["json", "csv", "xlsx"] = "json",
+) -> Response:
     check_kabupaten(user, kode_kab)
+
     def build() -> Response:
-        run, table, k = results.planning_table(session, user, kode_kab, periode, "cakupan",
-                                               api.disclosure_k)
+        run, table, k = results.planning_table(
+            session, user, kode_kab, periode, "cakupan", api.disclosure_k
+        )
         return respond(request, session, user, table, run, k, format, "cakupan", lang)
 
     return _newest_cached(request, session, user, kode_kab, periode, lang, build)

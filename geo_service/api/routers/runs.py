@@ -12,12 +12,19 @@ from geo_service.analysis.disclosure import is_suppressed_role
 from geo_service.api import results, service
 from geo_service.api.deps import AnalystUser, CurrentUser, LangDep, SessionDep, check_kabupaten
 from geo_service.api.formats import CSV_MEDIA, XLSX_MEDIA
-from geo_service.api.schemas import AnalysisRequest, ErrorBody, Rows, RunStatus
 from geo_service.api.routers.results import geo_check, respond
+from geo_service.api.schemas import AnalysisRequest, ErrorBody, Rows, RunStatus
 
-router = APIRouter(prefix="/analisis", tags=["analisis"],
-                   responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},
-                              404: {"model": ErrorBody}, 422: {"model": ErrorBody}})
+router = APIRouter(
+    prefix="/analisis",
+    tags=["analisis"],
+    responses={
+        401: {"model": ErrorBody},
+        403: {"model": ErrorBody},
+        404: {"model": ErrorBody},
+        422: {"model": ErrorBody},
+    },
+)
 RunId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
@@ -27,26 +34,42 @@ def _utc(ts: datetime | None) -> datetime | None:
 
 
 def _status(run) -> RunStatus:
-    return RunStatus(id=run.id, kode_kab=run.kode_kab, periode=run.periode, status=run.status,
-                     parameter=run.parameter or {}, seed=run.seed, versi=run.versi,
-                     mulai=_utc(run.mulai), selesai=_utc(run.selesai), detik=run.detik,
-                     alasan=run.alasan,
-                     tabel=list(run.tabel))
+    return RunStatus(
+        id=run.id,
+        kode_kab=run.kode_kab,
+        periode=run.periode,
+        status=run.status,
+        parameter=run.parameter or {},
+        seed=run.seed,
+        versi=run.versi,
+        mulai=_utc(run.mulai),
+        selesai=_utc(run.selesai),
+        detik=run.detik,
+        alasan=run.alasan,
+        tabel=list(run.tabel),
+    )
 
 
-@router.post("", status_code=202, response_model=RunStatus,
-             summary="Mulai analisis (berjalan di latar belakang; pantau statusnya)")
-def start(request: Request, body: AnalysisRequest, user: AnalystUser,
-          session: SessionDep) -> RunStatus:
+@router.post(
+    "",
+    status_code=202,
+    response_model=RunStatus,
+    summary="Mulai analisis (berjalan di latar belakang; pantau statusnya)",
+)
+def start(
+    request: Request, body: AnalysisRequest, user: AnalystUser, session: SessionDep
+) -> RunStatus:
     check_kabupaten(user, body.kode_kab)
     run = request.app.state.runs.start(session, user, body)
     return _status(run)
 
 
 @router.get("", response_model=list[RunStatus], summary="Daftar analisis (terbaru dulu)")
-def list_runs(user: CurrentUser, session: SessionDep,
-              kode_kab: Annotated[str | None, Query(pattern=r"^\d{2}\.\d{2}$")] = None
-              ) -> list[RunStatus]:
+def list_runs(
+    user: CurrentUser,
+    session: SessionDep,
+    kode_kab: Annotated[str | None, Query(pattern=r"^\d{2}\.\d{2}$")] = None,
+) -> list[RunStatus]:
     if kode_kab:
         check_kabupaten(user, kode_kab)
     return [_status(r) for r in service.list_runs(session, user, kode_kab)]
@@ -57,14 +80,23 @@ def status(run_id: RunId, user: CurrentUser, session: SessionDep) -> RunStatus:
     return _status(service.get_run(session, user, run_id))
 
 
-@router.get("/{run_id}/hasil/{tabel}", response_model=Rows,
-            summary="Hasil satu analisis (tabel indikator atau perencanaan)",
-            responses={200: {"content": {"application/json": {}, CSV_MEDIA: {}, XLSX_MEDIA: {}}}})
-def result_table(request: Request, run_id: RunId,
-                 tabel: Literal["desa", "kecamatan", "kabupaten", "h3", "kantong", "prioritas",
-                                "target_opd", "cakupan"],
-                 user: CurrentUser, session: SessionDep, lang: LangDep,
-                 format: Literal["json", "csv", "xlsx"] = "json") -> Response:
+@router.get(
+    "/{run_id}/hasil/{tabel}",
+    response_model=Rows,
+    summary="Hasil satu analisis (tabel indikator atau perencanaan)",
+    responses={200: {"content": {"application/json": {}, CSV_MEDIA: {}, XLSX_MEDIA: {}}}},
+)
+def result_table(
+    request: Request,
+    run_id: RunId,
+    tabel: Literal[
+        "desa", "kecamatan", "kabupaten", "h3", "kantong", "prioritas", "target_opd", "cakupan"
+    ],
+    user: CurrentUser,
+    session: SessionDep,
+    lang: LangDep,
+    format: Literal["json", "csv", "xlsx"] = "json",
+) -> Response:
     run = service.get_run(session, user, run_id)
     api = request.app.state.api_settings
     k = api.disclosure_k

@@ -24,7 +24,6 @@ from fastapi import APIRouter, Body, File, Form, Path, Query, Request, UploadFil
 from fastapi.responses import JSONResponse, Response
 
 from geo_service.analysis import uji_petik as G
-from geo_service.errors import InvalidInputError
 from geo_service.api import service
 from geo_service.api.deps import (
     AnalystUser,
@@ -35,7 +34,13 @@ from geo_service.api.deps import (
     SettingsDep,
     check_kabupaten,
 )
-from geo_service.api.formats import CSV_MEDIA, GEOJSON_MEDIA, csv_response, feature_collection, records
+from geo_service.api.formats import (
+    CSV_MEDIA,
+    GEOJSON_MEDIA,
+    csv_response,
+    feature_collection,
+    records,
+)
 from geo_service.api.schemas import (
     ErrorBody,
     FeatureCollection,
@@ -47,16 +52,26 @@ from geo_service.api.schemas import (
     TransitionBody,
 )
 from geo_service.api.uploads import saved_upload
+from geo_service.errors import InvalidInputError
 
-ERRORS = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 404: {"model": ErrorBody},
-          422: {"model": ErrorBody}}
+ERRORS = {
+    401: {"model": ErrorBody},
+    403: {"model": ErrorBody},
+    404: {"model": ErrorBody},
+    422: {"model": ErrorBody},
+}
 router = APIRouter(tags=["uji petik, transisi, target"], responses=ERRORS)
 
 KodeKab = Annotated[str, Path(pattern=r"^\d{2}\.\d{2}$", examples=["33.24"])]
 SampelId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-KodeDesa = Annotated[str | None, Query(pattern=r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$",
-                                       examples=["33.24.01.2001"],
-                                       description="Satu desa; kosong = seluruh sampel")]
+KodeDesa = Annotated[
+    str | None,
+    Query(
+        pattern=r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$",
+        examples=["33.24.01.2001"],
+        description="Satu desa; kosong = seluruh sampel",
+    ),
+]
 RESULT_SUFFIXES = (".csv", ".xlsx", ".gpkg")
 FILE_CONTENT = {200: {"content": {m: {} for m in service.FIELD_MEDIA.values()}}}
 
@@ -69,146 +84,252 @@ def _summary(info) -> SampleSummary:
     return SampleSummary(**info.to_dict())
 
 
-@router.post("/kabupaten/{kode_kab}/uji-petik", status_code=201, response_model=SampleSummary,
-             summary="Buat sampel uji petik dari data keluarga di basis data")
-def create_sample(kode_kab: KodeKab, user: AnalystUser, session: SessionDep,
-                  body: Annotated[SampleRequest | None, Body()] = None) -> SampleSummary:
+@router.post(
+    "/kabupaten/{kode_kab}/uji-petik",
+    status_code=201,
+    response_model=SampleSummary,
+    summary="Buat sampel uji petik dari data keluarga di basis data",
+)
+def create_sample(
+    kode_kab: KodeKab,
+    user: AnalystUser,
+    session: SessionDep,
+    body: Annotated[SampleRequest | None, Body()] = None,
+) -> SampleSummary:
     check_kabupaten(user, kode_kab)
     req = body or SampleRequest()
     try:
-        params = G.SampleParams(seed=req.seed, n_per_desa=req.n_per_desa, alokasi=req.alokasi,
-                                min_per_strata=req.min_per_strata,
-                                maks_bendera=req.maks_bendera,
-                                maks_bendera_per_desa=req.maks_bendera_per_desa)
+        params = G.SampleParams(
+            seed=req.seed,
+            n_per_desa=req.n_per_desa,
+            alokasi=req.alokasi,
+            min_per_strata=req.min_per_strata,
+            maks_bendera=req.maks_bendera,
+            maks_bendera_per_desa=req.maks_bendera_per_desa,
+        )
     except ValueError as exc:
         raise InvalidInputError(str(exc), str(exc)) from exc
-    info = service.build_sample(session, user, kode_kab, periode=req.periode, params=params,
-                                now=datetime.now(UTC))
+    info = service.build_sample(
+        session, user, kode_kab, periode=req.periode, params=params, now=datetime.now(UTC)
+    )
     return _summary(info)
 
 
-@router.get("/kabupaten/{kode_kab}/uji-petik", response_model=list[SampleSummary],
-            summary="Daftar sampel uji petik kabupaten")
-def list_samples(kode_kab: KodeKab, user: AnalystUser, session: SessionDep
-                 ) -> list[SampleSummary]:
+@router.get(
+    "/kabupaten/{kode_kab}/uji-petik",
+    response_model=list[SampleSummary],
+    summary="Daftar sampel uji petik kabupaten",
+)
+def list_samples(kode_kab: KodeKab, user: AnalystUser, session: SessionDep) -> list[SampleSummary]:
     check_kabupaten(user, kode_kab)
     return [_summary(i) for i in service.list_samples(session, user, kode_kab)]
 
 
-@router.get("/uji-petik/{sampel_id}", response_model=SampleSummary,
-            summary="Satu sampel uji petik")
+@router.get("/uji-petik/{sampel_id}", response_model=SampleSummary, summary="Satu sampel uji petik")
 def get_sample(sampel_id: SampelId, user: AnalystUser, session: SessionDep) -> SampleSummary:
     return _summary(service.sample_info(session, user, sampel_id))
 
 
-@router.get("/uji-petik/{sampel_id}/berkas", response_class=Response, responses=FILE_CONTENT,
-            summary="Berkas lapangan: XLSX, CSV atau GeoPackage (satu desa, atau seluruh sampel)")
-def field_files(request: Request, sampel_id: SampelId, user: AnalystUser, session: SessionDep,
-                lang: LangDep, format: Literal["xlsx", "csv", "gpkg"] = "xlsx",
-                desa: KodeDesa = None) -> Response:
+@router.get(
+    "/uji-petik/{sampel_id}/berkas",
+    response_class=Response,
+    responses=FILE_CONTENT,
+    summary="Berkas lapangan: XLSX, CSV atau GeoPackage (satu desa, atau seluruh sampel)",
+)
+def field_files(
+    request: Request,
+    sampel_id: SampelId,
+    user: AnalystUser,
+    session: SessionDep,
+    lang: LangDep,
+    format: Literal["xlsx", "csv", "gpkg"] = "xlsx",
+    desa: KodeDesa = None,
+) -> Response:
     body, name, media, n = service.field_files(session, user, sampel_id, format, desa, lang)
     info = service.sample_info(session, user, sampel_id)
     service.end_read(session)
-    service.record_audit(session, user, "ekspor", objek=f"uji_petik:{sampel_id}",
-                         kode_kab=info.kode_kab, periode=info.periode, n_baris=n,
-                         rincian={"format": format, "desa": desa}, alamat_ip=_ip(request))
-    return Response(body, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    service.record_audit(
+        session,
+        user,
+        "ekspor",
+        objek=f"uji_petik:{sampel_id}",
+        kode_kab=info.kode_kab,
+        periode=info.periode,
+        n_baris=n,
+        rincian={"format": format, "desa": desa},
+        alamat_ip=_ip(request),
+    )
+    return Response(
+        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
-@router.post("/uji-petik/{sampel_id}/hasil", status_code=201, response_model=FieldImportReport,
-             responses={409: {"model": ErrorBody}, 413: {"model": ErrorBody}},
-             summary="Unggah hasil lapangan (CSV, XLSX atau GeoPackage yang dikembalikan)")
-def upload_results(request: Request, sampel_id: SampelId, user: AnalystUser,
-                   session: SessionDep, api: ApiSettingsDep, lang: LangDep,
-                   berkas: Annotated[UploadFile | None, File(
-                       description="Hasil lapangan: .csv, .xlsx atau .gpkg")] = None,
-                   sebagian: Annotated[bool, Form(
-                       description="Impor baris sah walau ada baris bermasalah")] = False,
-                   ) -> FieldImportReport:
+@router.post(
+    "/uji-petik/{sampel_id}/hasil",
+    status_code=201,
+    response_model=FieldImportReport,
+    responses={409: {"model": ErrorBody}, 413: {"model": ErrorBody}},
+    summary="Unggah hasil lapangan (CSV, XLSX atau GeoPackage yang dikembalikan)",
+)
+def upload_results(
+    request: Request,
+    sampel_id: SampelId,
+    user: AnalystUser,
+    session: SessionDep,
+    api: ApiSettingsDep,
+    lang: LangDep,
+    berkas: Annotated[
+        UploadFile | None, File(description="Hasil lapangan: .csv, .xlsx atau .gpkg")
+    ] = None,
+    sebagian: Annotated[
+        bool, Form(description="Impor baris sah walau ada baris bermasalah")
+    ] = False,
+) -> FieldImportReport:
     service.sample_info(session, user, sampel_id)  # 404 before looking at the body
     if berkas is None or not berkas.filename:
-        raise InvalidInputError("Berkas hasil wajib dikirim (kolom 'berkas').",
-                                "A result file is required (field 'berkas').")
+        raise InvalidInputError(
+            "Berkas hasil wajib dikirim (kolom 'berkas').",
+            "A result file is required (field 'berkas').",
+        )
     if not berkas.filename.lower().endswith(RESULT_SUFFIXES):
         raise InvalidInputError(
             f"Jenis berkas tidak didukung: {berkas.filename} (boleh: .csv, .xlsx, .gpkg)",
-            f"Unsupported file type: {berkas.filename} (allowed: .csv, .xlsx, .gpkg)")
+            f"Unsupported file type: {berkas.filename} (allowed: .csv, .xlsx, .gpkg)",
+        )
     with saved_upload(berkas, max_bytes=api.upload_max_bytes) as up:
         out, verified = service.import_field_results(
-            session, user, sampel_id, up.path, filename=up.filename, sha256=up.sha256,
-            size=up.size, partial=sebagian, lang=lang, now=datetime.now(UTC),
-            alamat_ip=_ip(request))
+            session,
+            user,
+            sampel_id,
+            up.path,
+            filename=up.filename,
+            sha256=up.sha256,
+            size=up.size,
+            partial=sebagian,
+            lang=lang,
+            now=datetime.now(UTC),
+            alamat_ip=_ip(request),
+        )
     return FieldImportReport(**out.to_dict(), laporan_warga_diverifikasi=verified)
 
 
-@router.get("/uji-petik/{sampel_id}/progres", response_model=ProgressBody | FeatureCollection,
-            responses={200: {"content": {"application/json": {}, GEOJSON_MEDIA: {},
-                                         CSV_MEDIA: {}}}},
-            summary="Progres per desa (tabel, peta) dan taksiran persentase data tidak sesuai")
-def progress(sampel_id: SampelId, user: AnalystUser, session: SessionDep, lang: LangDep,
-             format: Literal["json", "geojson", "csv"] = "json",
-             kelompok: Literal["kecamatan", "desa"] = "kecamatan") -> Response:
-    info, prog, est = service.sample_progress(session, user, sampel_id, kelompok=kelompok,
-                                              lang=lang)
+@router.get(
+    "/uji-petik/{sampel_id}/progres",
+    response_model=ProgressBody | FeatureCollection,
+    responses={200: {"content": {"application/json": {}, GEOJSON_MEDIA: {}, CSV_MEDIA: {}}}},
+    summary="Progres per desa (tabel, peta) dan taksiran persentase data tidak sesuai",
+)
+def progress(
+    sampel_id: SampelId,
+    user: AnalystUser,
+    session: SessionDep,
+    lang: LangDep,
+    format: Literal["json", "geojson", "csv"] = "json",
+    kelompok: Literal["kecamatan", "desa"] = "kecamatan",
+) -> Response:
+    info, prog, est = service.sample_progress(
+        session, user, sampel_id, kelompok=kelompok, lang=lang
+    )
     if format == "geojson":
-        return JSONResponse(feature_collection(service.progress_shapes(session, user, info,
-                                                                       prog)),
-                            media_type=GEOJSON_MEDIA)
+        return JSONResponse(
+            feature_collection(service.progress_shapes(session, user, info, prog)),
+            media_type=GEOJSON_MEDIA,
+        )
     if format == "csv":
         return csv_response(prog, f"progres_uji_petik_{sampel_id}.csv")
-    sums = prog[["n_sampel", "n_acak", "n_bendera", "n_selesai", "n_selesai_acak",
-                 "n_salah"]].sum()
+    sums = prog[["n_sampel", "n_acak", "n_bendera", "n_selesai", "n_selesai_acak", "n_salah"]].sum()
     total = {k: int(v) for k, v in sums.items()}
     total["pct_selesai"] = round(100.0 * total["n_selesai"] / max(total["n_sampel"], 1), 1)
-    body = ProgressBody(sampel=_summary(info), total=total, progres=records(prog),
-                        taksiran=records(est))
+    body = ProgressBody(
+        sampel=_summary(info), total=total, progres=records(prog), taksiran=records(est)
+    )
     return JSONResponse(body.model_dump(mode="json"))
 
 
-@router.get("/kabupaten/{kode_kab}/transisi", response_model=TransitionBody,
-            responses={200: {"content": {"application/json": {}, CSV_MEDIA: {}}}},
-            summary="Transisi desil dan graduasi antar periode (keluarga dicocokkan per id)")
-def transitions(request: Request, kode_kab: KodeKab, user: AnalystUser, session: SessionDep,
-                lang: LangDep,
-                periode: Annotated[list[str] | None, Query(
-                    description="Dua periode atau lebih (ulangi); kosong = semua periode",
-                    max_length=24)] = None,
-                format: Literal["json", "csv"] = "json") -> Response:
+@router.get(
+    "/kabupaten/{kode_kab}/transisi",
+    response_model=TransitionBody,
+    responses={200: {"content": {"application/json": {}, CSV_MEDIA: {}}}},
+    summary="Transisi desil dan graduasi antar periode (keluarga dicocokkan per id)",
+)
+def transitions(
+    request: Request,
+    kode_kab: KodeKab,
+    user: AnalystUser,
+    session: SessionDep,
+    lang: LangDep,
+    periode: Annotated[
+        list[str] | None,
+        Query(description="Dua periode atau lebih (ulangi); kosong = semua periode", max_length=24),
+    ] = None,
+    format: Literal["json", "csv"] = "json",
+) -> Response:
     check_kabupaten(user, kode_kab)
     for p in periode or []:
-        if not (len(p) == 7 and p[4] == "-" and p[:4].isdigit() and p[5:].isdigit()
-                and 1 <= int(p[5:]) <= 12):
-            raise InvalidInputError(f"Periode tidak valid: {p} (YYYY-MM)",
-                                    f"Invalid periode: {p} (YYYY-MM)")
+        if not (
+            len(p) == 7
+            and p[4] == "-"
+            and p[:4].isdigit()
+            and p[5:].isdigit()
+            and 1 <= int(p[5:]) <= 12
+        ):
+            raise InvalidInputError(
+                f"Periode tidak valid: {p} (YYYY-MM)", f"Invalid periode: {p} (YYYY-MM)"
+            )
     out = service.transitions(session, user, kode_kab, periode, lang)
     service.end_read(session)
-    service.record_audit(session, user, "baca_keluarga", objek="transisi", kode_kab=kode_kab,
-                         periode=out["periode"][-1], n_baris=sum(out["n_keluarga"].values()),
-                         rincian={"periode": out["periode"], "format": format},
-                         alamat_ip=_ip(request))
+    service.record_audit(
+        session,
+        user,
+        "baca_keluarga",
+        objek="transisi",
+        kode_kab=kode_kab,
+        periode=out["periode"][-1],
+        n_baris=sum(out["n_keluarga"].values()),
+        rincian={"periode": out["periode"], "format": format},
+        alamat_ip=_ip(request),
+    )
     if format == "csv":
         return csv_response(out["graduasi"], f"graduasi_{kode_kab}.csv")
-    body = TransitionBody(**{**out, "graduasi": records(out["graduasi"]),
-                             "tren": None if out["tren"] is None else records(out["tren"]),
-                             "kelas_kantong": None if out["kelas_kantong"] is None
-                             else records(out["kelas_kantong"])})
+    body = TransitionBody(
+        **{
+            **out,
+            "graduasi": records(out["graduasi"]),
+            "tren": None if out["tren"] is None else records(out["tren"]),
+            "kelas_kantong": None
+            if out["kelas_kantong"] is None
+            else records(out["kelas_kantong"]),
+        }
+    )
     return JSONResponse(body.model_dump(mode="json"))
 
 
-@router.get("/kabupaten/{kode_kab}/target", response_model=TargetRows,
-            responses={200: {"content": {"application/json": {}, CSV_MEDIA: {}}}},
-            summary="Capaian target kabupaten: nilai sekarang, target, laju diperlukan/teramati")
-def targets(kode_kab: KodeKab, user: CurrentUser, session: SessionDep, settings: SettingsDep,
-            api: ApiSettingsDep, lang: LangDep,
-            format: Literal["json", "csv"] = "json") -> Response:
+@router.get(
+    "/kabupaten/{kode_kab}/target",
+    response_model=TargetRows,
+    responses={200: {"content": {"application/json": {}, CSV_MEDIA: {}}}},
+    summary="Capaian target kabupaten: nilai sekarang, target, laju diperlukan/teramati",
+)
+def targets(
+    kode_kab: KodeKab,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    api: ApiSettingsDep,
+    lang: LangDep,
+    format: Literal["json", "csv"] = "json",
+) -> Response:
     from geo_service.analysis.target import progress_report
 
     check_kabupaten(user, kode_kab)
-    table = service.target_progress(session, user, kode_kab, settings=settings,
-                                    k=api.disclosure_k, lang=lang)
+    table = service.target_progress(
+        session, user, kode_kab, settings=settings, k=api.disclosure_k, lang=lang
+    )
     if format == "csv":
         return csv_response(table, f"target_{kode_kab}.csv")
-    body = TargetRows(kode_kab=kode_kab, baris=records(table),
-                      teks=progress_report(table, lang) if len(table) else "")
+    body = TargetRows(
+        kode_kab=kode_kab,
+        baris=records(table),
+        teks=progress_report(table, lang) if len(table) else "",
+    )
     return JSONResponse(body.model_dump(mode="json"))

@@ -43,10 +43,8 @@ from geoalchemy2.shape import from_shape
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from geo_service.analysis import uji_petik as G
 from geo_service.analysis import schema as S
-from geo_service.services.laporan_warga import OPEN_STATUSES, CitizenReport
-from geo_service.errors import NotFoundError
+from geo_service.analysis import uji_petik as G
 from geo_service.db.models import (
     BATCH_GAGAL,
     BATCH_SELESAI,
@@ -64,11 +62,21 @@ from geo_service.db.models import (
     utcnow,
 )
 from geo_service.db.repo import Bind, Scope, _py, _restore
+from geo_service.errors import NotFoundError
+from geo_service.services.laporan_warga import OPEN_STATUSES, CitizenReport
 
 STATUS_SUDAH_ADA = "sudah_ada"  # returned, never stored: the file was imported before
 # Columns of the list kept as typed columns of uji_petik_item; the others go to ``nilai``.
-ITEM_COLUMNS = ("id_keluarga", "kode_desa", "jenis", "alasan", "strata", "bobot", "urutan",
-                "petugas")
+ITEM_COLUMNS = (
+    "id_keluarga",
+    "kode_desa",
+    "jenis",
+    "alasan",
+    "strata",
+    "bobot",
+    "urutan",
+    "petugas",
+)
 RESULT_FRAME_COLUMNS = [*G.RESULT_COLUMNS, S.KODE_DESA]
 
 
@@ -93,32 +101,53 @@ class SampleInfo:
     parameter: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: (v.isoformat() if isinstance(v, datetime) else v)
-                for k, v in self.__dict__.items()}
+        return {
+            k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in self.__dict__.items()
+        }
 
 
 def _sample_row(session: Bind, sampel_id: int, scope: Scope) -> UjiPetikSampel:
-    row = session.execute(select(UjiPetikSampel).where(UjiPetikSampel.id == sampel_id)
-                          ).scalar_one_or_none()
+    row = session.execute(
+        select(UjiPetikSampel).where(UjiPetikSampel.id == sampel_id)
+    ).scalar_one_or_none()
     if row is None or not scope.allows(row.kode_kab):
-        raise NotFoundError(f"Sampel uji petik #{sampel_id} tidak ditemukan.",
-                            f"Ground-check sample #{sampel_id} not found.")
+        raise NotFoundError(
+            f"Sampel uji petik #{sampel_id} tidak ditemukan.",
+            f"Ground-check sample #{sampel_id} not found.",
+        )
     return row
 
 
 def _info(row: UjiPetikSampel) -> SampleInfo:
     p = row.parameter or {}
-    return SampleInfo(id=row.id, kode=str(p.get("kode", "")), kode_kab=row.kode_kab,
-                      periode=row.periode, seed=row.seed, run_id=row.run_id, n_item=row.n_item,
-                      n_acak=int(p.get("n_acak", 0)), n_bendera=int(p.get("n_bendera", 0)),
-                      n_bendera_dipotong=int(p.get("n_bendera_dipotong", 0)),
-                      dibuat=row.dibuat if row.dibuat.tzinfo else row.dibuat.replace(
-                          tzinfo=UTC),  # SQLite keeps no zone: the value is UTC
-                      parameter=dict(p.get("sampel", {})))
+    return SampleInfo(
+        id=row.id,
+        kode=str(p.get("kode", "")),
+        kode_kab=row.kode_kab,
+        periode=row.periode,
+        seed=row.seed,
+        run_id=row.run_id,
+        n_item=row.n_item,
+        n_acak=int(p.get("n_acak", 0)),
+        n_bendera=int(p.get("n_bendera", 0)),
+        n_bendera_dipotong=int(p.get("n_bendera_dipotong", 0)),
+        dibuat=row.dibuat
+        if row.dibuat.tzinfo
+        else row.dibuat.replace(tzinfo=UTC),  # SQLite keeps no zone: the value is UTC
+        parameter=dict(p.get("sampel", {})),
+    )
 
 
-def save_sample(session: Bind, sample: G.GroundCheckSample, *, kode_kab: str, periode: str,
-                scope: Scope, run_id: int | None = None, pengguna_id: int | None = None) -> int:
+def save_sample(
+    session: Bind,
+    sample: G.GroundCheckSample,
+    *,
+    kode_kab: str,
+    periode: str,
+    scope: Scope,
+    run_id: int | None = None,
+    pengguna_id: int | None = None,
+) -> int:
     """Store a sample (list, design and parameters); returns its id.
 
     Raises
@@ -132,32 +161,51 @@ def save_sample(session: Bind, sample: G.GroundCheckSample, *, kode_kab: str, pe
     parameter = {
         "kode": G.sample_id(kode_kab, periode, sample.params),
         "sampel": sample.params.to_dict(),
-        "design": {"kolom": [[str(c), str(sample.design[c].dtype)]
-                             for c in sample.design.columns],
-                   "baris": [[_py(v) for v in rec]
-                             for rec in sample.design.itertuples(index=False, name=None)]},
+        "design": {
+            "kolom": [[str(c), str(sample.design[c].dtype)] for c in sample.design.columns],
+            "baris": [
+                [_py(v) for v in rec] for rec in sample.design.itertuples(index=False, name=None)
+            ],
+        },
         "kolom": kolom,
-        "n_acak": len(sample.acak), "n_bendera": int(sample.n_bendera),
+        "n_acak": len(sample.acak),
+        "n_bendera": int(sample.n_bendera),
         "n_bendera_dipotong": int(sample.n_bendera_dipotong),
     }
-    sampel_id = session.execute(insert(UjiPetikSampel).values(
-        kode_kab=kode_kab, periode=periode, seed=int(sample.params.seed),
-        parameter=json.loads(json.dumps(parameter)), run_id=run_id, n_item=len(daftar),
-        dibuat=utcnow(), pengguna_id=pengguna_id,
-    ).returning(UjiPetikSampel.id)).scalar_one()
+    sampel_id = session.execute(
+        insert(UjiPetikSampel)
+        .values(
+            kode_kab=kode_kab,
+            periode=periode,
+            seed=int(sample.params.seed),
+            parameter=json.loads(json.dumps(parameter)),
+            run_id=run_id,
+            n_item=len(daftar),
+            dibuat=utcnow(),
+            pengguna_id=pengguna_id,
+        )
+        .returning(UjiPetikSampel.id)
+    ).scalar_one()
     rest = [c for c in daftar.columns if c not in ITEM_COLUMNS]
     records = []
     for rec in daftar.to_dict("records"):
         typed = {c: _py(rec.get(c)) for c in ITEM_COLUMNS}
-        records.append({
-            "sampel_id": sampel_id, "id_keluarga": str(typed["id_keluarga"]),
-            "kode_desa": str(typed["kode_desa"]), "jenis": str(typed["jenis"]),
-            "alasan": typed["alasan"], "strata": typed["strata"], "bobot": typed["bobot"],
-            "urutan": int(typed["urutan"]), "petugas": typed["petugas"],
-            "nilai": {c: _py(rec[c]) for c in rest},
-        })
+        records.append(
+            {
+                "sampel_id": sampel_id,
+                "id_keluarga": str(typed["id_keluarga"]),
+                "kode_desa": str(typed["kode_desa"]),
+                "jenis": str(typed["jenis"]),
+                "alasan": typed["alasan"],
+                "strata": typed["strata"],
+                "bobot": typed["bobot"],
+                "urutan": int(typed["urutan"]),
+                "petugas": typed["petugas"],
+                "nilai": {c: _py(rec[c]) for c in rest},
+            }
+        )
     for start in range(0, len(records), 5_000):
-        session.execute(insert(UjiPetikItem), records[start:start + 5_000])
+        session.execute(insert(UjiPetikItem), records[start : start + 5_000])
     return int(sampel_id)
 
 
@@ -166,8 +214,9 @@ def get_sample_info(session: Bind, sampel_id: int, *, scope: Scope) -> SampleInf
     return _info(_sample_row(session, sampel_id, scope))
 
 
-def list_samples(session: Bind, *, scope: Scope, kode_kab: str | None = None,
-                 limit: int = 100) -> list[SampleInfo]:
+def list_samples(
+    session: Bind, *, scope: Scope, kode_kab: str | None = None, limit: int = 100
+) -> list[SampleInfo]:
     """Samples in the scope, newest first."""
     stmt = select(UjiPetikSampel).where(scope.where(UjiPetikSampel.kode_kab))
     if kode_kab is not None:
@@ -179,8 +228,11 @@ def list_samples(session: Bind, *, scope: Scope, kode_kab: str | None = None,
 
 def _frame(kolom: list, rows: list[list]) -> pd.DataFrame:
     names = [c for c, _ in kolom]
-    frame = pd.DataFrame(rows, columns=names) if rows else pd.DataFrame(
-        {c: pd.Series(dtype=object) for c in names})
+    frame = (
+        pd.DataFrame(rows, columns=names)
+        if rows
+        else pd.DataFrame({c: pd.Series(dtype=object) for c in names})
+    )
     for name, dtype in kolom:
         frame[name] = _restore(frame[name], dtype)
     return frame
@@ -188,8 +240,9 @@ def _frame(kolom: list, rows: list[list]) -> pd.DataFrame:
 
 def _text_or_none(series: pd.Series) -> pd.Series:
     """Object columns as the file store keeps them: text or None."""
-    return series.map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v))
-                      else str(v))
+    return series.map(
+        lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+    )
 
 
 def load_sample(session: Bind, sampel_id: int, *, scope: Scope) -> G.GroundCheckSample:
@@ -198,7 +251,9 @@ def load_sample(session: Bind, sampel_id: int, *, scope: Scope) -> G.GroundCheck
     p = row.parameter or {}
     items = session.execute(
         select(*[getattr(UjiPetikItem, c) for c in ITEM_COLUMNS], UjiPetikItem.nilai)
-        .where(UjiPetikItem.sampel_id == sampel_id).order_by(UjiPetikItem.urutan)).all()
+        .where(UjiPetikItem.sampel_id == sampel_id)
+        .order_by(UjiPetikItem.urutan)
+    ).all()
     kolom = p["kolom"]
     rows = []
     for r in items:
@@ -209,10 +264,13 @@ def load_sample(session: Bind, sampel_id: int, *, scope: Scope) -> G.GroundCheck
         if dtype == "object":
             daftar[c] = _text_or_none(daftar[c])
     design = _frame(p["design"]["kolom"], p["design"]["baris"])
-    return G.GroundCheckSample(daftar=daftar, design=design,
-                               params=G.SampleParams.from_dict(p["sampel"]),
-                               n_bendera=int(p.get("n_bendera", 0)),
-                               n_bendera_dipotong=int(p.get("n_bendera_dipotong", 0)))
+    return G.GroundCheckSample(
+        daftar=daftar,
+        design=design,
+        params=G.SampleParams.from_dict(p["sampel"]),
+        n_bendera=int(p.get("n_bendera", 0)),
+        n_bendera_dipotong=int(p.get("n_bendera_dipotong", 0)),
+    )
 
 
 # --- field results --------------------------------------------------------------------
@@ -224,32 +282,47 @@ def load_results(session: Bind, sampel_id: int, *, scope: Scope) -> pd.DataFrame
     ``kode_desa`` of the sample, sorted by ``id_keluarga``); empty when none yet."""
     _sample_row(session, sampel_id, scope)
     rows = session.execute(
-        select(UjiPetikHasil.id_keluarga, UjiPetikHasil.status, UjiPetikHasil.petugas,
-               UjiPetikHasil.tanggal, ST_AsBinary(UjiPetikHasil.geom), UjiPetikHasil.perubahan,
-               UjiPetikHasil.catatan, UjiPetikItem.kode_desa)
-        .join(UjiPetikItem, (UjiPetikItem.sampel_id == UjiPetikHasil.sampel_id)
-              & (UjiPetikItem.id_keluarga == UjiPetikHasil.id_keluarga))
-        .where(UjiPetikHasil.sampel_id == sampel_id).order_by(UjiPetikHasil.id_keluarga)
+        select(
+            UjiPetikHasil.id_keluarga,
+            UjiPetikHasil.status,
+            UjiPetikHasil.petugas,
+            UjiPetikHasil.tanggal,
+            ST_AsBinary(UjiPetikHasil.geom),
+            UjiPetikHasil.perubahan,
+            UjiPetikHasil.catatan,
+            UjiPetikItem.kode_desa,
+        )
+        .join(
+            UjiPetikItem,
+            (UjiPetikItem.sampel_id == UjiPetikHasil.sampel_id)
+            & (UjiPetikItem.id_keluarga == UjiPetikHasil.id_keluarga),
+        )
+        .where(UjiPetikHasil.sampel_id == sampel_id)
+        .order_by(UjiPetikHasil.id_keluarga)
     ).all()
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in RESULT_FRAME_COLUMNS}).astype(
-            {"lat_baru": "float64", "lon_baru": "float64"})
+            {"lat_baru": "float64", "lon_baru": "float64"}
+        )
     geoms = shapely.from_wkb([None if r[4] is None else bytes(r[4]) for r in rows])
     has = ~shapely.is_missing(geoms)
     lat = np.full(len(rows), np.nan)
     lon = np.full(len(rows), np.nan)
     lat[has] = shapely.get_y(geoms[has])
     lon[has] = shapely.get_x(geoms[has])
-    frame = pd.DataFrame({
-        S.ID: [r[0] for r in rows],
-        "status": [r[1] for r in rows],
-        "petugas": [r[2] for r in rows],
-        "tanggal": [None if r[3] is None else _date_text(r[3]) for r in rows],
-        "lat_baru": lat, "lon_baru": lon,
-        "perubahan": [json.dumps(r[5] or {}, sort_keys=True) for r in rows],
-        "catatan": [r[6] for r in rows],
-        S.KODE_DESA: [r[7] for r in rows],
-    })
+    frame = pd.DataFrame(
+        {
+            S.ID: [r[0] for r in rows],
+            "status": [r[1] for r in rows],
+            "petugas": [r[2] for r in rows],
+            "tanggal": [None if r[3] is None else _date_text(r[3]) for r in rows],
+            "lat_baru": lat,
+            "lon_baru": lon,
+            "perubahan": [json.dumps(r[5] or {}, sort_keys=True) for r in rows],
+            "catatan": [r[6] for r in rows],
+            S.KODE_DESA: [r[7] for r in rows],
+        }
+    )
     frame = frame.sort_values(S.ID, kind="stable").reset_index(drop=True)
     for c in RESULT_FRAME_COLUMNS:
         if c not in ("lat_baru", "lon_baru"):
@@ -282,8 +355,11 @@ class ResultImport:
         s = self.summary
         c = self.check
         return {
-            "status": self.status, "batch_id": self.batch_id, "berkas": self.berkas,
-            "sha256": self.sha256, "diimpor": self.diimpor,
+            "status": self.status,
+            "batch_id": self.batch_id,
+            "berkas": self.berkas,
+            "sha256": self.sha256,
+            "diimpor": self.diimpor,
             "baris_sah": None if c is None else len(c.valid),
             "baris_kosong": None if c is None else c.n_kosong,
             "n_masalah": None if c is None else len(c.problems),
@@ -294,10 +370,20 @@ class ResultImport:
         }
 
 
-def import_results(session: Bind, sampel_id: int, raw: pd.DataFrame, *, scope: Scope,
-                   berkas: str, sha256: str, ukuran_byte: int = 0, partial: bool = False,
-                   today: date | None = None, lang: str = "id",
-                   pengguna_id: int | None = None) -> ResultImport:
+def import_results(
+    session: Bind,
+    sampel_id: int,
+    raw: pd.DataFrame,
+    *,
+    scope: Scope,
+    berkas: str,
+    sha256: str,
+    ukuran_byte: int = 0,
+    partial: bool = False,
+    today: date | None = None,
+    lang: str = "id",
+    pengguna_id: int | None = None,
+) -> ResultImport:
     """Check returned field results against a stored sample and merge them, in the caller's
     transaction (all or nothing).
 
@@ -318,35 +404,68 @@ def import_results(session: Bind, sampel_id: int, raw: pd.DataFrame, *, scope: S
         not set (only the failed batch and its report are written); else ``"selesai"``.
     """
     row = _sample_row(session, sampel_id, scope)
-    found = session.execute(select(ImporBatch.id).where(
-        ImporBatch.jenis == JENIS_UJI_PETIK, ImporBatch.sha256 == sha256,
-        ImporBatch.status == BATCH_SELESAI)).scalars().first()
+    found = (
+        session.execute(
+            select(ImporBatch.id).where(
+                ImporBatch.jenis == JENIS_UJI_PETIK,
+                ImporBatch.sha256 == sha256,
+                ImporBatch.status == BATCH_SELESAI,
+            )
+        )
+        .scalars()
+        .first()
+    )
     if found is not None:
         return ResultImport(STATUS_SUDAH_ADA, int(found), berkas, sha256, None, None)
     sample = load_sample(session, sampel_id, scope=scope)
-    check = G.validate_field_results(raw, sample.daftar, today=today or date.today(),
-                                     lang=lang)
+    check = G.validate_field_results(raw, sample.daftar, today=today or date.today(), lang=lang)
     ok = check.ok or partial
     codes = check.problems["kode_alasan"].value_counts().sort_index()
-    batch_id = session.execute(insert(ImporBatch).values(
-        jenis=JENIS_UJI_PETIK, berkas=berkas[:255], sha256=sha256, ukuran_byte=ukuran_byte,
-        periode=row.periode, kode_kab=[row.kode_kab],
-        status=BATCH_SELESAI if ok else BATCH_GAGAL, sebagian=partial, ganti=False,
-        mulai=utcnow(), selesai=utcnow(), n_baris=len(raw),
-        n_sah=len(check.valid) if ok else 0,
-        n_ditolak=int(check.problems["baris"].nunique()), n_masalah=len(check.problems),
-        alasan=None if ok else "Ada baris bermasalah; tidak ada yang diimpor.",
-        laporan={"sampel_id": sampel_id, "baris_kosong": check.n_kosong,
-                 "masalah_per_kode": {str(k): int(v) for k, v in codes.items()},
-                 "kolom_tidak_dikenal": list(check.unknown_columns)},
-        pengguna_id=pengguna_id,
-    ).returning(ImporBatch.id)).scalar_one()
+    batch_id = session.execute(
+        insert(ImporBatch)
+        .values(
+            jenis=JENIS_UJI_PETIK,
+            berkas=berkas[:255],
+            sha256=sha256,
+            ukuran_byte=ukuran_byte,
+            periode=row.periode,
+            kode_kab=[row.kode_kab],
+            status=BATCH_SELESAI if ok else BATCH_GAGAL,
+            sebagian=partial,
+            ganti=False,
+            mulai=utcnow(),
+            selesai=utcnow(),
+            n_baris=len(raw),
+            n_sah=len(check.valid) if ok else 0,
+            n_ditolak=int(check.problems["baris"].nunique()),
+            n_masalah=len(check.problems),
+            alasan=None if ok else "Ada baris bermasalah; tidak ada yang diimpor.",
+            laporan={
+                "sampel_id": sampel_id,
+                "baris_kosong": check.n_kosong,
+                "masalah_per_kode": {str(k): int(v) for k, v in codes.items()},
+                "kolom_tidak_dikenal": list(check.unknown_columns),
+            },
+            pengguna_id=pengguna_id,
+        )
+        .returning(ImporBatch.id)
+    ).scalar_one()
     if len(check.problems):
-        session.execute(insert(ImporMasalah), [
-            {"batch_id": batch_id, "baris": _py(r["baris"]), "id_keluarga": _py(r[S.ID]),
-             "kolom": r["kolom"], "nilai": _py(r["nilai"]), "kode_alasan": r["kode_alasan"],
-             "keterangan": r["keterangan"]}
-            for r in check.problems.to_dict("records")])
+        session.execute(
+            insert(ImporMasalah),
+            [
+                {
+                    "batch_id": batch_id,
+                    "baris": _py(r["baris"]),
+                    "id_keluarga": _py(r[S.ID]),
+                    "kolom": r["kolom"],
+                    "nilai": _py(r["nilai"]),
+                    "kode_alasan": r["kode_alasan"],
+                    "keterangan": r["keterangan"],
+                }
+                for r in check.problems.to_dict("records")
+            ],
+        )
     if not ok:
         return ResultImport(BATCH_GAGAL, int(batch_id), berkas, sha256, check, None)
     existing = load_results(session, sampel_id, scope=scope)
@@ -358,20 +477,38 @@ def import_results(session: Bind, sampel_id: int, raw: pd.DataFrame, *, scope: S
         if old is not None and key in old.index:
             if G._same(old.loc[key].to_dict(), rec):
                 continue
-            session.execute(update(UjiPetikHasil).where(
-                UjiPetikHasil.sampel_id == sampel_id, UjiPetikHasil.id_keluarga == key
-            ).values(**_result_values(rec), batch_id=batch_id))
+            session.execute(
+                update(UjiPetikHasil)
+                .where(UjiPetikHasil.sampel_id == sampel_id, UjiPetikHasil.id_keluarga == key)
+                .values(**_result_values(rec), batch_id=batch_id)
+            )
         else:
-            new_rows.append({"sampel_id": sampel_id, "id_keluarga": key, "batch_id": batch_id,
-                             **_result_values(rec)})
+            new_rows.append(
+                {
+                    "sampel_id": sampel_id,
+                    "id_keluarga": key,
+                    "batch_id": batch_id,
+                    **_result_values(rec),
+                }
+            )
     for start in range(0, len(new_rows), 5_000):
-        session.execute(insert(UjiPetikHasil), new_rows[start:start + 5_000])
-    session.execute(update(ImporBatch).where(ImporBatch.id == batch_id).values(
-        laporan={"sampel_id": sampel_id, "baris_kosong": check.n_kosong,
-                 "masalah_per_kode": {str(k): int(v) for k, v in codes.items()},
-                 "kolom_tidak_dikenal": list(check.unknown_columns),
-                 "baru": summary.baru, "diperbarui": summary.diperbarui, "sama": summary.sama,
-                 "diabaikan_lebih_lama": summary.diabaikan_lebih_lama}))
+        session.execute(insert(UjiPetikHasil), new_rows[start : start + 5_000])
+    session.execute(
+        update(ImporBatch)
+        .where(ImporBatch.id == batch_id)
+        .values(
+            laporan={
+                "sampel_id": sampel_id,
+                "baris_kosong": check.n_kosong,
+                "masalah_per_kode": {str(k): int(v) for k, v in codes.items()},
+                "kolom_tidak_dikenal": list(check.unknown_columns),
+                "baru": summary.baru,
+                "diperbarui": summary.diperbarui,
+                "sama": summary.sama,
+                "diabaikan_lebih_lama": summary.diabaikan_lebih_lama,
+            }
+        )
+    )
     return ResultImport(BATCH_SELESAI, int(batch_id), berkas, sha256, check, summary)
 
 
@@ -382,10 +519,12 @@ def _result_values(rec: Mapping[str, Any]) -> dict[str, Any]:
         point = from_shape(shapely.Point(float(lon), float(lat)), srid=SRID)
     tanggal = rec.get("tanggal")
     return {
-        "status": str(rec["status"]), "petugas": _py(rec.get("petugas")),
+        "status": str(rec["status"]),
+        "petugas": _py(rec.get("petugas")),
         "tanggal": date.fromisoformat(str(tanggal)[:10]) if tanggal else None,
         "perubahan": json.loads(rec.get("perubahan") or "{}"),
-        "catatan": _py(rec.get("catatan")), "geom": point,
+        "catatan": _py(rec.get("catatan")),
+        "geom": point,
     }
 
 
@@ -401,17 +540,29 @@ def sample_progress(session: Bind, sampel_id: int, *, scope: Scope) -> pd.DataFr
 
 def _desa_names(session: Bind, codes: Iterable[str]) -> pd.DataFrame:
     codes = sorted(set(map(str, codes)))
-    rows = session.execute(
-        select(Desa.kode, Desa.nama, Desa.kode_kec, Kecamatan.nama)
-        .join(Kecamatan, Kecamatan.kode == Desa.kode_kec).where(Desa.kode.in_(codes))
-    ).all() if codes else []
-    return pd.DataFrame(rows, columns=[S.KODE_DESA, "nama_desa", "kode_kec", "nama_kec"]
-                        ).set_index(S.KODE_DESA)
+    rows = (
+        session.execute(
+            select(Desa.kode, Desa.nama, Desa.kode_kec, Kecamatan.nama)
+            .join(Kecamatan, Kecamatan.kode == Desa.kode_kec)
+            .where(Desa.kode.in_(codes))
+        ).all()
+        if codes
+        else []
+    )
+    return pd.DataFrame(rows, columns=[S.KODE_DESA, "nama_desa", "kode_kec", "nama_kec"]).set_index(
+        S.KODE_DESA
+    )
 
 
-def error_rates(session: Bind, sampel_id: int, *, scope: Scope,
-                kelompok: str | None = "kecamatan", level: float = 0.95,
-                lang: str = "id") -> pd.DataFrame:
+def error_rates(
+    session: Bind,
+    sampel_id: int,
+    *,
+    scope: Scope,
+    kelompok: str | None = "kecamatan",
+    level: float = 0.95,
+    lang: str = "id",
+) -> pd.DataFrame:
     """Estimated share of wrong records from the random part of a sample's stored results
     (:func:`~geo_service.analysis.uji_petik.estimate_error_rate`), by kecamatan (its name)
     or desa (``"name (code)"``) and for the kabupaten, with a sentence per row (``teks``)."""
@@ -425,8 +576,7 @@ def error_rates(session: Bind, sampel_id: int, *, scope: Scope,
             groups = {k: str(names["nama_kec"].get(k) or k[:8]) for k in codes}
         else:  # desa names repeat across kecamatan: the code keeps groups apart
             groups = {k: f"{names['nama_desa'].get(k) or '-'} ({k})" for k in codes}
-    est = G.estimate_error_rate(sample.daftar, sample.design, hasil, kelompok=groups,
-                                level=level)
+    est = G.estimate_error_rate(sample.daftar, sample.design, hasil, kelompok=groups, level=level)
     est["teks"] = [G.error_rate_text(r, lang) for r in est.to_dict("records")]
     return est
 
@@ -440,8 +590,9 @@ def _report(row: LaporanWarga) -> CitizenReport:
     return CitizenReport(**{f: getattr(row, f) for f in _REPORT_FIELDS})
 
 
-def citizen_reports(session: Bind, *, scope: Scope, kode_kab: str | None = None,
-                    hanya_terbuka: bool = False) -> list[CitizenReport]:
+def citizen_reports(
+    session: Bind, *, scope: Scope, kode_kab: str | None = None, hanya_terbuka: bool = False
+) -> list[CitizenReport]:
     """Citizen reports in the scope (household level: for analis/admin), oldest first."""
     stmt = select(LaporanWarga).where(scope.where(LaporanWarga.kode_kab))
     if kode_kab is not None:
@@ -456,9 +607,13 @@ def citizen_reports(session: Bind, *, scope: Scope, kode_kab: str | None = None,
 def reported_families(session: Bind, kode_kab: str, *, scope: Scope) -> list[str]:
     """Families named by open reports of a kabupaten (flagged ``laporan_warga``)."""
     scope.check(kode_kab)
-    ids = session.execute(select(LaporanWarga.id_keluarga).where(
-        LaporanWarga.kode_kab == kode_kab, LaporanWarga.status.in_(OPEN_STATUSES),
-        LaporanWarga.id_keluarga.is_not(None))).scalars()
+    ids = session.execute(
+        select(LaporanWarga.id_keluarga).where(
+            LaporanWarga.kode_kab == kode_kab,
+            LaporanWarga.status.in_(OPEN_STATUSES),
+            LaporanWarga.id_keluarga.is_not(None),
+        )
+    ).scalars()
     return sorted(set(ids))
 
 
@@ -501,29 +656,50 @@ class DbReportStore:
         return open_families(self.all())
 
 
-def mark_reports_queued(session: Bind, id_keluarga: Iterable[str], sampel_kode: str, *,
-                        kode_kab: str, scope: Scope, now: datetime) -> int:
+def mark_reports_queued(
+    session: Bind,
+    id_keluarga: Iterable[str],
+    sampel_kode: str,
+    *,
+    kode_kab: str,
+    scope: Scope,
+    now: datetime,
+) -> int:
     """Open reports (``diterima``) naming a family of a new sample move to
     ``antre_uji_petik`` with the sample's code; returns how many."""
     scope.check(kode_kab)
     ids = sorted(set(map(str, id_keluarga)))
     n = 0
     for start in range(0, len(ids), 900):
-        n += session.execute(update(LaporanWarga).where(
-            LaporanWarga.kode_kab == kode_kab, LaporanWarga.status == "diterima",
-            LaporanWarga.id_keluarga.in_(ids[start:start + 900])
-        ).values(status="antre_uji_petik", sampel_id=sampel_kode,
-                 diperbarui=now.isoformat(timespec="seconds"))).rowcount
+        n += session.execute(
+            update(LaporanWarga)
+            .where(
+                LaporanWarga.kode_kab == kode_kab,
+                LaporanWarga.status == "diterima",
+                LaporanWarga.id_keluarga.in_(ids[start : start + 900]),
+            )
+            .values(
+                status="antre_uji_petik",
+                sampel_id=sampel_kode,
+                diperbarui=now.isoformat(timespec="seconds"),
+            )
+        ).rowcount
     return n
 
 
-def close_reports_from_results(session: Bind, sampel_id: int, *, scope: Scope,
-                               now: datetime) -> int:
+def close_reports_from_results(
+    session: Bind, sampel_id: int, *, scope: Scope, now: datetime
+) -> int:
     """Open reports naming a family with a field result in the sample move to
     ``diverifikasi``; returns how many."""
     row = _sample_row(session, sampel_id, scope)
     done = select(UjiPetikHasil.id_keluarga).where(UjiPetikHasil.sampel_id == sampel_id)
-    return session.execute(update(LaporanWarga).where(
-        LaporanWarga.kode_kab == row.kode_kab, LaporanWarga.status.in_(OPEN_STATUSES),
-        LaporanWarga.id_keluarga.in_(done)
-    ).values(status="diverifikasi", diperbarui=now.isoformat(timespec="seconds"))).rowcount
+    return session.execute(
+        update(LaporanWarga)
+        .where(
+            LaporanWarga.kode_kab == row.kode_kab,
+            LaporanWarga.status.in_(OPEN_STATUSES),
+            LaporanWarga.id_keluarga.in_(done),
+        )
+        .values(status="diverifikasi", diperbarui=now.isoformat(timespec="seconds"))
+    ).rowcount

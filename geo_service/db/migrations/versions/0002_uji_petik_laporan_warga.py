@@ -40,8 +40,9 @@ def upgrade() -> None:
     op.create_index(HASIL_INDEX, "uji_petik_hasil", ["sampel_id", "id_keluarga"], unique=True)
 
     with op.batch_alter_table("uji_petik_item") as batch:
-        batch.alter_column("alasan", existing_type=sa.String(length=64), type_=sa.Text(),
-                           existing_nullable=True)
+        batch.alter_column(
+            "alasan", existing_type=sa.String(length=64), type_=sa.Text(), existing_nullable=True
+        )
         batch.add_column(sa.Column("nilai", JSON, nullable=True))
 
     op.create_table(
@@ -87,7 +88,8 @@ def downgrade() -> None:
     op.drop_table("laporan_warga")
     with op.batch_alter_table("uji_petik_item") as batch:
         batch.drop_column("nilai")
-        batch.alter_column("alasan", existing_type=sa.Text(), type_=sa.String(length=64),
-                           existing_nullable=True)
+        batch.alter_column(
+            "alasan", existing_type=sa.Text(), type_=sa.String(length=64), existing_nullable=True
+        )
     op.drop_index(HASIL_INDEX, table_name="uji_petik_hasil")
     op.create_index(HASIL_INDEX, "uji_petik_hasil", ["sampel_id", "id_keluarga"], unique=False)
