@@ -59,3 +59,10 @@ class AccessDeniedError(GeoServiceError):
     """The caller may not see or change this."""
 
     code = "akses_ditolak"
+
+
+class KunciError(GeoServiceError):
+    """A secret key (pseudonym or identity vault) is missing, malformed or not the one the
+    stored data was made with. Never answered with plaintext or a silent fallback."""
+
+    code = "kunci_tidak_valid"
