@@ -60,14 +60,61 @@ def check_boundaries(desa: gpd.GeoDataFrame) -> BoundaryCheck:
         desa = desa.loc[~empty]
 
     invalid = ~desa.geometry.is_valid
-    repaired = [
-        f"{k} {n}"
-        for k, n in zip(desa.loc[invalid, "kode"], desa.loc[invalid, "nama"], strict=True)
-    ]
+    repaired: list[str] = []
+    broken: list[str] = []
     if invalid.any():
-        fixed = shapely.make_valid(desa.geometry[invalid].to_numpy())
-        desa.loc[invalid, "geometry"] = np.array([_polygonal(g) for g in fixed], dtype=object)
+        fixed = []
+        for k, n, geom in zip(
+            desa.loc[invalid, "kode"],
+            desa.loc[invalid, "nama"],
+            desa.geometry[invalid].to_numpy(),
+            strict=True,
+        ):
+            good = repair_polygon(geom)
+            fixed.append(good)
+            (repaired if good is not None else broken).append(f"{k} {n}")
+        fixed_arr = np.empty(len(fixed), dtype=object)
+        fixed_arr[:] = [g if g is not None else shapely.Polygon() for g in fixed]
+        desa.loc[invalid, "geometry"] = fixed_arr
+    if broken:
+        problems.append("Geometri desa rusak dan tidak dapat diperbaiki: " + ", ".join(broken[:10]))
     return BoundaryCheck(desa.reset_index(drop=True), repaired, problems)
+
+
+def repair_polygon(geom):
+    """A valid (multi)polygon for an invalid one, or ``None`` when nothing can be saved.
+
+    ``make_valid`` first (the linework method keeps every ring); GEOS refuses some inputs
+    (e.g. "Overlay input is mixed-dimension" on a collapsed 4-point ring, as in Ampenan
+    Selatan, Kota Mataram), so then the structure method, then ``buffer(0)``, each after
+    dropping the polygon parts without area. Only polygon parts are kept.
+    """
+    parts = _without_collapsed_parts(geom)
+    for attempt in (
+        lambda g: shapely.make_valid(g),
+        lambda g: shapely.make_valid(g, method="structure", keep_collapsed=False),
+        lambda g: shapely.buffer(g, 0),
+    ):
+        for candidate in (geom, parts):
+            if candidate is None:
+                continue
+            try:
+                fixed = _polygonal(attempt(candidate))
+            except shapely.errors.GEOSException:
+                continue
+            if not fixed.is_empty and fixed.is_valid:
+                return fixed
+    return None
+
+
+def _without_collapsed_parts(geom):
+    """The polygon parts of ``geom`` with an area (collapsed rings removed), or None."""
+    if geom is None or geom.geom_type not in ("Polygon", "MultiPolygon"):
+        return None
+    polys = [p for p in getattr(geom, "geoms", [geom]) if p.area > 0]
+    if not polys:
+        return None
+    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
 
 
 def _polygonal(geom):

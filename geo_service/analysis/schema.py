@@ -31,9 +31,11 @@ ALL_COLUMNS: tuple[str, ...] = (
     + FLAG_COLUMNS
 )
 
-# Indonesia's extent, generous: Sabang to Merauke, Rote to Miangas.
-LAT_RANGE = (-11.0, 6.0)
-LON_RANGE = (95.0, 141.0)
+# Indonesia's extent padded by about 50 km: the national desa layer spans lon
+# 94.97..141.02 (Aceh Besar, Sabang .. the Papua New Guinea border in Merauke) and lat
+# -11.01..6.08 (Rote Ndao .. Pulau Weh); the old box -11..6 / 95..141 cut off real desa.
+LAT_RANGE = (-11.5, 6.5)
+LON_RANGE = (94.5, 141.5)
 MAX_ID_LENGTH = 64
 MAX_ART = 30
 

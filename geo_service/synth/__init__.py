@@ -3,8 +3,15 @@
 from geo_service.synth.generator import (
     Calibration,
     SyntheticData,
+    calibration_for,
     calibration_from_bps,
     generate_keluarga,
 )
 
-__all__ = ["Calibration", "SyntheticData", "calibration_from_bps", "generate_keluarga"]
+__all__ = [
+    "Calibration",
+    "SyntheticData",
+    "calibration_for",
+    "calibration_from_bps",
+    "generate_keluarga",
+]

@@ -63,6 +63,38 @@ class Calibration:
     tahun_garis: int
     garis_kemiskinan: float  # Rp per person per month
     sumber: str = ""
+    bawaan: bool = False  # True: national defaults, no published figure for the kabupaten
+
+
+# Defaults for a kabupaten without figures in ``data/bps_poverty_figures.csv`` (any of the
+# 514 of the national desa layer): the national figures of BPS for March 2025 (Berita Resmi
+# Statistik "Profil Kemiskinan di Indonesia Maret 2025"): P0 8.47 % of persons, poverty
+# line Rp 609,160 per person per month. A synthetic kabupaten made with them looks like an
+# average Indonesian one, not like the real kabupaten; ``truth.json`` says so (``bawaan``).
+NATIONAL_P0 = 8.47
+NATIONAL_GARIS_KEMISKINAN = 609_160.0
+NATIONAL_TAHUN = 2025
+NATIONAL_SUMBER = (
+    "BPS, Profil Kemiskinan di Indonesia Maret 2025 (angka nasional, bawaan untuk kabupaten "
+    "tanpa angka BPS di data/bps_poverty_figures.csv)"
+)
+
+
+def calibration_for(bps: pd.DataFrame, kode_kab: str, *, nama: str | None = None) -> Calibration:
+    """BPS figures of ``kode_kab`` when published in ``bps``, else the national defaults."""
+    try:
+        return calibration_from_bps(bps, kode_kab)
+    except KeyError:
+        return Calibration(
+            kode_kab=kode_kab,
+            nama=nama or kode_kab,
+            tahun_p0=NATIONAL_TAHUN,
+            p0=NATIONAL_P0,
+            tahun_garis=NATIONAL_TAHUN,
+            garis_kemiskinan=NATIONAL_GARIS_KEMISKINAN,
+            sumber=NATIONAL_SUMBER,
+            bawaan=True,
+        )
 
 
 def calibration_from_bps(bps: pd.DataFrame, kode_kab: str) -> Calibration:
@@ -242,6 +274,7 @@ def generate_keluarga(
             "garis_kemiskinan": calibration.garis_kemiskinan,
             "tahun_garis": calibration.tahun_garis,
             "sumber": calibration.sumber,
+            "bawaan": calibration.bawaan,
         },
         "target": {
             "pct_jiwa_desil_1": round(100 * persons[desil == 1].sum() / persons.sum(), 3),
@@ -312,13 +345,20 @@ def _place(desa, per_desa, area_km2, rng, progress):
 
 
 def _uniform_in(geom, k, rng):
+    """``k`` uniform points in ``geom``; slivers that rejection sampling cannot hit get
+    their representative point (a desa of a real layer may be almost without area)."""
     minx, miny, maxx, maxy = geom.bounds
     out = np.empty((0, 2))
-    while len(out) < k:
-        m = max(4 * (k - len(out)), 64)
+    for _ in range(50):
+        if len(out) >= k:
+            break
+        m = min(max(4 * (k - len(out)), 64), 1_000_000)
         x, y = rng.uniform(minx, maxx, m), rng.uniform(miny, maxy, m)
         ok = shapely.contains_xy(geom, x, y)
         out = np.vstack([out, np.c_[x[ok], y[ok]]])
+    if len(out) < k:
+        p = shapely.point_on_surface(geom) if not geom.is_empty else shapely.Point(minx, miny)
+        out = np.vstack([out, np.tile([[p.x, p.y]], (k - len(out), 1))])
     return out[:k]
 
 

@@ -4,7 +4,7 @@ import shapely
 
 from geo_service.errors import BoundaryError, NotFoundError
 from geo_service.io.boundaries import BoundaryRepairWarning, boundary_files, read_boundaries
-from tests.fixtures import DATA
+from tests.fixtures import DATA, ROOT
 
 
 def test_invalid_rings_repaired_with_a_warning_naming_the_desa():
@@ -59,3 +59,40 @@ def test_shipped_kabupaten_and_unknown_one():
     assert files["desa"].name == "desa_33.20_jepara.geojson" and "kecamatan" in files
     with pytest.raises(NotFoundError, match="16.04"):
         boundary_files(DATA, "11.01")
+
+
+# Desa of 8 kecamatan from the national layer (indonesia_desa.parquet, unchanged geometry):
+# Kota Mataram kec. Ampenan (Ampenan Selatan has a collapsed 4-point ring), all of Kota
+# Sabang, and border kecamatan of Aceh Besar, Rote Ndao, Keerom and Merauke.
+BORDER_LAYER = ROOT / "tests" / "fixtures" / "batas_perbatasan.parquet"
+
+
+def test_ampenan_selatan_collapsed_ring_is_repaired_with_a_warning():
+    raw = gpd.read_parquet(BORDER_LAYER, filters=[("kode", "=", "52.71.01.1004")])
+    with pytest.raises(shapely.errors.GEOSException, match="mixed-dimension"):
+        shapely.make_valid(raw.geometry.iloc[0])  # the defect, as GEOS reports it
+    with pytest.warns(BoundaryRepairWarning, match="Ampenan Selatan"):
+        desa = read_boundaries(BORDER_LAYER, kode_kab="52.71")
+    assert len(desa) == 10 and desa.geometry.is_valid.all()
+    fixed = desa.set_index("kode").geometry["52.71.01.1004"]
+    assert fixed.geom_type in ("Polygon", "MultiPolygon")
+    assert fixed.area == pytest.approx(raw.geometry.iloc[0].buffer(0).area, rel=1e-9)
+
+
+def test_geometry_that_cannot_be_repaired_is_a_domain_error(tmp_path):
+    src = gpd.read_file(DATA / "boundaries" / "desa_33.24_kendal.geojson").head(3)
+    p = (110.1, -7.0)
+    src.loc[1, "geometry"] = shapely.Polygon([p, p, p, p])  # a ring with no area at all
+    assert not src.geometry.iloc[1].is_valid
+    path = tmp_path / "collapsed.parquet"
+    src.to_parquet(path)
+    with pytest.raises(BoundaryError, match="tidak dapat diperbaiki") as caught:
+        read_boundaries(path)
+    assert src.loc[1, "kode"] in caught.value.text("id")
+
+
+def test_one_kabupaten_of_a_larger_layer():
+    sabang = read_boundaries(BORDER_LAYER, kode_kab="11.72")
+    assert len(sabang) == 18 and set(sabang["kode_kab"]) == {"11.72"}
+    with pytest.raises(NotFoundError, match="33.24"):
+        read_boundaries(BORDER_LAYER, kode_kab="33.24")

@@ -84,3 +84,39 @@ def test_parent_by_bits_equals_h3_py(res):
     cells = h3_cells(rng.uniform(-8, -3, 500), rng.uniform(103, 111, 500), 10)
     got = cells_to_str(cell_to_parent(cells, res))
     assert list(got) == [h3.cell_to_parent(c, res) for c in cells_to_str(cells)]
+
+
+def test_families_in_border_desa_are_analysed_not_rejected():
+    """Real desa reach beyond the old box -11..6 / 95..141 (Merauke and Keerom at the
+    Papua New Guinea border, Pulau Weh in Sabang, Aceh Besar, Rote Ndao): a family in
+    the part of such a desa outside the old box is valid and counted in its desa."""
+    import geopandas as gpd
+    import shapely
+
+    from geo_service.analysis.boundaries import check_boundaries
+    from geo_service.analysis.pipeline import compute_indicators
+    from tests.analysis.test_boundaries import BORDER_LAYER
+
+    desa = check_boundaries(gpd.read_parquet(BORDER_LAYER)).desa
+    old_box = shapely.box(95.0, -11.0, 141.0, 6.0)
+    beyond = desa[~desa.geometry.within(old_box)]
+    assert {"11.06", "11.72", "53.14", "91.11", "93.01"} <= set(beyond["kode_kab"])
+    pts = shapely.point_on_surface(beyond.geometry.difference(old_box).to_numpy())
+    raw = pd.DataFrame(
+        {
+            "id_keluarga": [f"B{i}" for i in range(len(beyond))],
+            "periode": "2025-03",
+            "kode_desa": beyond["kode"].to_numpy(),
+            "lat": shapely.get_y(pts),
+            "lon": shapely.get_x(pts),
+            "jumlah_art": 3,
+            "desil": 1,
+        }
+    )
+    assert not old_box.contains(shapely.points(raw["lon"], raw["lat"])).any()
+    result = compute_indicators(raw, desa)
+    assert result.validation.problems.empty
+    fam = result.keluarga
+    assert (fam["status_lokasi"] == S.STATUS_DALAM_DESA).all()
+    assert fam["kode_desa_lokasi"].tolist() == raw["kode_desa"].tolist()
+    assert int(result.desa["n_jiwa"].sum()) == 3 * len(raw)

@@ -136,3 +136,35 @@ def test_rusak_rows_produce_every_reason_code(desa, calib):
     # Every corrupted row is rejected, and so is each original whose id was copied.
     dup_ids = res.problems.loc[res.problems["kode_alasan"] == "id_keluarga_ganda", S.ID].nunique()
     assert len(res.valid) == 3000 - dup_ids
+
+
+@pytest.mark.parametrize(
+    "kode_kab", ["52.71", "11.72", "93.01"], ids=["mataram", "sabang", "merauke"]
+)
+def test_any_kabupaten_of_the_national_layer(kode_kab):
+    """Kabupaten outside the BPS table get the documented national defaults; the rows are
+    valid and analysed (no geometry error, no row outside Indonesia)."""
+    import warnings
+
+    from geo_service.synth import calibration_for
+    from geo_service.synth.generator import NATIONAL_P0
+    from tests.analysis.test_boundaries import BORDER_LAYER
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Ampenan Selatan's repair warning
+        desa = read_boundaries(BORDER_LAYER, kode_kab=kode_kab)
+    calib = calibration_for(read_bps(DATA), kode_kab, nama=desa["nama_kab"].iloc[0])
+    assert calib.bawaan and calib.p0 == NATIONAL_P0
+    data = generate_keluarga(desa, calib, n_keluarga=3_000, periode="2025-03", seed=5)
+    assert data.truth["kalibrasi"]["bawaan"] is True
+    res = compute_indicators(data.keluarga, desa, AnalysisParams())
+    assert res.validation.ok, res.validation.counts()
+    assert set(res.keluarga["kode_desa"].str[:5]) == {kode_kab}
+    assert int(res.desa["n_keluarga"].sum()) + len(res.di_luar_batas) == 3_000
+    assert abs(data.truth["target"]["pct_jiwa_desil_1"] - NATIONAL_P0) < 0.5
+
+
+def test_published_figures_win_over_defaults(calib):
+    from geo_service.synth import calibration_for
+
+    assert calibration_for(read_bps(DATA), "33.24") == calib and not calib.bawaan
