@@ -7,6 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from geo_service.services.analysis_run import RUN_DEFAULTS as _D
+from geo_service.services.analysis_run import RunParams
+from geo_service.settings import AnalysisSettings
+
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -74,20 +78,53 @@ class Rows(BaseModel):
 
 
 class AnalysisRequest(Input):
-    """Start an analysis of the stored families of one kabupaten and periode."""
+    """Start an analysis of the stored families of one kabupaten and periode.
+
+    Every parameter left out takes the one default of an analysis run
+    (:data:`~geo_service.services.analysis_run.RUN_DEFAULTS`, the same as
+    ``geo-service analyse``); the H3 resolution and distance limit follow the service's
+    settings (``GEO_H3_RESOLUTION``, ``GEO_MAX_DISTANCE_M``).
+    """
 
     kode_kab: str = Field(pattern=r"^\d{2}\.\d{2}$", examples=["33.24"])
     periode: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2025-03"])
-    h3_resolusi: int = Field(8, ge=6, le=10)
-    jarak_maks_m: float = Field(250.0, gt=0, le=5000)
-    garis_ekstrem: float | None = Field(None, gt=0)
-    seed: int = Field(20250301, ge=0, le=2**31 - 1)
-    permutasi: int = Field(9999, ge=99, le=99_999, description="Permutasi Gi* per sel")
+    h3_resolusi: int | None = Field(
+        None, ge=6, le=10, description=f"Resolusi H3 (kosong: {_D.h3_resolution})"
+    )
+    jarak_maks_m: float | None = Field(
+        None, gt=0, le=5000, description=f"Jarak desa terdekat (kosong: {_D.max_distance_m:g} m)"
+    )
+    garis_ekstrem: float | None = Field(
+        _D.garis_ekstrem, gt=0, description="Ekstrem = pengeluaran di bawah garis ini (Rp)"
+    )
+    seed: int = Field(_D.seed, ge=0, le=2**31 - 1)
+    permutasi: int = Field(
+        _D.permutations, ge=99, le=99_999, description="Permutasi Gi* tahap pertama per sel"
+    )
+    alpha: float = Field(_D.alpha, gt=0, lt=1, description="Batas FDR titik panas")
+    min_jiwa_kantong: int = Field(
+        _D.min_jiwa_kantong, ge=0, description="Minimal jiwa miskin ekstrem satu kantong"
+    )
+    kantong: bool = Field(_D.kantong, description="false: indikator saja, tanpa kantong")
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"kode_kab": "33.24", "periode": "2025-03", "seed": 7}]},
     )
+
+    def run_params(self, analysis: AnalysisSettings) -> RunParams:
+        """The run's parameters (stored families were validated on import: ``partial``)."""
+        return RunParams.from_settings(
+            analysis,
+            h3_resolution=self.h3_resolusi,
+            max_distance_m=self.jarak_maks_m,
+            garis_ekstrem=self.garis_ekstrem,
+            seed=self.seed,
+            permutations=self.permutasi,
+            alpha=self.alpha,
+            min_jiwa_kantong=self.min_jiwa_kantong,
+            kantong=self.kantong,
+        )
 
 
 class RunStatus(BaseModel):

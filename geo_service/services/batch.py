@@ -1,8 +1,8 @@
 """Batch analysis per kabupaten on a Dask cluster (a province or all 514 kabupaten).
 
 Each kabupaten is one task: the worker reads only that kabupaten's families and desa,
-runs the same pipeline as ``geo-service analyse`` (:func:`compute_indicators`), writes the
-kabupaten's tables under ``out/<kode_kab>/`` and returns one summary row. The client
+runs the one analysis run of ``geo-service analyse`` (:mod:`.analysis_run`: same
+parameters, same files), writes them under ``out/<kode_kab>/`` and returns one summary row. The client
 never holds families; the national summary is built from the returned rows. Memory is
 bounded by the largest kabupaten times the tasks running at once.
 
@@ -18,7 +18,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from geo_service.analysis.boundaries import check_boundaries
+from geo_service.io.export import write_csv
+from geo_service.services import analysis_run as AR
+from geo_service.services.analysis_run import RUN_DEFAULTS, RunParams
 
 UNASSIGNED = "_lainnya"
 
@@ -51,10 +60,6 @@ def split_by_kabupaten(
     """Split one family Parquet file into ``out_dir/<kode_kab>.parquet`` files, streaming
     ``batch_rows`` rows at a time (never the whole file in memory). Rows whose
     ``kode_desa`` names no kabupaten go to ``_lainnya.parquet`` (reported, not analysed)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     writers: dict[str, pq.ParquetWriter] = {}
@@ -80,10 +85,6 @@ def split_by_kabupaten(
 
 def read_kabupaten_desa(boundaries: Path, kode_kab: str):
     """Checked desa of one kabupaten from a GeoParquet layer with a ``kode_kab`` column."""
-    import geopandas as gpd
-
-    from geo_service.analysis.boundaries import check_boundaries
-
     raw = gpd.read_parquet(boundaries, filters=[("kode_kab", "==", kode_kab)])
     return check_boundaries(raw).desa
 
@@ -91,36 +92,44 @@ def read_kabupaten_desa(boundaries: Path, kode_kab: str):
 def kabupaten_codes(boundaries: Path, prefix: str | None = None) -> list[str]:
     """Kabupaten codes in a boundary layer, optionally only those starting with ``prefix``
     (a province ``33`` or a kabupaten ``33.24``)."""
-    import pyarrow.parquet as pq
-
     codes = pq.read_table(boundaries, columns=["kode_kab"])["kode_kab"].unique().to_pylist()
     return sorted(c for c in codes if prefix is None or c.startswith(prefix))
 
 
 def analyse_kabupaten(
-    kode_kab: str, files: list[Path], boundaries: Path, out_dir: Path, params=None
+    kode_kab: str,
+    files: list[Path],
+    boundaries: Path,
+    out_dir: Path,
+    params: RunParams,
+    data_dir: Path,
+    lang: str = "id",
 ) -> dict:
-    """One task: analyse one kabupaten and write its tables; returns its summary row."""
-    from geo_service.analysis import AnalysisParams, compute_indicators
-    from geo_service.io.export import write_csv
-
+    """One task: the one analysis run (:func:`~.analysis_run.run_analysis`) of one kabupaten,
+    its files under ``out_dir/<kode_kab>/``; returns its summary row. Rejected rows stop the
+    kabupaten unless ``params.partial`` (their report is ``<kode_kab>-validation.csv``)."""
     t0 = time.perf_counter()
-    params = params or AnalysisParams()
     desa = read_kabupaten_desa(boundaries, kode_kab)
     raw = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
-    result = compute_indicators(raw, desa, params)
+    sources = {
+        "keluarga": [{"berkas": f.name, "sha256": AR.sha256_file(f)} for f in files],
+        "batas_desa": {"berkas": Path(boundaries).name, "kode_kab": kode_kab},
+    }
+    inputs = AR.inputs_from_frames(raw, desa, sources=sources, data_dir=data_dir)
     target = Path(out_dir) / kode_kab
-    target.mkdir(parents=True, exist_ok=True)
-    write_csv(result.desa, target / "desa.csv")
-    write_csv(result.kecamatan, target / "kecamatan.csv")
-    write_csv(result.kabupaten, target / "kabupaten.csv")
-    write_csv(result.h3, target / "h3.csv")
-    write_csv(result.validation.problems, target / "validation.csv")
-    row = result.kabupaten.iloc[0].to_dict()
+    try:
+        result = AR.run_analysis(inputs, params, lang=lang)
+    except AR.RowsRejected as exc:
+        AR.write_validation_report(exc.validation, Path(out_dir) / f"{kode_kab}-validation.csv")
+        raise
+    AR.write_outputs(result, target, lang=lang)
+    ind = result.indicators
+    row = ind.kabupaten.iloc[0].to_dict()
     row.update(
         {
             "n_baris": len(raw),
-            "n_baris_ditolak": len(result.validation.rejected),
+            "n_baris_ditolak": len(ind.validation.rejected),
+            "n_kantong": 0 if result.planning is None else len(result.planning.pockets),
             "detik": round(time.perf_counter() - t0, 3),
         }
     )
@@ -136,7 +145,9 @@ def run_batch(
     scheduler: str | None = None,
     n_workers: int = 2,
     processes: bool = True,
-    params=None,
+    params: RunParams = RUN_DEFAULTS,
+    data_dir: Path,
+    lang: str = "id",
     client=None,
     on_done: Callable[[str, dict | None], None] | None = None,
 ) -> BatchResult:
@@ -157,11 +168,17 @@ def run_batch(
         ``n_workers`` single-threaded workers otherwise.
     processes
         LocalCluster workers as processes (``False``: threads, for tests).
+    params
+        The run's parameters (the same as ``geo-service analyse``); ``partial=False``
+        fails a kabupaten with rejected rows (reported in ``failed``).
+    data_dir
+        Data folder of the need -> OPD table (``opd_programmes.csv``).
     client
         An existing ``dask.distributed.Client`` to use instead.
     on_done
         Called with each kabupaten code and its row (``None`` when it failed).
     """
+    # Lazy: dask.distributed takes about a second to import; only a batch needs it.
     from dask.distributed import Client, LocalCluster, as_completed
 
     t0 = time.perf_counter()
@@ -195,6 +212,8 @@ def run_batch(
                 Path(boundaries),
                 out_dir,
                 params,
+                Path(data_dir),
+                lang,
                 key=f"kabupaten-{k}",
                 pure=False,
             ): k
@@ -218,11 +237,7 @@ def run_batch(
         if cluster is not None:
             cluster.close()
     summary = national_summary(rows)
-    from geo_service.io.export import write_csv
-
     write_csv(summary, out_dir / "ringkasan_nasional.csv")
-    import pyarrow.parquet as pq
-
     unassigned = sum(pq.ParquetFile(f).metadata.num_rows for f in files.get(UNASSIGNED, []))
     return BatchResult(summary, out_dir, time.perf_counter() - t0, failed, unassigned)
 
@@ -246,6 +261,7 @@ def national_summary(rows: list[dict]) -> pd.DataFrame:
             "n_jiwa_di_luar_batas",
             "n_baris",
             "n_baris_ditolak",
+            "n_kantong",
         ]
         if c in frame.columns
     ]

@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from benchmarks import join_bench as jb
 from geo_service.cli import app
+from geo_service.services.bench import join as jb
+from tests.fixtures import DATA
 
 
 @pytest.fixture(scope="module")
 def tiny():
-    return jb.kendal_input(5_000, seed=3)
+    return jb.kendal_input(5_000, seed=3, data_dir=DATA)
 
 
 def test_methods_give_identical_counts(tiny):

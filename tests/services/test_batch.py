@@ -7,6 +7,7 @@ import pytest
 from geo_service.analysis import compute_indicators
 from geo_service.io.boundaries import read_bps
 from geo_service.io.export import write_csv
+from geo_service.services.analysis_run import RunParams
 from geo_service.services.batch import (
     national_summary,
     read_kabupaten_desa,
@@ -73,6 +74,8 @@ def test_dask_batch_equals_single_process(inputs, tmp_path):
         prefix="33",
         processes=False,
         n_workers=2,
+        params=RunParams(kantong=False, partial=True),
+        data_dir=DATA,
         on_done=lambda k, row: done.append(k),
     )
     assert result.failed == {}
@@ -94,6 +97,26 @@ def test_dask_batch_equals_single_process(inputs, tmp_path):
     total = summary[summary["kode_kab"] == "TOTAL"].iloc[0]
     assert total["n_jiwa"] == kab_rows["n_jiwa"].sum()
     assert total["n_baris_ditolak"] > 0  # the --rusak rows are reported, not analysed
+    assert (tmp_path / "hasil" / "33.24" / "map.html").exists()  # the files of `analyse`
+
+
+def test_rejected_rows_fail_the_kabupaten_unless_partial(inputs, tmp_path):
+    """The batch takes the run's defaults: rejected rows stop a kabupaten (as `analyse`
+    does) and leave their report; the other kabupaten go on."""
+    boundaries, fam_dir, _, _ = inputs
+    result = run_batch(
+        fam_dir,
+        boundaries,
+        tmp_path / "hasil",
+        prefix="33.24",
+        processes=False,
+        n_workers=1,
+        params=RunParams(kantong=False),
+        data_dir=DATA,
+    )
+    assert list(result.failed) == ["33.24"] and "ditolak" in result.failed["33.24"]
+    report = pd.read_csv(tmp_path / "hasil" / "33.24-validation.csv", encoding="utf-8-sig")
+    assert len(report) >= 9
 
 
 def test_national_summary_recomputes_the_rate():

@@ -1,5 +1,8 @@
 """Join + H3 + aggregate: geo_service against the tools an analyst would pick instead.
 
+(The harness of ``geo-service bench``; the peers - DuckDB spatial, SedonaDB, dask-geopandas,
+psycopg - are optional (pip extra ``bench``) and imported inside their method only.)
+
 Every method gets the same families and desa layer in one process, and must produce the
 same per-desa counts (n_keluarga, n_jiwa, n_keluarga_ekstrem, n_jiwa_ekstrem; ungeotagged
 families counted at their registered desa) and per-H3-cell counts (resolution 8, geotagged
@@ -24,7 +27,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo_service.analysis.boundaries import check_boundaries
 from geo_service.analysis.locate import h3_cells, locate_points
+from geo_service.io.boundaries import read_boundaries, read_bps
+from geo_service.synth import calibration_from_bps, generate_keluarga
 
 H3_RES = 8
 COUNT_COLUMNS = ["n_keluarga", "n_jiwa", "n_keluarga_ekstrem", "n_jiwa_ekstrem"]
@@ -94,13 +100,8 @@ class Result:
 # --- inputs ---------------------------------------------------------------------------
 
 
-def kendal_input(n: int, *, seed: int = 7, data_dir: Path | None = None) -> BenchInput:
+def kendal_input(n: int, *, seed: int = 7, data_dir: Path) -> BenchInput:
     """``n`` Kendal families from the project's generator (clusters, pockets, outliers)."""
-    from geo_service.io.boundaries import read_boundaries, read_bps
-    from geo_service.settings import get_settings
-    from geo_service.synth import calibration_from_bps, generate_keluarga
-
-    data_dir = data_dir or get_settings().data_dir
     desa = read_boundaries(data_dir / "boundaries" / "desa_33.24_kendal.geojson")
     calib = calibration_from_bps(read_bps(data_dir), "33.24")
     fam = generate_keluarga(
@@ -156,12 +157,8 @@ def sample_families(
     )
 
 
-def province_desa(kode_prov: str = "33", *, data_dir: Path | None = None) -> gpd.GeoDataFrame:
+def province_desa(kode_prov: str = "33", *, data_dir: Path) -> gpd.GeoDataFrame:
     """Desa of a province from the shipped GeoParquet (checked and repaired)."""
-    from geo_service.analysis.boundaries import check_boundaries
-    from geo_service.settings import get_settings
-
-    data_dir = data_dir or get_settings().data_dir
     path = data_dir / "boundaries" / "desa_33_jawa_tengah.parquet"
     raw = gpd.read_parquet(path)
     raw = raw[raw["kode"].str.startswith(kode_prov + ".")]

@@ -1,0 +1,105 @@
+"""Helpers every command group shares: consoles, progress bar, domain errors, desa loading,
+problem tables and the analysis summary."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from geo_service.errors import GeoServiceError
+from geo_service.services.analysis_run import read_desa, sha256_file
+from geo_service.settings import get_settings
+
+console = Console(stderr=True)
+out = Console()
+
+#: SHA-256 of a file (the one helper, from the analysis run).
+_sha256 = sha256_file
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+        disable=not console.is_terminal,
+    )
+
+
+@contextmanager
+def _domain_errors(lang: str) -> Iterator[None]:
+    """A domain error ends the command with its message in ``lang`` and exit code 2."""
+    try:
+        yield
+    except GeoServiceError as exc:
+        console.print(
+            f"[bold red]Gagal:[/] {exc.text(lang)}"
+            if lang == "id"
+            else f"[bold red]Failed:[/] {exc.text(lang)}"
+        )
+        raise typer.Exit(2) from exc
+
+
+def _load_desa(boundaries: Path | None, kabupaten: str | None):
+    """Desa, desa file and kecamatan file; boundary repairs are printed as warnings."""
+    desa, path, kec, said = read_desa(boundaries, kabupaten, data_dir=get_settings().paths.data_dir)
+    _print_warnings(said)
+    return desa, path, kec
+
+
+def _print_warnings(said: list[str]) -> None:
+    for text in said:
+        console.print(f"[yellow]Peringatan:[/] {text}")
+
+
+def _print_problems(validation, lang: str, limit: int = 20) -> None:
+    counts = Table(title="Masalah per kode alasan" if lang == "id" else "Problems by reason code")
+    counts.add_column("kode_alasan")
+    counts.add_column("jumlah", justify="right")
+    for code, n in validation.counts().items():
+        counts.add_row(code, f"{n:,}")
+    console.print(counts)
+    rows = Table(
+        title=("Contoh masalah" if lang == "id" else "Example problems")
+        + f" ({min(limit, len(validation.problems))}/{len(validation.problems)})"
+    )
+    for col in ["baris", "id_keluarga", "kolom", "nilai", "kode_alasan"]:
+        rows.add_column(col)
+    for rec in validation.problems.head(limit).itertuples(index=False):
+        rows.add_row(*["" if pd.isna(v) else str(v) for v in rec[:5]])
+    console.print(rows)
+
+
+def _print_summary(result, out_dir: Path, lang: str) -> None:
+    """Kabupaten totals, location statuses and the files written (``result``: indicators)."""
+    kab = result.kabupaten.iloc[0]
+    loc = result.location_summary()
+    en = lang == "en"
+    out.print(("Results" if en else "Hasil") + f": {kab['nama_kab']}")
+    out.print(
+        f"  {'families' if en else 'keluarga'}: {int(kab['n_keluarga']):,}, "
+        f"{'persons' if en else 'jiwa'}: {int(kab['n_jiwa']):,}, "
+        f"{'extreme-poor persons' if en else 'jiwa miskin ekstrem'}: "
+        f"{int(kab['n_jiwa_ekstrem']):,} ({kab['pct_jiwa_ekstrem']:.2f}%)"
+    )
+    out.print("  " + ", ".join(f"{k}: {v:,}" for k, v in loc.items()))
+    if len(result.validation.rejected):
+        out.print(
+            f"  {'rejected rows' if en else 'baris ditolak'}: "
+            f"{len(result.validation.rejected):,} (validation.csv)"
+        )
+    out.print(
+        f"{'Wrote' if en else 'Menulis'} {out_dir}/: "
+        + ", ".join(sorted(p.name for p in out_dir.iterdir() if not p.name.startswith(".")))
+    )
