@@ -31,7 +31,7 @@ import pandas as pd
 import shapely
 
 from geo_service.analysis import schema as S
-from geo_service.analysis.locate import locate_points, location_frame
+from geo_service.analysis.point_rule import locate_points, location_frame
 
 CELL_M = 12.0
 # Squares are grown by this much (degrees, ~0.55 m) before the interior test, so float

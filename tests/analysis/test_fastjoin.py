@@ -17,7 +17,7 @@ from geo_service.analysis.fastjoin import (
 )
 from geo_service.analysis.locate import _locate_reference, locate_keluarga
 from geo_service.io.boundaries import read_boundaries
-from tests.fixtures import KENDAL_DESA, LOCATION_CASES, location_desa, location_families
+from tests.fixtures import DATA, KENDAL_DESA, LOCATION_CASES, location_desa, location_families
 
 
 @pytest.fixture(scope="module")
@@ -110,10 +110,9 @@ def test_random_and_border_points_equal_the_reference(kendal, kendal_index):
 
 def test_generated_families_equal_the_reference(kendal, kendal_index):
     from geo_service.io.boundaries import read_bps
-    from geo_service.settings import get_settings
     from geo_service.synth import calibration_from_bps, generate_keluarga
 
-    calib = calibration_from_bps(read_bps(get_settings().data_dir), "33.24")
+    calib = calibration_from_bps(read_bps(DATA), "33.24")
     fam = generate_keluarga(kendal, calib, n_keluarga=60_000, periode="2025-03", seed=5).keluarga
     got = locate_keluarga(fam, kendal, index=kendal_index)
     pd.testing.assert_frame_equal(got, _locate_reference(fam, kendal))
@@ -170,3 +169,15 @@ def test_index_of_other_boundaries_is_refused(kendal, kendal_index):
     moved.loc[0, "geometry"] = shapely.affinity.translate(moved.geometry.iloc[0], 0.001, 0)
     with pytest.raises(ValueError, match="other boundaries"):
         locate_with_index(kendal_index, _tricky_points(kendal, 10, seed=1), moved)
+
+
+def test_no_import_cycle_between_locate_and_fastjoin():
+    """fastjoin and point_rule never import locate (locate imports both at the top)."""
+    import ast
+    import importlib
+
+    for name in ("fastjoin", "point_rule"):
+        mod = importlib.import_module(f"geo_service.analysis.{name}")
+        tree = ast.parse(open(mod.__file__, encoding="utf-8").read())
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        assert "geo_service.analysis.locate" not in imported, name
