@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo_service import errors as E
 from geo_service.i18n import msg, request_lang
-from geo_service.services.laporan_warga import RateLimitError
+from geo_service.services.ratelimit import RateLimitError
 
 log = logging.getLogger("geo_service.api")
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from geo_service.api.security import Principal, verify_password
 from geo_service.db import models as M
 from geo_service.db import repo as R
+from geo_service.db.repo import laporan_warga as LR
 from geo_service.errors import DuplicateError, NotFoundError
 
 # Stored table names per result; the first that exists is used.
@@ -325,7 +326,7 @@ def build_sample(
                 )
         if ranks is not None and {"kode_desa", "peringkat"} <= set(ranks.columns):
             peringkat = ranks.set_index("kode_desa")["peringkat"]
-    reported = GR.reported_families(session, kode_kab, scope=scope)
+    reported = LR.reported_families(session, kode_kab, scope=scope)
     sample = G.build_sample(
         fam,
         params,
@@ -345,7 +346,7 @@ def build_sample(
         pengguna_id=user.user_id,
     )
     info = GR.get_sample_info(session, sampel_id, scope=scope)
-    queued = GR.mark_reports_queued(
+    queued = LR.mark_reports_queued(
         session, sample.daftar["id_keluarga"], info.kode, kode_kab=kode_kab, scope=scope, now=now
     )
     record_audit(
@@ -518,7 +519,7 @@ def import_field_results(
         )
     verified = 0
     if out.diimpor:
-        verified = GR.close_reports_from_results(session, sampel_id, scope=scope, now=now)
+        verified = LR.close_reports_from_results(session, sampel_id, scope=scope, now=now)
     record_audit(
         session,
         user,

@@ -18,6 +18,7 @@ from geo_service.analysis import uji_petik as G
 from geo_service.db import make_session_factory
 from geo_service.db import models as M
 from geo_service.db.repo import Scope
+from geo_service.db.repo import laporan_warga as LR
 from geo_service.db.repo import uji_petik as GR
 from geo_service.errors import AccessDeniedError, NotFoundError
 from geo_service.io import uji_petik as F
@@ -254,7 +255,7 @@ def test_progress_and_error_rates_from_stored_results(stored, sample, tmp_path):
 def _service(factory, clock):
     seq = iter(range(1, 1000))
     return CitizenReportService(
-        GR.DbReportStore(factory),
+        LR.DbReportStore(factory),
         known_desa={"33.24.01.2001", "33.20.01.2001"},
         limiter=RateLimiter({3600: 100}),
         clock=lambda: clock[0],
@@ -292,19 +293,19 @@ def test_citizen_reports_in_the_database(db_engine, sample):
     assert (stored.id_keluarga, stored.lat, stored.lon) == (fam, -6.95, 110.2)
     assert again.store.photo(stored.foto_sha256) == ("png", png)
     with factory() as s:
-        mine = GR.citizen_reports(s, scope=MINE, kode_kab=KAB)
+        mine = LR.citizen_reports(s, scope=MINE, kode_kab=KAB)
         assert [r.nomor for r in mine] == [a["nomor"]]
-        assert [r.nomor for r in GR.citizen_reports(s, scope=OTHERS)] == [b["nomor"]]
+        assert [r.nomor for r in LR.citizen_reports(s, scope=OTHERS)] == [b["nomor"]]
         with pytest.raises(AccessDeniedError):
-            GR.citizen_reports(s, scope=OTHERS, kode_kab=KAB)
-        assert GR.reported_families(s, KAB, scope=MINE) == [fam]
+            LR.citizen_reports(s, scope=OTHERS, kode_kab=KAB)
+        assert LR.reported_families(s, KAB, scope=MINE) == [fam]
     # 15 days later it is overdue; queued by a sample, verified by a result.
     clock[0] = datetime(2025, 6, 17, 9, 0, tzinfo=UTC)
     assert again.status(a["nomor"])["terlambat"] is True
     with factory() as s:
         sid = GR.save_sample(s, sample, kode_kab=KAB, periode=PERIODE, scope=MINE)
         assert (
-            GR.mark_reports_queued(
+            LR.mark_reports_queued(
                 s, sample.daftar["id_keluarga"], "UP-x", kode_kab=KAB, scope=MINE, now=clock[0]
             )
             == 1
@@ -313,7 +314,7 @@ def test_citizen_reports_in_the_database(db_engine, sample):
             insert(M.UjiPetikHasil),
             [{"sampel_id": sid, "id_keluarga": fam, "status": "sesuai", "perubahan": {}}],
         )
-        assert GR.close_reports_from_results(s, sid, scope=MINE, now=clock[0]) == 1
+        assert LR.close_reports_from_results(s, sid, scope=MINE, now=clock[0]) == 1
         s.commit()
     final = again.store.get(a["nomor"])
     assert (final.status, final.sampel_id) == ("diverifikasi", "UP-x")

@@ -3,7 +3,7 @@ returned), and the officers' queue (analis/admin of the kabupaten).
 
 The logic lives in :mod:`geo_service.services.laporan_warga`; this router only adapts HTTP to it. Reports are
 kept in the database (table ``laporan_warga``, photos in ``laporan_warga_foto``) through
-:class:`~geo_service.db.repo.uji_petik.DbReportStore`. ``POST /laporan-warga`` and
+:class:`~geo_service.db.repo.laporan_warga.DbReportStore`. ``POST /laporan-warga`` and
 ``GET /laporan-warga/{nomor}`` are public on purpose (citizens have no account) and
 rate-limited (429, mapped in the one error table); the queue and status changes are for
 ``analis``/``admin`` of the report's kabupaten, and reading the queue leaves an audit row.
@@ -17,19 +17,18 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
+from geo_service.analysis.laporan_warga import (
+    JENIS_LAPORAN,
+    MAX_FOTO_BYTES,
+    STATUS_LAPORAN,
+    queue_frame,
+)
 from geo_service.api import service
 from geo_service.api.deps import AnalystUser, LangDep, SessionDep, check_kabupaten
 from geo_service.api.schemas import ErrorBody
 from geo_service.errors import InvalidInputError, TooLargeError
-from geo_service.services.laporan_warga import (
-    JENIS_LAPORAN,
-    MAX_FOTO_BYTES,
-    STATUS_LAPORAN,
-    CitizenReportService,
-    RateLimiter,
-    RateLimitError,
-    queue_frame,
-)
+from geo_service.services.laporan_warga import CitizenReportService
+from geo_service.services.ratelimit import RateLimiter, RateLimitError
 
 router = APIRouter(
     prefix="/laporan-warga",
@@ -88,7 +87,7 @@ def get_reports(request: Request) -> CitizenReportService:
     state = request.app.state
     svc = getattr(state, "laporan_warga", None)
     if svc is None:
-        from geo_service.db.repo.uji_petik import DbReportStore
+        from geo_service.db.repo.laporan_warga import DbReportStore
 
         svc = CitizenReportService(
             DbReportStore(state.sessions), known_desa=_KnownDesa(state.sessions)
@@ -176,7 +175,7 @@ def queue(
     kode_kab: Annotated[str, Query(pattern=r"^\d{2}\.\d{2}$", examples=["33.24"])],
     semua: Annotated[bool, Query(description="Termasuk yang sudah ditutup")] = False,
 ) -> QueueRows:
-    from geo_service.db.repo.uji_petik import citizen_reports
+    from geo_service.db.repo.laporan_warga import citizen_reports
 
     check_kabupaten(user, kode_kab)
     found = citizen_reports(

@@ -1,0 +1,134 @@
+"""What every repository module shares: the session type, the caller's :class:`Scope` and
+the JSON conversion of stored values.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import Connection, true
+from sqlalchemy.orm import Session
+
+from geo_service.errors import AccessDeniedError
+
+Bind = Session | Connection
+
+
+_KODE_KAB_RE = r"^\d{2}\.\d{2}$"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The kabupaten a caller may see: a set of codes, or every kabupaten (``Scope.all()``,
+    for the CLI and administrators). There is no default: every call states it."""
+
+    kabupaten: frozenset[str] | None
+
+    @classmethod
+    def all(cls) -> Scope:
+        return cls(None)
+
+    @classmethod
+    def of(cls, *kode_kab: str | Iterable[str]) -> Scope:
+        codes: set[str] = set()
+        for k in kode_kab:
+            codes.update([k] if isinstance(k, str) else k)
+        return cls(frozenset(codes))
+
+    @property
+    def is_all(self) -> bool:
+        return self.kabupaten is None
+
+    def allows(self, kode_kab: str) -> bool:
+        return self.kabupaten is None or kode_kab in self.kabupaten
+
+    def check(self, kode_kab: str) -> None:
+        """Raise :class:`AccessDeniedError` unless ``kode_kab`` is in the scope."""
+        if not self.allows(kode_kab):
+            raise AccessDeniedError(
+                f"Anda tidak berwenang atas kabupaten {kode_kab}.",
+                f"You are not allowed to access kabupaten {kode_kab}.",
+            )
+
+    def where(self, column):
+        """SQL condition limiting ``column`` (a kabupaten code) to the scope."""
+        if self.kabupaten is None:
+            return true()
+        return column.in_(sorted(self.kabupaten))
+
+
+def _geoms(values) -> np.ndarray:
+    return shapely.from_wkb([None if v is None else bytes(v) for v in values])
+
+
+def _py(v: Any) -> Any:
+    """A JSON-ready Python value (NaN/NA -> None, numpy scalars -> Python)."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float):
+        return None if math.isnan(v) else v
+    if isinstance(v, datetime | date | pd.Timestamp):
+        return v.isoformat()
+    if isinstance(v, shapely.Geometry):
+        return v.wkt
+    if isinstance(v, np.ndarray):
+        return [_py(x) for x in v.tolist()]
+    if isinstance(v, list | tuple):
+        return [_py(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): _py(x) for k, x in v.items()}
+    return v
+
+
+def _jsonable(obj: Any) -> Any:
+    return json.loads(
+        json.dumps(
+            _py(obj) if not isinstance(obj, Mapping) else {str(k): _py(v) for k, v in obj.items()}
+        )
+    )
+
+
+def _row_json(row: pd.Series) -> dict[str, Any]:
+    return {str(k): _py(v) for k, v in row.items() if k != "geometry"}
+
+
+def _str_or_none(v: Any, n: int) -> str | None:
+    return None if v is None else str(v)[:n]
+
+
+def _float_or_none(v: Any) -> float | None:
+    return (
+        float(v)
+        if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+        else None
+    )
+
+
+def _restore(s: pd.Series, dtype: str) -> pd.Series:
+    """Back to the stored dtype (JSON gave Python values)."""
+    try:
+        if dtype.startswith(("int", "uint")):
+            if s.isna().any():
+                return s.astype("Int64" if dtype.startswith("int") else "UInt64")
+            return pd.Series(np.array(s.tolist(), dtype=dtype), index=s.index, name=s.name)
+        if dtype.startswith("float"):
+            return pd.to_numeric(s).astype(dtype)
+        if dtype == "bool":
+            return s.astype(bool)
+        if dtype.startswith("datetime64"):
+            return pd.to_datetime(s, utc="UTC" in dtype or "tz" in dtype)
+        if dtype == "object":
+            return s.astype(object)
+        return s.astype(dtype)
+    except (TypeError, ValueError):
+        return s

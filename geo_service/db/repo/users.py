@@ -1,0 +1,132 @@
+"""Users, their kabupaten scope and API keys (stored as keyed hashes)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import pandas as pd
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from geo_service.db.models import (
+    ROLES,
+    KunciApi,
+    Pengguna,
+    PenggunaKabupaten,
+    utcnow,
+)
+from geo_service.db.repo.common import _KODE_KAB_RE, Scope
+from geo_service.errors import InvalidInputError, NotFoundError
+
+
+def create_user(
+    session: Session,
+    nama_pengguna: str,
+    peran: str,
+    *,
+    kabupaten: Iterable[str],
+    nama_lengkap: str | None = None,
+    email: str | None = None,
+    kata_sandi_hash: str | None = None,
+    kode_opd: str | None = None,
+) -> Pengguna:
+    """A user with a role (``admin``, ``analis``, ``opd``, ``publik``) and the kabupaten
+    they may see. Password hashing is the caller's (the API's) business."""
+    if peran not in ROLES:
+        raise InvalidInputError(
+            f"Peran tidak dikenal: {peran} (pilih: {', '.join(ROLES)})",
+            f"Unknown role: {peran} (choose: {', '.join(ROLES)})",
+        )
+    codes = sorted(set(kabupaten))
+    bad = [k for k in codes if not pd.Series([k]).str.match(_KODE_KAB_RE).iloc[0]]
+    if bad:
+        raise InvalidInputError(
+            f"Kode kabupaten salah format: {', '.join(bad)} (NN.NN)",
+            f"Bad kabupaten code: {', '.join(bad)} (NN.NN)",
+        )
+    user = Pengguna(
+        nama_pengguna=nama_pengguna,
+        peran=peran,
+        nama_lengkap=nama_lengkap,
+        email=email,
+        kata_sandi_hash=kata_sandi_hash,
+        kode_opd=kode_opd,
+        aktif=True,
+        kabupaten=[PenggunaKabupaten(kode_kab=k) for k in codes],
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(session: Session, nama_pengguna: str) -> Pengguna | None:
+    return session.execute(
+        select(Pengguna).where(Pengguna.nama_pengguna == nama_pengguna)
+    ).scalar_one_or_none()
+
+
+def user_scope(user: Pengguna) -> Scope:
+    """The kabupaten scope of a user (the codes in ``pengguna_kabupaten``)."""
+    return Scope.of(k.kode_kab for k in user.kabupaten)
+
+
+def _key_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def create_api_key(
+    session: Session, pengguna_id: int, nama: str, *, kedaluwarsa: datetime | None = None
+) -> str:
+    """Make an API key for a user; returns the key itself, shown once. Only its SHA-256
+    is stored (keys are 256-bit random, so a fast hash is enough)."""
+    awalan = secrets.token_hex(6)
+    key = f"gs_{awalan}_{secrets.token_urlsafe(32)}"
+    session.add(
+        KunciApi(
+            pengguna_id=pengguna_id,
+            nama=nama,
+            awalan=awalan,
+            hash=_key_hash(key),
+            kedaluwarsa=kedaluwarsa,
+        )
+    )
+    session.flush()
+    return key
+
+
+def user_for_api_key(session: Session, key: str) -> Pengguna | None:
+    """The active user owning ``key`` (None for unknown, revoked or expired keys)."""
+    parts = key.split("_")
+    if len(parts) < 3 or parts[0] != "gs":
+        return None
+    row = session.execute(select(KunciApi).where(KunciApi.awalan == parts[1])).scalar_one_or_none()
+    if row is None or not hmac.compare_digest(row.hash, _key_hash(key)):
+        return None
+    now = utcnow()
+    if row.dicabut is not None:
+        return None
+    if row.kedaluwarsa is not None:
+        exp = row.kedaluwarsa if row.kedaluwarsa.tzinfo else row.kedaluwarsa.replace(tzinfo=UTC)
+        if exp <= now:
+            return None
+    user = session.get(Pengguna, row.pengguna_id)
+    if user is None or not user.aktif:
+        return None
+    row.terakhir_dipakai = now
+    return user
+
+
+def revoke_api_key(session: Session, awalan: str) -> None:
+    """Revoke a key by its prefix (the part after ``gs_``)."""
+    stmt = (
+        update(KunciApi)
+        .where(KunciApi.awalan == awalan, KunciApi.dicabut.is_(None))
+        .values(dicabut=utcnow())
+    )
+    n = session.execute(stmt).rowcount
+    if not n:
+        raise NotFoundError(f"Kunci API {awalan} tidak ditemukan.", f"API key {awalan} not found.")
