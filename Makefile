@@ -33,7 +33,7 @@ demo: setup
 	rm -f $(DEMO_DB)
 	export GEO_DATABASE_URL=sqlite:///$(abspath $(DEMO_DB)); \
 	$(GS) db upgrade && \
-	$(GS) import boundaries data/boundaries/desa_$(KAB)_*.geojson && \
+	$(GS) import batas data/boundaries/desa_$(KAB)_*.geojson && \
 	$(GS) import keluarga $(DEMO)/keluarga_$(PERIODE).parquet --periode $(PERIODE) && \
 	$(GS) analyse --db --kabupaten $(KAB) --periode $(PERIODE) --out $(DEMO)/hasil-db && \
 	$(GS) report --kabupaten $(KAB) --periode $(PERIODE) --out $(DEMO)/laporan && \
