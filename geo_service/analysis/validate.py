@@ -1,4 +1,10 @@
-"""Validation of a family table against the household contract: every row, every problem."""
+"""Validation of a family table against the household contract: every row, every problem.
+
+Column operations only (Arrow compute kernels and numpy), no Python per row: a typed
+column (Parquet) is checked as numbers without a detour through text, a text column (CSV)
+is trimmed, matched with RE2 patterns and parsed once. The text of a reported value is
+built only for the rows that have a problem.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from geo_service.analysis import schema as S
 
 PROBLEM_COLUMNS = ["baris", S.ID, "kolom", "nilai", "kode_alasan", "keterangan"]
 _KODE_DESA_RE = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
 _PERIODE_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
+# What ``pandas.to_numeric`` reads as a finite number (text already trimmed).
+_NUMBER_RE = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+_FLAG_ONE = ["1", "1.0", "true"]
+_FLAG_ZERO = ["0", "0.0", "false"]
 
 
 @dataclass(frozen=True)
@@ -46,22 +58,92 @@ class ValidationResult:
         return self.problems["kode_alasan"].value_counts().sort_index()
 
 
-def _text(df: pd.DataFrame, col: str) -> pd.Series:
-    if col not in df.columns:
-        return pd.Series(pd.NA, index=df.index, dtype="string")
-    s = df[col]
-    if s.dtype == object or pd.api.types.is_string_dtype(s):
-        s = s.astype("string").str.strip()
+class _Column:
+    """One input column seen both ways: as trimmed text (Arrow) and, when typed, as numbers."""
+
+    def __init__(self, df: pd.DataFrame, col: str) -> None:
+        self.n = len(df)
+        self.series = df[col] if col in df.columns else None
+        s = self.series
+        self.numeric = s is not None and (
+            pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)
+        )
+        self._text: pa.ChunkedArray | None = None
+
+    @property
+    def text(self) -> pa.ChunkedArray:
+        """Trimmed text, null where missing or empty (as the contract reads a cell)."""
+        if self._text is None:
+            self._text = _as_text(self.series, self.n)
+        return self._text
+
+    def present(self) -> np.ndarray:
+        if self.series is None:
+            return np.zeros(self.n, dtype=bool)
+        if self.numeric:
+            return self.series.notna().to_numpy(dtype=bool, na_value=False)
+        return _bool(pc.is_valid(self.text))
+
+    def values(self) -> tuple[np.ndarray, np.ndarray]:
+        """Float values (NaN when missing or not a number) and a mask of entries present
+        but not a finite number."""
+        present = self.present()
+        if self.series is None:
+            return np.full(self.n, np.nan), present
+        if self.numeric:
+            v = self.series.to_numpy(dtype="float64", na_value=np.nan)
+            bad = present & ~np.isfinite(v)
+            return np.where(bad, np.nan, v), bad
+        try:  # the common case: every entry parses (Arrow reads what to_numeric reads)
+            v = _float(pc.cast(self.text, pa.float64()))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            ok = pc.match_substring_regex(self.text, _NUMBER_RE)
+            v = _float(pc.cast(pc.if_else(ok, self.text, None), pa.float64()))
+        bad = present & ~np.isfinite(v)
+        return np.where(bad, np.nan, v), bad
+
+    def shown(self, rows: np.ndarray) -> pd.Series:
+        """The value of ``rows`` as the report shows it (text, ``<NA>`` when empty)."""
+        if self.series is None:
+            return pd.Series(pd.NA, index=rows, dtype="string")
+        if self.numeric:
+            return self.series.iloc[rows].astype("string").reset_index(drop=True)
+        return pd.Series(self.text.take(pa.array(rows)).to_pandas(), dtype="string")
+
+
+def _as_text(s: pd.Series | None, n: int) -> pa.ChunkedArray:
+    if s is None:
+        return pa.chunked_array([pa.nulls(n, pa.large_string())])
+    if isinstance(s.dtype, pd.StringDtype) or isinstance(s.dtype, pd.ArrowDtype):
+        arr = pa.array(s)
     else:
-        s = s.astype("string")
-    return s.mask(s == "", pd.NA)
+        arr = pa.array(s.astype("string"))
+    if not isinstance(arr, pa.ChunkedArray):
+        arr = pa.chunked_array([arr])
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = pc.cast(arr, pa.large_string())
+    arr = pc.utf8_trim_whitespace(arr)
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
 
 
-def _integer(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Numeric value and a mask of entries that are present but not whole numbers."""
-    num = pd.to_numeric(s, errors="coerce")
-    bad = s.notna() & (num.isna() | (num != np.floor(num)) | ~np.isfinite(num.astype(float)))
-    return num, bad
+def _bool(a) -> np.ndarray:
+    """Arrow booleans as a numpy mask, null read as False."""
+    a = pc.fill_null(a, False)
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks()
+    return a.to_numpy(zero_copy_only=False).astype(bool, copy=False)
+
+
+def _float(a: pa.ChunkedArray) -> np.ndarray:
+    a = a.combine_chunks() if a.num_chunks != 1 else a.chunk(0)
+    return a.to_numpy(zero_copy_only=False).astype("float64", copy=False)
+
+
+def _strings(a: pa.ChunkedArray, keep: np.ndarray) -> pd.Series:
+    """Text of the rows in ``keep`` as a pandas ``str`` column (Arrow-backed, no copy to
+    Python objects)."""
+    kept = a if keep.all() else a.filter(pa.array(keep))
+    return pd.Series(kept.to_pandas(), dtype=str).reset_index(drop=True)
 
 
 def validate_keluarga(
@@ -92,153 +174,201 @@ def validate_keluarga(
         (float, NaN without geotag), ``jumlah_art``, ``desil`` (int), ``pengeluaran_kapita``
         (float, NaN when unknown), the 0/1 flags (int8, empty read as 0) and ``baris``.
     """
-    baris = pd.Series(np.arange(len(df), dtype=np.int64) + row_offset + 2, index=df.index)
-    found: list[tuple[pd.Series, str, str, pd.Series]] = []  # mask, column, code, value
+    n = len(df)
+    baris = np.arange(n, dtype=np.int64) + row_offset + 2
+    # mask, column, reason code, how to show the value of the masked rows
+    found: list[tuple[np.ndarray, str, str, object]] = []
 
-    def add(mask: pd.Series, col: str, code: str, value: pd.Series) -> None:
+    def add(mask: np.ndarray, col: str, code: str, shown) -> None:
         if mask.any():
-            found.append((mask, col, code, value))
+            found.append((mask, col, code, shown))
 
     missing_cols = [c for c in S.REQUIRED_COLUMNS if c not in df.columns]
     unknown = [c for c in df.columns if c not in S.ALL_COLUMNS and c != "baris"]
+    cols = {c: _Column(df, c) for c in S.ALL_COLUMNS}
 
-    ids = _text(df, S.ID)
+    ids = cols[S.ID]
     for col in S.REQUIRED_COLUMNS:
         if col not in missing_cols:
-            s = _text(df, col)
-            add(s.isna(), col, "kolom_wajib_kosong", s)
-    add(ids.str.len() > S.MAX_ID_LENGTH, S.ID, "id_keluarga_tidak_valid", ids)
-    add(ids.notna() & ids.duplicated(keep=False), S.ID, "id_keluarga_ganda", ids)
-
-    periode = _text(df, S.PERIODE)
+            add(~cols[col].present(), col, "kolom_wajib_kosong", cols[col].shown)
+    id_text = ids.text
     add(
-        periode.notna() & ~periode.str.match(_PERIODE_RE).fillna(False),
+        _bool(pc.greater(pc.utf8_length(id_text), S.MAX_ID_LENGTH)),
+        S.ID,
+        "id_keluarga_tidak_valid",
+        ids.shown,
+    )
+    if n:
+        enc = pc.dictionary_encode(id_text).combine_chunks()
+        codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
+        has = codes >= 0
+        seen = np.bincount(codes[has], minlength=len(enc.dictionary))
+        dup = np.zeros(n, dtype=bool)
+        dup[has] = seen[codes[has]] > 1
+        add(dup, S.ID, "id_keluarga_ganda", ids.shown)
+
+    periode = cols[S.PERIODE]
+    add(
+        periode.present() & ~_bool(pc.match_substring_regex(periode.text, _PERIODE_RE)),
         S.PERIODE,
         "periode_salah_format",
-        periode,
+        periode.shown,
     )
 
-    kode = _text(df, S.KODE_DESA)
-    kode_ok = kode.str.match(_KODE_DESA_RE).fillna(False).astype(bool)
-    add(kode.notna() & ~kode_ok, S.KODE_DESA, "kode_desa_salah_format", kode)
+    kode = cols[S.KODE_DESA]
+    kode_ok = _bool(pc.match_substring_regex(kode.text, _KODE_DESA_RE))
+    add(kode.present() & ~kode_ok, S.KODE_DESA, "kode_desa_salah_format", kode.shown)
     if known_desa is not None:
-        known = pd.Index(pd.unique(np.asarray(list(known_desa), dtype=object)))
-        add(kode_ok & ~kode.isin(known), S.KODE_DESA, "kode_desa_tidak_dikenal", kode)
+        known = pa.array(pd.unique(np.asarray(list(known_desa), dtype=object)).astype(str))
+        in_known = _bool(pc.is_in(kode.text, value_set=pc.cast(known, kode.text.type)))
+        add(kode_ok & ~in_known, S.KODE_DESA, "kode_desa_tidak_dikenal", kode.shown)
 
-    art_raw = _text(df, "jumlah_art")
-    art, art_bad = _integer(art_raw)
+    art, art_bad = _whole(cols["jumlah_art"])
     add(
-        art_bad | (art.notna() & ((art < 1) | (art > S.MAX_ART))),
+        art_bad | ((art < 1) | (art > S.MAX_ART)),
         "jumlah_art",
         "jumlah_art_tidak_valid",
-        art_raw,
+        cols["jumlah_art"].shown,
     )
-
-    desil_raw = _text(df, "desil")
-    desil, desil_bad = _integer(desil_raw)
+    desil, desil_bad = _whole(cols["desil"])
     add(
-        desil_bad | (desil.notna() & ((desil < 1) | (desil > 10))),
+        desil_bad | ((desil < 1) | (desil > 10)),
         "desil",
         "desil_di_luar_rentang",
-        desil_raw,
+        cols["desil"].shown,
     )
 
-    lat_raw, lon_raw = _text(df, "lat"), _text(df, "lon")
-    lat, lon = pd.to_numeric(lat_raw, errors="coerce"), pd.to_numeric(lon_raw, errors="coerce")
-    pair = lat_raw.fillna("") + ", " + lon_raw.fillna("")
-    half = lat_raw.isna() != lon_raw.isna()
+    lat_c, lon_c = cols["lat"], cols["lon"]
+    lat, lat_bad = lat_c.values()
+    lon, lon_bad = lon_c.values()
+    lat_in, lon_in = lat_c.present(), lon_c.present()
+
+    def pair(rows: np.ndarray) -> pd.Series:
+        return lat_c.shown(rows).fillna("") + ", " + lon_c.shown(rows).fillna("")
+
+    half = lat_in != lon_in
     add(half, "lat,lon", "koordinat_tidak_lengkap", pair)
-    not_num = ~half & ((lat_raw.notna() & lat.isna()) | (lon_raw.notna() & lon.isna()))
-    not_num |= ~half & lat.notna() & lon.notna() & ~(np.isfinite(lat) & np.isfinite(lon))
+    not_num = ~half & (lat_bad | lon_bad)
     add(not_num, "lat,lon", "koordinat_tidak_valid", pair)
-    both = lat.notna() & lon.notna() & ~not_num
-    in_lat = lat.between(*S.LAT_RANGE)
-    in_lon = lon.between(*S.LON_RANGE)
-    swapped = both & lat.between(*S.LON_RANGE) & lon.between(*S.LAT_RANGE)
+    both = ~np.isnan(lat) & ~np.isnan(lon) & ~not_num
+    with np.errstate(invalid="ignore"):
+        in_lat = (lat >= S.LAT_RANGE[0]) & (lat <= S.LAT_RANGE[1])
+        in_lon = (lon >= S.LON_RANGE[0]) & (lon <= S.LON_RANGE[1])
+        swapped = (
+            both
+            & (lat >= S.LON_RANGE[0])
+            & (lat <= S.LON_RANGE[1])
+            & (lon >= S.LAT_RANGE[0])
+            & (lon <= S.LAT_RANGE[1])
+        )
     add(swapped, "lat,lon", "koordinat_tertukar", pair)
     add(both & ~swapped & ~(in_lat & in_lon), "lat,lon", "koordinat_di_luar_indonesia", pair)
 
-    flags: dict[str, pd.Series] = {}
+    flags: dict[str, np.ndarray] = {}
     for col in S.FLAG_COLUMNS:
-        raw = _text(df, col)
-        val = raw.str.lower().map(
-            {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "true": 1, "false": 0}, na_action="ignore"
-        )
-        add(raw.notna() & val.isna(), col, "nilai_biner_tidak_valid", raw)
-        flags[col] = val.fillna(0)
+        c = cols[col]
+        present = c.present()
+        if c.numeric:
+            v = c.series.to_numpy(dtype="float64", na_value=np.nan)
+            one, zero = v == 1, v == 0
+        else:
+            one, zero = _bool(pc.equal(c.text, "1")), _bool(pc.equal(c.text, "0"))
+            other = np.flatnonzero(present & ~(one | zero))
+            if len(other):  # "true", "1.0", ... and the invalid ones: only these rows
+                low = pc.utf8_lower(c.text.take(pa.array(other)))
+                one[other] = _bool(pc.is_in(low, value_set=pa.array(_FLAG_ONE, low.type)))
+                zero[other] = _bool(pc.is_in(low, value_set=pa.array(_FLAG_ZERO, low.type)))
+        add(present & ~(one | zero), col, "nilai_biner_tidak_valid", c.shown)
+        flags[col] = one.astype(np.int8)
 
-    peng_raw = _text(df, "pengeluaran_kapita")
-    peng, peng_bad = _integer(peng_raw)
-    add(
-        peng_bad | (peng < 0).fillna(False),
-        "pengeluaran_kapita",
-        "pengeluaran_tidak_valid",
-        peng_raw,
+    peng, peng_bad = _whole(cols["pengeluaran_kapita"])
+    with np.errstate(invalid="ignore"):
+        add(
+            peng_bad | (peng < 0),
+            "pengeluaran_kapita",
+            "pengeluaran_tidak_valid",
+            cols["pengeluaran_kapita"].shown,
+        )
+
+    problems = _problems(found, missing_cols, baris, ids, lang)
+    if missing_cols:
+        bad_rows = np.ones(n, dtype=bool)
+    else:
+        bad_rows = np.zeros(n, dtype=bool)
+        for mask, *_ in found:
+            bad_rows |= mask
+
+    rejected = df.loc[bad_rows].copy()
+    rejected.insert(0, "baris", pd.Series(baris[bad_rows], index=rejected.index))
+    if missing_cols:
+        valid = pd.DataFrame(columns=[*S.ALL_COLUMNS, "baris"])
+    else:
+        keep = ~bad_rows
+        ok = np.flatnonzero(keep)
+        texts = {
+            S.ID: _strings(id_text, keep),
+            S.PERIODE: _strings(periode.text, keep),
+            S.KODE_DESA: _strings(kode.text, keep),
+        }
+        valid = pd.DataFrame(
+            {
+                **texts,
+                "lat": lat[ok],
+                "lon": lon[ok],
+                "jumlah_art": art[ok].astype("int16"),
+                "desil": desil[ok].astype("int8"),
+                "pengeluaran_kapita": peng[ok],
+                **{c: flags[c][ok] for c in S.FLAG_COLUMNS},
+                "baris": baris[ok],
+            },
+        )
+        valid.index = df.index[ok]
+    return ValidationResult(
+        valid=valid, problems=problems, rejected=rejected, unknown_columns=unknown
     )
 
+
+def _whole(c: _Column) -> tuple[np.ndarray, np.ndarray]:
+    """Values of a column that must hold whole numbers and a mask of entries that do not."""
+    v, bad = c.values()
+    with np.errstate(invalid="ignore"):
+        bad = bad | (~np.isnan(v) & (v != np.floor(v)))
+    return np.where(bad, np.nan, v), bad
+
+
+def _problems(found, missing_cols, baris, ids: _Column, lang: str) -> pd.DataFrame:
     parts = []
-    if missing_cols:
-        for col in missing_cols:
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "baris": pd.array([1], dtype="Int64"),
-                        S.ID: [pd.NA],
-                        "kolom": [col],
-                        "nilai": [pd.NA],
-                        "kode_alasan": ["kolom_tidak_ada"],
-                    }
-                )
-            )
-    for mask, col, code, value in found:
-        mask = mask.fillna(False).astype(bool)
+    for col in missing_cols:
         parts.append(
             pd.DataFrame(
                 {
-                    "baris": baris[mask].astype("Int64"),
-                    S.ID: ids[mask],
+                    "baris": pd.array([1], dtype="Int64"),
+                    S.ID: pd.array([pd.NA], dtype="string"),
+                    "kolom": [col],
+                    "nilai": pd.array([pd.NA], dtype="string"),
+                    "kode_alasan": ["kolom_tidak_ada"],
+                }
+            )
+        )
+    for mask, col, code, shown in found:
+        rows = np.flatnonzero(mask)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "baris": pd.array(baris[rows], dtype="Int64"),
+                    S.ID: ids.shown(rows).to_numpy(),
                     "kolom": col,
-                    "nilai": value[mask].astype("string"),
+                    "nilai": shown(rows).to_numpy(),
                     "kode_alasan": code,
                 }
             )
         )
-    if parts:
-        problems = pd.concat(parts, ignore_index=True)
-        problems["keterangan"] = problems["kode_alasan"].map(lambda c: S.reason_text(c, lang))
-        problems = problems.sort_values(["baris", "kode_alasan"], kind="stable")
-        problems = problems.reset_index(drop=True)[PROBLEM_COLUMNS]
-    else:
-        problems = pd.DataFrame({c: pd.Series(dtype="object") for c in PROBLEM_COLUMNS})
-
-    if missing_cols:
-        bad_rows = pd.Series(True, index=df.index)
-    else:
-        bad_rows = pd.Series(False, index=df.index)
-        for mask, *_ in found:
-            bad_rows |= mask.fillna(False).astype(bool)
-
-    rejected = df.loc[bad_rows].copy()
-    rejected.insert(0, "baris", baris[bad_rows])
-    ok = ~bad_rows
-    valid = (
-        pd.DataFrame(
-            {
-                S.ID: ids[ok].astype(str),
-                S.PERIODE: periode[ok].astype(str),
-                S.KODE_DESA: kode[ok].astype(str),
-                "lat": lat[ok].astype("float64"),
-                "lon": lon[ok].astype("float64"),
-                "jumlah_art": art[ok].astype("int16"),
-                "desil": desil[ok].astype("int8"),
-                "pengeluaran_kapita": peng[ok].astype("float64"),
-                **{c: flags[c][ok].astype("int8") for c in S.FLAG_COLUMNS},
-                "baris": baris[ok],
-            }
-        )
-        if not missing_cols
-        else pd.DataFrame(columns=[*S.ALL_COLUMNS, "baris"])
-    )
-    return ValidationResult(
-        valid=valid, problems=problems, rejected=rejected, unknown_columns=unknown
-    )
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in PROBLEM_COLUMNS})
+    problems = pd.concat(parts, ignore_index=True)
+    problems[S.ID] = problems[S.ID].astype("string")
+    problems["nilai"] = problems["nilai"].astype("string")
+    texts = {c: S.reason_text(c, lang) for c in problems["kode_alasan"].unique()}
+    problems["keterangan"] = problems["kode_alasan"].map(texts)
+    problems = problems.sort_values(["baris", "kode_alasan"], kind="stable")
+    return problems.reset_index(drop=True)[PROBLEM_COLUMNS]

@@ -120,3 +120,41 @@ def test_row_offset_for_chunks_and_english_text():
     )
     assert res.problems["baris"].tolist() == [1002]
     assert res.problems["keterangan"].iloc[0] == "Decile must be an integer 1-10"
+
+
+def test_typed_and_text_input_give_the_same_result():
+    """The same rows as typed columns (Parquet) and as text (CSV): same valid table, same
+    problems, whichever path each column takes (all parse / some do not)."""
+    typed = pd.DataFrame(
+        {
+            "id_keluarga": ["a", "b", "c", "d", "b"],
+            "periode": ["2025-03"] * 5,
+            "kode_desa": KNOWN + KNOWN + ["33.24.01.2001"],
+            "lat": [-7.0, np.nan, 6.2, -7.1, 110.1],
+            "lon": [110.1, np.nan, 95.1, np.inf, -7.0],
+            "jumlah_art": [3, 4, 2, 1, 5],
+            "desil": [1, 2, 11, 3, 4],
+            "pengeluaran_kapita": pd.array([350_000, None, 2.5, -1, 0], dtype="Float64"),
+            "penerima_pkh": [1, 0, 1, 2, 0],
+            "tanpa_jamban": [True, False, True, False, True],
+        }
+    )
+    text = typed.astype("string").fillna("")
+    text["tanpa_jamban"] = text["tanpa_jamban"].str.lower()
+    a = validate_keluarga(typed, known_desa=KNOWN)
+    b = validate_keluarga(text, known_desa=KNOWN)
+    pd.testing.assert_frame_equal(a.valid, b.valid)
+    cols = ["baris", "id_keluarga", "kolom", "kode_alasan"]
+    pd.testing.assert_frame_equal(a.problems[cols], b.problems[cols])
+    assert a.valid["id_keluarga"].tolist() == ["a"]
+    assert a.valid["tanpa_jamban"].tolist() == [1]
+    assert set(a.problems["kode_alasan"]) == {
+        "id_keluarga_ganda",
+        "desil_di_luar_rentang",
+        "pengeluaran_tidak_valid",
+        "koordinat_tidak_valid",
+        "nilai_biner_tidak_valid",
+        "koordinat_tertukar",
+    }
+    # 6.2 N, 95.1 E (Pulau Weh) is inside the padded national box.
+    assert "koordinat_di_luar_indonesia" not in set(a.problems["kode_alasan"])
