@@ -8,13 +8,13 @@ from typing import Annotated
 
 import typer
 
-from geo_service.cli._common import _domain_errors, _load_desa, _progress, out
+from geo_service.cli._common import _domain_errors, _load_desa, _progress, console, out
 from geo_service.errors import InvalidInputError
 from geo_service.io.boundaries import read_bps
 from geo_service.io.export import write_json
 from geo_service.io.keluarga import write_keluarga
 from geo_service.settings import get_settings
-from geo_service.synth import calibration_from_bps, generate_keluarga
+from geo_service.synth import calibration_for, generate_keluarga
 
 
 def generate(
@@ -27,6 +27,13 @@ def generate(
         int, typer.Option(help="Tanam K kantong kemiskinan (kebenaran di FILE.truth.json).")
     ] = 0,
     rusak: Annotated[int, typer.Option(help="Tambah N baris rusak untuk tiap kode alasan.")] = 0,
+    boundaries: Annotated[
+        Path | None,
+        typer.Option(
+            help="Lapisan desa berisi kabupaten itu (mis. indonesia_desa.parquet nasional); "
+            "tanpa ini: batas bawaan."
+        ),
+    ] = None,
     lang: Annotated[str, typer.Option(help="Bahasa pesan: id atau en.")] = "id",
 ) -> None:
     """Buat data keluarga DTSEN sintetis pada poligon desa nyata, terkalibrasi angka BPS."""
@@ -35,14 +42,15 @@ def generate(
             raise InvalidInputError(
                 "--out harus berakhiran .csv atau .parquet", "--out must end in .csv or .parquet"
             )
-        desa, _, _ = _load_desa(None, kabupaten)
-        try:
-            calib = calibration_from_bps(read_bps(get_settings().paths.data_dir), kabupaten)
-        except KeyError as exc:
-            raise InvalidInputError(
-                f"Tidak ada angka BPS untuk kabupaten {kabupaten}",
-                f"No BPS figures for kabupaten {kabupaten}",
-            ) from exc
+        desa, _, _ = _load_desa(boundaries, kabupaten)
+        # Published BPS figures where the table has them, else documented national defaults.
+        nama = str(desa["nama_kab"].iloc[0]) if "nama_kab" in desa.columns else None
+        calib = calibration_for(read_bps(get_settings().paths.data_dir), kabupaten, nama=nama)
+        if calib.bawaan:
+            console.print(
+                f"[yellow]Peringatan:[/] tidak ada angka BPS untuk {kabupaten}; dipakai angka "
+                f"nasional Maret {calib.tahun_p0} (P0 {calib.p0:.2f}%)"
+            )
         t0 = time.perf_counter()
         with _progress() as bar:
             task = bar.add_task("Menempatkan keluarga per desa", total=len(desa))

@@ -223,12 +223,16 @@ def read_programmes(data_dir: Path) -> pd.DataFrame:
 def read_desa(
     boundaries: Path | None, kabupaten: str | None, *, data_dir: Path
 ) -> tuple[gpd.GeoDataFrame, Path, Path | None, list[str]]:
-    """Desa from a boundary file, or the shipped boundaries of a kabupaten.
+    """Desa from a boundary file (only ``kabupaten``'s when both are given), or the shipped
+    boundaries of a kabupaten.
 
     Returns the checked desa, the desa file, the kecamatan outline file next to it (or
     None) and the repair warnings a person should read.
     """
     kec: Path | None = None
+    # A layer of several kabupaten (e.g. the national indonesia_desa.parquet) with a
+    # kabupaten code: only that kabupaten is read.
+    only = kabupaten if boundaries is not None else None
     if boundaries is None:
         if kabupaten is None:
             raise InvalidInputError(
@@ -242,7 +246,7 @@ def read_desa(
         kec = sibling if sibling.exists() else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", BoundaryRepairWarning)
-        desa = read_boundaries(boundaries)
+        desa = read_boundaries(boundaries, kode_kab=only)
     said = [str(w.message) for w in caught if issubclass(w.category, BoundaryRepairWarning)]
     return desa, boundaries, kec, said
 
