@@ -57,9 +57,9 @@ def run_import(url: str, path: Path, chunk_rows: int) -> dict:
     """Child: migrate, import Kendal boundaries, then time the family import."""
     from geo_service.db import make_engine, upgrade
     from geo_service.services.imports import import_boundaries, import_keluarga
-    from geo_service.settings import Settings
+    from geo_service.settings import ImportSettings, Settings
 
-    settings = Settings(_env_file=None, import_chunk_rows=chunk_rows)
+    settings = Settings(imports=ImportSettings(chunk_rows=chunk_rows))
     engine = make_engine(url, settings=settings)
     upgrade(engine)
     import_boundaries(engine, KENDAL, settings=settings)

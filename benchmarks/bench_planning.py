@@ -33,7 +33,7 @@ def main() -> None:
     ap.add_argument("--file", type=Path, default=None, help="Families file (made if missing).")
     args = ap.parse_args()
 
-    data_dir = get_settings().data_dir
+    data_dir = get_settings().paths.data_dir
     desa = read_boundaries(boundary_files(data_dir, "33.24")["desa"])
     path = args.file or Path(f"/tmp/bench_planning_{args.keluarga}_{args.seed}.parquet")
     if not path.exists():

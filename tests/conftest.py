@@ -18,6 +18,8 @@ from contextlib import contextmanager
 
 import pytest
 
+from tests.fixtures.settings import make_settings
+
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 BACKENDS = ["spatialite", "postgis"]
 
@@ -56,9 +58,7 @@ def db_url(request, tmp_path) -> Iterator[str]:
 @pytest.fixture
 def db_settings(tmp_path):
     """Settings built explicitly (a developer's .env cannot leak in)."""
-    from geo_service.settings import Settings
-
-    return Settings(_env_file=None, data_dir=tmp_path / "data", maps_dir=tmp_path / "maps")
+    return make_settings(data_dir=tmp_path / "data", maps_dir=tmp_path / "maps")
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from fastapi import FastAPI
 
 from geo_service import __version__
 from geo_service.api.cache import CachedResultsMiddleware, ResponseCache, RunLookup
-from geo_service.api.config import ApiSettings
 from geo_service.api.errors import install_error_handlers
 from geo_service.api.routers import (
     auth,
@@ -63,22 +62,19 @@ TAGS = [
 ]
 
 
-def create_app(
-    settings: Settings | None = None, api_settings: ApiSettings | None = None, *, engine=None
-) -> FastAPI:
+def create_app(settings: Settings | None = None, *, engine=None) -> FastAPI:
     """Build the application.
 
     Parameters
     ----------
     settings
-        The service settings (database URL, data folder); from the environment when omitted.
-    api_settings
-        Authentication, limits and disclosure settings; from the environment when omitted.
+        Every setting (database, paths, upload limits, API, rate limits); from the
+        environment when omitted.
     engine
         An engine to use instead of opening one from ``settings`` (tests).
     """
     settings = settings or get_settings()
-    api_settings = api_settings or ApiSettings()
+    api_settings = settings.api
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -96,7 +92,7 @@ def create_app(
             raise
         app.state.engine = eng
         app.state.sessions = make_session_factory(eng)
-        app.state.runs = RunExecutor(app.state.sessions, settings.data_dir)
+        app.state.runs = RunExecutor(app.state.sessions, settings.paths.data_dir, settings.analysis)
         try:
             yield
         finally:
@@ -112,7 +108,6 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.api_settings = api_settings
     app.state.response_cache = ResponseCache(api_settings.response_cache_mb * 1024**2)
     app.state.run_lookup = RunLookup(ttl_s=5.0)
     key = api_settings.secret_key.get_secret_value()
@@ -129,6 +124,6 @@ def create_app(
             allow_methods=["*"],
             allow_headers=["*"],
         )
-    app.add_middleware(BodySizeLimit, max_bytes=api_settings.upload_max_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.imports.upload_max_bytes)
     app.add_middleware(CachedResultsMiddleware)
     return app

@@ -10,12 +10,11 @@ from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from geo_service.api import service
-from geo_service.api.config import ApiSettings
 from geo_service.api.errors import AuthenticationError
 from geo_service.api.security import Principal, api_key_prefix, verify_token
 from geo_service.errors import AccessDeniedError
 from geo_service.i18n import Lang, msg, request_lang
-from geo_service.settings import Settings
+from geo_service.settings import ApiSettings, Settings
 
 oauth2_scheme = OAuth2PasswordBearer(
     tokenUrl="/auth/token",
@@ -30,7 +29,7 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_api_settings(request: Request) -> ApiSettings:
-    return request.app.state.api_settings
+    return request.app.state.settings.api
 
 
 def get_session(request: Request) -> Iterator[Session]:

@@ -651,7 +651,7 @@ def reference_file(settings, name: str) -> Path:
     """A reference table: from the data folder, else the one shipped in the repository."""
     from geo_service.settings import PROJECT_ROOT
 
-    path = Path(settings.data_dir) / name
+    path = Path(settings.paths.data_dir) / name
     return path if path.exists() else PROJECT_ROOT / "data" / name
 
 

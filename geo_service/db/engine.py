@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from geo_service.errors import GeoServiceError
-from geo_service.settings import Settings, get_settings
+from geo_service.settings import Settings
 
 SQLITE_FILE = "geo_service.sqlite"
 Backend = Literal["sqlite", "postgresql"]
@@ -30,15 +30,14 @@ class DatabaseError(GeoServiceError):
     code = "basis_data_tidak_tersedia"
 
 
-def database_url(settings: Settings | None = None) -> str:
+def database_url(settings: Settings) -> str:
     """The configured URL, or the default SpatiaLite file under ``data_dir``."""
-    settings = settings or get_settings()
-    if settings.database_url:
-        url = settings.database_url
+    if settings.database.url:
+        url = settings.database.url
         if url.startswith(("postgresql://", "postgres://")):
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
         return url
-    return f"sqlite:///{Path(settings.data_dir) / SQLITE_FILE}"
+    return f"sqlite:///{Path(settings.paths.data_dir) / SQLITE_FILE}"
 
 
 def backend(bind: Engine | Connection | Session) -> Backend:
@@ -71,9 +70,7 @@ def sqlite_module() -> ModuleType:
     return dbapi2
 
 
-def make_engine(
-    url: str | None = None, *, settings: Settings | None = None, echo: bool | None = None
-) -> Engine:
+def make_engine(url: str | None = None, *, settings: Settings, echo: bool | None = None) -> Engine:
     """An engine for ``url`` (default: from settings) with the spatial extension ready.
 
     SQLite: SpatiaLite loaded and its metadata initialised on every new connection, foreign
@@ -81,12 +78,11 @@ def make_engine(
     SQLAlchemy; ``Connection.execution_options(sqlite_begin="IMMEDIATE")`` takes the write
     lock at once, as long imports do).
     """
-    settings = settings or get_settings()
     url = url or database_url(settings)
-    echo = settings.db_echo if echo is None else echo
+    echo = settings.database.echo if echo is None else echo
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, settings.spatialite_library, echo)
+        return _sqlite_engine(url, settings.database.spatialite_library, echo)
     if parsed.get_backend_name() == "postgresql":
         return create_engine(url, echo=echo, pool_pre_ping=True)
     raise DatabaseError(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from geo_service.errors import InvalidInputError, TooLargeError
-from geo_service.settings import Settings, get_settings
+from geo_service.settings import ImportSettings, Settings
 
 # Below this many uncompressed bytes a high ratio is harmless (a small .prj compresses well).
 RATIO_FLOOR_BYTES = 1024 * 1024
@@ -30,15 +30,15 @@ LAYER_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json")
 
 @dataclass(frozen=True)
 class ArchiveLimits:
-    """Limits for one archive (defaults from the settings ``archive_*``)."""
+    """Limits for one archive (defaults: those of :class:`ImportSettings`)."""
 
-    max_bytes: int = 2 * 1024**3
-    max_ratio: float = 100.0
-    max_files: int = 1_000
+    max_bytes: int = ImportSettings.model_fields["archive_max_bytes"].default
+    max_ratio: float = ImportSettings.model_fields["archive_max_ratio"].default
+    max_files: int = ImportSettings.model_fields["archive_max_files"].default
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> ArchiveLimits:
-        s = settings or get_settings()
+    def from_settings(cls, settings: Settings) -> ArchiveLimits:
+        s = settings.imports
         return cls(s.archive_max_bytes, s.archive_max_ratio, s.archive_max_files)
 
 
@@ -69,7 +69,7 @@ def check_zip(path: str | Path, limits: ArchiveLimits | None = None) -> list[zip
     TooLargeError
         Too many members, too many bytes uncompressed, or a zip-bomb compression ratio.
     """
-    limits = limits or ArchiveLimits.from_settings()
+    limits = limits or ArchiveLimits()
     path = Path(path)
     if not zipfile.is_zipfile(path):
         raise InvalidInputError(
@@ -137,7 +137,7 @@ def extracted_zip(
 
     The checks of :func:`check_zip` run first; nothing is written if any fails.
     """
-    limits = limits or ArchiveLimits.from_settings()
+    limits = limits or ArchiveLimits()
     members = check_zip(path, limits)
     tmp = Path(tempfile.mkdtemp(prefix="geo-service-zip-", dir=tmp_root))
     try:

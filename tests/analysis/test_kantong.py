@@ -31,7 +31,7 @@ from geo_service.analysis.aggregate import desa_indicators, h3_indicators, is_ek
 from geo_service.analysis.kantong import connected_groups, find_pockets, group_id
 from geo_service.analysis.planning import PlanningParams, detect_pockets
 from geo_service.io.boundaries import boundary_files, read_boundaries, read_bps
-from geo_service.settings import Settings
+from geo_service.settings import PathSettings
 from geo_service.synth import calibration_from_bps, generate_keluarga
 
 PLANTED_SEEDS = range(1, 7)
@@ -45,7 +45,7 @@ MAX_NULL_SHARE = 0.05
 
 @lru_cache
 def _kendal():
-    data_dir = Settings(_env_file=None).data_dir
+    data_dir = PathSettings().data_dir
     desa = read_boundaries(boundary_files(data_dir, "33.24")["desa"])
     return desa, calibration_from_bps(read_bps(data_dir), "33.24")
 

@@ -17,7 +17,7 @@ from geo_service.analysis.kebutuhan import (
 )
 from geo_service.errors import InvalidInputError, NotFoundError
 from geo_service.io.reference import opd_programmes_path, read_opd_programmes
-from geo_service.settings import Settings
+from geo_service.settings import PathSettings
 
 D1, D2 = "33.24.01.2001", "33.24.01.2002"
 
@@ -114,7 +114,7 @@ def test_coverage_exclusion_and_inclusion():
 
 
 def test_reference_table_in_data_is_valid_and_covers_the_contract():
-    table = read_opd_programmes(opd_programmes_path(Settings(_env_file=None).data_dir))
+    table = read_opd_programmes(opd_programmes_path(PathSettings().data_dir))
     assert set(table["kebutuhan"]) >= set(S.DEPRIVATION_COLUMNS) | {
         "tidak_menerima_pkh",
         "tidak_menerima_bpnt",

@@ -22,7 +22,7 @@ from geo_service.io.boundaries import boundary_files, read_boundaries, read_bps
 from geo_service.io.reference import opd_programmes_path, read_opd_programmes
 from geo_service.mapping import choropleth_map
 from geo_service.mapping.layers import add_planning_layers
-from geo_service.settings import Settings
+from geo_service.settings import PathSettings
 from geo_service.synth import calibration_from_bps, generate_keluarga
 
 FRAMES = (
@@ -42,7 +42,7 @@ FRAMES = (
 
 @pytest.fixture(scope="module")
 def kendal():
-    data_dir = Settings(_env_file=None).data_dir
+    data_dir = PathSettings().data_dir
     desa = read_boundaries(boundary_files(data_dir, "33.24")["desa"])
     calib = calibration_from_bps(read_bps(data_dir), "33.24")
     data = generate_keluarga(desa, calib, n_keluarga=40_000, periode="2025-03", seed=21, kantong=3)

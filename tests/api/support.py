@@ -24,6 +24,7 @@ from shapely.geometry import MultiPolygon
 
 from geo_service.analysis import AnalysisParams, compute_indicators
 from geo_service.settings import Settings
+from tests.fixtures.settings import make_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 KAB_A, KAB_B = "33.24", "33.20"
@@ -145,10 +146,17 @@ def fake_planning(desa_ind: gpd.GeoDataFrame, seed: int) -> dict[str, pd.DataFra
 
 
 def _planning(result, seed: int) -> dict[str, pd.DataFrame]:
-    from geo_service.api.jobs import planning_tables
+    """The stored planning tables of the one analysis run (default parameters)."""
+    from geo_service.analysis.planning import compute_planning
+    from geo_service.services.analysis_run import RUN_DEFAULTS, read_programmes, stored_tables
 
-    tables = planning_tables(result, {}, seed=seed, data_dir=ROOT / "data")
-    return tables or fake_planning(result.desa, seed)
+    planning = compute_planning(
+        result,
+        RUN_DEFAULTS.planning_params(),
+        seed=seed,
+        programmes=read_programmes(ROOT / "data"),
+    )
+    return stored_tables(planning)
 
 
 @lru_cache(maxsize=1)
@@ -158,9 +166,7 @@ def _template() -> tuple[Path, dict[str, str], dict[str, int]]:
     # subprocesses) run atexit handlers too.
     owner = os.getpid()
     atexit.register(lambda: os.getpid() == owner and shutil.rmtree(folder, ignore_errors=True))
-    settings = Settings(
-        _env_file=None, data_dir=folder, database_url=f"sqlite:///{folder / 'api.sqlite'}"
-    )
+    settings = make_settings(data_dir=folder, database_url=f"sqlite:///{folder / 'api.sqlite'}")
     keys, n_desa = build_database(settings)
     return folder, keys, n_desa
 
@@ -182,6 +188,8 @@ def build_database(settings: Settings) -> tuple[dict[str, str], dict[str, int]]:
 
     engine = make_engine(settings=settings)
     upgrade(engine)
+    # Analysis runs read the need -> OPD table from the data folder.
+    shutil.copy(ROOT / "data" / "opd_programmes.csv", settings.paths.data_dir)
     sessions = make_session_factory(engine)
     keys: dict[str, str] = {}
     n_desa: dict[str, int] = {}
@@ -336,17 +344,15 @@ def api_db(tmp_path_factory) -> ApiDb:
     template, keys, n_desa = _template()
     folder = tmp_path_factory.mktemp("apidb")
     shutil.copy(template / "api.sqlite", folder / "api.sqlite")
-    settings = Settings(
-        _env_file=None, data_dir=folder, database_url=f"sqlite:///{folder / 'api.sqlite'}"
-    )
+    shutil.copy(template / "opd_programmes.csv", folder / "opd_programmes.csv")
+    settings = make_settings(data_dir=folder, database_url=f"sqlite:///{folder / 'api.sqlite'}")
     return ApiDb(settings=settings, path=folder / "api.sqlite", api_keys=keys, n_desa=n_desa)
 
 
-def api_settings(**kw):
-    from geo_service.api.config import ApiSettings
-
-    base = {"secret_key": "kunci-uji-yang-cukup-panjang-untuk-hmac", "disclosure_k": 10}
-    return ApiSettings(_env_file=None, **(base | kw))
+def with_limits(settings: Settings, *, upload_max_bytes: int) -> Settings:
+    """``settings`` with another upload limit."""
+    imports = settings.imports.model_copy(update={"upload_max_bytes": upload_max_bytes})
+    return settings.model_copy(update={"imports": imports})
 
 
 @pytest.fixture(scope="module")
@@ -356,7 +362,7 @@ def client(api_db):
 
     from geo_service.api import create_app
 
-    app = create_app(api_db.settings, api_settings())
+    app = create_app(api_db.settings)
     with TestClient(app) as c:
         yield c
 

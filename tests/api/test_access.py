@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from geo_service.analysis.disclosure import SUPPRESSED_FLAG
 from geo_service.api.views import FAMILY_LEVEL_FIELDS
-from tests.api.support import KAB_A, KAB_B, api_db, client, tokens  # noqa: F401
+from tests.api.support import KAB_A, KAB_B
 
 PUBLIC = {"/health", "/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect", "/auth/token"}
 # Public on purpose, for one method only: citizens report and look up without an account.

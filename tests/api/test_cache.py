@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi.responses import Response
 
 from geo_service.api.cache import ResponseCache
-from tests.api.support import KAB_A, api_db, client, tokens  # noqa: F401
+from tests.api.support import KAB_A
 
 ROUTES = [
     f"/kabupaten/{KAB_A}/prioritas?per_halaman=20",

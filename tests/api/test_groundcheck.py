@@ -23,16 +23,7 @@ from geo_service.api.schemas import (
     TransitionBody,
 )
 from geo_service.io import uji_petik as F
-from tests.api.support import (  # noqa: F401
-    KAB_A,
-    KAB_B,
-    N_KELUARGA,
-    PERIODE,
-    ROOT,
-    api_db,
-    client,
-    tokens,
-)
+from tests.api.support import KAB_A, KAB_B, N_KELUARGA, PERIODE, ROOT
 
 BOM = "\ufeff".encode()
 PERIODE_2 = "2025-09"

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from geo_service.settings import Settings
 from tests.api.support import (
     KAB_A,
     KAB_B,
     PASSWORD,
     PERIODE,
-    api_settings,
     build_database,
 )
 from tests.conftest import postgis_database
+from tests.fixtures.settings import make_settings
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +25,9 @@ def pg_client(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("pgapi")
     with postgis_database("geo_api") as url:
-        settings = Settings(_env_file=None, data_dir=folder, database_url=url)
+        settings = make_settings(data_dir=folder, database_url=url)
         keys, n_desa = build_database(settings)
-        app = create_app(settings, api_settings())
+        app = create_app(settings)
         with TestClient(app) as c:
             c.n_desa = n_desa
             c.headers_of = {}

@@ -18,7 +18,7 @@ from geo_service.api.schemas import (
     Rows,
     RunStatus,
 )
-from tests.api.support import KAB_A, PERIODE, api_db, client, tokens  # noqa: F401
+from tests.api.support import KAB_A, PERIODE
 
 BOM = "\ufeff".encode()
 

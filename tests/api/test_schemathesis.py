@@ -12,13 +12,11 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from geo_service.api import create_app
-from geo_service.settings import Settings
-from tests.api.support import api_db, api_settings  # noqa: F401
+from tests.api.support import with_limits
+from tests.fixtures.settings import make_settings
 
 # The spec does not need a database: build it from an app that is never started.
-schema = schemathesis.openapi.from_dict(
-    create_app(Settings(_env_file=None), api_settings()).openapi()
-)
+schema = schemathesis.openapi.from_dict(create_app(make_settings()).openapi())
 # Starting real analysis runs (seconds each, queued) is covered by the route tests.
 schema = schema.exclude(method="POST", path="/analisis")
 
@@ -27,7 +25,7 @@ schema = schema.exclude(method="POST", path="/analisis")
 def base_url(api_db):
     import uvicorn
 
-    app = create_app(api_db.settings, api_settings(upload_max_bytes=8 * 1024**2))
+    app = create_app(with_limits(api_db.settings, upload_max_bytes=8 * 1024**2))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

@@ -14,15 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.support import (  # noqa: F401
-    KAB_A,
-    KAB_B,
-    ROOT,
-    api_db,
-    api_settings,
-    client,
-    tokens,
-)
+from tests.api.support import KAB_A, ROOT, with_limits
 
 GB = 1024**3
 
@@ -34,7 +26,7 @@ def live_server(api_db):
 
     from geo_service.api import create_app
 
-    app = create_app(api_db.settings, api_settings(upload_max_bytes=4 * 1024**2))
+    app = create_app(with_limits(api_db.settings, upload_max_bytes=4 * 1024**2))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -110,7 +102,7 @@ def test_multipart_over_limit_is_413_in_english(api_db, tokens):
 
     from geo_service.api import create_app
 
-    app = create_app(api_db.settings, api_settings(upload_max_bytes=1024**2))
+    app = create_app(with_limits(api_db.settings, upload_max_bytes=1024**2))
     with TestClient(app) as c:
         r = c.post(
             "/impor/keluarga?lang=en",

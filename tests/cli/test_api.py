@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from geo_service.settings import Settings
-from tests.api.support import KAB_A, ROOT, api_db, api_settings  # noqa: F401
+from tests.api.support import KAB_A, ROOT, api_db  # noqa: F401
+from tests.fixtures.settings import make_settings
 
 
 def test_app_refuses_to_start_on_unmigrated_database(tmp_path):
@@ -23,10 +23,10 @@ def test_app_refuses_to_start_on_unmigrated_database(tmp_path):
     from geo_service.api import create_app
     from geo_service.db.migrate import DatabaseNotMigratedError
 
-    settings = Settings(
-        _env_file=None, data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'kosong.sqlite'}"
+    settings = make_settings(
+        data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'kosong.sqlite'}"
     )
-    app = create_app(settings, api_settings())
+    app = create_app(settings)
     with pytest.raises(DatabaseNotMigratedError) as err:
         with TestClient(app):
             pass
@@ -39,7 +39,7 @@ def test_serve_command_runs_uvicorn(api_db):
     port = sock.getsockname()[1]
     sock.close()
     env = os.environ | {
-        "GEO_DATABASE_URL": str(api_db.settings.database_url),
+        "GEO_DATABASE_URL": str(api_db.settings.database.url),
         "GEO_DATA_DIR": str(api_db.path.parent),
         "GEO_SECRET_KEY": "kunci-rahasia-untuk-uji-serve",
     }
@@ -87,7 +87,7 @@ def test_user_add_command_then_login(api_db, monkeypatch):
     from geo_service.settings import get_settings
 
     monkeypatch.setenv("GEO_DATA_DIR", str(api_db.path.parent))
-    monkeypatch.setenv("GEO_DATABASE_URL", str(api_db.settings.database_url))
+    monkeypatch.setenv("GEO_DATABASE_URL", str(api_db.settings.database.url))
     get_settings.cache_clear()
     try:
         res = CliRunner().invoke(
@@ -111,7 +111,7 @@ def test_user_add_command_then_login(api_db, monkeypatch):
     assert res.exit_code == 0, res.output
     assert bad.exit_code == 2 and "Peran tidak dikenal" in bad.output
     key = res.output.split("tidak ditampilkan lagi): ")[1].split()[0]
-    with TestClient(create_app(api_db.settings, api_settings())) as c:
+    with TestClient(create_app(api_db.settings)) as c:
         tok = c.post(
             "/auth/token", data={"username": "bappeda", "password": "sandi-panjang-1"}
         ).json()["access_token"]

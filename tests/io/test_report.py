@@ -129,7 +129,7 @@ def test_cli_report_from_database(api_db, tmp_path, monkeypatch, publik):
     from geo_service.settings import get_settings
 
     monkeypatch.setenv("GEO_DATA_DIR", str(api_db.path.parent))
-    monkeypatch.setenv("GEO_DATABASE_URL", str(api_db.settings.database_url))
+    monkeypatch.setenv("GEO_DATABASE_URL", str(api_db.settings.database.url))
     get_settings.cache_clear()
     try:
         args = ["report", "--kabupaten", KAB_A, "--out", str(tmp_path)]

@@ -65,7 +65,7 @@ CHILD = textwrap.dedent("""
     from geo_service.settings import Settings
 
     url, path, chunk = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    engine = make_engine(url, settings=Settings(_env_file=None))
+    engine = make_engine(url, settings=Settings())
 
     def progress(done, total):
         if done >= total // 2:
@@ -73,7 +73,7 @@ CHILD = textwrap.dedent("""
             sys.stdin.readline()
 
     import_keluarga(engine, path, periode="2025-03", chunk_rows=chunk, on_progress=progress,
-                    settings=Settings(_env_file=None))
+                    settings=Settings())
     print("SELESAI", flush=True)
 """)
 

@@ -21,7 +21,7 @@ from geo_service.services.laporan_warga import (
     reported_families,
     validate_report,
 )
-from tests.api.support import KAB_A, api_db, api_settings, tokens  # noqa: F401
+from tests.api.support import KAB_A, api_db, tokens  # noqa: F401
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 FAMILY_KEYS = {"id_keluarga", "kode_desa", "lat", "lon", "kontak", "keterangan", "foto_sha256"}
@@ -191,7 +191,7 @@ def client(api_db):
 
     from geo_service.api import create_app
 
-    app = create_app(api_db.settings, api_settings())  # the citizen router is included
+    app = create_app(api_db.settings)  # the citizen router is included
     with TestClient(app) as c:
         yield c
 
@@ -312,7 +312,7 @@ def test_cli_report_loop_flag_queue_verify(tmp_path):
         app,
         [
             "uji-petik",
-            "sampel",
+            "sample",
             "--keluarga",
             str(tmp_path / "k.parquet"),
             "--boundaries",
@@ -350,7 +350,7 @@ def test_cli_report_loop_flag_queue_verify(tmp_path):
         app,
         [
             "uji-petik",
-            "impor",
+            "import",
             str(tmp_path / "hasil.csv"),
             "--sampel",
             str(tmp_path / "s"),

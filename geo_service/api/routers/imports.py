@@ -79,13 +79,13 @@ def import_boundaries(
 ) -> ImportReport:
     name = berkas.filename or ""
     _check_suffix(name, BOUNDARY_SUFFIXES)
-    with saved_upload(berkas, max_bytes=api.upload_max_bytes) as up:
+    with saved_upload(berkas, max_bytes=settings.imports.upload_max_bytes) as up:
         if up.filename.lower().endswith(".zip"):
             check_zip(
                 up.path,
-                max_total_bytes=settings.archive_max_bytes,
-                max_ratio=settings.archive_max_ratio,
-                max_files=settings.archive_max_files,
+                max_total_bytes=settings.imports.archive_max_bytes,
+                max_ratio=settings.imports.archive_max_ratio,
+                max_files=settings.imports.archive_max_files,
             )
         batch = service.import_file(
             session, user, "batas", up.path, settings=settings, filename=up.filename
@@ -121,7 +121,7 @@ def import_families(
     ganti: Annotated[bool, Form(description="Ganti snapshot periode ini")] = False,
 ) -> ImportReport:
     _check_suffix(berkas.filename or "", FAMILY_SUFFIXES)
-    with saved_upload(berkas, max_bytes=api.upload_max_bytes) as up:
+    with saved_upload(berkas, max_bytes=settings.imports.upload_max_bytes) as up:
         batch = service.import_file(
             session,
             user,

@@ -98,7 +98,7 @@ def result_table(
     format: Literal["json", "csv", "xlsx"] = "json",
 ) -> Response:
     run = service.get_run(session, user, run_id)
-    api = request.app.state.api_settings
+    api = request.app.state.settings.api
     k = api.disclosure_k
     if tabel in ("desa", "kecamatan", "kabupaten"):
         if tabel != "kabupaten":

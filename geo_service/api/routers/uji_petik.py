@@ -176,7 +176,7 @@ def upload_results(
     sampel_id: SampelId,
     user: AnalystUser,
     session: SessionDep,
-    api: ApiSettingsDep,
+    settings: SettingsDep,
     lang: LangDep,
     berkas: Annotated[
         UploadFile | None, File(description="Hasil lapangan: .csv, .xlsx atau .gpkg")
@@ -196,7 +196,7 @@ def upload_results(
             f"Jenis berkas tidak didukung: {berkas.filename} (boleh: .csv, .xlsx, .gpkg)",
             f"Unsupported file type: {berkas.filename} (allowed: .csv, .xlsx, .gpkg)",
         )
-    with saved_upload(berkas, max_bytes=api.upload_max_bytes) as up:
+    with saved_upload(berkas, max_bytes=settings.imports.upload_max_bytes) as up:
         out, verified = service.import_field_results(
             session,
             user,

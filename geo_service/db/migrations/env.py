@@ -10,8 +10,10 @@ from __future__ import annotations
 from alembic import context
 from geoalchemy2 import alembic_helpers
 
+from geo_service.db.engine import make_engine
 from geo_service.db.migrate import include_object
 from geo_service.db.models import Base
+from geo_service.settings import get_settings
 
 config = context.config
 target_metadata = Base.metadata
@@ -36,10 +38,9 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    from geo_service.db.engine import make_engine
 
     url = context.get_x_argument(as_dictionary=True).get("url")
-    engine = make_engine(url)
+    engine = make_engine(url, settings=get_settings())  # alembic is an entry point
     try:
         with engine.begin() as conn:
             _run(conn)
