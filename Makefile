@@ -46,7 +46,8 @@ demo: setup
 	echo "Hentikan dengan Ctrl-C." && \
 	$(GS) serve --host $(HOST) --port $(PORT)
 
-test: setup
+# Lint first (fast, no database): style, formatting, layer contract, types.
+test: lint
 	bash scripts/services.sh
 	$(BIN)/python -m pytest
 
@@ -57,7 +58,10 @@ bench: setup
 	$(BIN)/python -m benchmarks.bench_planning
 
 lint: setup
-	$(BIN)/ruff check geo_service tests
+	$(BIN)/ruff check geo_service tests benchmarks
+	$(BIN)/ruff format --check geo_service tests benchmarks
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) maps/kendal .pytest_cache
