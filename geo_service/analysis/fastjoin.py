@@ -1,13 +1,14 @@
 """Fast family-to-desa join: a boundary index built once per boundary version.
 
-Boundaries change rarely, families often. :func:`build_boundary_index` covers the desa
-layer with a quadtree of lon/lat squares (Z-order / Morton cells), from squares of a few
-kilometres down to squares of about ``cell_m`` metres (default 12 m), keeping every square
-that lies, grown by a safety margin, in the interior of exactly one desa polygon and
-touches no other. Squares nest exactly, so each kept square is one contiguous range of
-finest-level Morton codes; :func:`locate_with_index` answers most families with a few
-integer operations and one vectorised ``numpy.searchsorted``: a family whose code falls
-in a range lies strictly inside exactly that desa (status ``dalam_desa``, distance 0).
+Boundaries change rarely, families often. :func:`build_boundary_index` lays a grid of
+lon/lat cells of about ``cell_m`` metres (default 12 m) over the desa layer and keeps
+every cell that lies, grown by a safety margin, in the interior of exactly one desa
+polygon and touches no other, found by scan conversion of all polygon edges at once (no
+geometry predicate; Kendal in well under a second). Kept cells of one desa next to each
+other in a row form one range of row-major cell codes; :func:`locate_with_index` answers
+most families with a few integer operations and one vectorised ``numpy.searchsorted``: a
+family whose code falls in a range lies strictly inside exactly that desa (status
+``dalam_desa``, distance 0).
 The others (border squares, overlaps, gaps, holes, outside) go through the exact location
 rule (:func:`~geo_service.analysis.locate.locate_points`), so the answer equals the
 reference path for every family.
@@ -37,7 +38,7 @@ CELL_M = 12.0
 # Squares are grown by this much (degrees, ~0.55 m) before the interior test, so float
 # error in a point's square can never carry it across a border.
 EDGE_MARGIN_DEG = 5e-6
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _M_PER_DEG = 111_320.0
 
 # Status codes of LocatedArrays.status: positions in schema.LOCATION_STATUSES.
@@ -46,16 +47,16 @@ STATUS_CODE = {name: i for i, name in enumerate(S.LOCATION_STATUSES)}
 
 @dataclass(frozen=True)
 class BoundaryIndex:
-    """Interior quadtree ranges of a desa layer; serialisable with :meth:`to_bytes`.
+    """Interior cell ranges of a desa layer; serialisable with :meth:`to_bytes`.
 
     Attributes
     ----------
     x0, y0, size
-        Square frame (degrees) the quadtree divides: lon ``x0..x0+size``, lat ``y0..``.
+        Square frame (degrees) the grid divides: lon ``x0..x0+size``, lat ``y0..``.
     level
-        Depth of the finest squares (``2**level`` per side).
+        ``2**level`` cells per side.
     start, end
-        Sorted, disjoint inclusive ranges of finest-level Morton codes (int64).
+        Sorted, disjoint inclusive ranges of row-major cell codes (int64).
     desa
         Position (in the desa layer) of the one desa each range lies inside (int32).
     codes
@@ -84,17 +85,20 @@ class BoundaryIndex:
         """Memory of the lookup arrays."""
         return self.start.nbytes + self.end.nbytes + self.desa.nbytes
 
-    def morton(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-        """Finest-level Morton code of each point (int64), -1 outside the frame or NaN."""
+    def cell_code(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        """Row-major code ``row * 2**level + column`` of each point's cell (int64), -1
+        outside the frame or NaN."""
         n_side = 1 << self.level
         fx = (np.asarray(lon, dtype="float64") - self.x0) * (n_side / self.size)
         fy = (np.asarray(lat, dtype="float64") - self.y0) * (n_side / self.size)
         ok = (fx >= 0) & (fx < n_side) & (fy >= 0) & (fy < n_side)  # False for NaN
         ix = np.where(ok, fx, 0).astype(np.int64)
         iy = np.where(ok, fy, 0).astype(np.int64)
-        code = _interleave(ix, iy)
+        code = (iy << self.level) | ix
         code[~ok] = -1
         return code
+
+    morton = cell_code  # the name of the quadtree version (format 2)
 
     def lookup(self, codes: np.ndarray) -> np.ndarray:
         """Desa position of each finest-level code lying inside one desa only, else -1."""
@@ -176,8 +180,11 @@ class LocatedArrays:
 
 
 def boundary_fingerprint(desa: gpd.GeoDataFrame, *, kode_col: str = "kode") -> str:
-    """SHA-256 of a desa layer's codes (in order) and geometries; names a boundary version."""
+    """SHA-256 of a desa layer's codes (in order) and geometries, and of the index format:
+    names a boundary version (an index stored in an older format no longer matches and is
+    rebuilt)."""
     h = hashlib.sha256()
+    h.update(f"fastjoin-format-{FORMAT_VERSION}\x1e".encode())
     h.update("\x1f".join(map(str, desa[kode_col].tolist())).encode())
     for wkb in shapely.to_wkb(desa.geometry.to_numpy(), include_srid=False):
         h.update(wkb)
@@ -192,24 +199,38 @@ def build_boundary_index(
     margin_deg: float = EDGE_MARGIN_DEG,
     threads: int = 2,
 ) -> BoundaryIndex:
-    """Index the interior of a desa layer with quadtree squares (once per boundary version).
+    """Index the interior of a desa layer with grid cells (once per boundary version).
+
+    Scan conversion, vectorised over every edge of every ring, no geometry predicate:
+
+    1. Inside: for each row of cells, the edges of each polygon crossing the row's centre
+       line, sorted; between pairs of crossings (even-odd rule, so holes and multi-part
+       desa are right) lie the cells whose centre is inside that polygon.
+    2. Border: every cell that an edge of any polygon comes within ``margin_deg`` of
+       (each edge clipped to each row band it touches, grown by the margin).
+    3. A cell inside exactly one polygon and not on a border lies, with its margin, in
+       the interior of that desa and touches no other one: it is kept. One sweep over the
+       span and border events of all rows gives the kept cells as ranges of row-major
+       codes, a few per desa and row.
 
     Parameters
     ----------
     desa
         Desa polygons in EPSG:4326 (checked, valid), codes in ``kode_col``.
     cell_m
-        Side of the finest squares in metres (about); finer means fewer families on the
-        exact path but a longer build and a larger index.
+        Side of the cells in metres (about); finer means fewer families on the exact
+        path but a larger index.
     margin_deg
-        Safety margin around each square for the interior test.
+        Safety margin around each cell: float error in a point's cell can never carry it
+        across a border.
     threads
-        Threads for the geometry tests (shapely releases the GIL).
+        Unused (kept for callers of the quadtree version); the build is one numpy pass.
 
     Returns
     -------
     BoundaryIndex
     """
+    del threads
     if desa.crs is None or desa.crs.to_epsg() != 4326:
         raise ValueError("desa must be in EPSG:4326")
     geoms = desa.geometry.to_numpy()
@@ -218,62 +239,24 @@ def build_boundary_index(
     size = max(maxx - minx, maxy - miny) + 2 * pad
     level = int(min(26, max(1, math.ceil(math.log2(size * _M_PER_DEG / cell_m)))))
     x0, y0 = minx - pad, miny - pad
-    start_level = max(0, level - 8)
+    n_side = 1 << level
+    scale = n_side / size
 
-    tree = shapely.STRtree(geoms)
-    tree.query(shapely.box(minx, miny, maxx, maxy))  # built before threads share it
-    # Prepared geometries build caches lazily and must not be shared across threads:
-    # every thread gets its own prepared copy of the polygons.
-    wkb = shapely.to_wkb(geoms)
-    copies = [shapely.from_wkb(wkb) for _ in range(max(1, threads))]
-    for c in copies:
-        shapely.prepare(c)
+    # Every edge of every ring, in cell units, with the position of its desa.
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    rings, ring_of = shapely.get_rings(parts, return_index=True)
+    xy, vert_ring = shapely.get_coordinates(rings, return_index=True)
+    same = vert_ring[1:] == vert_ring[:-1]
+    ax = (xy[:-1, 0][same] - x0) * scale
+    ay = (xy[:-1, 1][same] - y0) * scale
+    bx = (xy[1:, 0][same] - x0) * scale
+    by = (xy[1:, 1][same] - y0) * scale
+    owner = part_of[ring_of[vert_ring[:-1][same]]].astype(np.int64)
 
-    def classify(job: tuple[int, np.ndarray], lvl: int):
-        k, part = job
-        prepared = copies[k]
-        ix, iy = _deinterleave(part)
-        step = size / (1 << lvl)
-        grown = shapely.box(
-            x0 + ix * step - margin_deg,
-            y0 + iy * step - margin_deg,
-            x0 + (ix + 1) * step + margin_deg,
-            y0 + (iy + 1) * step + margin_deg,
-        )
-        h, d = tree.query(grown)  # envelopes; the exact test uses prepared polygons
-        touch = shapely.intersects(prepared[d], grown[h])
-        h, d = h[touch], d[touch]
-        n_hit = np.bincount(h, minlength=len(part))
-        one = n_hit[h] == 1
-        inside = np.zeros(len(h), dtype=bool)
-        inside[one] = shapely.contains_properly(prepared[d[one]], grown[h[one]])
-        undecided = n_hit > 0
-        undecided[h[inside]] = False
-        return part[h[inside]], d[inside].astype(np.int32), part[undecided]
-
-    n0 = 1 << start_level
-    gx, gy = np.meshgrid(np.arange(n0, dtype=np.int64), np.arange(n0, dtype=np.int64))
-    cells = np.sort(_interleave(gx.ravel(), gy.ravel()))
-    starts, ends, owners = [], [], []
-    with ThreadPoolExecutor(max(1, threads)) as pool:
-        for lvl in range(start_level, level + 1):
-            if len(cells) == 0:
-                break
-            parts = [cells[sl] for sl in _chunks(len(cells), threads, min_size=20_000)]
-            done = list(pool.map(lambda job, lv=lvl: classify(job, lv), enumerate(parts)))
-            interior = np.concatenate([x[0] for x in done])
-            shift = 2 * (level - lvl)
-            starts.append(interior << shift)
-            ends.append(((interior + 1) << shift) - 1)
-            owners.append(np.concatenate([x[1] for x in done]))
-            undecided = np.concatenate([x[2] for x in done])
-            if lvl < level:
-                cells = np.sort((undecided[:, None] * 4 + np.arange(4)).ravel())
-    start = np.concatenate(starts)
-    end = np.concatenate(ends)
-    owner = np.concatenate(owners)
-    order = np.argsort(start, kind="stable")
-    start, end, owner = _merge_adjacent(start[order], end[order], owner[order])
+    spans = _inside_spans(ax, ay, bx, by, owner, n_side)
+    border = _border_cells(ax, ay, bx, by, margin_deg * scale, n_side)
+    start, end, desa_pos = _sweep(spans, border)
+    start, end, desa_pos = _merge_adjacent(start, end, desa_pos)
     return BoundaryIndex(
         x0=float(x0),
         y0=float(y0),
@@ -281,62 +264,92 @@ def build_boundary_index(
         level=level,
         start=start,
         end=end,
-        desa=owner,
+        desa=desa_pos.astype(np.int32),
         codes=desa[kode_col].astype(str).to_numpy(dtype=object),
         fingerprint=boundary_fingerprint(desa, kode_col=kode_col),
     )
 
 
-def _spread(v: np.ndarray) -> np.ndarray:
-    """Put the bits of ``v`` (< 2**31) on the even bit positions."""
-    v = v.astype(np.uint64) & np.uint64(0x7FFFFFFF)
-    for shift, mask in (
-        (16, 0x0000FFFF0000FFFF),
-        (8, 0x00FF00FF00FF00FF),
-        (4, 0x0F0F0F0F0F0F0F0F),
-        (2, 0x3333333333333333),
-        (1, 0x5555555555555555),
-    ):
-        v = (v | (v << np.uint64(shift))) & np.uint64(mask)
-    return v
+def _inside_spans(ax, ay, bx, by, owner, n_side):
+    """Row-major code ranges ``[a, b]`` of the cells whose centre lies inside each polygon.
+
+    Returns (start, end, owner) of every span, possibly overlapping between polygons.
+    """
+    lo, hi = np.minimum(ay, by), np.maximum(ay, by)
+    # Rows whose centre line y = r + 0.5 lies in [lo, hi): half-open, so a vertex on a
+    # centre line is counted once and horizontal edges never.
+    r0 = np.ceil(lo - 0.5).astype(np.int64)
+    r1 = np.ceil(hi - 0.5).astype(np.int64)
+    k = np.maximum(r1 - r0, 0)
+    e = np.repeat(np.arange(len(ax)), k)
+    first = np.repeat(np.cumsum(k) - k, k)
+    row = r0[e] + (np.arange(len(e)) - first)
+    yc = row + 0.5
+    t = (yc - ay[e]) / (by[e] - ay[e])
+    xc = ax[e] + t * (bx[e] - ax[e])
+    who = owner[e]
+    order = np.lexsort((xc, row, who))
+    xc, row, who = xc[order], row[order], who[order]
+    # Crossings come in pairs per (polygon, row): even-odd rule.
+    xa, xb = xc[0::2], xc[1::2]
+    row, who = row[0::2], who[0::2]
+    ca = np.ceil(xa - 0.5).astype(np.int64)  # first cell whose centre is >= xa
+    cb = np.ceil(xb - 0.5).astype(np.int64) - 1  # last cell whose centre is < xb
+    ca, cb = np.clip(ca, 0, n_side - 1), np.clip(cb, 0, n_side - 1)
+    ok = (cb >= ca) & (row >= 0) & (row < n_side)
+    base = row[ok] * n_side
+    return base + ca[ok], base + cb[ok], who[ok]
 
 
-def _squeeze(v: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`_spread`."""
-    v = v & np.uint64(0x5555555555555555)
-    for shift, mask in (
-        (1, 0x3333333333333333),
-        (2, 0x0F0F0F0F0F0F0F0F),
-        (4, 0x00FF00FF00FF00FF),
-        (8, 0x0000FFFF0000FFFF),
-        (16, 0x00000000FFFFFFFF),
-    ):
-        v = (v | (v >> np.uint64(shift))) & np.uint64(mask)
-    return v
+def _border_cells(ax, ay, bx, by, margin, n_side):
+    """Row-major code ranges of the cells an edge comes within ``margin`` of (cell units).
+
+    Each edge is clipped to each row band ``[r - margin, r + 1 + margin]`` it touches;
+    the clipped piece's x extent grown by the margin gives the cells of that row.
+    """
+    lo, hi = np.minimum(ay, by) - margin, np.maximum(ay, by) + margin
+    r0 = np.floor(lo).astype(np.int64)
+    r1 = np.floor(hi).astype(np.int64)
+    k = r1 - r0 + 1
+    e = np.repeat(np.arange(len(ax)), k)
+    first = np.repeat(np.cumsum(k) - k, k)
+    row = r0[e] + (np.arange(len(e)) - first)
+    dy = by[e] - ay[e]
+    flat = dy == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_lo = np.where(flat, 0.0, (row - margin - ay[e]) / dy)
+        t_hi = np.where(flat, 1.0, (row + 1 + margin - ay[e]) / dy)
+    t_a = np.clip(np.minimum(t_lo, t_hi), 0.0, 1.0)
+    t_b = np.clip(np.maximum(t_lo, t_hi), 0.0, 1.0)
+    xa = ax[e] + t_a * (bx[e] - ax[e])
+    xb = ax[e] + t_b * (bx[e] - ax[e])
+    c0 = np.floor(np.minimum(xa, xb) - margin).astype(np.int64)
+    c1 = np.floor(np.maximum(xa, xb) + margin).astype(np.int64)
+    c0, c1 = np.clip(c0, 0, n_side - 1), np.clip(c1, 0, n_side - 1)
+    ok = (row >= 0) & (row < n_side)
+    base = row[ok] * n_side
+    return base + c0[ok], base + c1[ok]
 
 
-# Bits of a byte spread to the even positions of 16 bits (Morton codes by table lookup).
-_SPREAD_BYTE = np.array(
-    [sum(((b >> k) & 1) << (2 * k) for k in range(8)) for b in range(256)], dtype=np.uint64
-)
-
-
-def _interleave(ix: np.ndarray, iy: np.ndarray) -> np.ndarray:
-    """Morton code (int64) of square column ``ix`` and row ``iy`` (each < 2**31)."""
-    ix = np.asarray(ix, dtype=np.int64)
-    iy = np.asarray(iy, dtype=np.int64)
-    if len(ix) and max(int(ix.max()), int(iy.max())) < 1 << 16:
-        lut = _SPREAD_BYTE
-        sx = lut[ix & 0xFF] | (lut[ix >> 8] << np.uint64(16))
-        sy = lut[iy & 0xFF] | (lut[iy >> 8] << np.uint64(16))
-        return (sx | (sy << np.uint64(1))).astype(np.int64)
-    return (_spread(ix) | (_spread(iy) << np.uint64(1))).astype(np.int64)
-
-
-def _deinterleave(code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Column and row of Morton codes."""
-    c = np.asarray(code).astype(np.uint64)
-    return _squeeze(c).astype(np.int64), _squeeze(c >> np.uint64(1)).astype(np.int64)
+def _sweep(spans, border):
+    """Ranges of codes covered by exactly one polygon's spans and by no border range."""
+    s_start, s_end, s_owner = spans
+    b_start, b_end = border
+    pos = np.concatenate([s_start, s_end + 1, b_start, b_end + 1])
+    n_s, n_b = len(s_start), len(b_start)
+    d_cover = np.concatenate([np.ones(n_s), -np.ones(n_s), np.zeros(2 * n_b)]).astype(np.int64)
+    d_owner = np.concatenate([s_owner, -s_owner, np.zeros(2 * n_b, dtype=np.int64)])
+    d_border = np.concatenate([np.zeros(2 * n_s), np.ones(n_b), -np.ones(n_b)]).astype(np.int64)
+    order = np.argsort(pos, kind="stable")
+    pos = pos[order]
+    cover = np.cumsum(d_cover[order])
+    own = np.cumsum(d_owner[order])
+    bord = np.cumsum(d_border[order])
+    # State after the last event at each position holds until the next position.
+    last = np.r_[pos[1:] != pos[:-1], True]
+    pos, cover, own, bord = pos[last], cover[last], own[last], bord[last]
+    keep = (cover[:-1] == 1) & (bord[:-1] == 0) & (pos[1:] > pos[:-1])
+    return pos[:-1][keep], pos[1:][keep] - 1, own[:-1][keep]
 
 
 def _merge_adjacent(start, end, owner):
@@ -432,7 +445,7 @@ def locate_arrays(
     halves = _chunks(n, threads, min_size=100_000)
 
     def half(sl: slice):
-        own = index.lookup(index.morton(lat[sl], lon[sl]))
+        own = index.lookup(index.cell_code(lat[sl], lon[sl]))
         cells = None
         if h3_resolution is not None:
             rows = np.flatnonzero(geotag[sl])

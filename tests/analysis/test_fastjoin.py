@@ -10,6 +10,7 @@ import shapely.affinity
 
 from geo_service.analysis import schema as S
 from geo_service.analysis.fastjoin import (
+    EDGE_MARGIN_DEG,
     BoundaryIndex,
     build_boundary_index,
     locate_arrays,
@@ -81,22 +82,37 @@ def test_fixture_cases_through_the_index():
 
 
 def test_index_ranges_lie_inside_one_desa_only(kendal, kendal_index):
-    # Corners of the squares of random ranges lie inside their desa and no other one.
-    from geo_service.analysis.fastjoin import _deinterleave
-
+    # The cells of random ranges (one row each) lie, grown by the margin, in the interior
+    # of their desa and touch no other one.
     rng = np.random.default_rng(3)
     pick = rng.choice(kendal_index.n_intervals, 300, replace=False)
-    step = kendal_index.size / (1 << kendal_index.level)
+    level = kendal_index.level
+    step = kendal_index.size / (1 << level)
+    m = EDGE_MARGIN_DEG
     for i in pick:
-        for code in (kendal_index.start[i], kendal_index.end[i]):
-            ix, iy = _deinterleave(np.array([code]))
-            x = kendal_index.x0 + ix[0] * step
-            y = kendal_index.y0 + iy[0] * step
-            square = shapely.box(x, y, x + step, y + step)
-            inside = [k for k, g in enumerate(kendal.geometry) if g.intersects(square)]
-            assert inside == [int(kendal_index.desa[i])]
-            assert kendal.geometry.iloc[inside[0]].contains_properly(square)
+        row = kendal_index.start[i] >> level
+        assert kendal_index.end[i] >> level == row  # a range never leaves its row
+        c0 = kendal_index.start[i] & ((1 << level) - 1)
+        c1 = kendal_index.end[i] & ((1 << level) - 1)
+        x, y = kendal_index.x0 + c0 * step, kendal_index.y0 + row * step
+        cells = shapely.box(x - m, y - m, kendal_index.x0 + (c1 + 1) * step + m, y + step + m)
+        inside = [k for k, g in enumerate(kendal.geometry) if g.intersects(cells)]
+        assert inside == [int(kendal_index.desa[i])]
+        assert kendal.geometry.iloc[inside[0]].contains_properly(cells)
     assert kendal_index.n_intervals > 1000
+
+
+def test_index_covers_most_of_the_area(kendal, kendal_index):
+    """Not only correct but useful: the kept cells cover nearly all of every large desa."""
+    step = kendal_index.size / (1 << kendal_index.level)
+    cells = np.bincount(
+        kendal_index.desa,
+        weights=kendal_index.end - kendal_index.start + 1,
+        minlength=len(kendal),
+    )
+    area = shapely.area(kendal.geometry.to_numpy())
+    big = area > 200 * step * step
+    assert np.all(cells[big] * step * step > 0.8 * area[big])
 
 
 def test_random_and_border_points_equal_the_reference(kendal, kendal_index):
