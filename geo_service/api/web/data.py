@@ -1,0 +1,265 @@
+"""What the pages show, fetched through the same functions the JSON routes call
+(:mod:`geo_service.api.results`, :mod:`geo_service.api.service`, the priority filter of the
+results router), so a page never shows what the API would hide from the same user.
+
+Functions here only select and reshape released tables for templates; they never read raw
+tables and never undo a suppression.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from geo_service.analysis.disclosure import SUPPRESSED_FLAG
+from geo_service.api import results, service
+from geo_service.api.formats import feature_collection, records
+from geo_service.api.routers.results import filter_priorities
+from geo_service.api.security import Principal
+from geo_service.db.repo import RunInfo
+
+MAP_SIMPLIFY_DEG = 360.0 / (256 * 2**13)  # about a screen pixel at zoom 13
+INDICATOR_COLUMNS = ("n_keluarga", "n_jiwa", "n_keluarga_ekstrem", "n_jiwa_ekstrem")
+
+
+class ReleaseCache:
+    """Released tables of finished runs per viewer (run, table, role, OPD, scope), in memory.
+
+    A finished run never changes and the release depends only on the viewer's role, OPD and
+    scope, so the pages compute each release once; access is checked before every lookup.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, build):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = build()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+
+def cache_of(request) -> ReleaseCache:
+    cache = getattr(request.app.state, "web_cache", None)
+    if cache is None:
+        cache = request.app.state.web_cache = ReleaseCache()
+    return cache
+
+
+def viewer(user: Principal) -> tuple:
+    return (user.role, user.kode_opd, tuple(sorted(user.kabupaten)))
+
+
+def indicators(request, session: Session, user: Principal, run: RunInfo, k: int):
+    """:func:`geo_service.api.results.indicators_of_run`, once per run and viewer."""
+    return cache_of(request).get(
+        ("indikator", run.id, k, *viewer(user)),
+        lambda: results.indicators_of_run(session, user, run, k),
+    )
+
+
+def planning(
+    request, session: Session, user: Principal, run: RunInfo, nama: str, k: int
+) -> tuple[pd.DataFrame, int | None]:
+    """:func:`geo_service.api.results.planning_of_run`, once per run and viewer."""
+    return cache_of(request).get(
+        ("perencanaan", nama, run.id, k, *viewer(user)),
+        lambda: results.planning_of_run(session, user, run, nama, k),
+    )
+
+
+def hidden_flags(frame: pd.DataFrame) -> pd.Series:
+    if SUPPRESSED_FLAG in frame.columns:
+        return frame[SUPPRESSED_FLAG].fillna(False).astype(bool)
+    return pd.Series(False, index=frame.index)
+
+
+def row_dict(frame: pd.DataFrame, i: int) -> dict[str, Any]:
+    rec = records(frame.drop(columns="geometry", errors="ignore").iloc[[i]])[0]
+    rec["_hidden"] = bool(rec.get(SUPPRESSED_FLAG) or False)
+    return rec
+
+
+def finished_periodes(session: Session, user: Principal, kode_kab: str) -> list[str]:
+    """Periodes with a finished run (newest first)."""
+    runs = service.list_runs(session, user, kode_kab, limit=500)
+    return sorted({r.periode for r in runs if r.status == "selesai"}, reverse=True)
+
+
+def pocket_members(desa: gpd.GeoDataFrame, pockets: pd.DataFrame) -> dict[str, list[str]]:
+    """Desa code -> pocket ids whose released outline overlaps the desa (the same outlines
+    every role sees)."""
+    if not isinstance(pockets, gpd.GeoDataFrame) or pockets.empty or desa.empty:
+        return {}
+    ids = pockets["kantong_id"] if "kantong_id" in pockets.columns else pockets.index.astype(str)
+    left = gpd.GeoDataFrame({"kode_desa": desa["kode_desa"].to_numpy()}, geometry=desa.geometry)
+    right = gpd.GeoDataFrame({"kantong_id": ids.astype(str).to_numpy()}, geometry=pockets.geometry)
+    hits = gpd.sjoin(left, right, predicate="intersects", how="inner")
+    out: dict[str, list[str]] = {}
+    for kode, kid in zip(hits["kode_desa"], hits["kantong_id"], strict=True):
+        out.setdefault(str(kode), []).append(str(kid))
+    return out
+
+
+def members_of(request, session: Session, user: Principal, run: RunInfo, k: int):
+    """Pocket membership of every desa for this run and viewer (cached)."""
+
+    def build():
+        desa = indicators(request, session, user, run, k).view.desa
+        pockets, _ = planning(request, session, user, run, "kantong", k)
+        return pocket_members(desa, pockets)
+
+    return cache_of(request).get(("anggota", run.id, k, *viewer(user)), build)
+
+
+def priority_list(
+    request,
+    session: Session,
+    user: Principal,
+    kode_kab: str,
+    periode: str | None,
+    k: int,
+    *,
+    kecamatan: str | None,
+    kuadran: list[str] | None,
+    min_keluarga: int,
+    kantong: str,
+    urut: str,
+    arah: str,
+) -> dict[str, Any]:
+    """The filtered, sorted priority list (the JSON route's filter), pocket membership and
+    the run it comes from."""
+    run = service.finished_run(session, user, kode_kab, periode)
+    table, applied = planning(request, session, user, run, "prioritas", k)
+    ind = indicators(request, session, user, run, k)
+    pockets, _ = planning(request, session, user, run, "kantong", k)
+    members = members_of(request, session, user, run, k)
+    kecamatan_names = (
+        sorted(table["nama_kec"].dropna().astype(str).unique()) if "nama_kec" in table else []
+    )
+    out = filter_priorities(
+        table, kecamatan=kecamatan, kuadran=kuadran, min_keluarga=min_keluarga, urut=urut, arah=arah
+    )
+    if len(out):
+        out = out.assign(
+            kantong=[", ".join(members.get(str(c), [])) for c in out["kode_desa"].astype(str)]
+        )
+        if kantong == "ya":
+            out = out[out["kantong"] != ""]
+        elif kantong == "tidak":
+            out = out[out["kantong"] == ""]
+        out = out.reset_index(drop=True)
+    return {
+        "run": run,
+        "table": out,
+        "k": applied,
+        "kecamatan": kecamatan_names,
+        "desa": ind.view.desa,
+        "pockets": pockets,
+    }
+
+
+SHOWN_PRIORITY_COLUMNS = (
+    "peringkat",
+    "peringkat_rentang_bawah",
+    "peringkat_rentang_atas",
+    "kode_desa",
+    "nama_desa",
+    "nama_kec",
+    "kuadran",
+    "n_keluarga_ekstrem",
+    "n_jiwa_ekstrem",
+    "pct_jiwa_ekstrem",
+    "kantong",
+    "alasan",
+    SUPPRESSED_FLAG,
+)
+
+
+def shown_priorities(table: pd.DataFrame) -> pd.DataFrame:
+    """The columns the priority page shows (the downloads carry exactly these)."""
+    return table[[c for c in SHOWN_PRIORITY_COLUMNS if c in table.columns]]
+
+
+def map_layers(request, session: Session, user: Principal, run: RunInfo, k: int) -> tuple[str, str]:
+    """Desa choropleth and pocket outlines as the user may see them (GeoJSON text, cached)."""
+
+    def build() -> str:
+        desa = indicators(request, session, user, run, k).view.desa
+        keep = [
+            c
+            for c in ("kode_desa", "nama_desa", "nama_kec", "pct_jiwa_ekstrem", SUPPRESSED_FLAG)
+            if c in desa.columns
+        ]
+        desa_fc = feature_collection(
+            gpd.GeoDataFrame(desa[keep], geometry=desa.geometry, crs=4326),
+            precision=5,
+            simplify_deg=MAP_SIMPLIFY_DEG,
+        )
+        pockets, _ = planning(request, session, user, run, "kantong", k)
+        if isinstance(pockets, gpd.GeoDataFrame) and len(pockets):
+            pk = [
+                c
+                for c in ("kantong_id", "nomor", "nama_desa_utama", "nama_kec_utama")
+                if c in pockets
+            ]
+            pocket_fc = feature_collection(
+                gpd.GeoDataFrame(pockets[pk], geometry=pockets.geometry, crs=4326), precision=5
+            )
+        else:
+            pocket_fc = {"type": "FeatureCollection", "features": []}
+        return (
+            json.dumps(desa_fc, separators=(",", ":")),
+            json.dumps(pocket_fc, separators=(",", ":")),
+        )
+
+    return cache_of(request).get(("peta", run.id, k, *viewer(user)), build)
+
+
+def desa_points(request, session: Session, user: Principal, run: RunInfo, k: int):
+    """A representative point per desa code (cached per run and viewer)."""
+
+    def build():
+        desa = indicators(request, session, user, run, k).view.desa
+        pts = gpd.GeoSeries(desa.geometry.to_numpy(), index=desa["kode_desa"].astype(str))
+        return pts.representative_point()
+
+    return cache_of(request).get(("titik", run.id, k, *viewer(user)), build)
+
+
+def priority_points(pts: gpd.GeoSeries, table: pd.DataFrame) -> list[dict[str, Any]]:
+    """One marker per listed desa (its representative point), in list order."""
+    if table.empty or "kode_desa" not in table.columns:
+        return []
+    out = []
+    for rec in table.itertuples(index=False):
+        kode = str(rec.kode_desa)
+        if kode not in pts.index:
+            continue
+        p = pts[kode]
+        out.append(
+            {
+                "kode_desa": kode,
+                "nama_desa": str(getattr(rec, "nama_desa", "")),
+                "peringkat": None
+                if pd.isna(getattr(rec, "peringkat", None))
+                else int(rec.peringkat),
+                "y": round(p.y, 5),
+                "x": round(p.x, 5),
+            }
+        )
+    return out

@@ -1,0 +1,185 @@
+"""Rendering pages: the Jinja2 environment, the page language, number formatting in the page,
+suppressed values, and domain errors as HTML pages."""
+
+from __future__ import annotations
+
+import functools
+import math
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from geo_service import errors as E
+from geo_service.api.errors import status_for
+from geo_service.api.web import session as S
+from geo_service.api.web.auth import csrf_of
+from geo_service.api.web.teks import t as teks
+from geo_service.i18n import negotiate
+
+HERE = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=HERE / "templates")
+LANG_COOKIE = "gs_bahasa"
+
+
+def page_lang(request: Request) -> str:
+    """``?lang=`` wins, then the language cookie, then ``Accept-Language``; else id."""
+    query = request.query_params.get("lang")
+    cookie = request.cookies.get(LANG_COOKIE)
+    return negotiate(query or cookie, request.headers.get("accept-language"))
+
+
+def is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(isinstance(value, float) and math.isnan(value)) or str(value) in (
+            "<NA>",
+            "nan",
+        )
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_num(value: Any, lang: str, digits: int = 0) -> str:
+    """A number as people read it: 12.345 and 8,4 in Bahasa Indonesia, 12,345 and 8.4 in
+    English; missing values as an en dash."""
+    if is_missing(value):
+        return "–"
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    text = f"{x:,.{digits}f}"
+    if lang != "en":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+def shown(value: Any, lang: str, *, hidden: bool = False, digits: int = 0, pct: bool = False):
+    """A figure as a page shows it: 'disembunyikan' (suppressed) when the release hid it,
+    never a zero."""
+    if hidden or is_missing(value):
+        if hidden:
+            return teks("disembunyikan", lang)
+        return "–"
+    text = fmt_num(value, lang, digits)
+    return f"{text}%" if pct else text
+
+
+def base_context(request: Request, user, lang: str, **extra: Any) -> dict[str, Any]:
+    def t(key: str, **kw: Any) -> str:
+        return teks(key, lang, **kw)
+
+    return {
+        "request": request,
+        "user": user,
+        "lang": lang,
+        "t": t,
+        "num": lambda v, d=0: fmt_num(v, lang, d),
+        "val": lambda v, hidden=False, d=0, pct=False: shown(
+            v, lang, hidden=hidden, digits=d, pct=pct
+        ),
+        "csrf": csrf_of(request),
+        "csrf_field": S.CSRF_FIELD,
+        "path": request.url.path,
+        "lang_url": _lang_url(request, "id" if lang == "en" else "en"),
+        "query_with": lambda **kw: _query_with(request, **kw),
+        "sort_query": lambda name: _sort_query(request, name),
+        **extra,
+    }
+
+
+def _lang_url(request: Request, other: str) -> str:
+    """This page in the other language (same filters)."""
+    url = request.url.include_query_params(lang=other)
+    return f"{url.path}?{url.query}"
+
+
+def _query_with(request: Request, **changes: Any) -> str:
+    """This page's query string with ``changes`` (a value of None drops the key)."""
+    items = [(k, v) for k, v in request.query_params.multi_items() if k not in changes]
+    items += [(k, str(v)) for k, v in changes.items() if v is not None]
+    return urlencode(items)
+
+
+def _sort_query(request: Request, name: str) -> str:
+    """Sort by ``name``; a second click on the same column turns the order round."""
+    same = request.query_params.get("urut", "peringkat") == name
+    arah = request.query_params.get("arah", "naik")
+    turned = ("turun" if arah == "naik" else "naik") if same else "naik"
+    return _query_with(request, urut=name, arah=turned, unduh=None)
+
+
+def render(
+    request: Request,
+    name: str,
+    user,
+    lang: str,
+    *,
+    status_code: int = 200,
+    **extra: Any,
+) -> HTMLResponse:
+    """A page; renews the session cookie when half its lifetime is gone and remembers an
+    explicit ``?lang=``."""
+    response = templates.TemplateResponse(
+        request, name, base_context(request, user, lang, **extra), status_code=status_code
+    )
+    finish(request, response)
+    return response
+
+
+def finish(request: Request, response: Response) -> Response:
+    """Security headers, language cookie and session renewal for any page response."""
+    from geo_service.api.web.cookies import renew_session
+
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    )
+    query = request.query_params.get("lang")
+    if query in ("id", "en"):
+        response.set_cookie(LANG_COOKIE, query, max_age=365 * 86400, samesite="lax")
+    renew_session(request, response)
+    return response
+
+
+def error_page(request: Request, exc: E.GeoServiceError, lang: str) -> HTMLResponse:
+    """A domain error as a page, with the status the JSON API gives for it."""
+    status = status_for(exc)
+    user = getattr(request.state, "principal", None)
+    return render(
+        request,
+        "galat.html",
+        user,
+        lang,
+        status_code=status,
+        status=status,
+        pesan=exc.text(lang),
+    )
+
+
+def html_errors(route):
+    """Turn domain errors raised in a page route into error pages (same status as the API)."""
+
+    @functools.wraps(route)
+    def wrapper(*args, **kwargs):
+        request: Request = kwargs["request"]
+        try:
+            return route(*args, **kwargs)
+        except E.GeoServiceError as exc:
+            return error_page(request, exc, page_lang(request))
+
+    return wrapper
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)

@@ -1,0 +1,379 @@
+"""Pages of a kabupaten: the list in scope (``/``), the overview with map, headline figures,
+targets and runs (``/kabupaten/{kode}``), starting a run and following it, the priority list
+(with downloads of exactly what is shown) and the desa profile."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+import pandas as pd
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from geo_service.api import service
+from geo_service.api.deps import ApiSettingsDep, SessionDep, SettingsDep, check_kabupaten
+from geo_service.api.routers.results import SORTABLE, geo_check, respond
+from geo_service.api.schemas import AnalysisRequest
+from geo_service.api.web import data as D
+from geo_service.api.web.auth import WebUser, check_csrf, require_roles
+from geo_service.api.web.downloads import table_pdf
+from geo_service.api.web.render import finish, html_errors, page_lang, redirect, render
+from geo_service.errors import NotFoundError
+
+router = APIRouter(include_in_schema=False)
+KodeKab = Annotated[str, Path(pattern=r"^\d{2}\.\d{2}$")]
+KodeDesa = Annotated[str, Path(pattern=r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")]
+Periode = Annotated[str | None, Query(pattern=r"^(\d{4}-(0[1-9]|1[0-2]))?$")]
+ANALYSTS = ("admin", "analis")
+
+
+def _map_json(request, session, user, run, k, table: pd.DataFrame | None) -> str:
+    """The map's data for the page (inline JSON): desa, pockets, markers for ``table``."""
+    desa, kantong = D.map_layers(request, session, user, run, k)
+    points = (
+        D.priority_points(D.desa_points(request, session, user, run, k), table)
+        if table is not None
+        else []
+    )
+    rest = json.dumps({"prioritas": points, "kab": run.kode_kab}, separators=(",", ":"))
+    text = f'{{"desa":{desa},"kantong":{kantong},{rest[1:]}'
+    return text.replace("</", "<\\/")
+
+
+@router.get("/", response_class=HTMLResponse)
+@html_errors
+def beranda(request: Request, user: WebUser, session: SessionDep) -> Response:
+    lang = page_lang(request)
+    kabs = service.list_kabupaten(session, user)
+    return render(request, "beranda.html", user, lang, kabupaten=kabs)
+
+
+def _headline(ind) -> dict:
+    kab = ind.view.kabupaten
+    return D.row_dict(kab, 0) if len(kab) else {}
+
+
+def _targets(session, user, run, k, settings, lang) -> list[str]:
+    from geo_service.io.report import ReportData, target_paragraphs
+
+    table = service.target_progress(
+        session, user, run.kode_kab, settings=settings, k=k, lang=lang, until=run.periode
+    )
+    if not len(table):
+        return []
+    table = table.rename(columns={"banyak_observasi": "n_observasi"})
+    data = ReportData(
+        nama_kab="", kode_kab="", periode="", desa=None, kabupaten=pd.DataFrame(), targets=table
+    )
+    return target_paragraphs(data, lang)
+
+
+@router.get("/kabupaten/{kode_kab}", response_class=HTMLResponse)
+@html_errors
+def kabupaten(
+    request: Request,
+    kode_kab: KodeKab,
+    user: WebUser,
+    session: SessionDep,
+    api: ApiSettingsDep,
+    settings: SettingsDep,
+    periode: Periode = None,
+) -> Response:
+    lang = page_lang(request)
+    check_kabupaten(user, kode_kab)
+    geo_check(user, "desa", api)
+    periode = periode or None
+    runs = service.list_runs(session, user, kode_kab, limit=20)
+    try:
+        run = service.finished_run(session, user, kode_kab, periode)
+    except NotFoundError as exc:
+        return render(
+            request,
+            "kabupaten_kosong.html",
+            user,
+            lang,
+            kode_kab=kode_kab,
+            pesan=exc.text(lang),
+            runs=runs,
+            periodes_data=_snapshot_periodes(session, user, kode_kab),
+        )
+    ind = D.indicators(request, session, user, run, api.disclosure_k)
+    listed = D.priority_list(
+        request,
+        session,
+        user,
+        kode_kab,
+        run.periode,
+        api.disclosure_k,
+        kecamatan=None,
+        kuadran=None,
+        min_keluarga=0,
+        kantong="semua",
+        urut="peringkat",
+        arah="naik",
+    )
+    top = listed["table"].head(10)
+    return render(
+        request,
+        "kabupaten.html",
+        user,
+        lang,
+        kode_kab=kode_kab,
+        run=run,
+        head=_headline(ind),
+        nama_kab=str(ind.view.kabupaten["nama_kab"].iloc[0]),
+        k=ind.view.suppressed_k,
+        periodes=D.finished_periodes(session, user, kode_kab),
+        runs=runs,
+        targets=_targets(session, user, run, api.disclosure_k, settings, lang),
+        teratas=D.shown_priorities(top),
+        n_kantong=len(listed["pockets"]),
+        peta=_map_json(request, session, user, run, api.disclosure_k, top),
+        periodes_data=_snapshot_periodes(session, user, kode_kab) if user.role in ANALYSTS else [],
+    )
+
+
+def _snapshot_periodes(session, user, kode_kab: str) -> list[str]:
+    if user.role not in ANALYSTS:
+        return []
+    from geo_service.db import repo as R
+
+    snaps = R.list_snapshots(session, scope=service.scope_of(user), kode_kab=kode_kab)
+    return sorted({str(p) for p in snaps["periode"]}, reverse=True) if len(snaps) else []
+
+
+@router.post("/kabupaten/{kode_kab}/hal/analisis")
+@html_errors
+def mulai_analisis(
+    request: Request,
+    kode_kab: KodeKab,
+    user: WebUser,
+    session: SessionDep,
+    periode: Annotated[str, Form(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    seed: Annotated[int, Form(ge=0, le=2**31 - 1)] = 20250301,
+) -> Response:
+    check_csrf(request, csrf_token)
+    require_roles(user, *ANALYSTS)
+    check_kabupaten(user, kode_kab)
+    run = request.app.state.runs.start(
+        session, user, AnalysisRequest(kode_kab=kode_kab, periode=periode, seed=seed)
+    )
+    return finish(request, redirect(f"/kabupaten/{kode_kab}/hal/analisis/{run.id}"))
+
+
+@router.get("/kabupaten/{kode_kab}/hal/analisis/{run_id}", response_class=HTMLResponse)
+@html_errors
+def status_analisis(
+    request: Request,
+    kode_kab: KodeKab,
+    run_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    user: WebUser,
+    session: SessionDep,
+) -> Response:
+    lang = page_lang(request)
+    check_kabupaten(user, kode_kab)
+    run = service.get_run(session, user, run_id)
+    if run.kode_kab != kode_kab:
+        raise NotFoundError(f"Analisis #{run_id} tidak ditemukan.", f"Run #{run_id} not found.")
+    elapsed = None
+    if run.mulai is not None:
+        start = run.mulai if run.mulai.tzinfo else run.mulai.replace(tzinfo=UTC)
+        elapsed = int((datetime.now(UTC) - start).total_seconds())
+    return render(
+        request, "analisis.html", user, lang, kode_kab=kode_kab, run=run, berjalan_detik=elapsed
+    )
+
+
+Urut = Literal[SORTABLE]  # type: ignore[valid-type]
+
+
+@router.get("/kabupaten/{kode_kab}/hal/prioritas", response_class=HTMLResponse)
+@html_errors
+def prioritas(
+    request: Request,
+    kode_kab: KodeKab,
+    user: WebUser,
+    session: SessionDep,
+    api: ApiSettingsDep,
+    periode: Periode = None,
+    kecamatan: Annotated[str | None, Query(max_length=100)] = None,
+    kuadran: Annotated[list[Literal["I", "II", "III", "IV"]] | None, Query()] = None,
+    min_keluarga: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    kantong: Literal["semua", "ya", "tidak"] = "semua",
+    urut: Urut = "peringkat",
+    arah: Literal["naik", "turun"] = "naik",
+    unduh: Literal["csv", "xlsx", "pdf"] | None = None,
+) -> Response:
+    lang = page_lang(request)
+    check_kabupaten(user, kode_kab)
+    geo_check(user, "desa", api)
+    listed = D.priority_list(
+        request,
+        session,
+        user,
+        kode_kab,
+        periode or None,
+        api.disclosure_k,
+        kecamatan=kecamatan or None,
+        kuadran=kuadran,
+        min_keluarga=min_keluarga,
+        kantong=kantong,
+        urut=urut,
+        arah=arah,
+    )
+    run, table = listed["run"], D.shown_priorities(listed["table"])
+    if unduh in ("csv", "xlsx"):
+        return respond(request, session, user, table, run, listed["k"], unduh, "prioritas", lang)
+    if unduh == "pdf":
+        return _pdf(request, session, user, run, table, listed["k"], lang)
+    filters = {
+        "kecamatan": kecamatan or "",
+        "kuadran": kuadran or [],
+        "min_keluarga": min_keluarga,
+        "kantong": kantong,
+        "urut": urut,
+        "arah": arah,
+    }
+    return render(
+        request,
+        "prioritas.html",
+        user,
+        lang,
+        kode_kab=kode_kab,
+        run=run,
+        rows=table,
+        k=listed["k"],
+        kecamatan_list=listed["kecamatan"],
+        f=filters,
+        query=request.url.query,
+        sortable=SORTABLE,
+        peta=_map_json(request, session, user, run, api.disclosure_k, listed["table"]),
+    )
+
+
+def _pdf(request, session, user, run, table, k, lang) -> Response:
+    from geo_service.api.web.teks import t
+
+    title = f"{t('prioritas', lang)} — {run.kode_kab}, periode {run.periode}"
+    notes = [
+        t("catatan_unduh", lang, run=run.id, query=request.url.query.replace("&unduh=pdf", ""))
+    ]
+    if k:
+        notes.append(t("catatan_disembunyikan", lang, k=k))
+    body = table_pdf(table, title=title, notes=notes, lang=lang)
+    service.end_read(session)
+    service.record_audit(
+        session,
+        user,
+        "ekspor",
+        objek="prioritas",
+        kode_kab=run.kode_kab,
+        periode=run.periode,
+        n_baris=len(table),
+        rincian={"format": "pdf"},
+        alamat_ip=request.client.host if request.client else None,
+    )
+    name = f"prioritas_{run.kode_kab}_{run.periode}.pdf"
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/kabupaten/{kode_kab}/hal/desa/{kode_desa}", response_class=HTMLResponse)
+@html_errors
+def desa(
+    request: Request,
+    kode_kab: KodeKab,
+    kode_desa: KodeDesa,
+    user: WebUser,
+    session: SessionDep,
+    api: ApiSettingsDep,
+    periode: Periode = None,
+) -> Response:
+    lang = page_lang(request)
+    check_kabupaten(user, kode_kab)
+    geo_check(user, "desa", api)
+    if not kode_desa.startswith(kode_kab + "."):
+        raise NotFoundError(f"Desa {kode_desa} tidak ditemukan.", f"Desa {kode_desa} not found.")
+    k = api.disclosure_k
+    run = service.finished_run(session, user, kode_kab, periode or None)
+    view = D.indicators(request, session, user, run, k).view
+    match = view.desa.index[view.desa["kode_desa"].astype(str) == kode_desa]
+    if not len(match):
+        raise NotFoundError(f"Desa {kode_desa} tidak ditemukan.", f"Desa {kode_desa} not found.")
+    pos = view.desa.index.get_loc(match[0])
+    row = D.row_dict(view.desa, pos)
+    kec = view.kecamatan[view.kecamatan["kode_kec"].astype(str) == str(row.get("kode_kec"))]
+    kec_row = D.row_dict(kec, 0) if len(kec) else {}
+    kab_row = D.row_dict(view.kabupaten, 0) if len(view.kabupaten) else {}
+
+    def planning(nama: str) -> pd.DataFrame:
+        table, _ = D.planning(request, session, user, run, nama, k)
+        if "kode_desa" not in table.columns:
+            return table.iloc[0:0]
+        return table[table["kode_desa"].astype(str) == kode_desa].reset_index(drop=True)
+
+    pri = planning("prioritas")
+    needs = planning("target_opd")
+    cover = planning("cakupan")
+    member = D.members_of(request, session, user, run, k).get(kode_desa, [])
+    trend = _trend(request, session, user, kode_kab, kode_desa, k)
+    cek = _ground_check(session, user, kode_kab, kode_desa)
+    return render(
+        request,
+        "desa.html",
+        user,
+        lang,
+        kode_kab=kode_kab,
+        run=run,
+        d=row,
+        kec=kec_row,
+        kab=kab_row,
+        k=view.suppressed_k,
+        pri=D.row_dict(pri, 0) if len(pri) else None,
+        needs=needs,
+        cover=D.row_dict(cover, 0) if len(cover) else None,
+        kantong=member,
+        trend=trend,
+        cek=cek,
+        indicator_cols=D.INDICATOR_COLUMNS,
+        peta=_map_json(request, session, user, run, k, pri),
+        fokus=kode_desa,
+    )
+
+
+def _trend(request, session, user, kode_kab: str, kode_desa: str, k: int) -> list[dict]:
+    """The desa across periodes (newest finished run of each), as released to the user."""
+    out = []
+    for per in sorted(D.finished_periodes(session, user, kode_kab)):
+        run = service.finished_run(session, user, kode_kab, per)
+        desa = D.indicators(request, session, user, run, k).view.desa
+        hit = desa[desa["kode_desa"].astype(str) == kode_desa]
+        if len(hit):
+            rec = D.row_dict(hit, 0)
+            rec["periode"] = per
+            rec["run_id"] = run.id
+            out.append(rec)
+    return out
+
+
+def _ground_check(session, user, kode_kab: str, kode_desa: str) -> dict | None:
+    """Progress of the newest ground-check sample in this desa (analysts only, as in the
+    API)."""
+    if user.role not in ANALYSTS:
+        return None
+    samples = service.list_samples(session, user, kode_kab)
+    if not samples:
+        return None
+    info = max(samples, key=lambda s: s.id)
+    _, prog, _ = service.sample_progress(session, user, info.id, kelompok="desa", lang="id")
+    hit = prog[prog["kode_desa"].astype(str) == kode_desa]
+    return {
+        "sampel": info,
+        "row": D.row_dict(hit, 0) if len(hit) else None,
+    }
