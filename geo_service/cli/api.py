@@ -11,6 +11,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from geo_service.settings import get_settings
+
 console = Console(stderr=True)
 out = Console()
 
@@ -29,9 +31,7 @@ def serve(
     """Jalankan layanan web (FastAPI + uvicorn); dokumentasi API di /docs."""
     import uvicorn
 
-    from geo_service.api.config import ApiSettings
-
-    if workers > 1 and not ApiSettings().secret_key.get_secret_value():
+    if workers > 1 and not get_settings().api.secret_key.get_secret_value():
         console.print(
             "[bold red]Gagal:[/] lebih dari satu worker perlu GEO_SECRET_KEY "
             "(token harus bisa diperiksa oleh semua proses)."
@@ -91,12 +91,11 @@ def report(
 
 def _report_from_db(kabupaten: str, periode: str | None, publik: bool):
     from geo_service.api import pages, service
-    from geo_service.api.config import ApiSettings
     from geo_service.api.security import Principal
     from geo_service.db.engine import make_engine, make_session_factory
     from geo_service.db.migrate import check_migrated
 
-    engine = make_engine()
+    engine = make_engine(settings=get_settings())
     try:
         check_migrated(engine)
         user = Principal(
@@ -104,7 +103,7 @@ def _report_from_db(kabupaten: str, periode: str | None, publik: bool):
         )
         with make_session_factory(engine)() as session:
             run = service.finished_run(session, user, kabupaten, periode)
-            return pages.report_data(session, user, run, ApiSettings().disclosure_k)
+            return pages.report_data(session, user, run, get_settings().api.disclosure_k)
     finally:
         engine.dispose()
 
@@ -117,7 +116,6 @@ def _report_from_files(folder: Path, kabupaten: str, publik: bool, periode: str 
     import pandas as pd
 
     from geo_service import __version__
-    from geo_service.api.config import ApiSettings
     from geo_service.api.security import Principal
     from geo_service.api.views import indicator_view, planning_view
     from geo_service.errors import NotFoundError
@@ -144,7 +142,7 @@ def _report_from_files(folder: Path, kabupaten: str, publik: bool, periode: str 
             return gpd.read_file(path)
         return pd.read_csv(path, encoding="utf-8-sig", dtype={"kode_desa": str, "kode_kec": str})
 
-    k = ApiSettings().disclosure_k
+    k = get_settings().api.disclosure_k
     user = Principal(0, "cli", "publik" if publik else "admin", (kabupaten,))
     view = indicator_view(desa, user, k)
     record = json.loads((folder / "run.json").read_text()) if (folder / "run.json").exists() else {}
@@ -195,9 +193,8 @@ def _targets_from_files(kabupaten: str, periode: str, kab, publik: bool, k: int)
     from geo_service.analysis import target as TG
     from geo_service.analysis.disclosure import is_small
     from geo_service.io.boundaries import read_bps
-    from geo_service.settings import get_settings
 
-    data_dir = get_settings().data_dir
+    data_dir = get_settings().paths.data_dir
     path = data_dir / "targets.csv"
     if not path.exists():
         return None
@@ -257,7 +254,7 @@ def user_add(
     from geo_service.db.migrate import check_migrated
     from geo_service.errors import GeoServiceError
 
-    engine = make_engine()
+    engine = make_engine(settings=get_settings())
     try:
         check_migrated(engine)
         with make_session_factory(engine)() as session:

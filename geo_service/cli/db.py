@@ -1,4 +1,4 @@
-"""CLI for the database: ``geo-service db upgrade``, ``geo-service import boundaries|keluarga``,
+"""CLI for the database: ``geo-service db upgrade``, ``geo-service import batas|keluarga``,
 ``geo-service runs list``. Registered on the main app by :func:`register`.
 
 A thin layer over :mod:`geo_service.db` and :mod:`geo_service.services.imports`.
@@ -24,6 +24,7 @@ from rich.progress import (
 from rich.table import Table
 
 from geo_service.errors import GeoServiceError
+from geo_service.settings import get_settings
 
 console = Console(stderr=True)
 out = Console()
@@ -39,6 +40,8 @@ LangOpt = Annotated[str, typer.Option(help="Bahasa pesan: id atau en.")]
 
 def register(app: typer.Typer) -> None:
     """Add the ``db``, ``import`` and ``runs`` command groups to ``app``."""
+    # Old verb kept hidden so existing scripts keep working (issue 10: one language).
+    import_app.command("boundaries", hidden=True)(import_boundaries_cmd)
     app.add_typer(db_app, name="db")
     app.add_typer(import_app, name="import")
     app.add_typer(runs_app, name="runs")
@@ -57,7 +60,7 @@ def _domain_errors(lang: str) -> Iterator[None]:
 def _engine():
     from geo_service.db import make_engine
 
-    return make_engine()
+    return make_engine(settings=get_settings())
 
 
 def _ready_engine():
@@ -139,7 +142,7 @@ def _progress() -> Progress:
     )
 
 
-@import_app.command("boundaries")
+@import_app.command("batas")
 def import_boundaries_cmd(
     file: Annotated[
         Path, typer.Argument(help="Batas desa: GeoJSON, GeoPackage atau Shapefile dalam zip.")

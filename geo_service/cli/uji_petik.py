@@ -1,5 +1,5 @@
-"""CLI for ground checks, transitions and targets: ``geo-service uji-petik sampel | impor |
-progres``, ``geo-service transisi`` and ``geo-service target``. Registered on the main app by
+"""CLI for ground checks, transitions and targets: ``geo-service uji-petik sample | import |
+progress``, ``geo-service transisi`` and ``geo-service target``. Registered on the main app by
 :func:`register`.
 
 A thin layer: files in (``io``), pure analysis (``analysis.groundcheck``, ``.transitions``,
@@ -69,7 +69,10 @@ def _t(lang: str) -> dict[str, str]:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``uji-petik`` (sampel, impor, progres), ``transisi`` and ``target`` to ``app``."""
+    """Add ``uji-petik`` (sample, import, progress), ``transisi`` and ``target`` to ``app``."""
+    # Old verbs kept hidden so existing scripts keep working (issue 10: one language).
+    for old, command in (("sampel", sampel), ("impor", impor), ("progres", progres)):
+        uji_app.command(old, hidden=True)(command)
     app.add_typer(uji_app, name="uji-petik")
     app.command("transisi")(transisi)
     app.command("target")(target)
@@ -95,7 +98,7 @@ def _load_desa(kabupaten: str | None, boundaries: Path | None):
                 "Berikan --boundaries FILE atau --kabupaten KODE.",
                 "Give --boundaries FILE or --kabupaten CODE.",
             )
-        boundaries = boundary_files(get_settings().data_dir, kabupaten)["desa"]
+        boundaries = boundary_files(get_settings().paths.data_dir, kabupaten)["desa"]
     import warnings
 
     with warnings.catch_warnings():
@@ -117,7 +120,7 @@ def _indicators(path: Path, desa, lang: str, partial: bool = False):
             f"{path.name}: {len(validation.rejected):,} rows rejected; run "
             "`geo-service analyse` for the full report, or use --partial.",
         )
-    params = AnalysisParams(max_distance_m=get_settings().max_distance_m)
+    params = AnalysisParams(max_distance_m=get_settings().analysis.max_distance_m)
     return compute_indicators(raw, desa, params, validation=validation, lang=lang)
 
 
@@ -129,10 +132,10 @@ def _kode_kab(desa) -> str:
     )
 
 
-# --- uji-petik sampel -------------------------------------------------------------------
+# --- uji-petik sample --------------------------------------------------------------------
 
 
-@uji_app.command("sampel")
+@uji_app.command("sample")
 def sampel(
     keluarga: Annotated[Path, typer.Option(help="Berkas keluarga (.csv atau .parquet).")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder sampel (dibuat).")],
@@ -325,14 +328,14 @@ def _reported_families(folder: Path) -> list[str]:
     return JsonFileReportStore(folder).reported_families()
 
 
-# --- uji-petik impor --------------------------------------------------------------------
+# --- uji-petik import --------------------------------------------------------------------
 
 
-@uji_app.command("impor")
+@uji_app.command("import")
 def impor(
     berkas: Annotated[Path, typer.Argument(help="Hasil lapangan: .csv, .xlsx atau .gpkg.")],
     sampel_dir: Annotated[
-        Path, typer.Option("--sampel", help="Folder sampel (dari `uji-petik sampel`).")
+        Path, typer.Option("--sampel", help="Folder sampel (dari `uji-petik sample`).")
     ],
     partial: Annotated[
         bool, typer.Option("--partial", help="Impor baris sah walau ada baris bermasalah.")
@@ -401,10 +404,10 @@ def _print_problems(problems: pd.DataFrame, lang: str, limit: int = 20) -> None:
     console.print(table)
 
 
-# --- uji-petik progres ------------------------------------------------------------------
+# --- uji-petik progress -----------------------------------------------------------------
 
 
-@uji_app.command("progres")
+@uji_app.command("progress")
 def progres(
     sampel_dir: Annotated[Path, typer.Option("--sampel", help="Folder sampel.")],
     out_dir: Annotated[
@@ -746,7 +749,7 @@ def target(
     from geo_service.settings import get_settings
 
     with _domain_errors(lang):
-        data_dir = get_settings().data_dir
+        data_dir = get_settings().paths.data_dir
         path = targets_file or data_dir / "targets.csv"
         table = pd.read_csv(path, dtype={"kode_kab": str}, encoding="utf-8-sig")
         targets = TG.targets_from_frame(table)

@@ -30,7 +30,7 @@ def test_analyse_from_database_equals_file_run(runner, tmp_path):
     fam = tmp_path / "keluarga.parquet"
     _ok(runner, "generate", "--kabupaten", "33.24", "--keluarga", 6000, "--seed", 9, "--out", fam)
     _ok(runner, "db", "upgrade")
-    _ok(runner, "import", "boundaries", KENDAL_DESA)
+    _ok(runner, "import", "batas", KENDAL_DESA)
     _ok(runner, "import", "keluarga", fam, "--periode", "2025-03")
 
     from_db, from_file = tmp_path / "db", tmp_path / "file"

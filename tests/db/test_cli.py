@@ -1,4 +1,4 @@
-"""The database commands on both backends: db upgrade/status, import boundaries|keluarga|
+"""The database commands on both backends: db upgrade/status, import batas|keluarga|
 laporan, runs list."""
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def test_commands_end_to_end(cli_env, tmp_path):
     code, output = _run(runner, "db", "status")
     assert code == 0 and f"head {head}" in output
 
-    code, output = _run(runner, "import", "boundaries", str(KENDAL))
+    code, output = _run(runner, "import", "batas", str(KENDAL))
     assert code == 0 and "286 desa" in output
 
     bad = tmp_path / "alasan.csv"

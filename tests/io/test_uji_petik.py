@@ -313,7 +313,7 @@ def test_cli_sample_import_progress(cli_files):
     r = _run(
         [
             "uji-petik",
-            "sampel",
+            "sample",
             "--keluarga",
             folder / "keluarga.parquet",
             "--boundaries",
@@ -348,7 +348,7 @@ def test_cli_sample_import_progress(cli_files):
     again = _run(
         [
             "uji-petik",
-            "sampel",
+            "sample",
             "--keluarga",
             folder / "keluarga.parquet",
             "--boundaries",
@@ -384,18 +384,20 @@ def test_cli_sample_import_progress(cli_files):
     bad = folder / "hasil_salah.csv"
     sheet.to_csv(bad, index=False, encoding="utf-8-sig")
 
-    r = _run(["uji-petik", "impor", bad, "--sampel", store_dir, "--tanggal-hari-ini", "2025-12-31"])
+    r = _run(
+        ["uji-petik", "import", bad, "--sampel", store_dir, "--tanggal-hari-ini", "2025-12-31"]
+    )
     assert r.exit_code == 2 and "Tidak ada yang diimpor" in r.output
     assert store.results() is None
     assert (store_dir / "masalah_hasil_salah.csv").exists()
     r = _run(
-        ["uji-petik", "impor", good, "--sampel", store_dir, "--tanggal-hari-ini", "2025-12-31"]
+        ["uji-petik", "import", good, "--sampel", store_dir, "--tanggal-hari-ini", "2025-12-31"]
     )
     assert r.exit_code == 0 and "4 baru" in r.output, r.output
     r = _run(
         [
             "uji-petik",
-            "impor",
+            "import",
             good,
             "--sampel",
             store_dir,
@@ -408,7 +410,7 @@ def test_cli_sample_import_progress(cli_files):
     assert r.exit_code == 0 and "0 new, 0 updated, 4 same" in r.output
 
     r = _run(
-        ["uji-petik", "progres", "--sampel", store_dir, "--boundaries", folder / "desa.geojson"]
+        ["uji-petik", "progress", "--sampel", store_dir, "--boundaries", folder / "desa.geojson"]
     )
     assert r.exit_code == 0, r.output
     prog = pd.read_csv(
@@ -452,7 +454,7 @@ def test_cli_sample_uses_an_analysis_run(cli_files, desa):
     r = _run(
         [
             "uji-petik",
-            "sampel",
+            "sample",
             "--keluarga",
             folder / "keluarga.parquet",
             "--boundaries",
