@@ -13,7 +13,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from geo_service.errors import GeoServiceError
+from geo_service.errors import GeoServiceError, InvalidInputError
+from geo_service.io.keluarga import read_keluarga
+from geo_service.services import analysis_run as AR
 from geo_service.services.analysis_run import read_desa, sha256_file
 from geo_service.settings import get_settings
 
@@ -56,6 +58,29 @@ def _load_desa(boundaries: Path | None, kabupaten: str | None):
     desa, path, kec, said = read_desa(boundaries, kabupaten, data_dir=get_settings().paths.data_dir)
     _print_warnings(said)
     return desa, path, kec
+
+
+def _desa_quiet(kabupaten: str | None, boundaries: Path | None):
+    """Desa of a boundary file or a kabupaten, repairs not printed (ground checks, periodes)."""
+    return read_desa(boundaries, kabupaten, data_dir=get_settings().paths.data_dir)[0]
+
+
+def _indicators(path: Path, desa, lang: str, partial: bool = False):
+    """Indicators of one family file: the one analysis run without pockets (the run's
+    defaults otherwise); rejected rows stop it unless ``partial``."""
+    settings = get_settings()
+    inputs = AR.inputs_from_frames(read_keluarga(path), desa, data_dir=settings.paths.data_dir)
+    params = AR.RunParams.from_settings(settings, kantong=False, partial=partial)
+    try:
+        return AR.run_analysis(inputs, params, lang=lang).indicators
+    except AR.RowsRejected as exc:
+        n = len(exc.validation.rejected)
+        raise InvalidInputError(
+            f"{path.name}: {n:,} baris ditolak; jalankan "
+            "`geo-service analyse` untuk laporan lengkap, atau gunakan --partial.",
+            f"{path.name}: {n:,} rows rejected; run "
+            "`geo-service analyse` for the full report, or use --partial.",
+        ) from exc
 
 
 def _print_warnings(said: list[str]) -> None:

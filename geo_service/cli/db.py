@@ -6,28 +6,14 @@ A thin layer over :mod:`geo_service.db` and :mod:`geo_service.services.imports`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
-from geo_service.errors import GeoServiceError
+from geo_service.cli._common import _domain_errors, _progress, console, out
 from geo_service.settings import get_settings
-
-console = Console(stderr=True)
-out = Console()
 
 db_app = typer.Typer(help="Basis data: migrasi skema.", no_args_is_help=True)
 import_app = typer.Typer(
@@ -45,16 +31,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(db_app, name="db")
     app.add_typer(import_app, name="import")
     app.add_typer(runs_app, name="runs")
-
-
-@contextmanager
-def _domain_errors(lang: str) -> Iterator[None]:
-    try:
-        yield
-    except GeoServiceError as exc:
-        label = "Failed" if lang == "en" else "Gagal"
-        console.print(f"[bold red]{label}:[/] {exc.text(lang)}")
-        raise typer.Exit(2) from exc
 
 
 def _engine():
@@ -127,19 +103,6 @@ def db_status(lang: LangOpt = "id") -> None:
 
 
 # --- import ---------------------------------------------------------------------------
-
-
-def _progress() -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-        disable=not console.is_terminal,
-    )
 
 
 @import_app.command("batas")

@@ -2,7 +2,7 @@
 
 One module per group: :mod:`.generate`, :mod:`.analyse`, :mod:`.batch`, :mod:`.bench`,
 :mod:`.db` (``db``, ``import``, ``runs``), :mod:`.api` (``serve``, ``report``, ``user``),
-:mod:`.uji_petik` (``uji-petik``, ``transisi``, ``target``); shared helpers in
+:mod:`.uji_petik` (``uji-petik``), :mod:`.transisi`, :mod:`.target`; shared helpers in
 :mod:`._common`. English verbs, Bahasa Indonesia domain nouns.
 """
 
@@ -12,7 +12,17 @@ import sys
 
 import typer
 
-from geo_service.cli import analyse, api, batch, bench, db, generate, uji_petik
+from geo_service.cli import (
+    analyse,
+    api,
+    batch,
+    bench,
+    db,
+    generate,
+    target,
+    transisi,
+    uji_petik,
+)
 
 app = typer.Typer(
     help="geo_service: kantong kemiskinan ekstrem dari data DTSEN (Bahasa Indonesia; --lang en).",
@@ -21,7 +31,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
-for _group in (generate, analyse, batch, db, api, bench, uji_petik):
+for _group in (generate, analyse, batch, db, api, bench, uji_petik, transisi, target):
     _group.register(app)
 
 

@@ -1,6 +1,5 @@
-"""CLI for ground checks, transitions and targets: ``geo-service uji-petik sample | import |
-progress``, ``geo-service transisi`` and ``geo-service target``. Registered on the main app by
-:func:`register`.
+"""CLI for ground checks: ``geo-service uji-petik sample | import | progress``. Registered on
+the main app by :func:`register` (``transisi`` and ``target`` have their own modules).
 
 A thin layer: files in (``io``), pure analysis (``analysis.groundcheck``, ``.transitions``,
 ``.targets``), files out. Samples and their results live in a sample folder
@@ -9,22 +8,18 @@ A thin layer: files in (``io``), pure analysis (``analysis.groundcheck``, ``.tra
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from geo_service.errors import GeoServiceError, InvalidInputError
-
-console = Console(stderr=True)
-out = Console()
+from geo_service.cli._common import _desa_quiet as _load_desa
+from geo_service.cli._common import _domain_errors, _indicators, console, out
+from geo_service.errors import InvalidInputError
+from geo_service.i18n import pick
 
 uji_app = typer.Typer(
     help="Uji petik (pemeriksaan lapangan) data keluarga DTSEN.", no_args_is_help=True
@@ -45,7 +40,6 @@ TEXT = {
         "progress": "Progres uji petik {id}",
         "errors": "Taksiran persentase data tidak sesuai (bagian acak)",
         "written": "Menulis {dir}/: {files}",
-        "need_two": "Berikan minimal dua berkas --keluarga (periode berbeda).",
     },
     "en": {
         "sample_done": "Ground-check sample {id}: {n:,} families ({acak:,} random, {bendera:,} "
@@ -59,69 +53,16 @@ TEXT = {
         "progress": "Ground-check progress {id}",
         "errors": "Estimated share of wrong records (random part)",
         "written": "Wrote {dir}/: {files}",
-        "need_two": "Give at least two --keluarga files (different periodes).",
     },
 }
 
 
-def _t(lang: str) -> dict[str, str]:
-    return TEXT["en" if lang == "en" else "id"]
-
-
 def register(app: typer.Typer) -> None:
-    """Add ``uji-petik`` (sample, import, progress), ``transisi`` and ``target`` to ``app``."""
+    """Add ``uji-petik`` (sample, import, progress) to ``app``."""
     # Old verbs kept hidden so existing scripts keep working (issue 10: one language).
     for old, command in (("sampel", sampel), ("impor", impor), ("progres", progres)):
         uji_app.command(old, hidden=True)(command)
     app.add_typer(uji_app, name="uji-petik")
-    app.command("transisi")(transisi)
-    app.command("target")(target)
-
-
-@contextmanager
-def _domain_errors(lang: str) -> Iterator[None]:
-    try:
-        yield
-    except GeoServiceError as exc:
-        label = "Failed" if lang == "en" else "Gagal"
-        console.print(f"[bold red]{label}:[/] {exc.text(lang)}")
-        raise typer.Exit(2) from exc
-
-
-def _load_desa(kabupaten: str | None, boundaries: Path | None):
-    from geo_service.io.boundaries import boundary_files, read_boundaries
-    from geo_service.settings import get_settings
-
-    if boundaries is None:
-        if kabupaten is None:
-            raise InvalidInputError(
-                "Berikan --boundaries FILE atau --kabupaten KODE.",
-                "Give --boundaries FILE or --kabupaten CODE.",
-            )
-        boundaries = boundary_files(get_settings().paths.data_dir, kabupaten)["desa"]
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return read_boundaries(boundaries)
-
-
-def _indicators(path: Path, desa, lang: str, partial: bool = False):
-    from geo_service.analysis import AnalysisParams, compute_indicators, validate_keluarga
-    from geo_service.io.keluarga import read_keluarga
-    from geo_service.settings import get_settings
-
-    raw = read_keluarga(path)
-    validation = validate_keluarga(raw, known_desa=desa["kode"], lang=lang)
-    if not validation.ok and not partial:
-        raise InvalidInputError(
-            f"{path.name}: {len(validation.rejected):,} baris ditolak; jalankan "
-            "`geo-service analyse` untuk laporan lengkap, atau gunakan --partial.",
-            f"{path.name}: {len(validation.rejected):,} rows rejected; run "
-            "`geo-service analyse` for the full report, or use --partial.",
-        )
-    params = AnalysisParams(max_distance_m=get_settings().analysis.max_distance_m)
-    return compute_indicators(raw, desa, params, validation=validation, lang=lang)
 
 
 def _kode_kab(desa) -> str:
@@ -192,7 +133,7 @@ def sampel(
     from geo_service.analysis import uji_petik as G
     from geo_service.io.uji_petik import SampleStore, export_sample
 
-    t = _t(lang)
+    t = pick(TEXT, lang)
     with _domain_errors(lang):
         desa = _load_desa(kabupaten, boundaries)
         result = _indicators(keluarga, desa, lang, partial)
@@ -354,7 +295,7 @@ def impor(
     """Impor hasil uji petik; semua baris diperiksa, tidak ada yang diimpor bila ada masalah."""
     from geo_service.io.uji_petik import SampleStore, import_field_results
 
-    t = _t(lang)
+    t = pick(TEXT, lang)
     with _domain_errors(lang):
         store = SampleStore(sampel_dir)
         today = date.fromisoformat(tanggal_hari_ini) if tanggal_hari_ini else None
@@ -426,7 +367,7 @@ def progres(
     from geo_service.io.export import output_dir, write_csv, write_geojson
     from geo_service.io.uji_petik import SampleStore
 
-    t = _t(lang)
+    t = pick(TEXT, lang)
     with _domain_errors(lang):
         store = SampleStore(sampel_dir)
         meta = store.meta
@@ -537,7 +478,7 @@ def _progress_map(shapes, meta: dict, lang: str):
 
 
 def _print_progress(prog: pd.DataFrame, est: pd.DataFrame, meta: dict, lang: str) -> None:
-    t = _t(lang)
+    t = pick(TEXT, lang)
     table = Table(title=t["progress"].format(id=meta["id"]))
     for col in ("kode_desa", "nama_desa", "n_sampel", "n_selesai", "pct_selesai", "n_salah"):
         table.add_column(col, justify="right" if col.startswith(("n_", "pct")) else "left")
@@ -563,227 +504,3 @@ def _print_progress(prog: pd.DataFrame, est: pd.DataFrame, meta: dict, lang: str
     out.print(f"[bold]{t['errors']}[/]")
     for line in est["teks"]:
         out.print("  " + line)
-
-
-# --- transisi ---------------------------------------------------------------------------
-
-
-def transisi(
-    keluarga: Annotated[
-        list[Path], typer.Option(help="Berkas keluarga per periode (ulangi opsi, urut waktu).")
-    ],
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder keluaran.")],
-    kabupaten: Annotated[
-        str | None, typer.Option(help="Kode kabupaten dengan batas bawaan.")
-    ] = None,
-    boundaries: Annotated[Path | None, typer.Option(help="Atau: berkas batas desa.")] = None,
-    kantong: Annotated[
-        bool,
-        typer.Option(
-            "--kantong/--tanpa-kantong", help="Kelas kantong lintas periode (perlu >= 3 periode)."
-        ),
-    ] = True,
-    seed: Annotated[int, typer.Option(help="Benih permutasi deteksi kantong.")] = 7,
-    ambang_pp: Annotated[
-        float, typer.Option(help="Perubahan minimal (poin persen) untuk tren naik/turun desa.")
-    ] = 1.0,
-    partial: Annotated[bool, typer.Option("--partial", help="Pakai baris sah saja.")] = False,
-    lang: LangOpt = "id",
-) -> None:
-    """Bandingkan beberapa periode: matriks transisi desil, graduasi per desa, tren, kelas kantong."""
-    from geo_service.analysis import transisi as T
-    from geo_service.io.export import output_dir, write_csv, write_geojson, write_json
-
-    t = _t(lang)
-    with _domain_errors(lang):
-        if len(keluarga) < 2:
-            raise InvalidInputError(TEXT["id"]["need_two"], TEXT["en"]["need_two"])
-        desa = _load_desa(kabupaten, boundaries)
-        results = {}
-        for path in keluarga:
-            r = _indicators(path, desa, lang, partial)
-            periode = ", ".join(sorted(r.keluarga["periode"].astype(str).unique()))
-            if periode in results:
-                raise InvalidInputError(
-                    f"Periode {periode} diberikan dua kali.", f"Periode {periode} given twice."
-                )
-            results[periode] = r
-        names = list(results)
-        snaps = {p: r.keluarga for p, r in results.items()}
-        with output_dir(out_dir) as tmp:
-            first, last = names[0], names[-1]
-            mat = T.transition_matrix(snaps[first], snaps[last])
-            mat.to_csv(tmp / "matriks_transisi.csv", encoding="utf-8-sig")
-            T.transition_matrix(snaps[first], snaps[last], bobot="jiwa").to_csv(
-                tmp / "matriks_transisi_jiwa.csv", encoding="utf-8-sig"
-            )
-            grad = T.panel_graduation(snaps)
-            grad["teks"] = [T.graduation_text(r, lang) for r in grad.to_dict("records")]
-            write_csv(grad, tmp / "graduasi_desa.csv")
-            rc = T.rate_change({p: r.desa for p, r in results.items()}, ambang_pp=ambang_pp)
-            write_csv(rc, tmp / "tren_desa.csv")
-            shapes = desa.rename(columns={"kode": "kode_desa"})[["kode_desa", "geometry"]].merge(
-                rc.drop(columns=["nama_desa"], errors="ignore"), on="kode_desa", how="left"
-            )
-            write_geojson(shapes, tmp / "tren_desa.geojson")
-            _trend_map(
-                shapes.merge(
-                    desa[["kode", "nama"]].rename(
-                        columns={"kode": "kode_desa", "nama": "nama_desa"}
-                    ),
-                    on="kode_desa",
-                ),
-                first,
-                last,
-                lang,
-            ).save(str(tmp / "tren.html"))
-            record = {"periode": names, "ambang_pp": ambang_pp, "seed": seed}
-            if kantong and len(names) >= 3:
-                from geo_service.analysis.planning import PlanningParams, detect_pockets
-
-                pockets = {
-                    p: detect_pockets(r, PlanningParams(), seed=seed).pockets
-                    for p, r in results.items()
-                }
-                classes = T.pocket_classes(pockets, lang=lang)
-                write_csv(classes, tmp / "kelas_kantong.csv")
-                record["kelas_kantong"] = (
-                    classes["kelas"].value_counts().to_dict() if len(classes) else {}
-                )
-            write_json(record, tmp / "transisi.json")
-    total = grad[grad["unit"] == "TOTAL"]
-    for rec in total.to_dict("records"):
-        out.print(f"{rec['dari']} → {rec['ke']}: {rec['teks']}")
-    out.print(
-        t["written"].format(
-            dir=out_dir,
-            files=", ".join(
-                sorted(p.name for p in out_dir.iterdir() if not p.name.startswith("."))
-            ),
-        )
-    )
-
-
-def _trend_map(shapes, first: str, last: str, lang: str):
-    import folium
-
-    from geo_service.mapping.folium_map import offline_map
-
-    shapes = shapes.to_crs(4326)
-    c = shapes.union_all().centroid
-    m = offline_map((c.y, c.x), zoom_start=11)
-    edges = [-1e9, -3, -1, 1, 3, 1e9]
-    colours = ["#1a9641", "#a6d96a", "#f7f7f7", "#fdae61", "#d7191c"]
-
-    def colour(v):
-        if v is None:
-            return "#bbbbbb"
-        for lo, hi, col in zip(edges[:-1], edges[1:], colours, strict=True):
-            if lo <= v < hi:
-                return col
-        return "#bbbbbb"
-
-    cols = ["kode_desa", "nama_desa", "perubahan_pp", "tren", f"pct_{first}", f"pct_{last}"]
-    folium.GeoJson(
-        shapes[cols + ["geometry"]].to_json(na="null"),
-        name="Perubahan % jiwa miskin ekstrem" if lang != "en" else "Change in extreme-poor %",
-        style_function=lambda f: {
-            "fillColor": colour(f["properties"]["perubahan_pp"]),
-            "color": "#555",
-            "weight": 0.6,
-            "fillOpacity": 0.75,
-        },
-        tooltip=folium.GeoJsonTooltip(
-            fields=cols[1:],
-            aliases=[
-                "Desa",
-                "Δ poin" if lang != "en" else "Δ points",
-                "Tren" if lang != "en" else "Trend",
-                f"% {first}",
-                f"% {last}",
-            ],
-        ),
-    ).add_to(m)
-    labels = ["≤ -3", "-3 – -1", "-1 – 1", "1 – 3", "≥ 3"]
-    legend = "".join(
-        f'<div><span style="background:{col};display:inline-block;width:14px;'
-        f'height:10px;border:1px solid #999"></span> {lab}</div>'
-        for col, lab in zip(colours, labels, strict=True)
-    )
-    title = (
-        f"Perubahan % jiwa miskin ekstrem {first} → {last} (poin)"
-        if lang != "en"
-        else f"Change in % extreme-poor persons {first} → {last} (points)"
-    )
-    m.get_root().html.add_child(
-        folium.Element(
-            f'<div style="position:fixed;bottom:20px;left:20px;z-index:9999;background:white;'
-            f'padding:8px;border:1px solid #888;font:13px sans-serif"><b>{title}</b>{legend}</div>'
-        )
-    )
-    folium.LayerControl().add_to(m)
-    return m
-
-
-# --- target -----------------------------------------------------------------------------
-
-
-def target(
-    kabupaten: Annotated[str | None, typer.Option(help="Hanya kabupaten ini (kode).")] = None,
-    keluarga: Annotated[
-        list[Path] | None,
-        typer.Option(help="Berkas keluarga per periode untuk indikator DTSEN (ulangi opsi)."),
-    ] = None,
-    targets_file: Annotated[
-        Path | None, typer.Option("--targets", help="Tabel target (bawaan: data/targets.csv).")
-    ] = None,
-    out_dir: Annotated[
-        Path | None, typer.Option("--out", help="Folder keluaran (target_progres.csv, .txt).")
-    ] = None,
-    lang: LangOpt = "id",
-) -> None:
-    """Capaian target kabupaten: nilai sekarang, target, laju yang diperlukan dan teramati."""
-    from geo_service.analysis import target as TG
-    from geo_service.io.boundaries import read_bps
-    from geo_service.io.export import write_csv
-    from geo_service.settings import get_settings
-
-    with _domain_errors(lang):
-        data_dir = get_settings().paths.data_dir
-        path = targets_file or data_dir / "targets.csv"
-        table = pd.read_csv(path, dtype={"kode_kab": str}, encoding="utf-8-sig")
-        targets = TG.targets_from_frame(table)
-        if kabupaten:
-            targets = [x for x in targets if x.kode_kab == kabupaten]
-        obs = [TG.observations_from_bps(read_bps(data_dir))]
-        runs: dict[str, dict[str, dict]] = {}
-        for f in keluarga or []:
-            kode = _kode_from_file(f)
-            desa = _load_desa(kode, None)
-            r = _indicators(f, desa, lang, partial=True)
-            periode = ", ".join(sorted(r.keluarga["periode"].astype(str).unique()))
-            runs.setdefault(kode, {})[periode] = r.kabupaten.iloc[0].to_dict()
-        for per_kab in runs.values():
-            obs.append(TG.observations_from_runs(per_kab))
-        progress = TG.progress_table(targets, pd.concat(obs, ignore_index=True), lang=lang)
-        text = TG.progress_report(progress, lang)
-        if out_dir is not None:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            write_csv(progress, out_dir / "target_progres.csv")
-            (out_dir / "target_progres.txt").write_text(text, encoding="utf-8")
-            (out_dir / "target_progres.json").write_text(
-                json.dumps(progress.to_dict("records"), ensure_ascii=False, indent=2, default=str),
-                encoding="utf-8",
-            )
-    out.print(text)
-
-
-def _kode_from_file(path: Path) -> str:
-    from geo_service.io.keluarga import read_keluarga
-
-    codes = read_keluarga(path)["kode_desa"].astype(str).str[:5].value_counts()
-    if codes.empty:
-        raise InvalidInputError(
-            f"{path.name}: tidak ada baris keluarga.", f"{path.name}: no family rows."
-        )
-    return str(codes.index[0])

@@ -1,0 +1,189 @@
+"""``geo-service transisi``: compare several periodes (decile transitions, graduation per
+desa, trends, pocket classes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from geo_service.cli._common import _desa_quiet as _load_desa
+from geo_service.cli._common import _domain_errors, _indicators, out
+from geo_service.errors import InvalidInputError
+from geo_service.i18n import pick
+
+LangOpt = Annotated[str, typer.Option(help="Bahasa pesan: id atau en.")]
+
+TEXT = {
+    "id": {
+        "written": "Menulis {dir}/: {files}",
+        "need_two": "Berikan minimal dua berkas --keluarga (periode berbeda).",
+    },
+    "en": {
+        "written": "Wrote {dir}/: {files}",
+        "need_two": "Give at least two --keluarga files (different periodes).",
+    },
+}
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``transisi`` to the main CLI."""
+    app.command("transisi")(transisi)
+
+
+def transisi(
+    keluarga: Annotated[
+        list[Path], typer.Option(help="Berkas keluarga per periode (ulangi opsi, urut waktu).")
+    ],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder keluaran.")],
+    kabupaten: Annotated[
+        str | None, typer.Option(help="Kode kabupaten dengan batas bawaan.")
+    ] = None,
+    boundaries: Annotated[Path | None, typer.Option(help="Atau: berkas batas desa.")] = None,
+    kantong: Annotated[
+        bool,
+        typer.Option(
+            "--kantong/--tanpa-kantong", help="Kelas kantong lintas periode (perlu >= 3 periode)."
+        ),
+    ] = True,
+    seed: Annotated[int, typer.Option(help="Benih permutasi deteksi kantong.")] = 7,
+    ambang_pp: Annotated[
+        float, typer.Option(help="Perubahan minimal (poin persen) untuk tren naik/turun desa.")
+    ] = 1.0,
+    partial: Annotated[bool, typer.Option("--partial", help="Pakai baris sah saja.")] = False,
+    lang: LangOpt = "id",
+) -> None:
+    """Bandingkan beberapa periode: matriks transisi desil, graduasi per desa, tren, kelas kantong."""
+    from geo_service.analysis import transisi as T
+    from geo_service.io.export import output_dir, write_csv, write_geojson, write_json
+
+    t = pick(TEXT, lang)
+    with _domain_errors(lang):
+        if len(keluarga) < 2:
+            raise InvalidInputError(TEXT["id"]["need_two"], TEXT["en"]["need_two"])
+        desa = _load_desa(kabupaten, boundaries)
+        results = {}
+        for path in keluarga:
+            r = _indicators(path, desa, lang, partial)
+            periode = ", ".join(sorted(r.keluarga["periode"].astype(str).unique()))
+            if periode in results:
+                raise InvalidInputError(
+                    f"Periode {periode} diberikan dua kali.", f"Periode {periode} given twice."
+                )
+            results[periode] = r
+        names = list(results)
+        snaps = {p: r.keluarga for p, r in results.items()}
+        with output_dir(out_dir) as tmp:
+            first, last = names[0], names[-1]
+            mat = T.transition_matrix(snaps[first], snaps[last])
+            mat.to_csv(tmp / "matriks_transisi.csv", encoding="utf-8-sig")
+            T.transition_matrix(snaps[first], snaps[last], bobot="jiwa").to_csv(
+                tmp / "matriks_transisi_jiwa.csv", encoding="utf-8-sig"
+            )
+            grad = T.panel_graduation(snaps)
+            grad["teks"] = [T.graduation_text(r, lang) for r in grad.to_dict("records")]
+            write_csv(grad, tmp / "graduasi_desa.csv")
+            rc = T.rate_change({p: r.desa for p, r in results.items()}, ambang_pp=ambang_pp)
+            write_csv(rc, tmp / "tren_desa.csv")
+            shapes = desa.rename(columns={"kode": "kode_desa"})[["kode_desa", "geometry"]].merge(
+                rc.drop(columns=["nama_desa"], errors="ignore"), on="kode_desa", how="left"
+            )
+            write_geojson(shapes, tmp / "tren_desa.geojson")
+            _trend_map(
+                shapes.merge(
+                    desa[["kode", "nama"]].rename(
+                        columns={"kode": "kode_desa", "nama": "nama_desa"}
+                    ),
+                    on="kode_desa",
+                ),
+                first,
+                last,
+                lang,
+            ).save(str(tmp / "tren.html"))
+            record = {"periode": names, "ambang_pp": ambang_pp, "seed": seed}
+            if kantong and len(names) >= 3:
+                from geo_service.analysis.planning import PlanningParams, detect_pockets
+
+                pockets = {
+                    p: detect_pockets(r, PlanningParams(), seed=seed).pockets
+                    for p, r in results.items()
+                }
+                classes = T.pocket_classes(pockets, lang=lang)
+                write_csv(classes, tmp / "kelas_kantong.csv")
+                record["kelas_kantong"] = (
+                    classes["kelas"].value_counts().to_dict() if len(classes) else {}
+                )
+            write_json(record, tmp / "transisi.json")
+    total = grad[grad["unit"] == "TOTAL"]
+    for rec in total.to_dict("records"):
+        out.print(f"{rec['dari']} → {rec['ke']}: {rec['teks']}")
+    out.print(
+        t["written"].format(
+            dir=out_dir,
+            files=", ".join(
+                sorted(p.name for p in out_dir.iterdir() if not p.name.startswith("."))
+            ),
+        )
+    )
+
+
+def _trend_map(shapes, first: str, last: str, lang: str):
+    import folium
+
+    from geo_service.mapping.folium_map import offline_map
+
+    shapes = shapes.to_crs(4326)
+    c = shapes.union_all().centroid
+    m = offline_map((c.y, c.x), zoom_start=11)
+    edges = [-1e9, -3, -1, 1, 3, 1e9]
+    colours = ["#1a9641", "#a6d96a", "#f7f7f7", "#fdae61", "#d7191c"]
+
+    def colour(v):
+        if v is None:
+            return "#bbbbbb"
+        for lo, hi, col in zip(edges[:-1], edges[1:], colours, strict=True):
+            if lo <= v < hi:
+                return col
+        return "#bbbbbb"
+
+    cols = ["kode_desa", "nama_desa", "perubahan_pp", "tren", f"pct_{first}", f"pct_{last}"]
+    folium.GeoJson(
+        shapes[cols + ["geometry"]].to_json(na="null"),
+        name="Perubahan % jiwa miskin ekstrem" if lang != "en" else "Change in extreme-poor %",
+        style_function=lambda f: {
+            "fillColor": colour(f["properties"]["perubahan_pp"]),
+            "color": "#555",
+            "weight": 0.6,
+            "fillOpacity": 0.75,
+        },
+        tooltip=folium.GeoJsonTooltip(
+            fields=cols[1:],
+            aliases=[
+                "Desa",
+                "Δ poin" if lang != "en" else "Δ points",
+                "Tren" if lang != "en" else "Trend",
+                f"% {first}",
+                f"% {last}",
+            ],
+        ),
+    ).add_to(m)
+    labels = ["≤ -3", "-3 – -1", "-1 – 1", "1 – 3", "≥ 3"]
+    legend = "".join(
+        f'<div><span style="background:{col};display:inline-block;width:14px;'
+        f'height:10px;border:1px solid #999"></span> {lab}</div>'
+        for col, lab in zip(colours, labels, strict=True)
+    )
+    title = (
+        f"Perubahan % jiwa miskin ekstrem {first} → {last} (poin)"
+        if lang != "en"
+        else f"Change in % extreme-poor persons {first} → {last} (points)"
+    )
+    m.get_root().html.add_child(
+        folium.Element(
+            f'<div style="position:fixed;bottom:20px;left:20px;z-index:9999;background:white;'
+            f'padding:8px;border:1px solid #888;font:13px sans-serif"><b>{title}</b>{legend}</div>'
+        )
+    )
+    folium.LayerControl().add_to(m)
+    return m
