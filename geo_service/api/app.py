@@ -13,8 +13,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from geo_service import __version__
+from geo_service.api import ogc
 from geo_service.api.cache import CachedResultsMiddleware, ResponseCache, RunLookup
 from geo_service.api.errors import install_error_handlers
+from geo_service.api.ogc.ranges import HeadAndRange
 from geo_service.api.routers import (
     auth,
     health,
@@ -115,6 +117,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> FastAPI:
     install_error_handlers(app)
     for module in (health, auth, wilayah, results, runs, imports, pages, uji_petik, laporan_warga):
         app.include_router(module.router)
+    app.include_router(ogc.router)
     if api_settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
@@ -126,4 +129,5 @@ def create_app(settings: Settings | None = None, *, engine=None) -> FastAPI:
         )
     app.add_middleware(BodySizeLimit, max_bytes=settings.imports.upload_max_bytes)
     app.add_middleware(CachedResultsMiddleware)
+    app.add_middleware(HeadAndRange)  # outermost: HEAD and byte ranges for GDAL /vsicurl/
     return app

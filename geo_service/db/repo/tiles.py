@@ -66,8 +66,8 @@ def tile_geometries(
             "AND geom IS NOT NULL AND MbrIntersects(geom, BuildMbr(:x1, :y1, :x2, :y2, 4326)) "
             "ORDER BY urutan"
         )
-    rows = session.execute(sql, {"t": tabel_id, "x1": minx, "y1": miny, "x2": maxx, "y2": maxy})
-    rows = rows.all()
+    params = {"t": tabel_id, "x1": minx, "y1": miny, "x2": maxx, "y2": maxy}
+    rows = session.execute(sql, params).all()
     return [str(r[0]) for r in rows], _geoms([r[1] for r in rows])
 
 

@@ -1,0 +1,170 @@
+"""RFC 7946 GeoJSON: the one writer for every GeoJSON the project hands out.
+
+Files (``desa.geojson``, ``h3.geojson``, ``pockets.geojson``, ...), API responses and the OGC
+API items all go through :func:`feature_collection`, so they share the same rules
+(RFC 7946):
+
+- coordinates in WGS 84 longitude/latitude, no ``crs`` member;
+- polygons follow the right-hand rule: exterior rings counter-clockwise, holes clockwise
+  (``shapely.orient_polygons``), applied *after* rounding, which may flip a ring;
+- one geometry type per layer: areas are always ``MultiPolygon``, lines
+  ``MultiLineString``; points stay ``Point`` unless the layer mixes them with
+  ``MultiPoint``. QGIS processing then writes a conformant GeoPackage from the file;
+- empty geometries are ``null``; missing values are ``null`` (never ``NaN``);
+- an optional feature ``id`` (a stable key such as ``kode_desa`` or the H3 index).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo_service.analysis._util import jsonable
+
+GEOJSON_MEDIA = "application/geo+json"
+_AREAS = frozenset({"Polygon", "MultiPolygon"})
+_LINES = frozenset({"LineString", "LinearRing", "MultiLineString"})
+_POINTS = frozenset({"Point", "MultiPoint"})
+
+
+plain = jsonable  # the one converter (analysis._util)
+
+
+def layer_type(geoms: Iterable[Any]) -> str | None:
+    """The one GeoJSON geometry type of a layer of ``geoms`` (``None`` when all are empty).
+
+    Raises
+    ------
+    ValueError
+        When the layer mixes areas, lines and points (no single type can hold them).
+    """
+    kinds = {g.geom_type for g in geoms if g is not None and not g.is_empty}
+    if kinds == {"GeometryCollection"} or not kinds:
+        return "MultiPolygon" if kinds else None
+    families = [
+        name
+        for name, members in (("area", _AREAS), ("line", _LINES), ("point", _POINTS))
+        if kinds & members
+    ]
+    if len(families) > 1 or kinds - _AREAS - _LINES - _POINTS - {"GeometryCollection"}:
+        raise ValueError(f"Satu lapisan GeoJSON berisi jenis geometri campuran: {sorted(kinds)}")
+    if families == ["area"] or "GeometryCollection" in kinds:
+        return "MultiPolygon"
+    if families == ["line"]:
+        return "MultiLineString"
+    return "Point" if kinds == {"Point"} else "MultiPoint"
+
+
+def _as(kind: str, g: Any) -> Any:
+    if g is None or g.is_empty:
+        return None
+    if kind == "MultiPolygon":
+        if g.geom_type == "MultiPolygon":
+            return g
+        parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+        polys = [q for p in parts for q in shapely.get_parts(p)]
+        return shapely.MultiPolygon(polys) if polys else None
+    if kind == "MultiLineString":
+        if g.geom_type == "MultiLineString":
+            return g
+        return shapely.MultiLineString([shapely.LineString(g.coords)])
+    if kind == "MultiPoint" and g.geom_type == "Point":
+        return shapely.MultiPoint([g])
+    return g
+
+
+def rfc7946_geometries(
+    geoms: Any, *, precision: int | None = 6, simplify_deg: float | None = None
+) -> tuple[np.ndarray, str | None]:
+    """Geometries (EPSG:4326) made RFC 7946-ready: simplified, rounded, one type, right-hand
+    rule. Returns the geometries and the layer's type."""
+    arr = np.asarray(geoms, dtype=object)
+    if simplify_deg:
+        arr = shapely.simplify(arr, simplify_deg, preserve_topology=True)
+    if precision is not None:
+        arr = shapely.set_precision(arr, 10.0**-precision)
+    kind = layer_type(arr)
+    out = np.array([_as(kind, g) for g in arr] if kind else [None] * len(arr), dtype=object)
+    if kind == "MultiPolygon":
+        mask = np.array([g is not None for g in out], dtype=bool)
+        if mask.any():
+            out[mask] = shapely.orient_polygons(out[mask], exterior_cw=False)
+    return out, kind
+
+
+def to_wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``gdf`` in EPSG:4326 (unchanged when it already is or has no CRS)."""
+    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+        return gdf.to_crs(4326)
+    return gdf
+
+
+def features(
+    gdf: pd.DataFrame,
+    *,
+    precision: int | None = 6,
+    simplify_deg: float | None = None,
+    id_column: str | None = None,
+) -> list[dict[str, Any]]:
+    """GeoJSON Feature dicts of a (Geo)DataFrame; a plain frame gives ``null`` geometries."""
+    if isinstance(gdf, gpd.GeoDataFrame) and gdf.geometry.name in gdf.columns:
+        gdf = to_wgs84(gdf)
+        geoms, _ = rfc7946_geometries(
+            gdf.geometry.to_numpy(), precision=precision, simplify_deg=simplify_deg
+        )
+        props = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    else:
+        geoms = np.array([None] * len(gdf), dtype=object)
+        props = pd.DataFrame(gdf).drop(columns="geometry", errors="ignore")
+    texts = [None if g is None else shapely.to_geojson(g) for g in geoms]
+    cols = list(props.columns)
+    out = []
+    for row, text in zip(props.itertuples(index=False, name=None), texts, strict=True):
+        p = {str(c): plain(v) for c, v in zip(cols, row, strict=True)}
+        feat: dict[str, Any] = {"type": "Feature"}
+        if id_column is not None and p.get(id_column) is not None:
+            feat["id"] = p[id_column]
+        feat["geometry"] = None if text is None else json.loads(text)
+        feat["properties"] = p
+        out.append(feat)
+    return out
+
+
+def feature_collection(
+    gdf: pd.DataFrame,
+    *,
+    precision: int | None = 6,
+    simplify_deg: float | None = None,
+    id_column: str | None = None,
+    **members: Any,
+) -> dict[str, Any]:
+    """An RFC 7946 FeatureCollection; ``members`` are added at the top (links, counts, ...)."""
+    fc: dict[str, Any] = {"type": "FeatureCollection"}
+    fc.update(members)
+    fc["features"] = features(
+        gdf, precision=precision, simplify_deg=simplify_deg, id_column=id_column
+    )
+    return fc
+
+
+def dumps(obj: dict[str, Any]) -> str:
+    """Compact UTF-8 JSON text (no NaN: RFC 8259)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def write_geojson(
+    gdf: pd.DataFrame, path: Path, *, precision: int = 6, id_column: str | None = None
+) -> Path:
+    """Write ``gdf`` as an RFC 7946 GeoJSON file (see the module notes)."""
+    path = Path(path)
+    path.write_text(
+        dumps(feature_collection(gdf, precision=precision, id_column=id_column)), encoding="utf-8"
+    )
+    return path
