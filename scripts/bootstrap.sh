@@ -8,8 +8,10 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 # Debian packages: SpatiaLite for the embedded store; PostGIS for the PostgreSQL 15 the
-# tests run against (only when a PostgreSQL 15 server is installed here).
-OS_PACKAGES=(libsqlite3-mod-spatialite chromium wrk)
+# tests run against (only when a PostgreSQL 15 server is installed here). GDAL and QGIS
+# (headless PyQGIS, QT_QPA_PLATFORM=offscreen) are the GIS clients the OGC API and the field
+# GeoPackage are tested with (tests/api/ogc, tests/io).
+OS_PACKAGES=(libsqlite3-mod-spatialite chromium wrk gdal-bin qgis python3-qgis)
 if [ -d /usr/lib/postgresql/15 ]; then OS_PACKAGES+=(postgresql-15-postgis-3); fi
 
 missing=()
