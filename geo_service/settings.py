@@ -140,6 +140,11 @@ class ApiSettings(_Section):
         256, ge=0, description="Memory for rendered results of finished runs (MB; 0: off)."
     )
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins.")
+    basic_auth: Literal["off", "https", "always"] = Field(
+        "off",
+        description="HTTP Basic for GIS clients (QGIS, GDAL): off, on HTTPS requests only, or "
+        "always (plain HTTP too: only for a service bound to 127.0.0.1).",
+    )
 
 
 class RateLimitSettings(_Section):
