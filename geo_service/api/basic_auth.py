@@ -2,7 +2,7 @@
 
 QGIS 3.22 (Debian stable) has no "API Header" authentication method; its Basic method and
 GDAL's send the user name and password with every request. Off by default
-(``GEO_BASIC_AUTH``):
+(``GEO_BASIC_AUTH``; used by :mod:`geo_service.api.deps`):
 
 - ``off``: Basic credentials are refused (API key header or Bearer token only);
 - ``https``: accepted only on HTTPS requests (behind a TLS proxy, run uvicorn with
