@@ -20,8 +20,6 @@ No HTTP, no typer, no printing: progress goes through an ``on_step(name)`` callb
 
 from __future__ import annotations
 
-import hashlib
-import platform
 import time
 import warnings
 from collections.abc import Callable
@@ -33,14 +31,12 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geo_service import __version__
 from geo_service.analysis import AnalysisParams, compute_indicators, validate_keluarga
 from geo_service.analysis.pipeline import IndicatorResult
 from geo_service.analysis.planning import (
     PlanningParams,
     PlanningResult,
     compute_planning,
-    method_table,
 )
 from geo_service.analysis.validate import ValidationResult
 from geo_service.db import repo as R
@@ -51,14 +47,41 @@ from geo_service.io.boundaries import (
     read_boundaries,
     read_outlines,
 )
-from geo_service.io.export import output_dir, write_csv, write_geojson, write_json, write_xlsx
+from geo_service.io.hashing import sha256_file
 from geo_service.io.keluarga import read_keluarga
 from geo_service.io.reference import opd_programmes_path, read_opd_programmes
-from geo_service.mapping import choropleth_map
-from geo_service.mapping.layers import add_planning_layers
+from geo_service.services.analysis_outputs import (
+    coverage_table,
+    run_record,
+    write_outputs,
+    write_validation_report,
+)
 from geo_service.settings import AnalysisSettings, Settings
 
 OnStep = Callable[[str], None]
+
+__all__ = [  # the files of a run live in analysis_outputs; one import place for adapters
+    "RUN_DEFAULTS",
+    "RowsRejected",
+    "RunInputs",
+    "RunParams",
+    "RunResult",
+    "coverage_table",
+    "execute_stored_run",
+    "inputs_from_db",
+    "inputs_from_files",
+    "inputs_from_frames",
+    "read_desa",
+    "read_programmes",
+    "run_analysis",
+    "run_record",
+    "save_run",
+    "sha256_file",
+    "start_run",
+    "stored_tables",
+    "write_outputs",
+    "write_validation_report",
+]
 
 #: Steps a run reports through ``on_step`` (planning adds finer ones: ``desa_gi``, ...).
 MAIN_STEPS = ("validasi", "lokasi", "h3", "agregat", "kantong", "tulis", "peta")
@@ -203,15 +226,6 @@ class RunResult:
 
 
 # ------------------------------------------------------------------------------ inputs
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file, read in 1 MiB blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def read_programmes(data_dir: Path) -> pd.DataFrame:
@@ -379,120 +393,6 @@ def run_analysis(
         seconds=round(time.perf_counter() - t0, 2),
         waktu_utc=started,
     )
-
-
-def run_record(result: RunResult) -> dict[str, Any]:
-    """``run.json``: parameters, versions, input fingerprints, validation and location
-    summaries, the kabupaten totals and the planning record."""
-    ind = result.indicators
-    kab = ind.kabupaten.iloc[0]
-    record = {
-        "geo_service": __version__,
-        "python": platform.python_version(),
-        "waktu_utc": result.waktu_utc,
-        "periode": result.periode,
-        "detik": result.seconds,
-        "parameter": result.params.record(),
-        "masukan": result.inputs.sources,
-        "validasi": {
-            "baris_sah": len(ind.validation.valid),
-            "baris_ditolak": len(ind.validation.rejected),
-            "masalah_per_kode": ind.validation.counts().to_dict(),
-            "kolom_tidak_dikenal": ind.validation.unknown_columns,
-        },
-        "lokasi": ind.location_summary().to_dict(),
-        "kabupaten": {k: (v.item() if hasattr(v, "item") else v) for k, v in kab.items()},
-    }
-    if result.planning is not None:
-        record["perencanaan"] = result.planning.record()
-    return record
-
-
-# ------------------------------------------------------------------------------ outputs
-
-
-def _flat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """List-valued columns (e.g. the cells of a pocket) as comma-separated text."""
-    gdf = gdf.copy()
-    for col in gdf.columns:
-        if col != "geometry" and gdf[col].map(lambda v: isinstance(v, list | tuple)).any():
-            gdf[col] = gdf[col].map(lambda v: ",".join(map(str, v)))
-    return gdf
-
-
-def coverage_table(planning: PlanningResult) -> pd.DataFrame:
-    """Coverage per desa and per pocket in one table (column ``tingkat``)."""
-    return pd.concat(
-        [
-            planning.coverage_desa.assign(tingkat="desa"),
-            planning.coverage_pocket.assign(tingkat="kantong"),
-        ],
-        ignore_index=True,
-    )
-
-
-def _write_planning(planning: PlanningResult, folder: Path, lang: str) -> None:
-    """Pockets, priority list (CSV + XLSX with the method), OPD targets, coverage, needs."""
-    en = lang == "en"
-    write_geojson(_flat(planning.pockets), folder / "pockets.geojson")
-    write_csv(planning.priorities, folder / "priorities.csv")
-    method = method_table(planning.params, planning.seed, lang=lang)
-    sheets = {
-        "Priorities" if en else "Prioritas": planning.priorities,
-        "Method" if en else "Metode": method,
-    }
-    write_xlsx(sheets, folder / "priorities.xlsx")
-    write_csv(planning.opd_targets, folder / "opd_targets.csv")
-    write_csv(coverage_table(planning), folder / "coverage.csv")
-    write_csv(planning.pocket_desa, folder / "pocket_desa.csv")
-    write_csv(planning.needs_desa, folder / "needs_desa.csv")
-    write_csv(planning.needs_pocket, folder / "needs_pocket.csv")
-    if len(planning.cold_spots):
-        write_geojson(_flat(planning.cold_spots), folder / "cold_spots.geojson")
-
-
-def write_outputs(
-    result: RunResult,
-    folder: Path,
-    *,
-    lang: str = "id",
-    record: dict[str, Any] | None = None,
-    on_step: OnStep | None = None,
-) -> Path:
-    """Write the files of a run into ``folder`` (all or nothing: a failure leaves the
-    folder as it was). ``record`` is ``run.json`` (default :func:`run_record`)."""
-    step = on_step or (lambda name: None)
-    ind, planning = result.indicators, result.planning
-    # With planning, desa and cells carry the EB rate and Gi* columns too.
-    desa_out = ind.desa if planning is None else planning.desa
-    h3_out = ind.h3 if planning is None else planning.h3
-    step("tulis")
-    with output_dir(folder) as tmp:
-        write_geojson(desa_out, tmp / "desa.geojson")
-        write_csv(desa_out, tmp / "desa.csv")
-        write_csv(ind.kecamatan, tmp / "kecamatan.csv")
-        write_csv(ind.kabupaten, tmp / "kabupaten.csv")
-        write_geojson(h3_out, tmp / "h3.geojson")
-        write_csv(h3_out, tmp / "h3.csv")
-        write_csv(ind.validation.problems, tmp / "validation.csv")
-        if planning is not None:
-            _write_planning(planning, tmp, lang)
-        step("peta")
-        kab = ind.kabupaten.iloc[0]
-        judul = f"{kab['nama_kab']} — periode {result.periode}"
-        page = choropleth_map(ind.desa, kecamatan=result.inputs.kecamatan, judul=judul, lang=lang)
-        if planning is not None:
-            add_planning_layers(page, planning, ind.desa, lang=lang)
-        page.save(str(tmp / "map.html"))
-        write_json(record if record is not None else run_record(result), tmp / "run.json")
-    return Path(folder)
-
-
-def write_validation_report(validation: ValidationResult, path: Path) -> Path:
-    """Every problem of a rejected file, for the person who fixes it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_csv(validation.problems, path)
-    return path
 
 
 # ------------------------------------------------------------------------ stored tables
