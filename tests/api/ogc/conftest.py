@@ -136,7 +136,7 @@ def start_server(api_db, folder: Path, *, tls: bool = False, **api) -> Iterator[
 @pytest.fixture(scope="module")
 def live(api_db, tmp_path_factory) -> Iterator[Live]:  # noqa: F811
     """The app on plain HTTP (API keys; HTTP Basic allowed for local QGIS runs)."""
-    yield from start_server(api_db, tmp_path_factory.mktemp("live"))
+    yield from start_server(api_db, tmp_path_factory.mktemp("live"), basic_auth="always")
 
 
 @pytest.fixture(scope="module")
