@@ -15,11 +15,12 @@ import os
 import time
 from pathlib import Path
 
-from geo_service.analysis import AnalysisParams, compute_indicators
-from geo_service.analysis.planning import PlanningParams, compute_planning
+from geo_service.analysis import compute_indicators
+from geo_service.analysis.planning import compute_planning
 from geo_service.io.boundaries import boundary_files, read_boundaries, read_bps
 from geo_service.io.keluarga import read_keluarga, write_keluarga
 from geo_service.io.reference import opd_programmes_path, read_opd_programmes
+from geo_service.services.analysis_run import RUN_DEFAULTS
 from geo_service.settings import get_settings
 from geo_service.synth import calibration_from_bps, generate_keluarga
 
@@ -49,7 +50,7 @@ def main() -> None:
         write_keluarga(data.keluarga, path)
     raw = read_keluarga(path)
     t0 = time.perf_counter()
-    result = compute_indicators(raw, desa, AnalysisParams())
+    result = compute_indicators(raw, desa, RUN_DEFAULTS.analysis_params())
     t_ind = time.perf_counter() - t0
     programmes = read_opd_programmes(opd_programmes_path(data_dir))
 
@@ -66,7 +67,11 @@ def main() -> None:
 
         start = time.perf_counter()
         planning = compute_planning(
-            result, PlanningParams(), seed=args.seed, programmes=programmes, on_step=step
+            result,
+            RUN_DEFAULTS.planning_params(),
+            seed=args.seed,
+            programmes=programmes,
+            on_step=step,
         )
         end = time.perf_counter()
         times[mark[1]] = end - mark[0]
