@@ -8,6 +8,7 @@ A thin layer: files in (``io``), pure analysis (``analysis.groundcheck``, ``.tra
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +21,7 @@ from geo_service.cli._common import _desa_quiet as _load_desa
 from geo_service.cli._common import _domain_errors, _indicators, console, out
 from geo_service.errors import InvalidInputError
 from geo_service.i18n import pick
+from geo_service.services.analysis_run import RUN_DEFAULTS
 
 uji_app = typer.Typer(
     help="Uji petik (pemeriksaan lapangan) data keluarga DTSEN.", no_args_is_help=True
@@ -212,9 +214,11 @@ def _pockets_and_ranks(result, seed: int):
     """Pocket id per family, pocket numbers and desa ranks from the planning stage."""
     import numpy as np
 
-    from geo_service.analysis.planning import PlanningParams, compute_planning
+    from geo_service.analysis.planning import compute_planning
 
-    plan = compute_planning(result, PlanningParams(bootstrap=0), seed=seed)
+    # The run's planning parameters; no rank bootstrap (only pockets and ranks are needed).
+    params = replace(RUN_DEFAULTS.planning_params(), bootstrap=0)
+    plan = compute_planning(result, params, seed=seed)
     fam = result.keluarga
     cell_pocket = plan.h3["kantong_id"].to_numpy(dtype=object)
     from geo_service.analysis.kantong import family_cell_rows
