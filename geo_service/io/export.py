@@ -13,6 +13,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from geo_service.io import geojson
+
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     """CSV that Excel opens with the right characters (UTF-8 with BOM)."""
@@ -22,12 +24,9 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
 
 
 def write_geojson(gdf: gpd.GeoDataFrame, path: Path, *, precision: int = 6) -> Path:
-    """GeoJSON in EPSG:4326 with coordinates rounded to ``precision`` decimals."""
-    gdf = gdf.to_crs(4326) if gdf.crs and gdf.crs.to_epsg() != 4326 else gdf
-    gdf.to_file(
-        path, driver="GeoJSON", engine="pyogrio", COORDINATE_PRECISION=precision, WRITE_NAME="NO"
-    )
-    return path
+    """RFC 7946 GeoJSON (EPSG:4326, no ``crs``, right-hand rule, one geometry type per layer,
+    coordinates rounded to ``precision`` decimals): :func:`geo_service.io.geojson.write_geojson`."""
+    return geojson.write_geojson(gdf, path, precision=precision)
 
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> Path:

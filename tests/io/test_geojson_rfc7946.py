@@ -84,3 +84,29 @@ def test_plain_frame_gives_null_geometries():
     fc = feature_collection(pd.DataFrame({"a": [1, 2]}))
     assert [f["geometry"] for f in fc["features"]] == [None, None]
     assert problems(fc) == []
+
+
+def test_every_geojson_of_an_analysis_folder(tmp_path, kendal_desa, kendal_calib):
+    """The files `geo-service analyse` writes (desa, h3, pockets, cold spots)."""
+    from geo_service.services.analysis_outputs import write_outputs
+    from geo_service.services.analysis_run import RunParams, inputs_from_frames, run_analysis
+    from geo_service.synth import generate_keluarga
+    from tests.conftest import kendal_kecamatan
+    from tests.fixtures import DATA
+
+    desa = kendal_kecamatan(kendal_desa, 4)
+    fam = generate_keluarga(
+        desa, kendal_calib, n_keluarga=4_000, periode="2025-03", seed=3, kantong=2
+    ).keluarga
+    result = run_analysis(
+        inputs_from_frames(fam, desa, data_dir=DATA),
+        RunParams(seed=3, permutations=99, min_jiwa_kantong=20),
+    )
+    folder = write_outputs(result, tmp_path / "hasil")
+    files = sorted(folder.glob("*.geojson"))
+    assert {"desa.geojson", "h3.geojson", "pockets.geojson"} <= {f.name for f in files}
+    for path in files:
+        assert file_problems(path) == []
+    fc = json.loads((folder / "desa.geojson").read_text())
+    assert {f["geometry"]["type"] for f in fc["features"]} == {"MultiPolygon"}
+    assert len(fc["features"]) == len(desa)
