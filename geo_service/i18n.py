@@ -1,10 +1,15 @@
-"""Language of responses: ``?lang=en`` or ``Accept-Language``; Bahasa Indonesia by default."""
+"""Languages: Bahasa Indonesia by default, English complete as an option.
+
+The shared message catalogue (:data:`MESSAGES`, :func:`msg`), the one selector of a
+module's ``{"id": ..., "en": ...}`` text table (:func:`pick`), and the language of a
+request (``?lang=en`` or ``Accept-Language``). No web framework is imported here: this is
+the lowest layer.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
-
-from fastapi import Request
+from collections.abc import Mapping
+from typing import Any, Literal
 
 Lang = Literal["id", "en"]
 
@@ -39,7 +44,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No analysis results for kabupaten {kab} periode {periode} yet.",
     ),
     "format_tidak_dikenal": ("Format tidak dikenal: {fmt}.", "Unknown format: {fmt}."),
-    "zip_tidak_aman": ("Arsip zip ditolak: {why}.", "Zip archive refused: {why}."),
 }
 
 
@@ -69,8 +73,9 @@ def negotiate(query_lang: str | None, accept_language: str | None) -> Lang:
     return best[1] if best else "id"
 
 
-def request_lang(request: Request) -> Lang:
-    """The language of ``request``."""
+def request_lang(request: Any) -> Lang:
+    """The language of ``request`` (anything with ``query_params`` and ``headers``, such as
+    a Starlette request)."""
     return negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
 
 
@@ -78,3 +83,9 @@ def msg(key: str, lang: str, **kwargs) -> str:
     """A user message in ``lang``."""
     pesan, message = MESSAGES[key]
     return (message if lang == "en" else pesan).format(**kwargs)
+
+
+def pick(table: Mapping[str, Any], lang: str) -> Any:
+    """The ``lang`` entry of a ``{"id": ..., "en": ...}`` text table; anything but ``en``
+    gives Bahasa Indonesia."""
+    return table["en" if lang == "en" else "id"]

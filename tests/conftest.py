@@ -73,19 +73,40 @@ def db_engine(db_url, db_settings):
 
 
 @pytest.fixture(scope="session")
-def kendal_keluarga(tmp_path_factory):
+def kendal_desa():
+    """Kendal's shipped desa boundaries, read once per session. Shared: never modify it in
+    place (``.copy()`` first, or select rows into a new frame)."""
+    from geo_service.io.boundaries import read_boundaries
+    from tests.fixtures import KENDAL_DESA
+
+    return read_boundaries(KENDAL_DESA)
+
+
+@pytest.fixture(scope="session")
+def kendal_calib():
+    """The synthetic generator's calibration for Kendal from the shipped BPS figures."""
+    from geo_service.io.boundaries import read_bps
+    from geo_service.synth import calibration_from_bps
+    from tests.fixtures import DATA
+
+    return calibration_from_bps(read_bps(DATA), "33.24")
+
+
+def kendal_kecamatan(desa, n: int):
+    """The desa of the first ``n`` kecamatan (by code) of ``desa``, as a new frame."""
+    kec = sorted(desa["kode_kec"].unique())[:n]
+    return desa[desa["kode_kec"].isin(kec)].reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def kendal_keluarga(tmp_path_factory, kendal_desa, kendal_calib):
     """20,000 synthetic Kendal families (periode 2025-03, seed 11, 3 planted pockets) as
     Parquet and CSV: ``{"parquet": Path, "csv": Path, "frame": DataFrame}``."""
-    from geo_service.io.boundaries import read_boundaries, read_bps
     from geo_service.io.keluarga import write_keluarga
-    from geo_service.settings import PROJECT_ROOT
-    from geo_service.synth import calibration_from_bps, generate_keluarga
+    from geo_service.synth import generate_keluarga
 
-    data = PROJECT_ROOT / "data"
-    desa = read_boundaries(data / "boundaries" / "desa_33.24_kendal.geojson")
-    calib = calibration_from_bps(read_bps(data), "33.24")
     frame = generate_keluarga(
-        desa, calib, n_keluarga=20_000, periode="2025-03", seed=11, kantong=3
+        kendal_desa, kendal_calib, n_keluarga=20_000, periode="2025-03", seed=11, kantong=3
     ).keluarga
     folder = tmp_path_factory.mktemp("keluarga")
     return {
@@ -93,6 +114,20 @@ def kendal_keluarga(tmp_path_factory):
         "csv": write_keluarga(frame, folder / "keluarga_2025-03.csv"),
         "frame": frame,
     }
+
+
+@pytest.fixture(scope="session")
+def kendal_sample(kendal_desa, kendal_calib):
+    """The ground-check sample of Kendal's first kecamatan (1,500 families, seed 2, 6 per
+    desa, at most 30 flagged): ``(desa, sample)``; shared by the db and io tests."""
+    from geo_service.analysis import compute_indicators
+    from geo_service.analysis import uji_petik as G
+    from geo_service.synth import generate_keluarga
+
+    desa = kendal_kecamatan(kendal_desa, 1)
+    fam = generate_keluarga(desa, kendal_calib, n_keluarga=1500, periode="2025-03", seed=2)
+    located = compute_indicators(fam.keluarga, desa).keluarga
+    return desa, G.build_sample(located, G.SampleParams(seed=2, n_per_desa=6, maks_bendera=30))
 
 
 _skipped_postgis: list[str] = []

@@ -48,7 +48,7 @@ def check_boundaries(desa: gpd.GeoDataFrame) -> BoundaryCheck:
     lat_like_x = S.LAT_RANGE[0] <= minx <= S.LAT_RANGE[1]
     if lat_like_x and S.LON_RANGE[0] <= miny and maxy <= S.LON_RANGE[1]:
         problems.append("Koordinat batas wilayah tampaknya tertukar (lintang/bujur).")
-    bad_code = ~desa["kode"].str.match(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
+    bad_code = ~desa["kode"].str.match(S.KODE_DESA_PATTERN)
     if bad_code.any():
         problems.append(f"Kode desa salah format: {', '.join(desa.loc[bad_code, 'kode'][:10])}")
     dup = desa["kode"].duplicated(keep=False)

@@ -6,6 +6,10 @@ ID = "id_keluarga"
 PERIODE = "periode"
 KODE_DESA = "kode_desa"
 
+#: Kemendagri codes: kabupaten ``33.24``, desa ``33.24.01.2001`` (the one pattern of each).
+KODE_KAB_PATTERN = r"^\d{2}\.\d{2}$"
+KODE_DESA_PATTERN = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
+
 REQUIRED_COLUMNS: tuple[str, ...] = (ID, PERIODE, KODE_DESA, "jumlah_art", "desil")
 COORD_COLUMNS: tuple[str, ...] = ("lat", "lon")
 PROGRAM_COLUMNS: tuple[str, ...] = (

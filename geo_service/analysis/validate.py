@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from geo_service.analysis import schema as S
 
 PROBLEM_COLUMNS = ["baris", S.ID, "kolom", "nilai", "kode_alasan", "keterangan"]
-_KODE_DESA_RE = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
+_KODE_DESA_RE = S.KODE_DESA_PATTERN
 _PERIODE_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 # What ``pandas.to_numeric`` reads as a finite number (text already trimmed).
 _NUMBER_RE = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"

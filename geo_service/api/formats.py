@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-import math
 from typing import Any, Literal
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 from fastapi.responses import Response
+
+from geo_service.analysis._util import jsonable
 
 CSV_MEDIA = "text/csv; charset=utf-8"
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -19,31 +19,12 @@ GEOJSON_MEDIA = "application/geo+json"
 Format = Literal["json", "geojson", "csv", "xlsx"]
 
 
-def _plain(value: Any) -> Any:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float | np.floating):
-        f = float(value)
-        return None if math.isnan(f) or math.isinf(f) else f
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, list | tuple | np.ndarray):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as JSON-ready dicts (missing values as ``null``), geometry dropped."""
     frame = frame.drop(columns="geometry", errors="ignore")
     cols = list(frame.columns)
     return [
-        {c: _plain(v) for c, v in zip(cols, row, strict=True)}
+        {c: jsonable(v) for c, v in zip(cols, row, strict=True)}
         for row in frame.itertuples(index=False, name=None)
     ]
 

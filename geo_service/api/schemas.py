@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from geo_service.analysis import schema as S
 from geo_service.services.analysis_run import RUN_DEFAULTS as _D
 from geo_service.services.analysis_run import RunParams
 from geo_service.settings import AnalysisSettings
@@ -86,7 +87,7 @@ class AnalysisRequest(Input):
     settings (``GEO_H3_RESOLUTION``, ``GEO_MAX_DISTANCE_M``).
     """
 
-    kode_kab: str = Field(pattern=r"^\d{2}\.\d{2}$", examples=["33.24"])
+    kode_kab: str = Field(pattern=S.KODE_KAB_PATTERN, examples=["33.24"])
     periode: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2025-03"])
     h3_resolusi: int | None = Field(
         None, ge=6, le=10, description=f"Resolusi H3 (kosong: {_D.h3_resolution})"
@@ -239,3 +240,7 @@ class TargetRows(BaseModel):
     kode_kab: str
     baris: list[dict[str, Any]]
     teks: str
+
+
+#: The ``responses=`` argument of a route (status code -> OpenAPI response entry).
+Responses = dict[int | str, dict[str, Any]]

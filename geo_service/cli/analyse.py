@@ -22,6 +22,7 @@ from geo_service.cli._common import (
 from geo_service.db import check_migrated, make_engine, make_session_factory, session_scope
 from geo_service.db.repo import Scope
 from geo_service.errors import InvalidInputError
+from geo_service.i18n import pick
 from geo_service.services import analysis_run as AR
 from geo_service.services.analysis_run import RUN_DEFAULTS, RunParams
 from geo_service.settings import get_settings
@@ -149,7 +150,7 @@ def analyse(
     lang: Annotated[str, typer.Option(help="Bahasa: id atau en.")] = "id",
 ) -> None:
     """Hitung indikator, kantong kemiskinan dan lokasi prioritas; tulis tabel dan peta."""
-    labels = STEP_LABEL["en" if lang == "en" else "id"]
+    labels = pick(STEP_LABEL, lang)
     settings = get_settings()
     data_dir = settings.paths.data_dir
     with _domain_errors(lang):

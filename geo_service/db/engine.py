@@ -102,7 +102,7 @@ def _sqlite_engine(url: str, spatialite: str, echo: bool) -> Engine:
 
     database = make_url(url).database
     in_memory = database in (None, "", ":memory:")
-    if not in_memory:
+    if database and not in_memory:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,

@@ -40,7 +40,10 @@ def alembic_config() -> Config:
 
 def head_revision() -> str:
     """The newest migration shipped with this version of the package."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:  # a package always ships its migrations
+        raise RuntimeError(f"no migration found in {MIGRATIONS_DIR}")
+    return head
 
 
 def current_revision(engine: Engine) -> str | None:

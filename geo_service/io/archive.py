@@ -26,6 +26,7 @@ from geo_service.settings import ImportSettings, Settings
 RATIO_FLOOR_BYTES = 1024 * 1024
 _COPY_BLOCK = 1024 * 1024
 LAYER_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json")
+NESTED_ARCHIVES = (".zip", ".gz", ".7z", ".rar", ".tar")
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ def check_zip(path: str | Path, limits: ArchiveLimits | None = None) -> list[zip
             why = "tautan simbolik (symlink)"
         if why is None and info.flag_bits & 0x1:
             why = "berkas terenkripsi"
+        if why is None and info.filename.lower().endswith(NESTED_ARCHIVES):
+            why = "arsip di dalam arsip"
         if why:
             raise InvalidInputError(
                 f"Arsip {path.name} ditolak: anggota '{info.filename}' adalah {why}. "

@@ -13,6 +13,8 @@ import geopandas as gpd
 import numpy as np
 from branca.element import Element
 
+from geo_service.i18n import pick
+
 # Colour-blind safe, prints in grey scale in the right order (ColorBrewer YlOrRd 5).
 PALETTE = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
 NO_DATA = "#d9d9d9"
@@ -149,7 +151,7 @@ def choropleth_map(
     simplify_m
         Geometry simplification tolerance in metres (keeps the page small).
     """
-    t = TEXT["en" if lang == "en" else "id"]
+    t = pick(TEXT, lang)
     minx, miny, maxx, maxy = desa.total_bounds
     m = offline_map(((miny + maxy) / 2, (minx + maxx) / 2))
     m.fit_bounds([[miny, minx], [maxy, maxx]])

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from geo_service.i18n import pick
 from geo_service.mapping.folium_map import NO_DATA, PALETTE, class_breaks  # noqa: E402
 
 TEXT = {
@@ -36,10 +37,6 @@ TEXT = {
         "source": "Boundaries: cahyadsn/wilayah_boundaries (MIT). Data: {sumber}.",
     },
 }
-
-
-def _text(lang: str) -> dict[str, str]:
-    return TEXT["en" if lang == "en" else "id"]
 
 
 def _finish(fig, ax, title: str, source: str, dpi: int) -> bytes:
@@ -82,7 +79,7 @@ def choropleth_png(
     judul
         Title; a default in ``lang`` when not given.
     """
-    t = _text(lang)
+    t = pick(TEXT, lang)
     values = desa[column].astype("float64").to_numpy()
     edges = class_breaks(values)
     n_classes = len(edges) - 1
@@ -137,7 +134,7 @@ def pocket_png(
     priority_desa
         ``kode_desa`` of the desa to mark as priority.
     """
-    t = _text(lang)
+    t = pick(TEXT, lang)
     fig, ax = plt.subplots(figsize=size_in)
     desa.plot(ax=ax, color="#f7f7f7", edgecolor="#999", linewidth=0.25)
     handles = []

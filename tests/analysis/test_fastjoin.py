@@ -17,13 +17,12 @@ from geo_service.analysis.fastjoin import (
     locate_with_index,
 )
 from geo_service.analysis.locate import _locate_reference, locate_keluarga
-from geo_service.io.boundaries import read_boundaries
-from tests.fixtures import DATA, KENDAL_DESA, LOCATION_CASES, location_desa, location_families
+from tests.fixtures import DATA, LOCATION_CASES, location_desa, location_families
 
 
 @pytest.fixture(scope="module")
-def kendal():
-    return read_boundaries(KENDAL_DESA)
+def kendal(kendal_desa):
+    return kendal_desa
 
 
 @pytest.fixture(scope="module")

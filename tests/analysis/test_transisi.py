@@ -9,19 +9,18 @@ import pytest
 from geo_service.analysis import compute_indicators
 from geo_service.analysis import transisi as T
 from geo_service.errors import InvalidInputError
-from geo_service.io.boundaries import read_boundaries, read_bps
+from geo_service.io.boundaries import read_bps
 from geo_service.synth import calibration_from_bps
 from geo_service.synth.panel import PanelParams, generate_panel
-from tests.fixtures import DATA, KENDAL_DESA
+from tests.conftest import kendal_kecamatan
+from tests.fixtures import DATA
 
 PERIODES = ["2025-03", "2025-09", "2026-03"]
 
 
 @pytest.fixture(scope="module")
-def desa():
-    d = read_boundaries(KENDAL_DESA)
-    kec = sorted(d["kode_kec"].unique())[:3]
-    return d[d["kode_kec"].isin(kec)].reset_index(drop=True)
+def desa(kendal_desa):
+    return kendal_kecamatan(kendal_desa, 3)
 
 
 @pytest.fixture(scope="module")
@@ -264,7 +263,7 @@ def test_cli_transisi(tmp_path, panel, desa):
 
     from geo_service.cli import app
     from geo_service.io.export import write_geojson
-    from geo_service.synth.panel import write_panel
+    from geo_service.io.panel import write_panel
 
     files = write_panel(panel, tmp_path / "panel")
     write_geojson(desa, tmp_path / "desa.geojson")

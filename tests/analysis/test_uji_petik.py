@@ -11,19 +11,18 @@ import pytest
 
 from geo_service.analysis import compute_indicators
 from geo_service.analysis import uji_petik as G
-from geo_service.io.boundaries import read_boundaries, read_bps
+from geo_service.io.boundaries import read_bps
 from geo_service.synth import calibration_from_bps, generate_keluarga
 from geo_service.synth.panel import corrupt_register, simulate_field_results, true_share
-from tests.fixtures import DATA, KENDAL_DESA
+from tests.conftest import kendal_kecamatan
+from tests.fixtures import DATA
 
 TODAY = date(2025, 12, 31)
 
 
 @pytest.fixture(scope="module")
-def desa_two_kec():
-    desa = read_boundaries(KENDAL_DESA)
-    kec = sorted(desa["kode_kec"].unique())[:2]
-    return desa[desa["kode_kec"].isin(kec)].reset_index(drop=True)
+def desa_two_kec(kendal_desa):
+    return kendal_kecamatan(kendal_desa, 2)
 
 
 @pytest.fixture(scope="module")

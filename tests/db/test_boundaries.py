@@ -204,6 +204,14 @@ def test_safe_archive_is_extracted_then_removed(tmp_path):
     assert list(root.iterdir()) == []
 
 
+def test_archive_inside_the_archive_is_refused(tmp_path):
+    inner = _zip(tmp_path / "inner.zip", [("desa.shp", b"abc")])
+    outer = _zip(tmp_path / "outer.zip", [("desa.zip", inner.read_bytes())])
+    with pytest.raises(InvalidInputError) as err:
+        check_zip(outer)
+    assert "arsip di dalam arsip" in err.value.pesan
+
+
 def test_not_a_zip_is_refused(tmp_path):
     fake = tmp_path / "fake.zip"
     fake.write_bytes(b"not a zip")

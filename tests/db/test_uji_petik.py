@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from geo_service.analysis import compute_indicators
 from geo_service.analysis import uji_petik as G
 from geo_service.db import make_session_factory
 from geo_service.db import models as M
@@ -22,10 +21,7 @@ from geo_service.db.repo import laporan_warga as LR
 from geo_service.db.repo import uji_petik as GR
 from geo_service.errors import AccessDeniedError, NotFoundError
 from geo_service.io import uji_petik as F
-from geo_service.io.boundaries import read_boundaries, read_bps
 from geo_service.services.laporan_warga import CitizenReportService, RateLimiter
-from geo_service.synth import calibration_from_bps, generate_keluarga
-from tests.fixtures import DATA, KENDAL_DESA
 
 KAB, PERIODE = "33.24", "2025-03"
 MINE, OTHERS = Scope.of(KAB), Scope.of("33.20")
@@ -33,17 +29,13 @@ TODAY = date(2025, 12, 31)
 
 
 @pytest.fixture(scope="module")
-def desa():
-    d = read_boundaries(KENDAL_DESA)
-    return d[d["kode_kec"] == sorted(d["kode_kec"].unique())[0]].reset_index(drop=True)
+def desa(kendal_sample):
+    return kendal_sample[0]
 
 
 @pytest.fixture(scope="module")
-def sample(desa):
-    calib = calibration_from_bps(read_bps(DATA), KAB)
-    fam = generate_keluarga(desa, calib, n_keluarga=1500, periode=PERIODE, seed=2).keluarga
-    located = compute_indicators(fam, desa).keluarga
-    return G.build_sample(located, G.SampleParams(seed=2, n_per_desa=6, maks_bendera=30))
+def sample(kendal_sample):
+    return kendal_sample[1]
 
 
 @pytest.fixture()

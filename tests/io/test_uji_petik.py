@@ -15,25 +15,21 @@ from geo_service.analysis import compute_indicators
 from geo_service.analysis import uji_petik as G
 from geo_service.errors import InvalidInputError, NotFoundError
 from geo_service.io import uji_petik as F
-from geo_service.io.boundaries import read_boundaries, read_bps
+from geo_service.io.boundaries import read_bps
 from geo_service.synth import calibration_from_bps, generate_keluarga
-from tests.fixtures import DATA, KENDAL_DESA
+from tests.fixtures import DATA
 
 TODAY = date(2025, 12, 31)
 
 
 @pytest.fixture(scope="module")
-def desa():
-    d = read_boundaries(KENDAL_DESA)
-    return d[d["kode_kec"] == sorted(d["kode_kec"].unique())[0]].reset_index(drop=True)
+def desa(kendal_sample):
+    return kendal_sample[0]
 
 
 @pytest.fixture(scope="module")
-def sample(desa):
-    calib = calibration_from_bps(read_bps(DATA), "33.24")
-    fam = generate_keluarga(desa, calib, n_keluarga=1500, periode="2025-03", seed=2).keluarga
-    located = compute_indicators(fam, desa).keluarga
-    return G.build_sample(located, G.SampleParams(seed=2, n_per_desa=6, maks_bendera=30))
+def sample(kendal_sample):
+    return kendal_sample[1]
 
 
 @pytest.fixture()
@@ -428,7 +424,6 @@ def test_cli_sample_uses_an_analysis_run(cli_files, desa):
     import geopandas as gpd
     from shapely.geometry import Point
 
-    from geo_service.analysis import compute_indicators
     from geo_service.analysis.locate import cells_to_str
     from geo_service.io.keluarga import read_keluarga
 

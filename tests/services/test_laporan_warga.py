@@ -362,3 +362,16 @@ def test_cli_report_loop_flag_queue_verify(tmp_path):
     )
     assert run.exit_code == 0, run.output
     assert JsonFileReportStore(tmp_path / "lw").get(nomor).status == "diverifikasi"
+
+
+def test_routes_take_their_rate_limits_from_the_settings(api_db, tokens):
+    """``GEO_RATE_CEK_PER_JAM`` (here 2) limits status look-ups per caller: the third is 429."""
+    from fastapi.testclient import TestClient
+
+    from geo_service.api import create_app
+    from geo_service.settings import RateLimitSettings
+
+    settings = api_db.settings.model_copy(update={"rate_limits": RateLimitSettings(cek_per_jam=2)})
+    with TestClient(create_app(settings)) as c:
+        codes = [c.get("/laporan-warga/LW-3324-250602-AAAAAAAA").status_code for _ in range(3)]
+    assert codes == [404, 404, 429]

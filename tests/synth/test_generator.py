@@ -5,20 +5,20 @@ import pytest
 from geo_service.analysis import AnalysisParams, compute_indicators, validate_keluarga
 from geo_service.analysis import schema as S
 from geo_service.io.boundaries import read_boundaries, read_bps
-from geo_service.synth import calibration_from_bps, generate_keluarga
-from tests.fixtures import DATA, KENDAL_DESA
+from geo_service.synth import generate_keluarga
+from tests.fixtures import DATA
 
 N = 40_000
 
 
 @pytest.fixture(scope="module")
-def desa():
-    return read_boundaries(KENDAL_DESA)
+def desa(kendal_desa):
+    return kendal_desa
 
 
 @pytest.fixture(scope="module")
-def calib():
-    return calibration_from_bps(read_bps(DATA), "33.24")
+def calib(kendal_calib):
+    return kendal_calib
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo_service.io.boundaries import read_boundaries, read_bps
-from geo_service.synth import calibration_from_bps, generate_keluarga
+from geo_service.synth import generate_keluarga
 from geo_service.synth.panel import (
     JENIS_SALAH,
     PanelParams,
@@ -18,20 +17,19 @@ from geo_service.synth.panel import (
     simulate_field_results,
     true_share,
 )
-from tests.fixtures import DATA, KENDAL_DESA
+from tests.conftest import kendal_kecamatan
 
 PERIODES = ["2025-03", "2025-09", "2026-03"]
 
 
 @pytest.fixture(scope="module")
-def desa():
-    d = read_boundaries(KENDAL_DESA)
-    return d[d["kode_kec"].isin(sorted(d["kode_kec"].unique())[:2])].reset_index(drop=True)
+def desa(kendal_desa):
+    return kendal_kecamatan(kendal_desa, 2)
 
 
 @pytest.fixture(scope="module")
-def calib():
-    return calibration_from_bps(read_bps(DATA), "33.24")
+def calib(kendal_calib):
+    return kendal_calib
 
 
 @pytest.fixture(scope="module")

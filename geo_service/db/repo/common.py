@@ -8,7 +8,6 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -17,12 +16,14 @@ import shapely
 from sqlalchemy import Connection, true
 from sqlalchemy.orm import Session
 
+from geo_service.analysis import schema as S
+from geo_service.analysis._util import jsonable
 from geo_service.errors import AccessDeniedError
 
 Bind = Session | Connection
 
 
-_KODE_KAB_RE = r"^\d{2}\.\d{2}$"
+_KODE_KAB_RE = S.KODE_KAB_PATTERN
 
 
 @dataclass(frozen=True)
@@ -69,25 +70,7 @@ def _geoms(values) -> np.ndarray:
     return shapely.from_wkb([None if v is None else bytes(v) for v in values])
 
 
-def _py(v: Any) -> Any:
-    """A JSON-ready Python value (NaN/NA -> None, numpy scalars -> Python)."""
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float):
-        return None if math.isnan(v) else v
-    if isinstance(v, datetime | date | pd.Timestamp):
-        return v.isoformat()
-    if isinstance(v, shapely.Geometry):
-        return v.wkt
-    if isinstance(v, np.ndarray):
-        return [_py(x) for x in v.tolist()]
-    if isinstance(v, list | tuple):
-        return [_py(x) for x in v]
-    if isinstance(v, dict):
-        return {str(k): _py(x) for k, x in v.items()}
-    return v
+_py = jsonable  # the one converter (analysis._util)
 
 
 def _jsonable(obj: Any) -> Any:
