@@ -56,6 +56,15 @@ def anchors(outlines: gpd.GeoDataFrame, key: str) -> dict[str, shapely.Point]:
     return dict(zip(outlines[key].astype(str), pts, strict=True))
 
 
+def outline_codes(points: pd.DataFrame) -> set[str]:
+    """Every desa a family is registered in (``kode_desa``) or lies in (``kode_desa_lokasi``,
+    its geotag): the outlines the field file needs so no flagged point falls outside them."""
+    codes = set(points["kode_desa"].dropna().astype(str))
+    if "kode_desa_lokasi" in points.columns:
+        codes |= set(points["kode_desa_lokasi"].dropna().astype(str))
+    return codes
+
+
 def write_field_gpkg(
     points: pd.DataFrame,
     outlines: gpd.GeoDataFrame,
