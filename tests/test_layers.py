@@ -88,3 +88,18 @@ def test_contract_fails_on_a_violating_import(package_copy, module, imports, mes
     assert result.returncode != 0
     assert "BROKEN" in result.stdout
     assert message in result.stdout
+
+
+def test_settings_are_read_from_the_environment_only_at_entry_points():
+    """``get_settings()`` (environment + .env) only in the CLI, the app factory and the
+    migration environment; below them settings are passed in."""
+    package = ROOT / "geo_service"
+    lower = ["analysis", "db", "io", "mapping", "synth"]
+    offenders = [
+        str(path.relative_to(ROOT))
+        for folder in lower
+        for path in (package / folder).rglob("*.py")
+        if "get_settings" in path.read_text(encoding="utf-8")
+        and path != package / "db" / "migrations" / "env.py"
+    ]
+    assert offenders == []
