@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
-from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from fastapi import Depends, Path, Request, Security
+from fastapi.security import APIKeyHeader, HTTPBasic, HTTPBasicCredentials, OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
+from geo_service.analysis import schema as S
 from geo_service.api import service
+from geo_service.api.basic_auth import basic_allowed, principal_for_basic
 from geo_service.api.errors import AuthenticationError
 from geo_service.api.security import Principal, api_key_prefix, verify_token
 from geo_service.errors import AccessDeniedError
@@ -22,6 +24,11 @@ oauth2_scheme = OAuth2PasswordBearer(
     description="Token dari /auth/token (berlaku singkat).",
 )
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="Kunci API (gs_...).")
+basic_scheme = HTTPBasic(
+    auto_error=False,
+    description="HTTP Basic untuk QGIS/GDAL (nama pengguna dan kata sandi); hanya bila "
+    "GEO_BASIC_AUTH mengizinkan (bawaan: mati; 'https': hanya lewat HTTPS).",
+)
 
 
 def get_settings(request: Request) -> Settings:
@@ -42,6 +49,10 @@ def get_lang(request: Request) -> Lang:
     return request_lang(request)
 
 
+#: Path parameters of a kabupaten and a desa (one pattern each: analysis.schema).
+KodeKab = Annotated[str, Path(pattern=S.KODE_KAB_PATTERN, examples=["33.24"])]
+KodeDesa = Annotated[str, Path(pattern=S.KODE_DESA_PATTERN, examples=["33.24.01.2001"])]
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -54,8 +65,10 @@ def get_current_user(
     lang: LangDep,
     token: Annotated[str | None, Security(oauth2_scheme)] = None,
     api_key: Annotated[str | None, Security(api_key_scheme)] = None,
+    basic: Annotated[HTTPBasicCredentials | None, Security(basic_scheme)] = None,
 ) -> Principal:
-    """The caller, from a Bearer token or an API key (header ``X-API-Key`` or ``Bearer gs_...``).
+    """The caller, from a Bearer token, an API key (header ``X-API-Key`` or ``Bearer gs_...``)
+    or, when the settings allow it, HTTP Basic (:mod:`geo_service.api.basic_auth`).
 
     Raises
     ------
@@ -69,6 +82,8 @@ def get_current_user(
         principal = verify_token(token, request.app.state.token_key)
     elif api_key:
         principal = service.principal_for_api_key(session, api_key)
+    elif basic is not None and basic_allowed(request, request.app.state.settings.api.basic_auth):
+        principal = principal_for_basic(request, session, basic)
     else:
         raise AuthenticationError(
             msg("tidak_terautentikasi", "id"), msg("tidak_terautentikasi", "en")

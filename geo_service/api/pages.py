@@ -9,10 +9,13 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from geo_service import __version__
-from geo_service.api import results, service
+from geo_service.api import results
 from geo_service.api.security import Principal
 from geo_service.db.repo import RunInfo
+from geo_service.i18n import pick
 from geo_service.io.report import ReportData
+from geo_service.services import runs as run_service
+from geo_service.services import target as target_service
 
 TEXT = {
     "id": {
@@ -50,7 +53,7 @@ def map_html(
     from geo_service.mapping import choropleth_map
     from geo_service.mapping import layers as L
 
-    t = TEXT["en" if lang == "en" else "id"]
+    t = pick(TEXT, lang)
     view = results.indicators_of_run(session, user, run, k).view
     desa = gpd.GeoDataFrame(_float_counts(view.desa), geometry="geometry", crs=4326)
     nama_kab = str(desa["nama_kab"].iloc[0]) if "nama_kab" in desa.columns else run.kode_kab
@@ -59,7 +62,7 @@ def map_html(
 
     if full and "h3_gi" in run.tabel:
         L.add_h3_layer(
-            m, service.run_table(session, user, run, "h3_gi"), warna="gi", lang=lang, show=False
+            m, run_service.run_table(session, user, run, "h3_gi"), warna="gi", lang=lang, show=False
         )
     pockets, _ = results.planning_of_run(session, user, run, "kantong", k)
     pocket_cols = {
@@ -75,7 +78,7 @@ def map_html(
     }
     if isinstance(pockets, gpd.GeoDataFrame) and full and pocket_cols <= set(pockets.columns):
         cold = (
-            service.run_table(session, user, run, "titik_dingin")
+            run_service.run_table(session, user, run, "titik_dingin")
             if "titik_dingin" in run.tabel
             else None
         )
@@ -127,7 +130,7 @@ def _target_box(m, targets: pd.DataFrame | None, lang: str) -> None:
     lines = "".join(
         f"<div style='margin-top:4px'>{html.escape(p)}</div>" for p in target_paragraphs(data, lang)
     )
-    title = html.escape(TEXT["en" if lang == "en" else "id"]["targets"])
+    title = html.escape(pick(TEXT, lang)["targets"])
     m.get_root().html.add_child(
         Element(
             "<div class='gs-box' id='gs-target' style='position:fixed;top:64px;left:60px;"
@@ -244,7 +247,7 @@ def _targets(
 ) -> pd.DataFrame | None:
     from geo_service.settings import get_settings
 
-    table = service.target_progress(
+    table = target_service.target_progress(
         session,
         user,
         run.kode_kab,

@@ -1,4 +1,5 @@
-"""A run's tables shaped for the caller (fetch with :mod:`service`, shape with :mod:`views`)."""
+"""A run's tables shaped for the caller (fetch with :mod:`geo_service.services.runs`, shape with
+:mod:`views`)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from geo_service.analysis.disclosure import is_suppressed_role
-from geo_service.api import service
 from geo_service.api.security import Principal
 from geo_service.api.views import IndicatorView, h3_view, indicator_view, planning_view
 from geo_service.db.repo import RunInfo
 from geo_service.errors import NotFoundError
+from geo_service.services import runs as run_service
 
 PLANNING_TABLES = ("kantong", "prioritas", "target_opd", "cakupan")
 
@@ -26,7 +27,7 @@ class Indicators:
 def indicators_of_run(session: Session, user: Principal, run: RunInfo, k: int) -> Indicators:
     """Desa/kecamatan/kabupaten indicators of ``run`` as ``user`` may see them."""
     return Indicators(
-        run=run, view=indicator_view(service.run_table(session, user, run, "desa"), user, k)
+        run=run, view=indicator_view(run_service.run_table(session, user, run, "desa"), user, k)
     )
 
 
@@ -35,12 +36,12 @@ def indicators(
 ) -> Indicators:
     """Indicators of the newest finished run of a kabupaten (and periode)."""
     return indicators_of_run(
-        session, user, service.finished_run(session, user, kode_kab, periode), k
+        session, user, run_service.finished_run(session, user, kode_kab, periode), k
     )
 
 
 def h3_of_run(session: Session, user: Principal, run: RunInfo, k: int) -> pd.DataFrame:
-    return h3_view(service.run_table(session, user, run, "h3"), user, k)
+    return h3_view(run_service.run_table(session, user, run, "h3"), user, k)
 
 
 def planning_of_run(
@@ -49,7 +50,7 @@ def planning_of_run(
     """A planning table of ``run`` for ``user`` and the suppression ``k`` applied (or None)."""
     ind = indicators_of_run(session, user, run, k)
     try:
-        table = service.run_table(session, user, run, nama)
+        table = run_service.run_table(session, user, run, nama)
     except NotFoundError:
         table = pd.DataFrame()
     shaped = planning_view(table, user, k, ind.view.desa) if len(table) else table
@@ -75,6 +76,6 @@ def planning_table(
     session: Session, user: Principal, kode_kab: str, periode: str | None, nama: str, k: int
 ) -> tuple[RunInfo, pd.DataFrame, int | None]:
     """A planning table of the newest finished run of a kabupaten (and periode)."""
-    run = service.finished_run(session, user, kode_kab, periode)
+    run = run_service.finished_run(session, user, kode_kab, periode)
     table, applied = planning_of_run(session, user, run, nama, k)
     return run, table, applied

@@ -436,38 +436,3 @@ def simulate_field_results(
     for col, vals in extra.items():
         d[col] = vals
     return d
-
-
-def write_panel(panel: PanelData, out_dir, *, suffix: str = ".parquet") -> list:
-    """Write ``keluarga_<periode><suffix>`` per snapshot and ``panel.truth.json`` beside them."""
-    from pathlib import Path
-
-    from geo_service.io.export import write_json
-    from geo_service.io.keluarga import write_keluarga
-
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = [
-        write_keluarga(frame, out_dir / f"keluarga_{periode}{suffix}")
-        for periode, frame in panel.snapshots.items()
-    ]
-    files.append(write_json(panel.truth, out_dir / "panel.truth.json"))
-    return files
-
-
-def write_corrupted(corrupted: CorruptedRegister, path) -> list:
-    """Write the register (``path``), the reality beside it (``<path>.kenyataan.csv``) and the
-    truth summary (``<path>.truth.json``)."""
-    from pathlib import Path
-
-    from geo_service.io.export import write_json
-    from geo_service.io.keluarga import write_keluarga
-
-    path = Path(path)
-    reality = path.with_name(path.name + ".kenyataan.csv")
-    corrupted.kenyataan.to_csv(reality, index=False, encoding="utf-8")
-    return [
-        write_keluarga(corrupted.register, path),
-        reality,
-        write_json(corrupted.truth, path.with_name(path.name + ".truth.json")),
-    ]

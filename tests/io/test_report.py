@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from geo_service.io.report import ReportData, write_report_pdf, write_report_xlsx
+from geo_service.io.report import ReportData, write_report_xlsx
+from geo_service.services.report import write_report_pdf
 from tests.api.support import KAB_A, PERIODE, ROOT, api_db, client, tokens  # noqa: F401
 
 SECTIONS_ID = [

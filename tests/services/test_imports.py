@@ -220,7 +220,7 @@ def test_rows_of_another_periode_fail_the_file(kendal_db, db_settings, reason_fi
 def test_families_need_boundaries_first(db_engine, db_settings, reason_file):
     with pytest.raises(NotFoundError) as err:
         import_keluarga(db_engine, reason_file, periode="2025-03", settings=db_settings)
-    assert "import boundaries" in err.value.pesan
+    assert "import batas" in err.value.pesan
 
 
 # --- real-sized synthetic data --------------------------------------------------------
@@ -275,13 +275,13 @@ def test_stored_families_equal_the_validated_file(kendal_db, db_settings, kendal
 
 def test_file_is_streamed_in_chunks(kendal_db, db_settings, kendal_keluarga, monkeypatch):
     sizes = []
-    real = importers.validate_keluarga
+    real = importers.keluarga.validate_keluarga
 
     def spy(df, **kw):
         sizes.append(len(df))
         return real(df, **kw)
 
-    monkeypatch.setattr(importers, "validate_keluarga", spy)
+    monkeypatch.setattr(importers.keluarga, "validate_keluarga", spy)
     import_keluarga(
         kendal_db,
         kendal_keluarga["parquet"],

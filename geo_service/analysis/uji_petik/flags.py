@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from geo_service.analysis import schema as S
+from geo_service.analysis.locate import cell_to_parent, cells_to_str
 from geo_service.analysis.uji_petik.columns import FLAG_ORDER, flag_column
 
 
@@ -133,7 +134,8 @@ def flagged_list(
         Pocket id of each family (None/NaN when in no pocket): a Series aligned on
         ``keluarga.index``, or a sequence in row order.
     nomor_kantong
-        Pocket id -> pocket number (1 = largest); default: order of the ids.
+        Pocket id -> pocket number (1 = strongest evidence: the analysis numbers pockets by
+        decreasing scan LLR); default: order of the ids.
     peringkat_desa
         Registered desa code -> priority rank (1 = first); desa without a rank go last.
     maks
@@ -205,7 +207,6 @@ def pocket_of_families(h3_cells: Sequence, kantong: pd.DataFrame) -> list[str | 
     list
         The pocket id per family, None when in no pocket.
     """
-    from geo_service.analysis.locate import cell_to_parent, cells_to_str
 
     cell_of: dict[str, str] = {}
     if kantong is not None and len(kantong) and {"kantong_id", "sel_h3"} <= set(kantong.columns):

@@ -12,11 +12,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 
-from geo_service.api import service
 from geo_service.api.deps import AdminUser, AnalystUser, ApiSettingsDep, SessionDep, SettingsDep
 from geo_service.api.schemas import ErrorBody, ImportReport
-from geo_service.api.uploads import check_zip, saved_upload
+from geo_service.api.uploads import saved_upload
 from geo_service.errors import InvalidInputError
+from geo_service.io.archive import ArchiveLimits, check_zip
+from geo_service.services import audit as audit_service
+from geo_service.services import runs as run_service
+from geo_service.services.imports import upload as upload_service
 
 router = APIRouter(
     prefix="/impor",
@@ -81,16 +84,11 @@ def import_boundaries(
     _check_suffix(name, BOUNDARY_SUFFIXES)
     with saved_upload(berkas, max_bytes=settings.imports.upload_max_bytes) as up:
         if up.filename.lower().endswith(".zip"):
-            check_zip(
-                up.path,
-                max_total_bytes=settings.imports.archive_max_bytes,
-                max_ratio=settings.imports.archive_max_ratio,
-                max_files=settings.imports.archive_max_files,
-            )
-        batch = service.import_file(
+            check_zip(up.path, ArchiveLimits.from_settings(settings))
+        batch = upload_service.import_file(
             session, user, "batas", up.path, settings=settings, filename=up.filename
         )
-    service.record_audit(
+    audit_service.record_audit(
         session,
         user,
         "impor",
@@ -122,7 +120,7 @@ def import_families(
 ) -> ImportReport:
     _check_suffix(berkas.filename or "", FAMILY_SUFFIXES)
     with saved_upload(berkas, max_bytes=settings.imports.upload_max_bytes) as up:
-        batch = service.import_file(
+        batch = upload_service.import_file(
             session,
             user,
             "keluarga",
@@ -133,7 +131,7 @@ def import_families(
             partial=sebagian,
             replace=ganti,
         )
-    service.record_audit(
+    audit_service.record_audit(
         session,
         user,
         "impor",
@@ -151,4 +149,4 @@ def import_families(
 def report(
     batch_id: Annotated[int, Path(ge=1, le=2**31 - 1)], user: AnalystUser, session: SessionDep
 ) -> ImportReport:
-    return _report(service.get_batch(session, user, batch_id))
+    return _report(run_service.get_batch(session, user, batch_id))

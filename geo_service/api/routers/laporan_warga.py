@@ -17,16 +17,17 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
+from geo_service.analysis import schema as S
 from geo_service.analysis.laporan_warga import (
     JENIS_LAPORAN,
     MAX_FOTO_BYTES,
     STATUS_LAPORAN,
     queue_frame,
 )
-from geo_service.api import service
 from geo_service.api.deps import AnalystUser, LangDep, SessionDep, check_kabupaten
 from geo_service.api.schemas import ErrorBody
 from geo_service.errors import InvalidInputError, TooLargeError
+from geo_service.services import audit as audit_service
 from geo_service.services.laporan_warga import CitizenReportService
 from geo_service.services.ratelimit import RateLimiter, RateLimitError
 
@@ -89,11 +90,14 @@ def get_reports(request: Request) -> CitizenReportService:
     if svc is None:
         from geo_service.db.repo.laporan_warga import DbReportStore
 
+        limits = state.settings.rate_limits
         svc = CitizenReportService(
-            DbReportStore(state.sessions), known_desa=_KnownDesa(state.sessions)
+            DbReportStore(state.sessions),
+            known_desa=_KnownDesa(state.sessions),
+            limiter=RateLimiter(limits.laporan()),
         )
         state.laporan_warga = svc
-        state.laporan_warga_cek = RateLimiter({3600: 60})
+        state.laporan_warga_cek = RateLimiter(limits.cek())
     return svc
 
 
@@ -172,19 +176,19 @@ def queue(
     user: AnalystUser,
     reports: ReportsDep,
     session: SessionDep,
-    kode_kab: Annotated[str, Query(pattern=r"^\d{2}\.\d{2}$", examples=["33.24"])],
+    kode_kab: Annotated[str, Query(pattern=S.KODE_KAB_PATTERN, examples=["33.24"])],
     semua: Annotated[bool, Query(description="Termasuk yang sudah ditutup")] = False,
 ) -> QueueRows:
     from geo_service.db.repo.laporan_warga import citizen_reports
 
     check_kabupaten(user, kode_kab)
     found = citizen_reports(
-        session, scope=service.scope_of(user), kode_kab=kode_kab, hanya_terbuka=not semua
+        session, scope=audit_service.scope_of(user), kode_kab=kode_kab, hanya_terbuka=not semua
     )
     frame = queue_frame(found, reports.clock())
     rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    service.end_read(session)
-    service.record_audit(
+    audit_service.end_read(session)
+    audit_service.record_audit(
         session,
         user,
         "baca_laporan_warga",

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from geo_service.api import pages, service
+from geo_service.api import pages
 from geo_service.api.cache import cached
 from geo_service.api.deps import (
     ApiSettingsDep,
     CurrentUser,
+    KodeKab,
     LangDep,
     SessionDep,
     SettingsDep,
     check_kabupaten,
 )
 from geo_service.api.formats import XLSX_MEDIA
-from geo_service.api.routers.results import geo_check
+from geo_service.api.responses import geo_check
+from geo_service.services import audit as audit_service
+from geo_service.services import runs as run_service
 
 # Errors are JSON even where the page itself is HTML or PDF.
 _ERROR = {
@@ -30,7 +33,6 @@ router = APIRouter(
     tags=["peta dan laporan"],
     responses={401: _ERROR, 403: _ERROR, 404: _ERROR, 422: _ERROR},
 )
-KodeKab = Annotated[str, Path(pattern=r"^\d{2}\.\d{2}$", examples=["33.24"])]
 Periode = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 
 
@@ -51,7 +53,7 @@ def peta(
 ) -> HTMLResponse:
     check_kabupaten(user, kode_kab)
     geo_check(user, "desa", api)
-    run = service.finished_run(session, user, kode_kab, periode)
+    run = run_service.finished_run(session, user, kode_kab, periode)
     return cached(
         request,
         user,
@@ -76,19 +78,19 @@ def _meeting_pack(
     fmt: str,
 ) -> Response:
     """The meeting pack as PDF or XLSX; every download writes an audit row."""
-    from geo_service.io.report import write_report_pdf, write_report_xlsx
+    from geo_service.services.report import write_report_pdf, write_report_xlsx
 
     check_kabupaten(user, kode_kab)
     geo_check(user, "desa", api)
-    run = service.finished_run(session, user, kode_kab, periode)
+    run = run_service.finished_run(session, user, kode_kab, periode)
     data = pages.report_data(session, user, run, api.disclosure_k, settings=settings)
     write, media, disposition = {
         "pdf": (write_report_pdf, "application/pdf", "inline"),
         "xlsx": (write_report_xlsx, XLSX_MEDIA, "attachment"),
     }[fmt]
     body = write(data, lang=lang)
-    service.end_read(session)
-    service.record_audit(
+    audit_service.end_read(session)
+    audit_service.record_audit(
         session,
         user,
         "ekspor",

@@ -1,5 +1,6 @@
 """Results of the newest finished run of a kabupaten: indicators, pockets, priorities,
-OPD targets and coverage gaps, as GeoJSON, JSON, CSV (UTF-8 BOM) or XLSX."""
+OPD targets and coverage gaps, as GeoJSON, JSON, CSV (UTF-8 BOM) or XLSX.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +8,29 @@ from typing import Annotated, Literal
 
 import geopandas as gpd
 import pandas as pd
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from geo_service.analysis.disclosure import geography_allowed
-from geo_service.api import results, service
+from geo_service.api import results
 from geo_service.api.cache import cached, newest_run_id
-from geo_service.api.deps import ApiSettingsDep, CurrentUser, LangDep, SessionDep, check_kabupaten
+from geo_service.api.deps import (
+    ApiSettingsDep,
+    CurrentUser,
+    KodeKab,
+    LangDep,
+    SessionDep,
+    check_kabupaten,
+)
 from geo_service.api.formats import (
     CSV_MEDIA,
     GEOJSON_MEDIA,
     XLSX_MEDIA,
-    csv_response,
     feature_collection,
-    records,
-    xlsx_response,
 )
-from geo_service.api.schemas import ErrorBody, FeatureCollection, Rows
+from geo_service.api.responses import geo_check, respond, table_rows, tolerance_deg
+from geo_service.api.schemas import ErrorBody, FeatureCollection, Responses, Rows
 from geo_service.api.security import Principal
-from geo_service.errors import AccessDeniedError, InvalidInputError
-from geo_service.i18n import msg
+from geo_service.services import runs as run_service
 
 router = APIRouter(
     prefix="/kabupaten/{kode_kab}",
@@ -38,66 +42,22 @@ router = APIRouter(
         422: {"model": ErrorBody},
     },
 )
-KodeKab = Annotated[str, Path(pattern=r"^\d{2}\.\d{2}$", examples=["33.24"])]
+
+
 Periode = Annotated[
     str | None,
     Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; kosong = periode terbaru"),
 ]
-TABLE_CONTENT = {200: {"content": {"application/json": {}, CSV_MEDIA: {}, XLSX_MEDIA: {}}}}
-GEO_CONTENT = {200: {"content": {GEOJSON_MEDIA: {}, "application/json": {}, CSV_MEDIA: {}}}}
 
 
-def geo_check(user: Principal, geography: str, api: ApiSettingsDep) -> None:
-    if not geography_allowed(user.role, geography, publik_geography=api.publik_geography):
-        raise AccessDeniedError(
-            msg("geografi_ditolak", "id", geo=api.publik_geography),
-            msg("geografi_ditolak", "en", geo=api.publik_geography),
-        )
+TABLE_CONTENT: Responses = {
+    200: {"content": {"application/json": {}, CSV_MEDIA: {}, XLSX_MEDIA: {}}}
+}
 
 
-def _audit_export(
-    request: Request,
-    session,
-    user: Principal,
-    objek: str,
-    kode_kab: str,
-    periode: str,
-    n: int,
-    fmt: str,
-) -> None:
-    if fmt in ("csv", "xlsx"):
-        service.record_audit(
-            session,
-            user,
-            "ekspor",
-            objek=objek,
-            kode_kab=kode_kab,
-            periode=periode,
-            n_baris=n,
-            rincian={"format": fmt},
-            alamat_ip=request.client.host if request.client else None,
-        )
-
-
-def _rows(
-    frame: pd.DataFrame,
-    run,
-    k: int | None,
-    *,
-    total: int | None = None,
-    halaman: int = 1,
-    per_halaman: int | None = None,
-) -> dict:
-    return Rows(
-        kode_kab=run.kode_kab,
-        periode=run.periode,
-        run_id=run.id,
-        total=len(frame) if total is None else total,
-        halaman=halaman,
-        per_halaman=per_halaman,
-        penekanan_k=k,
-        baris=records(frame),
-    ).model_dump()
+GEO_CONTENT: Responses = {
+    200: {"content": {GEOJSON_MEDIA: {}, "application/json": {}, CSV_MEDIA: {}}}
+}
 
 
 def _newest_cached(
@@ -109,43 +69,9 @@ def _newest_cached(
         user,
         kode_kab,
         periode,
-        lambda: service.finished_run(session, user, kode_kab, periode).id,
+        lambda: run_service.finished_run(session, user, kode_kab, periode).id,
     )
     return cached(request, user, run_id, lang, build)
-
-
-def respond(
-    request: Request,
-    session,
-    user: Principal,
-    frame: pd.DataFrame,
-    run,
-    k: int | None,
-    fmt: str,
-    objek: str,
-    lang: str,
-) -> Response:
-    name = f"{objek}_{run.kode_kab}_{run.periode}"
-    _audit_export(request, session, user, objek, run.kode_kab, run.periode, len(frame), fmt)
-    if fmt == "geojson":
-        if not isinstance(frame, gpd.GeoDataFrame):
-            raise InvalidInputError(
-                msg("format_tidak_dikenal", "id", fmt=fmt),
-                msg("format_tidak_dikenal", "en", fmt=fmt),
-            )
-        return JSONResponse(feature_collection(frame), media_type=GEOJSON_MEDIA)
-    if fmt == "csv":
-        return csv_response(frame, f"{name}.csv")
-    if fmt == "xlsx":
-        notes = [f"Kabupaten {run.kode_kab}, periode {run.periode}, analisis #{run.id}."]
-        if k:
-            notes.append(
-                f"Angka di bawah {k} disembunyikan."
-                if lang != "en"
-                else f"Counts below {k} are suppressed."
-            )
-        return xlsx_response(frame, f"{name}.xlsx", sheet=objek, notes=notes, lang=lang)
-    return JSONResponse(_rows(frame, run, k))
 
 
 @router.get(
@@ -179,8 +105,6 @@ def indikator_desa(
     def build() -> Response:
         ind = results.indicators(session, user, kode_kab, periode, api.disclosure_k)
         if format == "geojson" and zoom is not None:
-            from geo_service.api.routers.wilayah import tolerance_deg
-
             return JSONResponse(
                 feature_collection(ind.view.desa, simplify_deg=tolerance_deg(zoom)),
                 media_type=GEOJSON_MEDIA,
@@ -294,8 +218,8 @@ def indikator_h3(
     geo_check(user, "h3", api)
 
     def build() -> Response:
-        run = service.finished_run(session, user, kode_kab, periode)
-        cells = service.run_table(session, user, run, "h3")
+        run = run_service.finished_run(session, user, kode_kab, periode)
+        cells = run_service.run_table(session, user, run, "h3")
         stored = int(cells["resolusi"].iloc[0]) if len(cells) and "resolusi" in cells else None
         res = resolusi
         if user.role == "publik":
@@ -415,7 +339,7 @@ def prioritas(
         start = (halaman - 1) * per_halaman
         page = table.iloc[start : start + per_halaman]
         return JSONResponse(
-            _rows(page, run, k, total=len(table), halaman=halaman, per_halaman=per_halaman)
+            table_rows(page, run, k, total=len(table), halaman=halaman, per_halaman=per_halaman)
         )
 
     return _newest_cached(request, session, user, kode_kab, periode, lang, build)

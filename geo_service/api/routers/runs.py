@@ -8,12 +8,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
+from geo_service.analysis import schema as S
 from geo_service.analysis.disclosure import is_suppressed_role
-from geo_service.api import results, service
+from geo_service.api import results
 from geo_service.api.deps import AnalystUser, CurrentUser, LangDep, SessionDep, check_kabupaten
 from geo_service.api.formats import CSV_MEDIA, XLSX_MEDIA
-from geo_service.api.routers.results import geo_check, respond
+from geo_service.api.responses import geo_check, respond
 from geo_service.api.schemas import AnalysisRequest, ErrorBody, Rows, RunStatus
+from geo_service.services import runs as run_service
 
 router = APIRouter(
     prefix="/analisis",
@@ -68,16 +70,16 @@ def start(
 def list_runs(
     user: CurrentUser,
     session: SessionDep,
-    kode_kab: Annotated[str | None, Query(pattern=r"^\d{2}\.\d{2}$")] = None,
+    kode_kab: Annotated[str | None, Query(pattern=S.KODE_KAB_PATTERN)] = None,
 ) -> list[RunStatus]:
     if kode_kab:
         check_kabupaten(user, kode_kab)
-    return [_status(r) for r in service.list_runs(session, user, kode_kab)]
+    return [_status(r) for r in run_service.list_runs(session, user, kode_kab)]
 
 
 @router.get("/{run_id}", response_model=RunStatus, summary="Status satu analisis")
 def status(run_id: RunId, user: CurrentUser, session: SessionDep) -> RunStatus:
-    return _status(service.get_run(session, user, run_id))
+    return _status(run_service.get_run(session, user, run_id))
 
 
 @router.get(
@@ -97,7 +99,7 @@ def result_table(
     lang: LangDep,
     format: Literal["json", "csv", "xlsx"] = "json",
 ) -> Response:
-    run = service.get_run(session, user, run_id)
+    run = run_service.get_run(session, user, run_id)
     api = request.app.state.settings.api
     k = api.disclosure_k
     if tabel in ("desa", "kecamatan", "kabupaten"):

@@ -23,12 +23,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
+from geo_service.analysis import schema as S
 from geo_service.analysis import uji_petik as G
-from geo_service.api import service
 from geo_service.api.deps import (
     AnalystUser,
     ApiSettingsDep,
     CurrentUser,
+    KodeKab,
     LangDep,
     SessionDep,
     SettingsDep,
@@ -46,6 +47,7 @@ from geo_service.api.schemas import (
     FeatureCollection,
     FieldImportReport,
     ProgressBody,
+    Responses,
     SampleRequest,
     SampleSummary,
     TargetRows,
@@ -53,8 +55,12 @@ from geo_service.api.schemas import (
 )
 from geo_service.api.uploads import saved_upload
 from geo_service.errors import InvalidInputError
+from geo_service.services import audit as audit_service
+from geo_service.services import target as target_service
+from geo_service.services import transisi as transisi_service
+from geo_service.services import uji_petik as uji_petik_service
 
-ERRORS = {
+ERRORS: Responses = {
     401: {"model": ErrorBody},
     403: {"model": ErrorBody},
     404: {"model": ErrorBody},
@@ -62,18 +68,19 @@ ERRORS = {
 }
 router = APIRouter(tags=["uji petik, transisi, target"], responses=ERRORS)
 
-KodeKab = Annotated[str, Path(pattern=r"^\d{2}\.\d{2}$", examples=["33.24"])]
 SampelId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 KodeDesa = Annotated[
     str | None,
     Query(
-        pattern=r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$",
+        pattern=S.KODE_DESA_PATTERN,
         examples=["33.24.01.2001"],
         description="Satu desa; kosong = seluruh sampel",
     ),
 ]
 RESULT_SUFFIXES = (".csv", ".xlsx", ".gpkg")
-FILE_CONTENT = {200: {"content": {m: {} for m in service.FIELD_MEDIA.values()}}}
+FILE_CONTENT: Responses = {
+    200: {"content": {m: {} for m in uji_petik_service.FIELD_MEDIA.values()}}
+}
 
 
 def _ip(request: Request) -> str | None:
@@ -109,7 +116,7 @@ def create_sample(
         )
     except ValueError as exc:
         raise InvalidInputError(str(exc), str(exc)) from exc
-    info = service.build_sample(
+    info = uji_petik_service.build_sample(
         session, user, kode_kab, periode=req.periode, params=params, now=datetime.now(UTC)
     )
     return _summary(info)
@@ -122,12 +129,12 @@ def create_sample(
 )
 def list_samples(kode_kab: KodeKab, user: AnalystUser, session: SessionDep) -> list[SampleSummary]:
     check_kabupaten(user, kode_kab)
-    return [_summary(i) for i in service.list_samples(session, user, kode_kab)]
+    return [_summary(i) for i in uji_petik_service.list_samples(session, user, kode_kab)]
 
 
 @router.get("/uji-petik/{sampel_id}", response_model=SampleSummary, summary="Satu sampel uji petik")
 def get_sample(sampel_id: SampelId, user: AnalystUser, session: SessionDep) -> SampleSummary:
-    return _summary(service.sample_info(session, user, sampel_id))
+    return _summary(uji_petik_service.sample_info(session, user, sampel_id))
 
 
 @router.get(
@@ -145,10 +152,12 @@ def field_files(
     format: Literal["xlsx", "csv", "gpkg"] = "xlsx",
     desa: KodeDesa = None,
 ) -> Response:
-    body, name, media, n = service.field_files(session, user, sampel_id, format, desa, lang)
-    info = service.sample_info(session, user, sampel_id)
-    service.end_read(session)
-    service.record_audit(
+    body, name, media, n = uji_petik_service.field_files(
+        session, user, sampel_id, format, desa, lang
+    )
+    info = uji_petik_service.sample_info(session, user, sampel_id)
+    audit_service.end_read(session)
+    audit_service.record_audit(
         session,
         user,
         "ekspor",
@@ -185,7 +194,7 @@ def upload_results(
         bool, Form(description="Impor baris sah walau ada baris bermasalah")
     ] = False,
 ) -> FieldImportReport:
-    service.sample_info(session, user, sampel_id)  # 404 before looking at the body
+    uji_petik_service.sample_info(session, user, sampel_id)  # 404 before looking at the body
     if berkas is None or not berkas.filename:
         raise InvalidInputError(
             "Berkas hasil wajib dikirim (kolom 'berkas').",
@@ -197,7 +206,7 @@ def upload_results(
             f"Unsupported file type: {berkas.filename} (allowed: .csv, .xlsx, .gpkg)",
         )
     with saved_upload(berkas, max_bytes=settings.imports.upload_max_bytes) as up:
-        out, verified = service.import_field_results(
+        out, verified = uji_petik_service.import_field_results(
             session,
             user,
             sampel_id,
@@ -227,12 +236,12 @@ def progress(
     format: Literal["json", "geojson", "csv"] = "json",
     kelompok: Literal["kecamatan", "desa"] = "kecamatan",
 ) -> Response:
-    info, prog, est = service.sample_progress(
+    info, prog, est = uji_petik_service.sample_progress(
         session, user, sampel_id, kelompok=kelompok, lang=lang
     )
     if format == "geojson":
         return JSONResponse(
-            feature_collection(service.progress_shapes(session, user, info, prog)),
+            feature_collection(uji_petik_service.progress_shapes(session, user, info, prog)),
             media_type=GEOJSON_MEDIA,
         )
     if format == "csv":
@@ -276,9 +285,9 @@ def transitions(
             raise InvalidInputError(
                 f"Periode tidak valid: {p} (YYYY-MM)", f"Invalid periode: {p} (YYYY-MM)"
             )
-    out = service.transitions(session, user, kode_kab, periode, lang)
-    service.end_read(session)
-    service.record_audit(
+    out = transisi_service.transitions(session, user, kode_kab, periode, lang)
+    audit_service.end_read(session)
+    audit_service.record_audit(
         session,
         user,
         "baca_keluarga",
@@ -322,7 +331,7 @@ def targets(
     from geo_service.analysis.target import progress_report
 
     check_kabupaten(user, kode_kab)
-    table = service.target_progress(
+    table = target_service.target_progress(
         session, user, kode_kab, settings=settings, k=api.disclosure_k, lang=lang
     )
     if format == "csv":

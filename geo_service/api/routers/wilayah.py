@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from geo_service.api import service
-from geo_service.api.deps import CurrentUser, SessionDep, check_kabupaten
+from geo_service.api.deps import CurrentUser, KodeKab, SessionDep, check_kabupaten
 from geo_service.api.formats import GEOJSON_MEDIA, feature_collection
+from geo_service.api.responses import tolerance_deg
 from geo_service.api.schemas import ErrorBody, FeatureCollection, KabupatenItem
+from geo_service.services import wilayah as wilayah_service
 
 router = APIRouter(
     prefix="/wilayah",
@@ -22,7 +23,6 @@ router = APIRouter(
         422: {"model": ErrorBody},
     },
 )
-KodeKab = Annotated[str, Path(pattern=r"^\d{2}\.\d{2}$", examples=["33.24"])]
 Zoom = Annotated[
     int,
     Query(
@@ -33,18 +33,13 @@ Zoom = Annotated[
 ]
 
 
-def tolerance_deg(zoom: int) -> float:
-    """About one screen pixel at ``zoom`` (256-pixel tiles), in degrees."""
-    return 360.0 / (256 * 2**zoom)
-
-
 @router.get(
     "/kabupaten",
     response_model=list[KabupatenItem],
     summary="Kabupaten yang boleh dilihat pengguna",
 )
 def kabupaten(user: CurrentUser, session: SessionDep) -> list[KabupatenItem]:
-    return [KabupatenItem(**row) for row in service.list_kabupaten(session, user)]
+    return [KabupatenItem(**row) for row in wilayah_service.list_kabupaten(session, user)]
 
 
 @router.get(
@@ -57,7 +52,7 @@ def kecamatan(
     kode_kab: KodeKab, user: CurrentUser, session: SessionDep, zoom: Zoom = 10
 ) -> JSONResponse:
     check_kabupaten(user, kode_kab)
-    gdf = service.wilayah(session, user, kode_kab, "kecamatan")
+    gdf = wilayah_service.wilayah(session, user, kode_kab, "kecamatan")
     return JSONResponse(
         feature_collection(gdf, simplify_deg=tolerance_deg(zoom)), media_type=GEOJSON_MEDIA
     )
@@ -73,7 +68,7 @@ def desa(
     kode_kab: KodeKab, user: CurrentUser, session: SessionDep, zoom: Zoom = 10
 ) -> JSONResponse:
     check_kabupaten(user, kode_kab)
-    gdf = service.wilayah(session, user, kode_kab, "desa")
+    gdf = wilayah_service.wilayah(session, user, kode_kab, "desa")
     return JSONResponse(
         feature_collection(gdf, simplify_deg=tolerance_deg(zoom)), media_type=GEOJSON_MEDIA
     )

@@ -7,17 +7,22 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.orm import Session
 
 from geo_service.analysis import schema as S
 from geo_service.analysis.validate import PROBLEM_COLUMNS, ValidationResult
 from geo_service.db.models import (
+    Keluarga,
     KeluargaSnapshot,
+    utcnow,
 )
 from geo_service.db.repo.common import Bind, Scope
 from geo_service.db.repo.wilayah import desa_of_kabupaten, kecamatan_of_kabupaten
-from geo_service.errors import NotFoundError
+from geo_service.errors import (
+    DuplicateError,
+    NotFoundError,
+)
 
 VALID_COLUMNS: list[str] = [
     S.ID,
@@ -223,3 +228,76 @@ def analysis_inputs(session: Bind, kode_kab: str, periode: str, *, scope: Scope)
         batch_id=int(batch_id),
         versi_batas=None if pd.isna(versi) else int(versi),
     )
+
+
+def keluarga_rows(fam: pd.DataFrame, loc: pd.DataFrame, batch_id: int) -> pd.DataFrame:
+    out = pd.DataFrame(
+        {"batch_id": batch_id, "kode_kab": fam[S.KODE_DESA].str[:5]}, index=fam.index
+    )
+    for c in [
+        S.ID,
+        S.PERIODE,
+        S.KODE_DESA,
+        "lat",
+        "lon",
+        "jumlah_art",
+        "desil",
+        *S.FLAG_COLUMNS,
+        "baris",
+    ]:
+        out[c] = fam[c]
+    out["pengeluaran_kapita"] = fam["pengeluaran_kapita"].round().astype("Int64")
+    for c in ["kode_desa_lokasi", "status_lokasi", "jarak_m", "lokasi_tidak_sesuai", "h3"]:
+        out[c] = loc[c]
+    out["lokasi_tidak_sesuai"] = out["lokasi_tidak_sesuai"].astype(bool)
+    return out.reset_index(drop=True)
+
+
+def claim_snapshots(
+    conn: Connection,
+    valid: pd.DataFrame,
+    periode: str,
+    batch_id: int,
+    replace: bool,
+    snapshots: dict[str, dict[str, int]],
+    replaced: set[int],
+    h3_resolution: int,
+) -> None:
+    """Take the snapshot (periode x kabupaten) of every new kabupaten of this chunk."""
+    for kab in sorted(set(valid[S.KODE_DESA].str[:5]) - set(snapshots)):
+        old = conn.execute(
+            select(KeluargaSnapshot.batch_id).where(
+                KeluargaSnapshot.periode == periode, KeluargaSnapshot.kode_kab == kab
+            )
+        ).scalar()
+        if old is not None:
+            if not replace:
+                raise (
+                    DuplicateError(
+                        f"Data keluarga periode {periode} kabupaten {kab} sudah ada (impor #{old}). "
+                        "Gunakan --replace untuk menggantinya; tidak ada yang diimpor.",
+                        f"Families of periode {periode} for kabupaten {kab} exist already "
+                        f"(import #{old}). Use --replace to replace them; nothing imported.",
+                    )
+                )
+            conn.execute(
+                delete(Keluarga).where(Keluarga.periode == periode, Keluarga.kode_kab == kab)
+            )
+            conn.execute(
+                delete(KeluargaSnapshot).where(
+                    KeluargaSnapshot.periode == periode, KeluargaSnapshot.kode_kab == kab
+                )
+            )
+            replaced.add(int(old))
+        conn.execute(
+            insert(KeluargaSnapshot).values(
+                periode=periode,
+                kode_kab=kab,
+                batch_id=batch_id,
+                n_keluarga=0,
+                n_jiwa=0,
+                h3_resolusi=h3_resolution,
+                dibuat=utcnow(),
+            )
+        )
+        snapshots[kab] = {"n_keluarga": 0, "n_jiwa": 0}

@@ -18,7 +18,7 @@ from geo_service.db.models import (
     UjiPetikHasil,
 )
 from geo_service.db.repo.common import Bind, Scope
-from geo_service.db.repo.uji_petik import _sample_row
+from geo_service.db.repo.uji_petik.sampel import _sample_row
 
 _REPORT_FIELDS = tuple(CitizenReport.__dataclass_fields__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -182,8 +182,6 @@ def save_run(
     ``parameter`` defaults to ``result.params`` as a dict.
     """
     if parameter is None and result is not None:
-        from dataclasses import asdict
-
         parameter = asdict(result.params)
     run_id = start_run(
         session,

@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
-import geopandas as gpd
-import pandas as pd
-from geoalchemy2.functions import ST_AsBinary
-from sqlalchemy import delete, func, insert, select
+from typing import Any
 
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from geoalchemy2.functions import ST_AsBinary
+from geoalchemy2.shape import from_shape
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from geo_service.analysis.fastjoin import BoundaryIndex, boundary_fingerprint, build_boundary_index
+from geo_service.analysis.locate import FAST_JOIN_MIN_POINTS
 from geo_service.db.models import (
     SRID,
+    BatasVersi,
     Desa,
+    IndeksBatas,
     Kabupaten,
     Kecamatan,
     Provinsi,
     utcnow,
 )
 from geo_service.db.repo.common import Bind, Scope, _geoms
-from geo_service.errors import NotFoundError
+from geo_service.errors import (
+    NotFoundError,
+)
 
 
 def list_kabupaten(session: Bind, *, scope: Scope) -> pd.DataFrame:
@@ -144,12 +155,6 @@ def boundary_index(
     build it and store it for the next analyses. A new boundary version has another
     fingerprint, so a stale index is never returned.
     """
-    from geo_service.analysis.fastjoin import (
-        BoundaryIndex,
-        boundary_fingerprint,
-        build_boundary_index,
-    )
-    from geo_service.db.models import IndeksBatas
 
     scope.check(kode_kab)
     sidik = boundary_fingerprint(desa)
@@ -160,7 +165,6 @@ def boundary_index(
         return BoundaryIndex.from_bytes(row.data)
     if build_from is None:
         return None
-    from geo_service.analysis.locate import FAST_JOIN_MIN_POINTS
 
     if build_from < FAST_JOIN_MIN_POINTS:
         return None
@@ -171,7 +175,6 @@ def boundary_index(
 
 def store_boundary_index(session: Bind, kode_kab: str, index, *, sidik: str) -> None:
     """Keep ``index`` (a ``BoundaryIndex``) as the one of ``kode_kab``'s current boundaries."""
-    from geo_service.db.models import IndeksBatas
 
     session.execute(delete(IndeksBatas).where(IndeksBatas.kode_kab == kode_kab))
     session.execute(
@@ -179,3 +182,120 @@ def store_boundary_index(session: Bind, kode_kab: str, index, *, sidik: str) -> 
             kode_kab=kode_kab, sidik=sidik, data=index.to_bytes(), dibuat=utcnow()
         )
     )
+
+
+def _multi(geoms: np.ndarray) -> np.ndarray:
+    """Every polygon as a MultiPolygon (the column type of the wilayah tables)."""
+    out = np.empty(len(geoms), dtype=object)
+    for i, g in enumerate(geoms):
+        out[i] = shapely.MultiPolygon([g]) if g.geom_type == "Polygon" else g
+    return out
+
+
+def _union(geoms) -> Any:
+    u = shapely.union_all(np.asarray(list(geoms), dtype=object))
+    if u.geom_type == "Polygon":
+        return shapely.MultiPolygon([u])
+    if u.geom_type != "MultiPolygon":
+        parts = [g for g in getattr(u, "geoms", []) if g.geom_type in ("Polygon",)]
+        parts += [
+            p for g in getattr(u, "geoms", []) if g.geom_type == "MultiPolygon" for p in g.geoms
+        ]
+        return shapely.MultiPolygon(parts) if parts else None
+    return u
+
+
+def _wkb(g) -> Any:
+
+    return None if g is None else from_shape(g, srid=SRID)
+
+
+def store_boundaries(
+    conn: Connection,
+    desa: gpd.GeoDataFrame,
+    batch_id: int,
+    name: str,
+    sha: str,
+    crs_asal: str | None,
+    report,
+) -> None:
+    kabs = report.kabupaten
+    versi_id = conn.execute(
+        insert(BatasVersi)
+        .values(
+            batch_id=batch_id,
+            berkas=name,
+            sha256=sha,
+            kode_kab=kabs,
+            n_desa=len(desa),
+            crs_asal=crs_asal,
+            diperbaiki=report.diperbaiki,
+            dibuat=utcnow(),
+        )
+        .returning(BatasVersi.id)
+    ).scalar_one()
+    desa = desa.copy()
+    desa["geometry"] = _multi(desa.geometry.to_numpy())
+    if "kode_prov" not in desa.columns:
+        desa["kode_prov"] = desa["kode_kab"].str[:2]
+    if "nama_prov" not in desa.columns:
+        desa["nama_prov"] = desa["kode_prov"]
+    conn.execute(delete(Desa).where(Desa.kode_kab.in_(kabs)))
+    conn.execute(delete(Kecamatan).where(Kecamatan.kode_kab.in_(kabs)))
+    for kode_prov, grp in desa.groupby("kode_prov"):
+        if conn.execute(select(Provinsi.kode).where(Provinsi.kode == kode_prov)).first() is None:
+            nama_prov = str(grp["nama_prov"].iloc[0])
+            conn.execute(insert(Provinsi).values(kode=kode_prov, nama=nama_prov))
+    for kode_kab, grp in desa.groupby("kode_kab"):
+        values = {
+            "nama": str(grp["nama_kab"].iloc[0]),
+            "kode_prov": str(grp["kode_prov"].iloc[0]),
+            "versi_id": versi_id,
+            "geom": _wkb(_union(grp.geometry)),
+        }
+        if conn.execute(select(Kabupaten.kode).where(Kabupaten.kode == kode_kab)).first():
+            conn.execute(update(Kabupaten).where(Kabupaten.kode == kode_kab).values(**values))
+        else:
+            conn.execute(insert(Kabupaten).values(kode=kode_kab, **values))
+    kec_rows = [
+        {
+            "kode": str(k),
+            "nama": str(g["nama_kec"].iloc[0]),
+            "kode_kab": str(k)[:5],
+            "geom": _wkb(_union(g.geometry)),
+        }
+        for k, g in desa.groupby("kode_kec")
+    ]
+    conn.execute(insert(Kecamatan), kec_rows)
+    desa_rows = [
+        {
+            "kode": r.kode,
+            "nama": str(r.nama),
+            "kode_kec": r.kode_kec,
+            "kode_kab": r.kode_kab,
+            "jenis": _text_or_none(getattr(r, "jenis", None)),
+            "versi_id": versi_id,
+            "geom": _wkb(r.geometry),
+        }
+        for r in desa.itertuples(index=False)
+    ]
+    for start in range(0, len(desa_rows), 2_000):
+        conn.execute(insert(Desa), desa_rows[start : start + 2_000])
+    for kode_prov in sorted(desa["kode_prov"].unique()):
+        geoms = (
+            conn.execute(
+                select(Kabupaten.geom.ST_AsBinary()).where(Kabupaten.kode_prov == kode_prov)
+            )
+            .scalars()
+            .all()
+        )
+        shapes = [shapely.from_wkb(bytes(g)) for g in geoms if g is not None]
+        conn.execute(
+            update(Provinsi)
+            .where(Provinsi.kode == kode_prov)
+            .values(geom=_wkb(_union(shapes)) if shapes else None)
+        )
+
+
+def _text_or_none(v: Any) -> str | None:
+    return None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)

@@ -1,21 +1,18 @@
-"""The TKPK meeting pack: a PDF (maps, ranked priorities, OPD targets, coverage gaps, method)
-and an XLSX workbook with the same tables and a sheet explaining the method.
-
-Inputs are frames already prepared for the reader (suppressed for non-privileged roles by the
-caller); this module only lays them out.
+"""What the meeting pack says: texts in both languages, column headers, the data it is built
+from (:class:`ReportData`) and the tables and paragraphs both writers show.
 """
 
 from __future__ import annotations
 
-import html
-import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+
+from geo_service.analysis.target import INDICATORS, STATUS_TEXT, TargetProgress, progress_text
+from geo_service.i18n import pick
 
 ATTRIBUTION = {
     "id": (
@@ -27,6 +24,7 @@ ATTRIBUTION = {
         "figures: BPS. Family data: DTSEN ({sumber}). Made with geo_service {versi}."
     ),
 }
+
 
 TEXT: dict[str, dict[str, str]] = {
     "id": {
@@ -91,6 +89,7 @@ TEXT: dict[str, dict[str, str]] = {
     },
 }
 
+
 METHOD = {
     "id": [
         "Keluarga miskin ekstrem: keluarga desil 1 DTSEN (atau pengeluaran per kapita di bawah "
@@ -121,6 +120,7 @@ METHOD = {
         "decile 6-10 families receiving them (inclusion).",
     ],
 }
+
 
 # Column headers a person reads (Bahasa Indonesia / English); unknown columns keep their name.
 HEADERS: dict[str, tuple[str, str]] = {
@@ -172,6 +172,7 @@ HEADERS: dict[str, tuple[str, str]] = {
     "catatan_target": ("Catatan target", "Target note"),
 }
 
+
 PRIORITY_COLUMNS = [
     "peringkat",
     "nama_desa",
@@ -182,6 +183,8 @@ PRIORITY_COLUMNS = [
     "skor",
     "alasan",
 ]
+
+
 COVERAGE_COLUMNS = [
     "nama_desa",
     "nama_kec",
@@ -192,6 +195,8 @@ COVERAGE_COLUMNS = [
     "pct_eksklusi_pbi_jk",
     "pct_inklusi_pkh",
 ]
+
+
 POCKET_COLUMNS = [
     "nomor",
     "nama_desa_utama",
@@ -202,6 +207,8 @@ POCKET_COLUMNS = [
     "pct_jiwa_ekstrem",
     "rasio_kabupaten",
 ]
+
+
 TARGET_COLUMNS = [
     "kabupaten",
     "label",
@@ -217,6 +224,8 @@ TARGET_COLUMNS = [
     "sumber_target",
     "catatan_target",
 ]
+
+
 PDF_MAX_ROWS = 30
 
 
@@ -265,10 +274,6 @@ class ReportData:
     version: str = ""
     suppression_k: int | None = None
     made_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-
-def _t(lang: str) -> dict[str, str]:
-    return TEXT["en" if lang == "en" else "id"]
 
 
 def header(col: str, lang: str) -> str:
@@ -363,9 +368,6 @@ def coverage_table(data: ReportData) -> pd.DataFrame:
 def _targets_in(data: ReportData, lang: str) -> pd.DataFrame:
     """The target rows with label, status and sentence in ``lang`` (rebuilt from the numbers
     when the rows carry them, so the pack's language decides, not the caller's)."""
-    from dataclasses import fields
-
-    from geo_service.analysis.target import INDICATORS, STATUS_TEXT, TargetProgress, progress_text
 
     frame = _table_frame(data.targets)
     names = [f.name for f in fields(TargetProgress)]
@@ -390,7 +392,7 @@ def target_table(data: ReportData, lang: str = "id") -> pd.DataFrame:
 def target_paragraphs(data: ReportData, lang: str) -> list[str]:
     """The "Capaian target" section as paragraphs: each target's sentence (as
     :func:`geo_service.analysis.target.progress_text` writes it) and its source or note."""
-    t = _t(lang)
+    t = pick(TEXT, lang)
     frame = _targets_in(data, lang)
     out = []
     for rec in frame.to_dict("records"):
@@ -407,7 +409,7 @@ def target_paragraphs(data: ReportData, lang: str) -> list[str]:
 
 
 def _summary_rows(data: ReportData, lang: str) -> list[tuple[str, str]]:
-    t = _t(lang)
+    t = pick(TEXT, lang)
     rows = [(t["kabupaten"], f"{data.nama_kab} ({data.kode_kab})"), (t["periode"], data.periode)]
     if data.data_date:
         rows.append((t["data_date"], data.data_date))
@@ -424,287 +426,3 @@ def _summary_rows(data: ReportData, lang: str) -> list[tuple[str, str]]:
             if col in kab.index:
                 rows.append((header(col, lang), _fmt(kab[col])))
     return rows
-
-
-# ---------------------------------------------------------------- PDF
-
-
-def _fonts() -> tuple[str, str]:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    regular = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-    bold = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
-    if regular.exists() and bold.exists():
-        if "GsSans" not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont("GsSans", str(regular)))
-            pdfmetrics.registerFont(TTFont("GsSans-Bold", str(bold)))
-        return "GsSans", "GsSans-Bold"
-    return "Helvetica", "Helvetica-Bold"
-
-
-def write_report_pdf(data: ReportData, *, lang: str = "id") -> bytes:
-    """The meeting pack as PDF bytes (A4; maps drawn without any tile server)."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-    from reportlab.lib.units import cm
-    from reportlab.platypus import (
-        Image,
-        PageBreak,
-        Paragraph,
-        SimpleDocTemplate,
-        Spacer,
-        Table,
-        TableStyle,
-    )
-
-    from geo_service.mapping.static_map import choropleth_png, pocket_png
-
-    t = _t(lang)
-    font, bold = _fonts()
-    base = getSampleStyleSheet()
-    h1 = ParagraphStyle("h1", parent=base["Heading1"], fontName=bold, fontSize=18)
-    h2 = ParagraphStyle("h2", parent=base["Heading2"], fontName=bold, fontSize=14)
-    body = ParagraphStyle(
-        "body", parent=base["BodyText"], fontName=font, fontSize=9.5, leading=12.5
-    )
-    cell = ParagraphStyle("cell", parent=body, fontSize=7.5, leading=9)
-    width = A4[0] - 3 * cm
-
-    def widths(frame: pd.DataFrame) -> list[float]:
-        """Column widths by content (long texts such as reasons get the most room)."""
-        weights = []
-        for c in frame.columns:
-            longest = max(
-                [min(len(header(c, lang)), 9)] + [len(_fmt(v)) for v in frame[c].head(60)]
-            )
-            weights.append(min(max(longest + 2, 7), 45))
-        total = sum(weights)
-        return [width * w / total for w in weights]
-
-    def table(frame: pd.DataFrame, col_widths: list[float] | None = None):
-        if frame.empty:
-            return Paragraph(t["none"], body)
-        shown = frame.head(PDF_MAX_ROWS)
-        col_widths = col_widths or widths(shown)
-        rows = [[Paragraph(f"<b>{header(c, lang)}</b>", cell) for c in shown.columns]]
-        rows += [[Paragraph(_fmt(v), cell) for v in rec] for rec in shown.itertuples(index=False)]
-        tbl = Table(rows, colWidths=col_widths, repeatRows=1)
-        tbl.setStyle(
-            TableStyle(
-                [
-                    ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ]
-            )
-        )
-        out = [tbl]
-        if len(frame) > PDF_MAX_ROWS:
-            out.append(Paragraph(t["more_rows"].format(n=len(frame) - PDF_MAX_ROWS), body))
-        return out
-
-    def add(story, item):
-        story.extend(item if isinstance(item, list) else [item])
-
-    def image(png: bytes):
-        img = Image(io.BytesIO(png))
-        scale = min(width / img.drawWidth, 17 * cm / img.drawHeight)
-        img.drawWidth *= scale
-        img.drawHeight *= scale
-        return img
-
-    story: list = [
-        Paragraph(f"{t['title']} — {data.nama_kab}", h1),
-        Paragraph(t["subtitle"], body),
-        Spacer(1, 0.4 * cm),
-        Paragraph(t["summary"], h2),
-    ]
-    add(story, table(pd.DataFrame(_summary_rows(data, lang), columns=[t["param"], t["value"]])))
-    if data.suppression_k:
-        story += [
-            Spacer(1, 0.3 * cm),
-            Paragraph(t["suppressed_note"].format(k=data.suppression_k), body),
-        ]
-    story += [
-        PageBreak(),
-        Paragraph(t["map"], h2),
-        image(
-            choropleth_png(
-                data.desa, judul=f"{data.nama_kab} — {data.periode}", sumber=data.sumber, lang=lang
-            )
-        ),
-    ]
-    pri = priority_table(data)
-    top = (
-        pri["kode_desa"].tolist()
-        if "kode_desa" in pri.columns
-        else (
-            data.priorities["kode_desa"].head(10).tolist()
-            if data.priorities is not None and "kode_desa" in data.priorities.columns
-            else []
-        )
-    )
-    story += [
-        PageBreak(),
-        Paragraph(t["pocket_map"], h2),
-        image(
-            pocket_png(
-                data.desa,
-                data.pockets,
-                priority_desa=top[:10],
-                judul=f"{data.nama_kab} — {data.periode}",
-                sumber=data.sumber,
-                lang=lang,
-            )
-        ),
-    ]
-    story += [PageBreak(), Paragraph(t["priorities"], h2)]
-    add(story, table(pri))
-    story += [PageBreak(), Paragraph(t["opd"], h2)]
-    add(story, table(opd_summary(data)))
-    story += [PageBreak(), Paragraph(t["coverage"], h2)]
-    add(story, table(coverage_table(data)))
-    if data.pockets is not None and len(data.pockets):
-        story += [Spacer(1, 0.5 * cm), Paragraph(t["pockets"], h2)]
-        add(story, table(_table_frame(data.pockets, POCKET_COLUMNS)))
-    story += [PageBreak(), Paragraph(t["targets"], h2)]
-    paragraphs = target_paragraphs(data, lang)
-    if not paragraphs:
-        story.append(Paragraph(t["none"], body))
-    for para in paragraphs:
-        story += [Paragraph(html.escape(para), body), Spacer(1, 0.2 * cm)]
-    story += [PageBreak(), Paragraph(t["method"], h2)]
-    story += [Paragraph(p, body) for p in METHOD["en" if lang == "en" else "id"]]
-    story.append(Spacer(1, 0.3 * cm))
-    add(story, table(pd.DataFrame(_flatten(data.params), columns=[t["param"], t["value"]])))
-    story += [
-        Spacer(1, 0.5 * cm),
-        Paragraph(t["attribution"], h2),
-        Paragraph(
-            ATTRIBUTION["en" if lang == "en" else "id"].format(
-                sumber=data.sumber, versi=data.version
-            ),
-            body,
-        ),
-    ]
-
-    buf = io.BytesIO()
-
-    def footer(canvas, doc):
-        canvas.saveState()
-        canvas.setFont(font, 7)
-        canvas.drawString(1.5 * cm, 1 * cm, f"{t['title']} — {data.nama_kab} — {data.periode}")
-        canvas.drawRightString(A4[0] - 1.5 * cm, 1 * cm, str(doc.page))
-        canvas.restoreState()
-
-    doc = SimpleDocTemplate(
-        buf,
-        pagesize=A4,
-        leftMargin=1.5 * cm,
-        rightMargin=1.5 * cm,
-        topMargin=1.5 * cm,
-        bottomMargin=1.6 * cm,
-        title=f"{t['title']} {data.nama_kab} {data.periode}",
-        author="geo_service",
-        subject=t["subtitle"],
-    )
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buf.getvalue()
-
-
-# ---------------------------------------------------------------- XLSX
-
-
-def write_report_xlsx(data: ReportData, *, lang: str = "id") -> bytes:
-    """The same tables as an XLSX workbook (bold frozen headers, filters, widths, method sheet)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    t = _t(lang)
-    wb = Workbook()
-    wb.remove(wb.active)
-    head_font = Font(bold=True)
-    head_fill = PatternFill("solid", fgColor="E8E8E8")
-
-    def sheet(title: str, frame: pd.DataFrame, *, headers: bool = True) -> None:
-        ws = wb.create_sheet(title[:31])
-        if frame.empty:
-            ws.append([t["none"]])
-            return
-        cols = list(frame.columns)
-        ws.append([header(c, lang) if headers else c for c in cols])
-        for rec in frame.itertuples(index=False):
-            ws.append([_cell(v) for v in rec])
-        for j, col in enumerate(cols, start=1):
-            c = ws.cell(row=1, column=j)
-            c.font, c.fill = head_font, head_fill
-            c.alignment = Alignment(wrap_text=True, vertical="top")
-            longest = max(
-                [len(str(ws.cell(row=1, column=j).value))]
-                + [len(str(v)) for v in frame[col].head(200).tolist()]
-            )
-            ws.column_dimensions[get_column_letter(j)].width = min(max(10, longest + 2), 60)
-            fmt = (
-                "0.0"
-                if col.startswith("pct") or col == "skor"
-                else ("#,##0" if col.startswith("n_") else None)
-            )
-            if fmt:
-                for row in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                    row[0].number_format = fmt
-        ws.freeze_panes = "A2"
-        ws.auto_filter.ref = ws.dimensions
-
-    sheet(
-        t["summary"],
-        pd.DataFrame(_summary_rows(data, lang), columns=[t["param"], t["value"]]),
-        headers=False,
-    )
-    sheet("Prioritas" if lang != "en" else "Priorities", priority_table(data))
-    sheet("Target OPD" if lang != "en" else "Agency targets", _table_frame(data.opd_targets))
-    sheet("Cakupan" if lang != "en" else "Coverage", _table_frame(data.coverage))
-    sheet("Kantong" if lang != "en" else "Pockets", _table_frame(data.pockets))
-    sheet(t["targets_sheet"], target_table(data, lang))
-    sheet(t["desa_sheet"], _table_frame(data.desa))
-    ws = wb.create_sheet("Metode" if lang != "en" else "Method")
-    ws.column_dimensions["A"].width = 40
-    ws.column_dimensions["B"].width = 100
-    ws.append([t["method"]])
-    ws["A1"].font = Font(bold=True, size=13)
-    for para in METHOD["en" if lang == "en" else "id"]:
-        ws.append(["", para])
-        ws.cell(row=ws.max_row, column=2).alignment = Alignment(wrap_text=True)
-    ws.append([])
-    ws.append([t["param"], t["value"]])
-    ws.cell(row=ws.max_row, column=1).font = head_font
-    ws.cell(row=ws.max_row, column=2).font = head_font
-    for name, val in _flatten(data.params):
-        ws.append([name, val])
-    ws.append([])
-    ws.append(
-        [
-            t["attribution"],
-            ATTRIBUTION["en" if lang == "en" else "id"].format(
-                sumber=data.sumber, versi=data.version
-            ),
-        ]
-    )
-    ws.cell(row=ws.max_row, column=2).alignment = Alignment(wrap_text=True)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    if value is None or (not isinstance(value, str | list | tuple | dict) and pd.isna(value)):
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    if isinstance(value, list | tuple):
-        return "; ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return str(value)
-    return value

@@ -1,0 +1,35 @@
+"""The meeting pack (PDF, XLSX) of a kabupaten: the maps are drawn here (``mapping``) and
+handed to the writers in :mod:`geo_service.io.report`, which only lay out pages and sheets."""
+
+from __future__ import annotations
+
+from geo_service.io.report import ReportData, priority_table, write_report_xlsx
+from geo_service.io.report import write_report_pdf as _layout_pdf
+from geo_service.mapping.static_map import choropleth_png, pocket_png
+
+__all__ = ["report_maps", "write_report_pdf", "write_report_xlsx"]
+
+
+def report_maps(data: ReportData, *, lang: str = "id") -> tuple[bytes, bytes]:
+    """The desa map and the pocket map (with the first 10 priority desa) as PNG bytes."""
+    pri = priority_table(data)
+    top = (
+        pri["kode_desa"].tolist()
+        if "kode_desa" in pri.columns
+        else (
+            data.priorities["kode_desa"].head(10).tolist()
+            if data.priorities is not None and "kode_desa" in data.priorities.columns
+            else []
+        )
+    )
+    judul = f"{data.nama_kab} — {data.periode}"
+    desa_map = choropleth_png(data.desa, judul=judul, sumber=data.sumber, lang=lang)
+    pocket_map = pocket_png(
+        data.desa, data.pockets, priority_desa=top[:10], judul=judul, sumber=data.sumber, lang=lang
+    )
+    return desa_map, pocket_map
+
+
+def write_report_pdf(data: ReportData, *, lang: str = "id") -> bytes:
+    """The meeting pack as PDF bytes (A4; maps drawn without any tile server)."""
+    return _layout_pdf(data, maps=report_maps(data, lang=lang), lang=lang)
