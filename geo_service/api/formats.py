@@ -11,6 +11,7 @@ import pandas as pd
 from fastapi.responses import Response
 
 from geo_service.analysis._util import jsonable
+from geo_service.io import geojson
 
 CSV_MEDIA = "text/csv; charset=utf-8"
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -32,27 +33,9 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def feature_collection(
     gdf: gpd.GeoDataFrame, *, precision: int = 6, simplify_deg: float | None = None
 ) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection (EPSG:4326, coordinates rounded)."""
-    import shapely
-
-    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
-        gdf = gdf.to_crs(4326)
-    geoms = gdf.geometry.to_numpy()
-    if simplify_deg:
-        geoms = shapely.simplify(geoms, simplify_deg, preserve_topology=True)
-    geoms = shapely.set_precision(geoms, 10**-precision)
-    props = records(gdf)
-    feats = [
-        {
-            "type": "Feature",
-            "properties": p,
-            "geometry": json.loads(shapely.to_geojson(g))
-            if g is not None and not g.is_empty
-            else None,
-        }
-        for p, g in zip(props, geoms, strict=True)
-    ]
-    return {"type": "FeatureCollection", "features": feats}
+    """An RFC 7946 FeatureCollection (EPSG:4326, no ``crs``, right-hand rule, one geometry
+    type, coordinates rounded): :func:`geo_service.io.geojson.feature_collection`."""
+    return geojson.feature_collection(gdf, precision=precision, simplify_deg=simplify_deg)
 
 
 def csv_response(frame: pd.DataFrame, filename: str) -> Response:

@@ -11,6 +11,7 @@ from openapi_spec_validator import validate as validate_openapi
 
 from tests.api.ogc import ogc_schemas as OGC
 from tests.api.support import KAB_A, KAB_B
+from tests.fixtures.rfc7946 import problems
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -208,3 +209,25 @@ def test_public_role_gets_the_json_api_release_before_paging(ogc_client):
     for r in rows:
         for c in ("n_keluarga_ekstrem", "n_jiwa_ekstrem"):
             assert r[c] is None or not 1 <= r[c] < 10
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/kabupaten/{KAB_A}/indikator/desa",
+        f"/kabupaten/{KAB_A}/indikator/desa?zoom=9",
+        f"/kabupaten/{KAB_A}/indikator/h3",
+        f"/kabupaten/{KAB_A}/kantong",
+        f"/wilayah/kabupaten/{KAB_A}/desa?zoom=10",
+        f"/wilayah/kabupaten/{KAB_A}/kecamatan",
+        f"/ogc/collections/desa_{KAB_A}/items?limit=10000",
+        f"/ogc/collections/prioritas_{KAB_A}/items?limit=10000",
+        f"/ogc/collections/kantong_{KAB_A}/items",
+    ],
+)
+def test_every_geojson_response_is_rfc7946(ogc_client, url):
+    r = ogc_client.get(url, headers=_h(ogc_client, "analis_a"))
+    assert r.status_code == 200, r.text
+    fc = r.json()
+    assert fc["features"]
+    assert problems(fc) == []
