@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from geo_service.services import runs as run_service
 from geo_service.settings import get_settings
 
 console = Console(stderr=True)
@@ -69,7 +70,7 @@ def report(
 ) -> None:
     """Buat paket rapat TKPK: PDF (peta statis, prioritas, target OPD, cakupan, metode) dan XLSX."""
     from geo_service.errors import GeoServiceError
-    from geo_service.io.report import write_report_pdf, write_report_xlsx
+    from geo_service.services.report import write_report_pdf, write_report_xlsx
 
     try:
         data = (
@@ -90,7 +91,7 @@ def report(
 
 
 def _report_from_db(kabupaten: str, periode: str | None, publik: bool):
-    from geo_service.api import pages, service
+    from geo_service.api import pages
     from geo_service.api.security import Principal
     from geo_service.db.engine import make_engine, make_session_factory
     from geo_service.db.migrate import check_migrated
@@ -102,7 +103,7 @@ def _report_from_db(kabupaten: str, periode: str | None, publik: bool):
             user_id=0, username="cli", role="publik" if publik else "admin", kabupaten=(kabupaten,)
         )
         with make_session_factory(engine)() as session:
-            run = service.finished_run(session, user, kabupaten, periode)
+            run = run_service.finished_run(session, user, kabupaten, periode)
             return pages.report_data(session, user, run, get_settings().api.disclosure_k)
     finally:
         engine.dispose()

@@ -18,11 +18,12 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from geo_service.analysis.disclosure import SUPPRESSED_FLAG
-from geo_service.api import results, service
+from geo_service.api import results
 from geo_service.api.formats import feature_collection, records
 from geo_service.api.routers.results import filter_priorities
 from geo_service.api.security import Principal
 from geo_service.db.repo import RunInfo
+from geo_service.services import runs as run_service
 
 MAP_SIMPLIFY_DEG = 360.0 / (256 * 2**13)  # about a screen pixel at zoom 13
 INDICATOR_COLUMNS = ("n_keluarga", "n_jiwa", "n_keluarga_ekstrem", "n_jiwa_ekstrem")
@@ -96,7 +97,7 @@ def row_dict(frame: pd.DataFrame, i: int) -> dict[str, Any]:
 
 def finished_periodes(session: Session, user: Principal, kode_kab: str) -> list[str]:
     """Periodes with a finished run (newest first)."""
-    runs = service.list_runs(session, user, kode_kab, limit=500)
+    runs = run_service.list_runs(session, user, kode_kab, limit=500)
     return sorted({r.periode for r in runs if r.status == "selesai"}, reverse=True)
 
 
@@ -143,7 +144,7 @@ def priority_list(
 ) -> dict[str, Any]:
     """The filtered, sorted priority list (the JSON route's filter), pocket membership and
     the run it comes from."""
-    run = service.finished_run(session, user, kode_kab, periode)
+    run = run_service.finished_run(session, user, kode_kab, periode)
     table, applied = planning(request, session, user, run, "prioritas", k)
     ind = indicators(request, session, user, run, k)
     pockets, _ = planning(request, session, user, run, "kantong", k)

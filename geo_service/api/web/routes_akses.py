@@ -23,6 +23,7 @@ from geo_service.api.web.render import finish, html_errors, page_lang, redirect,
 from geo_service.api.web.teks import t
 from geo_service.api.web.throttle import throttle_of
 from geo_service.db import repo as R
+from geo_service.services import audit as audit_service
 
 router = APIRouter(include_in_schema=False)
 
@@ -98,7 +99,7 @@ def masuk(
     if principal is None:
         throttle.failed(username, address)
         # No user name in the audit: people type passwords into that field.
-        service.record_audit(session, None, "login_gagal", objek="web", alamat_ip=address)
+        audit_service.record_audit(session, None, "login_gagal", objek="web", alamat_ip=address)
         return _login_form(request, lang, error=t("login_gagal", lang), status_code=401, nxt=lanjut)
     throttle.succeeded(username, address)
     user = R.get_user(session, principal.username)
@@ -108,7 +109,7 @@ def masuk(
         username=principal.username,
         token_version=token_version(user),
     )  # a new random session id on every login: the old cookie's CSRF tokens die with it
-    service.record_audit(session, principal, "login", objek="web", alamat_ip=address)
+    audit_service.record_audit(session, principal, "login", objek="web", alamat_ip=address)
     response = redirect(safe_next(lanjut))
     set_session(request, response, value)
     response.delete_cookie(S.PRE_CSRF_COOKIE, path="/masuk")
@@ -125,7 +126,7 @@ def keluar(
     principal = principal_from_cookie(request, session)
     if principal is not None:
         check_csrf(request, csrf_token)
-        service.record_audit(session, principal, "logout", objek="web")
+        audit_service.record_audit(session, principal, "logout", objek="web")
     response = redirect("/masuk")
     clear_session(request, response)
     return response
