@@ -1,8 +1,7 @@
 """The web app for planners: server-rendered pages (Jinja2) in the same FastAPI service.
 
 ``install(app)`` adds the pages, the bundled static files (the app's CSS/JS, Leaflet from
-:mod:`geo_service.mapping`, Swagger UI from the ``swagger-ui-bundle`` package, ReDoc vendored
-with its licence) and the offline ``/docs`` and ``/redoc``.
+:mod:`geo_service.mapping`, Swagger UI and ReDoc vendored with their licences) and the offline ``/docs`` and ``/redoc``.
 
 Pages (Bahasa Indonesia by default, ``?lang=en`` or the language cookie for English):
 

@@ -116,6 +116,17 @@ def pocket_members(desa: gpd.GeoDataFrame, pockets: pd.DataFrame) -> dict[str, l
     return out
 
 
+def pocket_labels(pockets: pd.DataFrame) -> dict[str, str]:
+    """Pocket id -> the number people use for it ("3"), when the run numbered them."""
+    if not len(pockets) or not {"kantong_id", "nomor"} <= set(pockets.columns):
+        return {}
+    return {
+        str(i): str(int(n))
+        for i, n in zip(pockets["kantong_id"], pockets["nomor"], strict=True)
+        if pd.notna(n)
+    }
+
+
 def members_of(request, session: Session, user: Principal, run: RunInfo, k: int):
     """Pocket membership of every desa for this run and viewer (cached)."""
 
@@ -155,9 +166,13 @@ def priority_list(
     out = filter_priorities(
         table, kecamatan=kecamatan, kuadran=kuadran, min_keluarga=min_keluarga, urut=urut, arah=arah
     )
+    label = pocket_labels(pockets)
     if len(out):
         out = out.assign(
-            kantong=[", ".join(members.get(str(c), [])) for c in out["kode_desa"].astype(str)]
+            kantong=[
+                ", ".join(label.get(i, i) for i in members.get(str(c), []))
+                for c in out["kode_desa"].astype(str)
+            ]
         )
         if kantong == "ya":
             out = out[out["kantong"] != ""]

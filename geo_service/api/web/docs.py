@@ -1,7 +1,8 @@
 """``/docs`` (Swagger UI) and ``/redoc`` (ReDoc) served from the package: they work offline.
 
-Swagger UI comes from the ``swagger-ui-bundle`` package (Apache-2.0); ReDoc's standalone
-bundle (MIT) is vendored in ``static/redoc/`` with its licence.
+Both are vendored with their licences: Swagger UI 5 (``swagger-ui-dist``, Apache-2.0; the
+``swagger-ui-bundle`` pip package still ships Swagger UI 4, which cannot read OpenAPI 3.1) in
+``static/swagger/`` and ReDoc 2 (MIT) in ``static/redoc/``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from fastapi.openapi.docs import (
 )
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 
 HERE = Path(__file__).resolve().parent
 DOC_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
@@ -24,7 +24,7 @@ DOC_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
 
 def install(app: FastAPI) -> None:
     app.mount(
-        "/static/swagger", StaticFiles(directory=Path(swagger_ui_path)), name="swagger-static"
+        "/static/swagger", StaticFiles(directory=HERE / "static" / "swagger"), name="swagger-static"
     )
     app.mount(
         "/static/redoc", StaticFiles(directory=HERE / "static" / "redoc"), name="redoc-static"
@@ -40,6 +40,8 @@ def install(app: FastAPI) -> None:
             swagger_css_url="/static/swagger/swagger-ui.css",
             swagger_favicon_url="/static/swagger/favicon-32x32.png",
             oauth2_redirect_url="/docs/oauth2-redirect",
+            # No badge from the online validator: nothing on the page leaves the server.
+            swagger_ui_parameters={"validatorUrl": None},
         )
 
     @app.get("/docs/oauth2-redirect", include_in_schema=False)

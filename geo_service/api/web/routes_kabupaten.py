@@ -12,8 +12,14 @@ import pandas as pd
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from geo_service.api import service
-from geo_service.api.deps import ApiSettingsDep, SessionDep, SettingsDep, check_kabupaten
+from geo_service.api.deps import (
+    ApiSettingsDep,
+    KodeDesa,
+    KodeKab,
+    SessionDep,
+    SettingsDep,
+    check_kabupaten,
+)
 from geo_service.api.routers.results import SORTABLE, geo_check, respond
 from geo_service.api.schemas import AnalysisRequest
 from geo_service.api.web import data as D
@@ -21,10 +27,13 @@ from geo_service.api.web.auth import WebUser, check_csrf, require_roles
 from geo_service.api.web.downloads import table_pdf
 from geo_service.api.web.render import finish, html_errors, page_lang, redirect, render
 from geo_service.errors import NotFoundError
+from geo_service.services import audit as audit_service
+from geo_service.services import runs as run_service
+from geo_service.services import target as target_service
+from geo_service.services import uji_petik as uji_petik_service
+from geo_service.services import wilayah as wilayah_service
 
 router = APIRouter(include_in_schema=False)
-KodeKab = Annotated[str, Path(pattern=r"^\d{2}\.\d{2}$")]
-KodeDesa = Annotated[str, Path(pattern=r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")]
 Periode = Annotated[str | None, Query(pattern=r"^(\d{4}-(0[1-9]|1[0-2]))?$")]
 ANALYSTS = ("admin", "analis")
 
@@ -46,7 +55,7 @@ def _map_json(request, session, user, run, k, table: pd.DataFrame | None) -> str
 @html_errors
 def beranda(request: Request, user: WebUser, session: SessionDep) -> Response:
     lang = page_lang(request)
-    kabs = service.list_kabupaten(session, user)
+    kabs = wilayah_service.list_kabupaten(session, user)
     return render(request, "beranda.html", user, lang, kabupaten=kabs)
 
 
@@ -58,7 +67,7 @@ def _headline(ind) -> dict:
 def _targets(session, user, run, k, settings, lang) -> list[str]:
     from geo_service.io.report import ReportData, target_paragraphs
 
-    table = service.target_progress(
+    table = target_service.target_progress(
         session, user, run.kode_kab, settings=settings, k=k, lang=lang, until=run.periode
     )
     if not len(table):
@@ -85,9 +94,9 @@ def kabupaten(
     check_kabupaten(user, kode_kab)
     geo_check(user, "desa", api)
     periode = periode or None
-    runs = service.list_runs(session, user, kode_kab, limit=20)
+    runs = run_service.list_runs(session, user, kode_kab, limit=20)
     try:
-        run = service.finished_run(session, user, kode_kab, periode)
+        run = run_service.finished_run(session, user, kode_kab, periode)
     except NotFoundError as exc:
         return render(
             request,
@@ -140,7 +149,7 @@ def _snapshot_periodes(session, user, kode_kab: str) -> list[str]:
         return []
     from geo_service.db import repo as R
 
-    snaps = R.list_snapshots(session, scope=service.scope_of(user), kode_kab=kode_kab)
+    snaps = R.list_snapshots(session, scope=audit_service.scope_of(user), kode_kab=kode_kab)
     return sorted({str(p) for p in snaps["periode"]}, reverse=True) if len(snaps) else []
 
 
@@ -175,7 +184,7 @@ def status_analisis(
 ) -> Response:
     lang = page_lang(request)
     check_kabupaten(user, kode_kab)
-    run = service.get_run(session, user, run_id)
+    run = run_service.get_run(session, user, run_id)
     if run.kode_kab != kode_kab:
         raise NotFoundError(f"Analisis #{run_id} tidak ditemukan.", f"Run #{run_id} not found.")
     elapsed = None
@@ -264,8 +273,8 @@ def _pdf(request, session, user, run, table, k, lang) -> Response:
     if k:
         notes.append(t("catatan_disembunyikan", lang, k=k))
     body = table_pdf(table, title=title, notes=notes, lang=lang)
-    service.end_read(session)
-    service.record_audit(
+    audit_service.end_read(session)
+    audit_service.record_audit(
         session,
         user,
         "ekspor",
@@ -301,7 +310,7 @@ def desa(
     if not kode_desa.startswith(kode_kab + "."):
         raise NotFoundError(f"Desa {kode_desa} tidak ditemukan.", f"Desa {kode_desa} not found.")
     k = api.disclosure_k
-    run = service.finished_run(session, user, kode_kab, periode or None)
+    run = run_service.finished_run(session, user, kode_kab, periode or None)
     view = D.indicators(request, session, user, run, k).view
     match = view.desa.index[view.desa["kode_desa"].astype(str) == kode_desa]
     if not len(match):
@@ -322,6 +331,7 @@ def desa(
     needs = planning("target_opd")
     cover = planning("cakupan")
     member = D.members_of(request, session, user, run, k).get(kode_desa, [])
+    labels = D.pocket_labels(D.planning(request, session, user, run, "kantong", k)[0])
     trend = _trend(request, session, user, kode_kab, kode_desa, k)
     cek = _ground_check(session, user, kode_kab, kode_desa)
     return render(
@@ -339,6 +349,7 @@ def desa(
         needs=needs,
         cover=D.row_dict(cover, 0) if len(cover) else None,
         kantong=member,
+        kantong_label=labels,
         trend=trend,
         cek=cek,
         indicator_cols=D.INDICATOR_COLUMNS,
@@ -351,7 +362,7 @@ def _trend(request, session, user, kode_kab: str, kode_desa: str, k: int) -> lis
     """The desa across periodes (newest finished run of each), as released to the user."""
     out = []
     for per in sorted(D.finished_periodes(session, user, kode_kab)):
-        run = service.finished_run(session, user, kode_kab, per)
+        run = run_service.finished_run(session, user, kode_kab, per)
         desa = D.indicators(request, session, user, run, k).view.desa
         hit = desa[desa["kode_desa"].astype(str) == kode_desa]
         if len(hit):
@@ -367,11 +378,13 @@ def _ground_check(session, user, kode_kab: str, kode_desa: str) -> dict | None:
     API)."""
     if user.role not in ANALYSTS:
         return None
-    samples = service.list_samples(session, user, kode_kab)
+    samples = uji_petik_service.list_samples(session, user, kode_kab)
     if not samples:
         return None
     info = max(samples, key=lambda s: s.id)
-    _, prog, _ = service.sample_progress(session, user, info.id, kelompok="desa", lang="id")
+    _, prog, _ = uji_petik_service.sample_progress(
+        session, user, info.id, kelompok="desa", lang="id"
+    )
     hit = prog[prog["kode_desa"].astype(str) == kode_desa]
     return {
         "sampel": info,

@@ -13,8 +13,7 @@ import pandas as pd
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from geo_service.api import service
-from geo_service.api.deps import ApiSettingsDep, SessionDep, SettingsDep, check_kabupaten
+from geo_service.api.deps import ApiSettingsDep, KodeKab, SessionDep, SettingsDep, check_kabupaten
 from geo_service.api.errors import status_for
 from geo_service.api.formats import feature_collection
 from geo_service.api.routers import laporan_warga as LW
@@ -24,9 +23,11 @@ from geo_service.api.web.auth import MaybeWebUser, WebUser, check_csrf, require_
 from geo_service.api.web.render import html_errors, page_lang, render
 from geo_service.api.web.teks import t
 from geo_service.errors import GeoServiceError, InvalidInputError, NotFoundError, TooLargeError
+from geo_service.services import audit as audit_service
+from geo_service.services import runs as run_service
+from geo_service.services import uji_petik as uji_petik_service
 
 router = APIRouter(include_in_schema=False)
-KodeKab = Annotated[str, Path(pattern=r"^\d{2}\.\d{2}$")]
 Periode = Annotated[str | None, Query(pattern=r"^(\d{4}-(0[1-9]|1[0-2]))?$")]
 SampelId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 ANALYSTS = ("admin", "analis")
@@ -37,7 +38,7 @@ RESULT_SUFFIXES = (".csv", ".xlsx", ".gpkg")
 
 
 def _pockets(request, session, user, kode_kab, periode, k):
-    run = service.finished_run(session, user, kode_kab, periode)
+    run = run_service.finished_run(session, user, kode_kab, periode)
     pockets, applied = D.planning(request, session, user, run, "kantong", k)
     ind = D.indicators(request, session, user, run, k)
     members: dict[str, list[str]] = {}
@@ -156,7 +157,7 @@ def opd(
 ) -> Response:
     lang = page_lang(request)
     check_kabupaten(user, kode_kab)
-    run = service.finished_run(session, user, kode_kab, periode or None)
+    run = run_service.finished_run(session, user, kode_kab, periode or None)
     table, k = D.planning(request, session, user, run, "target_opd", api.disclosure_k)
     names = sorted(table["opd"].dropna().astype(str).unique()) if "opd" in table else []
     if opd and "opd" in table.columns:
@@ -187,7 +188,7 @@ def uji_petik(request: Request, kode_kab: KodeKab, user: WebUser, session: Sessi
     lang = page_lang(request)
     require_roles(user, *ANALYSTS)
     check_kabupaten(user, kode_kab)
-    samples = sorted(service.list_samples(session, user, kode_kab), key=lambda s: -s.id)
+    samples = sorted(uji_petik_service.list_samples(session, user, kode_kab), key=lambda s: -s.id)
     return render(request, "uji_petik.html", user, lang, kode_kab=kode_kab, samples=samples)
 
 
@@ -197,12 +198,14 @@ def _sample_page(
     lang = page_lang(request)
     require_roles(user, *ANALYSTS)
     check_kabupaten(user, kode_kab)
-    info, prog, est = service.sample_progress(session, user, sampel_id, kelompok="desa", lang=lang)
+    info, prog, est = uji_petik_service.sample_progress(
+        session, user, sampel_id, kelompok="desa", lang=lang
+    )
     if info.kode_kab != kode_kab:
         raise NotFoundError(
             f"Sampel #{sampel_id} tidak ditemukan.", f"Sample #{sampel_id} not found."
         )
-    shapes = service.progress_shapes(session, user, info, prog)
+    shapes = uji_petik_service.progress_shapes(session, user, info, prog)
     keep = [c for c in ("kode_desa", "n_sampel", "n_selesai", "pct_selesai") if c in shapes]
     fc = feature_collection(
         gpd.GeoDataFrame(shapes[keep], geometry=shapes.geometry, crs=4326),
@@ -253,7 +256,7 @@ def uji_petik_unggah(
     require_roles(user, *ANALYSTS)
     check_kabupaten(user, kode_kab)
     lang = page_lang(request)
-    service.sample_info(session, user, sampel_id)
+    uji_petik_service.sample_info(session, user, sampel_id)
     if berkas is None or not berkas.filename:
         raise InvalidInputError("Berkas hasil wajib dipilih.", "Choose a result file.")
     if not berkas.filename.lower().endswith(RESULT_SUFFIXES):
@@ -265,7 +268,7 @@ def uji_petik_unggah(
     status_code = 200
     try:
         with saved_upload(berkas, max_bytes=_upload_limit(settings, request)) as up:
-            out, verified = service.import_field_results(
+            out, verified = uji_petik_service.import_field_results(
                 session,
                 user,
                 sampel_id,
@@ -325,12 +328,12 @@ def antrean(
     check_kabupaten(user, kode_kab)
     reports = LW.get_reports(request)
     found = citizen_reports(
-        session, scope=service.scope_of(user), kode_kab=kode_kab, hanya_terbuka=not semua
+        session, scope=audit_service.scope_of(user), kode_kab=kode_kab, hanya_terbuka=not semua
     )
     frame = LW.queue_frame(found, reports.clock())
     rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    service.end_read(session)
-    service.record_audit(
+    audit_service.end_read(session)
+    audit_service.record_audit(
         session,
         user,
         "baca_laporan_warga",
