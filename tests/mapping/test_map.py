@@ -4,18 +4,16 @@ import re
 import pytest
 
 from geo_service.analysis import compute_indicators
-from geo_service.io.boundaries import read_boundaries, read_bps
 from geo_service.mapping import choropleth_map, class_breaks
-from geo_service.synth import calibration_from_bps, generate_keluarga
-from tests.fixtures import DATA, KENDAL_DESA
+from geo_service.synth import generate_keluarga
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory):
-    desa = read_boundaries(KENDAL_DESA)
+def page(tmp_path_factory, kendal_desa, kendal_calib):
+    desa = kendal_desa
     data = generate_keluarga(
         desa,
-        calibration_from_bps(read_bps(DATA), "33.24"),
+        kendal_calib,
         n_keluarga=5000,
         periode="2025-03",
         seed=1,
