@@ -17,7 +17,13 @@ from tests.api.support import KAB_A, KAB_B
 
 PUBLIC = {"/health", "/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect", "/auth/token"}
 # Public on purpose, for one method only: citizens report and look up without an account.
-PUBLIC_ROUTES = {("POST", "/laporan-warga"), ("GET", "/laporan-warga/{nomor}")}
+PUBLIC_ROUTES = {
+    ("POST", "/laporan-warga"),
+    ("GET", "/laporan-warga/{nomor}"),
+    # OGC API landing page and conformance list: no data, open as OGC clients expect.
+    ("GET", "/ogc"),
+    ("GET", "/ogc/conformance"),
+}
 K = 10
 NOMOR = "LW-3320-250602-AAAAAAAA"
 
