@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 
 from geo_service import __version__
 from geo_service.api import ogc
@@ -129,5 +130,9 @@ def create_app(settings: Settings | None = None, *, engine=None) -> FastAPI:
         )
     app.add_middleware(BodySizeLimit, max_bytes=settings.imports.upload_max_bytes)
     app.add_middleware(CachedResultsMiddleware)
+    # gzip level 1 (Kendal map page 1.76 MB -> 0.39 MB in ~20 ms; level 6: 0.32 MB, 3x the
+    # CPU); HeadAndRange hides Accept-Encoding from it
+    # for HEAD and byte-range requests, so ranges always address the plain body.
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=1)
     app.add_middleware(HeadAndRange)  # outermost: HEAD and byte ranges for GDAL /vsicurl/
     return app
