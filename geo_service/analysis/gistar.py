@@ -18,15 +18,22 @@ Inference is by conditional permutation (Anselin 1995): ``x_i`` stays where it i
 ``n - 1`` areas, ``permutations`` times, each area with its own draws from one seeded
 generator. The pseudo p-values count permuted neighbour sums at least as extreme as the
 observed one, ``(count + 1) / (permutations + 1)``, per tail; the two-sided p-value is twice
-the smaller tail (at most 1). Benjamini-Hochberg then controls the false discovery rate over
-all tested areas.
+the smaller tail (at most 1).
 
-The smallest attainable two-sided p-value is ``2 / (permutations + 1)``, so with ``m``
-tested areas BH can only reject when at least ``m * 2 / ((permutations + 1) * alpha)``
-areas reach it (999 permutations and 1,500 cells: 60 cells). Areas whose first-pass p-value
-is small are therefore refined with more permutations (``permutations_max``, default 9,999:
-6 cells suffice); see :func:`gi_star` for why this keeps the p-values valid and
-:func:`min_permutations`.
+Classes (:func:`classify_one_sided`, used by the planning stage): hot and cold are tested
+one-sided and separately, Benjamini-Hochberg at ``alpha`` over the hot-tail p-values for
+``panas`` and over the cold-tail p-values for ``dingin``. One-sided Gi* statistics of
+overlapping neighbourhoods are positively dependent, the condition under which BH controls
+the false discovery rate (Benjamini and Yekutieli 2001); a two-sided test would double the
+smallest p-value for nothing, since the sign says which tail is meant.
+
+The smallest attainable one-sided p-value is ``1 / (permutations + 1)``, so with ``m``
+tested areas BH can only reject when at least ``m / ((permutations + 1) * alpha)`` areas
+reach it (999 permutations and 1,500 cells: 30 cells). Areas whose first-pass p-value is
+small are therefore refined with more permutations (``permutations_max``, default 9,999:
+3 cells of 1,500, 6 of 3,000 suffice); see :func:`gi_star` for why this keeps the p-values
+valid and :func:`min_permutations`. Gi* is the descriptive layer (map colours); pockets come
+from the scan statistic (:mod:`.scan`), whose p-values are not capped this way.
 
 Areas without neighbours (islands) get NaN statistics and are not tested.
 """
@@ -383,10 +390,13 @@ def _clashes(col: np.ndarray, previous: np.ndarray) -> np.ndarray:
     return np.flatnonzero(clash)
 
 
-def min_permutations(n_tests: int, alpha: float, min_discoveries: int = 1) -> int:
-    """Permutations needed so that BH at ``alpha`` over ``n_tests`` two-sided tests can
-    reject as soon as ``min_discoveries`` areas reach the smallest pseudo p-value."""
-    return int(np.ceil(2.0 * n_tests / (alpha * max(min_discoveries, 1)))) - 1
+def min_permutations(
+    n_tests: int, alpha: float, min_discoveries: int = 1, *, sides: int = 2
+) -> int:
+    """Permutations needed so that BH at ``alpha`` over ``n_tests`` tests (two-sided, or
+    one-sided with ``sides=1``) can reject as soon as ``min_discoveries`` areas reach the
+    smallest pseudo p-value."""
+    return int(np.ceil(sides * n_tests / (alpha * max(min_discoveries, 1)))) - 1
 
 
 # --- multiple testing -------------------------------------------------------------------
@@ -428,6 +438,34 @@ def classify(z: np.ndarray, reject: np.ndarray) -> np.ndarray:
     return out
 
 
+def classify_one_sided(
+    z: np.ndarray, p_panas: np.ndarray, p_dingin: np.ndarray, alpha: float = 0.05
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Classes from one-sided tests: BH at ``alpha`` over the hot-tail p-values gives
+    ``panas``, separately over the cold-tail p-values ``dingin``.
+
+    Returns
+    -------
+    kelas
+        ``panas`` / ``dingin`` / ``tidak_signifikan`` / ``tanpa_tetangga``.
+    p
+        The one-sided p-value in the direction of ``z`` (hot tail where ``z >= 0``).
+    q
+        Its BH q-value (within its side).
+    """
+    z = np.asarray(z, dtype="float64")
+    p_panas = np.asarray(p_panas, dtype="float64")
+    p_dingin = np.asarray(p_dingin, dtype="float64")
+    hot, q_hot = fdr_bh(p_panas, alpha)
+    cold, q_cold = fdr_bh(p_dingin, alpha)
+    out = np.full(len(z), TIDAK_SIGNIFIKAN, dtype=object)
+    out[cold & ~hot] = DINGIN
+    out[hot] = PANAS
+    out[~np.isfinite(z)] = TANPA_TETANGGA
+    up = ~(z < 0)
+    return out, np.where(up, p_panas, p_dingin), np.where(up, q_hot, q_cold)
+
+
 def cell_centres(cells: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Longitude and latitude of H3 cell centres."""
     if not len(cells):
@@ -444,6 +482,7 @@ __all__ = [
     "GiStar",
     "cell_centres",
     "classify",
+    "classify_one_sided",
     "distance_band_neighbours",
     "fdr_bh",
     "gi_star",

@@ -3,17 +3,21 @@
 ``compute_planning(result, params, seed=...)`` takes the indicators of
 :func:`~geo_service.analysis.pipeline.compute_indicators` and returns a
 :class:`PlanningResult`. Same input, parameters and seed give identical output; the seed
-drives only the Gi* permutations and the bootstrap (three independent streams spawned from
-it), so another seed changes only p-values and rank intervals, within Monte Carlo error.
+drives only the scan replicates, the Gi* permutations and the bootstraps (independent
+streams spawned from it), so another seed changes only p-values and rank intervals, within Monte Carlo error.
 
 Steps
 -----
 1. Person-based extreme-poverty rate per H3 cell, stabilised by empirical Bayes
    (:mod:`.smoothing`; default global Marshall with Kish effective sizes).
-2. Gi* on the cells (neighbours: the ring of adjacent cells, or a distance band), pseudo
-   p-values by conditional permutation, Benjamini-Hochberg at ``alpha`` (:mod:`.gistar`).
-3. Pockets: connected significant hot cells with enough extreme-poor persons and a rate well
-   above the kabupaten's; cold spots apart (:mod:`.pockets`).
+2. Gi* on the cells as the descriptive hot-spot layer (map colours, cell classes):
+   neighbours the ring of adjacent cells or a distance band, pseudo p-values by conditional
+   permutation, one-sided for hot and for cold, Benjamini-Hochberg at ``alpha`` on each side
+   (:mod:`.gistar`). Cold spots are connected significant cold cells.
+3. Pockets: Kulldorff's spatial scan (Bernoulli on persons, family-level random labelling,
+   circles of cells up to ``scan_radius_m`` and ``scan_share_max``), significant clusters
+   with enough extreme-poor persons and a rate well above the kabupaten's (:mod:`.scan`,
+   :mod:`.kantong`); see ``docs/metode_kantong.md``.
 4. The same Gi* on desa (queen contiguity) for the desa map.
 5. Priority desa: quadrant, composite score, bootstrap rank interval, reason
    (:mod:`.priorities`).
@@ -30,10 +34,11 @@ import numpy as np
 import pandas as pd
 
 from geo_service.analysis import gistar as G
-from geo_service.analysis.kantong import family_cell_rows, find_pockets
+from geo_service.analysis.kantong import family_cell_rows, find_cold_spots, pockets_from_scan
 from geo_service.analysis.kebutuhan import needs_by, opd_targets, programme_coverage
 from geo_service.analysis.pipeline import IndicatorResult
 from geo_service.analysis.prioritas import Bobot, compute_priorities
+from geo_service.analysis.scan import scan
 from geo_service.analysis.smoothing import eb_global, eb_local, eb_standardised, effective_n
 
 GI_VALUES = ("eb_global", "eb_lokal", "eb_standar", "mentah")
@@ -46,8 +51,23 @@ class PlanningParams:
     Attributes
     ----------
     alpha
-        False discovery rate of the Benjamini-Hochberg correction over all tested cells
-        (and, separately, over all tested desa).
+        Significance level: largest p-value of a pocket (scan, family-wise over all
+        circles), and false discovery rate of the Benjamini-Hochberg correction of the Gi*
+        layer (hot and cold cells each, and separately desa).
+    scan_model
+        ``bernoulli`` (persons of extreme-poor families among all persons; default) or
+        ``poisson``.
+    scan_radius_m
+        Largest radius of a scan circle (centre to farthest cell centre), metres. 3 km
+        suits rural kabupaten (a pocket of a few dusun) and urban ones alike, because
+        ``scan_share_max`` limits circles in dense areas.
+    scan_share_max
+        Largest share of all geotagged persons inside one circle.
+    scan_replicates
+        Random-labelling replicates of the scan (p-values below ``1 / (R + 1)`` from a
+        Gumbel fit, so 999 is enough).
+    scan_stabilitas
+        Family bootstrap resamples for each pocket's ``stabilitas`` (0: not computed).
     permutations
         Conditional permutations per cell (and per desa) in the first pass.
     permutations_max
@@ -91,6 +111,11 @@ class PlanningParams:
     """
 
     alpha: float = 0.05
+    scan_model: Literal["bernoulli", "poisson"] = "bernoulli"
+    scan_radius_m: float = 3000.0
+    scan_share_max: float = 0.15
+    scan_replicates: int = 999
+    scan_stabilitas: int = 20
     permutations: int = 999
     permutations_max: int = 9999
     permutasi_kondisional: bool = True
@@ -110,8 +135,14 @@ class PlanningParams:
     def __post_init__(self) -> None:
         if not 0 < self.alpha < 1:
             raise ValueError("alpha must be within (0, 1)")
-        if self.permutations < 1:
-            raise ValueError("permutations must be at least 1")
+        if self.permutations < 1 or self.scan_replicates < 1:
+            raise ValueError("permutations and scan_replicates must be at least 1")
+        if self.scan_model not in ("bernoulli", "poisson"):
+            raise ValueError("scan_model must be bernoulli or poisson")
+        if not 0 < self.scan_share_max < 1 or self.scan_radius_m <= 0:
+            raise ValueError("0 < scan_share_max < 1 and scan_radius_m > 0")
+        if self.scan_stabilitas < 0:
+            raise ValueError("scan_stabilitas >= 0")
         if self.nilai_gi not in GI_VALUES:
             raise ValueError(f"nilai_gi must be one of {GI_VALUES}")
         if self.h3_k < 1:
@@ -139,7 +170,9 @@ class PlanningResult:
     desa
         Desa indicators plus the same Gi* columns (queen contiguity).
     pockets
-        Pockets (:func:`~.pockets.find_pockets`), geometry = union of cells.
+        Pockets (:func:`~.kantong.pockets_from_scan`: scan clusters with relative risk,
+        observed and expected extreme-poor persons, LLR, p-value, stability), geometry =
+        union of cells.
     pocket_desa
         Pocket x desa: share of each pocket's extreme-poor persons per desa.
     cold_spots
@@ -255,6 +288,7 @@ def compute_planning(
         interval=params.interval,
         seed=streams[2],
         lang=lang,
+        pockets=pockets,
     )
 
     step("kebutuhan")
@@ -296,7 +330,17 @@ def compute_planning(
         "n_desa_tanpa_tetangga": int(((desa["n_tetangga"] == 0) & has_people).sum()),
         "n_desa_teratas_kokoh": int((priorities["status_teratas"] == "teratas_kokoh").sum()),
         "garis_kemiskinan_p1_p2": _poverty_line(result, params),
+        "scan_llr_kritis": (
+            round(hot.scan_llr_kritis, 4) if np.isfinite(hot.scan_llr_kritis) else None
+        ),
         "metode": {
+            "kantong": (
+                f"statistik pindai Kulldorff ({params.scan_model}, jiwa), lingkaran sel H3 "
+                f"hingga {params.scan_radius_m:g} m dan {100 * params.scan_share_max:g}% jiwa, "
+                f"pelabelan acak keluarga {params.scan_replicates} kali, p Gumbel di bawah "
+                f"1/{params.scan_replicates + 1}, klaster sekunder tanpa tumpang tindih, "
+                f"p <= {params.alpha}"
+            ),
             "penghalusan": "empirical Bayes global (Marshall), ukuran efektif Kish",
             "statistik": "Getis-Ord Gi* (bobot biner, termasuk sel sendiri)",
             "inferensi": (
@@ -304,7 +348,7 @@ def compute_planning(
             )
             + f", {params.permutations} kali, hingga {params.permutations_max} kali untuk "
             f"p <= {max(0.1, 2 * params.alpha)}",
-            "koreksi": f"Benjamini-Hochberg FDR {params.alpha}",
+            "koreksi": f"satu sisi (panas, dingin terpisah), Benjamini-Hochberg FDR {params.alpha}",
             "tetangga_h3": (
                 f"jarak {params.h3_jarak_m} m" if params.h3_jarak_m else f"cincin k={params.h3_k}"
             ),
@@ -331,14 +375,16 @@ def compute_planning(
 
 @dataclass(frozen=True)
 class HotSpots:
-    """Hot-spot stage on H3 cells: cells with Gi* columns and ``kantong_id``, pockets, the
-    desa they overlap, cold spots, and the cell row of each family (-1: none)."""
+    """Hot-spot stage on H3 cells: cells with Gi* columns and ``kantong_id``, pockets (scan
+    clusters), the desa they overlap, cold spots (Gi*), the cell row of each family (-1:
+    none), and the scan's critical LLR and null maxima (for the record)."""
 
     h3: gpd.GeoDataFrame
     pockets: gpd.GeoDataFrame
     pocket_desa: pd.DataFrame
     cold_spots: gpd.GeoDataFrame
     family_cell: np.ndarray
+    scan_llr_kritis: float = float("nan")
 
 
 def detect_pockets(
@@ -347,42 +393,68 @@ def detect_pockets(
     *,
     seed: int | np.random.SeedSequence,
 ) -> HotSpots:
-    """Steps 1-3 only: EB rates on H3 cells, Gi* with permutations and BH, pockets and cold
-    spots. :func:`compute_planning` calls this with the first stream spawned from its seed.
+    """Steps 1-3 only: EB rates and Gi* on H3 cells (descriptive layer, cold spots), the
+    Kulldorff scan for the pockets. :func:`compute_planning` calls this with the first
+    stream spawned from its seed; the Gi* permutations and the scan replicates get streams
+    of their own spawned from it.
     """
     params = params or PlanningParams()
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(int(seed))
+    s_gi, s_scan = ss.spawn(2)
     fam = result.keluarga
     kab_pct = float(result.kabupaten["pct_jiwa_ekstrem"].iloc[0])
     h3 = result.h3.copy().reset_index(drop=True)
     cells = h3["h3"].tolist()
     adjacency = G.h3_neighbours(cells, k=1)
+    lon, lat = G.cell_centres(cells)
     if params.h3_jarak_m:
-        lon, lat = G.cell_centres(cells)
         w_cells = G.distance_band_neighbours(lon, lat, params.h3_jarak_m)
     elif params.h3_k == 1:
         w_cells = adjacency
     else:
         w_cells = G.h3_neighbours(cells, k=params.h3_k)
     sel = family_cell_rows(h3, fam)
-    n_eff = effective_n(
-        h3["n_jiwa"].to_numpy(), _sum_by(sel, fam["jumlah_art"].to_numpy("float64") ** 2, len(h3))
-    )
+    jiwa = fam["jumlah_art"].to_numpy("float64")
+    n_eff = effective_n(h3["n_jiwa"].to_numpy(), _sum_by(sel, jiwa**2, len(h3)))
     h3["pct_jiwa_ekstrem_eb"] = 100 * eb_global(h3["n_jiwa_ekstrem"], h3["n_jiwa"], n_eff=n_eff)
-    h3 = _with_gi(h3, _gi_values(h3, n_eff, w_cells, params.nilai_gi), w_cells, params, seed)
+    h3 = _with_gi(h3, _gi_values(h3, n_eff, w_cells, params.nilai_gi), w_cells, params, s_gi)
     names = result.desa[["kode_desa", "nama_desa", "kode_kec", "nama_kec"]]
-    pockets, pocket_desa, cold, cell_pocket = find_pockets(
+    found = scan(
+        lon,
+        lat,
+        sel,
+        fam["jumlah_art"].to_numpy(),
+        fam["ekstrem"].to_numpy(dtype=bool),
+        model=params.scan_model,
+        radius_max_m=params.scan_radius_m,
+        share_max=params.scan_share_max,
+        replicates=params.scan_replicates,
+        alpha=params.alpha,
+        stability=params.scan_stabilitas,
+        seed=s_scan,
+    )
+    pockets, pocket_desa, cell_pocket = pockets_from_scan(
         h3,
-        adjacency,
+        found.clusters,
+        found.cells,
         fam,
         names,
         pct_kabupaten=kab_pct,
+        alpha=params.alpha,
         min_jiwa_ekstrem=params.min_jiwa_ekstrem,
         min_rasio=params.min_rasio,
+        sel_keluarga=sel,
     )
+    cold = find_cold_spots(h3, adjacency, fam, names, kab_pct, sel=sel)
     h3["kantong_id"] = cell_pocket
     h3 = h3[[c for c in h3.columns if c != "geometry"] + ["geometry"]]
     return HotSpots(
-        h3=h3, pockets=pockets, pocket_desa=pocket_desa, cold_spots=cold, family_cell=sel
+        h3=h3,
+        pockets=pockets,
+        pocket_desa=pocket_desa,
+        cold_spots=cold,
+        family_cell=sel,
+        scan_llr_kritis=float(found.llr_kritis),
     )
 
 
@@ -406,21 +478,35 @@ def method_table(params: PlanningParams, seed: int, lang: str = "id") -> pd.Data
         ),
         (
             "Titik panas" if not en else "Hot spots",
-            "Getis-Ord Gi* pada sel H3 (sel dan 6 sel tetangganya) dan pada desa (bersinggungan). "
-            "Nilai p dari permutasi kondisional, dikoreksi Benjamini-Hochberg (FDR)."
+            "Getis-Ord Gi* pada sel H3 (sel dan 6 sel tetangganya) dan pada desa (bersinggungan), "
+            "sebagai lapisan deskriptif peta. Nilai p satu sisi dari permutasi kondisional, "
+            "panas dan dingin diuji terpisah, dikoreksi Benjamini-Hochberg (FDR)."
             if not en
-            else "Getis-Ord Gi* on H3 cells (a cell and its 6 neighbours) and on desa (touching). "
-            "p-values from conditional permutations, Benjamini-Hochberg (FDR) correction.",
+            else "Getis-Ord Gi* on H3 cells (a cell and its 6 neighbours) and on desa (touching), "
+            "as the descriptive map layer. One-sided p-values from conditional permutations, hot "
+            "and cold tested separately, Benjamini-Hochberg (FDR) correction.",
             f"alpha {params.alpha}; {params.permutations}-{params.permutations_max} permutasi",
         ),
         (
             "Kantong kemiskinan" if not en else "Poverty pockets",
-            "Kelompok sel H3 bersebelahan yang signifikan panas, dengan cukup jiwa miskin ekstrem "
-            "dan tingkat jauh di atas kabupaten. Titik dingin dilaporkan terpisah."
+            "Statistik pindai Kulldorff (model Bernoulli, seperti SaTScan): lingkaran sel H3 di "
+            "sekitar setiap sel berpenduduk, jiwa keluarga miskin ekstrem dibanding seluruh "
+            "jiwa. Nilai p dari pelabelan acak keluarga (rasio kemungkinan maksimum per ulangan; "
+            "di bawah 1/(R+1) dari sebaran Gumbel), berlaku untuk seluruh lingkaran sekaligus. "
+            "Kantong kedua dan seterusnya tidak bertumpang tindih dengan yang lebih kuat; "
+            "kantong juga perlu cukup jiwa miskin ekstrem dan tingkat jauh di atas kabupaten. "
+            "Stabilitas: bagian ulangan bootstrap keluarga yang menemukannya lagi."
             if not en
-            else "Adjacent significant hot H3 cells with enough extreme-poor persons and a rate well "
-            "above the kabupaten's. Cold spots are reported separately.",
-            f"min {params.min_jiwa_ekstrem} jiwa, min {params.min_rasio:g}x kabupaten",
+            else "Kulldorff spatial scan statistic (Bernoulli model, as SaTScan): circles of H3 "
+            "cells around every populated cell, persons of extreme-poor families against all "
+            "persons. p-values from random labelling of families (maximum likelihood ratio per "
+            "replicate; below 1/(R+1) from a Gumbel fit), valid over all circles at once. "
+            "Secondary pockets do not overlap a stronger one; a pocket also needs enough "
+            "extreme-poor persons and a rate well above the kabupaten's. Stability: share of "
+            "family bootstrap replicates finding it again.",
+            f"p <= {params.alpha}; radius <= {params.scan_radius_m:g} m; <= "
+            f"{100 * params.scan_share_max:g}% jiwa; {params.scan_replicates} ulangan; min "
+            f"{params.min_jiwa_ekstrem} jiwa, min {params.min_rasio:g}x kabupaten",
         ),
         (
             "Kuadran" if not en else "Quadrant",
@@ -487,13 +573,14 @@ def _with_gi(frame, values, neighbours, params: PlanningParams, seed) -> pd.Data
         seed=seed,
         conditional=params.permutasi_kondisional,
     )
-    reject, q = G.fdr_bh(gi.p, params.alpha)
     frame["gi_nilai"] = values
     stats = gi.frame()
     for c in stats.columns:
         frame[c] = stats[c].to_numpy()
+    kelas, p_side, q = G.classify_one_sided(gi.z, gi.p_panas, gi.p_dingin, params.alpha)
+    frame["gi_p"] = p_side  # one-sided, in the direction of gi_z
     frame["gi_q"] = q
-    frame["gi_kelas"] = G.classify(gi.z, reject)
+    frame["gi_kelas"] = kelas
     if "geometry" in frame.columns:  # keep geometry last
         frame = frame[[c for c in frame.columns if c != "geometry"] + ["geometry"]]
     return frame

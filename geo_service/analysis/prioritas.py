@@ -300,6 +300,7 @@ def compute_priorities(
     interval: float = 0.90,
     seed: int | np.random.SeedSequence = 0,
     lang: str = "id",
+    pockets: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Rank desa for extreme-poverty programmes, with quadrant, uncertainty and reasons.
 
@@ -328,6 +329,9 @@ def compute_priorities(
         Seed of the bootstrap.
     lang
         Language of the reason text and labels ("id" or "en").
+    pockets
+        Pocket records (``kantong_id``, ``nomor``, ``risiko_relatif``, ``p_value``): the
+        reason of a desa with a pocket cites it with its relative risk and p-value.
 
     Returns
     -------
@@ -452,6 +456,7 @@ def compute_priorities(
         "interval": interval,
         "bootstrap": bootstrap,
         "posisi_jumlah": position,
+        "kantong": _pocket_facts(pockets),
     }
     out["alasan"] = [
         _reason(out.iloc[i], comp, weights, i, context, pockets_by_desa.get(i, []), lang)
@@ -523,6 +528,39 @@ def _pockets_by_desa(keluarga, codes, inside, fam_desa, pocket_of_family):
 # --- reasons ----------------------------------------------------------------------------
 
 
+def fmt_p(p: float, lang: str = "id") -> str:
+    """A p-value as a reader of ``lang`` writes it: ``p < 0,0001`` below 1e-4, else two
+    significant digits (``p = 0,0032``)."""
+    if not np.isfinite(p):
+        return "p -"
+    if p < 1e-4:
+        return "p < " + fmt_number(0.0001, 4, lang)
+    decimals = max(2, 1 - int(np.floor(np.log10(p))))
+    return "p = " + fmt_number(p, decimals, lang)
+
+
+def pocket_citation(row, lang: str = "id") -> str:
+    """A pocket as cited in a reason or a popup: number, id, relative risk and p-value
+    (``kantong no. 1 (K-48d640446f; risiko relatif 5,2x; p < 0,0001)``)."""
+    rr = fmt_number(float(row["risiko_relatif"]), 1, lang)
+    p = fmt_p(float(row["p_value"]), lang)
+    if lang == "id":
+        return f"kantong no. {int(row['nomor'])} ({row['kantong_id']}; risiko relatif {rr}x; {p})"
+    return f"pocket no. {int(row['nomor'])} ({row['kantong_id']}; relative risk {rr}x; {p})"
+
+
+def _cite(pocket_id, ctx, lang: str) -> str:
+    row = ctx.get("kantong", {}).get(str(pocket_id))
+    return pocket_citation(row, lang) if row is not None else str(pocket_id)
+
+
+def _pocket_facts(pockets: pd.DataFrame | None) -> dict:
+    need = {"kantong_id", "nomor", "risiko_relatif", "p_value"}
+    if pockets is None or not need <= set(pockets.columns):
+        return {}
+    return {str(r["kantong_id"]): r for _, r in pockets[list(need)].iterrows()}
+
+
 def fmt_number(x: float, decimals: int = 0, lang: str = "id") -> str:
     """A number as a reader of ``lang`` writes it (id: 1.234,5; en: 1,234.5)."""
     text = f"{x:,.{decimals}f}"
@@ -586,7 +624,7 @@ def _reason(row, comp, weights, i, ctx, pocket_ids, lang) -> str:
                 f"{len(S.DEPRIVATION_COLUMNS)} basic needs"
             )
         elif c == "kantong":
-            names = ", ".join(pocket_ids[:2]) if pocket_ids else ""
+            names = ", ".join(_cite(k, ctx, lang) for k in pocket_ids[:2]) if pocket_ids else ""
             parts.append(
                 f"{f(row['pct_ekstrem_di_kantong'])}% jiwa miskin ekstrem bergeotag tinggal di "
                 f"kantong kemiskinan{' ' + names if names else ''}"
@@ -608,6 +646,9 @@ def _reason(row, comp, weights, i, ctx, pocket_ids, lang) -> str:
             if lang == "id"
             else f"only {f(row['n_keluarga'])} families, so these figures are uncertain"
         )
+    if pocket_ids and "kantong" not in chosen and ctx.get("kantong"):
+        cited = ", ".join(_cite(k, ctx, lang) for k in pocket_ids[:2])
+        parts.append(f"memuat bagian dari {cited}" if lang == "id" else f"holds part of {cited}")
     text = "; ".join(parts)
     if np.isfinite(ratio) and "tingkat" not in chosen and ratio >= 2:
         text += (

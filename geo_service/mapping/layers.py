@@ -17,6 +17,8 @@ import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
+from geo_service.analysis.prioritas import fmt_number, fmt_p
+from geo_service.i18n import pick
 from geo_service.mapping.folium_map import NO_DATA, PALETTE, class_breaks
 
 HOT = "#b2182b"
@@ -50,6 +52,11 @@ TEXT = {
         "desa": "Desa",
         "kecamatan": "Kecamatan",
         "rasio": "x angka kabupaten",
+        "rr": "Risiko relatif (dalam / luar)",
+        "harapan": "Jiwa miskin ekstrem: teramati / harapan",
+        "p": "Nilai p (statistik pindai)",
+        "stabil": "Stabilitas (bootstrap)",
+        "radius": "Radius (m)",
         "peringkat": "Peringkat",
         "rentang": "Rentang peringkat",
         "status": "Status",
@@ -87,6 +94,11 @@ TEXT = {
         "desa": "Villages",
         "kecamatan": "Districts",
         "rasio": "x kabupaten rate",
+        "rr": "Relative risk (inside / outside)",
+        "harapan": "Extreme-poor persons: observed / expected",
+        "p": "p-value (scan statistic)",
+        "stabil": "Stability (bootstrap)",
+        "radius": "Radius (m)",
         "peringkat": "Rank",
         "rentang": "Rank range",
         "status": "Status",
@@ -123,10 +135,6 @@ class _PlainPopup(MacroElement):
         self._name = "PlainPopup"
         self.content = content
         self.max_width = int(max_width)
-
-
-def _t(lang: str) -> dict:
-    return TEXT["en" if lang == "en" else "id"]
 
 
 def _fmt(x, decimals: int = 1) -> str:
@@ -174,7 +182,7 @@ def add_h3_layer(
     show
         Whether the layer is on when the page opens.
     """
-    t = _t(lang)
+    t = pick(TEXT, lang)
     name = t["layer_h3_gi"] if warna == "gi" else t["layer_h3_rate"]
     group = folium.FeatureGroup(name=name, show=show)
     layer = h3[["h3", "n_keluarga", "n_jiwa_ekstrem", "pct_jiwa_ekstrem", "geometry"]].copy()
@@ -247,7 +255,7 @@ def add_pocket_layer(
 ) -> list[folium.FeatureGroup]:
     """Pocket outlines (black, visible on the red choropleth) with a tooltip; cold spots
     (blue, off at start) as a separate layer when given. Returns the groups added."""
-    t = _t(lang)
+    t = pick(TEXT, lang)
     groups = []
     specs = [(pockets, "kantong_id", t["layer_pockets"], POCKET, True)]
     if cold_spots is not None:
@@ -273,6 +281,46 @@ def add_pocket_layer(
             layer["rasio_label"] = [_fmt(v) for v in layer["rasio_kabupaten"]]
             layer["desa"] = [_shorten(s) for s in layer["desa"]]
             layer = layer.drop(columns=["pct_jiwa_ekstrem", "rasio_kabupaten"])
+            fields = [
+                "nomor",
+                id_col,
+                "luas_km2",
+                "n_keluarga",
+                "n_jiwa_ekstrem",
+                "pct_label",
+                "rasio_label",
+            ]
+            aliases = [
+                t["nomor"],
+                t["kantong"],
+                t["luas"],
+                t["keluarga"],
+                t["jiwa_ekstrem"],
+                t["pct"],
+                t["rasio"],
+            ]
+            if {"risiko_relatif", "p_value", "n_jiwa_ekstrem_harapan"} <= set(frame.columns):
+                # Scan pockets: the evidence a planner judges them by, in the page language.
+                lang_ = "en" if lang == "en" else "id"
+                layer["rr_label"] = [
+                    fmt_number(v, 1, lang_) + "x" for v in frame["risiko_relatif"].to_numpy()
+                ]
+                layer["harapan_label"] = [
+                    f"{fmt_number(o, 0, lang_)} / {fmt_number(e, 0, lang_)}"
+                    for o, e in zip(
+                        frame["n_jiwa_ekstrem"], frame["n_jiwa_ekstrem_harapan"], strict=True
+                    )
+                ]
+                layer["p_label"] = [fmt_p(v, lang_) for v in frame["p_value"].to_numpy()]
+                stab = frame.get("stabilitas", pd.Series(np.nan, index=frame.index))
+                layer["stabil_label"] = [
+                    "-" if pd.isna(v) else fmt_number(100 * v, 0, lang_) + "%" for v in stab
+                ]
+                layer["radius_m"] = frame.get("radius_m", np.nan)
+                fields += ["rr_label", "harapan_label", "p_label", "stabil_label", "radius_m"]
+                aliases += [t["rr"], t["harapan"], t["p"], t["stabil"], t["radius"]]
+            fields += ["desa", "kecamatan"]
+            aliases += [t["desa"], t["kecamatan"]]
             if colour == POCKET:  # a white halo under the black line, to stand out from
                 folium.GeoJson(  # the kecamatan outlines and the dark choropleth classes
                     layer[["geometry"]].to_json(drop_id=True),
@@ -290,28 +338,8 @@ def add_pocket_layer(
                 },
                 highlight_function=lambda f: {"weight": 5},
                 tooltip=folium.GeoJsonTooltip(
-                    fields=[
-                        "nomor",
-                        id_col,
-                        "luas_km2",
-                        "n_keluarga",
-                        "n_jiwa_ekstrem",
-                        "pct_label",
-                        "rasio_label",
-                        "desa",
-                        "kecamatan",
-                    ],
-                    aliases=[
-                        t["nomor"],
-                        t["kantong"],
-                        t["luas"],
-                        t["keluarga"],
-                        t["jiwa_ekstrem"],
-                        t["pct"],
-                        t["rasio"],
-                        t["desa"],
-                        t["kecamatan"],
-                    ],
+                    fields=fields,
+                    aliases=aliases,
                     localize=True,
                     sticky=True,
                 ),
@@ -347,7 +375,7 @@ def add_priority_layer(
     statuses
         Which ``status_teratas`` values are drawn.
     """
-    t = _t(lang)
+    t = pick(TEXT, lang)
     group = folium.FeatureGroup(name=t["layer_priority"], show=True)
     rows = priorities[priorities["status_teratas"].isin(statuses)]
     points = desa.set_index("kode_desa").geometry.representative_point()
@@ -385,7 +413,7 @@ def add_priority_layer(
 
 def add_planning_legend(m: folium.Map, *, lang: str = "id") -> None:
     """A small fixed legend (bottom left) for the planning layers' symbols."""
-    t = _t(lang)
+    t = pick(TEXT, lang)
     box = "display:inline-block;width:18px;height:12px;margin-right:6px;vertical-align:middle"
     dot = "display:inline-block;width:12px;height:12px;border-radius:50%;margin:0 9px 0 3px;"
     rows = [

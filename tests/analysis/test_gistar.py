@@ -248,3 +248,32 @@ def test_min_permutations():
     # 1,500 tests, BH at 0.05, 6 cells at the smallest p: 9,999 permutations suffice.
     assert G.min_permutations(1500, 0.05, 6) <= 9999
     assert G.min_permutations(1500, 0.05, 6) > 999
+    # One-sided: half the permutations for the same reach (issue 11).
+    assert G.min_permutations(1500, 0.05, 3, sides=1) <= 9999
+    assert G.min_permutations(3000, 0.05, 6, sides=1) == G.min_permutations(3000, 0.05, 12)
+
+
+def test_one_sided_classes_use_bh_per_tail():
+    """Hot and cold are tested on their own tails, each with BH over all tested cells: a
+    cell with one-sided p 0.004 among 10 tests is hot (BH cut-off 0.005 for the smallest),
+    where the two-sided p 0.008 would not be."""
+    z = np.array([2.9, 0.1, -0.2, 0.3, -3.0, 0.5, -0.4, 0.2, 0.1, np.nan])
+    p_hot = np.array([0.004, 0.45, 0.6, 0.4, 0.999, 0.3, 0.7, 0.42, 0.46, np.nan])
+    p_cold = 1.0 - p_hot + 0.001
+    p_cold[4] = 0.003
+    kelas, p, q = G.classify_one_sided(z, p_hot, p_cold, 0.05)
+    assert kelas.tolist()[:5] == [
+        "panas",
+        "tidak_signifikan",
+        "tidak_signifikan",
+        "tidak_signifikan",
+        "dingin",
+    ]
+    assert kelas[-1] == "tanpa_tetangga"
+    assert p[0] == 0.004 and p[4] == 0.003 and p[2] == p_cold[2]
+    assert q[0] == np.float64(0.004 * 9) and q[4] == np.float64(0.003 * 9)
+    # Two-sided BH would not find the hot cell alone: 2 * 0.004 * 9 = 0.072 > 0.05.
+    p_cold[4] = 0.5
+    two = np.minimum(1, 2 * np.minimum(p_hot, p_cold))
+    assert not G.fdr_bh(two, 0.05)[0].any()
+    assert G.classify_one_sided(z, p_hot, p_cold, 0.05)[0][0] == "panas"

@@ -121,12 +121,27 @@ def test_structure_and_consistency(runs, kendal):
     assert len(p.h3) == len(result.h3) and len(p.desa) == len(result.desa)
     assert len(p.priorities) == len(result.desa)
     assert len(p.pockets) >= 1, "the planted pockets should give at least one pocket"
-    # Pocket cells are hot cells; cold spot cells are cold; never both.
+    # Pockets are scan clusters (issue 11), no longer made of Gi* hot cells: disjoint,
+    # significant, with the relative risk of their cells against all other geotagged
+    # persons; cold spot cells are Gi* cold; never both.
     pocket_cells = set(",".join(p.pockets["sel_h3"]).split(","))
+    assert len(pocket_cells) == p.pockets["n_sel"].sum()
     cold_cells = set(",".join(p.cold_spots["sel_h3"]).split(",")) - {""}
     kelas = p.h3.set_index("h3")["gi_kelas"]
-    assert set(kelas.loc[sorted(pocket_cells)]) == {G.PANAS}
+    assert G.PANAS in set(kelas.loc[sorted(pocket_cells)])
     assert not cold_cells or set(kelas.loc[sorted(cold_cells)]) == {G.DINGIN}
+    assert (p.pockets["p_value"] <= p.params.alpha).all()
+    assert list(p.pockets["nomor"]) == list(range(1, len(p.pockets) + 1))
+    assert p.pockets["llr"].is_monotonic_decreasing
+    big_c, big_n = p.h3["n_jiwa_ekstrem"].sum(), p.h3["n_jiwa"].sum()
+    for row in p.pockets.itertuples():
+        c, n = row.n_jiwa_ekstrem, row.n_jiwa
+        assert row.risiko_relatif == pytest.approx((c / n) / ((big_c - c) / (big_n - n)))
+        assert row.n_jiwa_ekstrem_harapan == pytest.approx(big_c * n / big_n)
+    # Priority reasons cite the pocket with its relative risk and p-value.
+    cited = p.priorities["alasan"].str.contains("risiko relatif", regex=False)
+    assert cited.any()
+    assert p.priorities.loc[cited, "alasan"].str.contains(r"p [<=] 0,", regex=True).all()
     assert not pocket_cells & cold_cells
     assert set(p.h3["kantong_id"].dropna()) == set(p.pockets["kantong_id"])
     # Pocket counts = sums over their cells; every pocket meets the floors.
