@@ -22,13 +22,12 @@ from geo_service.api import create_app
 from geo_service.cli import app
 from geo_service.db import make_engine
 from geo_service.db import repo as R
-from geo_service.io.boundaries import read_boundaries, read_bps
 from geo_service.io.export import write_csv, write_geojson
 from geo_service.io.keluarga import write_keluarga
 from geo_service.services.analysis_run import RUN_DEFAULTS, RunParams, stored_tables
 from geo_service.services.batch import run_batch
 from geo_service.settings import get_settings
-from geo_service.synth import calibration_from_bps, generate_keluarga
+from geo_service.synth import generate_keluarga
 from tests.fixtures import DATA, KENDAL_DESA
 from tests.fixtures.settings import make_settings
 
@@ -78,13 +77,13 @@ def _as_bytes(frame: pd.DataFrame, folder: Path, name: str) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(tmp_path_factory, kendal_desa, kendal_calib):
     """The four runs over one Kendal file; returns their folders and stored tables."""
     root = tmp_path_factory.mktemp("satu_analisis")
-    desa = read_boundaries(KENDAL_DESA)
+    desa = kendal_desa
     fam = generate_keluarga(
         desa,
-        calibration_from_bps(read_bps(DATA), KAB),
+        kendal_calib,
         n_keluarga=5_000,
         periode=PERIODE,
         seed=21,
