@@ -7,9 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import stat
 import tempfile
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from fastapi import UploadFile
 
-from geo_service.errors import InvalidInputError, TooLargeError
+from geo_service.errors import TooLargeError
 from geo_service.i18n import msg, negotiate
 
 CHUNK = 1 << 20
@@ -156,82 +154,3 @@ def safe_filename(name: str) -> str:
     base = PurePosixPath(name.replace("\\", "/")).name
     cleaned = "".join(c if c.isalnum() or c in "._-" else "_" for c in base).lstrip(".")
     return cleaned[:120] or "unggahan"
-
-
-def check_zip(path: Path, *, max_total_bytes: int, max_ratio: float, max_files: int) -> list[str]:
-    """Check a zip archive from its central directory only (nothing is extracted).
-
-    Refuses absolute paths, ``..`` components, backslashes, symbolic links, nested archives,
-    too many members, a too large total uncompressed size, and compression ratios typical
-    of zip bombs. Returns the member names.
-
-    Raises
-    ------
-    InvalidInputError
-        Unsafe member names or an unreadable archive.
-    TooLargeError
-        Size, ratio or member count above the limits.
-    """
-
-    def refuse(kind, why_id: str, why_en: str, detail=None):
-        raise kind(
-            msg("zip_tidak_aman", "id", why=why_id),
-            msg("zip_tidak_aman", "en", why=why_en),
-            detail=detail,
-        )
-
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
-        refuse(InvalidInputError, "bukan arsip zip yang sah", "not a valid zip archive", str(exc))
-    if len(infos) > max_files:
-        refuse(TooLargeError, f"lebih dari {max_files} berkas", f"more than {max_files} files")
-    total = 0
-    names = []
-    for info in infos:
-        name = info.filename
-        parts = PurePosixPath(name).parts
-        if (
-            name.startswith(("/", "\\"))
-            or "\\" in name
-            or ".." in parts
-            or (len(name) > 1 and name[1] == ":")
-        ):
-            refuse(
-                InvalidInputError,
-                f"jalur tidak aman '{name}'",
-                f"unsafe path '{name}'",
-                {"berkas": name},
-            )
-        mode = info.external_attr >> 16
-        if stat.S_ISLNK(mode):
-            refuse(
-                InvalidInputError,
-                f"tautan simbolik '{name}'",
-                f"symbolic link '{name}'",
-                {"berkas": name},
-            )
-        if name.lower().endswith((".zip", ".gz", ".7z", ".rar", ".tar")):
-            refuse(
-                InvalidInputError,
-                f"arsip di dalam arsip '{name}'",
-                f"archive inside the archive '{name}'",
-                {"berkas": name},
-            )
-        total += info.file_size
-        if info.file_size > 0 and info.file_size > max_ratio * max(info.compress_size, 1):
-            refuse(
-                TooLargeError,
-                f"rasio kompresi '{name}' terlalu tinggi (bom zip)",
-                f"compression ratio of '{name}' too high (zip bomb)",
-                {"berkas": name},
-            )
-        names.append(name)
-    if total > max_total_bytes:
-        refuse(
-            TooLargeError,
-            f"isi {total} byte melebihi {max_total_bytes}",
-            f"content of {total} bytes exceeds {max_total_bytes}",
-        )
-    return names

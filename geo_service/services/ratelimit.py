@@ -8,6 +8,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 
 from geo_service.errors import GeoServiceError
+from geo_service.settings import RateLimitSettings
 
 
 class RateLimitError(GeoServiceError):
@@ -22,7 +23,7 @@ class RateLimiter:
     def __init__(
         self, limits: Mapping[int, int] | None = None, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self.limits = dict(limits or {3600: 5, 86400: 20})
+        self.limits = dict(limits or RateLimitSettings().laporan())
         self.clock = clock
         self._events: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
