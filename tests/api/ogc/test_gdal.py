@@ -5,6 +5,7 @@ on a GeoJSON download of the JSON API (HEAD and Range)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -13,9 +14,12 @@ import httpx
 import pytest
 import shapely
 
-from tests.api.support import KAB_A, KAB_B
+from tests.api.ogc.conftest import start_server
+from tests.api.support import KAB_A, KAB_B, PASSWORD
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+# pyogrio sets GDAL_CURL_CA_BUNDLE (its certifi bundle) on import; GDAL reads it first.
+CA_VARIABLES = ("GDAL_CURL_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR")
 
 
 def gdal(tool: str, *args: str, key: str | None = None, debug: bool = False, **config: str):
@@ -30,7 +34,10 @@ def gdal(tool: str, *args: str, key: str | None = None, debug: bool = False, **c
         opts["CPL_DEBUG"] = "ON"
     for k, v in opts.items():
         cmd += ["--config", k, v]
-    return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=120)
+    # Certificate settings of this process (e.g. a venv's certifi bundle) must not win over
+    # the --config options; without them GDAL uses the system CA store.
+    env = {k: v for k, v in os.environ.items() if k not in CA_VARIABLES}
+    return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=120, env=env)
 
 
 def oapif_json(live, layer: str, *extra: str, key: str, **config: str) -> dict:
@@ -127,3 +134,24 @@ def test_vsicurl_reads_a_geojson_download(live, api_db):
     r = gdal("ogrinfo", "-ro", "-so", "-al", f"/vsicurl/{url}", key=key, debug=True)
     assert r.returncode == 0, r.stdout + r.stderr[-3000:]
     assert f"Feature Count: {api_db.n_desa[KAB_A]}" in r.stdout
+
+
+@pytest.fixture(scope="module")
+def live_tls(api_db, tmp_path_factory):
+    """The app on HTTPS (self-signed certificate) with HTTP Basic allowed on HTTPS only."""
+    yield from start_server(api_db, tmp_path_factory.mktemp("tls"), tls=True, basic_auth="https")
+
+
+def test_basic_auth_over_https(live_tls, api_db):
+    url = f"OAPIF:{live_tls.base}/ogc"
+    tls = {"CURL_CA_BUNDLE": str(live_tls.cert), "GDAL_HTTP_AUTH": "BASIC"}
+    ok = gdal("ogrinfo", "-ro", "-so", url, f"desa_{KAB_A}",
+              GDAL_HTTP_USERPWD=f"analis_a:{PASSWORD}", **tls)  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    assert f"Feature Count: {api_db.n_desa[KAB_A]}" in ok.stdout
+    wrong = gdal("ogrinfo", "-ro", "-q", url, GDAL_HTTP_USERPWD="analis_a:salah", **tls)
+    assert wrong.returncode != 0
+    # The certificate is checked: without the CA bundle the connection is refused.
+    untrusted = gdal("ogrinfo", "-ro", "-q", url, GDAL_HTTP_AUTH="BASIC",
+                     GDAL_HTTP_USERPWD=f"analis_a:{PASSWORD}")  # fmt: skip
+    assert untrusted.returncode != 0
