@@ -10,7 +10,8 @@ import pandas as pd
 
 from geo_service.analysis import schema as S
 from geo_service.analysis.aggregate import desa_indicators, h3_indicators, is_ekstrem, roll_up
-from geo_service.analysis.locate import h3_cells, locate_keluarga
+from geo_service.analysis.fastjoin import h3_cells_threaded
+from geo_service.analysis.locate import locate_keluarga
 from geo_service.analysis.validate import ValidationResult, validate_keluarga
 
 
@@ -89,7 +90,8 @@ def compute_indicators(
     loc = locate_keluarga(fam, desa, max_distance_m=params.max_distance_m, index=index)
     fam = pd.concat([fam, loc], axis=1)
     step("h3")
-    cells = h3_cells(fam["lat"].to_numpy(), fam["lon"].to_numpy(), params.h3_resolution)
+    # Split over two threads (h3ronpy releases the GIL): H3 is the largest per-family cost.
+    cells = h3_cells_threaded(fam["lat"].to_numpy(), fam["lon"].to_numpy(), params.h3_resolution)
     fam["h3"] = cells
     ekstrem = is_ekstrem(fam, garis_ekstrem=params.garis_ekstrem)
     fam["ekstrem"] = ekstrem
