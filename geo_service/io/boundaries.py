@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import logging
+import time
 import warnings
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+from geopandas.io.arrow import _geopandas_to_arrow
 
 from geo_service.analysis.boundaries import check_boundaries
+from geo_service.analysis.fastjoin import BoundaryIndex, build_boundary_index
 from geo_service.errors import BoundaryError, NotFoundError
 
 log = logging.getLogger(__name__)
@@ -119,3 +123,69 @@ def read_outlines(path: Path | None) -> gpd.GeoDataFrame | None:
 def read_bps(data_dir: Path) -> pd.DataFrame:
     """The published BPS kabupaten poverty figures shipped in ``data/``."""
     return pd.read_csv(Path(data_dir) / "bps_poverty_figures.csv", dtype={"kode": str})
+
+
+def prepare_layer(
+    source: str | Path,
+    target: str | Path,
+    *,
+    index_dir: str | Path | None = None,
+    on_kabupaten=None,
+) -> dict:
+    """Lay a (national) desa layer out for the batch: checked and repaired, sorted by code,
+    one Parquet row group per kabupaten, and optionally every kabupaten's boundary index.
+
+    A task that reads one kabupaten with a ``kode_kab`` filter then decodes only that
+    kabupaten's row group (the layer as supplied is one row group: every task decoded all
+    83,402 desa). Indexes are written as ``index_dir/<kode_kab>.npz``
+    (:meth:`~geo_service.analysis.fastjoin.BoundaryIndex.to_bytes`) so that workers never
+    build them; each carries the fingerprint of its kabupaten's desa, so an index of other
+    boundaries is never used.
+
+    Returns what was written: number of kabupaten, desa, repaired desa, seconds.
+    """
+    t0 = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", BoundaryRepairWarning)
+        layer = read_boundaries(source)
+    layer = layer.sort_values("kode", kind="stable").reset_index(drop=True)
+    table = _geopandas_to_arrow(layer, index=False)
+    kab = layer["kode_kab"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, kab[1:] != kab[:-1]])
+    ends = np.r_[starts[1:], len(layer)]
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    with pq.ParquetWriter(tmp, table.schema, compression="zstd") as writer:
+        for a, b in zip(starts, ends, strict=True):
+            part = table.slice(a, b - a)
+            writer.write_table(part, row_group_size=max(1, b - a))
+    tmp.replace(target)
+    if index_dir is not None:
+        index_dir = Path(index_dir)
+        index_dir.mkdir(parents=True, exist_ok=True)
+        for a, b in zip(starts, ends, strict=True):
+            code = str(kab[a])
+            desa = layer.iloc[a:b].reset_index(drop=True)
+            (index_dir / f"{code}.npz").write_bytes(build_boundary_index(desa).to_bytes())
+            if on_kabupaten is not None:
+                on_kabupaten(code)
+    return {
+        "kabupaten": len(starts),
+        "desa": len(layer),
+        "diperbaiki": sum(int(str(w.message).split()[0]) for w in caught),
+        "detik": round(time.perf_counter() - t0, 1),
+    }
+
+
+def read_index(index_dir: str | Path | None, kode_kab: str) -> BoundaryIndex | None:
+    """The stored boundary index of ``kode_kab`` written by :func:`prepare_layer`, or None."""
+    if index_dir is None:
+        return None
+    path = Path(index_dir) / f"{kode_kab}.npz"
+    if not path.exists():
+        return None
+    try:
+        return BoundaryIndex.from_bytes(path.read_bytes())
+    except (ValueError, KeyError, OSError):  # another format version: build it again
+        return None

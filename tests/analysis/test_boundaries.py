@@ -96,3 +96,26 @@ def test_one_kabupaten_of_a_larger_layer():
     assert len(sabang) == 18 and set(sabang["kode_kab"]) == {"11.72"}
     with pytest.raises(NotFoundError, match="33.24"):
         read_boundaries(BORDER_LAYER, kode_kab="33.24")
+
+
+def test_prepared_layer_has_one_row_group_per_kabupaten_and_their_indexes(tmp_path):
+    import pyarrow.parquet as pq
+
+    from geo_service.analysis.fastjoin import boundary_fingerprint
+    from geo_service.io.boundaries import prepare_layer, read_index
+
+    out = tmp_path / "indonesia_desa.parquet"
+    done = []
+    info = prepare_layer(BORDER_LAYER, out, index_dir=tmp_path / "indeks", on_kabupaten=done.append)
+    kabs = sorted(gpd.read_parquet(BORDER_LAYER)["kode_kab"].unique())
+    assert info["kabupaten"] == len(kabs) == len(done) and info["diperbaiki"] == 1
+    meta = pq.ParquetFile(out).metadata
+    assert meta.num_row_groups == len(kabs)
+    for g in range(meta.num_row_groups):  # each row group holds exactly one kabupaten
+        col = pq.ParquetFile(out).read_row_group(g, columns=["kode_kab"])["kode_kab"]
+        assert len(set(col.to_pylist())) == 1
+    mataram = read_boundaries(out, kode_kab="52.71")  # repaired already: no warning
+    assert mataram.geometry.is_valid.all()
+    index = read_index(tmp_path / "indeks", "52.71")
+    assert index is not None and index.fingerprint == boundary_fingerprint(mataram)
+    assert read_index(tmp_path / "indeks", "33.24") is None
