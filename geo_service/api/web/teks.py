@@ -133,8 +133,10 @@ TEKS: dict[str, tuple[str, str]] = {
     "galat": ("Tidak dapat ditampilkan", "Cannot be shown"),
     "cetak": ("Cetak", "Print"),
     "kantong_ket": (
-        "Kantong: kelompok sel H3 dengan kemiskinan ekstrem tinggi yang bermakna (Gi*).",
-        "Pockets: groups of H3 cells with significantly high extreme poverty (Gi*).",
+        "Kantong: lingkaran sel H3 dengan kemiskinan ekstrem tinggi yang bermakna "
+        "(statistik pindai Kulldorff).",
+        "Pockets: circles of H3 cells with significantly high extreme poverty "
+        "(Kulldorff scan statistic).",
     ),
     "rasio": ("Risiko relatif terhadap kabupaten", "Relative risk against the kabupaten"),
     "luas": ("Luas (km²)", "Area (km²)"),
