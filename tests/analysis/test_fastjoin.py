@@ -196,3 +196,24 @@ def test_no_import_cycle_between_locate_and_fastjoin():
         tree = ast.parse(open(mod.__file__, encoding="utf-8").read())
         imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         assert "geo_service.analysis.locate" not in imported, name
+
+
+@pytest.mark.parametrize(
+    "kode_kab", ["52.71", "11.72", "93.01"], ids=["mataram", "sabang", "merauke"]
+)
+def test_national_layer_kabupaten_equal_the_reference(kode_kab):
+    """Real national desa: a repaired collapsed ring (Ampenan Selatan), small islands
+    (Sabang), long straight borders and a huge desa (Merauke); the scan-converted index
+    gives the reference answer for random points and points around every border."""
+    import warnings
+
+    from geo_service.io.boundaries import read_boundaries
+    from tests.analysis.test_boundaries import BORDER_LAYER
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        desa = read_boundaries(BORDER_LAYER, kode_kab=kode_kab)
+    index = build_boundary_index(desa)
+    assert index.n_intervals > 0
+    fam = _tricky_points(desa, 20_000, seed=int(kode_kab.replace(".", "")))
+    pd.testing.assert_frame_equal(locate_with_index(index, fam, desa), _locate_reference(fam, desa))
