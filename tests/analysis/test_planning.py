@@ -208,6 +208,10 @@ def test_map_layers_render_offline(runs, kendal):
         assert name in page
     for pid in p.pockets["kantong_id"]:
         assert pid in page
+    # Pocket tooltips carry the scan's evidence in Bahasa Indonesia (issue 11).
+    for label in ("Risiko relatif (dalam / luar)", "Nilai p (statistik pindai)", "Stabilitas"):
+        assert label in page
+    assert "p < 0,0001" in page or "p = 0," in page
     assert page.count("L.circleMarker") == int(
         p.priorities["status_teratas"].isin(["teratas_kokoh", "teratas_belum_pasti"]).sum()
     )
