@@ -163,4 +163,4 @@ def _hexagons(ids: np.ndarray) -> np.ndarray:
     sizes = np.fromiter((len(r) + 1 for r in rings), dtype=np.int64, count=len(rings))
     latlng = np.concatenate([np.asarray(r + (r[0],), dtype="float64") for r in rings])
     ring_of = np.repeat(np.arange(len(rings)), sizes)
-    return shapely.polygons(shapely.linearrings(latlng[:, ::-1], indices=ring_of))
+    return np.asarray(shapely.polygons(shapely.linearrings(latlng[:, ::-1], indices=ring_of)))

@@ -187,7 +187,7 @@ def validate_report(
     lon = None if lon in (None, "") else lon
     if (lat is None) != (lon is None):
         bad("lat", "koordinat_tidak_lengkap")
-    elif lat is not None:
+    elif lat is not None and lon is not None:
         try:
             lat, lon = float(lat), float(lon)
         except (TypeError, ValueError):

@@ -338,6 +338,7 @@ def target_progress(
     elif observed is None:
         status = "data_kurang"
     else:
+        assert proj is not None  # observed is set and time is left
         reach = proj <= target.nilai_target if decreasing else proj >= target.nilai_target
         status = "sesuai_jalur" if reach else "tidak_sesuai_jalur"
     ratio = observed / needed if (observed is not None and needed not in (None, 0)) else None
