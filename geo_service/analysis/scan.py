@@ -30,11 +30,13 @@ that shares a cell with a cluster already reported, each with its p-value agains
 maxima (conservative), as long as ``p <= alpha``.
 
 Stability (optional, cheap): families are resampled with replacement ``stability``
-times; in each resample the same zones are scored and a cluster counts as found again when
-a zone overlapping it reaches the critical LLR of the original run (the ``1 - alpha``
-quantile of the null maxima). The share of resamples is ``stabilitas``.
+times; in each resample the same zones are scored, the same non-overlapping selection is
+made with the critical LLR of the original run (the ``1 - alpha`` quantile of the null
+maxima), and a cluster counts as found again when a selected zone overlaps it. The share of
+resamples is ``stabilitas``.
 
-Everything is vectorised with cumulative sums over each centre's cells sorted by distance;
+Everything is vectorised: zone sums are one sparse product (zones x cells) for all
+replicates at once;
 replicates run in two fixed chunks (seeded from a ``SeedSequence`` spawn, so the result does
 not depend on the number of threads) on a thread pool.
 """
@@ -514,8 +516,11 @@ def _select(zones: Zones, llr: np.ndarray, n_cells: int, kritis: float) -> list[
 
 
 def _stability(zones, cells, n_cells, fam_cell, jiwa, ekstrem, model, kritis, count, seed):
-    """Share of family bootstrap resamples with a zone of LLR >= ``kritis`` overlapping
-    each cluster (same zones, resampled counts)."""
+    """Share of family bootstrap resamples in which the cluster is found again: the same
+    selection as the original run (zones in decreasing LLR, no shared cell with a stronger
+    one, LLR >= ``kritis``) on the resampled counts picks a zone overlapping it. Without
+    the selection a weak cluster next to a strong one would count as found whenever a big
+    circle reaches into the strong one."""
     rng = np.random.default_rng(seed)
     # Classes of families with the same cell, size and flag: resampling families with
     # replacement is a multinomial over the classes (exact, persons = families x size).
@@ -542,8 +547,9 @@ def _stability(zones, cells, n_cells, fam_cell, jiwa, ekstrem, model, kritis, co
         if C <= 0 or C >= N:
             continue
         llr = _FastLLR(model, zones.sums(pop), C, N, table)(zones.sums(cas))
-        hit = llr >= kritis
-        found += (overlap & hit[:, None]).any(axis=0)
+        picked = [z for z in _select(zones, llr, n_cells, kritis) if llr[z] >= kritis]
+        if picked:
+            found += overlap[picked].any(axis=0)
     return found / count
 
 
