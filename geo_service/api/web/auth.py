@@ -8,6 +8,8 @@ give the same user.
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -47,22 +49,62 @@ def token_version(user) -> int:
     return 0
 
 
+USER_CHECK_TTL_S = 2.0  # a deactivated user or a changed role is seen within this time
+
+
+class UserChecks:
+    """The outcome of the user check per session, remembered for ``ttl_s`` seconds (a page
+    view brings a burst of requests; the check reads two tables)."""
+
+    def __init__(self, ttl_s: float = USER_CHECK_TTL_S, size: int = 4096) -> None:
+        self.ttl_s = ttl_s
+        self.size = size
+        self._items: dict[tuple, tuple[float, Principal | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, check) -> Principal | None:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and now - hit[0] < self.ttl_s:
+                return hit[1]
+        principal = check()
+        with self._lock:
+            if len(self._items) >= self.size:
+                self._items.clear()
+            self._items[key] = (now, principal)
+        return principal
+
+
+def _checks(request: Request) -> UserChecks:
+    checks = getattr(request.app.state, "web_user_checks", None)
+    if checks is None:
+        checks = request.app.state.web_user_checks = UserChecks()
+    return checks
+
+
 def principal_from_cookie(request: Request, session: Session) -> Principal | None:
     """The principal of the request's session cookie, or ``None`` (absent, forged, expired,
     user inactive or gone, token version changed)."""
     web = S.read(request.cookies.get(S.COOKIE), session_key(request))
     if web is None:
         return None
-    user = R.get_user(session, web.username)
-    if (
-        user is None
-        or user.id != web.user_id
-        or not user.aktif
-        or token_version(user) != web.token_version
-    ):
-        return None
-    request.state.web_session = web
-    return service.principal_of(user)
+
+    def check() -> Principal | None:
+        user = R.get_user(session, web.username)
+        if (
+            user is None
+            or user.id != web.user_id
+            or not user.aktif
+            or token_version(user) != web.token_version
+        ):
+            return None
+        return service.principal_of(user)
+
+    principal = _checks(request).get((web.user_id, web.username, web.token_version), check)
+    if principal is not None:
+        request.state.web_session = web
+    return principal
 
 
 def web_user(request: Request, session: SessionDep) -> Principal:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -19,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from geo_service.analysis.disclosure import SUPPRESSED_FLAG
 from geo_service.api import results
-from geo_service.api.formats import feature_collection, records
+from geo_service.api.cache import newest_run_id
+from geo_service.api.formats import feature_collection
 from geo_service.api.routers.results import filter_priorities
 from geo_service.api.security import Principal
 from geo_service.db.repo import RunInfo
@@ -54,6 +56,38 @@ class ReleaseCache:
         return value
 
 
+class RecentCache:
+    """Answers that change (runs started, samples returned), remembered for a few seconds:
+    a page view repeats them and 20 planners at a meeting open the same pages."""
+
+    def __init__(self, ttl_s: float = 3.0, size: int = 1024) -> None:
+        self.ttl_s = ttl_s
+        self.size = size
+        self._items: dict[tuple, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, build):
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and now - hit[0] < self.ttl_s:
+                return hit[1]
+        value = build()
+        with self._lock:
+            if len(self._items) >= self.size:
+                self._items.clear()
+            self._items[key] = (now, value)
+        return value
+
+
+def recent(request, key: tuple, build):
+    """``build()``, or its answer from the last few seconds (:class:`RecentCache`)."""
+    cache = getattr(request.app.state, "web_recent", None)
+    if cache is None:
+        cache = request.app.state.web_recent = RecentCache()
+    return cache.get(key, build)
+
+
 def cache_of(request) -> ReleaseCache:
     cache = getattr(request.app.state, "web_cache", None)
     if cache is None:
@@ -83,6 +117,29 @@ def planning(
     )
 
 
+def newest_run(
+    request, session: Session, user: Principal, kode_kab: str, periode: str | None
+) -> RunInfo:
+    """The newest finished run (as :func:`geo_service.services.runs.finished_run`), its id
+    remembered briefly like the JSON routes do (:func:`geo_service.api.cache.newest_run_id`)
+    and the finished run itself kept (it never changes)."""
+    found: dict[str, RunInfo] = {}
+
+    def lookup() -> int:
+        found["run"] = run_service.finished_run(session, user, kode_kab, periode)
+        return found["run"].id
+
+    run_id = newest_run_id(request, user, kode_kab, periode, lookup)
+    if "run" in found:
+        run = found["run"]
+        cache_of(request).get(("run", run.id, *viewer(user)), lambda: run)
+        return run
+    return cache_of(request).get(
+        ("run", run_id, *viewer(user)),
+        lambda: run_service.get_run(session, user, run_id),
+    )
+
+
 def hidden_flags(frame: pd.DataFrame) -> pd.Series:
     if SUPPRESSED_FLAG in frame.columns:
         return frame[SUPPRESSED_FLAG].fillna(False).astype(bool)
@@ -90,15 +147,38 @@ def hidden_flags(frame: pd.DataFrame) -> pd.Series:
 
 
 def row_dict(frame: pd.DataFrame, i: int) -> dict[str, Any]:
-    rec = records(frame.drop(columns="geometry", errors="ignore").iloc[[i]])[0]
+    """Row ``i`` as plain Python values (missing -> None), with ``_hidden`` (suppressed)."""
+    rec: dict[str, Any] = {}
+    for col, value in frame.iloc[i].items():
+        if col == "geometry":
+            continue
+        if isinstance(value, (list, tuple, dict)):
+            rec[col] = value
+        elif pd.isna(value):
+            rec[col] = None
+        else:
+            rec[col] = value.item() if hasattr(value, "item") else value
     rec["_hidden"] = bool(rec.get(SUPPRESSED_FLAG) or False)
     return rec
 
 
-def finished_periodes(session: Session, user: Principal, kode_kab: str) -> list[str]:
+def finished_periodes(request, session: Session, user: Principal, kode_kab: str) -> list[str]:
     """Periodes with a finished run (newest first)."""
-    runs = run_service.list_runs(session, user, kode_kab, limit=500)
-    return sorted({r.periode for r in runs if r.status == "selesai"}, reverse=True)
+
+    def build() -> list[str]:
+        runs = run_service.list_runs(session, user, kode_kab, limit=500)
+        return sorted({r.periode for r in runs if r.status == "selesai"}, reverse=True)
+
+    return recent(request, ("periode", kode_kab, *viewer(user)), build)
+
+
+def recent_runs(request, session: Session, user: Principal, kode_kab: str) -> list[RunInfo]:
+    """The 20 newest runs of a kabupaten (any status)."""
+    return recent(
+        request,
+        ("runs", kode_kab, *viewer(user)),
+        lambda: run_service.list_runs(session, user, kode_kab, limit=20),
+    )
 
 
 def pocket_members(desa: gpd.GeoDataFrame, pockets: pd.DataFrame) -> dict[str, list[str]]:
@@ -154,8 +234,30 @@ def priority_list(
     arah: str,
 ) -> dict[str, Any]:
     """The filtered, sorted priority list (the JSON route's filter), pocket membership and
-    the run it comes from."""
-    run = run_service.finished_run(session, user, kode_kab, periode)
+    the run it comes from (cached per run, viewer and filters)."""
+    run = newest_run(request, session, user, kode_kab, periode)
+    filters = (kecamatan, tuple(kuadran or ()), min_keluarga, kantong, urut, arah)
+    return cache_of(request).get(
+        ("daftar", run.id, k, *viewer(user), filters),
+        lambda: _priority_list(
+            request,
+            session,
+            user,
+            run,
+            k,
+            kecamatan=kecamatan,
+            kuadran=kuadran,
+            min_keluarga=min_keluarga,
+            kantong=kantong,
+            urut=urut,
+            arah=arah,
+        ),
+    )
+
+
+def _priority_list(
+    request, session, user, run, k, *, kecamatan, kuadran, min_keluarga, kantong, urut, arah
+) -> dict[str, Any]:
     table, applied = planning(request, session, user, run, "prioritas", k)
     ind = indicators(request, session, user, run, k)
     pockets, _ = planning(request, session, user, run, "kantong", k)
@@ -181,7 +283,11 @@ def priority_list(
         out = out.reset_index(drop=True)
     return {
         "run": run,
-        "table": out,
+        "table": shown_priorities(out),
+        "points": json.dumps(
+            priority_points(desa_points(request, session, user, run, k), out),
+            separators=(",", ":"),
+        ),
         "k": applied,
         "kecamatan": kecamatan_names,
         "desa": ind.view.desa,
@@ -211,10 +317,12 @@ def shown_priorities(table: pd.DataFrame) -> pd.DataFrame:
     return table[[c for c in SHOWN_PRIORITY_COLUMNS if c in table.columns]]
 
 
-def map_layers(request, session: Session, user: Principal, run: RunInfo, k: int) -> tuple[str, str]:
-    """Desa choropleth and pocket outlines as the user may see them (GeoJSON text, cached)."""
+def map_layers(request, session: Session, user: Principal, run: RunInfo, k: int) -> bytes:
+    """Desa choropleth and pocket outlines as the user may see them: one JSON body
+    ``{"desa": FeatureCollection, "kantong": FeatureCollection}``, built once per run and
+    viewer (the pages fetch it; the browser keeps it, the URL names the run)."""
 
-    def build() -> str:
+    def build() -> bytes:
         desa = indicators(request, session, user, run, k).view.desa
         keep = [
             c
@@ -238,10 +346,7 @@ def map_layers(request, session: Session, user: Principal, run: RunInfo, k: int)
             )
         else:
             pocket_fc = {"type": "FeatureCollection", "features": []}
-        return (
-            json.dumps(desa_fc, separators=(",", ":")),
-            json.dumps(pocket_fc, separators=(",", ":")),
-        )
+        return json.dumps({"desa": desa_fc, "kantong": pocket_fc}, separators=(",", ":")).encode()
 
     return cache_of(request).get(("peta", run.id, k, *viewer(user)), build)
 

@@ -114,6 +114,32 @@ def _sort_query(request: Request, name: str) -> str:
     return _query_with(request, urut=name, arah=turned, unduh=None)
 
 
+def fragment(request: Request, name: str, user, lang: str, *, run_id: int, **extra: Any):
+    """A part of a page that depends only on the run, the viewer, the language and the URL
+    (a long table), rendered once and kept with the run's released tables. It must not use
+    the session (CSRF token, user name)."""
+    from markupsafe import Markup
+
+    from geo_service.api.web.data import cache_of, viewer
+
+    key = (
+        "html",
+        name,
+        run_id,
+        lang,
+        *viewer(user),
+        request.url.path,
+        tuple(sorted(request.query_params.multi_items())),
+    )
+
+    def build() -> str:
+        ctx = base_context(request, user, lang, **extra)
+        ctx["csrf"] = ""  # never cached with a session's token
+        return templates.get_template(name).render(ctx)
+
+    return Markup(cache_of(request).get(key, build))
+
+
 def render(
     request: Request,
     name: str,

@@ -25,7 +25,14 @@ from geo_service.api.schemas import AnalysisRequest
 from geo_service.api.web import data as D
 from geo_service.api.web.auth import WebUser, check_csrf, require_roles
 from geo_service.api.web.downloads import table_pdf
-from geo_service.api.web.render import finish, html_errors, page_lang, redirect, render
+from geo_service.api.web.render import (
+    finish,
+    fragment,
+    html_errors,
+    page_lang,
+    redirect,
+    render,
+)
 from geo_service.errors import NotFoundError
 from geo_service.services import audit as audit_service
 from geo_service.services import runs as run_service
@@ -38,17 +45,48 @@ Periode = Annotated[str | None, Query(pattern=r"^(\d{4}-(0[1-9]|1[0-2]))?$")]
 ANALYSTS = ("admin", "analis")
 
 
-def _map_json(request, session, user, run, k, table: pd.DataFrame | None) -> str:
-    """The map's data for the page (inline JSON): desa, pockets, markers for ``table``."""
-    desa, kantong = D.map_layers(request, session, user, run, k)
-    points = (
-        D.priority_points(D.desa_points(request, session, user, run, k), table)
-        if table is not None
-        else []
+def _map_json(
+    request, session, user, run, k, table: pd.DataFrame | None, points: str | None = None
+) -> str:
+    """The map's inline data: where its layers are (fetched once, kept by the browser: the
+    URL names the run) and one marker per desa of ``table`` (the list shown; ``points`` is
+    that list already as JSON)."""
+    if points is None:
+        markers = (
+            D.priority_points(D.desa_points(request, session, user, run, k), table)
+            if table is not None
+            else []
+        )
+        points = json.dumps(markers, separators=(",", ":"))
+    head = json.dumps(
+        {"url": f"/kabupaten/{run.kode_kab}/hal/peta/{run.id}.json", "kab": run.kode_kab},
+        separators=(",", ":"),
     )
-    rest = json.dumps({"prioritas": points, "kab": run.kode_kab}, separators=(",", ":"))
-    text = f'{{"desa":{desa},"kantong":{kantong},{rest[1:]}'
-    return text.replace("</", "<\\/")
+    return f'{head[:-1]},"prioritas":{points}}}'.replace("</", "<\\/")
+
+
+@router.get("/kabupaten/{kode_kab}/hal/peta/{run_id}.json")
+@html_errors
+def peta_data(
+    request: Request,
+    kode_kab: KodeKab,
+    run_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    user: WebUser,
+    session: SessionDep,
+    api: ApiSettingsDep,
+) -> Response:
+    """The desa choropleth and pocket outlines of a finished run, as this user may see them."""
+    check_kabupaten(user, kode_kab)
+    geo_check(user, "desa", api)
+    run = run_service.get_run(session, user, run_id)
+    if run.kode_kab != kode_kab or run.status != "selesai" or "desa" not in run.tabel:
+        raise NotFoundError(f"Analisis #{run_id} tidak ditemukan.", f"Run #{run_id} not found.")
+    body = D.map_layers(request, session, user, run, api.disclosure_k)
+    return Response(
+        body,
+        media_type="application/json",
+        headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -64,7 +102,14 @@ def _headline(ind) -> dict:
     return D.row_dict(kab, 0) if len(kab) else {}
 
 
-def _targets(session, user, run, k, settings, lang) -> list[str]:
+def _targets(request, session, user, run, k, settings, lang, runs) -> list[str]:
+    """Progress towards the kabupaten's targets (paragraphs of the meeting pack), once per
+    run, viewer, language and set of runs (a new run can add an observation)."""
+    key = ("target", run.id, k, lang, *D.viewer(user), tuple(r.id for r in runs))
+    return D.cache_of(request).get(key, lambda: _target_text(session, user, run, k, settings, lang))
+
+
+def _target_text(session, user, run, k, settings, lang) -> list[str]:
     from geo_service.io.report import ReportData, target_paragraphs
 
     table = target_service.target_progress(
@@ -94,9 +139,9 @@ def kabupaten(
     check_kabupaten(user, kode_kab)
     geo_check(user, "desa", api)
     periode = periode or None
-    runs = run_service.list_runs(session, user, kode_kab, limit=20)
+    runs = D.recent_runs(request, session, user, kode_kab)
     try:
-        run = run_service.finished_run(session, user, kode_kab, periode)
+        run = D.newest_run(request, session, user, kode_kab, periode)
     except NotFoundError as exc:
         return render(
             request,
@@ -106,7 +151,7 @@ def kabupaten(
             kode_kab=kode_kab,
             pesan=exc.text(lang),
             runs=runs,
-            periodes_data=_snapshot_periodes(session, user, kode_kab),
+            periodes_data=_snapshot_periodes(request, session, user, kode_kab),
         )
     ind = D.indicators(request, session, user, run, api.disclosure_k)
     listed = D.priority_list(
@@ -134,23 +179,37 @@ def kabupaten(
         head=_headline(ind),
         nama_kab=str(ind.view.kabupaten["nama_kab"].iloc[0]),
         k=ind.view.suppressed_k,
-        periodes=D.finished_periodes(session, user, kode_kab),
+        periodes=D.finished_periodes(request, session, user, kode_kab),
         runs=runs,
-        targets=_targets(session, user, run, api.disclosure_k, settings, lang),
-        teratas=D.shown_priorities(top),
+        targets=_targets(request, session, user, run, api.disclosure_k, settings, lang, runs),
+        tabel=fragment(
+            request,
+            "_tabel_prioritas.html",
+            user,
+            lang,
+            run_id=run.id,
+            run=run,
+            rows=top,
+        ),
         n_kantong=len(listed["pockets"]),
         peta=_map_json(request, session, user, run, api.disclosure_k, top),
-        periodes_data=_snapshot_periodes(session, user, kode_kab) if user.role in ANALYSTS else [],
+        periodes_data=_snapshot_periodes(request, session, user, kode_kab)
+        if user.role in ANALYSTS
+        else [],
     )
 
 
-def _snapshot_periodes(session, user, kode_kab: str) -> list[str]:
+def _snapshot_periodes(request, session, user, kode_kab: str) -> list[str]:
+    """Periodes with imported families (what a new run can analyse; analysts only)."""
     if user.role not in ANALYSTS:
         return []
     from geo_service.db import repo as R
 
-    snaps = R.list_snapshots(session, scope=audit_service.scope_of(user), kode_kab=kode_kab)
-    return sorted({str(p) for p in snaps["periode"]}, reverse=True) if len(snaps) else []
+    def build() -> list[str]:
+        snaps = R.list_snapshots(session, scope=audit_service.scope_of(user), kode_kab=kode_kab)
+        return sorted({str(p) for p in snaps["periode"]}, reverse=True) if len(snaps) else []
+
+    return D.recent(request, ("snapshot", kode_kab, *D.viewer(user)), build)
 
 
 @router.post("/kabupaten/{kode_kab}/hal/analisis")
@@ -233,7 +292,7 @@ def prioritas(
         urut=urut,
         arah=arah,
     )
-    run, table = listed["run"], D.shown_priorities(listed["table"])
+    run, table = listed["run"], listed["table"]
     if unduh in ("csv", "xlsx"):
         return respond(request, session, user, table, run, listed["k"], unduh, "prioritas", lang)
     if unduh == "pdf":
@@ -254,12 +313,25 @@ def prioritas(
         kode_kab=kode_kab,
         run=run,
         rows=table,
+        tabel=fragment(
+            request,
+            "_tabel_prioritas.html",
+            user,
+            lang,
+            run_id=run.id,
+            run=run,
+            rows=table,
+            f=filters,
+            sortable=SORTABLE,
+        ),
         k=listed["k"],
         kecamatan_list=listed["kecamatan"],
         f=filters,
         query=request.url.query,
         sortable=SORTABLE,
-        peta=_map_json(request, session, user, run, api.disclosure_k, listed["table"]),
+        peta=_map_json(
+            request, session, user, run, api.disclosure_k, None, points=listed["points"]
+        ),
     )
 
 
@@ -310,16 +382,36 @@ def desa(
     if not kode_desa.startswith(kode_kab + "."):
         raise NotFoundError(f"Desa {kode_desa} tidak ditemukan.", f"Desa {kode_desa} not found.")
     k = api.disclosure_k
-    run = run_service.finished_run(session, user, kode_kab, periode or None)
+    run = D.newest_run(request, session, user, kode_kab, periode or None)
+    parts = D.cache_of(request).get(
+        ("desa", run.id, k, *D.viewer(user), kode_desa),
+        lambda: _desa_parts(request, session, user, run, k, kode_desa),
+    )
+    trend = _trend(request, session, user, kode_kab, kode_desa, k)
+    cek = _ground_check(request, session, user, kode_kab, kode_desa)
+    return render(
+        request,
+        "desa.html",
+        user,
+        lang,
+        kode_kab=kode_kab,
+        run=run,
+        **parts,
+        trend=trend,
+        cek=cek,
+        indicator_cols=D.INDICATOR_COLUMNS,
+        fokus=kode_desa,
+    )
+
+
+def _desa_parts(request, session, user, run, k: int, kode_desa: str) -> dict:
+    """What the desa profile shows of one run (released to this viewer; kept per run)."""
     view = D.indicators(request, session, user, run, k).view
     match = view.desa.index[view.desa["kode_desa"].astype(str) == kode_desa]
     if not len(match):
         raise NotFoundError(f"Desa {kode_desa} tidak ditemukan.", f"Desa {kode_desa} not found.")
-    pos = view.desa.index.get_loc(match[0])
-    row = D.row_dict(view.desa, pos)
+    row = D.row_dict(view.desa, view.desa.index.get_loc(match[0]))
     kec = view.kecamatan[view.kecamatan["kode_kec"].astype(str) == str(row.get("kode_kec"))]
-    kec_row = D.row_dict(kec, 0) if len(kec) else {}
-    kab_row = D.row_dict(view.kabupaten, 0) if len(view.kabupaten) else {}
 
     def planning(nama: str) -> pd.DataFrame:
         table, _ = D.planning(request, session, user, run, nama, k)
@@ -328,41 +420,26 @@ def desa(
         return table[table["kode_desa"].astype(str) == kode_desa].reset_index(drop=True)
 
     pri = planning("prioritas")
-    needs = planning("target_opd")
     cover = planning("cakupan")
-    member = D.members_of(request, session, user, run, k).get(kode_desa, [])
-    labels = D.pocket_labels(D.planning(request, session, user, run, "kantong", k)[0])
-    trend = _trend(request, session, user, kode_kab, kode_desa, k)
-    cek = _ground_check(session, user, kode_kab, kode_desa)
-    return render(
-        request,
-        "desa.html",
-        user,
-        lang,
-        kode_kab=kode_kab,
-        run=run,
-        d=row,
-        kec=kec_row,
-        kab=kab_row,
-        k=view.suppressed_k,
-        pri=D.row_dict(pri, 0) if len(pri) else None,
-        needs=needs,
-        cover=D.row_dict(cover, 0) if len(cover) else None,
-        kantong=member,
-        kantong_label=labels,
-        trend=trend,
-        cek=cek,
-        indicator_cols=D.INDICATOR_COLUMNS,
-        peta=_map_json(request, session, user, run, k, pri),
-        fokus=kode_desa,
-    )
+    return {
+        "d": row,
+        "kec": D.row_dict(kec, 0) if len(kec) else {},
+        "kab": D.row_dict(view.kabupaten, 0) if len(view.kabupaten) else {},
+        "k": view.suppressed_k,
+        "pri": D.row_dict(pri, 0) if len(pri) else None,
+        "needs": planning("target_opd"),
+        "cover": D.row_dict(cover, 0) if len(cover) else None,
+        "kantong": D.members_of(request, session, user, run, k).get(kode_desa, []),
+        "kantong_label": D.pocket_labels(D.planning(request, session, user, run, "kantong", k)[0]),
+        "peta": _map_json(request, session, user, run, k, pri),
+    }
 
 
 def _trend(request, session, user, kode_kab: str, kode_desa: str, k: int) -> list[dict]:
     """The desa across periodes (newest finished run of each), as released to the user."""
     out = []
-    for per in sorted(D.finished_periodes(session, user, kode_kab)):
-        run = run_service.finished_run(session, user, kode_kab, per)
+    for per in sorted(D.finished_periodes(request, session, user, kode_kab)):
+        run = D.newest_run(request, session, user, kode_kab, per)
         desa = D.indicators(request, session, user, run, k).view.desa
         hit = desa[desa["kode_desa"].astype(str) == kode_desa]
         if len(hit):
@@ -373,18 +450,26 @@ def _trend(request, session, user, kode_kab: str, kode_desa: str, k: int) -> lis
     return out
 
 
-def _ground_check(session, user, kode_kab: str, kode_desa: str) -> dict | None:
+def _ground_check(request, session, user, kode_kab: str, kode_desa: str) -> dict | None:
     """Progress of the newest ground-check sample in this desa (analysts only, as in the
     API)."""
     if user.role not in ANALYSTS:
         return None
-    samples = uji_petik_service.list_samples(session, user, kode_kab)
-    if not samples:
+
+    def newest():
+        samples = uji_petik_service.list_samples(session, user, kode_kab)
+        if not samples:
+            return None
+        info = max(samples, key=lambda s: s.id)
+        _, prog, _ = uji_petik_service.sample_progress(
+            session, user, info.id, kelompok="desa", lang="id"
+        )
+        return info, prog
+
+    found = D.recent(request, ("uji_petik", kode_kab, *D.viewer(user)), newest)
+    if found is None:
         return None
-    info = max(samples, key=lambda s: s.id)
-    _, prog, _ = uji_petik_service.sample_progress(
-        session, user, info.id, kelompok="desa", lang="id"
-    )
+    info, prog = found
     hit = prog[prog["kode_desa"].astype(str) == kode_desa]
     return {
         "sampel": info,

@@ -20,11 +20,10 @@ from geo_service.api.routers import laporan_warga as LW
 from geo_service.api.routers.results import geo_check
 from geo_service.api.web import data as D
 from geo_service.api.web.auth import MaybeWebUser, WebUser, check_csrf, require_roles
-from geo_service.api.web.render import html_errors, page_lang, render
+from geo_service.api.web.render import fragment, html_errors, page_lang, render
 from geo_service.api.web.teks import t
 from geo_service.errors import GeoServiceError, InvalidInputError, NotFoundError, TooLargeError
 from geo_service.services import audit as audit_service
-from geo_service.services import runs as run_service
 from geo_service.services import uji_petik as uji_petik_service
 
 router = APIRouter(include_in_schema=False)
@@ -38,14 +37,19 @@ RESULT_SUFFIXES = (".csv", ".xlsx", ".gpkg")
 
 
 def _pockets(request, session, user, kode_kab, periode, k):
-    run = run_service.finished_run(session, user, kode_kab, periode)
+    run = D.newest_run(request, session, user, kode_kab, periode)
     pockets, applied = D.planning(request, session, user, run, "kantong", k)
-    ind = D.indicators(request, session, user, run, k)
-    members: dict[str, list[str]] = {}
-    for kode, ids in D.members_of(request, session, user, run, k).items():
-        for kid in ids:
-            members.setdefault(kid, []).append(kode)
-    names = ind.view.desa.set_index(ind.view.desa["kode_desa"].astype(str))["nama_desa"]
+
+    def build():
+        ind = D.indicators(request, session, user, run, k)
+        members: dict[str, list[str]] = {}
+        for kode, ids in D.members_of(request, session, user, run, k).items():
+            for kid in ids:
+                members.setdefault(kid, []).append(kode)
+        names = ind.view.desa.set_index(ind.view.desa["kode_desa"].astype(str))["nama_desa"]
+        return members, names
+
+    members, names = D.cache_of(request).get(("kantong_desa", run.id, k, *D.viewer(user)), build)
     return run, pockets, applied, members, names
 
 
@@ -157,9 +161,11 @@ def opd(
 ) -> Response:
     lang = page_lang(request)
     check_kabupaten(user, kode_kab)
-    run = run_service.finished_run(session, user, kode_kab, periode or None)
+    run = D.newest_run(request, session, user, kode_kab, periode or None)
     table, k = D.planning(request, session, user, run, "target_opd", api.disclosure_k)
     names = sorted(table["opd"].dropna().astype(str).unique()) if "opd" in table else []
+    if opd is None and len(names) > 1:
+        opd = names[0]  # one OPD at a time by default; "Semua" (opd=) lists them all
     if opd and "opd" in table.columns:
         table = table[table["opd"].astype(str).str.casefold() == opd.casefold()]
     if len(table):
@@ -172,7 +178,18 @@ def opd(
         lang,
         kode_kab=kode_kab,
         run=run,
-        rows=table.reset_index(drop=True),
+        n_rows=len(table),
+        tabel=fragment(
+            request,
+            "_tabel_opd.html",
+            user,
+            lang,
+            run_id=run.id,
+            kode_kab=kode_kab,
+            run=run,
+            rows=table.reset_index(drop=True),
+            k=k,
+        ),
         k=k,
         opd_list=names,
         pilih=opd or "",

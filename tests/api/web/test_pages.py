@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import io
 import re
+import time
 
 import pytest
 from openpyxl import load_workbook
 
 from geo_service.api.views import FAMILY_LEVEL_FIELDS
+from geo_service.api.web.auth import USER_CHECK_TTL_S
 from tests.api.support import KAB_A, KAB_B, PASSWORD
 from tests.api.web.conftest import csrf_in, login
 from tests.api.web.htmltable import body_rows, inline_json, tables
@@ -122,6 +124,7 @@ def test_a_deactivated_user_loses_the_session(web, web_app):
     try:
         with engine.begin() as conn:
             conn.execute(text(sql.format("false")))
+        time.sleep(USER_CHECK_TTL_S + 0.1)  # the check is remembered this long
         assert c.get("/", follow_redirects=False).status_code == 303
     finally:
         with engine.begin() as conn:
@@ -209,7 +212,13 @@ def test_restricted_roles_see_suppressed_values_as_suppressed(browsers, user):
 
 def test_suppressed_desa_profile_never_shows_zero(browsers):
     c = browsers["publik_a"]
-    data = inline_json(c.get(f"/kabupaten/{KAB_A}").text, "peta-data")
+    url = inline_json(c.get(f"/kabupaten/{KAB_A}").text, "peta-data")["url"]
+    layers = c.get(url)
+    assert layers.status_code == 200 and "max-age" in layers.headers["cache-control"]
+    assert "private" in layers.headers["cache-control"]
+    for other in ("analis_b", "publik_b"):
+        assert browsers[other].get(url).status_code in (403, 404)
+    data = layers.json()
     hidden = [f["properties"] for f in data["desa"]["features"] if f["properties"]["disembunyikan"]]
     assert hidden, "some desa are suppressed for publik"
     assert all(p["pct_jiwa_ekstrem"] is None for p in hidden)
@@ -321,8 +330,6 @@ def test_start_a_run_from_the_page(browsers):
     assert re.fullmatch(rf"/kabupaten/{KAB_A}/hal/analisis/\d+", status_url)
     first = c.get(status_url)
     assert first.status_code == 200 and 'id="status-analisis"' in first.text
-    import time
-
     deadline = time.monotonic() + 240
     while 'data-status="berjalan"' in (page := c.get(status_url)).text:
         assert '<meta http-equiv="refresh"' in page.text, "the page follows the run"

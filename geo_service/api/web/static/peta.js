@@ -1,6 +1,7 @@
 /* The kabupaten map of the web pages: desa choropleth (share of people in extreme poverty),
-   pocket outlines and numbered markers for the priority desa listed on the page. Data comes
-   inline from the page (#peta-data); nothing is fetched. Plain Leaflet, no tiles. */
+   pocket outlines and numbered markers for the priority desa listed on the page. The markers
+   come inline (#peta-data); the desa and pocket layers from this server (data.url, one per
+   run and kept by the browser). Plain Leaflet, no tiles, nothing from elsewhere. */
 (function () {
   "use strict";
   var el = document.getElementById("peta");
@@ -30,7 +31,12 @@
 
   var map = L.map(el, {preferCanvas: false, zoomSnap: 0.25, attributionControl: false});
   window.gsPeta = map;
-  var desa = L.geoJSON(data.desa, {
+  fetch(data.url, {credentials: "same-origin"})
+    .then(function (r) { if (!r.ok) { throw new Error("peta " + r.status); } return r.json(); })
+    .then(draw);
+
+  function draw(layers) {
+  var desa = L.geoJSON(layers.desa, {
     style: function (f) {
       var p = f.properties;
       var hidden = p.disembunyikan === true;
@@ -46,7 +52,7 @@
       });
     }
   }).addTo(map);
-  var kantong = L.geoJSON(data.kantong, {
+  L.geoJSON(layers.kantong, {
     style: function () { return {color: "#67001f", weight: 3, fill: false, dashArray: "6 4"}; },
     onEachFeature: function (f, layer) {
       var p = f.properties;
@@ -90,5 +96,7 @@
     return div;
   };
   legend.addTo(map);
+  window.gsPetaSiap = true;
+  }
   window.addEventListener("beforeprint", function () { map.invalidateSize(); });
 })();
