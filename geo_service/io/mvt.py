@@ -94,6 +94,14 @@ def encode(
     if present.any():
         merc = to_3857(np.asarray(geoms_4326, dtype=object)[present])
         clipped = shapely.clip_by_rect(merc, minx - pad, miny - pad, maxx + pad, maxy + pad)
+        # Tile units (0..EXTENT, y up), snapped to the integer grid as ST_AsMVTGeom does:
+        # vectorised here so the pure-Python encoder gets few, final coordinates.
+        sx, sy = EXTENT / (maxx - minx), EXTENT / (maxy - miny)
+        local = shapely.transform(clipped, lambda xy: (xy - (minx, miny)) * (sx, sy))
+        local = shapely.set_precision(local, 1.0)
+        # MVT wants exterior rings clockwise in y-up coordinates (positive area once the
+        # encoder flips y); oriented here, vectorised, instead of the encoder's per-ring check.
+        clipped = shapely.orient_polygons(local, exterior_cw=True)
         idx = np.flatnonzero(present)
         for i, g in zip(idx, clipped, strict=True):
             if g is None or g.is_empty:
@@ -114,8 +122,8 @@ def encode(
     return mapbox_vector_tile.encode(
         [{"name": layer_name, "features": feats}],
         default_options={
-            "quantize_bounds": (minx, miny, maxx, maxy),
             "extents": EXTENT,
             "y_coord_down": False,
+            "check_winding_order": False,
         },
     )
