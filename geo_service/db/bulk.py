@@ -131,3 +131,260 @@ def _spatial_index_deferred(cur, table: str, column: str) -> Iterator[None]:
         )
     for _, sql in triggers:
         cur.execute(sql)
+
+
+# --- many chunks into one table (the family import) -------------------------------------
+
+# A load at least this large relative to the rows already in the table rebuilds the
+# table's secondary (non-unique) indexes once after the load instead of updating them row
+# by row (a GiST insert costs ~20-50 us per row; a sorted bulk build a fraction of it).
+REBUILD_INDEXES_FROM = 0.25
+
+
+class BulkLoader:
+    """Rows of many chunks into one table, inside the caller's transaction.
+
+    PostgreSQL: every chunk goes by binary ``COPY`` into a temporary staging table (no
+    indexes, dropped at commit), and :meth:`finish` moves the rows in one set-based
+    ``INSERT ... SELECT`` that also builds the points. SQLite/SpatiaLite: every chunk is one
+    prepared ``executemany`` with the points as ready-made SpatiaLite blobs; the R*Tree is
+    filled once by :meth:`finish`. On both, a load large compared with the table rebuilds
+    its secondary indexes once at the end (``REBUILD_INDEXES_FROM``). Nothing is committed
+    here: a failure anywhere rolls back with the caller's transaction (all or nothing).
+
+    Parameters
+    ----------
+    expected_rows
+        Rows that will be loaded (for the index decision); ``None``: keep the indexes.
+    """
+
+    def __init__(
+        self,
+        conn: Connection,
+        table: str,
+        *,
+        point: tuple[str, str] | None = None,
+        geom_column: str = "geom",
+        expected_rows: int | None = None,
+    ) -> None:
+        self.conn = conn
+        self.table = table
+        self.point = point
+        self.geom_column = geom_column
+        self.expected_rows = expected_rows
+        self.rows = 0
+        self._columns: list[str] | None = None
+        self._pg = conn.dialect.name == "postgresql"
+        self._staging = f"_muat_{table}"
+        self._deferred: _SqliteDeferred | None = None
+
+    def add(self, frame: pd.DataFrame) -> int:
+        """Load one chunk (its columns are the table's column names)."""
+        if frame.empty:
+            return 0
+        if self._columns is None:
+            self._columns = list(frame.columns)
+            self._start()
+        elif list(frame.columns) != self._columns:
+            raise ValueError("every chunk must have the same columns")
+        cur = self.conn.connection.driver_connection.cursor()
+        try:
+            if self._pg:
+                quoted = ", ".join(f'"{c}"' for c in self._columns)
+                with cur.copy(
+                    f'COPY "{self._staging}" ({quoted}) FROM STDIN (FORMAT binary)'
+                ) as cp:
+                    cp.set_types(self._pg_types)
+                    for row in zip(*_object_columns(frame), strict=True):
+                        cp.write_row(row)
+            else:
+                values = ", ".join("?" for _ in self._columns)
+                arrays = _object_columns(frame)
+                names = list(self._columns)
+                if self.point is not None:
+                    names.append(self.geom_column)
+                    values += ", ?"
+                    arrays.append(_spatialite_points(frame[self.point[0]], frame[self.point[1]]))
+                quoted = ", ".join(f'"{c}"' for c in names)
+                cur.executemany(
+                    f'INSERT INTO "{self.table}" ({quoted}) VALUES ({values})',
+                    zip(*arrays, strict=True),
+                )
+        finally:
+            cur.close()
+        self.rows += len(frame)
+        return len(frame)
+
+    def finish(self) -> int:
+        """Make every loaded row part of the table (and its indexes); returns the rows."""
+        if self._columns is None:
+            return 0
+        cur = self.conn.connection.driver_connection.cursor()
+        try:
+            if self._pg:
+                cols = ", ".join(f'"{c}"' for c in self._columns)
+                target, source = cols, cols
+                if self.point is not None:
+                    lon, lat = (f'"{c}"' for c in self.point)
+                    target += f', "{self.geom_column}"'
+                    source += (
+                        f", CASE WHEN {lon} IS NOT NULL AND {lat} IS NOT NULL THEN "
+                        f"ST_SetSRID(ST_MakePoint({lon}, {lat}), {SRID}) END"
+                    )
+                cur.execute(
+                    f'INSERT INTO "{self.table}" ({target}) SELECT {source} FROM "{self._staging}"'
+                )
+                cur.execute(f'DROP TABLE "{self._staging}"')
+                for sql in self._dropped:
+                    cur.execute(sql)
+            elif self._deferred is not None:
+                self._deferred.finish(cur)
+        finally:
+            cur.close()
+        done, self._columns = self.rows, None
+        return done
+
+    # -- internals
+
+    def _start(self) -> None:
+        cur = self.conn.connection.driver_connection.cursor()
+        try:
+            rebuild = self._rebuild_indexes(cur)
+            if self._pg:
+                types = dict(
+                    cur.execute(
+                        "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                        "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+                        (f'"{self.table}"',),
+                    ).fetchall()
+                )
+                self._pg_types = [_pg_copy_type(types[c]) for c in self._columns]
+                cols = ", ".join(f'"{c}" {types[c]}' for c in self._columns)
+                cur.execute(f'CREATE TEMPORARY TABLE "{self._staging}" ({cols}) ON COMMIT DROP')
+                self._dropped = self._drop_indexes_pg(cur) if rebuild else []
+            else:
+                self._deferred = _SqliteDeferred(self.table, self.geom_column, rebuild)
+                self._deferred.start(cur, with_point=self.point is not None)
+        finally:
+            cur.close()
+
+    def _rebuild_indexes(self, cur) -> bool:
+        if not self.expected_rows:
+            return False
+        if self._pg:
+            est = cur.execute(
+                "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (f'"{self.table}"',)
+            ).fetchone()[0]
+            existing = est if est >= 0 else 0
+            if est < 0 or est < 1000:  # never analysed or tiny: count (cheap when small)
+                existing = cur.execute(f'SELECT count(*) FROM "{self.table}"').fetchone()[0]
+        else:
+            existing = cur.execute(f'SELECT count(*) FROM "{self.table}"').fetchone()[0]
+        return self.expected_rows >= REBUILD_INDEXES_FROM * max(existing, 1)
+
+    def _drop_indexes_pg(self, cur) -> list[str]:
+        """Drop the non-unique indexes of the table; their CREATE statements, to run again."""
+        rows = cur.execute(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid "
+            "WHERE x.indrelid = %s::regclass AND NOT x.indisunique AND NOT x.indisprimary",
+            (f'"{self.table}"',),
+        ).fetchall()
+        for name, _ in rows:
+            cur.execute(f'DROP INDEX "{name}"')
+        return [sql for _, sql in rows]
+
+
+def _pg_copy_type(sql_type: str) -> str:
+    """The type name psycopg's binary COPY expects for a column's SQL type."""
+    base = sql_type.split("(")[0].strip()
+    return {
+        "character varying": "varchar",
+        "double precision": "float8",
+        "smallint": "int2",
+        "integer": "int4",
+        "bigint": "int8",
+        "boolean": "bool",
+        "timestamp with time zone": "timestamptz",
+        "timestamp without time zone": "timestamp",
+    }.get(base, base)
+
+
+# SpatiaLite's internal BLOB of a POINT: start 0x00, little endian 0x01, SRID, MBR (4
+# doubles), 0x7C, class 1 (POINT), x, y, end 0xFE: 60 bytes (same bytes as MakePoint).
+_SPATIALITE_POINT = np.dtype(
+    [
+        ("start", "u1"),
+        ("endian", "u1"),
+        ("srid", "<i4"),
+        ("mbr", "<f8", 4),
+        ("mbr_end", "u1"),
+        ("cls", "<i4"),
+        ("xy", "<f8", 2),
+        ("end", "u1"),
+    ]
+)
+
+
+def _spatialite_points(lon: pd.Series, lat: pd.Series) -> np.ndarray:
+    """SpatiaLite point blobs (EPSG:4326), None where lon or lat is missing."""
+    x = lon.to_numpy(dtype="float64", na_value=np.nan)
+    y = lat.to_numpy(dtype="float64", na_value=np.nan)
+    ok = ~(np.isnan(x) | np.isnan(y))
+    rec = np.zeros(int(ok.sum()), dtype=_SPATIALITE_POINT)
+    rec["endian"], rec["srid"], rec["mbr_end"], rec["cls"], rec["end"] = 1, SRID, 0x7C, 1, 0xFE
+    rec["mbr"] = np.column_stack([x[ok], y[ok], x[ok], y[ok]])
+    rec["xy"] = np.column_stack([x[ok], y[ok]])
+    raw = rec.tobytes()
+    size = _SPATIALITE_POINT.itemsize
+    out = np.full(len(x), None, dtype=object)
+    out[ok] = [raw[i : i + size] for i in range(0, len(raw), size)]
+    return out
+
+
+class _SqliteDeferred:
+    """SpatiaLite triggers (and, for a large load, secondary indexes) off during a load and
+    back after it, all inside the transaction (SQLite DDL is transactional)."""
+
+    def __init__(self, table: str, column: str, rebuild: bool) -> None:
+        self.table, self.column, self.rebuild = table, column, rebuild
+        self.triggers: list[tuple[str, str]] = []
+        self.indexes: list[str] = []
+        self.last = 0
+        self.has_rtree = False
+
+    def start(self, cur, *, with_point: bool) -> None:
+        if with_point:
+            names = [f"{p}_{self.table}_{self.column}" for p in ("gii", "ggi", "tmi")]
+            self.triggers = cur.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN "
+                f"({', '.join('?' for _ in names)})",
+                names,
+            ).fetchall()
+            self.has_rtree = any(n.startswith("gii_") for n, _ in self.triggers)
+            for name, _ in self.triggers:
+                cur.execute(f'DROP TRIGGER "{name}"')
+        self.last = cur.execute(f'SELECT coalesce(max(rowid), 0) FROM "{self.table}"').fetchone()[0]
+        if self.rebuild:
+            rows = cur.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'",
+                (self.table,),
+            ).fetchall()
+            for name, _ in rows:
+                cur.execute(f'DROP INDEX "{name}"')
+            self.indexes = [sql for _, sql in rows]
+
+    def finish(self, cur) -> None:
+        if self.has_rtree:
+            cur.execute(
+                f'INSERT INTO "idx_{self.table}_{self.column}" (pkid, xmin, xmax, ymin, ymax) '
+                f'SELECT rowid, MbrMinX("{self.column}"), MbrMaxX("{self.column}"), '
+                f'MbrMinY("{self.column}"), MbrMaxY("{self.column}") FROM "{self.table}" '
+                f'WHERE rowid > ? AND "{self.column}" IS NOT NULL',
+                (self.last,),
+            )
+        for sql in self.indexes:
+            cur.execute(sql)
+        for _, sql in self.triggers:
+            cur.execute(sql)

@@ -19,10 +19,10 @@ from sqlalchemy import Connection, Engine, func, select, update
 from geo_service.analysis import locate as L
 from geo_service.analysis import schema as S
 from geo_service.analysis._util import jsonable
-from geo_service.analysis.fastjoin import build_boundary_index
-from geo_service.analysis.locate import cells_to_str, h3_cells, locate_keluarga
+from geo_service.analysis.fastjoin import h3_cells_threaded
+from geo_service.analysis.locate import cells_to_str, locate_keluarga
 from geo_service.analysis.validate import validate_keluarga
-from geo_service.db.bulk import bulk_insert
+from geo_service.db.bulk import BulkLoader, bulk_insert
 from geo_service.db.models import (
     BATCH_BERJALAN,
     BATCH_DIGANTI,
@@ -33,7 +33,7 @@ from geo_service.db.models import (
     KeluargaSnapshot,
     utcnow,
 )
-from geo_service.db.repo import Scope, desa_of_kabupaten
+from geo_service.db.repo import Scope, boundary_index, desa_of_kabupaten
 from geo_service.db.repo.imports import (
     find_finished_batch,
     reap_interrupted_imports,
@@ -159,34 +159,43 @@ def _plain(v: Any) -> Any:
 
 
 class _Locator:
-    """Locates families among the desa of their registered kabupaten (cached per kabupaten)."""
+    """Locates families among the desa of their registered kabupaten (cached per kabupaten).
 
-    def __init__(self, conn: Connection, max_distance_m: float, h3_resolution: int) -> None:
+    For a file of at least ``FAST_JOIN_MIN_POINTS`` rows the kabupaten's stored boundary
+    index is used (built and stored once per boundary version when missing), otherwise the
+    R-tree path; both give the same answer.
+    """
+
+    def __init__(
+        self, conn: Connection, max_distance_m: float, h3_resolution: int, n_rows: int = 0
+    ) -> None:
         self.conn = conn
         self.max_distance_m = max_distance_m
         self.h3_resolution = h3_resolution
+        self.n_rows = n_rows
         self._desa: dict[str, gpd.GeoDataFrame] = {}
         self._index: dict[str, Any] = {}
 
-    def _for(self, kode_kab: str, n_geotag: int):
+    def _for(self, kode_kab: str):
         if kode_kab not in self._desa:
-            self._desa[kode_kab] = desa_of_kabupaten(self.conn, kode_kab, scope=Scope.all())
-        desa = self._desa[kode_kab]
-
-        threshold = getattr(L, "FAST_JOIN_MIN_POINTS", None)
-        if threshold is not None and n_geotag >= threshold and kode_kab not in self._index:
-            self._index[kode_kab] = build_boundary_index(desa, kode_col="kode", resolution=11)
-        return desa, self._index.get(kode_kab)
+            desa = desa_of_kabupaten(self.conn, kode_kab, scope=Scope.all())
+            self._desa[kode_kab] = desa
+            self._index[kode_kab] = (
+                boundary_index(self.conn, kode_kab, desa, scope=Scope.all(), build_from=self.n_rows)
+                if self.n_rows >= L.FAST_JOIN_MIN_POINTS and len(desa)
+                else None
+            )
+        return self._desa[kode_kab], self._index[kode_kab]
 
     def locate(self, fam: pd.DataFrame) -> pd.DataFrame:
         parts = []
         for kode_kab, group in fam.groupby(fam[S.KODE_DESA].str[:5], sort=True):
-            n_geotag = int((group["lat"].notna() & group["lon"].notna()).sum())
-            desa, index = self._for(str(kode_kab), n_geotag)
-            kwargs = {"index": index} if index is not None else {}
-            parts.append(locate_keluarga(group, desa, max_distance_m=self.max_distance_m, **kwargs))
+            desa, index = self._for(str(kode_kab))
+            parts.append(
+                locate_keluarga(group, desa, max_distance_m=self.max_distance_m, index=index)
+            )
         loc = pd.concat(parts).reindex(fam.index)
-        cells = h3_cells(fam["lat"].to_numpy(), fam["lon"].to_numpy(), self.h3_resolution)
+        cells = h3_cells_threaded(fam["lat"].to_numpy(), fam["lon"].to_numpy(), self.h3_resolution)
         hexes = cells_to_str(cells)
         hexes[cells == 0] = None
         loc["h3"] = hexes
@@ -355,7 +364,12 @@ def _load_keluarga(
                     "geo-service import batas FILE",
                 )
             )
-        locator = _Locator(conn, settings.analysis.max_distance_m, settings.analysis.h3_resolution)
+        locator = _Locator(
+            conn, settings.analysis.max_distance_m, settings.analysis.h3_resolution, n_total
+        )
+        # Binary COPY into a staging table (PostGIS) / prepared executemany (SpatiaLite);
+        # the rows join the table and its indexes once, in loader.finish().
+        loader = BulkLoader(conn, "keluarga", point=("lon", "lat"), expected_rows=n_total)
         target = report.periode
         storing = True
         snapshots: dict[str, dict[str, int]] = {}
@@ -401,7 +415,7 @@ def _load_keluarga(
                 )
                 loc = locator.locate(valid)
                 rows = keluarga_rows(valid, loc, batch_id)
-                bulk_insert(conn, "keluarga", rows, point=("lon", "lat"))
+                loader.add(rows)
                 report.n_sah += len(rows)
                 lokasi.update(rows["status_lokasi"].tolist())
                 for kab, grp in rows.groupby("kode_kab"):
@@ -411,6 +425,8 @@ def _load_keluarga(
             if on_progress is not None:
                 on_progress(offset, n_total)
 
+        if storing:
+            loader.finish()
         report.n_masalah, report.masalah_per_kode = spool.n, dict(sorted(spool.counts.items()))
         report.kabupaten = sorted(snapshots)
         report.lokasi = dict(sorted(lokasi.items()))
