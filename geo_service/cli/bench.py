@@ -1,5 +1,6 @@
-"""``geo-service bench``: speed of join + H3 + aggregates against peers, the indicator
-pipeline cold and warm, and the Dask batch curve.
+"""``geo-service bench``: speed of join + H3 + aggregates against peers (with the stored
+boundary index and cold, index built in the timed section), the whole analysis
+(``analyse_full``), the indicator pipeline cold and warm, and the Dask batch curve.
 
 A thin adapter: the harness lives in :mod:`geo_service.services.bench` (the package never
 imports the ``benchmarks/`` scripts, and nothing edits ``sys.path``).
@@ -8,6 +9,7 @@ imports the ``benchmarks/`` scripts, and nothing edits ``sys.path``).
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -16,8 +18,8 @@ import typer
 from rich.table import Table
 
 from geo_service.cli._common import console, out
+from geo_service.services.bench import full, runs
 from geo_service.services.bench import join as jb
-from geo_service.services.bench import runs
 from geo_service.settings import get_settings
 
 
@@ -58,8 +60,16 @@ def bench(
         Path | None, typer.Option("--out", help="Tulis hasil JSON ke berkas ini.")
     ] = None,
     methods: Annotated[str, typer.Option(help="Metode dipisah koma.")] = (
-        "naive,geopandas,duckdb,sedonadb,dask_geopandas,postgis,geo_service"
+        "naive,geopandas,duckdb,sedonadb,dask_geopandas,postgis,geo_service,geo_service_cold"
     ),
+    full_n: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--full-n",
+            help="Analisis utuh (validasi s.d. berkas dan peta) untuk ukuran ini (boleh "
+            "diulang; bawaan 300000 dan 1000000; 0 = lewati).",
+        ),
+    ] = None,
     postgis_url: Annotated[
         str | None,
         typer.Option(
@@ -121,6 +131,20 @@ def bench(
         )
         del inp
     extra: dict = {"machine_before": machine}
+    for size in [s for s in (full_n if full_n is not None else [300_000, 1_000_000]) if s > 0]:
+        console.print(f"Analisis utuh {size:,} keluarga Kendal ...")
+        raw, desa = full.kendal_families(size, seed=seed, data_dir=data_dir, cache=work_dir)
+        with tempfile.TemporaryDirectory() as tmp:
+            rec = full.analyse_full(raw, desa, Path(tmp) / "hasil", data_dir=data_dir)
+        del raw
+        rec["dataset"] = f"kendal_{jb._size_label(size)}"
+        rec["identical"] = None
+        records.append(rec)
+        steps = ", ".join(f"{k} {v:.2f}" for k, v in rec["steps_s"].items())
+        out.print(
+            f"  analyse_full {size:,}: {rec['seconds']:.2f} s, puncak {rec['peak_mb']:.0f} MB "
+            f"({steps})"
+        )
     if cold_warm:
         extra["cold_warm"] = runs.cold_warm(cold_warm_n, seed, work_dir, data_dir=data_dir)
         cw = extra["cold_warm"]

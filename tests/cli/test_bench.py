@@ -82,14 +82,24 @@ def test_cli_writes_the_records(tmp_path):
             "--n",
             "3000",
             "--methods",
-            "geopandas,geo_service",
+            "geopandas,geo_service,geo_service_cold",
             "--no-cold-warm",
+            "--full-n",
+            "2000",
+            "--work-dir",
+            str(tmp_path / "kerja"),
             "--out",
             str(target),
         ],
     )
     assert res.exit_code == 0, res.output
     records = json.loads(target.read_text())
-    assert [r["method"] for r in records] == ["geopandas", "geo_service"]
-    assert all(r["identical"] is True and r["n_families"] == 3000 for r in records)
+    join = [r for r in records if r["method"] != "analyse_full"]
+    assert [r["method"] for r in join] == ["geopandas", "geo_service", "geo_service_cold"]
+    assert all(r["identical"] is True and r["n_families"] == 3000 for r in join)
     assert "geo_service" in res.output
+    full = [r for r in records if r["method"] == "analyse_full"]
+    assert len(full) == 1 and full[0]["n_families"] == 2000
+    steps = full[0]["steps_s"]
+    assert {"validasi", "lokasi", "h3", "agregat", "kantong", "tulis", "peta"} <= set(steps)
+    assert full[0]["seconds"] >= sum(steps.values()) * 0.99
