@@ -15,6 +15,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from geo_service import __version__
+from geo_service.api.cache import cached
 from geo_service.api.deps import ApiSettingsDep, CurrentUser, LangDep, SessionDep
 from geo_service.api.ogc import data
 from geo_service.api.ogc.features import RESERVED, ParameterError, page_links, queryables, select
@@ -245,31 +246,37 @@ def items(
     if not _format_ok(request):
         return _bad("f harus json atau geojson")
     col = data.resolve(session, user, api, collection_id)
-    layer = _layer(request, session, user, api, col)
-    filters = {k: v for k, v in request.query_params.items() if k not in RESERVED}
-    try:
-        sel = select(layer, bbox=bbox, filters=filters, limit=limit, offset=offset)
-    except ParameterError as exc:
-        return _bad(str(exc))
-    url = f"{_base(request)}/collections/{col.ref.id}/items"
-    params = dict(request.query_params)
-    links = page_links(url, params, sel, GEOJSON_MEDIA) + [
-        {
-            "href": f"{_base(request)}/collections/{col.ref.id}",
-            "rel": "collection",
-            "type": JSON,
-            "title": "Koleksi",
-        }
-    ]
-    body = feature_collection(
-        sel.rows,
-        id_column=data.feature_key(col.ref.kind, layer),
-        links=links,
-        numberMatched=sel.matched,
-        numberReturned=len(sel.rows),
-        timeStamp=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    )
-    return JSONResponse(body, media_type=GEOJSON_MEDIA)
+
+    def build() -> Response:
+        layer = _layer(request, session, user, api, col)
+        filters = {k: v for k, v in request.query_params.items() if k not in RESERVED}
+        try:
+            sel = select(layer, bbox=bbox, filters=filters, limit=limit, offset=offset)
+        except ParameterError as exc:
+            return _bad(str(exc))
+        url = f"{_base(request)}/collections/{col.ref.id}/items"
+        params = dict(request.query_params)
+        links = page_links(url, params, sel, GEOJSON_MEDIA) + [
+            {
+                "href": f"{_base(request)}/collections/{col.ref.id}",
+                "rel": "collection",
+                "type": JSON,
+                "title": "Koleksi",
+            }
+        ]
+        body = feature_collection(
+            sel.rows,
+            id_column=data.feature_key(col.ref.kind, layer),
+            links=links,
+            numberMatched=sel.matched,
+            numberReturned=len(sel.rows),
+            timeStamp=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        return JSONResponse(body, media_type=GEOJSON_MEDIA)
+
+    # A finished run never changes: pages are kept per run, URL and viewer (and base URL,
+    # which the links carry).
+    return cached(request, user, col.run.id, _base(request), build)
 
 
 @router.get(
@@ -324,21 +331,25 @@ def tile(
         )
     if not mvt.check_tile(z, x, y):
         return _bad(f"tile {z}/{x}/{y} di luar WebMercatorQuad")
-    layer = _layer(request, session, user, api, col)
-    body = tiles.vector_tile(
-        session,
-        audit_service.scope_of(user),
-        col.run.id,
-        col.ref.kind,
-        layer,
-        z,
-        x,
-        y,
-        from_store=bool(layer.attrs.get("tersimpan", True)),
-    )
-    return Response(
-        body, media_type=mvt.MVT_MEDIA, headers={"Cache-Control": "private, max-age=300"}
-    )
+
+    def build() -> Response:
+        layer = _layer(request, session, user, api, col)
+        body = tiles.vector_tile(
+            session,
+            audit_service.scope_of(user),
+            col.run.id,
+            col.ref.kind,
+            layer,
+            z,
+            x,
+            y,
+            from_store=bool(layer.attrs.get("tersimpan", True)),
+        )
+        return Response(
+            body, media_type=mvt.MVT_MEDIA, headers={"Cache-Control": "private, max-age=300"}
+        )
+
+    return cached(request, user, col.run.id, _base(request), build)
 
 
 @router.get("/api", summary="Dokumen OpenAPI 3.0 OGC API ini")

@@ -231,3 +231,13 @@ def test_every_geojson_response_is_rfc7946(ogc_client, url):
     fc = r.json()
     assert fc["features"]
     assert problems(fc) == []
+
+
+def test_cached_pages_are_per_viewer(ogc_client):
+    url = f"/ogc/collections/desa_{KAB_A}/items?limit=300"
+    full = ogc_client.get(url, headers=_h(ogc_client, "analis_a")).json()
+    again = ogc_client.get(url, headers=_h(ogc_client, "analis_a")).json()
+    public = ogc_client.get(url, headers=_h(ogc_client, "publik_a")).json()
+    assert again["features"] == full["features"]
+    hidden = [f for f in public["features"] if f["properties"]["n_jiwa_ekstrem"] is None]
+    assert hidden and all(f["properties"]["n_jiwa_ekstrem"] is not None for f in full["features"])
