@@ -236,6 +236,9 @@ def read_field_points(path: Path, layer: str) -> pd.DataFrame:
     captured point is a new geotag); a family left at its placeholder keeps no geotag."""
     gdf = pyogrio.read_dataframe(path, layer=layer)
     frame = pd.DataFrame(gdf.drop(columns="geometry"))
+    for col in frame.columns:  # DATE fields: ISO text, empty (never "NaT") when not filled
+        if pd.api.types.is_datetime64_any_dtype(frame[col]):
+            frame[col] = [None if pd.isna(v) else v.date().isoformat() for v in frame[col]]
     geom = gdf.geometry
     has = (geom.notna() & ~geom.is_empty).to_numpy()
     x = np.full(len(gdf), np.nan)

@@ -122,16 +122,19 @@ def test_every_family_has_a_point_and_placeholders_stay_no_geotag(written, tmp_p
         assert shapes[row.kode_desa].contains(row.geometry)  # D: inside, not in its hole
     back = L.read_field_points(path, "keluarga_sampel")
     assert "lokasi_perkiraan" not in back.columns
+    assert back["tanggal"].isna().all()  # empty DATE cells stay empty (not "NaT")
     assert back.set_index("id_keluarga").loc[["K3", "K4", "K6"], "lat"].isna().all()
     np.testing.assert_allclose(back["lon"].iloc[[0, 1, 4]], points["lon"].iloc[[0, 1, 4]])
     # An officer moves K3's point to the house: that is a new geotag.
     moved = pts.copy()
     new = shapely.Point(flagged.geometry.iloc[0].x + 0.001, flagged.geometry.iloc[0].y)
     moved.loc[moved["id_keluarga"] == "K3", "geometry"] = new
+    moved.loc[moved["id_keluarga"] == "K3", "tanggal"] = pd.Timestamp("2025-06-04")
     out = tmp_path / "kembali.gpkg"
     pyogrio.write_dataframe(moved, out, layer="keluarga_sampel", driver="GPKG")
     got = L.read_field_points(out, "keluarga_sampel").set_index("id_keluarga")
     assert got.loc["K3", "lon"] == pytest.approx(new.x)
+    assert got.loc["K3", "tanggal"] == "2025-06-04"
     assert np.isnan(got.loc["K4", "lon"])
 
 
