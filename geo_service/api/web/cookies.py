@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import Response
 
-from geo_service.api.web import session as S
+from geo_service.api import sesi as S
 
 
 def _secure(request: Request) -> bool:

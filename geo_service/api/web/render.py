@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from geo_service import errors as E
+from geo_service.api import sesi as S
 from geo_service.api.errors import status_for
-from geo_service.api.web import session as S
 from geo_service.api.web.auth import csrf_of
 from geo_service.api.web.teks import t as teks
 from geo_service.i18n import negotiate

@@ -9,15 +9,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from geo_service.api import service
+from geo_service.api import sesi as S
 from geo_service.api.deps import SessionDep
-from geo_service.api.web import session as S
-from geo_service.api.web.auth import (
-    MaybeWebUser,
-    check_csrf,
-    principal_from_cookie,
-    session_key,
-    token_version,
-)
+from geo_service.api.sesi import principal_from_cookie, session_key, token_version
+from geo_service.api.web.auth import MaybeWebUser, check_csrf
 from geo_service.api.web.cookies import clear_session, set_session
 from geo_service.api.web.render import finish, html_errors, page_lang, redirect, render
 from geo_service.api.web.teks import t

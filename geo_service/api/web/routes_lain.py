@@ -370,7 +370,7 @@ LAPOR_CSRF_COOKIE = "gs_csrf_lapor"
 
 
 def _lapor_page(request, user, lang, *, hasil=None, status_code=200) -> Response:
-    from geo_service.api.web import session as S
+    from geo_service.api import sesi as S
 
     token = request.cookies.get(LAPOR_CSRF_COOKIE) or S.new_pre_csrf()
     response = render(
@@ -412,7 +412,7 @@ async def lapor(
 ) -> Response:
     """The public form (no account): double-submit CSRF cookie, rate-limited per address by
     the same service the API uses; the reporter gets the report number, never family data."""
-    from geo_service.api.web import session as S
+    from geo_service.api import sesi as S
 
     lang = page_lang(request)
     if not S.pre_csrf_ok(request.cookies.get(LAPOR_CSRF_COOKIE), csrf_token):

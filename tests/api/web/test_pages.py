@@ -11,8 +11,8 @@ import time
 import pytest
 from openpyxl import load_workbook
 
+from geo_service.api.sesi import USER_CHECK_TTL_S
 from geo_service.api.views import FAMILY_LEVEL_FIELDS
-from geo_service.api.web.auth import USER_CHECK_TTL_S
 from tests.api.support import KAB_A, KAB_B, PASSWORD
 from tests.api.web.conftest import csrf_in, login
 from tests.api.web.htmltable import body_rows, inline_json, tables

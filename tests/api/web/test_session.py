@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from geo_service.api.web import session as S
+from geo_service.api import sesi as S
 from geo_service.api.web.routes_akses import safe_next
 from geo_service.api.web.throttle import MemoryLoginThrottle
 

@@ -1,6 +1,11 @@
-"""The browser session: a signed, short-lived cookie and the CSRF tokens of the forms.
+"""The browser session: a signed, short-lived cookie, the CSRF tokens of the forms, and the
+principal of a request's cookie.
 
-Pure functions over bytes and dicts (no HTTP, no database), like :mod:`geo_service.api.security`.
+The cookie functions are pure (bytes and dicts), like :mod:`geo_service.api.security`;
+:func:`principal_from_cookie` reads the user row. Used by the web pages
+(:mod:`geo_service.api.web`) and by :func:`geo_service.api.deps.get_current_user`, which
+accepts the cookie for reading (GET/HEAD) so the map page, the meeting pack and field files
+open in a browser.
 
 The cookie carries the user id, the user name, the user's token version, an expiry and a
 random session id; it is signed with HMAC-SHA256 under a key derived from the service's token
@@ -19,8 +24,19 @@ import hashlib
 import hmac
 import json
 import secrets
+import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from geo_service.api import service
+from geo_service.db import repo as R
+
+if TYPE_CHECKING:
+    from fastapi import Request
+    from sqlalchemy.orm import Session
+
+    from geo_service.api.security import Principal
 
 COOKIE = "gs_sesi"
 PRE_CSRF_COOKIE = "gs_csrf_masuk"
@@ -123,3 +139,78 @@ def new_pre_csrf() -> str:
 def pre_csrf_ok(cookie: str | None, presented: str | None) -> bool:
     """Whether the login form repeats its double-submit cookie (constant time)."""
     return bool(cookie) and bool(presented) and hmac.compare_digest(str(cookie), str(presented))
+
+
+# The user's token version (bumped on deactivation, role or password change by the security
+# work's migration); 0 while the column does not exist.
+TOKEN_VERSION_ATTRS = ("versi_token", "token_versi", "token_version")
+
+
+def session_key(request: Request) -> bytes:
+    return request.app.state.token_key
+
+
+def token_version(user) -> int:
+    for attr in TOKEN_VERSION_ATTRS:
+        value = getattr(user, attr, None)
+        if value is not None:
+            return int(value)
+    return 0
+
+
+USER_CHECK_TTL_S = 2.0  # a deactivated user or a changed role is seen within this time
+
+
+class UserChecks:
+    """The outcome of the user check per session, remembered for ``ttl_s`` seconds (a page
+    view brings a burst of requests; the check reads two tables)."""
+
+    def __init__(self, ttl_s: float = USER_CHECK_TTL_S, size: int = 4096) -> None:
+        self.ttl_s = ttl_s
+        self.size = size
+        self._items: dict[tuple, tuple[float, Principal | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, check) -> Principal | None:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and now - hit[0] < self.ttl_s:
+                return hit[1]
+        principal = check()
+        with self._lock:
+            if len(self._items) >= self.size:
+                self._items.clear()
+            self._items[key] = (now, principal)
+        return principal
+
+
+def _checks(request: Request) -> UserChecks:
+    checks = getattr(request.app.state, "web_user_checks", None)
+    if checks is None:
+        checks = request.app.state.web_user_checks = UserChecks()
+    return checks
+
+
+def principal_from_cookie(request: Request, session: Session) -> Principal | None:
+    """The principal of the request's session cookie, or ``None`` (absent, forged, expired,
+    user inactive or gone, token version changed)."""
+    web = read(request.cookies.get(COOKIE), session_key(request))
+    if web is None:
+        return None
+
+    def check() -> Principal | None:
+        user = R.get_user(session, web.username)
+        if (
+            user is None
+            or user.id != web.user_id
+            or not user.aktif
+            or token_version(user) != web.token_version
+        ):
+            return None
+        return service.principal_of(user)
+
+    principal = _checks(request).get((web.user_id, web.username, web.token_version), check)
+    if principal is not None:
+        request.state.web_session = web
+    return principal
