@@ -25,6 +25,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyogrio
@@ -69,6 +70,22 @@ def typed(frame: pd.DataFrame, types: Mapping[str, str]) -> pd.DataFrame:
     return out
 
 
+def whole_lists(frame: pd.DataFrame) -> pd.DataFrame:
+    """List cells (e.g. the desa of a pocket) as one text ``"a; b; c"``, whole: a GeoPackage
+    text field has no length limit (a Shapefile cuts at 254 characters)."""
+    out = frame
+    for col in frame.columns:
+        if frame[col].dtype != object or col == getattr(frame, "_geometry_column_name", None):
+            continue
+        if frame[col].map(lambda v: isinstance(v, list | tuple | np.ndarray)).any():
+            if out is frame:
+                out = frame.copy()
+            out[col] = frame[col].map(
+                lambda v: "; ".join(map(str, v)) if isinstance(v, list | tuple | np.ndarray) else v
+            )
+    return out
+
+
 def write_layer(
     frame: pd.DataFrame,
     path: Path,
@@ -80,7 +97,7 @@ def write_layer(
 ) -> None:
     """Add one layer (spatial when ``frame`` is a GeoDataFrame) to a GeoPackage 1.2."""
     path = Path(path)
-    frame = typed(frame, types or {})
+    frame = typed(whole_lists(frame), types or {})
     options = {"DESCRIPTION": description} if description else {}
     kwargs: dict = {}
     if isinstance(frame, gpd.GeoDataFrame):
