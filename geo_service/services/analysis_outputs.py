@@ -32,7 +32,8 @@ def run_record(result: RunResult) -> dict[str, Any]:
         "waktu_utc": result.waktu_utc,
         "periode": result.periode,
         "detik": result.seconds,
-        "parameter": result.params.record(),
+        "parameter": result.params.record() | ({"sintetis": True} if result.sintetis else {}),
+        "sintetis": result.sintetis,
         "masukan": result.inputs.sources,
         "validasi": {
             "baris_sah": len(ind.validation.valid),

@@ -57,6 +57,7 @@ from geo_service.services.analysis_outputs import (
     write_validation_report,
 )
 from geo_service.settings import AnalysisSettings, Settings
+from geo_service.synth import is_generated
 
 OnStep = Callable[[str], None]
 
@@ -223,6 +224,16 @@ class RunResult:
     @property
     def periode(self) -> str:
         return ", ".join(sorted(self.indicators.keluarga["periode"].unique()))
+
+    @property
+    def sintetis(self) -> bool:
+        """The families come from the generator (their ids have its form)."""
+        fam = self.indicators.keluarga
+        return "id_keluarga" in fam.columns and is_generated(fam["id_keluarga"])
+
+    def stored_parameter(self) -> dict[str, Any]:
+        """The run's parameters as stored, with ``sintetis: true`` for generated families."""
+        return self.params.stored_parameter() | ({"sintetis": True} if self.sintetis else {})
 
 
 # ------------------------------------------------------------------------------ inputs
@@ -430,7 +441,7 @@ def save_run(
         scope=scope,
         extra=stored_tables(result.planning),
         seed=result.params.seed,
-        parameter=result.params.stored_parameter(),
+        parameter=result.stored_parameter(),
         sumber=result.inputs.sources.get("basis_data", result.inputs.sources),
         pengguna_id=pengguna_id,
     )

@@ -6,6 +6,7 @@ from geo_service.synth.generator import (
     calibration_for,
     calibration_from_bps,
     generate_keluarga,
+    is_generated,
 )
 
 __all__ = [
@@ -14,4 +15,5 @@ __all__ = [
     "calibration_for",
     "calibration_from_bps",
     "generate_keluarga",
+    "is_generated",
 ]

@@ -529,3 +529,15 @@ def _corrupt(frame, n, fresh_ids, rng):
         int(i) + 2 for i in np.flatnonzero(np.isin(ids, dup_sources))
     )
     return combined, rows
+
+
+#: The family ids the generator writes (``DTSEN-<kode kab without dot>-<10 digits>``);
+#: real (pseudonymised) ids look different (``DTSEN-HK-...``).
+GENERATED_ID = r"^DTSEN-\d{4}-\d{10}$"
+
+
+def is_generated(ids: pd.Series) -> bool:
+    """Whether every (non-empty) id in ``ids`` has the generator's form, i.e. the families
+    are synthetic (recorded as ``sintetis`` with a run, printed on every page of the pack)."""
+    ids = pd.Series(ids).dropna().astype(str)
+    return bool(len(ids)) and bool(ids.str.match(GENERATED_ID).all())

@@ -20,12 +20,12 @@ from tests.api.support import KAB_A, PERIODE, ROOT, api_db, client, tokens  # no
 SECTIONS_ID = [
     "Paket Rapat TKPK",
     "Ringkasan",
+    "Capaian target",
     "Peta persentase jiwa miskin ekstrem per desa",
     "Peta kantong kemiskinan dan desa prioritas",
     "Daftar desa prioritas (berperingkat, dengan alasan)",
     "Target per OPD",
     "Kesenjangan cakupan program",
-    "Capaian target",
     "Metode dan parameter",
     "Sumber dan atribusi",
 ]
@@ -57,13 +57,13 @@ def test_pdf_from_api_has_every_section_and_table(client, tokens):
     assert "Kabupaten Kendal" in pages[0] and PERIODE in pages[0]
     # Static maps are images (no tile server): map pages carry their title and an image.
     reader = PdfReader(io.BytesIO(r.content))
-    for title in SECTIONS_ID[2:4]:
+    for title in SECTIONS_ID[3:5]:
         assert reader.pages[_page_with(pages, title)].images, f"no image on '{title}'"
     # Ranked priority list with reasons: the top desa of the API list appears with its reason.
     top = client.get(
         f"/kabupaten/{KAB_A}/prioritas", params={"per_halaman": 3}, headers=tokens["analis_a"]
     ).json()["baris"]
-    pri = "\n".join(pages[_page_with(pages, SECTIONS_ID[4]) :])
+    pri = "\n".join(pages[_page_with(pages, SECTIONS_ID[5]) :])
     for row in top:
         assert row["nama_desa"] in pri
     assert "Alasan" in pri and "jiwa miskin ekstrem" in pri

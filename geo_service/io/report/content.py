@@ -12,7 +12,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo_service.analysis.target import INDICATORS, STATUS_TEXT, TargetProgress, progress_text
-from geo_service.i18n import pick
+from geo_service.i18n import fmt_date, fmt_periode, fmt_value, pick, pocket_label
 
 ATTRIBUTION = {
     "id": (
@@ -56,6 +56,20 @@ TEXT: dict[str, dict[str, str]] = {
         "param": "Parameter",
         "value": "Nilai",
         "more_rows": "… dan {n} baris lagi (lihat lampiran XLSX).",
+        "synthetic": "DATA SINTETIS — bukan data nyata",
+        "synthetic_note": (
+            "Data keluarga dalam paket ini dibuat oleh generator (geo-service generate) pada "
+            "batas desa nyata. Angka dan kantong TIDAK menggambarkan keadaan sebenarnya."
+        ),
+        "source": "Sumber data",
+        "source_value": "{sumber}, periode {periode}",
+        "key_figures": "Angka kunci",
+        "n_pockets": "Kantong kemiskinan",
+        "top_desa": "Desa prioritas teratas",
+        "opd_intro": (
+            "Tiap program mengurutkan desa sasarannya menurut kebutuhannya sendiri "
+            "(keluarga miskin ekstrem dengan kebutuhan itu). Daftar pendek: lima desa pertama."
+        ),
     },
     "en": {
         "title": "TKPK meeting pack",
@@ -86,6 +100,20 @@ TEXT: dict[str, dict[str, str]] = {
         "param": "Parameter",
         "value": "Value",
         "more_rows": "… and {n} more rows (see the XLSX workbook).",
+        "synthetic": "SYNTHETIC DATA — not real data",
+        "synthetic_note": (
+            "The family data in this pack were made by the generator (geo-service generate) "
+            "on real village boundaries. Figures and pockets do NOT describe the real situation."
+        ),
+        "source": "Data source",
+        "source_value": "{sumber}, period {periode}",
+        "key_figures": "Key figures",
+        "n_pockets": "Poverty pockets",
+        "top_desa": "Top priority villages",
+        "opd_intro": (
+            "Each programme ranks its target villages by its own need (extreme-poor families "
+            "with that need). Short list: the first five villages."
+        ),
     },
 }
 
@@ -153,6 +181,7 @@ HEADERS: dict[str, tuple[str, str]] = {
     "pct_eksklusi_pbi_jk": ("% tanpa PBI-JK", "% without PBI-JK"),
     "pct_inklusi_pkh": ("% desil 6-10 menerima PKH", "% decile 6-10 with PKH"),
     "nomor": ("No.", "No."),
+    "kantong": ("Kantong", "Pocket"),
     "nama_desa_utama": ("Desa utama", "Main village"),
     "nama_kec_utama": ("Kecamatan utama", "Main sub-district"),
     "n_sel": ("Sel H3", "H3 cells"),
@@ -198,7 +227,7 @@ COVERAGE_COLUMNS = [
 
 
 POCKET_COLUMNS = [
-    "nomor",
+    "kantong",
     "nama_desa_utama",
     "nama_kec_utama",
     "n_sel",
@@ -253,7 +282,10 @@ class ReportData:
     params
         Method parameters as recorded with the run (flat or nested dict).
     data_date
-        When the data were taken (e.g. import date).
+        Kept for callers; the pack dates its data by the DTSEN ``periode`` (never the
+        run date).
+    sintetis
+        The families come from the generator: every page says "DATA SINTETIS".
     suppression_k
         ``k`` of the small-cell suppression applied, or ``None`` when not applied.
     """
@@ -273,7 +305,20 @@ class ReportData:
     sumber: str = "DTSEN"
     version: str = ""
     suppression_k: int | None = None
+    sintetis: bool = False
     made_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def __post_init__(self) -> None:
+        # A run recorded as synthetic (``sintetis`` in its parameters) makes a synthetic pack.
+        self.sintetis = self.sintetis or is_synthetic(self.params)
+
+
+def is_synthetic(params: dict[str, Any] | None, sources: Any = None) -> bool:
+    """Whether a run record says its families come from the generator (``sintetis``)."""
+    for rec in (params, sources):
+        if isinstance(rec, dict) and rec.get("sintetis"):
+            return True
+    return False
 
 
 def header(col: str, lang: str) -> str:
@@ -293,18 +338,9 @@ def _flatten(params: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
     return rows
 
 
-def _fmt(value: Any) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return "-"
-    if isinstance(value, float):
-        return f"{value:,.3f}" if abs(value) < 1 and value != 0 else f"{value:,.1f}"
-    if isinstance(value, int | bool):
-        return f"{value:,}" if not isinstance(value, bool) else ("ya" if value else "tidak")
-    if hasattr(value, "item"):
-        return _fmt(value.item())
-    if isinstance(value, list | tuple):
-        return "; ".join(str(v) for v in value)
-    return str(value)
+def _fmt(value: Any, lang: str = "id", column: str | None = None) -> str:
+    """A table value as the reader sees it (:func:`geo_service.i18n.fmt_value`)."""
+    return fmt_value(value, lang, column=column)
 
 
 def _table_frame(frame: pd.DataFrame | None, preferred: list[str] | None = None) -> pd.DataFrame:
@@ -316,6 +352,22 @@ def _table_frame(frame: pd.DataFrame | None, preferred: list[str] | None = None)
         if cols:
             frame = frame[cols]
     return frame.reset_index(drop=True)
+
+
+def pocket_table(data: ReportData, lang: str = "id") -> pd.DataFrame:
+    """Pockets as shown: ``kantong`` is the one pocket name used everywhere
+    ("Kantong 3 (K-7b05904ebf)", :func:`geo_service.i18n.pocket_label`)."""
+    frame = _table_frame(data.pockets)
+    if len(frame) and {"nomor", "kantong_id"} <= set(frame.columns):
+        frame.insert(
+            0,
+            "kantong",
+            [
+                pocket_label(n, k, lang)
+                for n, k in zip(frame["nomor"], frame["kantong_id"], strict=True)
+            ],
+        )
+    return _table_frame(frame, POCKET_COLUMNS)
 
 
 def priority_table(data: ReportData) -> pd.DataFrame:
@@ -410,10 +462,16 @@ def target_paragraphs(data: ReportData, lang: str) -> list[str]:
 
 def _summary_rows(data: ReportData, lang: str) -> list[tuple[str, str]]:
     t = pick(TEXT, lang)
-    rows = [(t["kabupaten"], f"{data.nama_kab} ({data.kode_kab})"), (t["periode"], data.periode)]
-    if data.data_date:
-        rows.append((t["data_date"], data.data_date))
-    rows.append((t["made"], data.made_at.strftime("%Y-%m-%d %H:%M UTC")))
+    periode = fmt_periode(data.periode, lang)
+    rows = [
+        (t["kabupaten"], f"{data.nama_kab} ({data.kode_kab})"),
+        (t["periode"], f"{periode} ({data.periode})" if periode != data.periode else periode),
+        (t["source"], t["source_value"].format(sumber=data.sumber, periode=periode)),
+        (t["data_date"], periode),
+        (t["made"], fmt_date(data.made_at, lang)),
+    ]
+    if data.sintetis:
+        rows.insert(0, (t["synthetic"], t["synthetic_note"]))
     if len(data.kabupaten):
         kab = data.kabupaten.iloc[0]
         for col in (
@@ -424,5 +482,10 @@ def _summary_rows(data: ReportData, lang: str) -> list[tuple[str, str]]:
             "pct_jiwa_ekstrem",
         ):
             if col in kab.index:
-                rows.append((header(col, lang), _fmt(kab[col])))
+                rows.append((header(col, lang), _fmt(kab[col], lang, col)))
+    if data.pockets is not None:
+        rows.append((t["n_pockets"], _fmt(len(data.pockets), lang)))
+    pri = priority_table(data)
+    if "nama_desa" in pri.columns and len(pri):
+        rows.append((t["top_desa"], ", ".join(pri["nama_desa"].astype(str).head(5))))
     return rows

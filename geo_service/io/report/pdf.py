@@ -1,37 +1,71 @@
-"""The meeting pack as a PDF (A4, reportlab); the maps come in as PNG bytes."""
+"""The meeting pack as a PDF (A4, reportlab); the maps come in as PNG bytes.
+
+Layout rules a meeting reads by:
+
+- numbers are never wrapped: numeric cells are plain strings (a reportlab table cell that is
+  a string does not wrap) in columns at least as wide as their widest number, right-aligned;
+- words are never split: every text column is at least as wide as its longest word, so
+  reportlab's long-word splitting ("Peringka / t") never fires; the rest of the width goes
+  to long texts such as reasons;
+- a table too wide for a portrait page gets a landscape page;
+- numbers, percentages and dates come from the one formatter of :mod:`geo_service.i18n`;
+- a pack built from generated families says "DATA SINTETIS — bukan data nyata" on every page.
+"""
 
 from __future__ import annotations
 
 import html
 import io
+import re
 from pathlib import Path
 
 import pandas as pd
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import cm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Frame,
+    Image,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
-from geo_service.i18n import pick
+from geo_service.i18n import fmt_periode, pick
 from geo_service.io.report.content import (
     ATTRIBUTION,
     METHOD,
     PDF_MAX_ROWS,
-    POCKET_COLUMNS,
     TEXT,
     ReportData,
     _flatten,
     _fmt,
     _summary_rows,
-    _table_frame,
     coverage_table,
     header,
     opd_summary,
+    pocket_table,
     priority_table,
     target_paragraphs,
 )
 
+MARGIN = 1.5 * cm
+CELL_FONT_SIZE = 7.5
+CELL_PAD = 3 * 2 + 2  # reportlab's default left+right cell padding, plus a little air
+MAX_TEXT_COL = 9 * cm  # a text column wider than this wraps instead
+# A space between a number and its unit that must not become a line break.
+_UNIT_SPACE = re.compile(r"(?<=\d) (?=(%|jiwa|keluarga|persons|families|km)\b)")
+
 
 def _fonts() -> tuple[str, str]:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
     regular = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
     bold = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
     if regular.exists() and bold.exists():
@@ -42,144 +76,255 @@ def _fonts() -> tuple[str, str]:
     return "Helvetica", "Helvetica-Bold"
 
 
-def write_report_pdf(data: ReportData, *, maps: tuple[bytes, bytes], lang: str = "id") -> bytes:
-    """The meeting pack as PDF bytes (A4). ``maps``: the desa map and the pocket map as PNG
-    bytes, drawn by the caller (:func:`geo_service.services.report.write_report_pdf` draws
-    them without any tile server), so ``io`` does not import ``mapping``."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-    from reportlab.lib.units import cm
-    from reportlab.platypus import (
-        Image,
-        PageBreak,
-        Paragraph,
-        SimpleDocTemplate,
-        Spacer,
-        Table,
-        TableStyle,
+def keep_numbers(text: str) -> str:
+    """``text`` with no-break spaces between a number and its unit (``40,2 %``)."""
+    return _UNIT_SPACE.sub("\u00a0", text)
+
+
+def _is_numeric(series: pd.Series) -> bool:
+    values = series.dropna()
+    return bool(len(values)) and bool(
+        values.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)).all()
+        or pd.api.types.is_numeric_dtype(series)
     )
 
+
+class _Layout:
+    """Tables sized by their content for a page of a given width."""
+
+    def __init__(self, lang: str, font: str, bold: str, cell: ParagraphStyle, head: ParagraphStyle):
+        self.lang, self.font, self.bold, self.cell, self.head = lang, font, bold, cell, head
+
+    def _w(self, text: str, font: str | None = None) -> float:
+        return pdfmetrics.stringWidth(text, font or self.font, CELL_FONT_SIZE)
+
+    def plan(
+        self, frame: pd.DataFrame
+    ) -> tuple[list[bool], list[list[str]], list[float], list[float]]:
+        """Per column: numeric or not, the shown texts, the least width (widest number or
+        longest word) and the width it would like (its longest line)."""
+        numeric, texts, least, wish = [], [], [], []
+        for col in frame.columns:
+            num = _is_numeric(frame[col])
+            shown = [_fmt(v, self.lang, col) for v in frame[col]]
+            head = header(col, self.lang)
+            head_word = max((self._w(w, self.bold) for w in head.split()), default=0)
+            if num:
+                widest = max([self._w(s) for s in shown] + [head_word])
+                lo = hi = widest + CELL_PAD
+            else:
+                words = [w for s in shown for w in s.split()]
+                lo = max([self._w(w) for w in words] + [head_word]) + CELL_PAD
+                hi = max([self._w(s) for s in shown] + [self._w(head, self.bold)]) + CELL_PAD
+                hi = max(lo, min(hi, MAX_TEXT_COL))
+            numeric.append(num)
+            texts.append(shown)
+            least.append(lo)
+            wish.append(hi)
+        return numeric, texts, least, wish
+
+    @staticmethod
+    def widths(
+        numeric: list[bool], least: list[float], wish: list[float], room: float
+    ) -> list[float]:
+        """Numbers get exactly their width; text columns share what is left in proportion to
+        what they would like, never below their longest word."""
+        if sum(wish) <= room:
+            return wish
+        fixed = sum(w for w, n in zip(least, numeric, strict=True) if n)
+        text_wish = sum(w for w, n in zip(wish, numeric, strict=True) if not n)
+        left = room - fixed
+        out = []
+        for lo, hi, n in zip(least, wish, numeric, strict=True):
+            out.append(lo if n else max(lo, left * hi / text_wish if text_wish else lo))
+        # Text columns at their least may overshoot: take it from the widest text columns.
+        over = sum(out) - room
+        while over > 0.5:
+            flexible = [i for i, n in enumerate(numeric) if not n and out[i] > least[i] + 0.5]
+            if not flexible:
+                break
+            i = max(flexible, key=lambda j: out[j] - least[j])
+            cut = min(over, out[i] - least[i])
+            out[i] -= cut
+            over -= cut
+        return out
+
+    def needs_landscape(self, frame: pd.DataFrame, portrait_room: float) -> bool:
+        if frame.empty:
+            return False
+        numeric, _, least, wish = self.plan(frame.head(PDF_MAX_ROWS))
+        return sum(least) > portrait_room or sum(wish) > portrait_room * 1.4
+
+    def table(self, frame: pd.DataFrame, room: float) -> Table:
+        numeric, texts, least, wish = self.plan(frame)
+        col_widths = self.widths(numeric, least, wish, room)
+        rows: list[list] = [
+            [
+                Paragraph(f"<b>{html.escape(header(c, self.lang))}</b>", self.head)
+                for c in frame.columns
+            ]
+        ]
+        for i in range(len(frame)):
+            rows.append(
+                [
+                    texts[j][i]
+                    if numeric[j]
+                    else Paragraph(html.escape(keep_numbers(texts[j][i])), self.cell)
+                    for j in range(len(frame.columns))
+                ]
+            )
+        tbl = Table(rows, colWidths=col_widths, repeatRows=1)
+        style = [
+            ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("FONTNAME", (0, 1), (-1, -1), self.font),
+            ("FONTSIZE", (0, 1), (-1, -1), CELL_FONT_SIZE),
+        ]
+        style += [("ALIGN", (j, 1), (j, -1), "RIGHT") for j, n in enumerate(numeric) if n]
+        tbl.setStyle(TableStyle(style))
+        return tbl
+
+
+def write_report_pdf(data: ReportData, *, maps: tuple[bytes, bytes], lang: str = "id") -> bytes:
+    """The meeting pack as PDF bytes (A4, landscape pages for wide tables). ``maps``: the
+    desa map and the pocket map as PNG bytes, drawn by the caller
+    (:func:`geo_service.services.report.write_report_pdf` draws them without any tile
+    server), so ``io`` does not import ``mapping``."""
     t = pick(TEXT, lang)
     font, bold = _fonts()
     base = getSampleStyleSheet()
-    h1 = ParagraphStyle("h1", parent=base["Heading1"], fontName=bold, fontSize=18)
+    h1 = ParagraphStyle("h1", parent=base["Heading1"], fontName=bold, fontSize=18, leading=22)
     h2 = ParagraphStyle("h2", parent=base["Heading2"], fontName=bold, fontSize=14)
     body = ParagraphStyle(
         "body", parent=base["BodyText"], fontName=font, fontSize=9.5, leading=12.5
     )
-    cell = ParagraphStyle("cell", parent=body, fontSize=7.5, leading=9)
-    width = A4[0] - 3 * cm
+    warn = ParagraphStyle("warn", parent=body, textColor=colors.HexColor("#b00020"), fontName=bold)
+    cell = ParagraphStyle("cell", parent=body, fontSize=CELL_FONT_SIZE, leading=9)
+    head = ParagraphStyle("head", parent=cell, fontName=bold)
+    layout = _Layout(lang, font, bold, cell, head)
+    portrait_room = A4[0] - 2 * MARGIN
+    landscape_room = landscape(A4)[0] - 2 * MARGIN
 
-    def widths(frame: pd.DataFrame) -> list[float]:
-        """Column widths by content (long texts such as reasons get the most room)."""
-        weights = []
-        for c in frame.columns:
-            longest = max(
-                [min(len(header(c, lang)), 9)] + [len(_fmt(v)) for v in frame[c].head(60)]
-            )
-            weights.append(min(max(longest + 2, 7), 45))
-        total = sum(weights)
-        return [width * w / total for w in weights]
+    story: list = []
+    current = ["portrait"]
 
-    def table(frame: pd.DataFrame, col_widths: list[float] | None = None):
+    def page(kind: str) -> None:
+        """Start a new page of ``kind`` (portrait or landscape)."""
+        story.append(NextPageTemplate(kind))
+        story.append(PageBreak())
+        current[0] = kind
+
+    def section(
+        title: str, frame: pd.DataFrame, *, new_page: bool = True, intro: str | None = None
+    ) -> None:
+        wide = layout.needs_landscape(frame, portrait_room)
+        if new_page:
+            page("landscape" if wide else "portrait")
+        story.append(Paragraph(html.escape(title), h2))
+        if intro:
+            story.append(Paragraph(html.escape(intro), body))
+            story.append(Spacer(1, 0.2 * cm))
+        table(frame)
+
+    def table(frame: pd.DataFrame) -> None:
         if frame.empty:
-            return Paragraph(t["none"], body)
-        shown = frame.head(PDF_MAX_ROWS)
-        col_widths = col_widths or widths(shown)
-        rows = [[Paragraph(f"<b>{header(c, lang)}</b>", cell) for c in shown.columns]]
-        rows += [[Paragraph(_fmt(v), cell) for v in rec] for rec in shown.itertuples(index=False)]
-        tbl = Table(rows, colWidths=col_widths, repeatRows=1)
-        tbl.setStyle(
-            TableStyle(
-                [
-                    ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ]
-            )
-        )
-        out = [tbl]
+            story.append(Paragraph(t["none"], body))
+            return
+        room = landscape_room if current[0] == "landscape" else portrait_room
+        story.append(layout.table(frame.head(PDF_MAX_ROWS).reset_index(drop=True), room))
         if len(frame) > PDF_MAX_ROWS:
-            out.append(Paragraph(t["more_rows"].format(n=len(frame) - PDF_MAX_ROWS), body))
-        return out
+            story.append(
+                Paragraph(
+                    keep_numbers(t["more_rows"].format(n=_fmt(len(frame) - PDF_MAX_ROWS, lang))),
+                    body,
+                )
+            )
 
-    def add(story, item):
-        story.extend(item if isinstance(item, list) else [item])
-
-    def image(png: bytes):
+    def image(png: bytes) -> Image:
         img = Image(io.BytesIO(png))
-        scale = min(width / img.drawWidth, 17 * cm / img.drawHeight)
+        scale = min(portrait_room / img.drawWidth, 21 * cm / img.drawHeight)
         img.drawWidth *= scale
         img.drawHeight *= scale
         return img
 
-    story: list = [
-        Paragraph(f"{t['title']} — {data.nama_kab}", h1),
+    # Front page: what, when, from which data, the key figures and the target progress.
+    story += [
+        Paragraph(html.escape(f"{t['title']} — {data.nama_kab}"), h1),
         Paragraph(t["subtitle"], body),
-        Spacer(1, 0.4 * cm),
-        Paragraph(t["summary"], h2),
+        Spacer(1, 0.3 * cm),
     ]
-    add(story, table(pd.DataFrame(_summary_rows(data, lang), columns=[t["param"], t["value"]])))
+    if data.sintetis:
+        story += [Paragraph(html.escape(t["synthetic_note"]), warn), Spacer(1, 0.3 * cm)]
+    story.append(Paragraph(t["summary"], h2))
+    summary = [(k, v) for k, v in _summary_rows(data, lang) if k != t["synthetic"]]
+    table(
+        pd.DataFrame(summary, columns=["param", "value"]).rename(
+            columns={"param": t["param"], "value": t["value"]}
+        )
+    )
     if data.suppression_k:
         story += [
             Spacer(1, 0.3 * cm),
             Paragraph(t["suppressed_note"].format(k=data.suppression_k), body),
         ]
-    story += [
-        PageBreak(),
-        Paragraph(t["map"], h2),
-        image(maps[0]),
-    ]
-    pri = priority_table(data)
-    story += [PageBreak(), Paragraph(t["pocket_map"], h2), image(maps[1])]
-    story += [PageBreak(), Paragraph(t["priorities"], h2)]
-    add(story, table(pri))
-    story += [PageBreak(), Paragraph(t["opd"], h2)]
-    add(story, table(opd_summary(data)))
-    story += [PageBreak(), Paragraph(t["coverage"], h2)]
-    add(story, table(coverage_table(data)))
-    if data.pockets is not None and len(data.pockets):
-        story += [Spacer(1, 0.5 * cm), Paragraph(t["pockets"], h2)]
-        add(story, table(_table_frame(data.pockets, POCKET_COLUMNS)))
-    story += [PageBreak(), Paragraph(t["targets"], h2)]
     paragraphs = target_paragraphs(data, lang)
+    story += [Spacer(1, 0.3 * cm), Paragraph(t["targets"], h2)]
     if not paragraphs:
         story.append(Paragraph(t["none"], body))
     for para in paragraphs:
-        story += [Paragraph(html.escape(para), body), Spacer(1, 0.2 * cm)]
-    story += [PageBreak(), Paragraph(t["method"], h2)]
+        story += [Paragraph(html.escape(keep_numbers(para)), body), Spacer(1, 0.15 * cm)]
+
+    page("portrait")
+    story += [Paragraph(t["map"], h2), image(maps[0])]
+    page("portrait")
+    story += [Paragraph(t["pocket_map"], h2), image(maps[1])]
+    section(t["priorities"], priority_table(data))
+    section(t["pockets"], pocket_table(data, lang))
+    section(t["opd"], opd_summary(data), intro=t["opd_intro"])
+    section(t["coverage"], coverage_table(data))
+    page("portrait")
+    story.append(Paragraph(t["method"], h2))
     story += [Paragraph(p, body) for p in pick(METHOD, lang)]
     story.append(Spacer(1, 0.3 * cm))
-    add(story, table(pd.DataFrame(_flatten(data.params), columns=[t["param"], t["value"]])))
+    table(pd.DataFrame(_flatten(data.params), columns=[t["param"], t["value"]]))
     story += [
         Spacer(1, 0.5 * cm),
         Paragraph(t["attribution"], h2),
         Paragraph(
-            pick(ATTRIBUTION, lang).format(sumber=data.sumber, versi=data.version),
+            html.escape(pick(ATTRIBUTION, lang).format(sumber=data.sumber, versi=data.version)),
             body,
         ),
     ]
 
-    buf = io.BytesIO()
+    footer_text = f"{t['title']} — {data.nama_kab} — {fmt_periode(data.periode, lang)}"
 
-    def footer(canvas, doc):
+    def decorate(canvas, doc) -> None:
+        w, h = canvas._pagesize
         canvas.saveState()
         canvas.setFont(font, 7)
-        canvas.drawString(1.5 * cm, 1 * cm, f"{t['title']} — {data.nama_kab} — {data.periode}")
-        canvas.drawRightString(A4[0] - 1.5 * cm, 1 * cm, str(doc.page))
+        canvas.drawString(MARGIN, 1 * cm, footer_text)
+        canvas.drawRightString(w - MARGIN, 1 * cm, str(doc.page))
+        if data.sintetis:
+            canvas.setFillColor(colors.HexColor("#b00020"))
+            canvas.setFont(bold, 10)
+            canvas.drawCentredString(w / 2, h - 0.9 * cm, t["synthetic"])
+            canvas.setFont(bold, 7)
+            canvas.drawCentredString(w / 2, 0.55 * cm, t["synthetic"])
         canvas.restoreState()
 
-    doc = SimpleDocTemplate(
+    def template(name: str, size: tuple[float, float]) -> PageTemplate:
+        frame = Frame(MARGIN, 1.6 * cm, size[0] - 2 * MARGIN, size[1] - 1.6 * cm - MARGIN, id=name)
+        return PageTemplate(id=name, frames=[frame], pagesize=size, onPage=decorate)
+
+    buf = io.BytesIO()
+    doc = BaseDocTemplate(
         buf,
         pagesize=A4,
-        leftMargin=1.5 * cm,
-        rightMargin=1.5 * cm,
-        topMargin=1.5 * cm,
-        bottomMargin=1.6 * cm,
         title=f"{t['title']} {data.nama_kab} {data.periode}",
         author="geo_service",
         subject=t["subtitle"],
     )
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    doc.addPageTemplates([template("portrait", A4), template("landscape", landscape(A4))])
+    doc.build(story)
     return buf.getvalue()
