@@ -18,6 +18,7 @@ fields.
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -131,6 +132,16 @@ def write_gpkg(
     for name, frame in layers.items():
         write_layer(frame, path, name, description=(descriptions or {}).get(name))
     return path
+
+
+GPKG_MEDIA = "application/geopackage+sqlite3"
+
+
+def gpkg_bytes(layers: Mapping[str, pd.DataFrame]) -> bytes:
+    """A GeoPackage 1.2 of ``layers`` as bytes (for a download), built in a temporary file."""
+    with tempfile.TemporaryDirectory(prefix="geo-gpkg-") as tmp:
+        path = write_gpkg(layers, Path(tmp) / "unduhan.gpkg")
+        return path.read_bytes()
 
 
 # --------------------------------------------------------------------------- schema extension

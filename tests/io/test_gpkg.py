@@ -10,7 +10,7 @@ import pandas as pd
 import pyogrio
 from shapely.geometry import MultiPolygon, box
 
-from geo_service.io.gpkg import write_gpkg
+from geo_service.io.gpkg import gpkg_bytes, write_gpkg
 
 
 def test_layers_names_and_lists_stay_whole(tmp_path):
@@ -36,3 +36,11 @@ def test_layers_names_and_lists_stay_whole(tmp_path):
     con = sqlite3.connect(path)
     assert con.execute("PRAGMA user_version").fetchone()[0] == 10200
     con.close()
+
+
+def test_gpkg_bytes_is_a_readable_download(tmp_path):
+    frame = gpd.GeoDataFrame({"k": ["a"]}, geometry=[box(110, -7, 110.1, -6.9)], crs=4326)
+    data = gpkg_bytes({"desa": frame})
+    assert data[:16] == b"SQLite format 3\x00"
+    (tmp_path / "x.gpkg").write_bytes(data)
+    assert pyogrio.read_dataframe(tmp_path / "x.gpkg", layer="desa")["k"].tolist() == ["a"]
