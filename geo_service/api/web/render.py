@@ -19,6 +19,7 @@ from geo_service.api.errors import status_for
 from geo_service.api.web.auth import csrf_of
 from geo_service.api.web.teks import t as teks
 from geo_service.i18n import negotiate
+from geo_service.io.report import header
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -83,6 +84,7 @@ def base_context(request: Request, user, lang: str, **extra: Any) -> dict[str, A
         "val": lambda v, hidden=False, d=0, pct=False: shown(
             v, lang, hidden=hidden, digits=d, pct=pct
         ),
+        "kolom": lambda c: header(str(c), lang),
         "csrf": csrf_of(request),
         "csrf_field": S.CSRF_FIELD,
         "path": request.url.path,

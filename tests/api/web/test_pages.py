@@ -362,3 +362,31 @@ def test_public_citizen_report_form(web_app, browsers):
 def test_tables_have_ids_for_the_matrix(browsers):
     page = browsers["analis_a"].get(f"/kabupaten/{KAB_A}")
     assert "tabel-prioritas" in tables(page.text)
+
+
+def test_opd_view_shows_only_the_officers_own_programmes(browsers):
+    own = tables(browsers["opd_a"].get(f"/kabupaten/{KAB_A}/hal/opd").text)["tabel-opd"][1:]
+    assert own and all("Dinsos" in r["cells"][0][0] for r in own)
+    everyone = browsers["analis_a"].get(f"/kabupaten/{KAB_A}/hal/opd", params={"opd": ""})
+    names = {r["cells"][0][0] for r in tables(everyone.text)["tabel-opd"][1:]}
+    assert len(names) > 1, "an analyst may list every OPD"
+
+
+def test_english_pages_have_no_indonesian_interface_words(browsers):
+    from geo_service.api.web.teks import TEKS
+
+    english = {en for _, en in TEKS.values()}
+    indonesian_only = [
+        pesan
+        for pesan, en in TEKS.values()
+        if pesan != en
+        and len(pesan) > 8
+        and "{" not in pesan
+        and not any(pesan in e for e in english)
+    ]
+    c = browsers["admin_a"]
+    for url in _pages(browsers).values():
+        html = c.get(url, params={"lang": "en"}).text
+        found = [w for w in indonesian_only if f">{w}<" in html]
+        assert not found, (url, found)
+    c.get("/", params={"lang": "id"})
