@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -25,6 +25,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from geo_service.analysis.boundaries import check_boundaries
+from geo_service.analysis.fastjoin import boundary_fingerprint
+from geo_service.io.boundaries import read_index
 from geo_service.io.export import write_csv
 from geo_service.services import analysis_run as AR
 from geo_service.services.analysis_run import RUN_DEFAULTS, RunParams
@@ -104,18 +106,26 @@ def analyse_kabupaten(
     params: RunParams,
     data_dir: Path,
     lang: str = "id",
+    index_dir: Path | None = None,
 ) -> dict:
     """One task: the one analysis run (:func:`~.analysis_run.run_analysis`) of one kabupaten,
     its files under ``out_dir/<kode_kab>/``; returns its summary row. Rejected rows stop the
-    kabupaten unless ``params.partial`` (their report is ``<kode_kab>-validation.csv``)."""
+    kabupaten unless ``params.partial`` (their report is ``<kode_kab>-validation.csv``).
+    With ``index_dir`` (see :func:`~geo_service.io.boundaries.prepare_layer`) the
+    kabupaten's stored boundary index is used when it belongs to these desa."""
     t0 = time.perf_counter()
     desa = read_kabupaten_desa(boundaries, kode_kab)
+    index = read_index(index_dir, kode_kab)
+    if index is not None and index.fingerprint != boundary_fingerprint(desa):
+        index = None  # built from other boundaries: never used
     raw = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
     sources = {
         "keluarga": [{"berkas": f.name, "sha256": AR.sha256_file(f)} for f in files],
         "batas_desa": {"berkas": Path(boundaries).name, "kode_kab": kode_kab},
     }
-    inputs = AR.inputs_from_frames(raw, desa, sources=sources, data_dir=data_dir)
+    inputs = replace(
+        AR.inputs_from_frames(raw, desa, sources=sources, data_dir=data_dir), index=index
+    )
     target = Path(out_dir) / kode_kab
     try:
         result = AR.run_analysis(inputs, params, lang=lang)
@@ -130,6 +140,7 @@ def analyse_kabupaten(
             "n_baris": len(raw),
             "n_baris_ditolak": len(ind.validation.rejected),
             "n_kantong": 0 if result.planning is None else len(result.planning.pockets),
+            "indeks_tersimpan": index is not None,
             "detik": round(time.perf_counter() - t0, 3),
         }
     )
@@ -150,6 +161,7 @@ def run_batch(
     lang: str = "id",
     client=None,
     on_done: Callable[[str, dict | None], None] | None = None,
+    index_dir: Path | None = None,
 ) -> BatchResult:
     """Analyse every kabupaten that has families, one Dask task each.
 
@@ -177,6 +189,14 @@ def run_batch(
         An existing ``dask.distributed.Client`` to use instead.
     on_done
         Called with each kabupaten code and its row (``None`` when it failed).
+    index_dir
+        Per-kabupaten boundary indexes written by
+        :func:`~geo_service.io.boundaries.prepare_layer` (built once, never by a worker).
+
+    Besides the kabupaten folders, ``out_dir`` receives ``ringkasan_nasional.csv`` (one row
+    per kabupaten with its rejected rows ``n_baris_ditolak`` and pockets, and a total),
+    ``kantong_nasional.parquet``/``.geojson`` (every kabupaten's pockets with ``kode_kab``)
+    and ``kabupaten_gagal.csv`` when a kabupaten failed.
     """
     # Lazy: dask.distributed takes about a second to import; only a batch needs it.
     from dask.distributed import Client, LocalCluster, as_completed
@@ -214,6 +234,7 @@ def run_batch(
                 params,
                 Path(data_dir),
                 lang,
+                None if index_dir is None else Path(index_dir),
                 key=f"kabupaten-{k}",
                 pure=False,
             ): k
@@ -238,8 +259,34 @@ def run_batch(
             cluster.close()
     summary = national_summary(rows)
     write_csv(summary, out_dir / "ringkasan_nasional.csv")
+    national_pockets(out_dir, sorted(r["kode_kab"] for r in rows))
+    if failed:
+        write_csv(
+            pd.DataFrame(sorted(failed.items()), columns=["kode_kab", "galat"]),
+            out_dir / "kabupaten_gagal.csv",
+        )
     unassigned = sum(pq.ParquetFile(f).metadata.num_rows for f in files.get(UNASSIGNED, []))
     return BatchResult(summary, out_dir, time.perf_counter() - t0, failed, unassigned)
+
+
+def national_pockets(out_dir: Path, kabupaten: list[str]) -> gpd.GeoDataFrame:
+    """One layer of every kabupaten's pockets (``<kode_kab>/pockets.geojson``, small) with
+    ``kode_kab``, written as ``kantong_nasional.parquet`` and ``kantong_nasional.geojson``."""
+    parts = []
+    for kab in kabupaten:
+        path = Path(out_dir) / kab / "pockets.geojson"
+        if path.exists():
+            gdf = gpd.read_file(path)
+            if len(gdf):
+                parts.append(gdf.assign(kode_kab=kab))
+    if parts:
+        layer = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
+    else:
+        layer = gpd.GeoDataFrame({"kode_kab": pd.Series(dtype=str)}, geometry=[], crs=4326)
+    layer = layer[["kode_kab", *[c for c in layer.columns if c != "kode_kab"]]]
+    layer.to_parquet(Path(out_dir) / "kantong_nasional.parquet", index=False)
+    layer.to_file(Path(out_dir) / "kantong_nasional.geojson", driver="GeoJSON")
+    return layer
 
 
 def national_summary(rows: list[dict]) -> pd.DataFrame:

@@ -13,9 +13,11 @@ import sys
 import time
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 
+from geo_service.io.boundaries import prepare_layer
 from geo_service.services import analysis_run as AR
 from geo_service.services.analysis_run import RunParams
 from geo_service.services.batch import read_kabupaten_desa, run_batch
@@ -136,7 +138,10 @@ def test_batch_on_separate_scheduler_and_workers_equals_single_process(
     tmp_path,  # noqa: F811 - pytest fixture
 ):
     client, _ = cluster
-    boundaries, fam_dir, split, _ = inputs
+    raw_layer, fam_dir, split, _ = inputs
+    # Boundary preparation: one row group per kabupaten and its index, built once here.
+    boundaries, index_dir = tmp_path / "desa_siap.parquet", tmp_path / "indeks"
+    prepare_layer(raw_layer, boundaries, index_dir=index_dir)
     params = RunParams(kantong=True, partial=True, permutations=99)
     result = run_batch(
         fam_dir,
@@ -146,8 +151,10 @@ def test_batch_on_separate_scheduler_and_workers_equals_single_process(
         client=client,
         params=params,
         data_dir=DATA,
+        index_dir=index_dir,
     )
     assert result.failed == {}
+    assert result.summary.loc[result.summary["kode_kab"] != "TOTAL", "indeks_tersimpan"].all()
     for kab in KABUPATEN:
         raw = pd.read_parquet(split[kab])
         single = AR.run_analysis(
@@ -162,4 +169,11 @@ def test_batch_on_separate_scheduler_and_workers_equals_single_process(
     summary = pd.read_csv(tmp_path / "hasil" / "ringkasan_nasional.csv", dtype={"kode_kab": str})
     total = summary[summary["kode_kab"] == "TOTAL"].iloc[0]
     assert total["n_baris_ditolak"] > 0  # the --rusak rows, reported per kabupaten
+    assert (summary.loc[summary["kode_kab"] != "TOTAL", "n_baris_ditolak"] > 0).all()
+    national = gpd.read_parquet(tmp_path / "hasil" / "kantong_nasional.parquet")
+    assert len(national) == int(total["n_kantong"]) > 0
+    for kab in KABUPATEN:
+        mine = national[national["kode_kab"] == kab]
+        single = gpd.read_file(tmp_path / f"single-{kab}" / "pockets.geojson")
+        assert sorted(mine["kantong_id"]) == sorted(single["kantong_id"])
     shutil.rmtree(tmp_path / "hasil")
