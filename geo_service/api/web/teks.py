@@ -113,6 +113,7 @@ TEKS: dict[str, tuple[str, str]] = {
     "profil_desa": ("Profil desa", "Village profile"),
     "indikator": ("Indikator", "Indicators"),
     "kebutuhan": ("Kebutuhan dan program OPD", "Needs and OPD programmes"),
+    "kebutuhan_kol": ("Kebutuhan", "Need"),
     "kebutuhan_kosong": ("Tidak ada kebutuhan tercatat.", "No needs recorded."),
     "program": ("Program", "Programme"),
     "sasaran": ("Keluarga sasaran", "Target families"),
