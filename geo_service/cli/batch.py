@@ -19,6 +19,7 @@ from geo_service.cli.analyse import (
     TanpaKantongOpt,
     run_params,
 )
+from geo_service.io.boundaries import prepare_layer
 from geo_service.services.analysis_run import RUN_DEFAULTS as D
 from geo_service.services.batch import run_batch, split_by_kabupaten
 from geo_service.settings import get_settings
@@ -60,6 +61,18 @@ def batch(
     permutasi: PermOpt = None,
     min_jiwa_kantong: MinJiwaOpt = None,
     tanpa_kantong: TanpaKantongOpt = not D.kantong,
+    prepare: Annotated[
+        bool,
+        typer.Option(
+            "--prepare/--no-prepare",
+            help="Siapkan batas dulu: satu row group per kabupaten dan indeks tiap kabupaten "
+            "(di OUT/_batas; sekali per versi batas).",
+        ),
+    ] = False,
+    indeks: Annotated[
+        Path | None,
+        typer.Option(help="Folder indeks batas per kabupaten dari --prepare sebelumnya."),
+    ] = None,
     lang: Annotated[str, typer.Option(help="Bahasa: id atau en.")] = "id",
 ) -> None:
     """Analisis per kabupaten di klaster Dask (sama dengan `analyse`: parameter dan berkas);
@@ -79,6 +92,13 @@ def batch(
     boundaries = (
         boundaries or settings.paths.data_dir / "boundaries" / "desa_33_jawa_tengah.parquet"
     )
+    if prepare:
+        target = out_dir / "_batas" / boundaries.name
+        indeks = out_dir / "_batas" / "indeks"
+        console.print(f"Menyiapkan batas {boundaries} -> {target} (indeks: {indeks}) ...")
+        with _domain_errors(lang):
+            prepare_layer(boundaries, target, index_dir=indeks)
+        boundaries = target
     folder = keluarga
     if keluarga.is_file():
         folder = out_dir / "_keluarga_per_kabupaten"
@@ -105,6 +125,7 @@ def batch(
         data_dir=settings.paths.data_dir,
         lang=lang,
         on_done=done,
+        index_dir=indeks,
     )
     out.print(
         f"Selesai: {len(res.summary) - 1 if len(res.summary) else 0} kabupaten dalam "

@@ -43,3 +43,29 @@ def test_kabupaten_without_bundled_boundaries_names_the_national_layer(tmp_path)
     )
     assert r.exit_code != 0
     assert "indonesia_desa.parquet" in r.output
+
+
+def test_batch_prepares_a_national_layer_and_writes_national_pockets(tmp_path):
+    fam_dir = tmp_path / "keluarga"
+    for kab in ("11.72", "52.71"):
+        r = runner.invoke(
+            app,
+            ["generate", "--kabupaten", kab, "--boundaries", str(BORDER_LAYER)]
+            + ["--keluarga", "1500", "--kantong", "1", "--out", str(fam_dir / f"{kab}.parquet")],
+        )
+        assert r.exit_code == 0, r.output
+    out = tmp_path / "hasil"
+    r = runner.invoke(
+        app,
+        ["batch", "--keluarga", str(fam_dir), "--boundaries", str(BORDER_LAYER)]
+        + ["--out", str(out), "--prepare", "--workers", "1", "--permutasi", "99"],
+    )
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (out / "_batas" / "indeks").glob("*.npz")) == [
+        f"{k}.npz" for k in ("11.06", "11.72", "52.71", "53.14", "91.11", "93.01")
+    ]
+    summary = pd.read_csv(out / "ringkasan_nasional.csv", dtype={"kode_kab": str})
+    assert list(summary["kode_kab"]) == ["11.72", "52.71", "TOTAL"]
+    assert summary["indeks_tersimpan"].iloc[:2].astype(bool).all()
+    assert (out / "kantong_nasional.parquet").exists()
+    assert not (out / "kabupaten_gagal.csv").exists()
