@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from geo_service.analysis.disclosure import is_suppressed_role
 from geo_service.api.security import Principal
-from geo_service.api.views import IndicatorView, h3_view, indicator_view, planning_view
+from geo_service.api.views import IndicatorView, h3_view, indicator_view
 from geo_service.db.repo import RunInfo
 from geo_service.errors import NotFoundError
+from geo_service.services import release as release_service
 from geo_service.services import runs as run_service
 
 PLANNING_TABLES = ("kantong", "prioritas", "target_opd", "cakupan")
@@ -25,7 +26,16 @@ class Indicators:
 
 
 def indicators_of_run(session: Session, user: Principal, run: RunInfo, k: int) -> Indicators:
-    """Desa/kecamatan/kabupaten indicators of ``run`` as ``user`` may see them."""
+    """Desa/kecamatan/kabupaten indicators of ``run`` as ``user`` may see them (for opd and
+    publik: from the run's released set, :mod:`geo_service.services.release`)."""
+    if is_suppressed_role(user.role):
+        rel = release_service.released(session, user, run, k)
+        return Indicators(
+            run=run,
+            view=IndicatorView(
+                desa=rel.desa, kecamatan=rel.kecamatan, kabupaten=rel.kabupaten, suppressed_k=k
+            ),
+        )
     return Indicators(
         run=run, view=indicator_view(run_service.run_table(session, user, run, "desa"), user, k)
     )
@@ -47,29 +57,20 @@ def h3_of_run(session: Session, user: Principal, run: RunInfo, k: int) -> pd.Dat
 def planning_of_run(
     session: Session, user: Principal, run: RunInfo, nama: str, k: int
 ) -> tuple[pd.DataFrame, int | None]:
-    """A planning table of ``run`` for ``user`` and the suppression ``k`` applied (or None)."""
-    ind = indicators_of_run(session, user, run, k)
+    """A planning table of ``run`` for ``user`` and the suppression ``k`` applied (or None).
+
+    opd and publik read the run's released set only (:mod:`geo_service.services.release`).
+    """
+    if is_suppressed_role(user.role):
+        return release_service.released(session, user, run, k).table(nama), k
     try:
         table = run_service.run_table(session, user, run, nama)
     except NotFoundError:
         table = pd.DataFrame()
-    shaped = planning_view(table, user, k, ind.view.desa) if len(table) else table
-    if nama == "target_opd" and user.role == "opd" and "opd" in shaped.columns:
-        shaped = shaped[[is_own_opd(o, user.kode_opd) for o in shaped["opd"].astype(str)]]
-    if nama == "kantong" and user.role == "publik":
-        # Pockets are H3 aggregates: a public reader gets their outlines, not their counts.
-        shaped = shaped.drop(
-            columns=[c for c in shaped.columns if c.startswith(("n_", "pct_", "gi_", "rasio_"))]
-        )
-    return shaped, (k if is_suppressed_role(user.role) else None)
+    return table, None
 
 
-def is_own_opd(opd: str, kode_opd: str | None) -> bool:
-    """Whether a target row's OPD (e.g. "Dinas Sosial (Dinsos)") is the user's OPD ("Dinsos");
-    a joint programme ("... (Dinsos) bersama ... (Dinkes)") belongs to both."""
-    if not kode_opd:
-        return False
-    return opd.casefold() == kode_opd.casefold() or f"({kode_opd.casefold()})" in opd.casefold()
+is_own_opd = release_service.is_own_opd
 
 
 def planning_table(

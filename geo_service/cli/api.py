@@ -118,9 +118,10 @@ def _report_from_files(folder: Path, kabupaten: str, publik: bool, periode: str 
 
     from geo_service import __version__
     from geo_service.api.security import Principal
-    from geo_service.api.views import indicator_view, planning_view
+    from geo_service.api.views import IndicatorView, indicator_view
     from geo_service.errors import NotFoundError
     from geo_service.io.report import ReportData
+    from geo_service.services.release import build_release
 
     if not (folder / "desa.geojson").exists():
         raise NotFoundError(
@@ -145,7 +146,6 @@ def _report_from_files(folder: Path, kabupaten: str, publik: bool, periode: str 
 
     k = get_settings().api.disclosure_k
     user = Principal(0, "cli", "publik" if publik else "admin", (kabupaten,))
-    view = indicator_view(desa, user, k)
     record = json.loads((folder / "run.json").read_text()) if (folder / "run.json").exists() else {}
     tables = {
         n: table(f)
@@ -156,10 +156,13 @@ def _report_from_files(folder: Path, kabupaten: str, publik: bool, periode: str 
             ("kantong", "pockets.geojson"),
         )
     }
-    tables = {
-        n: (planning_view(t, user, k, view.desa) if t is not None and len(t) else None)
-        for n, t in tables.items()
-    }
+    if publik:
+        # The publik pack reads the released set only (services/release.py).
+        rel = build_release(desa, tables, role="publik", k=k)
+        view = IndicatorView(rel.desa, rel.kecamatan, rel.kabupaten, k)
+        tables = {n: rel.tables.get(n) for n in tables}
+    else:
+        view = indicator_view(desa, user, k)
     periode = periode or str(record.get("periode") or "-")
     kab = view.kabupaten
     targets = _targets_from_files(kabupaten, periode, view.kabupaten, publik, k)
