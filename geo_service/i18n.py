@@ -238,3 +238,108 @@ def pocket_label(nomor: Any, kantong_id: Any, lang: str = "id") -> str:
     nomor = _plain(nomor)
     num = "?" if _missing(nomor) else str(int(nomor))
     return f"{word} {num} ({kantong_id})" if kantong_id else f"{word} {num}"
+
+
+# ------------------------------------------------------------------------- column catalogue
+
+#: Columns a person reads in the pack, workbooks and maps: header (id, en) and what the
+#: column means (id, en). The one place headers are translated.
+COLUMNS: dict[str, tuple[str, str, str, str]] = {
+    "peringkat": ("Peringkat", "Rank", "Urutan prioritas desa (1 = paling prioritas).", "Priority rank of the village (1 = highest)."),
+    "kode_kab": ("Kode kab.", "Regency code", "Kode kabupaten Kemendagri (teks).", "Kemendagri regency code (text)."),
+    "kode_desa": ("Kode desa", "Village code", "Kode desa Kemendagri (teks, mis. 33.24.01.2001).", "Kemendagri village code (text, e.g. 33.24.01.2001)."),
+    "nama_desa": ("Desa", "Village", "Nama desa/kelurahan.", "Village name."),
+    "kode_kec": ("Kode kec.", "District code", "Kode kecamatan Kemendagri (teks).", "Kemendagri sub-district code (text)."),
+    "nama_kec": ("Kecamatan", "Sub-district", "Nama kecamatan.", "Sub-district name."),
+    "kuadran": ("Kuadran", "Quadrant", "Kuadran persentase dan jumlah jiwa miskin ekstrem terhadap nilai kabupaten.", "Quadrant of rate and number of extreme-poor persons against the district value."),
+    "skor": ("Skor", "Score", "Skor komposit berbobot (0-1).", "Weighted composite score (0-1)."),
+    "n_keluarga": ("Keluarga", "Families", "Jumlah keluarga.", "Number of families."),
+    "n_jiwa": ("Jiwa", "Persons", "Jumlah jiwa (anggota keluarga).", "Number of persons."),
+    "n_keluarga_ekstrem": ("Keluarga miskin ekstrem", "Extreme-poor families", "Keluarga desil 1 DTSEN.", "Families in DTSEN decile 1."),
+    "n_jiwa_ekstrem": ("Jiwa miskin ekstrem", "Extreme-poor persons", "Jiwa dalam keluarga miskin ekstrem.", "Persons in extreme-poor families."),
+    "pct_jiwa_ekstrem": ("% jiwa ekstrem", "% persons extreme", "Persentase jiwa miskin ekstrem.", "Share of persons in extreme poverty, percent."),
+    "pct_jiwa_ekstrem_eb": ("% jiwa ekstrem (distabilkan)", "% persons extreme (stabilised)", "Persentase distabilkan (empirical Bayes) untuk desa kecil.", "Empirical-Bayes stabilised share for small villages."),
+    "alasan": ("Alasan", "Reasons", "Mengapa desa ini diprioritaskan.", "Why the village is a priority."),
+    "status_keterangan": ("Kekokohan peringkat", "Rank robustness", "Seberapa kokoh peringkat terhadap bootstrap.", "How robust the rank is under bootstrap."),
+    "peringkat_rentang_bawah": ("Peringkat terbaik", "Best rank", "Batas bawah interval peringkat (bootstrap).", "Lower end of the bootstrap rank interval."),
+    "peringkat_rentang_atas": ("Peringkat terburuk", "Worst rank", "Batas atas interval peringkat (bootstrap).", "Upper end of the bootstrap rank interval."),
+    "opd": ("OPD", "Agency", "Organisasi perangkat daerah yang menangani kebutuhan.", "Agency (OPD) that addresses the need."),
+    "program": ("Program", "Programme", "Program OPD.", "Agency programme."),
+    "nama_kebutuhan": ("Kebutuhan", "Need", "Deprivasi atau program yang belum diterima.", "Deprivation or programme not received."),
+    "urutan": ("Urutan dalam program", "Order in programme", "Urutan desa dalam program menurut kebutuhan program itu sendiri.", "Order of the village within the programme by that programme's own need."),
+    "n_keluarga_sasaran": ("Keluarga sasaran", "Target families", "Keluarga miskin ekstrem dengan kebutuhan ini.", "Extreme-poor families with this need."),
+    "pct_keluarga_sasaran": ("% keluarga sasaran", "% target families", "Persentase keluarga miskin ekstrem dengan kebutuhan ini.", "Share of extreme-poor families with this need, percent."),
+    "n_desa_sasaran": ("Desa sasaran", "Target villages", "Jumlah desa sasaran program.", "Number of target villages of the programme."),
+    "desa_teratas": ("Desa sasaran utama", "Main target villages", "Lima desa pertama menurut kebutuhan program.", "First five villages by the programme's need."),
+    "n_ekstrem_tanpa_bansos": ("Keluarga ekstrem tanpa bansos", "Extreme-poor without aid", "Keluarga miskin ekstrem tanpa PKH, BPNT dan PBI-JK.", "Extreme-poor families without PKH, BPNT and PBI-JK."),
+    "pct_eksklusi_pkh": ("% tanpa PKH", "% without PKH", "Persentase keluarga miskin ekstrem tanpa PKH.", "Share of extreme-poor families without PKH."),
+    "pct_eksklusi_bpnt": ("% tanpa BPNT", "% without BPNT", "Persentase keluarga miskin ekstrem tanpa BPNT.", "Share of extreme-poor families without BPNT."),
+    "pct_eksklusi_pbi_jk": ("% tanpa PBI-JK", "% without PBI-JK", "Persentase keluarga miskin ekstrem tanpa PBI-JK.", "Share of extreme-poor families without PBI-JK."),
+    "pct_inklusi_pkh": ("% desil 6-10 menerima PKH", "% decile 6-10 with PKH", "Persentase keluarga desil 6-10 yang menerima PKH.", "Share of decile 6-10 families receiving PKH."),
+    "n_keluarga_mampu": ("Keluarga desil 6-10", "Decile 6-10 families", "Keluarga desil 6-10 DTSEN.", "Families in DTSEN deciles 6-10."),
+    "kantong": ("Kantong", "Pocket", "Nama kantong: nomor dan kode tetapnya.", "Pocket name: number and stable id."),
+    "kantong_id": ("Kode kantong", "Pocket id", "Kode tetap kantong (sama di semua keluaran).", "Stable pocket id (same in every output)."),
+    "nomor": ("No.", "No.", "Nomor kantong dalam analisis ini.", "Pocket number in this analysis."),
+    "nama_desa_utama": ("Desa utama", "Main village", "Desa dengan jiwa miskin ekstrem terbanyak dalam kantong.", "Village with most extreme-poor persons in the pocket."),
+    "nama_kec_utama": ("Kecamatan utama", "Main sub-district", "Kecamatan desa utama.", "Sub-district of the main village."),
+    "n_sel": ("Sel H3", "H3 cells", "Jumlah sel H3 kantong.", "Number of H3 cells of the pocket."),
+    "luas_km2": ("Luas km²", "Area km²", "Luas kantong dalam km².", "Pocket area in km²."),
+    "rasio_kabupaten": ("× kabupaten", "× district", "Persentase kantong dibagi persentase kabupaten.", "Pocket rate divided by the district rate."),
+    "risiko_relatif": ("Risiko relatif", "Relative risk", "Risiko relatif uji pindai Kulldorff.", "Relative risk of the Kulldorff scan."),
+    "p_value": ("Nilai p", "p-value", "Nilai p permutasi uji pindai.", "Permutation p-value of the scan."),
+    "stabilitas": ("Stabilitas", "Stability", "Bagian ulangan bootstrap yang menemukan kantong ini (0-1).", "Share of bootstrap repeats finding this pocket (0-1)."),
+    "gi_z": ("Gi* z", "Gi* z", "Skor z Getis-Ord Gi*.", "Getis-Ord Gi* z-score."),
+    "gi_kelas": ("Kelas Gi*", "Gi* class", "Kelas titik panas/dingin Gi*.", "Gi* hot/cold spot class."),
+    "label": ("Indikator", "Indicator", "Indikator target.", "Target indicator."),
+    "kabupaten": ("Kabupaten", "Regency", "Kode kabupaten target.", "Regency code of the target."),
+    "nilai_sekarang": ("Nilai sekarang", "Current value", "Nilai indikator terakhir.", "Latest indicator value."),
+    "waktu_sekarang": ("Per", "As of", "Waktu nilai terakhir.", "Time of the latest value."),
+    "nilai_target": ("Target", "Target", "Nilai target.", "Target value."),
+    "tahun_target": ("Tahun target", "Target year", "Tahun target.", "Target year."),
+    "laju_diperlukan": ("Laju diperlukan per tahun", "Pace needed per year", "Perubahan per tahun yang diperlukan.", "Change per year needed."),
+    "laju_teramati": ("Laju teramati per tahun", "Observed pace per year", "Perubahan per tahun yang teramati.", "Observed change per year."),
+    "proyeksi": ("Proyeksi", "Projection", "Nilai proyeksi pada tahun target.", "Projected value in the target year."),
+    "status_teks": ("Status", "Status", "Status capaian target.", "Progress status."),
+    "teks": ("Keterangan", "Description", "Kalimat capaian target.", "Progress sentence."),
+    "sumber_target": ("Sumber target", "Target source", "Dokumen sumber target.", "Source document of the target."),
+    "catatan_target": ("Catatan target", "Target note", "Catatan target.", "Target note."),
+    "kuadran_keterangan": ("Arti kuadran", "Quadrant meaning", "Penjelasan kuadran.", "What the quadrant means."),
+    "status_teratas": ("Kode kekokohan", "Robustness code", "Kode kekokohan peringkat (teratas_kokoh, ...).", "Rank robustness code (teratas_kokoh, ...)."),
+    "peluang_teratas": ("Peluang kelompok teratas", "Chance of top group", "Bagian ulangan bootstrap dengan desa di kelompok teratas (0-1).", "Share of bootstrap repeats with the village in the top group (0-1)."),
+    "p1": ("Kedalaman P1", "Depth P1", "Indeks kedalaman kemiskinan (bila pengeluaran diberikan).", "Poverty gap index (when expenditure is given)."),
+    "p2": ("Keparahan P2", "Severity P2", "Indeks keparahan kemiskinan (bila pengeluaran diberikan).", "Poverty severity index (when expenditure is given)."),
+    "intensitas_deprivasi": ("Intensitas deprivasi", "Deprivation intensity", "Rata-rata deprivasi keluarga miskin ekstrem.", "Mean deprivations of extreme-poor families."),
+    "pct_ekstrem_di_kantong": ("% ekstrem di kantong", "% extreme in pockets", "Persentase jiwa miskin ekstrem desa yang berada di kantong.", "Share of the village's extreme-poor persons inside pockets."),
+    "celah_cakupan": ("Celah cakupan", "Coverage gap", "Rata-rata persentase eksklusi PKH, BPNT, PBI-JK.", "Mean exclusion share of PKH, BPNT, PBI-JK."),
+    "skor_jumlah": ("Skor jumlah", "Count score", "Komponen skor: jumlah jiwa miskin ekstrem.", "Score part: number of extreme-poor persons."),
+    "skor_tingkat": ("Skor persentase", "Rate score", "Komponen skor: persentase.", "Score part: rate."),
+    "skor_kedalaman": ("Skor kedalaman", "Depth score", "Komponen skor: P1.", "Score part: P1."),
+    "skor_keparahan": ("Skor keparahan", "Severity score", "Komponen skor: P2.", "Score part: P2."),
+    "skor_deprivasi": ("Skor deprivasi", "Deprivation score", "Komponen skor: deprivasi.", "Score part: deprivation."),
+    "skor_kantong": ("Skor kantong", "Pocket score", "Komponen skor: bagian di kantong.", "Score part: share in pockets."),
+    "skor_celah": ("Skor celah cakupan", "Coverage gap score", "Komponen skor: celah cakupan.", "Score part: coverage gap."),
+    "bagian": ("Bagian", "Part", "Bagian metode.", "Part of the method."),
+    "keterangan": ("Keterangan", "Description", "Penjelasan.", "Explanation."),
+    "nilai": ("Nilai", "Value", "Nilai parameter.", "Parameter value."),
+    "parameter": ("Parameter", "Parameter", "Nama parameter.", "Parameter name."),
+    "nama_kab": ("Kabupaten", "Regency", "Nama kabupaten.", "Regency name."),
+    "kebutuhan": ("Kode kebutuhan", "Need code", "Kode kebutuhan (teknis).", "Need code (technical)."),
+    "n_eksklusi_pkh": ("Ekstrem tanpa PKH", "Extreme-poor without PKH", "Keluarga miskin ekstrem tanpa PKH.", "Extreme-poor families without PKH."),
+    "n_eksklusi_bpnt": ("Ekstrem tanpa BPNT", "Extreme-poor without BPNT", "Keluarga miskin ekstrem tanpa BPNT.", "Extreme-poor families without BPNT."),
+    "n_eksklusi_pbi_jk": ("Ekstrem tanpa PBI-JK", "Extreme-poor without PBI-JK", "Keluarga miskin ekstrem tanpa PBI-JK.", "Extreme-poor families without PBI-JK."),
+    "pct_ekstrem_tanpa_bansos": ("% ekstrem tanpa bansos", "% extreme-poor without aid", "Persentase keluarga miskin ekstrem tanpa PKH, BPNT dan PBI-JK.", "Share of extreme-poor families without PKH, BPNT and PBI-JK."),
+    "kelebihan_kebutuhan": ("Kelebihan kebutuhan", "Excess need", "Keluarga dengan kebutuhan ini di atas bagian kabupaten; kunci urutan program.", "Families with this need above the district share; the programme's ranking key."),
+    "id_keluarga": ("ID keluarga", "Family id", "ID keluarga lengkap (pseudonim).", "Full family id (pseudonym)."),
+}  # fmt: skip
+
+
+def column_header(col: str, lang: str = "id") -> str:
+    """The header of column ``col`` in ``lang`` (the name itself when not catalogued)."""
+    entry = COLUMNS.get(col)
+    return entry[1 if _lang(lang) == "en" else 0] if entry else col
+
+
+def column_description(col: str, lang: str = "id") -> str:
+    """What column ``col`` means, in ``lang`` (empty when not catalogued)."""
+    entry = COLUMNS.get(col)
+    return entry[3 if _lang(lang) == "en" else 2] if entry else ""

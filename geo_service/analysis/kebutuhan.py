@@ -142,9 +142,11 @@ def opd_targets(
     -------
     pandas.DataFrame
         ``opd``, ``program``, ``kebutuhan``, ``nama_kebutuhan``, ``urutan`` (1 = most
-        families within the programme), ``kode_desa``, ``nama_desa``, ``kode_kec``,
+        need of this programme beyond the kabupaten share), ``kode_desa``, ``nama_desa``, ``kode_kec``,
         ``nama_kec``, ``n_keluarga_sasaran`` (extreme-poor families with the need),
-        ``n_keluarga_ekstrem``, ``pct_keluarga_sasaran``, and the priority columns.
+        ``n_keluarga_ekstrem``, ``pct_keluarga_sasaran``, ``kelebihan_kebutuhan`` (families
+        with the need beyond the kabupaten share of it: the programme's own ranking key,
+        so ``urutan`` differs between programmes), and the priority columns.
     """
     programmes = check_programme_table(programmes)
     label = "nama_kebutuhan_en" if lang == "en" else "nama_kebutuhan"
@@ -157,8 +159,18 @@ def opd_targets(
         part = part.rename(
             columns={f"n_{need}": "n_keluarga_sasaran", f"pct_{need}": "pct_keluarga_sasaran"}
         )
+        # Rank by the programme's OWN need: families with the need beyond what the desa's
+        # extreme-poor families would have at the kabupaten share of that need. Ranking by
+        # the count alone gives every programme the same (largest) desa.
+        all_ekstrem = needs_desa["n_keluarga_ekstrem"].sum()
+        share = needs_desa[f"n_{need}"].sum() / all_ekstrem if all_ekstrem else 0.0
+        part = part.assign(
+            kelebihan_kebutuhan=part["n_keluarga_sasaran"] - part["n_keluarga_ekstrem"] * share
+        )
         part = part.sort_values(
-            ["n_keluarga_sasaran", "kode_desa"], ascending=[False, True], kind="stable"
+            ["kelebihan_kebutuhan", "n_keluarga_sasaran", "kode_desa"],
+            ascending=[False, False, True],
+            kind="stable",
         )
         part.insert(0, "urutan", np.arange(1, len(part) + 1, dtype=np.int64))
         part.insert(0, "nama_kebutuhan", getattr(row, label))
@@ -179,6 +191,7 @@ def opd_targets(
         "n_keluarga_sasaran",
         "n_keluarga_ekstrem",
         "pct_keluarga_sasaran",
+        "kelebihan_kebutuhan",
     ]
     if not parts:
         out = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})

@@ -1,7 +1,22 @@
-"""Exports a person opens: CSV for Excel (UTF-8 BOM), GeoJSON, and all-or-nothing output folders."""
+"""Exports a person opens: CSV for spreadsheets (UTF-8 BOM, text quoted), formatted XLSX
+workbooks, GeoJSON, and all-or-nothing output folders.
+
+CSV conventions (``convention``):
+
+- ``"standar"`` (default): ``,`` between fields and ``.`` as decimal mark; for programs,
+  and for spreadsheets set to English (US) or any ``.``-decimal locale.
+- ``"id"``: ``;`` between fields and ``,`` as decimal mark, the convention of a spreadsheet
+  set to Bahasa Indonesia (its decimals then open as numbers, not text).
+
+In both, every text value (codes such as ``kode_kab`` ``33.20``, names) is quoted and
+numbers are not, so a spreadsheet that keeps quoted fields as text (LibreOffice: "Format
+quoted field as text"; Excel: Data > From Text/CSV with the code columns as Text) never
+turns ``33.20`` into ``33.2``.
+"""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -9,18 +24,131 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
+from geo_service.i18n import column_description, column_header
 from geo_service.io import geojson
 
+CSV_CONVENTIONS: dict[str, tuple[str, str]] = {"standar": (",", "."), "id": (";", ",")}
 
-def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    """CSV that Excel opens with the right characters (UTF-8 with BOM)."""
+
+def write_csv(frame: pd.DataFrame, path: Path, *, convention: str = "standar") -> Path:
+    """CSV that spreadsheets open right: UTF-8 with BOM, text quoted (codes stay text),
+    numbers plain; ``convention`` ``"standar"`` (``,`` and ``.``) or ``"id"`` (``;`` and
+    ``,``, the Indonesian spreadsheet convention)."""
+    if convention not in CSV_CONVENTIONS:
+        raise ValueError(f"convention must be one of {sorted(CSV_CONVENTIONS)}")
+    sep, decimal = CSV_CONVENTIONS[convention]
     frame = frame.drop(columns="geometry", errors="ignore")
-    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    # Codes held as numbers would lose their form; text columns are written as they are.
+    frame.to_csv(
+        path,
+        index=False,
+        encoding="utf-8-sig",
+        sep=sep,
+        decimal=decimal,
+        quoting=csv.QUOTE_NONNUMERIC,
+    )
     return path
+
+
+def number_format(col: str, series: pd.Series) -> str | None:
+    """The XLSX number format of a numeric column (``None`` for text): counts
+    ``#,##0``, percentages ``0.0``, p-values ``0.0000``, scores ``0.000``, other decimals
+    ``#,##0.0##``. Shown with the separators of the reader's spreadsheet locale."""
+    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return None
+    if col.startswith("pct") or col.startswith("persen"):
+        return "0.0"
+    if col in ("p_value", "gi_p", "gi_q") or col.startswith(("gi_p", "gi_q")):
+        return "0.0000"
+    if col.startswith("skor") or col in ("stabilitas", "peluang_teratas"):
+        return "0.000"
+    values = series.dropna()
+    if pd.api.types.is_integer_dtype(series) or (len(values) and (values % 1 == 0).all()):
+        return "#,##0"
+    return "#,##0.0##"
+
+
+def xlsx_value(value: Any) -> Any:
+    """A cell value: numbers stay numbers, missing values empty, lists joined."""
+    if value is None or (not isinstance(value, str | list | tuple | dict) and pd.isna(value)):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return str(value)
+    return value
+
+
+def fill_sheet(ws: Any, frame: pd.DataFrame, *, lang: str = "id", translate: bool = True) -> None:
+    """Write ``frame`` into worksheet ``ws`` for reading and printing: catalogue headers
+    (bold, frozen, filtered), numbers as numbers with formats, column widths by content,
+    landscape, fit to one page wide, header row repeated on every printed page."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    frame = frame.drop(columns="geometry", errors="ignore")
+    cols = list(frame.columns)
+    ws.append([column_header(c, lang) if translate else c for c in cols])
+    for rec in frame.itertuples(index=False):
+        ws.append([xlsx_value(v) for v in rec])
+    for j, col in enumerate(cols, start=1):
+        head = ws.cell(row=1, column=j)
+        head.font = Font(bold=True)
+        head.fill = PatternFill("solid", fgColor="E8E8E8")
+        head.alignment = Alignment(wrap_text=True, vertical="top")
+        longest = max(
+            [min(len(str(head.value)), 24)]
+            + [len(str(v)) for v in frame[col].head(300).tolist() if v is not None]
+        )
+        ws.column_dimensions[get_column_letter(j)].width = min(max(9, longest + 2), 60)
+        fmt = number_format(col, frame[col])
+        if fmt:
+            for (c,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                c.number_format = fmt
+    ws.freeze_panes = "A2"
+    if len(frame):
+        ws.auto_filter.ref = ws.dimensions
+    print_setup(ws)
+
+
+def print_setup(ws: Any) -> None:
+    """Landscape A4, one page wide, header row on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+
+
+def column_sheet(wb: Any, columns: list[str], *, lang: str = "id") -> None:
+    """A sheet explaining each column (header, column name, meaning) from the catalogue."""
+    from openpyxl.styles import Alignment, Font
+
+    title = "Keterangan kolom" if lang != "en" else "Columns"
+    ws = wb.create_sheet(title)
+    ws.append(["Kolom", "Nama teknis", "Arti"] if lang != "en" else ["Column", "Name", "Meaning"])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    seen = set()
+    for col in columns:
+        if col in seen or col == "geometry":
+            continue
+        seen.add(col)
+        ws.append([column_header(col, lang), col, column_description(col, lang)])
+        ws.cell(row=ws.max_row, column=3).alignment = Alignment(wrap_text=True)
+    ws.column_dimensions["A"].width = 32
+    ws.column_dimensions["B"].width = 26
+    ws.column_dimensions["C"].width = 80
+    ws.freeze_panes = "A2"
+    print_setup(ws)
 
 
 def write_geojson(gdf: gpd.GeoDataFrame, path: Path, *, precision: int = 6) -> Path:
@@ -29,25 +157,19 @@ def write_geojson(gdf: gpd.GeoDataFrame, path: Path, *, precision: int = 6) -> P
     return geojson.write_geojson(gdf, path, precision=precision)
 
 
-def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
-    """A formatted workbook: bold frozen header, auto filter, column widths by content."""
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
+def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path, *, lang: str = "id") -> Path:
+    """A formatted workbook (:func:`fill_sheet` per sheet) with a sheet explaining the
+    columns (:func:`column_sheet`)."""
+    from openpyxl import Workbook
 
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            frame = frame.drop(columns="geometry", errors="ignore")
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
-            ws = writer.sheets[name[:31]]
-            ws.freeze_panes = "A2"
-            if len(frame):
-                ws.auto_filter.ref = ws.dimensions
-            for cell in ws[1]:
-                cell.font = Font(bold=True)
-                cell.fill = PatternFill("solid", fgColor="DDDDDD")
-            for i, col in enumerate(frame.columns, start=1):
-                longest = max([len(str(col)), *(len(str(v)) for v in frame[col].head(500))])
-                ws.column_dimensions[get_column_letter(i)].width = min(max(10, longest + 2), 80)
+    wb = Workbook()
+    wb.remove(wb.active)
+    columns: list[str] = []
+    for name, frame in sheets.items():
+        fill_sheet(wb.create_sheet(name[:31]), frame, lang=lang)
+        columns += [c for c in frame.columns if c != "geometry"]
+    column_sheet(wb, columns, lang=lang)
+    wb.save(path)
     return path
 
 

@@ -79,7 +79,7 @@ def _write_planning(planning: PlanningResult, folder: Path, lang: str) -> None:
         "Priorities" if en else "Prioritas": planning.priorities,
         "Method" if en else "Metode": method,
     }
-    write_xlsx(sheets, folder / "priorities.xlsx")
+    write_xlsx(sheets, folder / "priorities.xlsx", lang=lang)
     write_csv(planning.opd_targets, folder / "opd_targets.csv")
     write_csv(coverage_table(planning), folder / "coverage.csv")
     write_csv(planning.pocket_desa, folder / "pocket_desa.csv")

@@ -148,9 +148,12 @@ def test_opd_targets_per_programme():
     )
     out = opd_targets(needs, table, NAMES)
     rtlh = out[out["program"] == "RTLH"]
-    assert rtlh["kode_desa"].tolist() == [D1, D2]  # more families first
-    assert rtlh["n_keluarga_sasaran"].tolist() == [3, 1]
-    assert rtlh["urutan"].tolist() == [1, 2] and rtlh["nama_desa"].tolist() == ["Satu", "Dua"]
+    # Ranked by the programme's own need beyond the kabupaten share (4 of 5 extreme-poor
+    # families need RTLH): D2 has 1 of 1 (+0.2), D1 3 of 4 (-0.2), so D2 comes first.
+    assert rtlh["kode_desa"].tolist() == [D2, D1]
+    assert rtlh["n_keluarga_sasaran"].tolist() == [1, 3]
+    assert rtlh["kelebihan_kebutuhan"].round(6).tolist() == [0.2, -0.2]
+    assert rtlh["urutan"].tolist() == [1, 2] and rtlh["nama_desa"].tolist() == ["Dua", "Satu"]
     assert out[out["program"] == "ATS"]["n_keluarga_sasaran"].tolist() == [1, 1]
     # A floor on the number of families.
     floor = opd_targets(needs, table, NAMES, min_keluarga=2)

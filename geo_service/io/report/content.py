@@ -12,7 +12,15 @@ import geopandas as gpd
 import pandas as pd
 
 from geo_service.analysis.target import INDICATORS, STATUS_TEXT, TargetProgress, progress_text
-from geo_service.i18n import fmt_date, fmt_periode, fmt_value, pick, pocket_label
+from geo_service.i18n import (
+    COLUMNS,
+    column_header,
+    fmt_date,
+    fmt_periode,
+    fmt_value,
+    pick,
+    pocket_label,
+)
 
 ATTRIBUTION = {
     "id": (
@@ -257,6 +265,29 @@ TARGET_COLUMNS = [
 
 PDF_MAX_ROWS = 30
 
+# The workbook's sheets: more columns than the PDF, every one in the catalogue.
+XLSX_COLUMNS: dict[str, list[str]] = {
+    "prioritas": [
+        "peringkat", "kode_desa", "nama_desa", "nama_kec", "kuadran", "n_keluarga", "n_jiwa",
+        "n_keluarga_ekstrem", "n_jiwa_ekstrem", "pct_jiwa_ekstrem", "skor",
+        "peringkat_rentang_bawah", "peringkat_rentang_atas", "status_keterangan", "alasan",
+    ],
+    "target_opd": [
+        "opd", "program", "nama_kebutuhan", "urutan", "kode_desa", "nama_desa", "nama_kec",
+        "n_keluarga_sasaran", "n_keluarga_ekstrem", "pct_keluarga_sasaran", "peringkat",
+    ],
+    "cakupan": ["kode_desa", *COVERAGE_COLUMNS],
+    "kantong": [
+        "kantong", "kantong_id", "nama_desa_utama", "nama_kec_utama", "n_sel", "luas_km2",
+        "n_keluarga_ekstrem", "n_jiwa_ekstrem", "pct_jiwa_ekstrem", "rasio_kabupaten",
+        "risiko_relatif", "p_value", "stabilitas",
+    ],
+    "desa": [
+        "kode_desa", "nama_desa", "kode_kec", "nama_kec", "n_keluarga", "n_jiwa",
+        "n_keluarga_ekstrem", "n_jiwa_ekstrem", "pct_jiwa_ekstrem", "pct_jiwa_ekstrem_eb",
+    ],
+}  # fmt: skip
+
 
 @dataclass
 class ReportData:
@@ -322,9 +353,11 @@ def is_synthetic(params: dict[str, Any] | None, sources: Any = None) -> bool:
 
 
 def header(col: str, lang: str) -> str:
-    """The readable header of a column."""
+    """The readable header of a column (the catalogue of :mod:`geo_service.i18n` first)."""
+    if col in COLUMNS:
+        return column_header(col, lang)
     pair = HEADERS.get(col)
-    return (pair[1] if lang == "en" else pair[0]) if pair else col
+    return pick({"id": pair[0], "en": pair[1]}, lang) if pair else col
 
 
 def _flatten(params: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
@@ -387,8 +420,10 @@ def opd_summary(data: ReportData) -> pd.DataFrame:
         return frame
     rows = []
     for (opd, program), grp in frame.groupby(["opd", "program"], sort=True):
-        if "peringkat" in grp.columns:
-            grp = grp.sort_values("peringkat", na_position="last")
+        # The programme's own order (its need), not the overall priority rank.
+        key = "urutan" if "urutan" in grp.columns else "peringkat"
+        if key in grp.columns:
+            grp = grp.sort_values(key, na_position="last")
         fams = (
             pd.to_numeric(grp.get("n_keluarga_sasaran"), errors="coerce")
             if "n_keluarga_sasaran" in grp.columns
@@ -460,6 +495,38 @@ def target_paragraphs(data: ReportData, lang: str) -> list[str]:
     return out
 
 
+SUMMARY_COLUMNS = (
+    "n_keluarga",
+    "n_jiwa",
+    "n_keluarga_ekstrem",
+    "n_jiwa_ekstrem",
+    "pct_jiwa_ekstrem",
+)
+
+
+def summary_values(
+    data: ReportData, lang: str, texts: dict[str, str]
+) -> list[tuple[str, Any, str | None]]:
+    """The summary rows for the workbook: ``(label, value, number format)``, with the key
+    figures as numbers (``texts``: the rows of :func:`_summary_rows`)."""
+    numbers: dict[str, tuple[Any, str]] = {}
+    if len(data.kabupaten):
+        kab = data.kabupaten.iloc[0]
+        for col in SUMMARY_COLUMNS:
+            if col in kab.index and not pd.isna(kab[col]):
+                val = kab[col].item() if hasattr(kab[col], "item") else kab[col]
+                numbers[header(col, lang)] = (val, "0.0" if col.startswith("pct") else "#,##0")
+    if data.pockets is not None:
+        numbers[pick(TEXT, lang)["n_pockets"]] = (len(data.pockets), "#,##0")
+    out: list[tuple[str, Any, str | None]] = []
+    for label, text in texts.items():
+        if label in numbers:
+            out.append((label, numbers[label][0], numbers[label][1]))
+        else:
+            out.append((label, text, None))
+    return out
+
+
 def _summary_rows(data: ReportData, lang: str) -> list[tuple[str, str]]:
     t = pick(TEXT, lang)
     periode = fmt_periode(data.periode, lang)
@@ -474,13 +541,7 @@ def _summary_rows(data: ReportData, lang: str) -> list[tuple[str, str]]:
         rows.insert(0, (t["synthetic"], t["synthetic_note"]))
     if len(data.kabupaten):
         kab = data.kabupaten.iloc[0]
-        for col in (
-            "n_keluarga",
-            "n_jiwa",
-            "n_keluarga_ekstrem",
-            "n_jiwa_ekstrem",
-            "pct_jiwa_ekstrem",
-        ):
+        for col in SUMMARY_COLUMNS:
             if col in kab.index:
                 rows.append((header(col, lang), _fmt(kab[col], lang, col)))
     if data.pockets is not None:

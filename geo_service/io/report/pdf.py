@@ -59,7 +59,7 @@ from geo_service.io.report.content import (
 
 MARGIN = 1.5 * cm
 CELL_FONT_SIZE = 7.5
-CELL_PAD = 3 * 2 + 2  # reportlab's default left+right cell padding, plus a little air
+CELL_PAD = 6 * 2 + 2  # reportlab's default left+right cell padding (6 each), plus a little air
 MAX_TEXT_COL = 9 * cm  # a text column wider than this wraps instead
 # A space between a number and its unit that must not become a line break.
 _UNIT_SPACE = re.compile(r"(?<=\d) (?=(%|jiwa|keluarga|persons|families|km)\b)")
@@ -153,16 +153,13 @@ class _Layout:
         if frame.empty:
             return False
         numeric, _, least, wish = self.plan(frame.head(PDF_MAX_ROWS))
-        return sum(least) > portrait_room or sum(wish) > portrait_room * 1.4
+        return sum(least) > portrait_room or sum(wish) > portrait_room * 1.15
 
     def table(self, frame: pd.DataFrame, room: float) -> Table:
         numeric, texts, least, wish = self.plan(frame)
         col_widths = self.widths(numeric, least, wish, room)
         rows: list[list] = [
-            [
-                Paragraph(f"<b>{html.escape(header(c, self.lang))}</b>", self.head)
-                for c in frame.columns
-            ]
+            [Paragraph(html.escape(header(c, self.lang)), self.head) for c in frame.columns]
         ]
         for i in range(len(frame)):
             rows.append(
