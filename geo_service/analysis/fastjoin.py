@@ -288,7 +288,15 @@ def _inside_spans(ax, ay, bx, by, owner, n_side):
     t = (yc - ay[e]) / (by[e] - ay[e])
     xc = ax[e] + t * (bx[e] - ax[e])
     who = owner[e]
-    order = np.lexsort((xc, row, who))
+    group = who * n_side + row
+    span = float(n_side + 1)
+    if float(group.max(initial=0)) * span < 2.0**44:
+        # One float key: group, then x (exact to < 1e-3 cell here; two crossings of one
+        # polygon closer than that lie on its edges, so any cell between them is a
+        # border cell and the order of the pair cannot change a kept cell).
+        order = np.argsort(group * span + xc)
+    else:
+        order = np.lexsort((xc, group))
     xc, row, who = xc[order], row[order], who[order]
     # Crossings come in pairs per (polygon, row): even-odd rule.
     xa, xb = xc[0::2], xc[1::2]
@@ -340,7 +348,9 @@ def _sweep(spans, border):
     d_cover = np.concatenate([np.ones(n_s), -np.ones(n_s), np.zeros(2 * n_b)]).astype(np.int64)
     d_owner = np.concatenate([s_owner, -s_owner, np.zeros(2 * n_b, dtype=np.int64)])
     d_border = np.concatenate([np.zeros(2 * n_s), np.ones(n_b), -np.ones(n_b)]).astype(np.int64)
-    order = np.argsort(pos, kind="stable")
+    # The order of events at one position does not matter: only the state after the
+    # last of them is used.
+    order = np.argsort(pos)
     pos = pos[order]
     cover = np.cumsum(d_cover[order])
     own = np.cumsum(d_owner[order])
