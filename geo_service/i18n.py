@@ -175,6 +175,19 @@ def fmt_percent(value: Any, lang: str = "id", decimals: int = 1) -> str:
     return f"{text}%" if _lang(lang) == "en" else f"{text} %"
 
 
+def fmt_p(value: Any, lang: str = "id") -> str:
+    """A p-value: ``p < 0,0001`` below 1e-4 (the scan reports down to 1e-17, which no reader
+    needs), else two significant digits, ``p = 0,0032`` / ``p = 0.0032``."""
+    value = _plain(value)
+    if _missing(value):
+        return EMPTY
+    p = float(value)
+    if p < 1e-4:
+        return "p < " + fmt_number(0.0001, lang, 4)
+    decimals = max(2, 1 - math.floor(math.log10(p)))
+    return "p = " + fmt_number(p, lang, decimals)
+
+
 def fmt_date(value: date | datetime | str | None, lang: str = "id") -> str:
     """A date in words: ``29 November 2026`` (both languages; month names per language).
     ISO strings are accepted."""
@@ -287,6 +300,9 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
     "rasio_kabupaten": ("× kabupaten", "× district", "Persentase kantong dibagi persentase kabupaten.", "Pocket rate divided by the district rate."),
     "risiko_relatif": ("Risiko relatif", "Relative risk", "Risiko relatif uji pindai Kulldorff.", "Relative risk of the Kulldorff scan."),
     "p_value": ("Nilai p", "p-value", "Nilai p permutasi uji pindai.", "Permutation p-value of the scan."),
+    "n_jiwa_ekstrem_harapan": ("Jiwa ekstrem harapan", "Expected extreme-poor persons", "Jiwa miskin ekstrem yang diharapkan bila kantong bertingkat sama dengan kabupaten.", "Extreme-poor persons expected at the district rate."),
+    "llr": ("LLR", "LLR", "Rasio log-kemungkinan uji pindai (makin besar makin kuat).", "Log-likelihood ratio of the scan (larger is stronger)."),
+    "radius_m": ("Radius (m)", "Radius (m)", "Radius lingkaran kantong, pusat ke pusat sel terjauh.", "Pocket circle radius, centre to farthest cell centre."),
     "stabilitas": ("Stabilitas", "Stability", "Bagian ulangan bootstrap yang menemukan kantong ini (0-1).", "Share of bootstrap repeats finding this pocket (0-1)."),
     "gi_z": ("Gi* z", "Gi* z", "Skor z Getis-Ord Gi*.", "Getis-Ord Gi* z-score."),
     "gi_kelas": ("Kelas Gi*", "Gi* class", "Kelas titik panas/dingin Gi*.", "Gi* hot/cold spot class."),

@@ -54,6 +54,7 @@ import pandas as pd
 
 from geo_service.analysis import schema as S
 from geo_service.analysis.smoothing import eb_global, eb_posterior_draw
+from geo_service.i18n import fmt_p, pocket_label
 
 PROGRAMMES = ("penerima_pkh", "penerima_bpnt", "penerima_pbi_jk")
 COMPONENTS = ("jumlah", "tingkat", "kedalaman", "keparahan", "deprivasi", "kantong", "celah")
@@ -528,25 +529,15 @@ def _pockets_by_desa(keluarga, codes, inside, fam_desa, pocket_of_family):
 # --- reasons ----------------------------------------------------------------------------
 
 
-def fmt_p(p: float, lang: str = "id") -> str:
-    """A p-value as a reader of ``lang`` writes it: ``p < 0,0001`` below 1e-4, else two
-    significant digits (``p = 0,0032``)."""
-    if not np.isfinite(p):
-        return "p -"
-    if p < 1e-4:
-        return "p < " + fmt_number(0.0001, 4, lang)
-    decimals = max(2, 1 - int(np.floor(np.log10(p))))
-    return "p = " + fmt_number(p, decimals, lang)
-
-
 def pocket_citation(row, lang: str = "id") -> str:
-    """A pocket as cited in a reason or a popup: number, id, relative risk and p-value
-    (``kantong no. 1 (K-48d640446f; risiko relatif 5,2x; p < 0,0001)``)."""
+    """A pocket as cited in a reason: its one name, relative risk and p-value
+    (``Kantong 1 (K-48d640446f; risiko relatif 5,2x; p < 0,0001)``)."""
     rr = fmt_number(float(row["risiko_relatif"]), 1, lang)
     p = fmt_p(float(row["p_value"]), lang)
+    name = pocket_label(row["nomor"], None, lang)
     if lang == "id":
-        return f"kantong no. {int(row['nomor'])} ({row['kantong_id']}; risiko relatif {rr}x; {p})"
-    return f"pocket no. {int(row['nomor'])} ({row['kantong_id']}; relative risk {rr}x; {p})"
+        return f"{name} ({row['kantong_id']}; risiko relatif {rr}x; {p})"
+    return f"{name} ({row['kantong_id']}; relative risk {rr}x; {p})"
 
 
 def _cite(pocket_id, ctx, lang: str) -> str:

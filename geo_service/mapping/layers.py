@@ -17,8 +17,8 @@ import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from geo_service.analysis.prioritas import fmt_number, fmt_p
-from geo_service.i18n import pick
+from geo_service.analysis.prioritas import fmt_number
+from geo_service.i18n import fmt_p, pick
 from geo_service.mapping.folium_map import NO_DATA, PALETTE, class_breaks
 
 HOT = "#b2182b"

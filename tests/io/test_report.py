@@ -292,3 +292,38 @@ def test_pack_without_targets_says_so():
     data.targets = None
     sec = _section(_pages(write_report_pdf(data)), "Capaian target", "Metode dan parameter")
     assert "Tidak ada data untuk bagian ini." in sec
+
+
+def test_pocket_table_shows_the_scan_evidence_in_the_readers_language():
+    """Issue 11: the pack's pocket table gives relative risk, the p-value as a reader writes
+    it (never 0 or 1e-17) and the stability, in Bahasa Indonesia by default."""
+    from geo_service.io.report.content import pocket_table
+
+    pockets = pd.DataFrame(
+        {
+            "nomor": [1, 2],
+            "kantong_id": ["K-48d640446f", "K-05cc6ff109"],
+            "nama_desa_utama": ["Meteseh", "Trisobo"],
+            "n_jiwa_ekstrem": [4541, 329],
+            "pct_jiwa_ekstrem": [41.43, 17.06],
+            "risiko_relatif": [5.2474, 2.0321],
+            "p_value": [1e-17, 0.0032],
+            "stabilitas": [1.0, 0.55],
+        }
+    )
+    data = ReportData(
+        nama_kab="Kabupaten Kendal",
+        kode_kab="33.24",
+        periode="2025-03",
+        desa=gpd.GeoDataFrame(),
+        kabupaten=pd.DataFrame(),
+        pockets=pockets,
+    )
+    shown = pocket_table(data)
+    assert list(shown["kantong"]) == ["Kantong 1 (K-48d640446f)", "Kantong 2 (K-05cc6ff109)"]
+    assert list(shown["p_value"]) == ["p < 0,0001", "p = 0,0032"]
+    assert list(shown["risiko_relatif"]) == [5.2, 2.0]
+    assert list(shown["stabilitas"]) == ["100 %", "55 %"]
+    en = pocket_table(data, "en")
+    assert list(en["p_value"]) == ["p < 0.0001", "p = 0.0032"]
+    assert list(en["stabilitas"]) == ["100%", "55%"]

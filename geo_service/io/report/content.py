@@ -16,6 +16,8 @@ from geo_service.i18n import (
     COLUMNS,
     column_header,
     fmt_date,
+    fmt_p,
+    fmt_percent,
     fmt_periode,
     fmt_value,
     pick,
@@ -132,9 +134,13 @@ METHOD = {
         "garis ekstrem bila diberikan). Persentase dihitung atas jumlah jiwa.",
         "Lokasi: keluarga bergeotag ditempatkan pada desa yang memuat titiknya (desa terdekat "
         "dalam jarak maksimum bila di celah batas); tanpa geotag memakai kode desa terdaftar.",
-        "Kantong kemiskinan: statistik Getis-Ord Gi* pada sel H3 atas persentase yang "
-        "distabilkan (empirical Bayes), inferensi permutasi dengan benih tetap, koreksi FDR "
-        "Benjamini-Hochberg; kantong = sel panas signifikan yang bersambung.",
+        "Kantong kemiskinan: statistik pindai Kulldorff (model Bernoulli, seperti SaTScan) "
+        "pada lingkaran sel H3 hingga 3 km; nilai p dari 999 pelabelan acak keluarga dengan "
+        "benih tetap (Gumbel di bawah 1/1.000), berlaku untuk semua lingkaran sekaligus; "
+        "kantong kedua dan seterusnya tanpa tumpang tindih. Risiko relatif = tingkat di dalam "
+        "dibagi tingkat di luar kantong; stabilitas = bagian ulangan bootstrap yang "
+        "menemukannya lagi. Peta titik panas/dingin: Getis-Ord Gi* satu sisi dengan koreksi "
+        "FDR Benjamini-Hochberg.",
         "Desa prioritas: metode kuadran (persentase dan jumlah jiwa miskin ekstrem terhadap "
         "nilai kabupaten) dan skor komposit berbobot; interval peringkat dari bootstrap.",
         "Target OPD: tiap deprivasi dipetakan ke OPD dan programnya (tabel di data/).",
@@ -146,9 +152,12 @@ METHOD = {
         "line when given). Rates are per person.",
         "Location: geotagged families go to the village containing the point (nearest village "
         "within the distance limit in boundary gaps); others use the registered village code.",
-        "Pockets: Getis-Ord Gi* on H3 cells over empirical-Bayes stabilised rates, permutation "
-        "inference with a fixed seed, Benjamini-Hochberg FDR; a pocket is a connected group of "
-        "significant hot cells.",
+        "Pockets: Kulldorff spatial scan statistic (Bernoulli model, as SaTScan) on circles of "
+        "H3 cells up to 3 km; p-values from 999 random labellings of families with a fixed "
+        "seed (Gumbel below 1/1,000), valid over all circles at once; secondary pockets do not "
+        "overlap. Relative risk = rate inside divided by rate outside the pocket; stability = "
+        "share of bootstrap repeats finding it again. Hot/cold spot map: one-sided Getis-Ord "
+        "Gi* with Benjamini-Hochberg FDR.",
         "Priority villages: quadrant method (rate and number of extreme-poor persons against "
         "the district value) and a weighted composite score; rank intervals by bootstrap.",
         "Agency targets: each deprivation maps to the agency and programme that addresses it.",
@@ -242,7 +251,9 @@ POCKET_COLUMNS = [
     "luas_km2",
     "n_jiwa_ekstrem",
     "pct_jiwa_ekstrem",
-    "rasio_kabupaten",
+    "risiko_relatif",
+    "p_value",
+    "stabilitas",
 ]
 
 
@@ -280,7 +291,8 @@ XLSX_COLUMNS: dict[str, list[str]] = {
     "kantong": [
         "kantong", "kantong_id", "nama_desa_utama", "nama_kec_utama", "n_sel", "luas_km2",
         "n_keluarga_ekstrem", "n_jiwa_ekstrem", "pct_jiwa_ekstrem", "rasio_kabupaten",
-        "risiko_relatif", "p_value", "stabilitas",
+        "risiko_relatif", "n_jiwa_ekstrem_harapan", "llr", "p_value", "stabilitas",
+        "radius_m",
     ],
     "desa": [
         "kode_desa", "nama_desa", "kode_kec", "nama_kec", "n_keluarga", "n_jiwa",
@@ -400,6 +412,15 @@ def pocket_table(data: ReportData, lang: str = "id") -> pd.DataFrame:
                 for n, k in zip(frame["nomor"], frame["kantong_id"], strict=True)
             ],
         )
+    # The scan's evidence as a planner reads it: p as "p < 0,0001", stability in percent.
+    if "p_value" in frame.columns:
+        frame["p_value"] = [fmt_p(v, lang) for v in pd.to_numeric(frame["p_value"])]
+    if "risiko_relatif" in frame.columns:
+        frame["risiko_relatif"] = pd.to_numeric(frame["risiko_relatif"]).round(1)
+    if "stabilitas" in frame.columns:
+        frame["stabilitas"] = [
+            fmt_percent(100 * v, lang, 0) for v in pd.to_numeric(frame["stabilitas"])
+        ]
     return _table_frame(frame, POCKET_COLUMNS)
 
 
