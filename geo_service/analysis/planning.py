@@ -73,10 +73,11 @@ class PlanningParams:
     permutations_max
         Permutations in all for cells whose first-pass two-sided p-value is at most
         ``max(0.1, 2 * alpha)`` (refinement; exact below that level, see
-        :func:`~.gistar.gi_star`). BH can only reject when at least
-        ``m * 2 / ((permutations + 1) * alpha)`` of ``m`` tested cells reach the smallest
-        pseudo p-value ``2 / (permutations + 1)``: with about 1,500 cells, 999 permutations
-        need 60 such cells, 9,999 need 6.
+        :func:`~.gistar.gi_star`). The tests are one-sided, so BH can only reject when at
+        least ``m / ((permutations + 1) * alpha)`` of ``m`` tested cells reach the smallest
+        pseudo p-value ``1 / (permutations + 1)``: with about 1,500 cells, 999 permutations
+        need 30 such cells, 9,999 need 3. (Pockets come from the scan, whose p-values have
+        no such floor.)
     permutasi_kondisional
         True: the cell's own value stays and its neighbours are permuted (esda/GeoDa).
         False: the whole neighbourhood including the cell is permuted (null of the analytic
