@@ -16,7 +16,6 @@ turns ``33.20`` into ``33.2``.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shutil
@@ -43,16 +42,40 @@ def write_csv(frame: pd.DataFrame, path: Path, *, convention: str = "standar") -
         raise ValueError(f"convention must be one of {sorted(CSV_CONVENTIONS)}")
     sep, decimal = CSV_CONVENTIONS[convention]
     frame = frame.drop(columns="geometry", errors="ignore")
-    # Codes held as numbers would lose their form; text columns are written as they are.
-    frame.to_csv(
-        path,
-        index=False,
-        encoding="utf-8-sig",
-        sep=sep,
-        decimal=decimal,
-        quoting=csv.QUOTE_NONNUMERIC,
-    )
+    numeric = [
+        pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+        for c in frame.columns
+    ]
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        fh.write(sep.join(_csv_text(c) for c in frame.columns) + "\r\n")
+        for rec in frame.itertuples(index=False):
+            fh.write(
+                sep.join(
+                    _csv_number(v, decimal) if num else _csv_text(v)
+                    for v, num in zip(rec, numeric, strict=True)
+                )
+                + "\r\n"
+            )
     return path
+
+
+def _csv_text(value: Any) -> str:
+    """A text field, always quoted (so codes stay text); missing values empty."""
+    if value is None or (not isinstance(value, str | list | tuple) and pd.isna(value)):
+        return ""
+    return '"' + str(value).replace('"', '""') + '"'
+
+
+def _csv_number(value: Any, decimal: str) -> str:
+    """A number unquoted, with ``decimal`` as decimal mark; missing values empty."""
+    if pd.isna(value):
+        return ""
+    value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        text = repr(value)
+    else:
+        text = str(value)
+    return text.replace(".", decimal) if decimal != "." else text
 
 
 def number_format(col: str, series: pd.Series) -> str | None:

@@ -464,9 +464,18 @@ def opd_summary(data: ReportData) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def coverage_desa(data: ReportData) -> pd.DataFrame:
+    """The desa rows of the coverage table (pocket rows, ``tingkat == "kantong"``, have no
+    desa and are left to the pocket section)."""
+    frame = _table_frame(data.coverage)
+    if "tingkat" in frame.columns:
+        frame = frame[frame["tingkat"].astype(str) == "desa"].reset_index(drop=True)
+    return frame
+
+
 def coverage_table(data: ReportData) -> pd.DataFrame:
     """Coverage gaps, the desa with most extreme-poor families without any aid first."""
-    frame = _table_frame(data.coverage)
+    frame = coverage_desa(data)
     if "n_ekstrem_tanpa_bansos" in frame.columns:
         key = pd.to_numeric(frame["n_ekstrem_tanpa_bansos"], errors="coerce")
         frame = frame.loc[key.sort_values(ascending=False, na_position="last").index]

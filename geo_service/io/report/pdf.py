@@ -61,6 +61,7 @@ MARGIN = 1.5 * cm
 CELL_FONT_SIZE = 7.5
 CELL_PAD = 6 * 2 + 2  # reportlab's default left+right cell padding (6 each), plus a little air
 MAX_TEXT_COL = 9 * cm  # a text column wider than this wraps instead
+SHORT_TEXT = 26  # characters: a column of texts no longer than this never wraps
 # A space between a number and its unit that must not become a line break.
 _UNIT_SPACE = re.compile(r"(?<=\d) (?=(%|jiwa|keluarga|persons|families|km)\b)")
 
@@ -112,6 +113,9 @@ class _Layout:
             if num:
                 widest = max([self._w(s) for s in shown] + [head_word])
                 lo = hi = widest + CELL_PAD
+            elif max(map(len, shown), default=0) <= SHORT_TEXT:
+                # Short texts (names, pocket names, "p < 0,0001") stay on one line.
+                lo = hi = max([self._w(s) for s in shown] + [head_word]) + CELL_PAD
             else:
                 words = [w for s in shown for w in s.split()]
                 lo = max([self._w(w) for w in words] + [head_word]) + CELL_PAD
@@ -165,7 +169,7 @@ class _Layout:
             rows.append(
                 [
                     texts[j][i]
-                    if numeric[j]
+                    if numeric[j] or least[j] == wish[j]
                     else Paragraph(html.escape(keep_numbers(texts[j][i])), self.cell)
                     for j in range(len(frame.columns))
                 ]

@@ -20,6 +20,7 @@ from geo_service.io.report.content import (
     _flatten,
     _summary_rows,
     _table_frame,
+    coverage_desa,
     pocket_table,
     summary_values,
     target_table,
@@ -73,7 +74,7 @@ def write_report_xlsx(data: ReportData, *, lang: str = "id") -> bytes:
 
     sheet(pick(SHEETS["prioritas"], lang), _cols(priority_table_full(data), "prioritas"))
     sheet(pick(SHEETS["target_opd"], lang), _cols(_table_frame(data.opd_targets), "target_opd"))
-    sheet(pick(SHEETS["cakupan"], lang), _cols(_table_frame(data.coverage), "cakupan"))
+    sheet(pick(SHEETS["cakupan"], lang), _cols(coverage_desa(data), "cakupan"))
     sheet(pick(SHEETS["kantong"], lang), _cols(pocket_table_full(data, lang), "kantong"))
     sheet(t["targets_sheet"], target_table(data, lang))
     sheet(t["desa_sheet"], _cols(_table_frame(data.desa), "desa"))
