@@ -11,7 +11,7 @@ VENV=${VENV:-.venv}
 # tests run against (only when a PostgreSQL 15 server is installed here). GDAL and QGIS
 # (headless PyQGIS, QT_QPA_PLATFORM=offscreen) are the GIS clients the OGC API and the field
 # GeoPackage are tested with (tests/api/ogc, tests/io).
-OS_PACKAGES=(libsqlite3-mod-spatialite chromium wrk gdal-bin qgis python3-qgis)
+OS_PACKAGES=(libsqlite3-mod-spatialite chromium wrk gdal-bin qgis python3-qgis poppler-utils libreoffice-calc)
 if [ -d /usr/lib/postgresql/15 ]; then OS_PACKAGES+=(postgresql-15-postgis-3); fi
 
 missing=()
