@@ -14,13 +14,14 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
 from geo_service import __version__
-from geo_service.api import ogc
+from geo_service.api import ogc, web
 from geo_service.api.cache import CachedResultsMiddleware, ResponseCache, RunLookup
 from geo_service.api.errors import install_error_handlers
 from geo_service.api.ogc.ranges import HeadAndRange
 from geo_service.api.routers import (
     auth,
     health,
+    identitas,
     imports,
     laporan_warga,
     pages,
@@ -109,6 +110,8 @@ def create_app(settings: Settings | None = None, *, engine=None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc come from web.install: served from the package
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.response_cache = ResponseCache(api_settings.response_cache_mb * 1024**2)
@@ -116,9 +119,21 @@ def create_app(settings: Settings | None = None, *, engine=None) -> FastAPI:
     key = api_settings.secret_key.get_secret_value()
     app.state.token_key = key.encode() if key else secrets.token_bytes(32)
     install_error_handlers(app)
-    for module in (health, auth, wilayah, results, runs, imports, pages, uji_petik, laporan_warga):
+    for module in (
+        health,
+        auth,
+        wilayah,
+        results,
+        runs,
+        imports,
+        pages,
+        uji_petik,
+        laporan_warga,
+        identitas,
+    ):
         app.include_router(module.router)
     app.include_router(ogc.router)
+    web.install(app)  # the planners' pages, their static files, offline /docs and /redoc
     if api_settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 

@@ -31,9 +31,6 @@ LEAFLET = HERE.parent.parent / "mapping" / "static"
 
 def install(app: FastAPI) -> None:
     """Add the web pages, static files and offline API docs to ``app``."""
-    app.router.routes = [
-        r for r in app.router.routes if getattr(r, "path", None) not in docs.DOC_PATHS
-    ]
     app.mount("/static/web", StaticFiles(directory=HERE / "static"), name="web-static")
     app.mount("/static/leaflet", StaticFiles(directory=LEAFLET), name="leaflet-static")
     docs.install(app)

@@ -20,13 +20,10 @@ CSRF_RE = re.compile(r'name="csrf_token" value="([^"]*)"')
 
 
 def make_web_app(settings):
+    """The service's app (``create_app`` installs the web pages)."""
     from geo_service.api import create_app
-    from geo_service.api.web import install
 
-    app = create_app(settings)
-    if not any(getattr(r, "path", None) == "/masuk" for r in app.router.routes):
-        install(app)
-    return app
+    return create_app(settings)
 
 
 @pytest.fixture(scope="module")
