@@ -10,7 +10,7 @@ from fastapi.security import APIKeyHeader, HTTPBasic, HTTPBasicCredentials, OAut
 from sqlalchemy.orm import Session
 
 from geo_service.analysis import schema as S
-from geo_service.api import service
+from geo_service.api import service, sesi
 from geo_service.api.basic_auth import basic_allowed, principal_for_basic
 from geo_service.api.errors import AuthenticationError
 from geo_service.api.security import Principal, api_key_prefix, verify_token
@@ -67,8 +67,9 @@ def get_current_user(
     api_key: Annotated[str | None, Security(api_key_scheme)] = None,
     basic: Annotated[HTTPBasicCredentials | None, Security(basic_scheme)] = None,
 ) -> Principal:
-    """The caller, from a Bearer token, an API key (header ``X-API-Key`` or ``Bearer gs_...``)
-    or, when the settings allow it, HTTP Basic (:mod:`geo_service.api.basic_auth`).
+    """The caller, from a Bearer token, an API key (header ``X-API-Key`` or ``Bearer gs_...``),
+    when the settings allow it HTTP Basic (:mod:`geo_service.api.basic_auth`), or for GET and
+    HEAD the web session cookie (:mod:`geo_service.api.sesi`).
 
     Raises
     ------
@@ -84,6 +85,11 @@ def get_current_user(
         principal = service.principal_for_api_key(session, api_key)
     elif basic is not None and basic_allowed(request, request.app.state.settings.api.basic_auth):
         principal = principal_for_basic(request, session, basic)
+    elif request.method in ("GET", "HEAD") and request.cookies.get(sesi.COOKIE):
+        # The web pages' session (api/web): for reading only, so the map page, the meeting
+        # pack and field files open in a browser; writes need a token, a key or a page form
+        # with its CSRF token.
+        principal = sesi.principal_from_cookie(request, session)
     else:
         raise AuthenticationError(
             msg("tidak_terautentikasi", "id"), msg("tidak_terautentikasi", "en")
