@@ -16,7 +16,7 @@ from geo_service.api.web.auth import MaybeWebUser, check_csrf
 from geo_service.api.web.cookies import clear_session, set_session
 from geo_service.api.web.render import finish, html_errors, page_lang, redirect, render
 from geo_service.api.web.teks import t
-from geo_service.api.web.throttle import throttle_of
+from geo_service.api.web.throttle import retry_after, throttle_of
 from geo_service.db import repo as R
 from geo_service.services import audit as audit_service
 
@@ -82,10 +82,10 @@ def masuk(
         return _login_form(request, lang, error=t("csrf_ditolak", lang), status_code=403)
     address = request.client.host if request.client else "-"
     throttle = throttle_of(request.app)
-    wait = throttle.retry_after(username, address)
+    wait = retry_after(throttle, username, address)
     if wait is not None:
         response = _login_form(
-            request, lang, error=t("terlalu_sering", lang, menit=max(1, wait // 60)), nxt=lanjut
+            request, lang, error=t("terlalu_sering", lang, detik=wait), nxt=lanjut
         )
         response.status_code = 429
         response.headers["Retry-After"] = str(wait)

@@ -24,8 +24,8 @@ TEKS: dict[str, tuple[str, str]] = {
         "The form expired or is not valid. Reload the page and try again.",
     ),
     "terlalu_sering": (
-        "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {menit} menit.",
-        "Too many failed log-in attempts. Try again in {menit} minutes.",
+        "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {detik} detik.",
+        "Too many failed log-in attempts. Try again in {detik} seconds.",
     ),
     "bahasa_lain": ("English", "Bahasa Indonesia"),
     "kode_bahasa_lain": ("en", "id"),

@@ -1,25 +1,32 @@
 """Failed-login throttling for the login form, behind a small interface.
 
-The service-wide throttle (security work, ``geo_service.services.login_throttle``) is used
-when it is installed on the app (``app.state.login_throttle``); until then this in-process
-one stands in with the same three methods.
+The service-wide throttle (:mod:`geo_service.services.login_throttle`, shared with
+``POST /auth/token``) is used when it is there; this in-process one stands in otherwise.
+Both answer ``wait_s``, ``failed`` and ``succeeded``, so whichever the app holds in
+``app.state.login_throttle`` serves the API and the pages alike.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
 from typing import Protocol
 
+try:  # the service-wide throttle (security work); the stand-in below until it is there
+    from geo_service.services.login_throttle import LoginThrottle as ServiceThrottle
+except ImportError:  # pragma: no cover - depends on the other module being present
+    ServiceThrottle = None  # type: ignore[assignment,misc]
+
 
 class LoginThrottle(Protocol):
-    def retry_after(self, username: str, address: str) -> int | None:
-        """Seconds to wait before another try, or ``None`` when a try is allowed."""
+    def wait_s(self, username: str, client: str) -> float:
+        """Seconds to wait before another try (0: a try is allowed now)."""
 
-    def failed(self, username: str, address: str) -> None: ...
+    def failed(self, username: str, client: str) -> None: ...
 
-    def succeeded(self, username: str, address: str) -> None: ...
+    def succeeded(self, username: str, client: str) -> None: ...
 
 
 class MemoryLoginThrottle:
@@ -41,6 +48,9 @@ class MemoryLoginThrottle:
         while q and q[0] <= now - self.window_s:
             q.popleft()
         return q
+
+    def wait_s(self, username: str, client: str, **_) -> float:
+        return float(self.retry_after(username, client) or 0)
 
     def retry_after(self, username: str, address: str) -> int | None:
         now = self._clock()
@@ -67,9 +77,15 @@ class MemoryLoginThrottle:
 
 
 def throttle_of(app) -> LoginThrottle:
-    """The app's login throttle (the service-wide one when installed, else this module's)."""
+    """The app's login throttle (one per app, shared with the API's token login)."""
     found = getattr(app.state, "login_throttle", None)
     if found is None:
-        found = MemoryLoginThrottle()
+        found = ServiceThrottle() if ServiceThrottle is not None else MemoryLoginThrottle()
         app.state.login_throttle = found
     return found
+
+
+def retry_after(throttle: LoginThrottle, username: str, client: str) -> int | None:
+    """Whole seconds to wait (for ``Retry-After``), or ``None`` when a try is allowed."""
+    wait = throttle.wait_s(username, client)
+    return max(1, math.ceil(wait)) if wait > 0 else None

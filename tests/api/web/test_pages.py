@@ -89,8 +89,10 @@ def test_failed_logins_are_throttled_per_account(api_db):
     from tests.api.web.conftest import make_web_app
 
     with TestClient(make_web_app(api_db.settings)) as c:  # its own throttle
-        for _ in range(5):
-            assert login(c, "opd_dinkes_a", "salah").status_code == 401
+        codes = []
+        while len(codes) < 12 and 429 not in codes:
+            codes.append(login(c, "opd_dinkes_a", "salah").status_code)
+        assert codes[:5] == [401] * 5 and codes[-1] == 429, codes
         r = login(c, "opd_dinkes_a")
         assert r.status_code == 429, "even the right password waits"
         assert int(r.headers["retry-after"]) > 0
