@@ -11,9 +11,12 @@ from importlib import resources
 import folium
 import geopandas as gpd
 import numpy as np
-from branca.element import Element
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from jinja2 import Template
 
-from geo_service.i18n import pick
+from geo_service.i18n import fmt_int, fmt_number, fmt_percent, pick
 
 # Colour-blind safe, prints in grey scale in the right order (ColorBrewer YlOrRd 5).
 PALETTE = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
@@ -57,7 +60,10 @@ _PRINT_CSS = """
  .gs-legend{position:fixed;bottom:24px;right:10px;z-index:1000}
  .gs-legend i{display:inline-block;width:22px;height:14px;margin-right:6px;border:1px solid #555;
    vertical-align:middle}
- .leaflet-tooltip{font-size:14px}
+ .leaflet-tooltip{font-size:14px;white-space:normal;max-width:320px;min-width:180px}
+ .gs-name{display:none;font:12px/1.1 system-ui,Arial,sans-serif;color:#111;white-space:nowrap;
+   text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff;pointer-events:none}
+ .gs-show-names .gs-name{display:block}
  @media print{
    @page{size:A4 landscape;margin:8mm}
    html,body{width:100%;height:100%}
@@ -89,10 +95,12 @@ def offline_map(location: tuple[float, float], zoom_start: int = 11, **kwargs) -
         location=location,
         zoom_start=zoom_start,
         tiles=None,
-        control_scale=True,
+        control_scale=False,
         prefer_canvas=False,
         **kwargs,
     )
+    # A metric scale bar only (Leaflet's default adds miles).
+    _script(m, "L.control.scale({imperial:false,metric:true}).addTo({map});")
     m.default_js = []
     m.default_css = []
     js, css = _assets()
@@ -101,6 +109,17 @@ def offline_map(location: tuple[float, float], zoom_start: int = 11, **kwargs) -
     header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js_inline")
     header.add_child(Element(_PRINT_CSS), name="geo_service_css")
     return m
+
+
+def _script(m: folium.Map, js: str) -> None:
+    """Run ``js`` after the map exists (``{map}`` stands for the map's variable)."""
+    element = MacroElement()
+    element._template = Template(
+        "{% macro script(this, kwargs) %}{% raw %}"
+        + js.replace("{map}", m.get_name())
+        + "{% endraw %}{% endmacro %}"
+    )
+    element.add_to(m)
 
 
 def class_breaks(values, k: int = 5) -> list[float]:
@@ -152,9 +171,12 @@ def choropleth_map(
         Geometry simplification tolerance in metres (keeps the page small).
     """
     t = pick(TEXT, lang)
-    minx, miny, maxx, maxy = desa.total_bounds
+    minx, miny, maxx, maxy = family_bounds(desa)
     m = offline_map(((miny + maxy) / 2, (minx + maxx) / 2))
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    # Room for the title (top left) and the legend (bottom right): they never cover data.
+    m.fit_bounds(
+        [[miny, minx], [maxy, maxx]], padding_top_left=(20, 110), padding_bottom_right=(230, 20)
+    )
     edges = class_breaks(desa["pct_jiwa_ekstrem"])
 
     layer = desa[
@@ -170,7 +192,9 @@ def choropleth_map(
     ].copy()
     layer["geometry"] = layer.geometry.simplify(simplify_m / 111_320, preserve_topology=True)
     layer["warna"] = [_colour(v, edges) for v in layer["pct_jiwa_ekstrem"]]
-    layer["pct_label"] = [f"{v:.1f}" if np.isfinite(v) else "-" for v in layer["pct_jiwa_ekstrem"]]
+    layer["pct_label"] = [fmt_percent(v, lang) for v in layer["pct_jiwa_ekstrem"]]
+    for col in ("n_keluarga", "n_jiwa_ekstrem"):
+        layer[col] = [fmt_int(v, lang) for v in layer[col]]
     layer = layer.drop(columns="pct_jiwa_ekstrem")
     folium.GeoJson(
         layer.to_json(drop_id=True),
@@ -185,7 +209,7 @@ def choropleth_map(
         tooltip=folium.GeoJsonTooltip(
             fields=["nama_desa", "nama_kec", "n_keluarga", "n_jiwa_ekstrem", "pct_label"],
             aliases=[t["desa"], t["kecamatan"], t["keluarga"], t["jiwa_ekstrem"], t["pct"]],
-            localize=True,
+            localize=False,
             sticky=True,
         ),
     ).add_to(m)
@@ -200,11 +224,15 @@ def choropleth_map(
         style_function=lambda f: {"fill": False, "color": "#000", "weight": 2.2},
         interactive=False,
     ).add_to(m)
+    add_desa_names(m, desa)
     folium.LayerControl(collapsed=False).add_to(m)
 
     rows = []
     for lo, hi, colour in zip(edges[:-1], edges[1:], _legend_colours(edges), strict=True):
-        rows.append(f"<div><i style='background:{colour}'></i>{lo:.1f} – {hi:.1f}</div>")
+        rows.append(
+            f"<div><i style='background:{colour}'></i>"
+            f"{fmt_number(lo, lang, 1)} – {fmt_number(hi, lang, 1)}</div>"
+        )
     rows.append(f"<div><i style='background:{NO_DATA}'></i>{t['no_data']}</div>")
     legend = (
         f"<div class='gs-box gs-legend' id='gs-legend'><b>{html.escape(t['legend'])}</b>"
@@ -218,6 +246,64 @@ def choropleth_map(
     )
     m.get_root().html.add_child(Element(title + legend))
     return m
+
+
+#: From this zoom level on, desa names are shown on the map.
+NAMES_FROM_ZOOM = 13
+
+
+def family_bounds(desa: gpd.GeoDataFrame, keep: float = 0.9) -> tuple[float, float, float, float]:
+    """The initial view: where the families are. Desa are grouped into land masses (desa
+    that touch); the view covers the masses holding most families (at least ``keep`` of
+    them, and every mass with 5 % or more), so small far islands such as Karimunjawa in
+    Jepara do not zoom the mainland out; they stay on the map, reachable by zooming out.
+    Without family counts: the whole layer."""
+    if "n_keluarga" not in desa.columns or len(desa) < 2:
+        return tuple(desa.total_bounds)  # type: ignore[return-value]
+    weight = pd.to_numeric(desa["n_keluarga"], errors="coerce").fillna(0).to_numpy(float)
+    if weight.sum() <= 0:
+        return tuple(desa.total_bounds)  # type: ignore[return-value]
+    merged = shapely.union_all(shapely.buffer(desa.geometry.to_numpy(), 0.0005))
+    masses = list(getattr(merged, "geoms", [merged]))
+    points = desa.geometry.representative_point().to_numpy()
+    tree = shapely.STRtree(masses)
+    pt_idx, mass_idx = tree.query(points, predicate="within")
+    mass_of = np.full(len(desa), -1)
+    mass_of[pt_idx] = mass_idx
+    totals = np.bincount(mass_of[mass_of >= 0], weights=weight[mass_of >= 0], minlength=len(masses))
+    share = totals / weight.sum()
+    chosen, covered = set(), 0.0
+    for i in np.argsort(-share):
+        if covered < keep or share[i] >= 0.05:
+            chosen.add(int(i))
+            covered += share[i]
+    inside = desa[np.isin(mass_of, list(chosen))]
+    return tuple(inside.total_bounds if len(inside) else desa.total_bounds)  # type: ignore[return-value]
+
+
+def add_desa_names(m: folium.Map, desa: gpd.GeoDataFrame) -> None:
+    """Desa names as labels, visible from zoom :data:`NAMES_FROM_ZOOM` on."""
+    if "nama_desa" not in desa.columns:
+        return
+    group = folium.FeatureGroup(name="Nama desa", control=False)
+    for name, pt in zip(desa["nama_desa"], desa.geometry.representative_point(), strict=True):
+        folium.Marker(
+            (pt.y, pt.x),
+            icon=folium.DivIcon(
+                html=f"<div class='gs-name'>{html.escape(str(name))}</div>",
+                icon_size=(0, 0),
+                icon_anchor=(0, 0),
+                class_name="gs-name-icon",
+            ),
+            interactive=False,
+        ).add_to(group)
+    group.add_to(m)
+    _script(
+        m,
+        "(function(){function names(){{map}.getContainer().classList.toggle("
+        "'gs-show-names',{map}.getZoom()>=" + str(NAMES_FROM_ZOOM) + ");}"
+        "{map}.on('zoomend',names);names();})();",
+    )
 
 
 def _legend_colours(edges: list[float]) -> list[str]:

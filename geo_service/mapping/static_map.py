@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from geo_service.i18n import pick
+from geo_service.i18n import fmt_number, pick
 from geo_service.mapping.folium_map import NO_DATA, PALETTE, class_breaks  # noqa: E402
 
 TEXT = {
@@ -98,14 +98,21 @@ def choropleth_png(
     if outlines is not None:
         outlines.boundary.plot(ax=ax, color="#000", linewidth=0.9)
     handles = [
-        Patch(facecolor=c, edgecolor="#555", label=f"{lo:.1f} – {hi:.1f}")
+        Patch(
+            facecolor=c,
+            edgecolor="#555",
+            label=f"{fmt_number(lo, lang, 1)} – {fmt_number(hi, lang, 1)}",
+        )
         for lo, hi, c in zip(edges[:-1], edges[1:], spread, strict=True)
     ]
     handles.append(Patch(facecolor=NO_DATA, edgecolor="#555", label=t["no_data"]))
+    # Outside the map frame, so it never covers a desa.
     ax.legend(
         handles=handles,
         title=t["legend"],
-        loc="lower right",
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        borderaxespad=0.0,
         fontsize=7,
         title_fontsize=8,
         framealpha=0.95,
@@ -163,5 +170,12 @@ def pocket_png(
                     str(text), (pt.x, pt.y), fontsize=8, ha="center", color="#000", weight="bold"
                 )
     if handles:
-        ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.95)
+        ax.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            borderaxespad=0.0,
+            fontsize=8,
+            framealpha=0.95,
+        )
     return _finish(fig, ax, judul or t["pockets"], t["source"].format(sumber=sumber), dpi)

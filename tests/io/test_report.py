@@ -232,7 +232,7 @@ def test_pdf_from_api_shows_kendal_targets(client, tokens):
         )
     )
     rows = list(wb["Capaian target"].values)
-    assert rows[0][:2] == ("kabupaten", "Indikator") and len(rows) == 3
+    assert rows[0][:2] == ("Kabupaten", "Indikator") and len(rows) == 3
     assert any("0,00% pada 2026" in str(v) for v in rows[1] + rows[2])
 
 
