@@ -165,6 +165,43 @@ class RateLimitSettings(_Section):
         return {3600: self.cek_per_jam}
 
 
+class IdentitySettings(_Section):
+    """Keys of pseudonyms and of the identity vault, retention of identities (issue 16).
+
+    Keys are never stored in the database or in git: set them in the environment or
+    point to files outside the repository (``geo-service identitas new-keys``).
+    """
+
+    env_prefix = "IDENTITAS_"
+
+    pseudonym_key: SecretStr = Field(
+        SecretStr(""),
+        description="Secret of the keyed hash that makes id_keluarga from a KK number (>= 32 bytes).",
+        json_schema_extra=_env("GEO_PSEUDONYM_KEY"),
+    )
+    pseudonym_key_file: Path | None = Field(
+        None,
+        description="File holding the pseudonym key (instead of GEO_PSEUDONYM_KEY).",
+        json_schema_extra=_env("GEO_PSEUDONYM_KEY_FILE"),
+    )
+    vault_key: SecretStr = Field(
+        SecretStr(""),
+        description="Fernet key(s) of the identity vault, comma-separated: the first encrypts, "
+        "the others only decrypt (key rotation).",
+        json_schema_extra=_env("GEO_VAULT_KEY"),
+    )
+    vault_key_file: Path | None = Field(
+        None,
+        description="File holding the vault key(s), one per line (instead of GEO_VAULT_KEY).",
+        json_schema_extra=_env("GEO_VAULT_KEY_FILE"),
+    )
+    retensi_bulan: int = Field(
+        36,
+        ge=1,
+        description="Months identities of a periode are kept unless set per periode.",
+    )
+
+
 class Settings(BaseModel):
     """Every setting of the service, grouped by concern. ``Settings()`` reads no environment."""
 
@@ -177,6 +214,7 @@ class Settings(BaseModel):
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    identitas: IdentitySettings = Field(default_factory=IdentitySettings)
 
     SECTIONS: ClassVar[dict[str, type[_Section]]] = {
         "database": DatabaseSettings,
@@ -185,6 +223,7 @@ class Settings(BaseModel):
         "analysis": AnalysisSettings,
         "api": ApiSettings,
         "rate_limits": RateLimitSettings,
+        "identitas": IdentitySettings,
     }
 
     @classmethod

@@ -35,6 +35,7 @@ ERROR_STATUS: list[tuple[type[E.GeoServiceError], int]] = [
     (E.DuplicateError, 409),
     (E.TooLargeError, 413),
     (RateLimitError, 429),
+    (E.KunciError, 503),  # a key missing or wrong on the server: never plaintext (issue 16)
     (E.InvalidInputError, 422),
     (E.BoundaryError, 422),
 ]

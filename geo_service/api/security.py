@@ -14,7 +14,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 
-ROLES = ("admin", "analis", "opd", "publik")
+ROLES = ("admin", "analis", "opd", "publik", "pendamping")  # pendamping: issue 16
 API_KEY_PREFIX = "gs_"
 
 

@@ -25,6 +25,7 @@ from geo_service.errors import InvalidInputError
 from geo_service.i18n import pick
 from geo_service.services import analysis_run as AR
 from geo_service.services.analysis_run import RUN_DEFAULTS, RunParams
+from geo_service.services.profil import inputs_from_profile
 from geo_service.settings import get_settings
 
 D = RUN_DEFAULTS
@@ -123,6 +124,10 @@ def analyse(
     keluarga: Annotated[
         Path | None, typer.Option(help="Berkas keluarga (.csv atau .parquet).")
     ] = None,
+    profil: Annotated[
+        str | None,
+        typer.Option(help="Profil impor untuk berkas bernama/lain (data/profil/NAMA atau .toml)."),
+    ] = None,
     db: Annotated[
         bool,
         typer.Option(
@@ -182,9 +187,21 @@ def analyse(
                 raise InvalidInputError(
                     "Berikan --keluarga FILE (atau --db).", "Give --keluarga FILE (or --db)."
                 )
-            inputs = AR.inputs_from_files(
-                keluarga, boundaries=boundaries, kabupaten=kabupaten, data_dir=data_dir
-            )
+            if profil is not None:  # issue 16: identities are dropped, never written
+                inputs = inputs_from_profile(
+                    keluarga,
+                    profil,
+                    settings=settings,
+                    data_dir=data_dir,
+                    boundaries=boundaries,
+                    kabupaten=kabupaten,
+                    periode=periode,
+                    lang=lang,
+                )
+            else:
+                inputs = AR.inputs_from_files(
+                    keluarga, boundaries=boundaries, kabupaten=kabupaten, data_dir=data_dir
+                )
             _print_warnings(inputs.warnings)
         main_steps = [s for s in AR.MAIN_STEPS if params.kantong or s != "kantong"]
         with _progress() as bar:

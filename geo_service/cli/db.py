@@ -136,7 +136,12 @@ def import_boundaries_cmd(
 
 @import_app.command("keluarga")
 def import_keluarga_cmd(
-    file: Annotated[Path, typer.Argument(help="Data keluarga .csv atau .parquet (kontrak DTSEN).")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Data keluarga: .csv/.parquet (kontrak), atau .xlsx/.csv lewat --profil."
+        ),
+    ],
     periode: Annotated[
         str, typer.Option(help="Periode snapshot, YYYY-MM; semua baris harus sama.")
     ],
@@ -146,10 +151,17 @@ def import_keluarga_cmd(
     replace: Annotated[
         bool, typer.Option("--replace", help="Ganti snapshot periode ini yang sudah ada.")
     ] = False,
+    profil: Annotated[
+        str | None,
+        typer.Option(
+            help="Profil impor (data/profil/NAMA atau .toml), mis. dtsen_nama untuk berkas bernama."
+        ),
+    ] = None,
     lang: LangOpt = "id",
 ) -> None:
     """Impor satu snapshot data keluarga dalam satu transaksi (semua atau tidak sama sekali)."""
     from geo_service.services.imports import import_keluarga
+    from geo_service.services.profil import import_keluarga_profil
 
     label = "Importing families" if lang == "en" else "Mengimpor keluarga"
     try:
@@ -161,15 +173,30 @@ def import_keluarga_cmd(
                 def progress(done: int, total: int | None) -> None:
                     bar.update(task, completed=done, total=total)
 
-                report = import_keluarga(
-                    engine,
-                    file,
-                    periode=periode,
-                    partial=partial,
-                    replace=replace,
-                    lang=lang,
-                    on_progress=progress,
-                )
+                mapping = None
+                if profil is not None:  # issue 16: by-name and other sources
+                    mapping = import_keluarga_profil(
+                        engine,
+                        file,
+                        profil,
+                        settings=get_settings(),
+                        periode=periode,
+                        partial=partial,
+                        replace=replace,
+                        lang=lang,
+                        on_progress=progress,
+                    )
+                    report = mapping.laporan
+                else:
+                    report = import_keluarga(
+                        engine,
+                        file,
+                        periode=periode,
+                        partial=partial,
+                        replace=replace,
+                        lang=lang,
+                        on_progress=progress,
+                    )
     except typer.Exit:
         _print_failed_report(lang)
         raise
@@ -185,6 +212,13 @@ def import_keluarga_cmd(
         )
     if report.n_masalah:
         _print_counts(report.masalah_per_kode, lang)
+    if mapping is not None and mapping.pemetaan["masalah_per_kode"]:
+        _print_counts(mapping.pemetaan["masalah_per_kode"], lang)
+    if mapping is not None and mapping.n_identitas:
+        out.print(
+            f"{mapping.n_identitas:,} "
+            + ("identities encrypted" if lang == "en" else "identitas dienkripsi ke brankas")
+        )
 
 
 def _print_counts(counts: dict[str, int], lang: str) -> None:

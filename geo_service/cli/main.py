@@ -2,7 +2,8 @@
 
 One module per group: :mod:`.generate`, :mod:`.analyse`, :mod:`.batch`, :mod:`.bench`,
 :mod:`.db` (``db``, ``import``, ``runs``), :mod:`.api` (``serve``, ``report``, ``user``),
-:mod:`.uji_petik` (``uji-petik``), :mod:`.transisi`, :mod:`.target`; shared helpers in
+:mod:`.uji_petik` (``uji-petik``), :mod:`.transisi`, :mod:`.target`, :mod:`.identitas`
+(``profil``, ``identitas``, ``opensid``); shared helpers in
 :mod:`._common`. English verbs, Bahasa Indonesia domain nouns.
 """
 
@@ -19,6 +20,7 @@ from geo_service.cli import (
     bench,
     db,
     generate,
+    identitas,
     target,
     transisi,
     uji_petik,
@@ -31,7 +33,18 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
-for _group in (generate, analyse, batch, db, api, bench, uji_petik, transisi, target):
+for _group in (
+    generate,
+    analyse,
+    batch,
+    db,
+    api,
+    bench,
+    uji_petik,
+    transisi,
+    target,
+    identitas,
+):
     _group.register(app)
 
 

@@ -47,7 +47,7 @@ def test_upgrade_creates_every_table_and_reaches_head(db_engine):
     assert set(Base.metadata.tables) <= tables
     with db_engine.connect() as conn:
         roles = set(conn.execute(text("SELECT kode FROM peran")).scalars())
-    assert roles == {"admin", "analis", "opd", "publik"}
+    assert roles == {"admin", "analis", "opd", "publik", "pendamping"}
 
 
 def test_upgrade_twice_changes_nothing(db_engine):

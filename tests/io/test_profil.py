@@ -125,3 +125,13 @@ def test_user_profile_file(tmp_path, desa):
     assert m.kontrak[S.KODE_DESA].tolist() == ["33.24.01.2001", "33.24.01.2002"]
     assert m.kontrak["desil"].tolist() == ["1", "7"]
     assert validate_keluarga(m.kontrak).ok
+
+
+def test_contract_profile_is_the_identity(by_name):
+    profil = load_profil("kontrak")
+    raw, offset = read_source(by_name.csv, profil)
+    m = apply_profil(raw, profil)
+    assert offset == 0 and m.identitas.empty and m.masalah.empty
+    want = pd.read_csv(by_name.csv, dtype=str, keep_default_na=False)
+    got = validate_keluarga(m.kontrak).valid
+    pd.testing.assert_frame_equal(got, validate_keluarga(want).valid)

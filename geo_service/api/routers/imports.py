@@ -36,6 +36,7 @@ router = APIRouter(
 
 BOUNDARY_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".parquet")
 FAMILY_SUFFIXES = (".csv", ".parquet")
+PROFILE_SUFFIXES = (".csv", ".parquet", ".xlsx")  # with an import profile (issue 16)
 
 
 def _report(batch) -> ImportReport:
@@ -117,8 +118,15 @@ def import_families(
     periode: Annotated[str, Form(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
     sebagian: Annotated[bool, Form(description="Impor baris sah saja")] = False,
     ganti: Annotated[bool, Form(description="Ganti snapshot periode ini")] = False,
+    profil: Annotated[
+        str | None,
+        Form(
+            pattern=r"^[a-z0-9_]{1,40}$",
+            description="Profil impor yang disertakan (mis. dtsen_nama untuk berkas bernama)",
+        ),
+    ] = None,
 ) -> ImportReport:
-    _check_suffix(berkas.filename or "", FAMILY_SUFFIXES)
+    _check_suffix(berkas.filename or "", PROFILE_SUFFIXES if profil else FAMILY_SUFFIXES)
     with saved_upload(berkas, max_bytes=settings.imports.upload_max_bytes) as up:
         batch = upload_service.import_file(
             session,
@@ -130,6 +138,7 @@ def import_families(
             periode=periode,
             partial=sebagian,
             replace=ganti,
+            profil=profil,
         )
     audit_service.record_audit(
         session,

@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import delete, func, insert, select, update
 
 from geo_service.db.models import (
+    IdentitasDihapus,
     IdentitasKeluarga,
     IdentitasKunci,
     IdentitasPeriode,
@@ -147,7 +148,7 @@ def token_rows(
         base = base.where(IdentitasKeluarga.kode_desa.in_(sorted(set(kode_desa))))
     rows: list = []
     if ids is None:
-        rows = session.execute(base.order_by(IdentitasKeluarga.id_keluarga)).all()
+        rows = list(session.execute(base.order_by(IdentitasKeluarga.id_keluarga)).all())
     else:
         wanted = sorted({str(i) for i in ids})
         for part in _chunks(wanted):
@@ -166,17 +167,39 @@ def replace_token(session: Bind, id_keluarga: str, data: bytes, sidik_kunci: str
     )
 
 
-def delete_identities(session: Bind, ids: Iterable[str]) -> int:
-    """Delete identities (and their periode links); returns how many identities went."""
+def delete_identities(session: Bind, ids: Iterable[str], *, for_good: bool = False) -> int:
+    """Delete identities (and their periode links); returns how many identities went.
+
+    ``for_good`` (erasure on request): the ids are remembered so that a later import does
+    not store their identity again (:func:`erased_ids`).
+    """
     wanted = sorted({str(i) for i in ids})
     n = 0
+    if for_good:
+        known = erased_ids(session, wanted)
+        fresh = [{"id_keluarga": i, "waktu": utcnow()} for i in wanted if i not in known]
+        if fresh:
+            session.execute(insert(IdentitasDihapus), fresh)
     for part in _chunks(wanted):
         session.execute(delete(IdentitasPeriode).where(IdentitasPeriode.id_keluarga.in_(part)))
         res = session.execute(
             delete(IdentitasKeluarga).where(IdentitasKeluarga.id_keluarga.in_(part))
         )
-        n += res.rowcount or 0
+        n += getattr(res, "rowcount", 0) or 0
     return n
+
+
+def erased_ids(session: Bind, ids: Iterable[str]) -> set[str]:
+    """Those of ``ids`` whose identity was erased on request."""
+    wanted = sorted({str(i) for i in ids})
+    found: set[str] = set()
+    for part in _chunks(wanted):
+        found.update(
+            session.execute(
+                select(IdentitasDihapus.id_keluarga).where(IdentitasDihapus.id_keluarga.in_(part))
+            ).scalars()
+        )
+    return found
 
 
 # --- retention ------------------------------------------------------------------------

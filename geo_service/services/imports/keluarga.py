@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -215,6 +216,9 @@ def import_keluarga(
     on_progress: ProgressFn | None = None,
     pengguna_id: int | None = None,
     berkas: str | None = None,
+    sha256: str | None = None,
+    row_offset: int = 0,
+    after_load: AfterLoadFn | None = None,
 ) -> ImportReport:
     """Import a family snapshot file (CSV or Parquet) in one transaction.
 
@@ -236,6 +240,11 @@ def import_keluarga(
         Called with (rows done, rows in file) after each chunk.
     berkas
         The file name to record (uploads keep their original name; default ``path.name``).
+    sha256, row_offset, after_load
+        For imports through a profile (:mod:`geo_service.services.profil`): the hash of the
+        source file (not of the converted one), the rows above its header (so ``baris`` is
+        the sheet row), and a callback ``(connection, batch_id, periode)`` run inside the
+        import's transaction after the rows are stored (the identity vault).
 
     Returns
     -------
@@ -258,7 +267,7 @@ def import_keluarga(
     check_file(path, (".csv", ".parquet"), "keluarga")
     chunk_rows = chunk_rows or settings.imports.chunk_rows
     t0 = time.perf_counter()
-    sha = sha256_file(path)
+    sha = sha256 or sha256_file(path)
     name = berkas or path.name
     reap_interrupted_imports(engine)
     found = find_finished_batch(engine, JENIS_KELUARGA, sha)
@@ -298,6 +307,8 @@ def import_keluarga(
                 lang=lang,
                 on_progress=on_progress,
                 t0=t0,
+                row_offset=row_offset,
+                after_load=after_load,
             )
             _load_keluarga(conn, job, report, spool)
         except BaseException as exc:
@@ -310,6 +321,10 @@ def import_keluarga(
         release_batch_lock(conn, batch_id)
     spool.close()
     return report
+
+
+# Called inside the import's transaction after the rows are stored: (conn, batch_id, periode).
+AfterLoadFn = Callable[[Connection, int, str], None]
 
 
 @dataclass(frozen=True)
@@ -325,6 +340,8 @@ class _KeluargaLoad:
     lang: str
     on_progress: ProgressFn | None
     t0: float
+    row_offset: int = 0  # rows above the header of the source file (import profiles)
+    after_load: AfterLoadFn | None = None
 
 
 def _load_keluarga(
@@ -377,10 +394,9 @@ def _load_keluarga(
         lokasi: Counter[str] = Counter()
         offset = 0
         for chunk in read_chunks(path, chunk_rows):
-            result = validate_keluarga(chunk, known_desa=known, row_offset=offset, lang=lang)
-            valid, problems, rejected = _cross_chunk_duplicates(
-                chunk, result, dup_ids, offset, lang
-            )
+            first = offset + job.row_offset
+            result = validate_keluarga(chunk, known_desa=known, row_offset=first, lang=lang)
+            valid, problems, rejected = _cross_chunk_duplicates(chunk, result, dup_ids, first, lang)
             report.n_baris += len(chunk)
             report.n_ditolak += len(rejected)
             spool.add(problems)
@@ -468,6 +484,8 @@ def _load_keluarga(
         report.diganti = sorted(replaced)
         if partial:
             spool.insert_all(conn, batch_id)
+        if job.after_load is not None:
+            job.after_load(conn, batch_id, target)
         report.status = BATCH_SELESAI
         report.detik = time.perf_counter() - t0
         kabs = ", ".join(report.kabupaten)

@@ -16,6 +16,7 @@ from geo_service.io.import_files import read_boundary_file
 from geo_service.services.audit import Caller, scope_of
 from geo_service.services.imports.batas import import_boundaries
 from geo_service.services.imports.keluarga import import_keluarga
+from geo_service.services.profil import import_keluarga_profil
 
 
 def kabupaten_in_file(kind: str, path: Path, settings) -> set[str]:
@@ -53,6 +54,7 @@ def import_file(
     periode: str | None = None,
     partial: bool = False,
     replace: bool = False,
+    profil: str | None = None,
 ) -> M.ImporBatch:
     """Import an uploaded file with the storage layer's importers; returns the batch row.
 
@@ -66,24 +68,39 @@ def import_file(
     """
 
     scope = scope_of(user)
-    for kode in sorted(kabupaten_in_file(kind, Path(path), settings)):
-        scope.check(kode)
     engine = session.get_bind()
-    if kind == "batas":
-        report = import_boundaries(
-            engine, path, settings=settings, pengguna_id=user.user_id, berkas=filename
-        )
-    else:
-        report = import_keluarga(
+    if kind != "batas" and profil is not None:  # issue 16: the mapping checks the scope
+        report = import_keluarga_profil(
             engine,
             path,
+            profil,
+            settings=settings,
             periode=periode,
             partial=partial,
             replace=replace,
-            settings=settings,
             pengguna_id=user.user_id,
             berkas=filename,
-        )
+            scope=scope,
+        ).laporan
+    else:
+        for kode in sorted(kabupaten_in_file(kind, Path(path), settings)):
+            scope.check(kode)
+        engine = session.get_bind()
+        if kind == "batas":
+            report = import_boundaries(
+                engine, path, settings=settings, pengguna_id=user.user_id, berkas=filename
+            )
+        else:
+            report = import_keluarga(
+                engine,
+                path,
+                periode=periode,
+                partial=partial,
+                replace=replace,
+                settings=settings,
+                pengguna_id=user.user_id,
+                berkas=filename,
+            )
     if report.status == "sudah_ada":
         raise DuplicateError(
             f"Berkas ini sudah pernah diimpor (impor #{report.batch_id}); tidak ada yang diubah.",
