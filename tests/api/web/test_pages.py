@@ -392,3 +392,14 @@ def test_english_pages_have_no_indonesian_interface_words(browsers):
         found = [w for w in indonesian_only if f">{w}<" in html]
         assert not found, (url, found)
     c.get("/", params={"lang": "id"})
+
+
+def test_session_cookie_opens_the_read_only_api_pages_but_never_writes(browsers):
+    c = browsers["analis_a"]
+    peta = c.get(f"/kabupaten/{KAB_A}/peta")
+    assert peta.status_code == 200 and "leaflet" in peta.text.lower()
+    pdf = c.get(f"/kabupaten/{KAB_A}/laporan.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert browsers["analis_b"].get(f"/kabupaten/{KAB_A}/peta").status_code == 403
+    write = c.post("/analisis", json={"kode_kab": KAB_A, "periode": "2025-03"})
+    assert write.status_code == 401, "a cookie alone never authorises a write"
