@@ -96,15 +96,20 @@ def test_geopackage_opens_with_gdal_and_has_documented_layers_and_fields(exporte
         F.LAYER_DESA: "MultiPolygon",
         F.LAYER_DOCS: None,
         F.LAYER_INFO: None,
+        "layer_styles": None,  # the QGIS styles table (registered as QGIS does)
     }
     info = pyogrio.read_info(path, layer=F.LAYER_POINTS)
     assert info["crs"] == "EPSG:4326" and info["driver"] == "GPKG"
-    assert list(info["fields"]) == list(F.GPKG_COLUMNS)
+    placeholder = ["lokasi_perkiraan", "lon_perkiraan", "lat_perkiraan"]
+    assert list(info["fields"]) == [*F.GPKG_COLUMNS, *placeholder]
+    assert (
+        dict(zip(info["fields"], info["dtypes"], strict=True))["tanggal"] == "datetime64[D]"
+    )  # a DATE field
     mine = sample.daftar[sample.daftar["kode_desa"] == kode]
     assert info["features"] == len(mine)
     # Documented: the docs layer and gpkg_data_columns describe every field.
     docs = pyogrio.read_dataframe(path, layer=F.LAYER_DOCS)
-    assert list(docs["kolom"]) == list(F.GPKG_COLUMNS)
+    assert list(docs["kolom"]) == [*F.GPKG_COLUMNS, "lokasi_perkiraan"]
     assert docs["keterangan"].str.len().min() > 5
     con = sqlite3.connect(path)
     described = dict(
@@ -123,16 +128,28 @@ def test_geopackage_opens_with_gdal_and_has_documented_layers_and_fields(exporte
     con.close()
     assert set(described) == set(F.GPKG_COLUMNS)
     assert enum == sorted(G.STATUSES)
-    # Points where the geotags are; families without a geotag have an empty geometry.
+    # Points where the geotags are; families without a geotag sit inside their registered
+    # desa, flagged (lokasi_perkiraan = 1), so officers see them in QField.
     pts = pyogrio.read_dataframe(path, layer=F.LAYER_POINTS)
     geo = pts[pts["ada_geotag"] == 1]
     np.testing.assert_allclose(geo.geometry.x, geo["lon"])
     np.testing.assert_allclose(geo.geometry.y, geo["lat"])
-    assert pts.loc[pts["ada_geotag"] == 0].geometry.isna().all()
+    assert pts.geometry.notna().all()
+    untagged = pts[pts["ada_geotag"] == 0]
+    assert (untagged["lokasi_perkiraan"] == 1).all() and (geo["lokasi_perkiraan"] == 0).all()
     outline = pyogrio.read_dataframe(path, layer=F.LAYER_DESA)
-    assert set(outline["kode_desa"]) == {kode}
+    shapes = dict(zip(outline["kode_desa"], outline.geometry, strict=True))
+    assert all(shapes[r.kode_desa].contains(r.geometry) for r in untagged.itertuples())
+    # Outlines of every desa a family of the file is registered in or lies in.
+    lies_in = set(mine["kode_desa_lokasi"].dropna()) if "kode_desa_lokasi" in mine else set()
+    assert set(outline["kode_desa"]) == {kode} | lies_in
     original = desa.loc[desa["kode"] == kode].geometry.iloc[0]
-    assert outline.geometry.iloc[0].symmetric_difference(original).area < 1e-9
+    assert shapes[kode].symmetric_difference(original).area < 1e-9
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 10200  # GeoPackage 1.2
+    assert con.execute("SELECT count(*) FROM layer_styles").fetchone()[0] == 2
+    con.close()
+    assert (path.parent / f"uji_petik_{kode}.qgz").exists()
 
 
 def test_export_per_officer(tmp_path, sample, desa):

@@ -6,19 +6,17 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
-import shapely
 
 from geo_service.analysis import schema as S
 from geo_service.analysis import uji_petik as G
 from geo_service.errors import InvalidInputError
+from geo_service.io.gpkg_lapangan import outline_codes, write_field_gpkg
 
 LAYER_POINTS = "keluarga_sampel"
 
@@ -227,8 +225,8 @@ def export_sample(
         if "xlsx" in formats:
             written.append(write_sample_xlsx(part, out_dir / f"{stem}.xlsx", info=info, lang=lang))
         if "gpkg" in formats:
-            codes = set(part[S.KODE_DESA].astype(str))
-            outline = desa[desa["kode"].astype(str).isin(codes)]
+            # Every desa a family is registered in or lies in (its geotag).
+            outline = desa[desa["kode"].astype(str).isin(outline_codes(part))]
             written.append(
                 write_sample_gpkg(part, outline, out_dir / f"{stem}.gpkg", info=info, lang=lang)
             )
@@ -349,112 +347,27 @@ def write_sample_gpkg(
     info: dict | None = None,
     lang: str = "id",
 ) -> Path:
-    """An offline GeoPackage: family points, desa outlines, column docs and sample info."""
-    path = Path(path)
-    if path.exists():
-        path.unlink()
-    pts = frame[list(GPKG_COLUMNS)].copy()
-    geom = [
-        shapely.Point(x, y) if pd.notna(x) and pd.notna(y) else None
-        for x, y in zip(frame["lon"], frame["lat"], strict=True)
-    ]
-    for c in pts.columns:
-        kind = FIELD_DOCS[c][0]
-        if kind == "integer":
-            pts[c] = pd.to_numeric(pts[c], errors="coerce").astype("Int64")
-        elif kind == "real":
-            pts[c] = pd.to_numeric(pts[c], errors="coerce").astype("float64")
-        else:
-            pts[c] = pts[c].astype(object).where(pts[c].notna(), None)
-    gdf = gpd.GeoDataFrame(pts, geometry=geom, crs=4326)
-    desc_pts = "Keluarga sampel uji petik" if lang != "en" else "Ground-check sample families"
-    pyogrio.write_dataframe(
-        gdf,
-        path,
-        layer=LAYER_POINTS,
-        driver="GPKG",
-        geometry_type="Point",
-        layer_options={"DESCRIPTION": desc_pts},
-    )
+    """The QField-ready GeoPackage of one group (:mod:`geo_service.io.gpkg_lapangan`): family
+    points (families without a geotag at a flagged point inside their desa), desa outlines,
+    column docs, sample info, stored styles and a ``.qgz`` project beside it."""
     cols = [c for c in ("kode", "nama", "kode_kec", "nama_kec") if c in desa.columns]
     outline = gpd.GeoDataFrame(
         desa[cols].rename(columns={"kode": S.KODE_DESA, "nama": "nama_desa"}),
         geometry=desa.geometry.to_numpy(),
         crs=desa.crs,
-    ).to_crs(4326)
-    outline["geometry"] = [
-        shapely.MultiPolygon([g]) if g.geom_type == "Polygon" else g for g in outline.geometry
-    ]
-    pyogrio.write_dataframe(
+    )
+    types = {c: "date" if c == "tanggal" else FIELD_DOCS[c][0] for c in GPKG_COLUMNS}
+    docs = field_docs(lang, GPKG_COLUMNS)
+    docs.loc[docs["kolom"] == "tanggal", "tipe"] = "date"
+    return write_field_gpkg(
+        frame[list(GPKG_COLUMNS)],
         outline,
         path,
-        layer=LAYER_DESA,
-        driver="GPKG",
-        geometry_type="MultiPolygon",
-        append=False,
-        layer_options={"DESCRIPTION": "Batas desa" if lang != "en" else "Desa outlines"},
+        layers=(LAYER_POINTS, LAYER_DESA, LAYER_DOCS, LAYER_INFO),
+        types=types,
+        docs=docs,
+        statuses={k: v[1] if lang == "en" else v[0] for k, v in G.STATUS_HASIL.items()},
+        editable=[c for c in GPKG_COLUMNS if FIELD_DOCS[c][1]],
+        info=info,
+        lang=lang,
     )
-    pyogrio.write_dataframe(field_docs(lang, GPKG_COLUMNS), path, layer=LAYER_DOCS, driver="GPKG")
-    meta = pd.DataFrame(
-        {
-            "kunci": [str(k) for k in (info or {})],
-            "nilai": [
-                json.dumps(v) if isinstance(v, dict | list) else str(v)
-                for v in (info or {}).values()
-            ],
-        }
-    )
-    pyogrio.write_dataframe(meta, path, layer=LAYER_INFO, driver="GPKG")
-    _gpkg_schema(path, lang)
-    return path
-
-
-def _gpkg_schema(path: Path, lang: str) -> None:
-    """Column titles/descriptions and the status enum (GeoPackage schema extension)."""
-    con = sqlite3.connect(path)
-    try:
-        con.executescript("""
-            CREATE TABLE IF NOT EXISTS gpkg_data_columns (
-              table_name TEXT NOT NULL, column_name TEXT NOT NULL, name TEXT, title TEXT,
-              description TEXT, mime_type TEXT, constraint_name TEXT,
-              CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name),
-              CONSTRAINT gdc_tn UNIQUE (table_name, name));
-            CREATE TABLE IF NOT EXISTS gpkg_data_column_constraints (
-              constraint_name TEXT NOT NULL, constraint_type TEXT NOT NULL, value TEXT,
-              min NUMERIC, min_is_inclusive BOOLEAN, max NUMERIC, max_is_inclusive BOOLEAN,
-              description TEXT,
-              CONSTRAINT gdcc_ntv UNIQUE (constraint_name, constraint_type, value));
-            CREATE TABLE IF NOT EXISTS gpkg_extensions (
-              table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL,
-              definition TEXT NOT NULL, scope TEXT NOT NULL,
-              CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
-        """)
-        for name, (text_id, text_en) in G.STATUS_HASIL.items():
-            con.execute(
-                "INSERT OR REPLACE INTO gpkg_data_column_constraints (constraint_name, "
-                "constraint_type, value, description) VALUES (?, 'enum', ?, ?)",
-                ("status_uji_petik", name, text_en if lang == "en" else text_id),
-            )
-        for c in GPKG_COLUMNS:
-            kind, _, text_id, text_en = FIELD_DOCS[c]
-            con.execute(
-                "INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, "
-                "name, title, description, constraint_name) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    LAYER_POINTS,
-                    c,
-                    c,
-                    c,
-                    text_en if lang == "en" else text_id,
-                    "status_uji_petik" if c == "status" else None,
-                ),
-            )
-        for table, column in (("gpkg_data_columns", None), ("gpkg_data_column_constraints", None)):
-            con.execute(
-                "INSERT OR IGNORE INTO gpkg_extensions VALUES (?, ?, 'gpkg_schema', "
-                "'http://www.geopackage.org/spec/#extension_schema', 'read-write')",
-                (table, column),
-            )
-        con.commit()
-    finally:
-        con.close()

@@ -18,6 +18,7 @@ import pyogrio
 from geo_service import __version__
 from geo_service.analysis import uji_petik as G
 from geo_service.errors import InvalidInputError, NotFoundError
+from geo_service.io.gpkg_lapangan import read_field_points
 from geo_service.io.hashing import sha256_file
 from geo_service.io.uji_petik.field_files import LAYER_POINTS
 
@@ -41,12 +42,8 @@ def read_field_results(path: str | Path) -> pd.DataFrame:
         if suffix == ".xlsx":
             return pd.read_excel(path, sheet_name="daftar", dtype=object)
         if suffix == ".gpkg":
-            gdf = pyogrio.read_dataframe(path, layer=LAYER_POINTS)
-            frame = pd.DataFrame(gdf.drop(columns="geometry"))
-            has = gdf.geometry.notna() & ~gdf.geometry.is_empty
-            frame.loc[has.to_numpy(), "lat"] = gdf.geometry[has].y.to_numpy()
-            frame.loc[has.to_numpy(), "lon"] = gdf.geometry[has].x.to_numpy()
-            return frame
+            # Moved or captured points are new geotags; placeholders left alone are not.
+            return read_field_points(path, LAYER_POINTS)
     except (ValueError, OSError, KeyError, pyogrio.errors.DataSourceError) as exc:
         raise InvalidInputError(
             f"Berkas hasil tidak dapat dibaca: {path.name}",
