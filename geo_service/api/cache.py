@@ -151,6 +151,19 @@ _CACHED_PATH = re.compile(
 )
 
 
+def _token_current(state, user: Principal) -> bool:
+    """Whether the token's user is still active with the same token version (one primary-key
+    read; issue 12: a token stops working within one request)."""
+    from geo_service.db.models import Pengguna  # lazy: keeps this module free of the ORM
+
+    sessions = getattr(state, "sessions", None)
+    if sessions is None:
+        return False
+    with sessions() as session:
+        row = session.get(Pengguna, user.user_id)
+        return bool(row is not None and row.aktif and int(row.versi_token or 0) == user.versi)
+
+
 class CachedResultsMiddleware:
     """Serve a cached result before routing, dependencies and the database.
 
@@ -187,6 +200,8 @@ class CachedResultsMiddleware:
         user = verify_token(token, state.token_key)
         if user is None or match.group(1) not in user.kabupaten:
             return None
+        if not _token_current(state, user):
+            return None  # the app answers 401 (deactivated, role/scope changed, revoked)
         run_id = state.run_lookup.peek(
             _run_key(match.group(1), request.query_params.get("periode"), user)
         )

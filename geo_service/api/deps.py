@@ -16,6 +16,7 @@ from geo_service.api.errors import AuthenticationError
 from geo_service.api.security import Principal, api_key_prefix, verify_token
 from geo_service.errors import AccessDeniedError
 from geo_service.i18n import Lang, msg, request_lang
+from geo_service.services.login_throttle import LoginThrottle
 from geo_service.settings import ApiSettings, Settings
 
 oauth2_scheme = OAuth2PasswordBearer(
@@ -43,6 +44,15 @@ def get_session(request: Request) -> Iterator[Session]:
     """One session per request; what a route does not commit is rolled back."""
     with request.app.state.sessions() as session:
         yield session
+
+
+def get_login_throttle(request: Request) -> LoginThrottle:
+    """The app's login throttle (one per app; the API and the web login share it)."""
+    state = request.app.state
+    throttle = getattr(state, "login_throttle", None)
+    if throttle is None:
+        throttle = state.login_throttle = LoginThrottle()
+    return throttle
 
 
 def get_lang(request: Request) -> Lang:
@@ -81,6 +91,9 @@ def get_current_user(
     principal: Principal | None = None
     if token:
         principal = verify_token(token, request.app.state.token_key)
+        if principal is not None:
+            # Checked against the user row on every request (token version, active, role).
+            principal = service.current_principal(session, principal)
     elif api_key:
         principal = service.principal_for_api_key(session, api_key)
     elif basic is not None and basic_allowed(request, request.app.state.settings.api.basic_auth):

@@ -96,7 +96,7 @@ async def _domain_error(request: Request, exc: E.GeoServiceError) -> JSONRespons
     headers = (
         {"WWW-Authenticate": "Bearer"}
         if status == 401
-        else {"Retry-After": str(RETRY_AFTER_S)}
+        else {"Retry-After": str(getattr(exc, "retry_after_s", RETRY_AFTER_S))}
         if status == 429
         else None
     )

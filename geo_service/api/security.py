@@ -27,6 +27,8 @@ class Principal:
     role: str
     kabupaten: tuple[str, ...] = field(default_factory=tuple)
     kode_opd: str | None = None
+    # The user's token version when the credential was issued (pengguna.versi_token).
+    versi: int = 0
 
     def may_see(self, kode_kab: str) -> bool:
         """Whether ``kode_kab`` is within this user's scope."""
@@ -56,6 +58,7 @@ def create_token(principal: Principal, key: bytes, *, ttl_s: int, now: float | N
         "role": principal.role,
         "kab": list(principal.kabupaten),
         "opd": principal.kode_opd,
+        "ver": principal.versi,
         "iat": int(now),
         "exp": int(now + ttl_s),
         "jti": secrets.token_hex(8),
@@ -88,6 +91,7 @@ def verify_token(token: str, key: bytes, *, now: float | None = None) -> Princip
             role=claims["role"],
             kabupaten=tuple(claims.get("kab") or ()),
             kode_opd=claims.get("opd"),
+            versi=int(claims.get("ver", -1)),
         )
     except (ValueError, KeyError, TypeError, json.JSONDecodeError):
         return None

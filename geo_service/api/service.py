@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from geo_service.api.security import Principal, verify_password
+from geo_service.api.security import Principal, hash_password, verify_password
 from geo_service.db import models as M
 from geo_service.db import repo as R
 
@@ -21,13 +21,22 @@ def principal_of(user: M.Pengguna) -> Principal:
         role=user.peran,
         kabupaten=tuple(sorted(k.kode_kab for k in user.kabupaten)),
         kode_opd=user.kode_opd,
+        versi=int(user.versi_token or 0),
     )
+
+
+_DUMMY_HASH = hash_password("tidak-ada-pengguna-ini", salt=b"\x00" * 16)
 
 
 def authenticate(session: Session, username: str, password: str) -> Principal | None:
     """The principal for a correct username and password of an active user, else ``None``."""
     user = R.get_user(session, username)
-    if user is None or not user.aktif or not verify_password(password, user.kata_sandi_hash):
+    if user is None or not user.kata_sandi_hash:
+        # The same scrypt work as for a real user: the answer time does not tell whether
+        # the username exists (finding 8).
+        verify_password(password, _DUMMY_HASH)
+        return None
+    if not verify_password(password, user.kata_sandi_hash) or not user.aktif:
         return None
     return principal_of(user)
 
@@ -40,3 +49,13 @@ def principal_for_api_key(session: Session, key: str) -> Principal | None:
     principal = principal_of(user)
     session.commit()  # last-used time
     return principal
+
+
+def current_principal(session: Session, claimed: Principal) -> Principal | None:
+    """The principal of a token's user as the database says now: ``None`` when the user is
+    gone or inactive or the token version changed (deactivation, role, scope or password
+    change); else role, scope and OPD from the user row (checked on every request)."""
+    user = session.get(M.Pengguna, claimed.user_id)
+    if user is None or not user.aktif or int(user.versi_token or 0) != claimed.versi:
+        return None
+    return principal_of(user)

@@ -282,6 +282,120 @@ def user_add(
         out.print(f"Kunci API (simpan sekarang, tidak ditampilkan lagi): {key}")
 
 
+def _admin_change(action: str, change, done: str) -> None:
+    """Run ``change(session)`` on the configured database, commit, audit and report."""
+    from geo_service.db import repo as R
+    from geo_service.db.engine import make_engine, make_session_factory
+    from geo_service.db.migrate import check_migrated
+    from geo_service.errors import GeoServiceError
+
+    engine = make_engine(settings=get_settings())
+    try:
+        check_migrated(engine)
+        with make_session_factory(engine)() as session:
+            objek = change(session)
+            R.append_audit(session, aksi=action, objek=objek, aktor="cli")
+            session.commit()
+    except GeoServiceError as exc:
+        console.print(f"[bold red]Gagal:[/] {exc.pesan}")
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    out.print(done)
+
+
+NamaArg = Annotated[str, typer.Argument(help="Nama pengguna.")]
+
+
+def user_deactivate(nama: NamaArg) -> None:
+    """Nonaktifkan pengguna: token, sesi web dan kunci API-nya berhenti pada permintaan
+    berikutnya."""
+    from geo_service.db.repo.users import set_active
+
+    _admin_change(
+        "pengguna_nonaktif",
+        lambda s: f"pengguna:{set_active(s, nama, False).id}",
+        f"Pengguna {nama} dinonaktifkan; semua token dan sesinya berhenti.",
+    )
+
+
+def user_activate(nama: NamaArg) -> None:
+    """Aktifkan kembali pengguna (harus masuk lagi: token lama tetap tidak berlaku)."""
+    from geo_service.db.repo.users import set_active
+
+    _admin_change(
+        "pengguna_aktif",
+        lambda s: f"pengguna:{set_active(s, nama, True).id}",
+        f"Pengguna {nama} diaktifkan kembali.",
+    )
+
+
+def user_role(
+    nama: NamaArg,
+    peran: Annotated[str, typer.Argument(help="admin, analis, opd atau publik.")],
+    opd: Annotated[str | None, typer.Option(help="Peran opd: singkatan OPD.")] = None,
+) -> None:
+    """Ganti peran pengguna; token dan sesi lamanya berhenti."""
+    from geo_service.db.repo.users import set_role
+
+    _admin_change(
+        "pengguna_peran",
+        lambda s: f"pengguna:{set_role(s, nama, peran, kode_opd=opd).id}",
+        f"Peran {nama} sekarang {peran}; token dan sesi lama berhenti.",
+    )
+
+
+def user_scope(
+    nama: NamaArg,
+    kabupaten: Annotated[list[str], typer.Option(help="Kode kabupaten (ulangi).")],
+) -> None:
+    """Ganti cakupan kabupaten pengguna; token dan sesi lamanya berhenti."""
+    from geo_service.db.repo.users import set_scope
+
+    _admin_change(
+        "pengguna_cakupan",
+        lambda s: f"pengguna:{set_scope(s, nama, kabupaten).id}",
+        f"Cakupan {nama} sekarang {', '.join(kabupaten)}; token dan sesi lama berhenti.",
+    )
+
+
+def user_revoke_key(
+    awalan: Annotated[str, typer.Argument(help="Awalan kunci (bagian setelah gs_).")],
+) -> None:
+    """Cabut satu kunci API (berhenti pada permintaan berikutnya)."""
+    from geo_service.db.repo.users import revoke_api_key
+
+    def change(session) -> str:
+        revoke_api_key(session, awalan)
+        return f"kunci:{awalan}"
+
+    _admin_change("kunci_cabut", change, f"Kunci gs_{awalan}_... dicabut.")
+
+
+def user_revoke_sessions(nama: NamaArg) -> None:
+    """Akhiri semua token dan sesi web pengguna (kunci API tetap)."""
+    from geo_service.db.repo.users import revoke_sessions
+
+    _admin_change(
+        "sesi_cabut",
+        lambda s: f"pengguna:{revoke_sessions(s, nama).id}",
+        f"Semua token dan sesi {nama} diakhiri.",
+    )
+
+
+# English names shown; the Indonesian names of the issue work too (hidden aliases).
+for _names, _fn in (
+    (("deactivate", "nonaktifkan"), user_deactivate),
+    (("activate", "aktifkan"), user_activate),
+    (("role", "peran"), user_role),
+    (("scope", "cakupan"), user_scope),
+    (("revoke-key", "kunci-cabut"), user_revoke_key),
+    (("revoke-sessions", "sesi-cabut"), user_revoke_sessions),
+):
+    user_app.command(_names[0])(_fn)
+    user_app.command(_names[1], hidden=True)(_fn)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``serve``, ``report`` and ``user`` to the main CLI."""
     app.command("serve")(serve)

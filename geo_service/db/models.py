@@ -482,6 +482,9 @@ class Pengguna(Base):
     kata_sandi_hash: Mapped[str | None] = mapped_column(String(255))  # for OAuth2 password flow
     kode_opd: Mapped[str | None] = mapped_column(String(64))  # role opd: which OPD
     aktif: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on deactivation, role, scope or password change: tokens and sessions carrying
+    # an older version stop working at the next request (migration 0004).
+    versi_token: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     dibuat: Mapped[datetime] = mapped_column(default=utcnow)
 
     kabupaten: Mapped[list[PenggunaKabupaten]] = relationship(

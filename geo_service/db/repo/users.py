@@ -130,3 +130,67 @@ def revoke_api_key(session: Session, awalan: str) -> None:
     n = session.execute(stmt).rowcount
     if not n:
         raise NotFoundError(f"Kunci API {awalan} tidak ditemukan.", f"API key {awalan} not found.")
+
+
+def _user_or_404(session: Session, nama_pengguna: str) -> Pengguna:
+    user = get_user(session, nama_pengguna)
+    if user is None:
+        raise NotFoundError(
+            f"Pengguna {nama_pengguna} tidak ditemukan.", f"User {nama_pengguna} not found."
+        )
+    return user
+
+
+def _bump(user: Pengguna) -> None:
+    """End every token and web session of ``user`` at its next request."""
+    user.versi_token = int(user.versi_token or 0) + 1
+
+
+def set_active(session: Session, nama_pengguna: str, aktif: bool) -> Pengguna:
+    """Deactivate (tokens, sessions and API keys stop at once) or reactivate a user."""
+    user = _user_or_404(session, nama_pengguna)
+    user.aktif = aktif
+    _bump(user)
+    session.flush()
+    return user
+
+
+def set_role(
+    session: Session, nama_pengguna: str, peran: str, *, kode_opd: str | None = None
+) -> Pengguna:
+    """Change a user's role (and OPD); existing tokens and sessions stop working."""
+    if peran not in ROLES:
+        raise InvalidInputError(
+            f"Peran tidak dikenal: {peran} (pilih: {', '.join(ROLES)})",
+            f"Unknown role: {peran} (choose: {', '.join(ROLES)})",
+        )
+    user = _user_or_404(session, nama_pengguna)
+    user.peran = peran
+    user.kode_opd = kode_opd if peran == "opd" else None
+    _bump(user)
+    session.flush()
+    return user
+
+
+def set_scope(session: Session, nama_pengguna: str, kabupaten: Iterable[str]) -> Pengguna:
+    """Replace the kabupaten a user may see; existing tokens and sessions stop working."""
+    codes = sorted(set(kabupaten))
+    bad = [k for k in codes if not pd.Series([k]).str.match(_KODE_KAB_RE).iloc[0]]
+    if bad:
+        raise InvalidInputError(
+            f"Kode kabupaten salah format: {', '.join(bad)} (NN.NN)",
+            f"Bad kabupaten code: {', '.join(bad)} (NN.NN)",
+        )
+    user = _user_or_404(session, nama_pengguna)
+    user.kabupaten = [PenggunaKabupaten(kode_kab=k) for k in codes]
+    _bump(user)
+    session.flush()
+    return user
+
+
+def revoke_sessions(session: Session, nama_pengguna: str) -> Pengguna:
+    """End every token and web session of a user (API keys stay; see :func:`revoke_api_key`)."""
+    user = _user_or_404(session, nama_pengguna)
+    _bump(user)
+    session.flush()
+    return user
