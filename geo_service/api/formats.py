@@ -11,13 +11,14 @@ import pandas as pd
 from fastapi.responses import Response
 
 from geo_service.analysis._util import jsonable
-from geo_service.io import geojson
+from geo_service.io import geojson, gpkg
 
 CSV_MEDIA = "text/csv; charset=utf-8"
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GEOJSON_MEDIA = "application/geo+json"
+GPKG_MEDIA = gpkg.GPKG_MEDIA
 
-Format = Literal["json", "geojson", "csv", "xlsx"]
+Format = Literal["json", "geojson", "csv", "xlsx", "gpkg"]
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -36,6 +37,16 @@ def feature_collection(
     """An RFC 7946 FeatureCollection (EPSG:4326, no ``crs``, right-hand rule, one geometry
     type, coordinates rounded): :func:`geo_service.io.geojson.feature_collection`."""
     return geojson.feature_collection(gdf, precision=precision, simplify_deg=simplify_deg)
+
+
+def gpkg_response(frame: pd.DataFrame, filename: str, *, layer: str) -> Response:
+    """A GeoPackage 1.2 download (one layer; field names and list values whole, unlike a
+    Shapefile), next to every GeoJSON: :func:`geo_service.io.gpkg.gpkg_bytes`."""
+    return Response(
+        gpkg.gpkg_bytes({layer: frame}),
+        media_type=gpkg.GPKG_MEDIA,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def csv_response(frame: pd.DataFrame, filename: str) -> Response:

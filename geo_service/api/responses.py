@@ -17,6 +17,7 @@ from geo_service.api.formats import (
     GEOJSON_MEDIA,
     csv_response,
     feature_collection,
+    gpkg_response,
     records,
     xlsx_response,
 )
@@ -45,7 +46,7 @@ def _audit_export(
     n: int,
     fmt: str,
 ) -> None:
-    if fmt in ("csv", "xlsx"):
+    if fmt in ("csv", "xlsx", "gpkg"):
         audit_service.record_audit(
             session,
             user,
@@ -100,6 +101,8 @@ def respond(
                 msg("format_tidak_dikenal", "en", fmt=fmt),
             )
         return JSONResponse(feature_collection(frame), media_type=GEOJSON_MEDIA)
+    if fmt == "gpkg":
+        return gpkg_response(frame, f"{name}.gpkg", layer=objek)
     if fmt == "csv":
         return csv_response(frame, f"{name}.csv")
     if fmt == "xlsx":

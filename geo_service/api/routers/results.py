@@ -24,6 +24,7 @@ from geo_service.api.deps import (
 from geo_service.api.formats import (
     CSV_MEDIA,
     GEOJSON_MEDIA,
+    GPKG_MEDIA,
     XLSX_MEDIA,
     feature_collection,
 )
@@ -56,7 +57,7 @@ TABLE_CONTENT: Responses = {
 
 
 GEO_CONTENT: Responses = {
-    200: {"content": {GEOJSON_MEDIA: {}, "application/json": {}, CSV_MEDIA: {}}}
+    200: {"content": {GEOJSON_MEDIA: {}, "application/json": {}, CSV_MEDIA: {}, GPKG_MEDIA: {}}}
 }
 
 
@@ -88,7 +89,7 @@ def indikator_desa(
     api: ApiSettingsDep,
     lang: LangDep,
     periode: Periode = None,
-    format: Literal["geojson", "json", "csv", "xlsx"] = "geojson",
+    format: Literal["geojson", "json", "csv", "xlsx", "gpkg"] = "geojson",
     zoom: Annotated[
         int | None,
         Query(
@@ -210,7 +211,7 @@ def indikator_h3(
     lang: LangDep,
     periode: Periode = None,
     resolusi: Annotated[int | None, Query(ge=5, le=10)] = None,
-    format: Literal["geojson", "json", "csv", "xlsx"] = "geojson",
+    format: Literal["geojson", "json", "csv", "xlsx", "gpkg"] = "geojson",
 ) -> Response:
     from geo_service.api.views import h3_view
 
@@ -265,7 +266,7 @@ def kantong(
     api: ApiSettingsDep,
     lang: LangDep,
     periode: Periode = None,
-    format: Literal["geojson", "json", "csv", "xlsx"] = "geojson",
+    format: Literal["geojson", "json", "csv", "xlsx", "gpkg"] = "geojson",
 ) -> Response:
     check_kabupaten(user, kode_kab)
 

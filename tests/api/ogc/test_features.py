@@ -241,3 +241,25 @@ def test_cached_pages_are_per_viewer(ogc_client):
     assert again["features"] == full["features"]
     hidden = [f for f in public["features"] if f["properties"]["n_jiwa_ekstrem"] is None]
     assert hidden and all(f["properties"]["n_jiwa_ekstrem"] is not None for f in full["features"])
+
+
+@pytest.mark.parametrize("user", ["analis_a", "publik_a"])
+def test_geopackage_next_to_geojson(ogc_client, user, tmp_path):
+    import pyogrio
+
+    h = _h(ogc_client, user)
+    url = f"/kabupaten/{KAB_A}/indikator/desa"
+    r = ogc_client.get(url, params={"format": "gpkg"}, headers=h)
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/geopackage+sqlite3"
+    path = tmp_path / "desa.gpkg"
+    path.write_bytes(r.content)
+    gdf = pyogrio.read_dataframe(path)
+    rows = ogc_client.get(url, params={"format": "json"}, headers=h).json()["baris"]
+    assert len(gdf) == len(rows) == ogc_client.n_desa[KAB_A]
+    assert set(gdf.geom_type) == {"MultiPolygon"}
+    assert set(rows[0]) <= set(gdf.columns)  # whole names (a .dbf would cut them at 10)
+    by_code = gdf.set_index("kode_desa")
+    for row in rows:
+        got = by_code.loc[row["kode_desa"], "n_jiwa_ekstrem"]
+        assert (row["n_jiwa_ekstrem"] is None and got != got) or got == row["n_jiwa_ekstrem"]
