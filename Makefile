@@ -41,6 +41,7 @@ demo: setup
 	echo "" && \
 	echo "Peta (berkas):   $(DEMO)/hasil/map.html" && \
 	echo "Paket rapat:     $(DEMO)/laporan/" && \
+	echo "CLI ke basis data demo: export GEO_DATABASE_URL=sqlite:///$(abspath $(DEMO_DB))" && \
 	echo "Layanan:         http://$(HOST):$(PORT)/docs  (Authorize: demo / demo-kendal)" && \
 	echo "Peta (layanan):  GET http://$(HOST):$(PORT)/kabupaten/$(KAB)/peta dengan token" && \
 	echo "Hentikan dengan Ctrl-C." && \

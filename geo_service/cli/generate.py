@@ -10,11 +10,57 @@ import typer
 
 from geo_service.cli._common import _domain_errors, _load_desa, _progress, console, out
 from geo_service.errors import InvalidInputError
+from geo_service.i18n import fmt_int, fmt_number, fmt_percent, pick
 from geo_service.io.boundaries import read_bps
 from geo_service.io.export import write_json
 from geo_service.io.keluarga import write_keluarga
 from geo_service.settings import get_settings
 from geo_service.synth import calibration_for, generate_keluarga
+from geo_service.synth.panel import generate_panel
+
+TEXT = {
+    "id": {
+        "warning": "Peringatan",
+        "no_bps": "tidak ada angka BPS untuk {kab}; dipakai angka nasional Maret {tahun} (P0 {p0})",
+        "placing": "Menempatkan keluarga per desa",
+        "wrote": "Menulis {n} baris keluarga ke {file} ({s} s)",
+        "summary": (
+            "  jiwa desil 1: {pct} (P0 BPS {tahun}: {p0}), geotag: {geotag}, "
+            "kantong ditanam: {kantong}, baris rusak: {rusak}"
+        ),
+        "truth": "  kebenaran: {file}",
+        "follow": "Menulis periode lanjutan {periode} (keluarga yang sama, transisi diketahui): {file}",
+        "panel_truth": "  kebenaran transisi: {file}",
+        "suffix": "--out harus berakhiran .csv atau .parquet",
+        "lanjut_rusak": "--lanjut tidak dapat digabung dengan --rusak",
+        "lanjut_order": "--lanjut harus setelah --periode dan berurutan",
+    },
+    "en": {
+        "warning": "Warning",
+        "no_bps": "no BPS figures for {kab}; using the national figures of March {tahun} (P0 {p0})",
+        "placing": "Placing families per village",
+        "wrote": "Wrote {n} family rows to {file} ({s} s)",
+        "summary": (
+            "  persons in decile 1: {pct} (BPS P0 {tahun}: {p0}), geotagged: {geotag}, "
+            "planted pockets: {kantong}, broken rows: {rusak}"
+        ),
+        "truth": "  truth: {file}",
+        "follow": "Wrote follow-on periode {periode} (same families, known transitions): {file}",
+        "panel_truth": "  transition truth: {file}",
+        "suffix": "--out must end in .csv or .parquet",
+        "lanjut_rusak": "--lanjut cannot be combined with --rusak",
+        "lanjut_order": "--lanjut periodes must come after --periode, in order",
+    },
+}
+
+
+def follow_on_path(out_file: Path, periode: str, lanjut: str) -> Path:
+    """Where a follow-on periode goes: the base file's name with its periode replaced
+    (``keluarga_2025-03.parquet`` -> ``keluarga_2025-09.parquet``), else ``_<periode>``
+    added."""
+    if periode in out_file.name:
+        return out_file.with_name(out_file.name.replace(periode, lanjut))
+    return out_file.with_name(f"{out_file.stem}_{lanjut}{out_file.suffix}")
 
 
 def generate(
@@ -34,50 +80,97 @@ def generate(
             "tanpa ini: batas bawaan."
         ),
     ] = None,
+    lanjut: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Periode lanjutan YYYY-MM dari keluarga yang sama dengan transisi diketahui "
+            "(mode panel; ulangi opsi). Berkasnya di samping --out, kebenaran di "
+            "FILE.panel.truth.json."
+        ),
+    ] = None,
     lang: Annotated[str, typer.Option(help="Bahasa pesan: id atau en.")] = "id",
 ) -> None:
     """Buat data keluarga DTSEN sintetis pada poligon desa nyata, terkalibrasi angka BPS."""
+    t = pick(TEXT, lang)
+    lanjut = list(lanjut or [])
     with _domain_errors(lang):
         if out_file.suffix.lower() not in (".csv", ".parquet"):
-            raise InvalidInputError(
-                "--out harus berakhiran .csv atau .parquet", "--out must end in .csv or .parquet"
-            )
+            raise InvalidInputError(TEXT["id"]["suffix"], TEXT["en"]["suffix"])
+        if lanjut and rusak:
+            raise InvalidInputError(TEXT["id"]["lanjut_rusak"], TEXT["en"]["lanjut_rusak"])
+        if lanjut and [periode, *lanjut] != sorted({periode, *lanjut}):
+            raise InvalidInputError(TEXT["id"]["lanjut_order"], TEXT["en"]["lanjut_order"])
         desa, _, _ = _load_desa(boundaries, kabupaten)
         # Published BPS figures where the table has them, else documented national defaults.
         nama = str(desa["nama_kab"].iloc[0]) if "nama_kab" in desa.columns else None
         calib = calibration_for(read_bps(get_settings().paths.data_dir), kabupaten, nama=nama)
         if calib.bawaan:
             console.print(
-                f"[yellow]Peringatan:[/] tidak ada angka BPS untuk {kabupaten}; dipakai angka "
-                f"nasional Maret {calib.tahun_p0} (P0 {calib.p0:.2f}%)"
+                f"[yellow]{t['warning']}:[/] "
+                + t["no_bps"].format(
+                    kab=kabupaten, tahun=calib.tahun_p0, p0=fmt_percent(calib.p0, lang, 2)
+                )
             )
         t0 = time.perf_counter()
-        with _progress() as bar:
-            task = bar.add_task("Menempatkan keluarga per desa", total=len(desa))
-            data = generate_keluarga(
+        panel = None
+        if lanjut:
+            panel = generate_panel(
                 desa,
                 calib,
                 n_keluarga=keluarga,
-                periode=periode,
+                periodes=[periode, *lanjut],
                 seed=seed,
                 kantong=kantong,
-                rusak=rusak,
-                progress=lambda k: bar.advance(task, k),
             )
-        write_keluarga(data.keluarga, out_file)
+            keluarga_frame, truth = panel.snapshots[periode], panel.truth["dasar"]
+        else:
+            with _progress() as bar:
+                task = bar.add_task(t["placing"], total=len(desa))
+                data = generate_keluarga(
+                    desa,
+                    calib,
+                    n_keluarga=keluarga,
+                    periode=periode,
+                    seed=seed,
+                    kantong=kantong,
+                    rusak=rusak,
+                    progress=lambda k: bar.advance(task, k),
+                )
+            keluarga_frame, truth = data.keluarga, data.truth
+        write_keluarga(keluarga_frame, out_file)
         truth_path = out_file.with_name(out_file.name + ".truth.json")
-        write_json(data.truth, truth_path)
-    t = data.truth
+        write_json(truth, truth_path)
+        follow = []
+        if panel is not None:
+            for p in lanjut:
+                follow.append(
+                    (p, write_keluarga(panel.snapshots[p], follow_on_path(out_file, periode, p)))
+                )
+            panel_truth = write_json(
+                panel.truth, out_file.with_name(out_file.name + ".panel.truth.json")
+            )
     out.print(
-        f"Menulis {len(data.keluarga):,} baris keluarga ke {out_file} "
-        f"({time.perf_counter() - t0:.1f} s)"
+        t["wrote"].format(
+            n=fmt_int(len(keluarga_frame), lang),
+            file=out_file,
+            s=fmt_number(time.perf_counter() - t0, lang, 1),
+        )
     )
     out.print(
-        f"  jiwa desil 1: {t['target']['pct_jiwa_desil_1']:.2f}% "
-        f"(P0 BPS {calib.tahun_p0}: {calib.p0:.2f}%), geotag: {t['jumlah']['geotag']:,}, "
-        f"kantong ditanam: {len(t['kantong'])}, baris rusak: {9 * rusak}"
+        t["summary"].format(
+            pct=fmt_percent(truth["target"]["pct_jiwa_desil_1"], lang, 2),
+            tahun=calib.tahun_p0,
+            p0=fmt_percent(calib.p0, lang, 2),
+            geotag=fmt_int(truth["jumlah"]["geotag"], lang),
+            kantong=len(truth["kantong"]),
+            rusak=fmt_int(9 * rusak, lang),
+        )
     )
-    out.print(f"  kebenaran: {truth_path}")
+    out.print(t["truth"].format(file=truth_path))
+    for p, path in follow:
+        out.print(t["follow"].format(periode=p, file=path))
+    if follow:
+        out.print(t["panel_truth"].format(file=panel_truth))
 
 
 def register(app: typer.Typer) -> None:

@@ -9,9 +9,13 @@ from typing import Annotated
 import typer
 
 from geo_service.cli._common import _desa_quiet as _load_desa
-from geo_service.cli._common import _domain_errors, _indicators, out
+from geo_service.cli._common import _domain_errors, _indicators, console, out
 from geo_service.errors import InvalidInputError
-from geo_service.i18n import pick
+from geo_service.i18n import fmt_percent, pick
+from geo_service.io.keluarga import read_keluarga
+
+#: Below this share of ids found again, ``transisi`` warns that the files may not match.
+MIN_ID_MATCH = 0.5
 
 LangOpt = Annotated[str, typer.Option(help="Bahasa pesan: id atau en.")]
 
@@ -19,10 +23,24 @@ TEXT = {
     "id": {
         "written": "Menulis {dir}/: {files}",
         "need_two": "Berikan minimal dua berkas --keluarga (periode berbeda).",
+        "warning": "Peringatan",
+        "few_match": (
+            "hanya {share} keluarga periode {first} ditemukan lagi pada {last} (ID sama). "
+            "Apakah kedua berkas memakai ID keluarga yang sama? Keluarga 'baru' dan 'keluar' "
+            "di bawah ini kemungkinan besar hanya ID yang berbeda."
+        ),
+        "kabupaten_from_file": "Kabupaten {kab} (dari kode desa berkas pertama).",
     },
     "en": {
         "written": "Wrote {dir}/: {files}",
         "need_two": "Give at least two --keluarga files (different periodes).",
+        "warning": "Warning",
+        "few_match": (
+            "only {share} of the families of periode {first} are found again in {last} (same "
+            "id). Do both files use the same family ids? 'New' and 'leaving' families below are "
+            "most likely just different ids."
+        ),
+        "kabupaten_from_file": "Kabupaten {kab} (from the desa codes of the first file).",
     },
 }
 
@@ -62,6 +80,9 @@ def transisi(
     with _domain_errors(lang):
         if len(keluarga) < 2:
             raise InvalidInputError(TEXT["id"]["need_two"], TEXT["en"]["need_two"])
+        if kabupaten is None and boundaries is None:
+            kabupaten = _kabupaten_of(keluarga[0])
+            console.print(t["kabupaten_from_file"].format(kab=kabupaten))
         desa = _load_desa(kabupaten, boundaries)
         results = {}
         for path in keluarga:
@@ -74,6 +95,14 @@ def transisi(
             results[periode] = r
         names = list(results)
         snaps = {p: r.keluarga for p, r in results.items()}
+        share = id_match(snaps[names[0]]["id_keluarga"], snaps[names[-1]]["id_keluarga"])
+        if share < MIN_ID_MATCH:
+            console.print(
+                f"[yellow]{t['warning']}:[/] "
+                + t["few_match"].format(
+                    share=fmt_percent(100 * share, lang), first=names[0], last=names[-1]
+                )
+            )
         with output_dir(out_dir) as tmp:
             first, last = names[0], names[-1]
             mat = T.transition_matrix(snaps[first], snaps[last])
@@ -126,6 +155,24 @@ def transisi(
             ),
         )
     )
+
+
+def id_match(first, last) -> float:
+    """Share of the ids of ``first`` found again in ``last``."""
+    a = set(first.astype(str))
+    return len(a & set(last.astype(str))) / len(a) if a else 0.0
+
+
+def _kabupaten_of(path: Path) -> str:
+    """The kabupaten of a family file: the most common ``kode_desa`` prefix (``33.24``)."""
+    fam = read_keluarga(path)
+    codes = fam["kode_desa"].dropna().astype(str).str[:5]
+    if codes.empty:
+        raise InvalidInputError(
+            f"{path.name}: tidak ada kode_desa; berikan --kabupaten.",
+            f"{path.name}: no kode_desa; give --kabupaten.",
+        )
+    return str(codes.mode().iloc[0])
 
 
 def _trend_map(shapes, first: str, last: str, lang: str):
