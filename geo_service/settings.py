@@ -145,6 +145,17 @@ class ApiSettings(_Section):
         description="HTTP Basic for GIS clients (QGIS, GDAL): off, on HTTPS requests only, or "
         "always (plain HTTP too: only for a service bound to 127.0.0.1).",
     )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of reverse proxies whose X-Forwarded-For/-Proto are believed "
+        "(uvicorn forwarded_allow_ips); empty: nobody's, the client address is the peer's.",
+    )
+    keepalive_timeout_s: int = Field(
+        5, ge=1, le=300, description="Idle keep-alive connections are closed after this."
+    )
+    body_read_timeout_s: float = Field(
+        30.0, gt=0, le=3600, description="A request body that stalls this long gets 408."
+    )
 
 
 class RateLimitSettings(_Section):

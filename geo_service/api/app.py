@@ -143,7 +143,11 @@ def create_app(settings: Settings | None = None, *, engine=None) -> FastAPI:
             allow_methods=["*"],
             allow_headers=["*"],
         )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.imports.upload_max_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.imports.upload_max_bytes,
+        read_timeout_s=api_settings.body_read_timeout_s,
+    )
     app.add_middleware(CachedResultsMiddleware)
     # gzip level 1 (Kendal map page 1.76 MB -> 0.39 MB in ~20 ms; level 6: 0.32 MB, 3x the
     # CPU); HeadAndRange hides Accept-Encoding from it

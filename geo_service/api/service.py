@@ -56,6 +56,12 @@ def current_principal(session: Session, claimed: Principal) -> Principal | None:
     gone or inactive or the token version changed (deactivation, role, scope or password
     change); else role, scope and OPD from the user row (checked on every request)."""
     user = session.get(M.Pengguna, claimed.user_id)
-    if user is None or not user.aktif or int(user.versi_token or 0) != claimed.versi:
-        return None
-    return principal_of(user)
+    current = (
+        None
+        if user is None or not user.aktif or int(user.versi_token or 0) != claimed.versi
+        else principal_of(user)
+    )
+    # End the read transaction: on SQLite (WAL) it would pin the route's snapshot before the
+    # route's own work (an import committed by another connection would not be visible).
+    session.rollback()
+    return current

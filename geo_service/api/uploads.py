@@ -4,6 +4,7 @@ a temporary file, and zip archives checked from their directory before anything 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import shutil
@@ -25,12 +26,15 @@ class BodySizeLimit:
     """ASGI middleware: refuse request bodies above ``max_bytes`` with 413.
 
     A ``Content-Length`` above the limit is refused before a single body byte is read; a body
-    without one (chunked) is counted as it streams and cut off at the limit.
+    without one (chunked) is counted as it streams and cut off at the limit. A client that
+    sends no body bytes for ``read_timeout_s`` (slow loris) gets 408 and the connection is
+    closed (uvicorn itself times out only idle keep-alive connections).
     """
 
-    def __init__(self, app, max_bytes: int) -> None:
+    def __init__(self, app, max_bytes: int, read_timeout_s: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.read_timeout_s = read_timeout_s
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -49,13 +53,18 @@ class BodySizeLimit:
                 return
         received = 0
         exceeded = False
+        timed_out = False
         started = False
 
         async def guarded_receive():
-            nonlocal received, exceeded
-            if exceeded:
+            nonlocal received, exceeded, timed_out
+            if exceeded or timed_out:
                 return {"type": "http.disconnect"}
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), timeout=self.read_timeout_s)
+            except TimeoutError:
+                timed_out = True
+                return {"type": "http.disconnect"}
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
@@ -65,31 +74,38 @@ class BodySizeLimit:
 
         async def guarded_send(message):
             nonlocal started
-            if exceeded:
+            if exceeded or timed_out:
                 if not started and message["type"] == "http.response.start":
                     started = True
-                    await self._refuse(send, lang)
+                    await self._refuse(send, lang, timeout=timed_out)
                 return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         await self.app(scope, guarded_receive, guarded_send)
-        if exceeded and not started:
-            await self._refuse(send, lang)
+        if (exceeded or timed_out) and not started:
+            await self._refuse(send, lang, timeout=timed_out)
 
-    async def _refuse(self, send, lang: str) -> None:
-        body = json.dumps(
-            {
+    async def _refuse(self, send, lang: str, *, timeout: bool = False) -> None:
+        if timeout:
+            text = (
+                f"Unggahan terlalu lambat: tidak ada data selama {self.read_timeout_s:g} detik."
+                if lang == "id"
+                else f"Upload too slow: no data for {self.read_timeout_s:g} seconds."
+            )
+            payload: dict[str, object] = {"kode": "waktu_habis", "pesan": text, "detail": None}
+        else:
+            payload = {
                 "kode": "terlalu_besar",
                 "pesan": msg("terlalu_besar", lang, max=self.max_bytes),
                 "detail": {"maks_byte": self.max_bytes},
             }
-        ).encode()
+        body = json.dumps(payload).encode()
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": 408 if timeout else 413,
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),

@@ -44,11 +44,25 @@ def serve(
     uvicorn.run(
         "geo_service.api.app:create_app",
         factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
+        **uvicorn_options(get_settings().api, host=host, port=port, workers=workers),
     )
+
+
+def uvicorn_options(api, *, host: str, port: int, workers: int) -> dict:
+    """uvicorn options from the API settings: X-Forwarded-* believed only from the trusted
+    proxies (none by default: uvicorn would otherwise trust 127.0.0.1, so a local forger
+    could bypass the citizen-report limit and falsify audit addresses); idle timeout."""
+    trusted = ",".join(api.trusted_proxies)
+    return {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "log_level": "info",
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or "",
+        "timeout_keep_alive": api.keepalive_timeout_s,
+        "h11_max_incomplete_event_size": 64 * 1024,  # request line + headers
+    }
 
 
 def report(
