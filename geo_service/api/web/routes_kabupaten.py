@@ -93,7 +93,11 @@ def peta_data(
 @html_errors
 def beranda(request: Request, user: WebUser, session: SessionDep) -> Response:
     lang = page_lang(request)
-    kabs = wilayah_service.list_kabupaten(session, user)
+    kabs = D.recent(
+        request,
+        ("kabupaten", *D.viewer(user)),
+        lambda: wilayah_service.list_kabupaten(session, user),
+    )
     return render(request, "beranda.html", user, lang, kabupaten=kabs)
 
 
