@@ -14,6 +14,7 @@ from geo_service import __version__
 from geo_service.analysis.planning import PlanningResult, method_table
 from geo_service.analysis.validate import ValidationResult
 from geo_service.io.export import output_dir, write_csv, write_geojson, write_json, write_xlsx
+from geo_service.io.gpkg import write_gpkg
 from geo_service.mapping import choropleth_map
 from geo_service.mapping.layers import add_planning_layers
 
@@ -56,6 +57,19 @@ def _flat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if col != "geometry" and gdf[col].map(lambda v: isinstance(v, list | tuple)).any():
             gdf[col] = gdf[col].map(lambda v: ",".join(map(str, v)))
     return gdf
+
+
+def gpkg_layers(
+    desa: pd.DataFrame, h3: pd.DataFrame, planning: PlanningResult | None
+) -> dict[str, pd.DataFrame]:
+    """The layers of ``hasil.gpkg``: what the GeoJSON files hold, and the priority list."""
+    layers: dict[str, pd.DataFrame] = {"desa": desa, "h3": h3}
+    if planning is not None:
+        layers["kantong"] = planning.pockets
+        if len(planning.cold_spots):
+            layers["titik_dingin"] = planning.cold_spots
+        layers["prioritas"] = planning.priorities
+    return layers
 
 
 def coverage_table(planning: PlanningResult) -> pd.DataFrame:
@@ -115,6 +129,8 @@ def write_outputs(
         write_csv(ind.validation.problems, tmp / "validation.csv")
         if planning is not None:
             _write_planning(planning, tmp, lang)
+        # The same layers as one GeoPackage 1.2: field names and lists stay whole.
+        write_gpkg(gpkg_layers(desa_out, h3_out, planning), tmp / "hasil.gpkg")
         step("peta")
         kab = ind.kabupaten.iloc[0]
         judul = f"{kab['nama_kab']} — periode {result.periode}"

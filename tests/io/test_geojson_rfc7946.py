@@ -110,3 +110,10 @@ def test_every_geojson_of_an_analysis_folder(tmp_path, kendal_desa, kendal_calib
     fc = json.loads((folder / "desa.geojson").read_text())
     assert {f["geometry"]["type"] for f in fc["features"]} == {"MultiPolygon"}
     assert len(fc["features"]) == len(desa)
+    # The same layers in one GeoPackage beside them (names and lists whole).
+    import pyogrio
+
+    layers = dict(pyogrio.list_layers(folder / "hasil.gpkg"))
+    assert layers["desa"] == "MultiPolygon" and layers["kantong"] == "MultiPolygon"
+    assert layers["prioritas"] is None
+    assert len(pyogrio.read_dataframe(folder / "hasil.gpkg", layer="desa")) == len(desa)
