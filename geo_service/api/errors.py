@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo_service import errors as E
-from geo_service.i18n import msg, request_lang
+from geo_service.i18n import msg, request_lang, validation_message
 from geo_service.services.ratelimit import RateLimitError
 
 log = logging.getLogger("geo_service.api")
@@ -110,7 +110,9 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     fields = [
         {
             "lokasi": [str(p) for p in err.get("loc", ())],
-            "pesan": err.get("msg", ""),
+            "pesan": validation_message(
+                err.get("type", ""), err.get("ctx"), lang, err.get("msg", "")
+            ),
             "jenis": err.get("type", ""),
         }
         for err in exc.errors()

@@ -259,6 +259,17 @@ def test_unknown_field_refused_with_field_details(client, tokens):
     body = r.json()
     assert body["kode"] == "input_tidak_valid"
     assert any(d["lokasi"][-1] == "warna" for d in body["detail"])
+    # Details in the reader's language: Indonesian by default, English on request.
+    assert {d["pesan"] for d in body["detail"]} == {"Isian ini tidak dikenal."}
+    r = client.post(
+        "/analisis",
+        params={"lang": "en"},
+        json={"periode": PERIODE},
+        headers=tokens["analis_a"],
+    )
+    assert r.status_code == 422 and "Field required." in {d["pesan"] for d in r.json()["detail"]}
+    r = client.post("/analisis", json={"periode": PERIODE}, headers=tokens["analis_a"])
+    assert "Wajib diisi." in {d["pesan"] for d in r.json()["detail"]}
 
 
 def test_bad_query_value_is_422(client, tokens):

@@ -297,3 +297,27 @@ def test_libreoffice_keeps_workbook_codes_text_and_numbers_numbers(packs, tmp_pa
     assert all(isinstance(v, str) for v in _typed(ws, code))
     assert _typed(ws, pct) == pytest.approx(_typed(before, pct))
     assert all(isinstance(v, float | int) for v in _typed(ws, pct))
+
+
+# --- one formatter ---------------------------------------------------------------------
+
+
+def test_one_formatter_for_numbers_percentages_dates_and_validation_details():
+    from datetime import date
+
+    from geo_service.i18n import fmt_date, fmt_int, fmt_percent, fmt_periode, validation_message
+
+    assert (fmt_int(6838, "id"), fmt_int(6838, "en")) == ("6.838", "6,838")
+    assert (fmt_percent(40.2424, "id"), fmt_percent(40.2424, "en")) == ("40,2 %", "40.2%")
+    assert fmt_date(date(2026, 11, 29), "id") == "29 November 2026"
+    assert (
+        fmt_periode("2025-08", "id") == "Agustus 2025"
+        and fmt_periode("2025-08", "en") == "August 2025"
+    )
+    assert fmt_value(299992.0, "id", column="n_jiwa") == "299.992"
+    assert fmt_value(float("nan"), "en") == "-" and fmt_value(pd.NA, "id") == "-"
+    assert validation_message("missing", None, "id", "Field required") == "Wajib diisi."
+    assert (
+        validation_message("greater_than_equal", {"ge": 1}, "id", "x") == "Harus paling sedikit 1."
+    )
+    assert validation_message("missing", None, "en", "Field required") == "Field required."
