@@ -321,3 +321,22 @@ def test_one_formatter_for_numbers_percentages_dates_and_validation_details():
         validation_message("greater_than_equal", {"ge": 1}, "id", "x") == "Harus paling sedikit 1."
     )
     assert validation_message("missing", None, "en", "Field required") == "Field required."
+
+
+def test_field_list_prints_one_desa_per_page_with_the_full_family_id(tmp_path):
+    from geo_service.io.uji_petik.field_files import write_sample_xlsx
+
+    ids = [f"DTSEN-HK-{i:024x}" for i in range(6)]
+    frame = pd.DataFrame(
+        {
+            "kode_desa": ["33.24.01.2001"] * 2 + ["33.24.01.2002"] * 3 + ["33.24.02.2001"],
+            "id_keluarga": ids,
+            "status": [None] * 6,
+        }
+    )
+    ws = load_workbook(write_sample_xlsx(frame, tmp_path / "daftar.xlsx"))["daftar"]
+    assert [b.id for b in ws.row_breaks.brk] == [3, 6]  # after the last row of each desa
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"
+    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.column_dimensions["B"].width >= len(ids[0])
+    assert [ws.cell(r, 2).value for r in range(2, 8)] == ids

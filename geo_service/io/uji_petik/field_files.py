@@ -16,6 +16,7 @@ import pandas as pd
 from geo_service.analysis import schema as S
 from geo_service.analysis import uji_petik as G
 from geo_service.errors import InvalidInputError
+from geo_service.io.export import print_setup
 from geo_service.io.gpkg_lapangan import outline_codes, write_field_gpkg
 
 LAYER_POINTS = "keluarga_sampel"
@@ -257,6 +258,7 @@ def write_sample_xlsx(
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.pagebreak import Break
 
     wb = Workbook()
     ws = wb.active
@@ -272,8 +274,17 @@ def write_sample_xlsx(
         cell.font = bold
         if c in RESULT_FILL:
             cell.fill = fill
-        ws.column_dimensions[get_column_letter(j)].width = max(10, min(40, len(c) + 4))
+        # Wide enough for the longest value (the full family id is never cut off).
+        longest = max([len(c) + 4, *(len(str(v)) + 2 for v in frame[c].head(2000))])
+        ws.column_dimensions[get_column_letter(j)].width = max(10, min(60, longest))
     ws.freeze_panes = "C2"
+    # Printing: landscape, one page wide, header row on every page, one desa per page.
+    print_setup(ws)
+    if S.KODE_DESA in cols:
+        codes = frame[S.KODE_DESA].astype(str).tolist()
+        for i in range(1, len(codes)):
+            if codes[i] != codes[i - 1]:
+                ws.row_breaks.append(Break(id=i + 1))  # after sheet row i + 1 (row 1: header)
     n = max(len(frame), 1) + 1
     dv = DataValidation(
         type="list",
