@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from geo_service.analysis._util import jsonable
 from geo_service.io import geojson, gpkg
+from geo_service.io.cells import neutralise_frame
 
 CSV_MEDIA = "text/csv; charset=utf-8"
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -51,7 +52,7 @@ def gpkg_response(frame: pd.DataFrame, filename: str, *, layer: str) -> Response
 
 def csv_response(frame: pd.DataFrame, filename: str) -> Response:
     """CSV with a UTF-8 BOM so Excel shows the characters right."""
-    body = frame.drop(columns="geometry", errors="ignore").to_csv(index=False)
+    body = neutralise_frame(frame.drop(columns="geometry", errors="ignore")).to_csv(index=False)
     return Response(
         ("\ufeff" + body).encode("utf-8"),
         media_type=CSV_MEDIA,
@@ -74,7 +75,7 @@ def xlsx_response(
 
     from geo_service.io.report import header
 
-    frame = frame.drop(columns="geometry", errors="ignore")
+    frame = neutralise_frame(frame.drop(columns="geometry", errors="ignore"))
     wb = Workbook()
     ws = wb.active
     ws.title = sheet[:31]

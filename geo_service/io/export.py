@@ -30,6 +30,7 @@ import pandas as pd
 
 from geo_service.i18n import column_description, column_header
 from geo_service.io import geojson
+from geo_service.io.cells import neutralise
 
 CSV_CONVENTIONS: dict[str, tuple[str, str]] = {"standar": (",", "."), "id": (";", ",")}
 
@@ -63,7 +64,7 @@ def _csv_text(value: Any) -> str:
     """A text field, always quoted (so codes stay text); missing values empty."""
     if value is None or (not isinstance(value, str | list | tuple) and pd.isna(value)):
         return ""
-    return '"' + str(value).replace('"', '""') + '"'
+    return '"' + str(neutralise(str(value))).replace('"', '""') + '"'
 
 
 def _csv_number(value: Any, decimal: str) -> str:
@@ -103,10 +104,10 @@ def xlsx_value(value: Any) -> Any:
     if hasattr(value, "item"):
         return value.item()
     if isinstance(value, list | tuple):
-        return "; ".join(str(v) for v in value)
+        return neutralise("; ".join(str(v) for v in value))
     if isinstance(value, dict):
-        return str(value)
-    return value
+        return neutralise(str(value))
+    return neutralise(value)
 
 
 def fill_sheet(ws: Any, frame: pd.DataFrame, *, lang: str = "id", translate: bool = True) -> None:

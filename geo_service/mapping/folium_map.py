@@ -17,6 +17,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from geo_service.i18n import fmt_int, fmt_number, fmt_percent, pick
+from geo_service.mapping.escape import escape_text
 
 # Colour-blind safe, prints in grey scale in the right order (ColorBrewer YlOrRd 5).
 PALETTE = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
@@ -195,7 +196,7 @@ def choropleth_map(
     layer["pct_label"] = [fmt_percent(v, lang) for v in layer["pct_jiwa_ekstrem"]]
     for col in ("n_keluarga", "n_jiwa_ekstrem"):
         layer[col] = [fmt_int(v, lang) for v in layer[col]]
-    layer = layer.drop(columns="pct_jiwa_ekstrem")
+    layer = escape_text(layer.drop(columns="pct_jiwa_ekstrem"))  # tooltips use innerHTML
     folium.GeoJson(
         layer.to_json(drop_id=True),
         name=t["layer_desa"],

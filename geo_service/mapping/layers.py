@@ -19,6 +19,7 @@ from jinja2 import Template
 
 from geo_service.analysis.prioritas import fmt_number
 from geo_service.i18n import fmt_p, pick
+from geo_service.mapping.escape import escape_text
 from geo_service.mapping.folium_map import NO_DATA, PALETTE, class_breaks
 
 HOT = "#b2182b"
@@ -204,7 +205,7 @@ def add_h3_layer(
     layer["kantong"] = [
         k if isinstance(k, str) else "-" for k in h3.get("kantong_id", pd.Series([None] * len(h3)))
     ]
-    layer = layer.drop(columns="pct_jiwa_ekstrem")
+    layer = escape_text(layer.drop(columns="pct_jiwa_ekstrem"))  # tooltips use innerHTML
     folium.GeoJson(
         layer.to_json(drop_id=True),
         style_function=lambda f: {
@@ -328,7 +329,7 @@ def add_pocket_layer(
                     style_function=lambda f: {"color": "#ffffff", "weight": 7, "fill": False},
                 ).add_to(group)
             folium.GeoJson(
-                layer.to_json(drop_id=True),
+                escape_text(layer).to_json(drop_id=True),  # tooltips use innerHTML
                 style_function=lambda f, c=colour: {
                     "color": c,
                     "weight": 3,

@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from geo_service.i18n import pick
+from geo_service.io.cells import neutralise
 from geo_service.io.export import column_sheet, fill_sheet, print_setup
 from geo_service.io.report.content import (
     ATTRIBUTION,
@@ -64,7 +65,7 @@ def write_report_xlsx(data: ReportData, *, lang: str = "id") -> bytes:
         c.font = Font(bold=True)
     texts = dict(_summary_rows(data, lang))
     for label, value, fmt in summary_values(data, lang, texts):
-        ws.append([label, value])
+        ws.append([label, neutralise(value)])
         if fmt:
             ws.cell(row=ws.max_row, column=2).number_format = fmt
         ws.cell(row=ws.max_row, column=2).alignment = Alignment(wrap_text=True, horizontal="left")
