@@ -1,6 +1,8 @@
-"""GDAL against a live server (uvicorn subprocess): the OAPIF driver with the API key in a
-header (GDAL_HTTP_HEADERS), paging, bbox, server-side attribute filters, scope; /vsicurl/
-on a GeoJSON download of the JSON API (HEAD and Range)."""
+"""GIS clients against a live server (uvicorn subprocess). GDAL: the OAPIF driver with the API
+key in a header (GDAL_HTTP_HEADERS), paging, bbox, server-side attribute filters, scope,
+HTTP Basic over HTTPS; /vsicurl/ on a GeoJSON download of the JSON API (HEAD and Range).
+QGIS 3.22 (Debian, headless PyQGIS): the OGC API collections as layers with HTTP Basic (the
+authentication QGIS 3.22 can send), counts and field types as served."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import shapely
 
 from tests.api.ogc.conftest import start_server
 from tests.api.support import KAB_A, KAB_B, PASSWORD
+from tests.fixtures.pyqgis import run_pyqgis
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 # pyogrio sets GDAL_CURL_CA_BUNDLE (its certifi bundle) on import; GDAL reads it first.
@@ -155,3 +158,35 @@ def test_basic_auth_over_https(live_tls, api_db):
     untrusted = gdal("ogrinfo", "-ro", "-q", url, GDAL_HTTP_AUTH="BASIC",
                      GDAL_HTTP_USERPWD=f"analis_a:{PASSWORD}")  # fmt: skip
     assert untrusted.returncode != 0
+
+
+QGIS_SCRIPT = """
+from qgis.core import QgsVectorLayer
+from qgis.PyQt.QtCore import QVariant
+base, user, password, kab = sys.argv[1:5]
+out = {}
+for kind in ("desa", "h3", "kantong", "prioritas"):
+    uri = (f"url='{base}/ogc' typename='{kind}_{kab}' username='{user}' "
+           f"password='{password}' pageSize='100'")
+    layer = QgsVectorLayer(uri, kind, "OAPIF")
+    fields = {f.name(): QVariant.typeToName(f.type()) for f in layer.fields()}
+    out[kind] = {"valid": layer.isValid(), "count": layer.featureCount(), "fields": fields,
+                 "n": sum(1 for _ in layer.getFeatures()), "geom": layer.wkbType()}
+other = QgsVectorLayer(f"url='{base}/ogc' typename='desa_33.20' username='{user}' "
+                       f"password='{password}'", "x", "OAPIF")
+out["other_valid"] = other.isValid()
+done(out)
+"""
+
+
+def test_qgis_loads_ogc_layers_with_basic_auth(live, api_db, tmp_path):
+    res = run_pyqgis(QGIS_SCRIPT, tmp_path, live.base, "analis_a", PASSWORD, KAB_A)
+    desa = res["desa"]
+    assert desa["valid"] and desa["count"] == desa["n"] == api_db.n_desa[KAB_A]
+    assert desa["fields"]["kode_desa"] == "QString"
+    assert desa["fields"]["n_jiwa_ekstrem"] in ("int", "qlonglong")
+    assert desa["fields"]["pct_jiwa_ekstrem"] == "double"
+    assert res["h3"]["valid"] and res["h3"]["n"] > desa["n"]
+    assert res["prioritas"]["valid"] and res["prioritas"]["n"] == desa["n"]
+    assert res["kantong"]["valid"] and res["kantong"]["n"] >= 1
+    assert res["other_valid"] is False
