@@ -30,7 +30,7 @@ from geo_service.api.routers import (
     uji_petik,
     wilayah,
 )
-from geo_service.api.uploads import BodySizeLimit
+from geo_service.api.uploads import BodySizeLimit, clean_upload_dir
 from geo_service.settings import Settings, get_settings
 
 DESCRIPTION = """
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> FastAPI:
         from geo_service.api.jobs import RunExecutor
         from geo_service.db.engine import make_engine, make_session_factory
         from geo_service.db.migrate import check_migrated
+        from geo_service.services.imports import reap_interrupted_imports
 
         own = engine is None
         eng = make_engine(settings=settings) if own else engine
@@ -94,6 +95,10 @@ def create_app(settings: Settings | None = None, *, engine=None) -> FastAPI:
             if own:
                 eng.dispose()
             raise
+        # A crash or kill -9 mid-import: its batch is marked failed and its upload folder
+        # removed before the service answers again.
+        reap_interrupted_imports(eng)
+        clean_upload_dir()
         app.state.engine = eng
         app.state.sessions = make_session_factory(eng)
         app.state.runs = RunExecutor(app.state.sessions, settings.paths.data_dir, settings.analysis)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from fastapi import UploadFile
 
 from geo_service.errors import TooLargeError
 from geo_service.i18n import msg, negotiate
+from geo_service.io.upload_limits import ShapeLimits, StreamGuard, kind_of
 
 CHUNK = 1 << 20
 
@@ -134,9 +136,18 @@ class SavedUpload:
 
 @contextmanager
 def saved_upload(
-    upload: UploadFile, *, max_bytes: int, workdir: Path | None = None
+    upload: UploadFile,
+    *,
+    max_bytes: int,
+    workdir: Path | None = None,
+    limits: ShapeLimits | None = None,
 ) -> Iterator[SavedUpload]:
-    """Copy an upload to a private temporary folder in chunks; the folder is removed afterwards.
+    """Copy an upload to a private temporary folder in chunks; the folder is removed afterwards
+    (on every path; a crash leaves it to :func:`clean_upload_dir` at the next start).
+
+    CSV and GeoJSON uploads are checked while they stream (:mod:`geo_service.io.upload_limits`:
+    header width, field count, line length, coordinate count): a file that breaks a limit is
+    refused (422) before anything parses it.
 
     Raises
     ------
@@ -144,7 +155,11 @@ def saved_upload(
         More than ``max_bytes`` (the partial copy is removed).
     """
     name = safe_filename(upload.filename or "unggahan")
-    tmp = Path(tempfile.mkdtemp(prefix="geo-upload-", dir=workdir))
+    guard = StreamGuard(kind_of(name), limits)
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
+    # The pid in the name lets a restart find the uploads of a dead process.
+    tmp = Path(tempfile.mkdtemp(prefix=f"{UPLOAD_PREFIX}{os.getpid()}-", dir=workdir))
     try:
         path = tmp / name
         digest = hashlib.sha256()
@@ -158,11 +173,41 @@ def saved_upload(
                         msg("terlalu_besar", "en", max=max_bytes),
                         detail={"maks_byte": max_bytes},
                     )
+                guard.feed(chunk)
                 digest.update(chunk)
                 out.write(chunk)
         yield SavedUpload(path=path, filename=name, size=size, sha256=digest.hexdigest())
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+UPLOAD_PREFIX = "geo-upload-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_upload_dir(folder: Path | None = None) -> int:
+    """Remove the upload folders of processes that no longer run (a crash or kill -9 mid-
+    upload); folders of live processes (other workers, other services) are left alone.
+    Returns how many were removed."""
+    folder = Path(tempfile.gettempdir()) if folder is None else folder
+    if not folder.exists():
+        return 0
+    n = 0
+    for child in folder.glob(f"{UPLOAD_PREFIX}*"):
+        pid = child.name[len(UPLOAD_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)) and child.is_dir():
+            shutil.rmtree(child, ignore_errors=True)
+            n += 1
+    return n
 
 
 def safe_filename(name: str) -> str:

@@ -8,6 +8,7 @@ removed afterwards.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile
@@ -15,7 +16,7 @@ from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 from geo_service.api.deps import AdminUser, AnalystUser, ApiSettingsDep, SessionDep, SettingsDep
 from geo_service.api.schemas import ErrorBody, ImportReport
 from geo_service.api.uploads import saved_upload
-from geo_service.errors import InvalidInputError
+from geo_service.errors import GeoServiceError, InvalidInputError
 from geo_service.io.archive import ArchiveLimits, check_zip
 from geo_service.services import audit as audit_service
 from geo_service.services import runs as run_service
@@ -58,6 +59,26 @@ def _report(batch) -> ImportReport:
     )
 
 
+@contextmanager
+def _audit_refusal(request: Request, session, user, jenis: str, periode: str | None = None):
+    """Audit an import that is refused or fails before a report exists (issue 12: every
+    import attempt is audited); the error goes on to the caller unchanged."""
+    try:
+        yield
+    except GeoServiceError as exc:
+        session.rollback()
+        audit_service.record_audit(
+            session,
+            user,
+            "impor_ditolak",
+            objek=jenis,
+            periode=periode,
+            rincian={"kode": exc.code},
+            alamat_ip=request.client.host if request.client else None,
+        )
+        raise
+
+
 def _check_suffix(name: str, allowed: tuple[str, ...]) -> None:
     if not name.lower().endswith(allowed):
         ok = ", ".join(allowed)
@@ -83,7 +104,10 @@ def import_boundaries(
 ) -> ImportReport:
     name = berkas.filename or ""
     _check_suffix(name, BOUNDARY_SUFFIXES)
-    with saved_upload(berkas, max_bytes=settings.imports.upload_max_bytes) as up:
+    with (
+        _audit_refusal(request, session, user, "batas"),
+        saved_upload(berkas, max_bytes=settings.imports.upload_max_bytes) as up,
+    ):
         if up.filename.lower().endswith(".zip"):
             check_zip(up.path, ArchiveLimits.from_settings(settings))
         batch = upload_service.import_file(
@@ -127,7 +151,10 @@ def import_families(
     ] = None,
 ) -> ImportReport:
     _check_suffix(berkas.filename or "", PROFILE_SUFFIXES if profil else FAMILY_SUFFIXES)
-    with saved_upload(berkas, max_bytes=settings.imports.upload_max_bytes) as up:
+    with (
+        _audit_refusal(request, session, user, "keluarga", periode),
+        saved_upload(berkas, max_bytes=settings.imports.upload_max_bytes) as up,
+    ):
         batch = upload_service.import_file(
             session,
             user,
