@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from geo_service.api import service
 from geo_service.api.security import Principal
+from geo_service.services.login_throttle import LoginThrottle, check_login
 
 MODES = ("off", "https", "always")
 
@@ -63,15 +64,22 @@ class BasicCache:
 
 
 def principal_for_basic(
-    request: Request, session: Session, creds: HTTPBasicCredentials
+    request: Request, session: Session, creds: HTTPBasicCredentials, throttle: LoginThrottle
 ) -> Principal | None:
-    """The principal of correct Basic credentials (same check as ``POST /auth/token``)."""
+    """The principal of correct Basic credentials: the same check and the same login
+    throttle as ``POST /auth/token`` (wrong passwords slow the next tries down, 429)."""
     cache = getattr(request.app.state, "basic_cache", None)
     if cache is None:
         cache = request.app.state.basic_cache = BasicCache()
     principal = cache.get(creds)
     if principal is None:
-        principal = service.authenticate(session, creds.username, creds.password)
+        client = request.client.host if request.client else "-"
+        principal = check_login(
+            throttle,
+            creds.username,
+            client,
+            lambda: service.authenticate(session, creds.username, creds.password),
+        )
         if principal is not None:
             cache.put(creds, principal)
     return principal

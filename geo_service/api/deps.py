@@ -97,7 +97,7 @@ def get_current_user(
     elif api_key:
         principal = service.principal_for_api_key(session, api_key)
     elif basic is not None and basic_allowed(request, request.app.state.settings.api.basic_auth):
-        principal = principal_for_basic(request, session, basic)
+        principal = principal_for_basic(request, session, basic, get_login_throttle(request))
     elif request.method in ("GET", "HEAD") and request.cookies.get(sesi.COOKIE):
         # The web pages' session (api/web): for reading only, so the map page, the meeting
         # pack and field files open in a browser; writes need a token, a key or a page form

@@ -45,3 +45,11 @@ def test_basic_wrong_password_and_cache_never_keeps_failures(api_db):
         assert c.get("/ogc/collections", auth=("analis_a", PASSWORD)).status_code == 200
         assert c.get("/ogc/collections", auth=("analis_a", PASSWORD + "x")).status_code == 401
         assert c.get("/ogc/collections", auth=("tidak_ada", PASSWORD)).status_code == 401
+
+
+def test_basic_shares_the_login_throttle(api_db):
+    with TestClient(_app(api_db, "https"), base_url="https://testserver") as c:
+        codes = [c.get("/ogc/collections", auth=("opd_a", "salah")).status_code for _ in range(7)]
+        assert codes[:6] == [401] * 6 and codes[6] == 429
+        # Throttled: even the right password is not checked until the wait is over.
+        assert c.get("/ogc/collections", auth=("opd_a", PASSWORD)).status_code == 429
