@@ -52,6 +52,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No analysis results for kabupaten {kab} periode {periode} yet.",
     ),
     "format_tidak_dikenal": ("Format tidak dikenal: {fmt}.", "Unknown format: {fmt}."),
+    # CLI
+    "peringatan": ("Peringatan", "Warning"),
+    "gagal": ("Gagal", "Failed"),
+    "menulis": ("Menulis {what}", "Wrote {what}"),
+    "menulis_dua": ("Menulis {a} dan {b}", "Wrote {a} and {b}"),
+    "hasil": ("Hasil", "Results"),
+    "ringkasan_kabupaten": (
+        "  keluarga: {keluarga}, jiwa: {jiwa}, jiwa miskin ekstrem: {ekstrem} ({pct})",
+        "  families: {keluarga}, persons: {jiwa}, extreme-poor persons: {ekstrem} ({pct})",
+    ),
+    "baris_ditolak": (
+        "  baris ditolak: {n} (validation.csv)",
+        "  rejected rows: {n} (validation.csv)",
+    ),
 }
 
 

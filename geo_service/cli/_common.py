@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from geo_service.errors import GeoServiceError, InvalidInputError
+from geo_service.i18n import fmt_int, fmt_percent, msg
 from geo_service.io.keluarga import read_keluarga
 from geo_service.services import analysis_run as AR
 from geo_service.services.analysis_run import read_desa, sha256_file
@@ -83,9 +84,9 @@ def _indicators(path: Path, desa, lang: str, partial: bool = False):
         ) from exc
 
 
-def _print_warnings(said: list[str]) -> None:
+def _print_warnings(said: list[str], lang: str = "id") -> None:
     for text in said:
-        console.print(f"[yellow]Peringatan:[/] {text}")
+        console.print(f"[yellow]{msg('peringatan', lang)}:[/] {text}")
 
 
 def _print_problems(validation, lang: str, limit: int = 20) -> None:
@@ -110,21 +111,22 @@ def _print_summary(result, out_dir: Path, lang: str) -> None:
     """Kabupaten totals, location statuses and the files written (``result``: indicators)."""
     kab = result.kabupaten.iloc[0]
     loc = result.location_summary()
-    en = lang == "en"
-    out.print(("Results" if en else "Hasil") + f": {kab['nama_kab']}")
+    out.print(f"{msg('hasil', lang)}: {kab['nama_kab']}")
     out.print(
-        f"  {'families' if en else 'keluarga'}: {int(kab['n_keluarga']):,}, "
-        f"{'persons' if en else 'jiwa'}: {int(kab['n_jiwa']):,}, "
-        f"{'extreme-poor persons' if en else 'jiwa miskin ekstrem'}: "
-        f"{int(kab['n_jiwa_ekstrem']):,} ({kab['pct_jiwa_ekstrem']:.2f}%)"
-    )
-    out.print("  " + ", ".join(f"{k}: {v:,}" for k, v in loc.items()))
-    if len(result.validation.rejected):
-        out.print(
-            f"  {'rejected rows' if en else 'baris ditolak'}: "
-            f"{len(result.validation.rejected):,} (validation.csv)"
+        msg(
+            "ringkasan_kabupaten",
+            lang,
+            keluarga=fmt_int(kab["n_keluarga"], lang),
+            jiwa=fmt_int(kab["n_jiwa"], lang),
+            ekstrem=fmt_int(kab["n_jiwa_ekstrem"], lang),
+            pct=fmt_percent(kab["pct_jiwa_ekstrem"], lang, 2),
         )
+    )
+    out.print("  " + ", ".join(f"{k}: {fmt_int(v, lang)}" for k, v in loc.items()))
+    if len(result.validation.rejected):
+        out.print(msg("baris_ditolak", lang, n=fmt_int(len(result.validation.rejected), lang)))
     out.print(
-        f"{'Wrote' if en else 'Menulis'} {out_dir}/: "
+        msg("menulis", lang, what=f"{out_dir}/:")
+        + " "
         + ", ".join(sorted(p.name for p in out_dir.iterdir() if not p.name.startswith(".")))
     )

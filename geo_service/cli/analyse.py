@@ -202,7 +202,7 @@ def analyse(
                 inputs = AR.inputs_from_files(
                     keluarga, boundaries=boundaries, kabupaten=kabupaten, data_dir=data_dir
                 )
-            _print_warnings(inputs.warnings)
+            _print_warnings(inputs.warnings, lang)
         main_steps = [s for s in AR.MAIN_STEPS if params.kantong or s != "kantong"]
         with _progress() as bar:
             task = bar.add_task(labels["validasi"], total=len(main_steps))

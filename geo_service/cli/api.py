@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from geo_service.i18n import msg
 from geo_service.services import runs as run_service
 from geo_service.settings import get_settings
 
@@ -99,9 +100,9 @@ def report(
         pdf.write_bytes(write_report_pdf(data, lang=lang))
         xlsx.write_bytes(write_report_xlsx(data, lang=lang))
     except GeoServiceError as exc:
-        console.print(f"[bold red]{'Failed' if lang == 'en' else 'Gagal'}:[/] {exc.text(lang)}")
+        console.print(f"[bold red]{msg('gagal', lang)}:[/] {exc.text(lang)}")
         raise typer.Exit(2) from exc
-    out.print(f"{'Wrote' if lang == 'en' else 'Menulis'} {pdf} dan {xlsx}")
+    out.print(msg("menulis_dua", lang, a=pdf, b=xlsx))
 
 
 def _report_from_db(kabupaten: str, periode: str | None, publik: bool):

@@ -94,8 +94,11 @@ def test_analyse_writes_every_output(files):
     pri = pd.read_csv(out / "priorities.csv", encoding="utf-8-sig")
     assert len(pri) == (desa["n_keluarga"] > 0).sum() and pri["alasan"].notna().all()
     sheets = pd.read_excel(out / "priorities.xlsx", sheet_name=None)
-    assert list(sheets) == ["Prioritas", "Metode"]
+    assert list(sheets) == ["Prioritas", "Metode", "Keterangan kolom"]
     assert len(sheets["Prioritas"]) == len(pri)
+    # Headers from the catalogue, explained on the last sheet.
+    assert {"Peringkat", "Kode desa", "% jiwa ekstrem"} <= set(sheets["Prioritas"].columns)
+    assert "peringkat" in set(sheets["Keterangan kolom"]["Nama teknis"])
 
 
 def test_same_seed_gives_byte_identical_tables(files):
