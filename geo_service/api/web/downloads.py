@@ -9,12 +9,12 @@ import pandas as pd
 from geo_service.analysis.disclosure import SUPPRESSED_FLAG
 from geo_service.api.web.render import fmt_num, is_missing
 from geo_service.api.web.teks import t
-from geo_service.io.report import header
+from geo_service.i18n import column_header as header
 
 
 def _cell(value, col: str, lang: str, hidden: bool) -> str:
     if is_missing(value):
-        return t("disembunyikan", lang) if hidden else "–"
+        return t("disembunyikan", lang) if hidden else fmt_num(None, lang)
     if isinstance(value, bool):
         return t("ya", lang) if value else t("tidak", lang)
     if isinstance(value, float):

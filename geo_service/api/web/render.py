@@ -18,8 +18,8 @@ from geo_service.api import sesi as S
 from geo_service.api.errors import status_for
 from geo_service.api.web.auth import csrf_of
 from geo_service.api.web.teks import t as teks
-from geo_service.i18n import negotiate
-from geo_service.io.report import header
+from geo_service.i18n import column_header as header
+from geo_service.i18n import fmt_number, fmt_percent, negotiate
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -46,29 +46,25 @@ def is_missing(value: Any) -> bool:
 
 
 def fmt_num(value: Any, lang: str, digits: int = 0) -> str:
-    """A number as people read it: 12.345 and 8,4 in Bahasa Indonesia, 12,345 and 8.4 in
-    English; missing values as an en dash."""
+    """A number as people read it (:func:`geo_service.i18n.fmt_number`: 12.345 and 8,4 in
+    Bahasa Indonesia, 12,345 and 8.4 in English); non-numbers as they are."""
     if is_missing(value):
-        return "–"
+        return fmt_number(None, lang)
     try:
-        x = float(value)
+        float(value)
     except (TypeError, ValueError):
         return str(value)
-    text = f"{x:,.{digits}f}"
-    if lang != "en":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text
+    return fmt_number(value, lang, digits)
 
 
 def shown(value: Any, lang: str, *, hidden: bool = False, digits: int = 0, pct: bool = False):
     """A figure as a page shows it: 'disembunyikan' (suppressed) when the release hid it,
     never a zero."""
-    if hidden or is_missing(value):
-        if hidden:
-            return teks("disembunyikan", lang)
-        return "–"
-    text = fmt_num(value, lang, digits)
-    return f"{text}%" if pct else text
+    if hidden:
+        return teks("disembunyikan", lang)
+    if pct and not is_missing(value):
+        return fmt_percent(value, lang, digits)
+    return fmt_num(value, lang, digits)
 
 
 def base_context(request: Request, user, lang: str, **extra: Any) -> dict[str, Any]:

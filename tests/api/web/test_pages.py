@@ -23,8 +23,8 @@ COUNT_COLS = (5, 6)  # n_keluarga_ekstrem, n_jiwa_ekstrem in the priority table
 
 def number(text: str) -> float | None:
     """A figure as the Indonesian pages print it (1.234 / 8,4%); None for '–'."""
-    text = text.strip().rstrip("%")
-    if text in ("–", ""):
+    text = text.strip().rstrip("%").strip()
+    if text in ("–", "-", ""):
         return None
     return float(text.replace(".", "").replace(",", "."))
 
@@ -207,7 +207,7 @@ def test_restricted_roles_see_suppressed_values_as_suppressed(browsers, user):
             rec = released[row["attrs"]["data-kode-desa"]]
             shown = row["cells"][5][0]
             if rec.get("n_keluarga_ekstrem") is None:
-                assert shown in ("disembunyikan", "–")
+                assert shown in ("disembunyikan", "–", "-")
             else:
                 assert number(shown) == rec["n_keluarga_ekstrem"]
 
@@ -249,7 +249,7 @@ def test_filters_drive_the_table_and_the_map(browsers):
     in_pocket = body_rows(
         c.get(f"/kabupaten/{KAB_A}/hal/prioritas?kantong=ya").text, "tabel-prioritas"
     )
-    assert in_pocket and all(r["cells"][8][0] not in ("", "–") for r in in_pocket)
+    assert in_pocket and all(r["cells"][8][0] not in ("", "–", "-") for r in in_pocket)
     kec = rows[0]["cells"][3][0]
     by_kec = body_rows(
         c.get(f"/kabupaten/{KAB_A}/hal/prioritas", params={"kecamatan": kec}).text,
