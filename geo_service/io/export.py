@@ -28,7 +28,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geo_service.i18n import column_description, column_header
+from geo_service.i18n import column_description, column_header, pick
 from geo_service.io import geojson
 from geo_service.io.cells import neutralise
 
@@ -152,13 +152,20 @@ def print_setup(ws: Any) -> None:
     ws.print_title_rows = "1:1"
 
 
+COLUMN_SHEET = {
+    "id": {"title": "Keterangan kolom", "head": ["Kolom", "Nama teknis", "Arti"]},
+    "en": {"title": "Columns", "head": ["Column", "Name", "Meaning"]},
+}
+
+
 def column_sheet(wb: Any, columns: list[str], *, lang: str = "id") -> None:
     """A sheet explaining each column (header, column name, meaning) from the catalogue."""
     from openpyxl.styles import Alignment, Font
 
-    title = "Keterangan kolom" if lang != "en" else "Columns"
+    t = pick(COLUMN_SHEET, lang)
+    title = t["title"]
     ws = wb.create_sheet(title)
-    ws.append(["Kolom", "Nama teknis", "Arti"] if lang != "en" else ["Column", "Name", "Meaning"])
+    ws.append(t["head"])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     seen = set()

@@ -491,13 +491,16 @@ def _targets_in(data: ReportData, lang: str) -> pd.DataFrame:
     if frame.empty or not set(names) <= set(frame.columns):
         return frame
     frame = frame.copy()
-    i = 1 if lang == "en" else 0
     values = frame[names].astype(object).where(frame[names].notna(), None)
     frame["teks"] = [
         progress_text(TargetProgress(**rec), lang) for rec in values.to_dict("records")
     ]
-    frame["label"] = [INDICATORS[x][i] for x in frame["indikator"]]
-    frame["status_teks"] = [STATUS_TEXT[x][i] for x in frame["status"]]
+    frame["label"] = [
+        pick({"id": INDICATORS[x][0], "en": INDICATORS[x][1]}, lang) for x in frame["indikator"]
+    ]
+    frame["status_teks"] = [
+        pick({"id": STATUS_TEXT[x][0], "en": STATUS_TEXT[x][1]}, lang) for x in frame["status"]
+    ]
     return frame
 
 
