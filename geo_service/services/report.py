@@ -3,6 +3,7 @@ handed to the writers in :mod:`geo_service.io.report`, which only lay out pages 
 
 from __future__ import annotations
 
+from geo_service.i18n import fmt_periode
 from geo_service.io.report import ReportData, priority_table, write_report_xlsx
 from geo_service.io.report import write_report_pdf as _layout_pdf
 from geo_service.mapping.static_map import choropleth_png, pocket_png
@@ -22,7 +23,7 @@ def report_maps(data: ReportData, *, lang: str = "id") -> tuple[bytes, bytes]:
             else []
         )
     )
-    judul = f"{data.nama_kab} — {data.periode}"
+    judul = f"{data.nama_kab} — {fmt_periode(data.periode, lang)}"
     desa_map = choropleth_png(data.desa, judul=judul, sumber=data.sumber, lang=lang)
     pocket_map = pocket_png(
         data.desa, data.pockets, priority_desa=top[:10], judul=judul, sumber=data.sumber, lang=lang
