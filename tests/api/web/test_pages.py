@@ -403,3 +403,23 @@ def test_session_cookie_opens_the_read_only_api_pages_but_never_writes(browsers)
     assert browsers["analis_b"].get(f"/kabupaten/{KAB_A}/peta").status_code == 403
     write = c.post("/analisis", json={"kode_kab": KAB_A, "periode": "2025-03"})
     assert write.status_code == 401, "a cookie alone never authorises a write"
+
+
+def test_a_new_token_version_ends_the_session(web, web_app):
+    """Role, scope or password changes bump ``versi_token``: sessions carrying the old one end
+    (and a new login carries the new one)."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import text
+
+    c = TestClient(web_app)
+    login(c, "opd_dinkes_a")
+    assert c.get("/", follow_redirects=False).status_code == 200
+    with web_app.state.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE pengguna SET versi_token = versi_token + 1 WHERE nama_pengguna = :u"),
+            {"u": "opd_dinkes_a"},
+        )
+    time.sleep(USER_CHECK_TTL_S + 0.1)
+    assert c.get("/", follow_redirects=False).status_code == 303
+    assert login(c, "opd_dinkes_a").status_code == 303
+    assert c.get("/", follow_redirects=False).status_code == 200
