@@ -6,6 +6,7 @@ A thin layer over :mod:`geo_service.db` and :mod:`geo_service.services.imports`.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,7 @@ import typer
 from rich.table import Table
 
 from geo_service.cli._common import _domain_errors, _progress, console, out
+from geo_service.errors import GeoServiceError
 from geo_service.settings import get_settings
 
 db_app = typer.Typer(help="Basis data: migrasi skema.", no_args_is_help=True)
@@ -37,6 +39,39 @@ def _engine():
     from geo_service.db import make_engine
 
     return make_engine(settings=get_settings())
+
+
+@contextmanager
+def _audited_import(jenis: str, file: Path, periode: str | None = None):
+    """One audit row per CLI import attempt (issue 12): done, refused (with the error code)
+    or failed; the file's name only, never its content."""
+    status = "gagal"
+    try:
+        yield
+        status = "selesai"
+    except GeoServiceError as exc:
+        status = f"ditolak:{exc.code}"
+        raise
+    finally:
+        try:
+            from geo_service.db import repo as R
+            from geo_service.db.engine import make_engine
+
+            engine = make_engine(settings=get_settings())
+            try:
+                with engine.begin() as conn:
+                    R.append_audit(
+                        conn,
+                        aksi="impor" if status == "selesai" else "impor_ditolak",
+                        objek=jenis,
+                        aktor="cli",
+                        periode=periode,
+                        rincian={"status": status, "berkas": Path(file).name},
+                    )
+            finally:
+                engine.dispose()
+        except Exception as exc:  # noqa: BLE001 - the import's own outcome is reported
+            console.print(f"[yellow]Audit impor tidak tercatat:[/] {exc}")
 
 
 def _ready_engine():
@@ -115,7 +150,7 @@ def import_boundaries_cmd(
     """Impor batas desa (versi batas baru; desa kabupaten dalam berkas diganti)."""
     from geo_service.services.imports import import_boundaries
 
-    with _domain_errors(lang):
+    with _domain_errors(lang), _audited_import("batas", file):
         engine = _ready_engine()
         with _progress() as bar:
             bar.add_task(
@@ -165,7 +200,7 @@ def import_keluarga_cmd(
 
     label = "Importing families" if lang == "en" else "Mengimpor keluarga"
     try:
-        with _domain_errors(lang):
+        with _domain_errors(lang), _audited_import("keluarga", file, periode):
             engine = _ready_engine()
             with _progress() as bar:
                 task = bar.add_task(label, total=None)

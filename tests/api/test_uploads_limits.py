@@ -20,7 +20,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
+
+from geo_service.db.engine import make_engine
 
 MB = 1024**2
 
@@ -160,7 +162,7 @@ def test_two_million_vertices_refused(server, api_db):
 def test_decompression_bomb_refused(server, api_db):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("desa.geojson", b"\x00" * (300 * MB))
+        z.writestr("desa.geojson", b"\x00" * (64 * MB))
     r, el, growth = _post_measured(
         server,
         "/impor/batas",
@@ -171,7 +173,7 @@ def test_decompression_bomb_refused(server, api_db):
 
 
 def test_refused_imports_are_audited(server, api_db):
-    engine = create_engine(str(api_db.settings.database.url))
+    engine = make_engine(settings=api_db.settings)
     with engine.connect() as c:
         n = c.execute(text("SELECT count(*) FROM audit_log WHERE aksi = 'impor_ditolak'")).scalar()
     engine.dispose()
@@ -191,13 +193,13 @@ def test_kill_9_mid_import_then_restart_cleans_up(api_db, tmp_path):
     data = generate_keluarga(
         desa,
         calibration_from_bps(read_bps(ROOT / "data"), KAB_A),
-        n_keluarga=150_000,
+        n_keluarga=50_000,
         periode="2025-06",
         seed=9,
     )
     path = tmp_path / "besar.csv"
     pd.DataFrame(data.keluarga).to_csv(path, index=False)
-    engine = create_engine(str(api_db.settings.database.url))
+    engine = make_engine(settings=api_db.settings)
     s = Server(api_db)
     s.start()
     pid = s.proc.pid

@@ -25,6 +25,7 @@ from geo_service.db.models import (
     AnalisisTabel,
     utcnow,
 )
+from geo_service.db.repo.audit import append_audit
 from geo_service.db.repo.common import (
     Bind,
     Scope,
@@ -104,6 +105,16 @@ def start_run(
         )
         .returning(AnalisisRun.id)
     ).scalar_one()
+    # Every run start is audited (issue 12): a run reads every family of the kabupaten.
+    append_audit(
+        session,
+        aksi="analisis_mulai",
+        objek=f"analisis:{int(run_id)}",
+        pengguna_id=pengguna_id,
+        aktor=None if pengguna_id is not None else "proses-lokal",
+        kode_kab=kode_kab,
+        periode=periode,
+    )
     return int(run_id)
 
 
