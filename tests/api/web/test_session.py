@@ -90,3 +90,36 @@ def test_throttle_per_account_and_per_address():
     th.failed("eko", "10.0.0.2")
     th.succeeded("eko", "10.0.0.2")
     assert th._fails.get(("akun", "eko")) is None
+
+
+def test_inline_map_data_cannot_close_its_script_element():
+    import json
+    from types import SimpleNamespace
+
+    from geo_service.api.web.routes_kabupaten import _map_json
+
+    evil = json.dumps([{"nama_desa": "</script><script>alert(1)</script>", "x": 1, "y": 2}])
+    run = SimpleNamespace(id=7, kode_kab="33.24")
+    text = _map_json(None, None, None, run, 10, None, points=evil)
+    assert "</script" not in text.lower()
+    data = json.loads(text)
+    assert data["prioritas"][0]["nama_desa"] == "</script><script>alert(1)</script>"
+    assert data["url"] == "/kabupaten/33.24/hal/peta/7.json"
+
+
+def test_templates_escape_names():
+    from geo_service.api.web.render import templates
+
+    html = templates.get_template("beranda.html").render(
+        kabupaten=[
+            {"kode": "33.24", "nama": "<img src=x onerror=alert(1)>", "nama_prov": "J", "n_desa": 1}
+        ],
+        t=lambda k, **kw: k,
+        num=str,
+        user=None,
+        lang="id",
+        lang_url="/",
+        csrf="",
+        csrf_field="csrf_token",
+    )
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
