@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import geopandas as gpd
+import h3
 import pandas as pd
+import shapely
 from sqlalchemy.orm import Session
 
 from geo_service.analysis.disclosure import is_suppressed_role
@@ -15,6 +18,7 @@ from geo_service.db.repo import RunInfo
 from geo_service.errors import NotFoundError
 from geo_service.services import release as release_service
 from geo_service.services import runs as run_service
+from geo_service.settings import ApiSettings
 
 PLANNING_TABLES = ("kantong", "prioritas", "target_opd", "cakupan")
 
@@ -52,6 +56,43 @@ def indicators(
 
 def h3_of_run(session: Session, user: Principal, run: RunInfo, k: int) -> pd.DataFrame:
     return h3_view(run_service.run_table(session, user, run, "h3"), user, k)
+
+
+def h3_cells(
+    session: Session,
+    user: Principal,
+    run: RunInfo,
+    api: ApiSettings,
+    *,
+    resolusi: int | None = None,
+) -> pd.DataFrame:
+    """H3 cells of ``run`` as ``user`` may see them (JSON route and OGC API alike): at
+    ``resolusi`` when coarser than stored, the public role at its coarse resolution, small
+    cells suppressed for opd and publik."""
+    cells = run_service.run_table(session, user, run, "h3")
+    stored = int(cells["resolusi"].iloc[0]) if len(cells) and "resolusi" in cells else None
+    res = resolusi
+    if user.role == "publik":
+        res = min(api.publik_h3_resolution, stored or api.publik_h3_resolution)
+    if res is not None and stored is not None and res < stored:
+        cells = coarsen_h3(cells, res)
+    return h3_view(cells, user, api.disclosure_k)
+
+
+def coarsen_h3(cells: gpd.GeoDataFrame, resolution: int) -> gpd.GeoDataFrame:
+    """Cells summed into their parents at ``resolution`` (counts added, rate recomputed)."""
+    parent = [h3.cell_to_parent(c, resolution) for c in cells["h3"]]
+    counts = ["n_keluarga", "n_jiwa", "n_keluarga_ekstrem", "n_jiwa_ekstrem"]
+    frame = pd.DataFrame(cells[counts].astype("int64")).assign(h3=parent)
+    out = frame.groupby("h3", sort=True)[counts].sum().reset_index()
+    out["resolusi"] = resolution
+    out["pct_jiwa_ekstrem"] = (100.0 * out["n_jiwa_ekstrem"] / out["n_jiwa"]).where(
+        out["n_jiwa"] > 0
+    )
+    geoms = [
+        shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(c)]) for c in out["h3"]
+    ]
+    return gpd.GeoDataFrame(out, geometry=geoms, crs=4326)
 
 
 def planning_of_run(

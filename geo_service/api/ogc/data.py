@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from geo_service.analysis.disclosure import geography_allowed
 from geo_service.api import results
 from geo_service.api.security import Principal
-from geo_service.api.views import h3_view
 from geo_service.db.repo import RunInfo
 from geo_service.errors import AccessDeniedError, NotFoundError
 from geo_service.i18n import msg
@@ -222,15 +221,8 @@ def _build(
 
 
 def _h3(session: Session, user: Principal, api: ApiSettings, run: RunInfo) -> gpd.GeoDataFrame:
-    """H3 cells as the JSON route gives them: the public role at its coarse resolution."""
-    from geo_service.api.routers.results import _coarsen
-
-    cells = run_service.run_table(session, user, run, "h3")
-    if user.role == "publik" and len(cells) and "resolusi" in cells:
-        stored = int(cells["resolusi"].iloc[0])
-        if api.publik_h3_resolution < stored:
-            cells = _coarsen(cells, api.publik_h3_resolution)
-    return h3_view(cells, user, api.disclosure_k)
+    """H3 cells as the JSON route gives them (the public role at its coarse resolution)."""
+    return results.h3_cells(session, user, run, api)
 
 
 def _coarsened(user: Principal, api: ApiSettings, layer: pd.DataFrame) -> bool:

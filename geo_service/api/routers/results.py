@@ -213,43 +213,16 @@ def indikator_h3(
     resolusi: Annotated[int | None, Query(ge=5, le=10)] = None,
     format: Literal["geojson", "json", "csv", "xlsx", "gpkg"] = "geojson",
 ) -> Response:
-    from geo_service.api.views import h3_view
-
     check_kabupaten(user, kode_kab)
     geo_check(user, "h3", api)
 
     def build() -> Response:
         run = run_service.finished_run(session, user, kode_kab, periode)
-        cells = run_service.run_table(session, user, run, "h3")
-        stored = int(cells["resolusi"].iloc[0]) if len(cells) and "resolusi" in cells else None
-        res = resolusi
-        if user.role == "publik":
-            res = min(api.publik_h3_resolution, stored or api.publik_h3_resolution)
-        if res is not None and stored is not None and res < stored:
-            cells = _coarsen(cells, res)
-        view = h3_view(cells, user, api.disclosure_k)
+        view = results.h3_cells(session, user, run, api, resolusi=resolusi)
         k = api.disclosure_k if user.role in ("opd", "publik") else None
         return respond(request, session, user, view, run, k, format, "indikator_h3", lang)
 
     return _newest_cached(request, session, user, kode_kab, periode, lang, build)
-
-
-def _coarsen(cells: gpd.GeoDataFrame, resolution: int) -> gpd.GeoDataFrame:
-    import h3
-    import shapely
-
-    parent = [h3.cell_to_parent(c, resolution) for c in cells["h3"]]
-    counts = ["n_keluarga", "n_jiwa", "n_keluarga_ekstrem", "n_jiwa_ekstrem"]
-    frame = pd.DataFrame(cells[counts].astype("int64")).assign(h3=parent)
-    out = frame.groupby("h3", sort=True)[counts].sum().reset_index()
-    out["resolusi"] = resolution
-    out["pct_jiwa_ekstrem"] = (100.0 * out["n_jiwa_ekstrem"] / out["n_jiwa"]).where(
-        out["n_jiwa"] > 0
-    )
-    geoms = [
-        shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(c)]) for c in out["h3"]
-    ]
-    return gpd.GeoDataFrame(out, geometry=geoms, crs=4326)
 
 
 @router.get(
