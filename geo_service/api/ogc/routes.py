@@ -8,6 +8,7 @@ authentication), Bearer token, or HTTP Basic when enabled.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -153,14 +154,25 @@ def _collection_json(
     return out
 
 
-def _kabupaten_bbox(session, user: Principal, kode_kab: str, memo: dict) -> list[float] | None:
+EXTENT_TTL_S = 300.0  # a kabupaten's extent is remembered this long (boundaries rarely change)
 
-    if kode_kab not in memo:
-        try:
-            memo[kode_kab] = data.extent(wilayah_service.wilayah(session, user, kode_kab, "desa"))
-        except NotFoundError:
-            memo[kode_kab] = None
-    return memo[kode_kab]
+
+def _kabupaten_bbox(
+    request: Request, session, user: Principal, kode_kab: str
+) -> list[float] | None:
+    """The extent of a kabupaten's desa (the caller's scope is checked by the query)."""
+    memo = getattr(request.app.state, "ogc_extents", None)
+    if memo is None:
+        memo = request.app.state.ogc_extents = {}
+    hit = memo.get(kode_kab)
+    if hit is not None and time.monotonic() - hit[0] < EXTENT_TTL_S and user.may_see(kode_kab):
+        return hit[1]
+    try:
+        bbox = data.extent(wilayah_service.wilayah(session, user, kode_kab, "desa"))
+    except NotFoundError:
+        bbox = None
+    memo[kode_kab] = (time.monotonic(), bbox)
+    return bbox
 
 
 @router.get("/collections", summary="Koleksi (lapisan) yang boleh dibaca")
@@ -170,9 +182,8 @@ def collections(
     if not _format_ok(request):
         return _bad("f harus json")
     base = _base(request)
-    memo: dict[str, list[float] | None] = {}
     cols = [
-        _collection_json(request, c, lang, _kabupaten_bbox(session, user, c.ref.kode_kab, memo))
+        _collection_json(request, c, lang, _kabupaten_bbox(request, session, user, c.ref.kode_kab))
         for c in data.catalogue(session, user, api)
     ]
     return JSONResponse(
@@ -195,7 +206,7 @@ def collection(
     lang: LangDep,
 ) -> JSONResponse:
     col = data.resolve(session, user, api, collection_id)
-    bbox = _kabupaten_bbox(session, user, col.ref.kode_kab, {})
+    bbox = _kabupaten_bbox(request, session, user, col.ref.kode_kab)
     return JSONResponse(_collection_json(request, col, lang, bbox))
 
 
