@@ -18,8 +18,9 @@ A published count ``c`` or its complement ``total - c`` must never lie in ``1..k
 Hiding a whole row (part and whole) makes the whole of any recoverable set equal to its part
 sum plus its complement sum, so checking those two is enough.
 
-The public role gets one geography family only (desa, or H3 cells at one coarse resolution)
-so that overlapping areas cannot be differenced; :func:`geography_allowed` says which.
+The suppressed roles get one geography family only (desa, or H3 cells at one coarse
+resolution) so that overlapping areas cannot be differenced; :func:`geography_allowed` says
+which.
 """
 
 from __future__ import annotations
@@ -239,10 +240,12 @@ def _mask(frame: pd.DataFrame, hidden: np.ndarray) -> pd.DataFrame:
 def geography_allowed(role: str, geography: str, *, publik_geography: str = "desa") -> bool:
     """Whether ``role`` may see aggregates of ``geography`` ("desa", "kecamatan", "h3").
 
-    The public role sees one family only: desa (with their kecamatan and kabupaten totals,
-    which are sums of the same desa) or H3 cells at one coarse resolution.
+    The suppressed roles (opd and publik) see one family only: desa (with their kecamatan
+    and kabupaten totals, which are sums of the same desa) or H3 cells at one coarse
+    resolution. Overlapping desa and H3 cells could be differenced (a cell minus the parts
+    of it inside published desa), and no release here suppresses across the two.
     """
-    if role != "publik":
+    if not is_suppressed_role(role):
         return True
     if publik_geography == "desa":
         return geography in ("desa", "kecamatan", "kabupaten")

@@ -170,7 +170,8 @@ def test_zero_extreme_is_published_but_complement_small_is_not():
         ("publik", "desa", True),
         ("publik", "kecamatan", True),
         ("publik", "h3", False),
-        ("opd", "h3", True),
+        ("opd", "h3", False),  # changed on purpose (issue 12): one family for opd too
+        ("opd", "desa", True),
         ("analis", "h3", True),
     ],
 )

@@ -149,3 +149,16 @@ def test_lp_over_all_routes_recovers_no_small_count(received, truth, user):
     assert len(findings) > 20
     disclosed = [f for f in findings if f.disclosed]
     assert not disclosed, disclosed[:5]
+
+
+@pytest.mark.parametrize("user", ROLES)
+def test_suppressed_roles_get_one_geography(client, tokens, user):
+    """Desa and H3 cells overlap: a role that sees suppressed desa gets no H3 cells (no
+    release suppresses across the two)."""
+    r = client.get(
+        f"/kabupaten/{KAB_A}/indikator/h3", params={"format": "json"}, headers=tokens[user]
+    )
+    assert r.status_code == 403
+    assert client.get(
+        f"/kabupaten/{KAB_A}/indikator/h3", params={"format": "json"}, headers=tokens["analis_a"]
+    ).is_success
