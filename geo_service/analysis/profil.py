@@ -427,11 +427,15 @@ def resolve_desa_names(
         same name in two kecamatan, or a fuzzy tie), ``tidak_dikenal`` (nothing close).
     """
     rule = rule or DesaRule()
-    table = desa.assign(
-        _n=desa["nama"].map(norm_desa_name),
-        _k=desa["nama_kec"].map(norm_desa_name) if "nama_kec" in desa else "",
-        _raw=desa["nama"].astype(str).str.strip().str.upper(),
-    )
+    has_kec = "nama_kec" in desa
+    kec_names = desa["nama_kec"].tolist() if has_kec else [""] * len(desa)
+    entries = [
+        (str(k), norm_desa_name(n), norm_desa_name(kc) if has_kec else "", str(n).strip().upper())
+        for k, n, kc in zip(desa["kode"].tolist(), desa["nama"].tolist(), kec_names, strict=True)
+    ]
+    by_kec: dict[str, list[tuple[str, str, str, str]]] = {}
+    for e in entries:
+        by_kec.setdefault(e[2], []).append(e)
     kec = kecamatan if kecamatan is not None else pd.Series(pd.NA, index=nama.index)
     cache: dict[tuple[str, str], tuple[str | None, str, str]] = {}
     kode_out, cara_out, kand_out = [], [], []
@@ -441,9 +445,9 @@ def resolve_desa_names(
             cara_out.append("kosong")
             kand_out.append("")
             continue
-        key = (str(raw), "" if kraw is None or kraw is pd.NA else str(kraw))
+        key = (str(raw), "" if kraw is None or kraw is pd.NA or not has_kec else str(kraw))
         if key not in cache:
-            cache[key] = _resolve_one(key[0], key[1], table, rule)
+            cache[key] = _resolve_one(key[0], key[1], entries, by_kec, rule)
         k, c, cand = cache[key]
         kode_out.append(k if k is not None else pd.NA)
         cara_out.append(c)
@@ -455,39 +459,59 @@ def resolve_desa_names(
     )
 
 
+_Entry = tuple[str, str, str, str]  # kode, normalised name, normalised kecamatan, raw name
+
+
+def _similar(text: str, candidates: list[str]) -> list[float]:
+    sm = SequenceMatcher(None, b=text, autojunk=False)
+    out = []
+    for c in candidates:
+        sm.set_seq1(c)
+        out.append(sm.ratio())
+    return out
+
+
 def _resolve_one(
-    raw: str, kec_raw: str, table: pd.DataFrame, rule: DesaRule
+    raw: str,
+    kec_raw: str,
+    entries: list[_Entry],
+    by_kec: dict[str, list[_Entry]],
+    rule: DesaRule,
 ) -> tuple[str | None, str, str]:
-    pool = table
-    if kec_raw and "nama_kec" in table:
+    pool = entries
+    if kec_raw:
         kn = norm_desa_name(kec_raw)
-        narrowed = table[table["_k"] == kn]
-        if narrowed.empty:  # kecamatan spelled differently: fuzzy on the kecamatan too
-            scores = table["_k"].map(lambda k: SequenceMatcher(None, kn, k).ratio())
-            narrowed = table[scores >= rule.ambang]
-        if not narrowed.empty:
+        narrowed = by_kec.get(kn, [])
+        if not narrowed:  # kecamatan spelled differently: fuzzy on the kecamatan too
+            names = list(by_kec)
+            narrowed = [
+                e
+                for name, score in zip(names, _similar(kn, names), strict=True)
+                if score >= rule.ambang
+                for e in by_kec[name]
+            ]
+        if narrowed:
             pool = narrowed
-    exact = pool[pool["_raw"] == raw.strip().upper()]
+    up = raw.strip().upper()
+    exact = [e for e in pool if e[3] == up]
     if len(exact) == 1:
-        return str(exact["kode"].iloc[0]), "tepat", ""
+        return exact[0][0], "tepat", ""
     n = norm_desa_name(raw)
-    same = pool[pool["_n"] == n]
+    same = [e for e in pool if e[1] == n]
     if len(same) == 1:
-        return str(same["kode"].iloc[0]), "ejaan" if exact.empty else "tepat", ""
+        return same[0][0], "ejaan" if not exact else "tepat", ""
     if len(same) > 1:
-        return None, "ambigu", ";".join(sorted(same["kode"].astype(str)))
-    if not n:
+        return None, "ambigu", ";".join(sorted(e[0] for e in same))
+    if not n or not pool:
         return None, "tidak_dikenal", ""
-    scores = pool["_n"].map(lambda d: SequenceMatcher(None, n, d).ratio()).to_numpy()
-    if len(scores) == 0:
-        return None, "tidak_dikenal", ""
-    best = float(scores.max())
+    scores = _similar(n, [e[1] for e in pool])
+    best = max(scores)
     if best < rule.ambang:
         return None, "tidak_dikenal", ""
-    top = pool[scores >= best - rule.selisih_seri]
+    top = [e for e, sc in zip(pool, scores, strict=True) if sc >= best - rule.selisih_seri]
     if len(top) > 1:
-        return None, "ambigu", ";".join(sorted(top["kode"].astype(str)))
-    return str(top["kode"].iloc[0]), "mirip", ""
+        return None, "ambigu", ";".join(sorted(e[0] for e in top))
+    return top[0][0], "mirip", ""
 
 
 # --- the mapping ----------------------------------------------------------------------

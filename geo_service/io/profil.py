@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import load_workbook
+from python_calamine import CalamineError, CalamineWorkbook
 
 from geo_service.analysis.profil import Profil, find_header_row, profil_from_dict
 from geo_service.errors import InvalidInputError, NotFoundError
@@ -89,7 +89,14 @@ def read_source(path: str | Path, profil: Profil) -> tuple[pd.DataFrame, int]:
             rows = grid.astype(object).where(grid != "", None).values.tolist()
         else:
             rows = _xlsx_rows(path, profil.sheet)
-    except (UnicodeDecodeError, pd.errors.ParserError, OSError, ValueError, KeyError) as exc:
+    except (
+        UnicodeDecodeError,
+        pd.errors.ParserError,
+        OSError,
+        ValueError,
+        KeyError,
+        CalamineError,
+    ) as exc:
         raise InvalidInputError(
             f"Berkas tidak dapat dibaca dengan profil {profil.nama}: {path.name}",
             f"File cannot be read with profile {profil.nama}: {path.name}",
@@ -114,19 +121,24 @@ def read_source(path: str | Path, profil: Profil) -> tuple[pd.DataFrame, int]:
 
 
 def _xlsx_rows(path: Path, sheet: str | int | None) -> list[list]:
-    wb = load_workbook(path, read_only=True, data_only=True)
-    try:
-        if sheet is None:
-            ws = wb.worksheets[0]
-        elif isinstance(sheet, int):
-            ws = wb.worksheets[sheet]
-        else:
-            if sheet not in wb.sheetnames:
-                raise InvalidInputError(
-                    f"Lembar {sheet!r} tidak ada dalam {path.name} (ada: {', '.join(wb.sheetnames)})",
-                    f"Sheet {sheet!r} is not in {path.name} (found: {', '.join(wb.sheetnames)})",
-                )
-            ws = wb[sheet]
-        return [list(r) for r in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
+    """Every row of one sheet as Python values (calamine: ~100x faster than openpyxl on a
+    large export; dates arrive as ``date``/``datetime``, empty cells as ``None``)."""
+    wb = CalamineWorkbook.from_path(str(path))
+    names = list(wb.sheet_names)
+    if sheet is None:
+        sheet = 0
+    if isinstance(sheet, int):
+        if not 0 <= sheet < len(names):
+            raise InvalidInputError(
+                f"Lembar ke-{sheet} tidak ada dalam {path.name} (ada: {', '.join(names)})",
+                f"Sheet {sheet} is not in {path.name} (found: {', '.join(names)})",
+            )
+        ws = wb.get_sheet_by_index(sheet)
+    else:
+        if sheet not in names:
+            raise InvalidInputError(
+                f"Lembar {sheet!r} tidak ada dalam {path.name} (ada: {', '.join(names)})",
+                f"Sheet {sheet!r} is not in {path.name} (found: {', '.join(names)})",
+            )
+        ws = wb.get_sheet_by_name(sheet)
+    return [[None if v == "" else v for v in row] for row in ws.to_python(skip_empty_area=False)]
