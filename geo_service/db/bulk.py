@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -178,6 +179,17 @@ class BulkLoader:
         self._staging = f"_muat_{table}"
         self._deferred: _SqliteDeferred | None = None
 
+    def _driver_cursor(self) -> Any:
+        """A cursor of the DBAPI connection under the SQLAlchemy one (COPY / executemany)."""
+        driver = self.conn.connection.driver_connection
+        assert driver is not None, "bulk load needs an open DBAPI connection"
+        return driver.cursor()
+
+    @property
+    def _cols(self) -> list[str]:
+        assert self._columns is not None, "no chunk loaded yet"
+        return self._columns
+
     def add(self, frame: pd.DataFrame) -> int:
         """Load one chunk (its columns are the table's column names)."""
         if frame.empty:
@@ -187,10 +199,10 @@ class BulkLoader:
             self._start()
         elif list(frame.columns) != self._columns:
             raise ValueError("every chunk must have the same columns")
-        cur = self.conn.connection.driver_connection.cursor()
+        cur = self._driver_cursor()
         try:
             if self._pg:
-                quoted = ", ".join(f'"{c}"' for c in self._columns)
+                quoted = ", ".join(f'"{c}"' for c in self._cols)
                 with cur.copy(
                     f'COPY "{self._staging}" ({quoted}) FROM STDIN (FORMAT binary)'
                 ) as cp:
@@ -219,10 +231,10 @@ class BulkLoader:
         """Make every loaded row part of the table (and its indexes); returns the rows."""
         if self._columns is None:
             return 0
-        cur = self.conn.connection.driver_connection.cursor()
+        cur = self._driver_cursor()
         try:
             if self._pg:
-                cols = ", ".join(f'"{c}"' for c in self._columns)
+                cols = ", ".join(f'"{c}"' for c in self._cols)
                 target, source = cols, cols
                 if self.point is not None:
                     lon, lat = (f'"{c}"' for c in self.point)
@@ -247,7 +259,7 @@ class BulkLoader:
     # -- internals
 
     def _start(self) -> None:
-        cur = self.conn.connection.driver_connection.cursor()
+        cur = self._driver_cursor()
         try:
             rebuild = self._rebuild_indexes(cur)
             if self._pg:
@@ -258,8 +270,8 @@ class BulkLoader:
                         (f'"{self.table}"',),
                     ).fetchall()
                 )
-                self._pg_types = [_pg_copy_type(types[c]) for c in self._columns]
-                cols = ", ".join(f'"{c}" {types[c]}' for c in self._columns)
+                self._pg_types = [_pg_copy_type(types[c]) for c in self._cols]
+                cols = ", ".join(f'"{c}" {types[c]}' for c in self._cols)
                 cur.execute(f'CREATE TEMPORARY TABLE "{self._staging}" ({cols}) ON COMMIT DROP')
                 self._dropped = self._drop_indexes_pg(cur) if rebuild else []
             else:
