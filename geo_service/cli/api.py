@@ -201,6 +201,7 @@ def _report_from_files(folder: Path, kabupaten: str, publik: bool, periode: str 
         version=__version__,
         suppression_k=view.suppressed_k,
         targets=targets,
+        sintetis=bool(record.get("sintetis")),
     )
 
 

@@ -33,7 +33,7 @@ def run_record(result: RunResult) -> dict[str, Any]:
         "waktu_utc": result.waktu_utc,
         "periode": result.periode,
         "detik": result.seconds,
-        "parameter": result.params.record() | ({"sintetis": True} if result.sintetis else {}),
+        "parameter": result.params.record(),
         "sintetis": result.sintetis,
         "masukan": result.inputs.sources,
         "validasi": {

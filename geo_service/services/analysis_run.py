@@ -477,7 +477,13 @@ def execute_stored_run(
     inputs = inputs_from_db(session, run.kode_kab, run.periode, scope=scope, data_dir=data_dir)
     result = run_analysis(inputs, params)
     R.finish_run(
-        session, run_id, result.indicators, scope=scope, extra=stored_tables(result.planning)
+        session,
+        run_id,
+        result.indicators,
+        scope=scope,
+        extra=stored_tables(result.planning),
+        # The data decide ``sintetis``: known only now, after reading the families.
+        parameter=(run.parameter or {}) | ({"sintetis": True} if result.sintetis else {}),
     )
     return result
 

@@ -125,8 +125,10 @@ def finish_run(
     *,
     scope: Scope,
     extra: Mapping[str, pd.DataFrame] | None = None,
+    parameter: Mapping[str, Any] | None = None,
 ) -> None:
-    """Store the result frames of a run and mark it done (``selesai``).
+    """Store the result frames of a run and mark it done (``selesai``); ``parameter``, when
+    given, replaces the recorded parameters (e.g. with ``sintetis`` learnt from the data).
 
     Parameters
     ----------
@@ -161,6 +163,7 @@ def finish_run(
             selesai=now,
             detik=(now - started).total_seconds(),
             ringkasan=ringkasan,
+            **({"parameter": _jsonable(dict(parameter))} if parameter is not None else {}),
         )
     )
 
