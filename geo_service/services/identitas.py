@@ -284,16 +284,16 @@ def named_field_list(
 
     Returns the list (sample columns + :data:`NAME_COLUMNS`) and the sample's info.
     """
-    purpose = _require_purpose(tujuan)
     if who.peran not in (*FULL_ROLES, PENDAMPING):
         raise AccessDeniedError(
             "Peran Anda tidak boleh membuka nama dan alamat keluarga; gunakan daftar pseudonim.",
             "Your role may not open family names and addresses; use the pseudonymous list.",
         )
-    brankas = vault(settings)
     with Session(engine) as conn, conn.begin():
         scope = who.scope
-        info = uji_repo.get_sample_info(conn, sampel_id, scope=scope)
+        info = uji_repo.get_sample_info(conn, sampel_id, scope=scope)  # 404 outside scope
+        purpose = _require_purpose(tujuan)
+        brankas = vault(settings)
         sample = uji_repo.load_sample(conn, sampel_id, scope=scope)
         daftar = sample.daftar
         if who.peran == PENDAMPING:
@@ -334,6 +334,12 @@ def named_field_list(
 
 
 # --- facilitators ---------------------------------------------------------------------
+
+
+def check_sample(engine: Engine, who: Pemohon, sampel_id: int) -> None:
+    """:class:`~geo_service.errors.NotFoundError` unless the sample is in ``who``'s scope."""
+    with Session(engine) as conn:
+        uji_repo.get_sample_info(conn, sampel_id, scope=who.scope)
 
 
 def assign_facilitator(

@@ -73,7 +73,9 @@ def named_list(
     user: CurrentUser,
     settings: SettingsDep,
     background: BackgroundTasks,
-    tujuan: Annotated[str, Query(min_length=3, max_length=200, description="Tujuan (audit)")],
+    tujuan: Annotated[
+        str | None, Query(max_length=200, description="Tujuan (wajib; dicatat di audit)")
+    ] = None,
     format: Literal["xlsx", "pdf", "gpkg", "opensid"] = "xlsx",
     desa: Annotated[str | None, Query(pattern=r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")] = None,
     lang: Literal["id", "en"] = "id",
@@ -125,11 +127,12 @@ def opensid_results(
     sampel_id: SampelId,
     user: AnalystUser,
     settings: SettingsDep,
-    berkas: Annotated[UploadFile, File(description="Hasil OpenSID: .xlsx atau .csv")],
+    berkas: Annotated[UploadFile | None, File(description="Hasil OpenSID: .xlsx atau .csv")] = None,
     sebagian: Annotated[bool, Form(description="Impor baris sah saja")] = False,
     lang: Literal["id", "en"] = "id",
 ) -> OpensidImport:
-    if not (berkas.filename or "").lower().endswith(RESULT_SUFFIXES):
+    ident.check_sample(request_engine(request), pemohon(user), sampel_id)  # 404 before the body
+    if berkas is None or not (berkas.filename or "").lower().endswith(RESULT_SUFFIXES):
         raise InvalidInputError(
             "Jenis berkas tidak didukung (boleh: .xlsx, .csv)",
             "Unsupported file type (allowed: .xlsx, .csv)",
