@@ -149,13 +149,17 @@ def test_spraying_many_accounts_throttles_the_client():
     "command",
     [["nonaktifkan", "analis_a"], ["deactivate", "analis_a"]],
 )
-def test_cli_deactivate_and_aliases(client, api_db, tokens, monkeypatch, command):
+def test_cli_deactivate_and_aliases(client, api_db, tokens, monkeypatch, command, request):
     from typer.testing import CliRunner
 
     from geo_service.cli import app
 
     monkeypatch.setenv("GEO_DATA_DIR", str(api_db.path.parent))
     monkeypatch.setenv("GEO_DATABASE_URL", str(api_db.settings.database.url))
+    from geo_service.settings import get_settings
+
+    get_settings.cache_clear()  # read once per process: this module's database
+    request.addfinalizer(get_settings.cache_clear)
     h = _bearer(client, "analis_a")
     r = CliRunner().invoke(app, ["user", *command])
     assert r.exit_code == 0, r.output

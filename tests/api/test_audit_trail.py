@@ -40,11 +40,15 @@ def test_api_run_start_is_audited(client, tokens, api_db):
     assert rows[-1]["kode_kab"] == KAB_A
 
 
-def test_cli_imports_audited_done_and_refused(api_db, tmp_path, monkeypatch):
+def test_cli_imports_audited_done_and_refused(api_db, tmp_path, monkeypatch, request):
     from geo_service.cli import app
 
     monkeypatch.setenv("GEO_DATABASE_URL", str(api_db.settings.database.url))
     monkeypatch.setenv("GEO_DATA_DIR", str(api_db.path.parent))
+    from geo_service.settings import get_settings
+
+    get_settings.cache_clear()  # read once per process: this module's database
+    request.addfinalizer(get_settings.cache_clear)
     bad = tmp_path / "rusak.csv"
     bad.write_text("bukan,kolom,kontrak\n1,2,3\n", encoding="utf-8")
     before = len(_rows(api_db, "impor_ditolak"))

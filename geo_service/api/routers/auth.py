@@ -71,6 +71,14 @@ def me(user: CurrentUser) -> Me:
 # --- account administration (admin of the user's kabupaten) -------------------------------
 
 
+ADMIN_RESPONSES: dict[int | str, dict] = {
+    401: {"model": ErrorBody},
+    403: {"model": ErrorBody},
+    404: {"model": ErrorBody},
+    422: {"model": ErrorBody},
+}
+
+
 class PeranBaru(BaseModel):
     peran: str = Field(description="admin, analis, opd atau publik")
     kode_opd: str | None = Field(None, max_length=64)
@@ -100,7 +108,11 @@ def _administer(session, admin: Principal, nama: str, change, aksi: str, request
     return {"nama_pengguna": user.nama_pengguna, "aktif": user.aktif, "peran": user.peran}
 
 
-@router.post("/pengguna/{nama}/nonaktifkan", summary="Nonaktifkan pengguna (admin)")
+@router.post(
+    "/pengguna/{nama}/nonaktifkan",
+    summary="Nonaktifkan pengguna (admin)",
+    responses=ADMIN_RESPONSES,
+)
 def nonaktifkan(nama: str, request: Request, session: SessionDep, admin: AdminUser) -> dict:
     from geo_service.db.repo.users import set_active
 
@@ -109,7 +121,11 @@ def nonaktifkan(nama: str, request: Request, session: SessionDep, admin: AdminUs
     )
 
 
-@router.post("/pengguna/{nama}/aktifkan", summary="Aktifkan kembali pengguna (admin)")
+@router.post(
+    "/pengguna/{nama}/aktifkan",
+    summary="Aktifkan kembali pengguna (admin)",
+    responses=ADMIN_RESPONSES,
+)
 def aktifkan(nama: str, request: Request, session: SessionDep, admin: AdminUser) -> dict:
     from geo_service.db.repo.users import set_active
 
@@ -118,7 +134,9 @@ def aktifkan(nama: str, request: Request, session: SessionDep, admin: AdminUser)
     )
 
 
-@router.post("/pengguna/{nama}/peran", summary="Ganti peran pengguna (admin)")
+@router.post(
+    "/pengguna/{nama}/peran", summary="Ganti peran pengguna (admin)", responses=ADMIN_RESPONSES
+)
 def peran(
     nama: str, body: PeranBaru, request: Request, session: SessionDep, admin: AdminUser
 ) -> dict:
@@ -134,7 +152,11 @@ def peran(
     )
 
 
-@router.post("/pengguna/{nama}/cakupan", summary="Ganti cakupan kabupaten pengguna (admin)")
+@router.post(
+    "/pengguna/{nama}/cakupan",
+    summary="Ganti cakupan kabupaten pengguna (admin)",
+    responses=ADMIN_RESPONSES,
+)
 def cakupan(
     nama: str, body: CakupanBaru, request: Request, session: SessionDep, admin: AdminUser
 ) -> dict:
@@ -152,7 +174,11 @@ def cakupan(
     )
 
 
-@router.post("/pengguna/{nama}/cabut-sesi", summary="Akhiri semua token dan sesi (admin)")
+@router.post(
+    "/pengguna/{nama}/cabut-sesi",
+    summary="Akhiri semua token dan sesi (admin)",
+    responses=ADMIN_RESPONSES,
+)
 def cabut_sesi(nama: str, request: Request, session: SessionDep, admin: AdminUser) -> dict:
     from geo_service.db.repo.users import revoke_sessions
 
