@@ -11,7 +11,9 @@ GDAL's send the user name and password with every request. Off by default
 
 Every request would otherwise pay for a scrypt check (tens of milliseconds), so a correct
 pair is remembered for ``ttl_s`` seconds under its SHA-256 (never in clear); a wrong pair is
-never remembered, and a user deactivated meanwhile loses access after at most ``ttl_s``.
+never remembered. The remembered principal is still checked against the user row on every
+request (active, token version, role and scope), as Bearer tokens are, so a deactivated user
+loses access at the next request.
 """
 
 from __future__ import annotations
@@ -82,4 +84,6 @@ def principal_for_basic(
         )
         if principal is not None:
             cache.put(creds, principal)
+    if principal is not None:
+        principal = service.current_principal(session, principal)
     return principal

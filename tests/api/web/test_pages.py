@@ -56,7 +56,7 @@ def test_login_sets_a_short_lived_httponly_samesite_cookie(web):
     assert f'href="/kabupaten/{KAB_B}"' not in home.text, "only the kabupaten in scope"
 
 
-def test_cookie_is_secure_over_https_and_rotated_on_login(web_app):
+def test_cookie_is_secure_over_https_and_rotated_on_login(web, web_app):
     from fastapi.testclient import TestClient
 
     c = TestClient(web_app, base_url="https://testserver")
@@ -99,7 +99,7 @@ def test_failed_logins_are_throttled_per_account(api_db):
         assert login(c, "publik_a").status_code == 303, "other accounts are not locked"
 
 
-def test_logout_needs_the_csrf_token_then_ends_the_session(web_app):
+def test_logout_needs_the_csrf_token_then_ends_the_session(web, web_app):
     from fastapi.testclient import TestClient
 
     c = TestClient(web_app)
