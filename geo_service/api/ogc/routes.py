@@ -21,6 +21,7 @@ from geo_service.api.deps import ApiSettingsDep, CurrentUser, LangDep, SessionDe
 from geo_service.api.ogc import data
 from geo_service.api.ogc.features import RESERVED, ParameterError, page_links, queryables, select
 from geo_service.api.ogc.openapi import OPENAPI_MEDIA, document
+from geo_service.api.schemas import ErrorBody
 from geo_service.api.security import Principal
 from geo_service.errors import NotFoundError
 from geo_service.io import mvt
@@ -29,7 +30,10 @@ from geo_service.services import audit as audit_service
 from geo_service.services import tiles
 from geo_service.services import wilayah as wilayah_service
 
-router = APIRouter(prefix="/ogc", tags=["OGC API"])
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody} for code in (400, 401, 403, 404, 422, 429)
+}
+router = APIRouter(prefix="/ogc", tags=["OGC API"], responses=_ERRORS)
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -363,7 +367,11 @@ def tile(
     return cached(request, user, col.run.id, _base(request), build)
 
 
-@router.get("/api", summary="Dokumen OpenAPI 3.0 OGC API ini")
+@router.get(
+    "/api",
+    summary="Dokumen OpenAPI 3.0 OGC API ini",
+    responses={200: {"content": {OPENAPI_MEDIA: {}}}},
+)
 def api_document(
     request: Request, user: CurrentUser, session: SessionDep, api: ApiSettingsDep, lang: LangDep
 ) -> Response:
