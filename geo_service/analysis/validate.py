@@ -238,48 +238,9 @@ def validate_keluarga(
         cols["desil"].shown,
     )
 
-    lat_c, lon_c = cols["lat"], cols["lon"]
-    lat, lat_bad = lat_c.values()
-    lon, lon_bad = lon_c.values()
-    lat_in, lon_in = lat_c.present(), lon_c.present()
+    lat, lon = _check_coordinates(cols["lat"], cols["lon"], add)
 
-    def pair(rows: np.ndarray) -> pd.Series:
-        return lat_c.shown(rows).fillna("") + ", " + lon_c.shown(rows).fillna("")
-
-    half = lat_in != lon_in
-    add(half, "lat,lon", "koordinat_tidak_lengkap", pair)
-    not_num = ~half & (lat_bad | lon_bad)
-    add(not_num, "lat,lon", "koordinat_tidak_valid", pair)
-    both = ~np.isnan(lat) & ~np.isnan(lon) & ~not_num
-    with np.errstate(invalid="ignore"):
-        in_lat = (lat >= S.LAT_RANGE[0]) & (lat <= S.LAT_RANGE[1])
-        in_lon = (lon >= S.LON_RANGE[0]) & (lon <= S.LON_RANGE[1])
-        swapped = (
-            both
-            & (lat >= S.LON_RANGE[0])
-            & (lat <= S.LON_RANGE[1])
-            & (lon >= S.LAT_RANGE[0])
-            & (lon <= S.LAT_RANGE[1])
-        )
-    add(swapped, "lat,lon", "koordinat_tertukar", pair)
-    add(both & ~swapped & ~(in_lat & in_lon), "lat,lon", "koordinat_di_luar_indonesia", pair)
-
-    flags: dict[str, np.ndarray] = {}
-    for col in S.FLAG_COLUMNS:
-        c = cols[col]
-        present = c.present()
-        if c.numeric:
-            v = c.series.to_numpy(dtype="float64", na_value=np.nan)
-            one, zero = v == 1, v == 0
-        else:
-            one, zero = _bool(pc.equal(c.text, "1")), _bool(pc.equal(c.text, "0"))
-            other = np.flatnonzero(present & ~(one | zero))
-            if len(other):  # "true", "1.0", ... and the invalid ones: only these rows
-                low = pc.utf8_lower(c.text.take(pa.array(other)))
-                one[other] = _bool(pc.is_in(low, value_set=pa.array(_FLAG_ONE, low.type)))
-                zero[other] = _bool(pc.is_in(low, value_set=pa.array(_FLAG_ZERO, low.type)))
-        add(present & ~(one | zero), col, "nilai_biner_tidak_valid", c.shown)
-        flags[col] = one.astype(np.int8)
+    flags = _check_flags(cols, add)
 
     peng, peng_bad = _whole(cols["pengeluaran_kapita"])
     with np.errstate(invalid="ignore"):
@@ -334,6 +295,57 @@ def _whole(c: _Column) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(invalid="ignore"):
         bad = bad | (~np.isnan(v) & (v != np.floor(v)))
     return np.where(bad, np.nan, v), bad
+
+
+def _check_coordinates(lat_c: _Column, lon_c: _Column, add) -> tuple[np.ndarray, np.ndarray]:
+    """Latitude and longitude as floats (NaN when absent or invalid); problems via ``add``:
+    half a pair, not a number, swapped, outside Indonesia."""
+    lat, lat_bad = lat_c.values()
+    lon, lon_bad = lon_c.values()
+    lat_in, lon_in = lat_c.present(), lon_c.present()
+
+    def pair(rows: np.ndarray) -> pd.Series:
+        return lat_c.shown(rows).fillna("") + ", " + lon_c.shown(rows).fillna("")
+
+    half = lat_in != lon_in
+    add(half, "lat,lon", "koordinat_tidak_lengkap", pair)
+    not_num = ~half & (lat_bad | lon_bad)
+    add(not_num, "lat,lon", "koordinat_tidak_valid", pair)
+    both = ~np.isnan(lat) & ~np.isnan(lon) & ~not_num
+    with np.errstate(invalid="ignore"):
+        in_lat = (lat >= S.LAT_RANGE[0]) & (lat <= S.LAT_RANGE[1])
+        in_lon = (lon >= S.LON_RANGE[0]) & (lon <= S.LON_RANGE[1])
+        swapped = (
+            both
+            & (lat >= S.LON_RANGE[0])
+            & (lat <= S.LON_RANGE[1])
+            & (lon >= S.LAT_RANGE[0])
+            & (lon <= S.LAT_RANGE[1])
+        )
+    add(swapped, "lat,lon", "koordinat_tertukar", pair)
+    add(both & ~swapped & ~(in_lat & in_lon), "lat,lon", "koordinat_di_luar_indonesia", pair)
+    return lat, lon
+
+
+def _check_flags(cols: dict[str, _Column], add) -> dict[str, np.ndarray]:
+    """The 0/1 flag columns as int8 (empty read as 0); other values reported via ``add``."""
+    flags: dict[str, np.ndarray] = {}
+    for col in S.FLAG_COLUMNS:
+        c = cols[col]
+        present = c.present()
+        if c.numeric:
+            v = c.series.to_numpy(dtype="float64", na_value=np.nan)
+            one, zero = v == 1, v == 0
+        else:
+            one, zero = _bool(pc.equal(c.text, "1")), _bool(pc.equal(c.text, "0"))
+            other = np.flatnonzero(present & ~(one | zero))
+            if len(other):  # "true", "1.0", ... and the invalid ones: only these rows
+                low = pc.utf8_lower(c.text.take(pa.array(other)))
+                one[other] = _bool(pc.is_in(low, value_set=pa.array(_FLAG_ONE, low.type)))
+                zero[other] = _bool(pc.is_in(low, value_set=pa.array(_FLAG_ZERO, low.type)))
+        add(present & ~(one | zero), col, "nilai_biner_tidak_valid", c.shown)
+        flags[col] = one.astype(np.int8)
+    return flags
 
 
 def _problems(found, missing_cols, baris, ids: _Column, lang: str) -> pd.DataFrame:
