@@ -29,8 +29,38 @@ import shapely
 
 from geo_service.analysis import schema as S
 from geo_service.analysis.locate import utm_epsg
+from geo_service.synth.calibration import (
+    NATIONAL_GARIS_KEMISKINAN,
+    NATIONAL_P0,
+    NATIONAL_SUMBER,
+    NATIONAL_TAHUN,
+    Calibration,
+    calibration_for,
+    calibration_from_bps,
+)
+from geo_service.synth.placement import (
+    metres,
+    other_desa_same_kec,
+    outside,
+    place,
+    plant_pockets,
+    pocket_truth,
+    smooth_field,
+)
+from geo_service.synth.rusak import corrupt
 
-M_PER_DEG = 111_320.0
+__all__ = [
+    "NATIONAL_GARIS_KEMISKINAN",
+    "NATIONAL_P0",
+    "NATIONAL_SUMBER",
+    "NATIONAL_TAHUN",
+    "Calibration",
+    "SyntheticData",
+    "calibration_for",
+    "calibration_from_bps",
+    "generate_keluarga",
+    "is_generated",
+]
 
 # Receipt probability by desil (index 0 = desil 1): PKH, BPNT, PBI-JK, BLT. The tails are
 # targeting errors: extreme-poor left out, better-off families receiving.
@@ -50,72 +80,6 @@ _DEPRIVATION = {
     "anak_tidak_sekolah": (0.06, 1.0),
     "kk_tidak_bekerja": (0.08, 0.9),
 }
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """BPS figures a synthetic kabupaten is calibrated to."""
-
-    kode_kab: str
-    nama: str
-    tahun_p0: int
-    p0: float  # percent of persons below the poverty line
-    tahun_garis: int
-    garis_kemiskinan: float  # Rp per person per month
-    sumber: str = ""
-    bawaan: bool = False  # True: national defaults, no published figure for the kabupaten
-
-
-# Defaults for a kabupaten without figures in ``data/bps_poverty_figures.csv`` (any of the
-# 514 of the national desa layer): the national figures of BPS for March 2025 (Berita Resmi
-# Statistik "Profil Kemiskinan di Indonesia Maret 2025"): P0 8.47 % of persons, poverty
-# line Rp 609,160 per person per month. A synthetic kabupaten made with them looks like an
-# average Indonesian one, not like the real kabupaten; ``truth.json`` says so (``bawaan``).
-NATIONAL_P0 = 8.47
-NATIONAL_GARIS_KEMISKINAN = 609_160.0
-NATIONAL_TAHUN = 2025
-NATIONAL_SUMBER = (
-    "BPS, Profil Kemiskinan di Indonesia Maret 2025 (angka nasional, bawaan untuk kabupaten "
-    "tanpa angka BPS di data/bps_poverty_figures.csv)"
-)
-
-
-def calibration_for(bps: pd.DataFrame, kode_kab: str, *, nama: str | None = None) -> Calibration:
-    """BPS figures of ``kode_kab`` when published in ``bps``, else the national defaults."""
-    try:
-        return calibration_from_bps(bps, kode_kab)
-    except KeyError:
-        return Calibration(
-            kode_kab=kode_kab,
-            nama=nama or kode_kab,
-            tahun_p0=NATIONAL_TAHUN,
-            p0=NATIONAL_P0,
-            tahun_garis=NATIONAL_TAHUN,
-            garis_kemiskinan=NATIONAL_GARIS_KEMISKINAN,
-            sumber=NATIONAL_SUMBER,
-            bawaan=True,
-        )
-
-
-def calibration_from_bps(bps: pd.DataFrame, kode_kab: str) -> Calibration:
-    """Latest P0 and latest poverty line published for ``kode_kab`` in the BPS table."""
-    rows = bps[bps["kode"].astype(str) == kode_kab]
-    if rows.empty:
-        raise KeyError(kode_kab)
-    with_p0 = rows.dropna(subset=["pct_poor"]).sort_values("year")
-    with_line = rows.dropna(subset=["poverty_line_rp"]).sort_values("year")
-    if with_p0.empty or with_line.empty:
-        raise KeyError(kode_kab)
-    p0_row, line_row = with_p0.iloc[-1], with_line.iloc[-1]
-    return Calibration(
-        kode_kab=kode_kab,
-        nama=str(p0_row["kab"]),
-        tahun_p0=int(p0_row["year"]),
-        p0=float(p0_row["pct_poor"]),
-        tahun_garis=int(line_row["year"]),
-        garis_kemiskinan=float(line_row["poverty_line_rp"]),
-        sumber=str(p0_row["source_url"]),
-    )
 
 
 @dataclass
@@ -181,70 +145,26 @@ def generate_keluarga(
     per_desa = rng.multinomial(n_keluarga, weight / weight.sum())
 
     # 2. Dwellings in settlement clusters (dusun) inside each polygon.
-    lon, lat, desa_idx, cluster_id = _place(desa, per_desa, area_km2, rng, progress)
+    lon, lat, desa_idx, cluster_id = place(desa, per_desa, area_km2, rng, progress)
 
-    # 3. Spatially autocorrelated welfare: smooth field + kecamatan + desa + dusun effects.
-    spatial = _smooth_field(lon, lat, desa.total_bounds, rng)
-    kec_codes, kec_idx = np.unique(desa["kode_kec"].to_numpy(), return_inverse=True)
-    spatial += rng.normal(0, 0.15, len(kec_codes))[kec_idx][desa_idx]
-    spatial += rng.normal(0, 0.2, len(desa))[desa_idx]
-    spatial += rng.normal(0, 0.15, cluster_id.max() + 1)[cluster_id]
-    level = spatial.mean() - 1.8
-
-    # 4. Planted pockets: within a known radius the local level is replaced by a poor one
-    #    (full strength at the centre, half at the edge), whatever the area was before.
-    pockets = _plant_pockets(kantong, lon, lat, rng)
-    for p in pockets:
-        d = _metres(lon, lat, p["lon"], p["lat"])
-        inside = d < p["radius_m"]
-        w = 1.0 - 0.5 * (d[inside] / p["radius_m"]) ** 2
-        spatial[inside] = (1 - w) * spatial[inside] + w * level
-
-    art = np.clip(rng.poisson(2.4, n_keluarga) + 1, 1, 12).astype(np.int16)
-    welfare = spatial + rng.normal(0, 1.0, n_keluarga) - 0.08 * (art - 3)
-
-    # 5. Desil from a proxy-means score with ranking error, person-weighted quantiles.
-    pmt = welfare + rng.normal(0, 0.35, n_keluarga)
-    share = np.r_[calibration.p0 / 100.0, np.full(9, (1 - calibration.p0 / 100.0) / 9)]
-    desil = _weighted_classes(pmt, art, np.cumsum(share)[:-1]) + 1
-
-    # 6. Expenditure: log-normal in welfare, person share below the line = P0.
-    logp = 0.45 * (welfare - welfare.mean()) / welfare.std()
-    cut = _weighted_quantile(logp, art, calibration.p0 / 100.0)
-    pengeluaran = np.round(calibration.garis_kemiskinan * np.exp(logp - cut) / 1000.0) * 1000.0
-    pengeluaran = np.maximum(pengeluaran, 50_000.0)
-    pengeluaran[rng.random(n_keluarga) < 0.2] = np.nan
-
-    cols: dict[str, np.ndarray] = {}
-    coverage = rng.lognormal(0.0, 0.25, len(desa))[desa_idx]
-    for col, probs in _PROGRAM_P.items():
-        p = np.clip(np.asarray(probs)[desil - 1] * coverage, 0, 0.97)
-        cols[col] = (rng.random(n_keluarga) < p).astype(np.int8)
-    z = (welfare - welfare.mean()) / welfare.std()
-    infra = rng.normal(0, 0.5, len(desa))[desa_idx]
-    for col, (base, strength) in _DEPRIVATION.items():
-        local = infra if col in ("tanpa_jamban", "air_minum_tidak_layak", "tanpa_listrik") else 0
-        logit = np.log(base / (1 - base)) - strength * z + local
-        cols[col] = (rng.random(n_keluarga) < 1 / (1 + np.exp(-logit))).astype(np.int8)
+    # 3.-4. Welfare with planted pockets; 5.-6. desil and expenditure.
+    art, welfare, pockets = _welfare(desa, lon, lat, desa_idx, cluster_id, kantong, rng)
+    desil, pengeluaran = _desil_and_expenditure(welfare, art, calibration, rng)
+    cols = _programmes_and_deprivation(welfare, desil, desa_idx, len(desa), rng)
 
     # 7. Geotags and their defects.
-    kode = desa["kode"].to_numpy(dtype=object)
-    registered = kode[desa_idx].copy()
-    geotag = rng.random(n_keluarga) < share_geotag
-    g = np.flatnonzero(geotag)
-    salah = rng.choice(g, int(round(share_salah_desa * len(g))), replace=False)
-    registered[salah] = _other_desa_same_kec(desa, desa_idx[salah], rng)
-    free = np.setdiff1d(g, salah)
-    n_dekat = int(round(share_dekat_batas * len(g)))
-    n_jauh = 5 + n_keluarga // 100_000 if n_jauh is None else n_jauh
-    moved = rng.choice(free, n_dekat + n_jauh, replace=False)
-    dekat, jauh = moved[:n_dekat], moved[n_dekat:]
-    union = shapely.union_all(desa.geometry.to_numpy())
-    lon[dekat], lat[dekat] = _outside(union, len(dekat), 20.0, 240.0, epsg, rng)
-    lon[jauh], lat[jauh] = _outside(union, len(jauh), 5_000.0, 30_000.0, epsg, rng)
-    out_lat = np.where(geotag, np.round(lat, 6), np.nan)
-    out_lon = np.where(geotag, np.round(lon, 6), np.nan)
-
+    registered, geotag, defects = _geotags(
+        desa,
+        desa_idx,
+        lon,
+        lat,
+        epsg,
+        rng,
+        share_geotag,
+        share_salah_desa,
+        share_dekat_batas,
+        5 + n_keluarga // 100_000 if n_jauh is None else n_jauh,
+    )
     ids = rng.choice(10**10, size=n_keluarga + 9 * rusak, replace=False)
     prefix = calibration.kode_kab.replace(".", "")
     id_str = np.array([f"DTSEN-{prefix}-{i:010d}" for i in ids], dtype=object)
@@ -253,8 +173,8 @@ def generate_keluarga(
             S.ID: id_str[:n_keluarga],
             S.PERIODE: periode,
             S.KODE_DESA: registered,
-            "lat": out_lat,
-            "lon": out_lon,
+            "lat": np.where(geotag, np.round(lat, 6), np.nan),
+            "lon": np.where(geotag, np.round(lon, 6), np.nan),
             "jumlah_art": art,
             "desil": desil.astype(np.int8),
             "pengeluaran_kapita": pd.array(pengeluaran, dtype="Int64"),
@@ -262,12 +182,107 @@ def generate_keluarga(
         }
     )
     frame = frame.sort_values(S.KODE_DESA, kind="stable").reset_index(drop=True)
-
-    persons = art.astype(np.int64)
     truth = {
         "seed": seed,
         "periode": periode,
         "kabupaten": calibration.kode_kab,
+        **_truth(calibration, art, desil, pengeluaran, geotag, defects),
+        "kantong": [
+            {k: (round(v, 6) if isinstance(v, float) else v) for k, v in p.items()}
+            | pocket_truth(p, lon, lat, geotag, desil, art)
+            for p in pockets
+        ],
+    }
+    if rusak:
+        frame, truth["rusak"] = corrupt(frame, rusak, id_str[n_keluarga:], rng)
+    return SyntheticData(keluarga=frame, truth=truth)
+
+
+def _welfare(desa, lon, lat, desa_idx, cluster_id, kantong, rng):
+    """Persons per family, welfare and the planted pockets (steps 3-4)."""
+    # 3. Spatially autocorrelated welfare: smooth field + kecamatan + desa + dusun effects.
+    spatial = smooth_field(lon, lat, desa.total_bounds, rng)
+    kec_codes, kec_idx = np.unique(desa["kode_kec"].to_numpy(), return_inverse=True)
+    spatial += rng.normal(0, 0.15, len(kec_codes))[kec_idx][desa_idx]
+    spatial += rng.normal(0, 0.2, len(desa))[desa_idx]
+    spatial += rng.normal(0, 0.15, cluster_id.max() + 1)[cluster_id]
+    level = spatial.mean() - 1.8
+
+    # 4. Planted pockets: within a known radius the local level is replaced by a poor one
+    #    (full strength at the centre, half at the edge), whatever the area was before.
+    pockets = plant_pockets(kantong, lon, lat, rng)
+    for p in pockets:
+        d = metres(lon, lat, p["lon"], p["lat"])
+        inside = d < p["radius_m"]
+        w = 1.0 - 0.5 * (d[inside] / p["radius_m"]) ** 2
+        spatial[inside] = (1 - w) * spatial[inside] + w * level
+
+    n = len(lon)
+    art = np.clip(rng.poisson(2.4, n) + 1, 1, 12).astype(np.int16)
+    welfare = spatial + rng.normal(0, 1.0, n) - 0.08 * (art - 3)
+    return art, welfare, pockets
+
+
+def _desil_and_expenditure(welfare, art, calibration: Calibration, rng):
+    """Desil and expenditure per family, both calibrated to P0 (steps 5-6)."""
+    n = len(welfare)
+    # 5. Desil from a proxy-means score with ranking error, person-weighted quantiles.
+    pmt = welfare + rng.normal(0, 0.35, n)
+    share = np.r_[calibration.p0 / 100.0, np.full(9, (1 - calibration.p0 / 100.0) / 9)]
+    desil = _weighted_classes(pmt, art, np.cumsum(share)[:-1]) + 1
+
+    # 6. Expenditure: log-normal in welfare, person share below the line = P0.
+    logp = 0.45 * (welfare - welfare.mean()) / welfare.std()
+    cut = _weighted_quantile(logp, art, calibration.p0 / 100.0)
+    pengeluaran = np.round(calibration.garis_kemiskinan * np.exp(logp - cut) / 1000.0) * 1000.0
+    pengeluaran = np.maximum(pengeluaran, 50_000.0)
+    pengeluaran[rng.random(n) < 0.2] = np.nan
+    return desil, pengeluaran
+
+
+def _programmes_and_deprivation(welfare, desil, desa_idx, n_desa: int, rng):
+    """Programme receipt (with targeting errors) and deprivation flags per family."""
+    n = len(welfare)
+    cols: dict[str, np.ndarray] = {}
+    coverage = rng.lognormal(0.0, 0.25, n_desa)[desa_idx]
+    for col, probs in _PROGRAM_P.items():
+        p = np.clip(np.asarray(probs)[desil - 1] * coverage, 0, 0.97)
+        cols[col] = (rng.random(n) < p).astype(np.int8)
+    z = (welfare - welfare.mean()) / welfare.std()
+    infra = rng.normal(0, 0.5, n_desa)[desa_idx]
+    for col, (base, strength) in _DEPRIVATION.items():
+        local = infra if col in ("tanpa_jamban", "air_minum_tidak_layak", "tanpa_listrik") else 0
+        logit = np.log(base / (1 - base)) - strength * z + local
+        cols[col] = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(np.int8)
+    return cols
+
+
+def _geotags(
+    desa, desa_idx, lon, lat, epsg, rng, share_geotag, share_salah_desa, share_dekat, n_jauh
+):
+    """Registered desa, geotag flags and the geotag defects (step 7); moves the points of
+    the families placed outside the boundaries in ``lon``/``lat``."""
+    kode = desa["kode"].to_numpy(dtype=object)
+    registered = kode[desa_idx].copy()
+    geotag = rng.random(len(lon)) < share_geotag
+    g = np.flatnonzero(geotag)
+    salah = rng.choice(g, int(round(share_salah_desa * len(g))), replace=False)
+    registered[salah] = other_desa_same_kec(desa, desa_idx[salah], rng)
+    free = np.setdiff1d(g, salah)
+    n_dekat = int(round(share_dekat * len(g)))
+    moved = rng.choice(free, n_dekat + n_jauh, replace=False)
+    dekat, jauh = moved[:n_dekat], moved[n_dekat:]
+    union = shapely.union_all(desa.geometry.to_numpy())
+    lon[dekat], lat[dekat] = outside(union, len(dekat), 20.0, 240.0, epsg, rng)
+    lon[jauh], lat[jauh] = outside(union, len(jauh), 5_000.0, 30_000.0, epsg, rng)
+    return registered, geotag, {"salah_desa": salah, "dekat_batas": dekat, "jauh": jauh}
+
+
+def _truth(calibration: Calibration, art, desil, pengeluaran, geotag, defects) -> dict:
+    """The calibration, the targets reached and the counts (``truth.json``)."""
+    persons = art.astype(np.int64)
+    below = np.nan_to_num(pengeluaran, nan=np.inf) < calibration.garis_kemiskinan
+    return {
         "kalibrasi": {
             "p0_persen": calibration.p0,
             "tahun_p0": calibration.tahun_p0,
@@ -279,142 +294,16 @@ def generate_keluarga(
         "target": {
             "pct_jiwa_desil_1": round(100 * persons[desil == 1].sum() / persons.sum(), 3),
             "pct_jiwa_di_bawah_garis": round(
-                100
-                * persons[
-                    np.nan_to_num(pengeluaran, nan=np.inf) < calibration.garis_kemiskinan
-                ].sum()
-                / persons[~np.isnan(pengeluaran)].sum(),
-                3,
+                100 * persons[below].sum() / persons[~np.isnan(pengeluaran)].sum(), 3
             ),
             "toleransi_pp": 0.5,
         },
         "jumlah": {
-            "keluarga": n_keluarga,
+            "keluarga": len(art),
             "jiwa": int(persons.sum()),
             "geotag": int(geotag.sum()),
-            "salah_desa": len(salah),
-            "dekat_batas": len(dekat),
-            "jauh": len(jauh),
+            **{k: len(v) for k, v in defects.items()},
         },
-        "kantong": [
-            {k: (round(v, 6) if isinstance(v, float) else v) for k, v in p.items()}
-            | _pocket_truth(p, lon, lat, geotag, desil, art)
-            for p in pockets
-        ],
-    }
-    if rusak:
-        frame, truth["rusak"] = _corrupt(frame, rusak, id_str[n_keluarga:], rng)
-    return SyntheticData(keluarga=frame, truth=truth)
-
-
-def _place(desa, per_desa, area_km2, rng, progress):
-    n = int(per_desa.sum())
-    lon = np.empty(n)
-    lat = np.empty(n)
-    desa_idx = np.repeat(np.arange(len(desa)), per_desa)
-    cluster_id = np.empty(n, dtype=np.int64)
-    start, next_cluster = 0, 0
-    for i, (geom, k) in enumerate(zip(desa.geometry.to_numpy(), per_desa, strict=True)):
-        if k:
-            shapely.prepare(geom)
-            n_cl = 1 + rng.poisson(2.0)
-            centres = _uniform_in(geom, n_cl, rng)
-            cl = rng.choice(n_cl, k, p=rng.dirichlet(np.full(n_cl, 1.5)))
-            sigma_m = np.clip(np.sqrt(area_km2[i]) * 1000 / 8, 80, 400)
-            x, y = centres[cl, 0].copy(), centres[cl, 1].copy()
-            todo = np.arange(k)
-            for _ in range(30):
-                dx, dy = rng.normal(0, sigma_m, (2, len(todo))) / M_PER_DEG
-                cx = centres[cl[todo], 0] + dx / np.cos(np.radians(centres[cl[todo], 1]))
-                cy = centres[cl[todo], 1] + dy
-                ok = shapely.contains_xy(geom, cx, cy)
-                x[todo[ok]], y[todo[ok]] = cx[ok], cy[ok]
-                todo = todo[~ok]
-                if not len(todo):
-                    break
-            if len(todo):  # very thin polygons: fall back to uniform points
-                pts = _uniform_in(geom, len(todo), rng)
-                x[todo], y[todo] = pts[:, 0], pts[:, 1]
-            lon[start : start + k], lat[start : start + k] = x, y
-            cluster_id[start : start + k] = next_cluster + cl
-            next_cluster += n_cl
-            start += k
-        if progress:
-            progress(1)
-    return lon, lat, desa_idx, cluster_id
-
-
-def _uniform_in(geom, k, rng):
-    """``k`` uniform points in ``geom``; slivers that rejection sampling cannot hit get
-    their representative point (a desa of a real layer may be almost without area)."""
-    minx, miny, maxx, maxy = geom.bounds
-    out = np.empty((0, 2))
-    for _ in range(50):
-        if len(out) >= k:
-            break
-        m = min(max(4 * (k - len(out)), 64), 1_000_000)
-        x, y = rng.uniform(minx, maxx, m), rng.uniform(miny, maxy, m)
-        ok = shapely.contains_xy(geom, x, y)
-        out = np.vstack([out, np.c_[x[ok], y[ok]]])
-    if len(out) < k:
-        p = shapely.point_on_surface(geom) if not geom.is_empty else shapely.Point(minx, miny)
-        out = np.vstack([out, np.tile([[p.x, p.y]], (k - len(out), 1))])
-    return out[:k]
-
-
-def _smooth_field(lon, lat, bounds, rng, n_bumps=60):
-    """A smooth random field: sum of Gaussian bumps, 3-10 km wide, sd about 0.4."""
-    minx, miny, maxx, maxy = bounds
-    field_ = np.zeros(len(lon))
-    cx = rng.uniform(minx, maxx, n_bumps)
-    cy = rng.uniform(miny, maxy, n_bumps)
-    width_m = rng.uniform(3_000, 10_000, n_bumps)
-    amp = rng.normal(0, 0.25, n_bumps)
-    for i in range(n_bumps):
-        d2 = _metres(lon, lat, cx[i], cy[i]) ** 2
-        field_ += amp[i] * np.exp(-d2 / (2 * width_m[i] ** 2))
-    return field_
-
-
-def _metres(lon, lat, lon0, lat0):
-    dx = (lon - lon0) * M_PER_DEG * np.cos(np.radians(lat0))
-    dy = (lat - lat0) * M_PER_DEG
-    return np.hypot(dx, dy)
-
-
-def _plant_pockets(k, lon, lat, rng):
-    pockets: list[dict] = []
-    tries = 0
-    while len(pockets) < k and tries < 10_000:
-        tries += 1
-        j = rng.integers(len(lon))
-        radius = float(rng.uniform(1_200, 2_200))
-        if any(
-            _metres(lon[j], lat[j], p["lon"], p["lat"]) < 2.5 * (radius + p["radius_m"])
-            for p in pockets
-        ):
-            continue
-        if (_metres(lon, lat, lon[j], lat[j]) < radius).sum() < 300:
-            continue  # a pocket needs people
-        pockets.append(
-            {
-                "id": len(pockets) + 1,
-                "lon": float(lon[j]),
-                "lat": float(lat[j]),
-                "radius_m": round(radius, 1),
-            }
-        )
-    return pockets
-
-
-def _pocket_truth(p, lon, lat, geotag, desil, art):
-    inside = _metres(lon, lat, p["lon"], p["lat"]) < p["radius_m"]
-    return {
-        "n_keluarga": int(inside.sum()),
-        "n_keluarga_geotag": int((inside & geotag).sum()),
-        "pct_jiwa_desil_1": round(
-            100 * art[inside & (desil == 1)].sum() / max(art[inside].sum(), 1), 2
-        ),
     }
 
 
@@ -431,104 +320,6 @@ def _weighted_classes(x, w, cuts):
     cls = np.empty(len(x), dtype=np.int64)
     cls[order] = np.searchsorted(cuts, cum - w[order] / w.sum() / 2)
     return cls
-
-
-def _other_desa_same_kec(desa, idx, rng):
-    kec = desa["kode_kec"].to_numpy()
-    kode = desa["kode"].to_numpy(dtype=object)
-    out = np.empty(len(idx), dtype=object)
-    for n, i in enumerate(idx):
-        choices = np.flatnonzero((kec == kec[i]) & (kode != kode[i]))
-        if not len(choices):
-            choices = np.flatnonzero(kode != kode[i])
-        out[n] = kode[rng.choice(choices)]
-    return out
-
-
-def _outside(union, k, min_m, max_m, epsg, rng):
-    """``k`` points at ``min_m``-``max_m`` metres outside ``union`` (EPSG:4326)."""
-    if k == 0:
-        return np.empty(0), np.empty(0)
-    utm = gpd.GeoSeries([union], crs=4326).to_crs(epsg).iloc[0]
-    shapely.prepare(utm)
-    boundary = utm.boundary
-    xs, ys = [], []
-    while len(xs) < k:
-        m = 4 * (k - len(xs)) + 16
-        base = shapely.line_interpolate_point(boundary, rng.random(m), normalized=True)
-        ang = rng.uniform(0, 2 * np.pi, m)
-        dist = rng.uniform(min_m, max_m, m)
-        x = shapely.get_x(base) + dist * np.cos(ang)
-        y = shapely.get_y(base) + dist * np.sin(ang)
-        pts = shapely.points(x, y)
-        d = shapely.distance(utm, pts)
-        ok = (d >= min_m * 0.5) & (d <= max_m) & ~shapely.contains_xy(utm, x, y)
-        xs.extend(x[ok][: k - len(xs)])
-        ys.extend(y[ok][: k - len(ys)])
-    pts = gpd.GeoSeries(shapely.points(xs, ys), crs=epsg).to_crs(4326)
-    return pts.x.to_numpy(), pts.y.to_numpy()
-
-
-def _corrupt(frame, n, fresh_ids, rng):
-    """Insert ``n`` rows of every reason code; return the frame and the codes' rows."""
-    base = frame.sample(9 * n, random_state=int(rng.integers(2**31))).copy()
-    base[S.ID] = fresh_ids[: 9 * n]
-    base = base.astype(object)
-    kinds = [
-        "kolom_wajib_kosong",
-        "desil_di_luar_rentang",
-        "kode_desa_salah_format",
-        "kode_desa_tidak_dikenal",
-        "jumlah_art_tidak_valid",
-        "koordinat_di_luar_indonesia",
-        "koordinat_tertukar",
-        "id_keluarga_ganda",
-        "periode_salah_format",
-    ]
-    kind = np.repeat(kinds, n)
-    col = base.columns.get_loc
-    dup_sources = []
-    for r, k in enumerate(kind):
-        if k == "kolom_wajib_kosong":
-            base.iat[r, col("desil")] = None
-        elif k == "desil_di_luar_rentang":
-            base.iat[r, col("desil")] = [0, 11, 12][r % 3]
-        elif k == "kode_desa_salah_format":
-            base.iat[r, col(S.KODE_DESA)] = str(base.iat[r, col(S.KODE_DESA)]).replace(".", "")
-        elif k == "kode_desa_tidak_dikenal":
-            base.iat[r, col(S.KODE_DESA)] = str(base.iat[r, col(S.KODE_DESA)])[:9] + "9999"
-        elif k == "jumlah_art_tidak_valid":
-            base.iat[r, col("jumlah_art")] = [0, 45, "dua"][r % 3]
-        elif k == "koordinat_di_luar_indonesia":
-            base.iat[r, col("lat")], base.iat[r, col("lon")] = 51.5, 0.12
-        elif k == "koordinat_tertukar":
-            base.iat[r, col("lat")], base.iat[r, col("lon")] = 110.2, -6.95
-        elif k == "id_keluarga_ganda":
-            src = frame.iat[int(rng.integers(len(frame))), 0]
-            dup_sources.append(src)
-            base.iat[r, col(S.ID)] = src
-        elif k == "periode_salah_format":
-            base.iat[r, col(S.PERIODE)] = "03/2025"
-    out = frame.astype(object)
-    pos = np.sort(rng.choice(len(out) + len(base), len(base), replace=False))
-    merged = np.empty(len(out) + len(base), dtype=object)
-    is_bad = np.zeros(len(merged), dtype=bool)
-    is_bad[pos] = True
-    order = np.empty(len(merged), dtype=np.int64)
-    order[~is_bad] = np.arange(len(out))
-    perm = rng.permutation(len(base))
-    order[is_bad] = len(out) + perm
-    combined = pd.concat([out, base], ignore_index=True).iloc[order].reset_index(drop=True)
-    bad_kind = np.empty(len(combined), dtype=object)
-    bad_kind[is_bad] = kind[perm]
-    rows: dict[str, list[int]] = {k: [] for k in kinds}
-    for i in np.flatnonzero(is_bad):
-        rows[bad_kind[i]].append(int(i) + 2)
-    ids = combined[S.ID].to_numpy()
-    rows["id_keluarga_ganda"] = sorted(
-        int(i) + 2 for i in np.flatnonzero(np.isin(ids, dup_sources))
-    )
-    return combined, rows
 
 
 #: The family ids the generator writes (``DTSEN-<kode kab without dot>-<10 digits>``);
