@@ -7,6 +7,7 @@ from typing import Any
 import geopandas as gpd
 from sqlalchemy.orm import Session
 
+from geo_service.analysis.provinsi import nama_provinsi
 from geo_service.db import repo as R
 from geo_service.errors import NotFoundError
 from geo_service.services.audit import Caller, scope_of
@@ -20,7 +21,7 @@ def list_kabupaten(session: Session, user: Caller) -> list[dict[str, Any]]:
             "kode": r.kode,
             "nama": r.nama,
             "kode_prov": r.kode_prov,
-            "nama_prov": r.nama_prov,
+            "nama_prov": nama_provinsi(r.kode_prov, r.nama_prov) or r.kode_prov,
             "n_desa": int(r.n_desa),
         }
         for r in frame.itertuples(index=False)

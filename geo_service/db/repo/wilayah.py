@@ -14,6 +14,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from geo_service.analysis.fastjoin import BoundaryIndex, boundary_fingerprint, build_boundary_index
 from geo_service.analysis.locate import FAST_JOIN_MIN_POINTS
+from geo_service.analysis.provinsi import nama_provinsi
 from geo_service.db.models import (
     SRID,
     BatasVersi,
@@ -239,7 +240,7 @@ def store_boundaries(
     if "kode_prov" not in desa.columns:
         desa["kode_prov"] = desa["kode_kab"].str[:2]
     if "nama_prov" not in desa.columns:
-        desa["nama_prov"] = desa["kode_prov"]
+        desa["nama_prov"] = [nama_provinsi(k) or k for k in desa["kode_prov"]]
     conn.execute(delete(Desa).where(Desa.kode_kab.in_(kabs)))
     conn.execute(delete(Kecamatan).where(Kecamatan.kode_kab.in_(kabs)))
     for kode_prov, grp in desa.groupby("kode_prov"):
