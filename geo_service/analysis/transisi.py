@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -231,7 +232,7 @@ def rate_change(
             "Perlu minimal dua periode untuk melihat perubahan.",
             "At least two periodes are needed to see a change.",
         )
-    wide = None
+    parts: list[pd.DataFrame] = []
     for p in names:
         d = desa_by_periode[p].set_index(S.KODE_DESA)
         part = pd.DataFrame(
@@ -240,9 +241,12 @@ def rate_change(
                 f"n_jiwa_ekstrem_{p}": d["n_jiwa_ekstrem"].astype("float64"),
             }
         )
-        if "nama_desa" in d.columns and wide is None:
+        if "nama_desa" in d.columns and not parts:
             part.insert(0, "nama_desa", d["nama_desa"])
-        wide = part if wide is None else wide.join(part, how="outer")
+        parts.append(part)
+    wide = parts[0]
+    for part in parts[1:]:
+        wide = wide.join(part, how="outer")
     first, last = names[0], names[-1]
     wide["perubahan_pp"] = (wide[f"pct_{last}"] - wide[f"pct_{first}"]).round(3)
     wide["perubahan_jiwa_ekstrem"] = (
@@ -388,7 +392,7 @@ def pocket_classes(
         else:
             kelas = "persisten"
         all_ids = sorted({pid for group in ids for pid in group})
-        row = {
+        row: dict[str, Any] = {
             "jejak_id": "J-" + hashlib.sha1(",".join(all_ids).encode()).hexdigest()[:10],
             "kelas": kelas,
             "keterangan": POCKET_CLASSES[kelas][1 if lang == "en" else 0],

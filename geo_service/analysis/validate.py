@@ -333,7 +333,7 @@ def _check_flags(cols: dict[str, _Column], add) -> dict[str, np.ndarray]:
     for col in S.FLAG_COLUMNS:
         c = cols[col]
         present = c.present()
-        if c.numeric:
+        if c.numeric and c.series is not None:
             v = c.series.to_numpy(dtype="float64", na_value=np.nan)
             one, zero = v == 1, v == 0
         else:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import html
+from typing import cast
 
 import geopandas as gpd
 import pandas as pd
+from branca.element import Figure
 from sqlalchemy.orm import Session
 
 from geo_service import __version__
@@ -105,7 +107,7 @@ def map_html(
         from branca.element import Element
 
         note = html.escape(t["suppressed"].format(k=view.suppressed_k))
-        m.get_root().html.add_child(
+        cast(Figure, m.get_root()).html.add_child(
             Element(
                 "<div class='gs-box' id='gs-suppressed' style='position:fixed;bottom:64px;left:10px;"
                 f"z-index:1000;max-width:32%;font-size:13px'>{note}</div>"
@@ -131,7 +133,7 @@ def _target_box(m, targets: pd.DataFrame | None, lang: str) -> None:
         f"<div style='margin-top:4px'>{html.escape(p)}</div>" for p in target_paragraphs(data, lang)
     )
     title = html.escape(pick(TEXT, lang)["targets"])
-    m.get_root().html.add_child(
+    cast(Figure, m.get_root()).html.add_child(
         Element(
             "<div class='gs-box' id='gs-target' style='position:fixed;top:64px;left:60px;"
             f"z-index:1000;max-width:38%;font-size:12px'><b>{title}</b>{lines}</div>"

@@ -4,7 +4,7 @@ desa, trends, pocket classes)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
@@ -177,6 +177,7 @@ def _kabupaten_of(path: Path) -> str:
 
 def _trend_map(shapes, first: str, last: str, lang: str):
     import folium
+    from branca.element import Figure
 
     from geo_service.mapping.folium_map import offline_map
 
@@ -226,7 +227,7 @@ def _trend_map(shapes, first: str, last: str, lang: str):
         if lang != "en"
         else f"Change in % extreme-poor persons {first} → {last} (points)"
     )
-    m.get_root().html.add_child(
+    cast(Figure, m.get_root()).html.add_child(
         folium.Element(
             f'<div style="position:fixed;bottom:20px;left:20px;z-index:9999;background:white;'
             f'padding:8px;border:1px solid #888;font:13px sans-serif"><b>{title}</b>{legend}</div>'

@@ -47,17 +47,21 @@ def transitions(
 
     grad = T.panel_graduation(snaps)
     grad["teks"] = [T.graduation_text(r, lang) for r in grad.to_dict("records")]
-    runs = {p: latest_run_or_none(session, user, kode_kab, p) for p in periodes}
+    found = {p: latest_run_or_none(session, user, kode_kab, p) for p in periodes}
+    runs = {p: r for p, r in found.items() if r is not None}
     tren = kelas = None
-    if all(runs.values()):
+    if len(runs) == len(found):
         desa = {p: run_table(session, user, r, "desa") for p, r in runs.items()}
         tren = T.rate_change(
             {p: pd.DataFrame(d.drop(columns="geometry", errors="ignore")) for p, d in desa.items()}
         )
-        pockets = {p: table_or_none(session, user, r, "kantong") for p, r in runs.items()}
-        if len(periodes) >= 3 and all(
-            x is not None and "sel_h3" in x.columns for x in pockets.values()
-        ):
+        pockets = {
+            p: x
+            for p, r in runs.items()
+            if (x := table_or_none(session, user, r, "kantong")) is not None
+            and "sel_h3" in x.columns
+        }
+        if len(periodes) >= 3 and len(pockets) == len(runs):
             kelas = T.pocket_classes(
                 {
                     p: pd.DataFrame(x.drop(columns="geometry", errors="ignore"))

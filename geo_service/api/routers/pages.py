@@ -50,7 +50,7 @@ def peta(
     settings: SettingsDep,
     lang: LangDep,
     periode: Periode = None,
-) -> HTMLResponse:
+) -> Response:
     check_kabupaten(user, kode_kab)
     geo_check(user, "desa", api)
     run = run_service.finished_run(session, user, kode_kab, periode)

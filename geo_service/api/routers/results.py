@@ -4,6 +4,7 @@ OPD targets and coverage gaps, as GeoJSON, JSON, CSV (UTF-8 BOM) or XLSX.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 import geopandas as gpd
@@ -323,7 +324,7 @@ def filter_priorities(
     table: pd.DataFrame,
     *,
     kecamatan: str | None,
-    kuadran: list[str] | None,
+    kuadran: Sequence[str] | None,
     min_keluarga: int,
     urut: str,
     arah: str,

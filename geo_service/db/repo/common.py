@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, true
+from sqlalchemy import Connection, Executable, true
 from sqlalchemy.orm import Session
 
 from geo_service.analysis import schema as S
@@ -24,6 +24,13 @@ Bind = Session | Connection
 
 
 _KODE_KAB_RE = S.KODE_KAB_PATTERN
+
+
+def rows_changed(session: Bind, stmt: Executable) -> int:
+    """Run an UPDATE or DELETE and return how many rows it changed (0 when the driver
+    does not say)."""
+    # A CursorResult for UPDATE/DELETE; typed as the general Result by SQLAlchemy.
+    return int(getattr(session.execute(stmt), "rowcount", 0) or 0)
 
 
 @dataclass(frozen=True)

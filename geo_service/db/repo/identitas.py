@@ -22,7 +22,7 @@ from geo_service.db.models import (
     PendampingDesa,
     utcnow,
 )
-from geo_service.db.repo.common import Bind
+from geo_service.db.repo.common import Bind, rows_changed
 
 _CHUNK = 500  # ids per IN (...) list (SQLite's default variable limit is far above)
 
@@ -182,10 +182,9 @@ def delete_identities(session: Bind, ids: Iterable[str], *, for_good: bool = Fal
             session.execute(insert(IdentitasDihapus), fresh)
     for part in _chunks(wanted):
         session.execute(delete(IdentitasPeriode).where(IdentitasPeriode.id_keluarga.in_(part)))
-        res = session.execute(
-            delete(IdentitasKeluarga).where(IdentitasKeluarga.id_keluarga.in_(part))
+        n += rows_changed(
+            session, delete(IdentitasKeluarga).where(IdentitasKeluarga.id_keluarga.in_(part))
         )
-        n += getattr(res, "rowcount", 0) or 0
     return n
 
 

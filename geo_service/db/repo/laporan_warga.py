@@ -17,7 +17,7 @@ from geo_service.db.models import (
     LaporanWargaFoto,
     UjiPetikHasil,
 )
-from geo_service.db.repo.common import Bind, Scope
+from geo_service.db.repo.common import Bind, Scope, rows_changed
 from geo_service.db.repo.uji_petik.sampel import _sample_row
 
 _REPORT_FIELDS = tuple(CitizenReport.__dataclass_fields__)
@@ -51,7 +51,7 @@ def reported_families(session: Bind, kode_kab: str, *, scope: Scope) -> list[str
             LaporanWarga.id_keluarga.is_not(None),
         )
     ).scalars()
-    return sorted(set(ids))
+    return sorted({str(i) for i in ids if i is not None})
 
 
 class DbReportStore:
@@ -106,7 +106,8 @@ def mark_reports_queued(
     ids = sorted(set(map(str, id_keluarga)))
     n = 0
     for start in range(0, len(ids), 900):
-        n += session.execute(
+        n += rows_changed(
+            session,
             update(LaporanWarga)
             .where(
                 LaporanWarga.kode_kab == kode_kab,
@@ -117,8 +118,8 @@ def mark_reports_queued(
                 status="antre_uji_petik",
                 sampel_id=sampel_kode,
                 diperbarui=now.isoformat(timespec="seconds"),
-            )
-        ).rowcount
+            ),
+        )
     return n
 
 
@@ -129,12 +130,13 @@ def close_reports_from_results(
     ``diverifikasi``; returns how many."""
     row = _sample_row(session, sampel_id, scope)
     done = select(UjiPetikHasil.id_keluarga).where(UjiPetikHasil.sampel_id == sampel_id)
-    return session.execute(
+    return rows_changed(
+        session,
         update(LaporanWarga)
         .where(
             LaporanWarga.kode_kab == row.kode_kab,
             LaporanWarga.status.in_(OPEN_STATUSES),
             LaporanWarga.id_keluarga.in_(done),
         )
-        .values(status="diverifikasi", diperbarui=now.isoformat(timespec="seconds"))
-    ).rowcount
+        .values(status="diverifikasi", diperbarui=now.isoformat(timespec="seconds")),
+    )

@@ -353,10 +353,10 @@ def _store_frame(session: Bind, run_id: int, nama: str, frame: pd.DataFrame) -> 
     plain = [c for c in frame.columns if c != geom_col]
     key = next((c for c in _KEY_CANDIDATES if c in plain), None)
     geoms = frame[geom_col].to_numpy() if geom_col else None
-    records = []
+    records: list[dict[str, Any]] = []
     for i, row in enumerate(frame[plain].itertuples(index=False, name=None)):
         nilai = {c: _py(v) for c, v in zip(plain, row, strict=True)}
-        rec = {
+        rec: dict[str, Any] = {
             "tabel_id": tabel_id,
             "urutan": i,
             "kunci": None if key is None or nilai[key] is None else str(nilai[key])[:64],

@@ -19,7 +19,7 @@ from geo_service.db.models import (
     PenggunaKabupaten,
     utcnow,
 )
-from geo_service.db.repo.common import _KODE_KAB_RE, Scope
+from geo_service.db.repo.common import _KODE_KAB_RE, Scope, rows_changed
 from geo_service.errors import InvalidInputError, NotFoundError
 
 
@@ -127,7 +127,7 @@ def revoke_api_key(session: Session, awalan: str) -> None:
         .where(KunciApi.awalan == awalan, KunciApi.dicabut.is_(None))
         .values(dicabut=utcnow())
     )
-    n = session.execute(stmt).rowcount
+    n = rows_changed(session, stmt)
     if not n:
         raise NotFoundError(f"Kunci API {awalan} tidak ditemukan.", f"API key {awalan} not found.")
 
