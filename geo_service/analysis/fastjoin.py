@@ -224,13 +224,12 @@ def build_boundary_index(
         Safety margin around each cell: float error in a point's cell can never carry it
         across a border.
     threads
-        Unused (kept for callers of the quadtree version); the build is one numpy pass.
+        Bands of rows swept in parallel threads (2 by default; 1 for none).
 
     Returns
     -------
     BoundaryIndex
     """
-    del threads
     if desa.crs is None or desa.crs.to_epsg() != 4326:
         raise ValueError("desa must be in EPSG:4326")
     geoms = desa.geometry.to_numpy()
@@ -253,9 +252,22 @@ def build_boundary_index(
     by = (xy[1:, 1][same] - y0) * scale
     owner = part_of[ring_of[vert_ring[:-1][same]]].astype(np.int64)
 
-    spans = _inside_spans(ax, ay, bx, by, owner, n_side)
-    border = _border_cells(ax, ay, bx, by, margin_deg * scale, n_side)
-    start, end, desa_pos = _sweep(spans, border)
+    # Rows split into bands of about equal work (edge rows), swept in parallel threads
+    # (numpy's sorts and cumulative sums release the GIL); ranges never cross a row.
+    bounds = _row_bands(ay, by, n_side, max(1, threads))
+    margin = margin_deg * scale
+
+    def band(rows: tuple[int, int]):
+        spans = _inside_spans(ax, ay, bx, by, owner, n_side, rows)
+        border = _border_cells(ax, ay, bx, by, margin, n_side, rows)
+        return _sweep(spans, border)
+
+    if len(bounds) == 1:
+        parts = [band(bounds[0])]
+    else:
+        with ThreadPoolExecutor(len(bounds)) as pool:
+            parts = list(pool.map(band, bounds))
+    start, end, desa_pos = (np.concatenate([p[i] for p in parts]) for i in range(3))
     start, end, desa_pos = _merge_adjacent(start, end, desa_pos)
     return BoundaryIndex(
         x0=float(x0),
@@ -270,16 +282,29 @@ def build_boundary_index(
     )
 
 
-def _inside_spans(ax, ay, bx, by, owner, n_side):
-    """Row-major code ranges ``[a, b]`` of the cells whose centre lies inside each polygon.
+def _row_bands(ay, by, n_side: int, k: int) -> list[tuple[int, int]]:
+    """``k`` half-open bands of rows ``[r_lo, r_hi)`` covering the grid, split where the
+    edges' rows are shared about equally (at quantiles of the edges' middle rows)."""
+    if k <= 1 or len(ay) == 0:
+        return [(0, n_side)]
+    mid = (np.asarray(ay) + np.asarray(by)) / 2
+    cuts = np.quantile(mid, np.linspace(0, 1, k + 1)[1:-1]).astype(np.int64)
+    edges = np.unique(np.clip(np.concatenate([[0], cuts, [n_side]]), 0, n_side))
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
+
+
+def _inside_spans(ax, ay, bx, by, owner, n_side, rows=None):
+    """Row-major code ranges ``[a, b]`` of the cells whose centre lies inside each polygon,
+    in the rows ``[r_lo, r_hi)`` of ``rows`` (all by default).
 
     Returns (start, end, owner) of every span, possibly overlapping between polygons.
     """
+    r_lo, r_hi = rows if rows is not None else (0, n_side)
     lo, hi = np.minimum(ay, by), np.maximum(ay, by)
     # Rows whose centre line y = r + 0.5 lies in [lo, hi): half-open, so a vertex on a
     # centre line is counted once and horizontal edges never.
-    r0 = np.ceil(lo - 0.5).astype(np.int64)
-    r1 = np.ceil(hi - 0.5).astype(np.int64)
+    r0 = np.maximum(np.ceil(lo - 0.5).astype(np.int64), r_lo)
+    r1 = np.minimum(np.ceil(hi - 0.5).astype(np.int64), r_hi)
     k = np.maximum(r1 - r0, 0)
     e = np.repeat(np.arange(len(ax)), k)
     first = np.repeat(np.cumsum(k) - k, k)
@@ -309,16 +334,18 @@ def _inside_spans(ax, ay, bx, by, owner, n_side):
     return base + ca[ok], base + cb[ok], who[ok]
 
 
-def _border_cells(ax, ay, bx, by, margin, n_side):
-    """Row-major code ranges of the cells an edge comes within ``margin`` of (cell units).
+def _border_cells(ax, ay, bx, by, margin, n_side, rows=None):
+    """Row-major code ranges of the cells an edge comes within ``margin`` of (cell units),
+    in the rows ``[r_lo, r_hi)`` of ``rows`` (all by default).
 
     Each edge is clipped to each row band ``[r - margin, r + 1 + margin]`` it touches;
     the clipped piece's x extent grown by the margin gives the cells of that row.
     """
+    r_lo, r_hi = rows if rows is not None else (0, n_side)
     lo, hi = np.minimum(ay, by) - margin, np.maximum(ay, by) + margin
-    r0 = np.floor(lo).astype(np.int64)
-    r1 = np.floor(hi).astype(np.int64)
-    k = r1 - r0 + 1
+    r0 = np.maximum(np.floor(lo).astype(np.int64), r_lo)
+    r1 = np.minimum(np.floor(hi).astype(np.int64), r_hi - 1)
+    k = np.maximum(r1 - r0 + 1, 0)
     e = np.repeat(np.arange(len(ax)), k)
     first = np.repeat(np.cumsum(k) - k, k)
     row = r0[e] + (np.arange(len(e)) - first)
@@ -344,6 +371,9 @@ def _sweep(spans, border):
     s_start, s_end, s_owner = spans
     b_start, b_end = border
     pos = np.concatenate([s_start, s_end + 1, b_start, b_end + 1])
+    if len(pos) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
     n_s, n_b = len(s_start), len(b_start)
     d_cover = np.concatenate([np.ones(n_s), -np.ones(n_s), np.zeros(2 * n_b)]).astype(np.int64)
     d_owner = np.concatenate([s_owner, -s_owner, np.zeros(2 * n_b, dtype=np.int64)])
@@ -405,6 +435,7 @@ def h3_cells_threaded(
 
 
 def _h3_rows(lat: np.ndarray, lon: np.ndarray, rows: np.ndarray, resolution: int) -> np.ndarray:
+    """H3 cells (uint64) of the points at positions ``rows``."""
     from h3ronpy.vector import coordinates_to_cells
 
     if len(rows) == 0:
@@ -413,7 +444,7 @@ def _h3_rows(lat: np.ndarray, lon: np.ndarray, rows: np.ndarray, resolution: int
 
 
 def locate_arrays(
-    index: BoundaryIndex,
+    index: BoundaryIndex | None,
     lat: np.ndarray,
     lon: np.ndarray,
     registered,
@@ -423,13 +454,15 @@ def locate_arrays(
     h3_resolution: int | None = None,
     threads: int = 2,
     tree: shapely.STRtree | None = None,
+    kode_col: str = "kode",
 ) -> LocatedArrays:
     """The location rule for arrays of points, through the index (see module docstring).
 
     Parameters
     ----------
     index
-        Index of ``desa`` (same codes in the same order).
+        Index of ``desa`` (same codes in the same order); ``None`` builds it here (the
+        one-shot path: a new boundary version analysed once), while H3 runs.
     lat, lon
         Coordinates, NaN when not geotagged.
     registered
@@ -439,63 +472,59 @@ def locate_arrays(
     max_distance_m
         Distance limit of the nearest-polygon step.
     h3_resolution
-        Also compute each family's H3 cell at this resolution (partly in a second thread).
+        Also compute each family's H3 cell at this resolution (in ``threads`` worker
+        threads, meanwhile this thread builds the index if needed, looks the families up and
+        runs the exact path: h3ronpy, numpy and GEOS release the GIL).
     threads
-        2 (default) to use a second thread, 1 for none.
+        Worker threads for H3 (2 by default; 1 for one).
     tree
         An STRtree of ``desa.geometry`` to reuse (else ``desa.sindex``).
+    kode_col
+        Column of ``desa`` with the codes (when the index is built here).
     """
     lat = np.asarray(lat, dtype="float64")
     lon = np.asarray(lon, dtype="float64")
     geotag = ~(np.isnan(lat) | np.isnan(lon))
-    h3 = np.zeros(len(lat) if h3_resolution is not None else 0, dtype=np.uint64)
-    # Two halves of the rows, each in its own thread: square code, index lookup and H3
-    # (numpy and h3ronpy release the GIL); this thread meanwhile hashes registered codes.
     n = len(lat)
-    halves = _chunks(n, threads, min_size=100_000)
-
-    def half(sl: slice):
-        own = index.lookup(index.cell_code(lat[sl], lon[sl]))
-        cells = None
+    h3 = np.zeros(n if h3_resolution is not None else 0, dtype=np.uint64)
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        pending = []
         if h3_resolution is not None:
-            rows = np.flatnonzero(geotag[sl])
-            cells = (rows, _h3_rows(lat[sl], lon[sl], rows, h3_resolution))
-        return own, cells
-
-    with ThreadPoolExecutor(len(halves)) as pool:
-        parts = [pool.submit(half, sl) for sl in halves]
+            rows = np.flatnonzero(geotag)
+            for sl in _chunks(len(rows), threads):
+                part = rows[sl]
+                pending.append((part, pool.submit(_h3_rows, lat, lon, part, h3_resolution)))
+        if index is None:
+            index = build_boundary_index(desa, kode_col=kode_col, threads=1)
+        owner = index.lookup(index.cell_code(lat, lon))
         # Registered codes by hashing (no Python string per row): position of each
         # family's registered code in the layer, -1 when not in it.
         reg_codes, reg_uniques = pd.factorize(registered, use_na_sentinel=False)
         reg_uniques = np.asarray(reg_uniques, dtype=object)
         code_pos = pd.Index(index.codes)
         reg_pos = code_pos.get_indexer(reg_uniques).astype(np.int32)[reg_codes]
-        owner = np.empty(n, dtype=np.int32)
-        for sl, fut in zip(halves, parts, strict=True):
-            own, cells = fut.result()
-            owner[sl] = own
-            if cells is not None:
-                h3[sl.start + cells[0]] = cells[1]
-    status = np.where(
-        geotag, STATUS_CODE[S.STATUS_DALAM_DESA], STATUS_CODE[S.STATUS_TANPA_GEOTAG]
-    ).astype(np.int8)
-    jarak = np.where(geotag, 0.0, np.nan)
-    todo = np.flatnonzero(geotag & (owner < 0))
-    if len(todo):
-        kode, st, dist = locate_points(
-            lon[todo],
-            lat[todo],
-            reg_uniques[reg_codes[todo]],
-            desa.geometry.to_numpy(),
-            np.asarray(index.codes, dtype=object),
-            max_distance_m=max_distance_m,
-            tree=tree if tree is not None else desa.sindex,
-        )
-        found = pd.notna(kode)
-        owner[todo] = np.where(found, code_pos.get_indexer(np.where(found, kode, "")), -1)
-        status[todo] = pd.Index(S.LOCATION_STATUSES).get_indexer(st).astype(np.int8)
-        jarak[todo] = dist
-    owner[~geotag] = reg_pos[~geotag]
+        status = np.where(
+            geotag, STATUS_CODE[S.STATUS_DALAM_DESA], STATUS_CODE[S.STATUS_TANPA_GEOTAG]
+        ).astype(np.int8)
+        jarak = np.where(geotag, 0.0, np.nan)
+        todo = np.flatnonzero(geotag & (owner < 0))
+        if len(todo):
+            kode, st, dist = locate_points(
+                lon[todo],
+                lat[todo],
+                reg_uniques[reg_codes[todo]],
+                desa.geometry.to_numpy(),
+                np.asarray(index.codes, dtype=object),
+                max_distance_m=max_distance_m,
+                tree=tree if tree is not None else desa.sindex,
+            )
+            found = pd.notna(kode)
+            owner[todo] = np.where(found, code_pos.get_indexer(np.where(found, kode, "")), -1)
+            status[todo] = pd.Index(S.LOCATION_STATUSES).get_indexer(st).astype(np.int8)
+            jarak[todo] = dist
+        owner[~geotag] = reg_pos[~geotag]
+        for part, fut in pending:
+            h3[part] = fut.result()
     return LocatedArrays(
         desa=owner,
         status=status,

@@ -49,66 +49,87 @@ def location_frame(kode_out, status, jarak, registered, geotag, index) -> pd.Dat
 def locate_points(lon, lat, registered, polygons, codes, *, max_distance_m=250.0, tree=None):
     """The location rule for geotagged points (steps 1 and 2), one answer per point.
 
+    Candidates come from the R-tree's boxes; containment is tested with the polygons
+    prepared (``shapely.contains_xy``: strictly inside, as ``within``), ties and the
+    nearest-polygon step are broken by sorting integer keys (no per-row Python).
+
     Returns
     -------
     tuple of numpy.ndarray
         Code (object, ``None`` when outside), status (object) and distance in metres
         (NaN when outside) per point.
     """
+    lon = np.asarray(lon, dtype="float64")
+    lat = np.asarray(lat, dtype="float64")
     n = len(lon)
     kode_out = np.full(n, None, dtype=object)
     status = np.full(n, S.STATUS_DI_LUAR_BATAS, dtype=object)
     jarak = np.full(n, np.nan)
     if n == 0:
         return kode_out, status, jarak
+    polygons = np.asarray(polygons, dtype=object)
+    codes = np.asarray(codes, dtype=object)
+    registered = np.asarray(registered, dtype=object)
     tree = tree if tree is not None else shapely.STRtree(polygons)
+    shapely.prepare(polygons)  # in place, once per geometry object (kept for later calls)
     points = shapely.points(lon, lat)
-    p, d = tree.query(points, predicate="within")
-    chosen, n_hits = _pick(p, codes[d], registered)
-    hit = chosen.index.to_numpy()
-    kode_out[hit] = chosen.to_numpy()
+    p, d = tree.query(points)
+    inside = shapely.contains_xy(polygons[d], lon[p], lat[p])
+    p, d = p[inside], d[inside]
+    rank = _code_rank(codes)
+    hit, pair, n_hits = _first_per_point(p, d, codes, registered, rank)
+    kode_out[hit] = codes[d[pair]]
     status[hit] = np.where(n_hits > 1, S.STATUS_TUMPANG_TINDIH, S.STATUS_DALAM_DESA)
     jarak[hit] = 0.0
 
-    rest = np.setdiff1d(np.arange(n), hit, assume_unique=True)
+    missing = np.ones(n, dtype=bool)
+    missing[hit] = False
+    rest = np.flatnonzero(missing)
     if len(rest):
-        near_kode, near_dist = _nearest(
-            lon[rest],
-            lat[rest],
-            registered[rest],
-            polygons,
-            codes,
-            max_distance_m,
+        near, near_dist = _nearest(
+            points[rest], registered[rest], polygons, codes, rank, max_distance_m, tree
         )
-        found = pd.notna(near_kode)
+        found = near >= 0
         idx = rest[found]
-        kode_out[idx] = near_kode[found]
+        kode_out[idx] = codes[near[found]]
         status[idx] = S.STATUS_TERDEKAT
         jarak[idx] = near_dist[found]
     return kode_out, status, jarak
 
 
-def _pick(point_idx: np.ndarray, kode: np.ndarray, registered: np.ndarray):
-    """Per point, the registered code if among its candidates, else the lowest code."""
-    pairs = pd.DataFrame({"p": point_idx, "kode": kode})
-    pairs["other"] = pairs["kode"].to_numpy() != registered[point_idx]
-    pairs = pairs.sort_values(["p", "other", "kode"], kind="stable")
-    n_hits = pairs.groupby("p", sort=True).size().to_numpy()
-    first = pairs.drop_duplicates("p", keep="first").set_index("p")["kode"]
-    return first, n_hits
+def _code_rank(codes: np.ndarray) -> np.ndarray:
+    """Position of each polygon's code in the sorted codes (ties: the lowest code wins)."""
+    rank = np.empty(len(codes), dtype=np.int64)
+    rank[np.argsort(codes.astype(str), kind="stable")] = np.arange(len(codes))
+    return rank
 
 
-def _nearest(lon, lat, registered, polygons, codes, max_distance_m):
-    """Nearest polygon code within ``max_distance_m`` (metres, per-point UTM zone)."""
-    n = len(lon)
-    out_kode = np.full(n, None, dtype=object)
+def _first_per_point(p, d, codes, registered, rank, *keys):
+    """Per point of the pairs ``(p, d)``: the polygon of its registered code if among its
+    candidates, else the one with the lowest code (after the sort ``keys``, which come
+    first). Returns the points, the position of their chosen pair and how many candidates
+    each had."""
+    other = codes[d] != registered[p]
+    order = np.lexsort((rank[d], other, *keys, p))
+    ps = p[order]
+    first = np.ones(len(ps), dtype=bool)
+    first[1:] = ps[1:] != ps[:-1]
+    starts = np.flatnonzero(first)
+    n_hits = np.diff(np.append(starts, len(ps)))
+    return ps[first], order[first], n_hits
+
+
+def _nearest(points, registered, polygons, codes, rank, max_distance_m, tree):
+    """Nearest polygon (position, -1 when none) within ``max_distance_m`` (metres, per-point
+    UTM zone) and its distance."""
+    n = len(points)
+    out = np.full(n, -1, dtype=np.int64)
     out_dist = np.full(n, np.nan)
-    tree = shapely.STRtree(polygons)
-    points = shapely.points(lon, lat)
+    lon, lat = shapely.get_x(points), shapely.get_y(points)
     margin = max_distance_m / _METRES_PER_DEGREE_MIN
     p, d = tree.query(points, predicate="dwithin", distance=margin)
     if len(p) == 0:
-        return out_kode, out_dist
+        return out, out_dist
     epsg = _utm_epsg_array(lon[p], lat[p])
     dist = np.empty(len(p))
     for code in np.unique(epsg):
@@ -118,15 +139,12 @@ def _nearest(lon, lat, registered, polygons, codes, max_distance_m):
         used, which = np.unique(d[m], return_inverse=True)
         polys = gpd.GeoSeries(polygons[used], crs=4326).to_crs(int(code)).to_numpy()
         dist[m] = shapely.distance(pts, polys[which])
-    pairs = pd.DataFrame({"p": p, "kode": codes[d], "dist": dist})
-    pairs = pairs[pairs["dist"] <= max_distance_m]
-    if pairs.empty:
-        return out_kode, out_dist
-    pairs["other"] = pairs["kode"].to_numpy() != registered[pairs["p"].to_numpy()]
+    ok = dist <= max_distance_m
+    p, d, dist = p[ok], d[ok], dist[ok]
+    if len(p) == 0:
+        return out, out_dist
     # Equal distances (to the centimetre) are ties, broken like overlaps.
-    pairs["dist_cm"] = np.round(pairs["dist"].to_numpy() * 100.0)
-    pairs = pairs.sort_values(["p", "dist_cm", "other", "kode"], kind="stable")
-    best = pairs.drop_duplicates("p", keep="first")
-    out_kode[best["p"].to_numpy()] = best["kode"].to_numpy()
-    out_dist[best["p"].to_numpy()] = best["dist"].to_numpy()
-    return out_kode, out_dist
+    hit, pair, _ = _first_per_point(p, d, codes, registered, rank, np.round(dist * 100.0))
+    out[hit] = d[pair]
+    out_dist[hit] = dist[pair]
+    return out, out_dist
