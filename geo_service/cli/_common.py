@@ -1,11 +1,12 @@
-"""Helpers every command group shares: consoles, progress bar, domain errors, desa loading,
-problem tables and the analysis summary."""
+"""Helpers every command group shares: consoles, the run options of `analyse` and `batch`,
+progress bar, domain errors, desa loading, problem tables and the analysis summary."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Annotated
 
 import pandas as pd
 import typer
@@ -17,7 +18,7 @@ from geo_service.errors import GeoServiceError, InvalidInputError
 from geo_service.i18n import fmt_int, fmt_percent, msg
 from geo_service.io.keluarga import read_keluarga
 from geo_service.services import analysis_run as AR
-from geo_service.services.analysis_run import read_desa, sha256_file
+from geo_service.services.analysis_run import RUN_DEFAULTS, RunParams, read_desa, sha256_file
 from geo_service.settings import get_settings
 
 console = Console(stderr=True)
@@ -25,6 +26,72 @@ out = Console()
 
 #: SHA-256 of a file (the one helper, from the analysis run).
 _sha256 = sha256_file
+
+
+# Options shared by `analyse` and `batch` (issue 10, D8): one definition, one help text.
+# Run options are None for "the run's default" (RUN_DEFAULTS, shown in the help).
+D = RUN_DEFAULTS
+OutDirOpt = Annotated[Path, typer.Option("--out", help="Folder keluaran.")]
+LangOpt = Annotated[str, typer.Option(help="Bahasa: id atau en.")]
+H3Opt = Annotated[
+    int | None,
+    typer.Option("--h3-res", min=6, max=10, help=f"Resolusi H3 (6-10; bawaan {D.h3_resolution})."),
+]
+PartialOpt = Annotated[
+    bool,
+    typer.Option("--partial", help="Analisis baris sah saja; baris ditolak ke validation.csv."),
+]
+GarisOpt = Annotated[
+    float | None,
+    typer.Option(help="Ekstrem = pengeluaran_kapita di bawah garis ini (Rp), bukan desil 1."),
+]
+SeedOpt = Annotated[
+    int | None, typer.Option(help=f"Benih permutasi Gi* dan bootstrap peringkat ({D.seed}).")
+]
+AlphaOpt = Annotated[
+    float | None, typer.Option(help=f"Batas FDR (Benjamini-Hochberg) titik panas ({D.alpha}).")
+]
+PermOpt = Annotated[
+    int | None,
+    typer.Option(
+        help=f"Permutasi Gi* tahap pertama ({D.permutations}; p kecil diperhalus sampai 9.999)."
+    ),
+]
+MinJiwaOpt = Annotated[
+    int | None,
+    typer.Option(help=f"Minimal jiwa miskin ekstrem dalam satu kantong ({D.min_jiwa_kantong})."),
+]
+TanpaKantongOpt = Annotated[
+    bool, typer.Option("--tanpa-kantong", help="Hanya indikator, tanpa kantong dan prioritas.")
+]
+
+
+def run_params(
+    *,
+    h3_res: int | None,
+    partial: bool,
+    garis_ekstrem: float | None,
+    seed: int | None,
+    alpha: float | None,
+    permutasi: int | None,
+    min_jiwa_kantong: int | None,
+    tanpa_kantong: bool,
+) -> RunParams:
+    """Command-line options -> the run's parameters (unset options keep the defaults)."""
+    try:
+        return RunParams.from_settings(
+            get_settings(),
+            h3_resolution=h3_res,
+            garis_ekstrem=garis_ekstrem,
+            seed=seed,
+            alpha=alpha,
+            permutations=permutasi,
+            min_jiwa_kantong=min_jiwa_kantong,
+            kantong=not tanpa_kantong,
+            partial=partial,
+        )
+    except ValueError as exc:
+        raise InvalidInputError(f"Parameter tidak sah: {exc}", f"Invalid parameter: {exc}") from exc
 
 
 def _progress() -> Progress:

@@ -2,7 +2,7 @@
 
 A thin adapter over :mod:`geo_service.services.analysis_run`: options -> :class:`RunParams`
 (the one set of defaults), inputs, the run, the files, and with ``--db`` the stored run.
-The run options are shared with ``geo-service batch`` (:func:`run_params`).
+The run options are shared with ``geo-service batch`` (:mod:`._common`).
 """
 
 from __future__ import annotations
@@ -13,18 +13,29 @@ from typing import Annotated
 import typer
 
 from geo_service.cli._common import (
+    AlphaOpt,
+    GarisOpt,
+    H3Opt,
+    LangOpt,
+    MinJiwaOpt,
+    OutDirOpt,
+    PartialOpt,
+    PermOpt,
+    SeedOpt,
+    TanpaKantongOpt,
     _domain_errors,
     _print_problems,
     _print_summary,
     _print_warnings,
     _progress,
+    run_params,
 )
 from geo_service.db import check_migrated, make_engine, make_session_factory, session_scope
 from geo_service.db.repo import Scope
 from geo_service.errors import InvalidInputError
 from geo_service.i18n import pick
 from geo_service.services import analysis_run as AR
-from geo_service.services.analysis_run import RUN_DEFAULTS, RunParams
+from geo_service.services.analysis_run import RUN_DEFAULTS
 from geo_service.services.profil import inputs_from_profile
 from geo_service.settings import get_settings
 
@@ -57,70 +68,9 @@ STEP_LABEL = {
     },
 }
 
-# Run options shared by `analyse` and `batch`; None means "the run's default".
-H3Opt = Annotated[
-    int | None,
-    typer.Option("--h3-res", min=6, max=10, help=f"Resolusi H3 (6-10; bawaan {D.h3_resolution})."),
-]
-PartialOpt = Annotated[
-    bool,
-    typer.Option("--partial", help="Analisis baris sah saja; baris ditolak ke validation.csv."),
-]
-GarisOpt = Annotated[
-    float | None,
-    typer.Option(help="Ekstrem = pengeluaran_kapita di bawah garis ini (Rp), bukan desil 1."),
-]
-SeedOpt = Annotated[
-    int | None, typer.Option(help=f"Benih permutasi Gi* dan bootstrap peringkat ({D.seed}).")
-]
-AlphaOpt = Annotated[
-    float | None, typer.Option(help=f"Batas FDR (Benjamini-Hochberg) titik panas ({D.alpha}).")
-]
-PermOpt = Annotated[
-    int | None,
-    typer.Option(
-        help=f"Permutasi Gi* tahap pertama ({D.permutations}; p kecil diperhalus sampai 9.999)."
-    ),
-]
-MinJiwaOpt = Annotated[
-    int | None,
-    typer.Option(help=f"Minimal jiwa miskin ekstrem dalam satu kantong ({D.min_jiwa_kantong})."),
-]
-TanpaKantongOpt = Annotated[
-    bool, typer.Option("--tanpa-kantong", help="Hanya indikator, tanpa kantong dan prioritas.")
-]
-
-
-def run_params(
-    *,
-    h3_res: int | None,
-    partial: bool,
-    garis_ekstrem: float | None,
-    seed: int | None,
-    alpha: float | None,
-    permutasi: int | None,
-    min_jiwa_kantong: int | None,
-    tanpa_kantong: bool,
-) -> RunParams:
-    """Command-line options -> the run's parameters (unset options keep the defaults)."""
-    try:
-        return RunParams.from_settings(
-            get_settings(),
-            h3_resolution=h3_res,
-            garis_ekstrem=garis_ekstrem,
-            seed=seed,
-            alpha=alpha,
-            permutations=permutasi,
-            min_jiwa_kantong=min_jiwa_kantong,
-            kantong=not tanpa_kantong,
-            partial=partial,
-        )
-    except ValueError as exc:
-        raise InvalidInputError(f"Parameter tidak sah: {exc}", f"Invalid parameter: {exc}") from exc
-
 
 def analyse(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder keluaran.")],
+    out_dir: OutDirOpt,
     keluarga: Annotated[
         Path | None, typer.Option(help="Berkas keluarga (.csv atau .parquet).")
     ] = None,
@@ -152,7 +102,7 @@ def analyse(
     permutasi: PermOpt = None,
     min_jiwa_kantong: MinJiwaOpt = None,
     tanpa_kantong: TanpaKantongOpt = not D.kantong,
-    lang: Annotated[str, typer.Option(help="Bahasa: id atau en.")] = "id",
+    lang: LangOpt = "id",
 ) -> None:
     """Hitung indikator, kantong kemiskinan dan lokasi prioritas; tulis tabel dan peta."""
     labels = pick(STEP_LABEL, lang)
@@ -227,6 +177,8 @@ def analyse(
                 ) from exc
             record = AR.run_record(result)
             if engine is not None:
+                # --db: inputs_from_db sets both (--kabupaten and --periode checked above)
+                assert inputs.kode_kab is not None and inputs.periode is not None
                 with session_scope(make_session_factory(engine)) as session:
                     record["id_analisis"] = AR.save_run(
                         session,

@@ -7,22 +7,49 @@ from typing import Annotated
 
 import typer
 
-from geo_service.cli._common import _domain_errors, console, out
-from geo_service.cli.analyse import (
+from geo_service.cli._common import (
     AlphaOpt,
     GarisOpt,
     H3Opt,
+    LangOpt,
     MinJiwaOpt,
+    OutDirOpt,
     PartialOpt,
     PermOpt,
     SeedOpt,
     TanpaKantongOpt,
+    _domain_errors,
+    _progress,
+    console,
+    out,
     run_params,
 )
+from geo_service.i18n import pick
 from geo_service.io.boundaries import prepare_layer
 from geo_service.services.analysis_run import RUN_DEFAULTS as D
 from geo_service.services.batch import run_batch, split_by_kabupaten
 from geo_service.settings import get_settings
+
+TEXT = {
+    "id": {
+        "prepare": "Menyiapkan batas {src} -> {dst} (indeks: {idx}) ...",
+        "split": "Memecah {src} per kabupaten ke {dst} ...",
+        "bar": "Analisis per kabupaten",
+        "failed": "gagal",
+        "row": "{kab} {nama}: {n:,} keluarga, {s:.1f} s",
+        "done": "Selesai: {n} kabupaten dalam {s:.1f} s; ringkasan: {file}",
+        "unassigned": "{n:,} baris tanpa kode kabupaten yang sah (tidak dianalisis)",
+    },
+    "en": {
+        "prepare": "Preparing boundaries {src} -> {dst} (indexes: {idx}) ...",
+        "split": "Splitting {src} per kabupaten into {dst} ...",
+        "bar": "Analysis per kabupaten",
+        "failed": "failed",
+        "row": "{kab} {nama}: {n:,} families, {s:.1f} s",
+        "done": "Done: {n} kabupaten in {s:.1f} s; summary: {file}",
+        "unassigned": "{n:,} rows without a valid kabupaten code (not analysed)",
+    },
+}
 
 
 def batch(
@@ -32,7 +59,7 @@ def batch(
             help="Folder berkas keluarga per kabupaten (<kode_kab>.parquet), atau satu berkas .parquet besar (dipecah dulu)."
         ),
     ],
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder keluaran.")],
+    out_dir: OutDirOpt,
     boundaries: Annotated[
         Path | None,
         typer.Option(
@@ -73,7 +100,7 @@ def batch(
         Path | None,
         typer.Option(help="Folder indeks batas per kabupaten dari --prepare sebelumnya."),
     ] = None,
-    lang: Annotated[str, typer.Option(help="Bahasa: id atau en.")] = "id",
+    lang: LangOpt = "id",
 ) -> None:
     """Analisis per kabupaten di klaster Dask (sama dengan `analyse`: parameter dan berkas);
     hasil per kabupaten + ringkasan nasional."""
@@ -92,49 +119,51 @@ def batch(
     boundaries = (
         boundaries or settings.paths.data_dir / "boundaries" / "desa_33_jawa_tengah.parquet"
     )
+    t = pick(TEXT, lang)
     if prepare:
         target = out_dir / "_batas" / boundaries.name
         indeks = out_dir / "_batas" / "indeks"
-        console.print(f"Menyiapkan batas {boundaries} -> {target} (indeks: {indeks}) ...")
+        console.print(t["prepare"].format(src=boundaries, dst=target, idx=indeks))
         with _domain_errors(lang):
             prepare_layer(boundaries, target, index_dir=indeks)
         boundaries = target
     folder = keluarga
     if keluarga.is_file():
         folder = out_dir / "_keluarga_per_kabupaten"
-        console.print(f"Memecah {keluarga} per kabupaten ke {folder} ...")
+        console.print(t["split"].format(src=keluarga, dst=folder))
         split_by_kabupaten(keluarga, folder)
 
-    def done(kab: str, row: dict | None) -> None:
-        if row is None:
-            console.print(f"  [red]{kab} gagal[/]")
-        else:
-            console.print(
-                f"  {kab} {row.get('nama_kab', '')}: {int(row['n_keluarga']):,} "
-                f"keluarga, {row['detik']:.1f} s"
-            )
+    with _progress() as bar:  # progress visible (the Dask dashboard shows the tasks too)
+        task = bar.add_task(t["bar"], total=None)
 
-    res = run_batch(
-        folder,
-        boundaries,
-        out_dir,
-        prefix=prefix,
-        scheduler=scheduler,
-        n_workers=workers,
-        params=params,
-        data_dir=settings.paths.data_dir,
-        lang=lang,
-        on_done=done,
-        index_dir=indeks,
-    )
-    out.print(
-        f"Selesai: {len(res.summary) - 1 if len(res.summary) else 0} kabupaten dalam "
-        f"{res.seconds:.1f} s; ringkasan: {out_dir / 'ringkasan_nasional.csv'}"
-    )
-    if res.unassigned_rows:
-        out.print(
-            f"  {res.unassigned_rows:,} baris tanpa kode kabupaten yang sah (tidak dianalisis)"
+        def done(kab: str, row: dict | None) -> None:
+            bar.advance(task)
+            if row is None:
+                console.print(f"  [red]{kab} {t['failed']}[/]")
+            else:
+                text = t["row"].format(
+                    kab=kab, nama=row.get("nama_kab", ""), n=int(row["n_keluarga"]), s=row["detik"]
+                )
+                console.print("  " + text)
+
+        res = run_batch(
+            folder,
+            boundaries,
+            out_dir,
+            prefix=prefix,
+            scheduler=scheduler,
+            n_workers=workers,
+            params=params,
+            data_dir=settings.paths.data_dir,
+            lang=lang,
+            on_done=done,
+            index_dir=indeks,
+            on_start=lambda n: bar.update(task, total=n),
         )
+    n_kab = len(res.summary) - 1 if len(res.summary) else 0
+    out.print(t["done"].format(n=n_kab, s=res.seconds, file=out_dir / "ringkasan_nasional.csv"))
+    if res.unassigned_rows:
+        out.print("  " + t["unassigned"].format(n=res.unassigned_rows))
     if res.failed:
         for kab, why in res.failed.items():
             console.print(f"  [red]{kab}[/]: {why}")

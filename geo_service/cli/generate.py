@@ -14,6 +14,7 @@ from geo_service.i18n import fmt_int, fmt_number, fmt_percent, pick
 from geo_service.io.boundaries import read_bps
 from geo_service.io.export import write_json
 from geo_service.io.keluarga import write_keluarga
+from geo_service.services.batch_nasional import NationalSpec, generate_national
 from geo_service.settings import get_settings
 from geo_service.synth import calibration_for, generate_keluarga
 from geo_service.synth.panel import generate_panel
@@ -34,6 +35,10 @@ TEXT = {
         "suffix": "--out harus berakhiran .csv atau .parquet",
         "lanjut_rusak": "--lanjut tidak dapat digabung dengan --rusak",
         "lanjut_order": "--lanjut harus setelah --periode dan berurutan",
+        "nasional_batas": "--nasional perlu --boundaries (lapisan desa dengan kode_kab)",
+        "nasional_kab": "berikan --kabupaten, atau --nasional untuk semua kabupaten",
+        "nasional_bar": "Keluarga per kabupaten",
+        "nasional_done": "{kab} kabupaten, {n} keluarga di {dir} (satu berkas per kabupaten; {baru} baru ditulis, {s} s)",
     },
     "en": {
         "warning": "Warning",
@@ -50,6 +55,10 @@ TEXT = {
         "suffix": "--out must end in .csv or .parquet",
         "lanjut_rusak": "--lanjut cannot be combined with --rusak",
         "lanjut_order": "--lanjut periodes must come after --periode, in order",
+        "nasional_batas": "--nasional needs --boundaries (a desa layer with kode_kab)",
+        "nasional_kab": "give --kabupaten, or --nasional for every kabupaten",
+        "nasional_bar": "Families per kabupaten",
+        "nasional_done": "{kab} kabupaten, {n} families in {dir} (one file per kabupaten; {baru} newly written, {s} s)",
     },
 }
 
@@ -63,9 +72,52 @@ def follow_on_path(out_file: Path, periode: str, lanjut: str) -> Path:
     return out_file.with_name(f"{out_file.stem}_{lanjut}{out_file.suffix}")
 
 
+def generate_nasional(boundaries: Path, out_dir: Path, spec: NationalSpec, lang: str) -> None:
+    """Every kabupaten of ``boundaries``: one Parquet file each in ``out_dir`` (the input of
+    ``geo-service batch``), streamed one kabupaten at a time, made once per parameters."""
+    t = pick(TEXT, lang)
+    t0 = time.perf_counter()
+    new: list[str] = []
+    with _progress() as bar:
+        task = bar.add_task(t["nasional_bar"], total=None)
+
+        def done(row: dict) -> None:
+            new.append(row["kode_kab"])
+            bar.advance(task)
+
+        manifest = generate_national(
+            boundaries, out_dir, spec, data_dir=get_settings().paths.data_dir, on_done=done
+        )
+    rows = manifest["kabupaten"]
+    out.print(
+        t["nasional_done"].format(
+            kab=fmt_int(len(rows), lang),
+            n=fmt_int(sum(r["n_keluarga"] for r in rows.values()), lang),
+            dir=out_dir,
+            baru=fmt_int(len(new), lang),
+            s=fmt_number(time.perf_counter() - t0, lang, 1),
+        )
+    )
+
+
 def generate(
-    kabupaten: Annotated[str, typer.Option(help="Kode kabupaten Kemendagri, mis. 33.24 (Kendal).")],
-    out_file: Annotated[Path, typer.Option("--out", help="Berkas keluaran .csv atau .parquet.")],
+    out_file: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Berkas keluaran .csv atau .parquet (dengan --nasional: folder)."
+        ),
+    ],
+    kabupaten: Annotated[
+        str | None, typer.Option(help="Kode kabupaten Kemendagri, mis. 33.24 (Kendal).")
+    ] = None,
+    nasional: Annotated[
+        bool,
+        typer.Option(
+            "--nasional",
+            help="Semua kabupaten lapisan --boundaries: --keluarga dibagi menurut jumlah desa, "
+            "satu berkas per kabupaten di folder --out (masukan `batch`); dibuat sekali.",
+        ),
+    ] = False,
     keluarga: Annotated[int, typer.Option(help="Jumlah keluarga (sah).")] = 300_000,
     periode: Annotated[str, typer.Option(help="Periode snapshot DTSEN, YYYY-MM.")] = "2025-03",
     seed: Annotated[int, typer.Option(help="Benih acak; keluaran sama untuk benih sama.")] = 7,
@@ -94,6 +146,14 @@ def generate(
     t = pick(TEXT, lang)
     lanjut = list(lanjut or [])
     with _domain_errors(lang):
+        if nasional:
+            if boundaries is None:
+                raise InvalidInputError(TEXT["id"]["nasional_batas"], TEXT["en"]["nasional_batas"])
+            spec = NationalSpec(total=keluarga, periode=periode, seed=seed, kantong=kantong)
+            generate_nasional(boundaries, out_file, spec, lang)
+            return
+        if kabupaten is None:
+            raise InvalidInputError(TEXT["id"]["nasional_kab"], TEXT["en"]["nasional_kab"])
         if out_file.suffix.lower() not in (".csv", ".parquet"):
             raise InvalidInputError(TEXT["id"]["suffix"], TEXT["en"]["suffix"])
         if lanjut and rusak:

@@ -13,10 +13,12 @@ streaming pass. On a real cluster every worker must see the same paths (shared s
 
 from __future__ import annotations
 
+import resource
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -85,7 +87,7 @@ def split_by_kabupaten(
     return {code: out_dir / f"{code}.parquet" for code in writers}
 
 
-def read_kabupaten_desa(boundaries: Path, kode_kab: str):
+def read_kabupaten_desa(boundaries: Path, kode_kab: str) -> gpd.GeoDataFrame:
     """Checked desa of one kabupaten from a GeoParquet layer with a ``kode_kab`` column."""
     raw = gpd.read_parquet(boundaries, filters=[("kode_kab", "==", kode_kab)])
     return check_boundaries(raw).desa
@@ -107,13 +109,17 @@ def analyse_kabupaten(
     data_dir: Path,
     lang: str = "id",
     index_dir: Path | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """One task: the one analysis run (:func:`~.analysis_run.run_analysis`) of one kabupaten,
     its files under ``out_dir/<kode_kab>/``; returns its summary row. Rejected rows stop the
     kabupaten unless ``params.partial`` (their report is ``<kode_kab>-validation.csv``).
     With ``index_dir`` (see :func:`~geo_service.io.boundaries.prepare_layer`) the
-    kabupaten's stored boundary index is used when it belongs to these desa."""
-    t0 = time.perf_counter()
+    kabupaten's stored boundary index is used when it belongs to these desa.
+
+    The row also carries the task's wall and CPU seconds (``detik``, ``detik_cpu``: CPU of
+    the whole worker process while the task ran) and the worker process's peak resident
+    memory so far (``rss_puncak_mb``)."""
+    t0, c0 = time.perf_counter(), time.process_time()
     desa = read_kabupaten_desa(boundaries, kode_kab)
     index = read_index(index_dir, kode_kab)
     if index is not None and index.fingerprint != boundary_fingerprint(desa):
@@ -142,9 +148,16 @@ def analyse_kabupaten(
             "n_kantong": 0 if result.planning is None else len(result.planning.pockets),
             "indeks_tersimpan": index is not None,
             "detik": round(time.perf_counter() - t0, 3),
+            "detik_cpu": round(time.process_time() - c0, 3),
+            "rss_puncak_mb": peak_rss_mb(),
         }
     )
     return row
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, MB (Linux ``ru_maxrss`` is in KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def run_batch(
@@ -159,9 +172,10 @@ def run_batch(
     params: RunParams = RUN_DEFAULTS,
     data_dir: Path,
     lang: str = "id",
-    client=None,
+    client: Any = None,
     on_done: Callable[[str, dict | None], None] | None = None,
     index_dir: Path | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> BatchResult:
     """Analyse every kabupaten that has families, one Dask task each.
 
@@ -192,6 +206,8 @@ def run_batch(
     index_dir
         Per-kabupaten boundary indexes written by
         :func:`~geo_service.io.boundaries.prepare_layer` (built once, never by a worker).
+    on_start
+        Called once with the number of kabupaten to analyse (for a progress bar).
 
     Besides the kabupaten folders, ``out_dir`` receives ``ringkasan_nasional.csv`` (one row
     per kabupaten with its rejected rows ``n_baris_ditolak`` and pockets, and a total),
@@ -221,6 +237,8 @@ def run_batch(
             client = own_client = Client(cluster)
     rows: list[dict] = []
     failed: dict[str, str] = {}
+    if on_start is not None:
+        on_start(len(todo))
     try:
         # Largest kabupaten first: better packing of the tasks on the workers.
         todo.sort(key=lambda k: -sum(f.stat().st_size for f in files[k]))
@@ -312,7 +330,7 @@ def national_summary(rows: list[dict]) -> pd.DataFrame:
         ]
         if c in frame.columns
     ]
-    total = {c: int(frame[c].sum()) for c in sums}
+    total: dict[str, Any] = {c: int(frame[c].sum()) for c in sums}
     total.update({"kode_kab": "TOTAL", "nama_kab": f"{len(frame)} kabupaten"})
     if total.get("n_jiwa"):
         total["pct_jiwa_ekstrem"] = 100.0 * total["n_jiwa_ekstrem"] / total["n_jiwa"]

@@ -424,8 +424,8 @@ def simulate_field_results(
     visited = rng.random(len(d)) < p_dikunjungi
     t = truth.reindex(d[S.ID])
     d["status"] = np.where(visited, t["status_sebenarnya"].fillna("tidak_ditemukan"), None)
-    d["petugas"] = np.where(visited, petugas, None)
-    d["tanggal"] = np.where(visited, tanggal, None)
+    d["petugas"] = pd.Series(petugas, index=d.index, dtype=object).where(visited, None)
+    d["tanggal"] = pd.Series(tanggal, index=d.index, dtype=object).where(visited, None)
     d["catatan"] = None
     extra: dict[str, list] = {}
     for i, (ok, raw) in enumerate(zip(visited, t["nilai_sebenarnya"].fillna("{}"), strict=True)):
