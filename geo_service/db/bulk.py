@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection
 
+from geo_service.db.bulk_keys import SqliteDeferred, duplicate_error, spatialite_points
 from geo_service.db.models import SRID
 
 
@@ -177,7 +178,7 @@ class BulkLoader:
         self._columns: list[str] | None = None
         self._pg = conn.dialect.name == "postgresql"
         self._staging = f"_muat_{table}"
-        self._deferred: _SqliteDeferred | None = None
+        self._deferred: SqliteDeferred | None = None
 
     def _driver_cursor(self) -> Any:
         """A cursor of the DBAPI connection under the SQLAlchemy one (COPY / executemany)."""
@@ -216,7 +217,7 @@ class BulkLoader:
                 if self.point is not None:
                     names.append(self.geom_column)
                     values += ", ?"
-                    arrays.append(_spatialite_points(frame[self.point[0]], frame[self.point[1]]))
+                    arrays.append(spatialite_points(frame[self.point[0]], frame[self.point[1]]))
                 quoted = ", ".join(f'"{c}"' for c in names)
                 cur.executemany(
                     f'INSERT INTO "{self.table}" ({quoted}) VALUES ({values})',
@@ -247,8 +248,7 @@ class BulkLoader:
                     f'INSERT INTO "{self.table}" ({target}) SELECT {source} FROM "{self._staging}"'
                 )
                 cur.execute(f'DROP TABLE "{self._staging}"')
-                for sql in self._dropped:
-                    cur.execute(sql)
+                self._rebuild_pg(cur)
             elif self._deferred is not None:
                 self._deferred.finish(cur)
         finally:
@@ -275,7 +275,7 @@ class BulkLoader:
                 cur.execute(f'CREATE TEMPORARY TABLE "{self._staging}" ({cols}) ON COMMIT DROP')
                 self._dropped = self._drop_indexes_pg(cur) if rebuild else []
             else:
-                self._deferred = _SqliteDeferred(self.table, self.geom_column, rebuild)
+                self._deferred = SqliteDeferred(self.table, self.geom_column, rebuild)
                 self._deferred.start(cur, with_point=self.point is not None)
         finally:
             cur.close()
@@ -295,16 +295,34 @@ class BulkLoader:
         return self.expected_rows >= REBUILD_INDEXES_FROM * max(existing, 1)
 
     def _drop_indexes_pg(self, cur) -> list[str]:
-        """Drop the non-unique indexes of the table; their CREATE statements, to run again."""
+        """Drop the table's indexes except the primary key and those behind a constraint
+        (unique indexes of their own included); their CREATE statements, to run again."""
         rows = cur.execute(
             "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
             "JOIN pg_class i ON i.oid = x.indexrelid "
-            "WHERE x.indrelid = %s::regclass AND NOT x.indisunique AND NOT x.indisprimary",
+            "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
             (f'"{self.table}"',),
         ).fetchall()
         for name, _ in rows:
             cur.execute(f'DROP INDEX "{name}"')
         return [sql for _, sql in rows]
+
+    def _rebuild_pg(self, cur) -> None:
+        """Build the dropped indexes once; a unique one that fails lists the duplicates."""
+        import psycopg
+
+        for sql in self._dropped:
+            if " UNIQUE " not in sql.upper():
+                cur.execute(sql)
+                continue
+            cur.execute("SAVEPOINT muat_indeks_unik")
+            try:
+                cur.execute(sql)
+            except psycopg.errors.UniqueViolation as exc:
+                cur.execute("ROLLBACK TO SAVEPOINT muat_indeks_unik")
+                raise duplicate_error(cur, self.table, sql, "%s") from exc
+            cur.execute("RELEASE SAVEPOINT muat_indeks_unik")
 
 
 def _pg_copy_type(sql_type: str) -> str:
@@ -320,83 +338,3 @@ def _pg_copy_type(sql_type: str) -> str:
         "timestamp with time zone": "timestamptz",
         "timestamp without time zone": "timestamp",
     }.get(base, base)
-
-
-# SpatiaLite's internal BLOB of a POINT: start 0x00, little endian 0x01, SRID, MBR (4
-# doubles), 0x7C, class 1 (POINT), x, y, end 0xFE: 60 bytes (same bytes as MakePoint).
-_SPATIALITE_POINT = np.dtype(
-    [
-        ("start", "u1"),
-        ("endian", "u1"),
-        ("srid", "<i4"),
-        ("mbr", "<f8", 4),
-        ("mbr_end", "u1"),
-        ("cls", "<i4"),
-        ("xy", "<f8", 2),
-        ("end", "u1"),
-    ]
-)
-
-
-def _spatialite_points(lon: pd.Series, lat: pd.Series) -> np.ndarray:
-    """SpatiaLite point blobs (EPSG:4326), None where lon or lat is missing."""
-    x = lon.to_numpy(dtype="float64", na_value=np.nan)
-    y = lat.to_numpy(dtype="float64", na_value=np.nan)
-    ok = ~(np.isnan(x) | np.isnan(y))
-    rec = np.zeros(int(ok.sum()), dtype=_SPATIALITE_POINT)
-    rec["endian"], rec["srid"], rec["mbr_end"], rec["cls"], rec["end"] = 1, SRID, 0x7C, 1, 0xFE
-    rec["mbr"] = np.column_stack([x[ok], y[ok], x[ok], y[ok]])
-    rec["xy"] = np.column_stack([x[ok], y[ok]])
-    raw = rec.tobytes()
-    size = _SPATIALITE_POINT.itemsize
-    out = np.full(len(x), None, dtype=object)
-    out[ok] = [raw[i : i + size] for i in range(0, len(raw), size)]
-    return out
-
-
-class _SqliteDeferred:
-    """SpatiaLite triggers (and, for a large load, secondary indexes) off during a load and
-    back after it, all inside the transaction (SQLite DDL is transactional)."""
-
-    def __init__(self, table: str, column: str, rebuild: bool) -> None:
-        self.table, self.column, self.rebuild = table, column, rebuild
-        self.triggers: list[tuple[str, str]] = []
-        self.indexes: list[str] = []
-        self.last = 0
-        self.has_rtree = False
-
-    def start(self, cur, *, with_point: bool) -> None:
-        if with_point:
-            names = [f"{p}_{self.table}_{self.column}" for p in ("gii", "ggi", "tmi")]
-            self.triggers = cur.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN "
-                f"({', '.join('?' for _ in names)})",
-                names,
-            ).fetchall()
-            self.has_rtree = any(n.startswith("gii_") for n, _ in self.triggers)
-            for name, _ in self.triggers:
-                cur.execute(f'DROP TRIGGER "{name}"')
-        self.last = cur.execute(f'SELECT coalesce(max(rowid), 0) FROM "{self.table}"').fetchone()[0]
-        if self.rebuild:
-            rows = cur.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-                "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'",
-                (self.table,),
-            ).fetchall()
-            for name, _ in rows:
-                cur.execute(f'DROP INDEX "{name}"')
-            self.indexes = [sql for _, sql in rows]
-
-    def finish(self, cur) -> None:
-        if self.has_rtree:
-            cur.execute(
-                f'INSERT INTO "idx_{self.table}_{self.column}" (pkid, xmin, xmax, ymin, ymax) '
-                f'SELECT rowid, MbrMinX("{self.column}"), MbrMaxX("{self.column}"), '
-                f'MbrMinY("{self.column}"), MbrMaxY("{self.column}") FROM "{self.table}" '
-                f'WHERE rowid > ? AND "{self.column}" IS NOT NULL',
-                (self.last,),
-            )
-        for sql in self.indexes:
-            cur.execute(sql)
-        for _, sql in self.triggers:
-            cur.execute(sql)

@@ -55,7 +55,8 @@ def _sqlite_healthy(engine) -> None:
                 "tbl_name = 'keluarga'"
             )
         ).scalar()
-        assert triggers == 8  # SpatiaLite's geometry and index triggers are all back
+        # SpatiaLite's geometry and index triggers (8) and the batch checks (2) are all back
+        assert triggers == 10
 
 
 CHILD = textwrap.dedent("""

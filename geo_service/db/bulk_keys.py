@@ -1,0 +1,189 @@
+"""What a bulk load turns off during the load and checks once after it, on both backends:
+secondary and unique indexes (rebuilt once, duplicates listed first), SpatiaLite's
+per-row triggers and the per-row batch check of SQLite (one set-based query instead).
+
+Everything runs on the caller's DBAPI cursor inside the caller's transaction: SQLite DDL is
+transactional, so on any failure indexes and triggers come back with the rollback.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo_service.db.models import SRID
+from geo_service.errors import DuplicateError, InvalidInputError
+
+# How many duplicate keys an error lists (the rest are counted).
+LIST_DUPLICATES = 20
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """A per-row reference check of SQLite (a trigger) that a bulk load replaces by one
+    set-based query over the loaded rows (migration 0006)."""
+
+    trigger: str
+    column: str
+    parent: str
+    parent_column: str
+
+
+SQLITE_ROW_CHECKS: dict[str, list[RowCheck]] = {
+    "keluarga": [RowCheck("keluarga_batch_ada", "batch_id", "impor_batch", "id")],
+}
+
+
+def index_columns(create_sql: str) -> list[str]:
+    """The columns of a ``CREATE [UNIQUE] INDEX ... (a, b, c)`` statement (either backend)."""
+    inner = re.search(r"\(([^()]*)\)\s*(WHERE .*)?$", create_sql.strip(), re.S | re.I)
+    if inner is None:
+        raise ValueError(f"cannot read the columns of: {create_sql}")
+    return [c.strip().strip('"') for c in inner.group(1).split(",")]
+
+
+def duplicate_error(cur: Any, table: str, create_sql: str, mark: str) -> DuplicateError:
+    """The keys of a unique index that occur more than once in ``table`` (listed)."""
+    cols = index_columns(create_sql)
+    quoted = ", ".join(f'"{c}"' for c in cols)
+    rows = cur.execute(
+        f'SELECT {quoted}, count(*) FROM "{table}" GROUP BY {quoted} HAVING count(*) > 1 '
+        f"ORDER BY {quoted} LIMIT {mark}",
+        (LIST_DUPLICATES + 1,),
+    ).fetchall()
+    shown = "; ".join(
+        "(" + ", ".join(str(v) for v in r[:-1]) + f") {r[-1]}x" for r in rows[:LIST_DUPLICATES]
+    )
+    more = " ..." if len(rows) > LIST_DUPLICATES else ""
+    key = ", ".join(cols)
+    return DuplicateError(
+        f"Kunci ganda di {table} ({key}): {shown}{more}. Baris yang sama tidak boleh disimpan "
+        "dua kali; tidak ada yang diimpor.",
+        f"Duplicate keys in {table} ({key}): {shown}{more}. The same row cannot be stored "
+        "twice; nothing imported.",
+        detail={"tabel": table, "kolom": cols, "ganda": [list(map(str, r)) for r in rows]},
+    )
+
+
+def missing_reference_error(table: str, check: RowCheck, values: list[Any]) -> InvalidInputError:
+    shown = ", ".join(str(v) for v in values[:LIST_DUPLICATES])
+    return InvalidInputError(
+        f"{table}.{check.column} merujuk {check.parent} yang tidak ada ({shown}); tidak ada "
+        "yang diimpor.",
+        f"{table}.{check.column} refers to missing {check.parent} rows ({shown}); nothing "
+        "imported.",
+    )
+
+
+# SpatiaLite's internal BLOB of a POINT: start 0x00, little endian 0x01, SRID, MBR (4
+# doubles), 0x7C, class 1 (POINT), x, y, end 0xFE: 60 bytes (same bytes as MakePoint).
+_SPATIALITE_POINT = np.dtype(
+    [
+        ("start", "u1"),
+        ("endian", "u1"),
+        ("srid", "<i4"),
+        ("mbr", "<f8", 4),
+        ("mbr_end", "u1"),
+        ("cls", "<i4"),
+        ("xy", "<f8", 2),
+        ("end", "u1"),
+    ]
+)
+
+
+def spatialite_points(lon: pd.Series, lat: pd.Series) -> np.ndarray:
+    """SpatiaLite point blobs (EPSG:4326), None where lon or lat is missing."""
+    x = lon.to_numpy(dtype="float64", na_value=np.nan)
+    y = lat.to_numpy(dtype="float64", na_value=np.nan)
+    ok = ~(np.isnan(x) | np.isnan(y))
+    rec = np.zeros(int(ok.sum()), dtype=_SPATIALITE_POINT)
+    rec["endian"], rec["srid"], rec["mbr_end"], rec["cls"], rec["end"] = 1, SRID, 0x7C, 1, 0xFE
+    rec["mbr"] = np.column_stack([x[ok], y[ok], x[ok], y[ok]])
+    rec["xy"] = np.column_stack([x[ok], y[ok]])
+    raw = rec.tobytes()
+    size = _SPATIALITE_POINT.itemsize
+    out = np.full(len(x), None, dtype=object)
+    out[ok] = [raw[i : i + size] for i in range(0, len(raw), size)]
+    return out
+
+
+class SqliteDeferred:
+    """SpatiaLite triggers, the table's row checks and (for a large load) its indexes, the
+    unique ones included, off during a load and back after it, all inside the transaction.
+
+    After the load: the R*Tree gets the new rows' boxes in one statement, each row check
+    becomes one query over the new rows, the indexes are built once (a unique index that
+    fails lists the duplicate keys), the triggers are recreated.
+    """
+
+    def __init__(self, table: str, column: str, rebuild: bool) -> None:
+        self.table, self.column, self.rebuild = table, column, rebuild
+        self.triggers: list[tuple[str, str]] = []
+        self.indexes: list[str] = []
+        self.checks = SQLITE_ROW_CHECKS.get(table, [])
+        self.last = 0
+        self.has_rtree = False
+
+    def start(self, cur: Any, *, with_point: bool) -> None:
+        names = [c.trigger for c in self.checks]
+        if with_point:
+            names += [f"{p}_{self.table}_{self.column}" for p in ("gii", "ggi", "tmi")]
+        if names:
+            self.triggers = cur.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN "
+                f"({', '.join('?' for _ in names)})",
+                names,
+            ).fetchall()
+        self.has_rtree = any(n.startswith("gii_") for n, _ in self.triggers)
+        for name, _ in self.triggers:
+            cur.execute(f'DROP TRIGGER "{name}"')
+        self.last = cur.execute(f'SELECT coalesce(max(rowid), 0) FROM "{self.table}"').fetchone()[0]
+        if self.rebuild:
+            # Autoindexes of table constraints have no SQL and cannot be dropped.
+            rows = cur.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                "AND sql IS NOT NULL",
+                (self.table,),
+            ).fetchall()
+            for name, _ in rows:
+                cur.execute(f'DROP INDEX "{name}"')
+            self.indexes = [sql for _, sql in rows]
+
+    def finish(self, cur: Any) -> None:
+        dropped = {n for n, _ in self.triggers}
+        for check in self.checks:
+            if check.trigger not in dropped:
+                continue
+            missing = cur.execute(
+                f'SELECT DISTINCT "{check.column}" FROM "{self.table}" WHERE rowid > ? AND '
+                f'"{check.column}" NOT IN (SELECT "{check.parent_column}" FROM '
+                f'"{check.parent}") LIMIT 50',
+                (self.last,),
+            ).fetchall()
+            if missing:
+                raise missing_reference_error(self.table, check, [r[0] for r in missing])
+        if self.has_rtree:
+            cur.execute(
+                f'INSERT INTO "idx_{self.table}_{self.column}" (pkid, xmin, xmax, ymin, ymax) '
+                f'SELECT rowid, MbrMinX("{self.column}"), MbrMaxX("{self.column}"), '
+                f'MbrMinY("{self.column}"), MbrMaxY("{self.column}") FROM "{self.table}" '
+                f'WHERE rowid > ? AND "{self.column}" IS NOT NULL',
+                (self.last,),
+            )
+        for sql in self.indexes:
+            try:
+                cur.execute(sql)
+            except Exception as exc:
+                if not _is_unique_failure(exc):
+                    raise
+                raise duplicate_error(cur, self.table, sql, "?") from exc
+        for _, sql in self.triggers:
+            cur.execute(sql)
+
+
+def _is_unique_failure(exc: Exception) -> bool:
+    return type(exc).__name__ == "IntegrityError" and "UNIQUE" in str(exc).upper()
