@@ -89,22 +89,26 @@ async def run(
 WRK_SCRIPT = """
 done = function(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("p50 %.3f\\np95 %.3f\\np99 %.3f\\nn %d\\nerrors %d\\n",
+  io.write(string.format("p50 %.3f\\np95 %.3f\\np99 %.3f\\nn %d\\nerrors %d\\nbytes %d\\n",
     latency:percentile(50) / 1000, latency:percentile(95) / 1000,
     latency:percentile(99) / 1000, summary.requests,
-    e.connect + e.read + e.write + e.timeout + e.status))
+    e.connect + e.read + e.write + e.timeout + e.status,
+    math.floor(summary.bytes / math.max(summary.requests, 1))))
 end
 """
 
 
-def run_wrk(url: str, token: str, kab: str, users: int, seconds: float) -> dict:
-    """One wrk run per endpoint (2 threads, ``users`` connections)."""
+def run_wrk(url: str, token: str, kab: str, users: int, seconds: float, gzip: bool = True) -> dict:
+    """One wrk run per endpoint (2 threads, ``users`` connections), with
+    ``Accept-Encoding: gzip`` like a browser unless ``gzip`` is false; ``bytes`` is the
+    size on the wire per response (headers included)."""
     table = {}
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(WRK_SCRIPT)
     for name, path in ENDPOINTS.items():
         target = url + path.format(kab=kab)
         httpx.get(target, headers={"Authorization": f"Bearer {token}"}, timeout=60)  # warm
+        extra = ["-H", "Accept-Encoding: gzip"] if gzip else []
         out = subprocess.run(
             [
                 "wrk",
@@ -117,6 +121,7 @@ def run_wrk(url: str, token: str, kab: str, users: int, seconds: float) -> dict:
                 f.name,
                 "-H",
                 f"Authorization: Bearer {token}",
+                *extra,
                 target,
             ],
             capture_output=True,
@@ -124,8 +129,9 @@ def run_wrk(url: str, token: str, kab: str, users: int, seconds: float) -> dict:
             timeout=seconds + 60,
             check=True,
         ).stdout
-        got = dict(re.findall(r"^(p50|p95|p99|n|errors) ([\d.]+)$", out, re.M))
+        got = dict(re.findall(r"^(p50|p95|p99|n|errors|bytes) ([\d.]+)$", out, re.M))
         table[name] = {
+            "bytes": int(got.get("bytes", 0)),
             "n": int(got["n"]),
             "errors": int(got["errors"]),
             "p50_ms": round(float(got["p50"]), 1),
@@ -146,6 +152,9 @@ def main() -> None:
     ap.add_argument("--max-requests", type=int, default=2000, help="per user")
     ap.add_argument("--out", help="write the table as JSON")
     ap.add_argument("--client", choices=["auto", "wrk", "httpx"], default="auto")
+    ap.add_argument(
+        "--no-gzip", action="store_true", help="wrk without Accept-Encoding: gzip (plain bodies)"
+    )
     a = ap.parse_args()
     token = httpx.post(
         f"{a.url}/auth/token", data={"username": a.user, "password": a.password}
@@ -154,15 +163,17 @@ def main() -> None:
         raise SystemExit("load tests only target this machine (loopback)")
     use_wrk = a.client == "wrk" or (a.client == "auto" and shutil.which("wrk"))
     if use_wrk:
-        table = run_wrk(a.url, token, a.kabupaten, a.users, a.seconds)
+        table = run_wrk(a.url, token, a.kabupaten, a.users, a.seconds, gzip=not a.no_gzip)
     else:
         table = asyncio.run(run(a.url, token, a.kabupaten, a.users, a.seconds, a.max_requests))
     print(f"client: {'wrk' if use_wrk else 'httpx'}, {a.users} users, {a.seconds:g} s each")
-    print(f"{'endpoint':<16}{'n':>7}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
+    print(
+        f"{'endpoint':<16}{'n':>7}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'bytes':>10}"
+    )
     for name, row in table.items():
         print(
             f"{name:<16}{row['n']:>7}{row['errors']:>8}{row['p50_ms']:>9}{row['p95_ms']:>9}"
-            f"{row['p99_ms']:>9}"
+            f"{row['p99_ms']:>9}{row.get('bytes', ''):>10}"
         )
     if a.out:
         with open(a.out, "w") as f:

@@ -140,7 +140,15 @@ async def run(
     return table
 
 
-def run_wrk(url: str, user: str, password: str, kab: str, users: int, seconds: float) -> dict:
+def run_wrk(
+    url: str,
+    user: str,
+    password: str,
+    kab: str,
+    users: int,
+    seconds: float,
+    only: list[str] | None = None,
+) -> dict:
     """One wrk run per page (2 threads, ``users`` connections, one logged-in session shared
     by the connections: the per-session user check is remembered for 2 s, so sharing it does
     not make the server's work smaller), with the headers a browser sends."""
@@ -166,6 +174,8 @@ def run_wrk(url: str, user: str, password: str, kab: str, users: int, seconds: f
     targets = list(dict.fromkeys(paths))
     if map_url:
         targets.append(("peta_json", map_url))
+    if only:
+        targets = [t for t in targets if t[0] in only]
     table = {}
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(WRK_SCRIPT)
@@ -179,9 +189,10 @@ def run_wrk(url: str, user: str, password: str, kab: str, users: int, seconds: f
         out = subprocess.run(
             [*args, url + path], capture_output=True, text=True, timeout=seconds + 60, check=True
         ).stdout
-        got = dict(re.findall(r"^(p50|p95|p99|n|errors) ([\d.]+)$", out, re.M))
+        got = dict(re.findall(r"^(p50|p95|p99|n|errors|bytes) ([\d.]+)$", out, re.M))
         label = f"{name} `{path.split('?', 1)[1]}`" if "?" in path else name
         table[label] = {
+            "bytes": int(got.get("bytes", 0)),
             "n": int(got["n"]),
             "errors": int(got["errors"]),
             "p50_ms": round(float(got["p50"]), 1),
@@ -243,6 +254,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--json", help="also write the table to this file")
     ap.add_argument(
+        "--pages",
+        help="wrk only: these pages, comma-separated (e.g. ringkasan,peta_json)",
+    )
+    ap.add_argument(
         "--client",
         choices=["httpx", "wrk"],
         default="httpx",
@@ -259,7 +274,10 @@ def main(argv: list[str] | None = None) -> None:
         user, password = "analis_a", PASSWORD
     try:
         if args.client == "wrk":
-            table = run_wrk(url, user, password, args.kabupaten, args.users, args.seconds)
+            only = args.pages.split(",") if args.pages else None
+            table = run_wrk(
+                url, user, password, args.kabupaten, args.users, args.seconds, only=only
+            )
         else:
             table = asyncio.run(
                 run(
@@ -271,12 +289,13 @@ def main(argv: list[str] | None = None) -> None:
             proc.terminate()
             proc.wait(timeout=20)
     print(f"client {args.client}, {args.users} users, {args.seconds:.0f} s, {url}")
-    print("| page | requests | errors | p50 ms | p95 ms | p99 ms |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print(f"load average {open('/proc/loadavg').read().split()[:3]}")
+    print("| page | requests | errors | p50 ms | p95 ms | p99 ms | bytes on the wire |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, row in table.items():
         print(
             f"| {name} | {row['n']} | {row['errors']} | {row['p50_ms']} | {row['p95_ms']} "
-            f"| {row['p99_ms']} |"
+            f"| {row['p99_ms']} | {row.get('bytes', '')} |"
         )
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:

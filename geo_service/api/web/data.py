@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from geo_service.analysis.disclosure import SUPPRESSED_FLAG
 from geo_service.api import results
-from geo_service.api.cache import newest_run_id
+from geo_service.api.cache import CachedBody, newest_run_id
 from geo_service.api.formats import feature_collection
 from geo_service.api.routers.results import filter_priorities
 from geo_service.api.security import Principal
@@ -42,6 +42,14 @@ class ReleaseCache:
         self.size = size
         self._items: OrderedDict[tuple, Any] = OrderedDict()
         self._lock = threading.Lock()
+
+    def peek(self, key: tuple) -> Any:
+        """The kept value of ``key``, else ``None`` (nothing is built)."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
 
     def get(self, key: tuple, build):
         with self._lock:
@@ -138,6 +146,18 @@ def newest_run(
         ("run", run_id, *viewer(user)),
         lambda: run_service.get_run(session, user, run_id),
     )
+
+
+def run_by_id(request, session: Session, user: Principal, run_id: int) -> RunInfo:
+    """:func:`geo_service.services.runs.get_run` (same access check); a finished run is kept
+    per viewer (it never changes), any other is read again next time."""
+    key = ("run", run_id, *viewer(user))
+    run = cache_of(request).peek(key)
+    if run is None:
+        run = run_service.get_run(session, user, run_id)
+        if run.status == "selesai":
+            cache_of(request).get(key, lambda: run)
+    return run
 
 
 def hidden_flags(frame: pd.DataFrame) -> pd.Series:
@@ -349,6 +369,19 @@ def map_layers(request, session: Session, user: Principal, run: RunInfo, k: int)
         return json.dumps({"desa": desa_fc, "kantong": pocket_fc}, separators=(",", ":")).encode()
 
     return cache_of(request).get(("peta", run.id, k, *viewer(user)), build)
+
+
+MAP_HEADERS = {"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"}
+
+
+def map_layers_body(request, session: Session, user: Principal, run: RunInfo, k: int) -> CachedBody:
+    """:func:`map_layers` with its gzip form and entity tag, built once per run and viewer."""
+    return cache_of(request).get(
+        ("peta_body", run.id, k, *viewer(user)),
+        lambda: CachedBody.of(
+            map_layers(request, session, user, run, k), "application/json", headers=MAP_HEADERS
+        ),
+    )
 
 
 def desa_points(request, session: Session, user: Principal, run: RunInfo, k: int):

@@ -75,17 +75,16 @@ def peta_data(
     session: SessionDep,
     api: ApiSettingsDep,
 ) -> Response:
-    """The desa choropleth and pocket outlines of a finished run, as this user may see them."""
+    """The desa choropleth and pocket outlines of a finished run, as this user may see them:
+    one body per run and viewer, compressed once, named by its entity tag (``304`` when the
+    browser has it)."""
     check_kabupaten(user, kode_kab)
     geo_check(user, "desa", api)
-    run = run_service.get_run(session, user, run_id)
+    run = D.run_by_id(request, session, user, run_id)
     if run.kode_kab != kode_kab or run.status != "selesai" or "desa" not in run.tabel:
         raise NotFoundError(f"Analisis #{run_id} tidak ditemukan.", f"Run #{run_id} not found.")
-    body = D.map_layers(request, session, user, run, api.disclosure_k)
-    return Response(
-        body,
-        media_type="application/json",
-        headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
+    return D.map_layers_body(request, session, user, run, api.disclosure_k).response(
+        request.headers
     )
 
 

@@ -1,0 +1,80 @@
+"""Kept bodies go out compressed once and named by an entity tag: gzip when the client
+accepts it (the same document), 304 when the client already has it, never another
+viewer's body (issue 17 part 6)."""
+# ruff: noqa: F811  (fixtures imported from tests.api.support)
+
+from __future__ import annotations
+
+import gzip
+import json
+
+from tests.api.support import KAB_A, client, tokens  # noqa: F401
+from tests.api.web.htmltable import inline_json
+
+
+def _raw(c, url: str, headers: dict[str, str]):
+    """The answer and its bytes as they came over the wire (not decoded)."""
+    with c.stream("GET", url, headers=headers) as r:
+        return r, b"".join(r.iter_raw())
+
+
+def test_map_layers_gzip_once_etag_and_304(browsers):
+    c = browsers["analis_a"]
+    url = inline_json(c.get(f"/kabupaten/{KAB_A}").text, "peta-data")["url"]
+    plain, plain_bytes = _raw(c, url, {"Accept-Encoding": "identity"})
+    packed, packed_bytes = _raw(c, url, {"Accept-Encoding": "gzip"})
+    assert plain.status_code == packed.status_code == 200
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["vary"]
+    assert gzip.decompress(packed_bytes) == plain_bytes, "the same document"
+    assert len(packed_bytes) < len(plain_bytes)
+    assert json.loads(plain_bytes)["desa"]["features"]
+    assert plain.headers["etag"] != packed.headers["etag"], "one tag per encoding"
+    assert "private" in packed.headers["cache-control"]
+    for tag in (plain.headers["etag"], packed.headers["etag"], "W/" + plain.headers["etag"]):
+        again = c.get(url, headers={"If-None-Match": tag})
+        assert again.status_code == 304 and again.content == b""
+        assert again.headers["etag"]
+    stale = c.get(url, headers={"If-None-Match": '"not-this-one"'})
+    assert stale.status_code == 200 and stale.content == plain_bytes
+
+
+def test_another_role_never_gets_304_or_the_body_of_the_first(browsers):
+    analis = browsers["analis_a"]
+    url = inline_json(analis.get(f"/kabupaten/{KAB_A}").text, "peta-data")["url"]
+    full = analis.get(url, headers={"Accept-Encoding": "identity"})
+    public = browsers["publik_a"].get(
+        url, headers={"Accept-Encoding": "identity", "If-None-Match": full.headers["etag"]}
+    )
+    assert public.status_code == 200, "the analis' tag does not name the public body"
+    assert public.headers["etag"] != full.headers["etag"]
+    hidden = [f for f in public.json()["desa"]["features"] if f["properties"].get("disembunyikan")]
+    assert hidden and all(f["properties"]["pct_jiwa_ekstrem"] is None for f in hidden)
+    assert public.content != full.content
+
+
+def test_api_map_page_gzip_once_under_1mb_with_304_from_the_cache(client, tokens):
+    auth = tokens["analis_a"]
+    url = f"/kabupaten/{KAB_A}/peta"
+    cache = client.app.state.response_cache
+    first, first_bytes = _raw(client, url, auth | {"Accept-Encoding": "gzip"})
+    hits = cache.hits
+    second, second_bytes = _raw(client, url, auth | {"Accept-Encoding": "gzip"})
+    assert cache.hits == hits + 1, "the second answer comes from the kept body"
+    assert first.status_code == second.status_code == 200
+    assert first.headers["content-encoding"] == second.headers["content-encoding"] == "gzip"
+    assert first_bytes == second_bytes and first.headers["etag"] == second.headers["etag"]
+    assert len(second_bytes) < 1_000_000
+    plain = client.get(url, headers=auth | {"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert gzip.decompress(second_bytes) == plain.content
+    assert "leaflet" in plain.text.lower()
+    not_modified = client.get(url, headers=auth | {"If-None-Match": second.headers["etag"]})
+    assert not_modified.status_code == 304 and not_modified.content == b""
+    # Byte ranges still address the plain document.
+    part = client.get(url, headers=auth | {"Range": "bytes=0-99", "Accept-Encoding": "gzip"})
+    assert part.status_code == 206 and part.content == plain.content[:100]
+    # Without credentials: no body and no 304, whatever the tag.
+    anon = client.get(url, headers={"If-None-Match": second.headers["etag"]})
+    assert anon.status_code == 401
