@@ -36,8 +36,10 @@ their own scale, so a component that hardly differs between desa hardly moves th
 Rank uncertainty: families are resampled with replacement within each desa (stratified
 bootstrap, seeded) and everything above is recomputed (pocket cells held fixed); the rate
 component is drawn from the desa's empirical-Bayes posterior given the resampled counts
-(:func:`~.smoothing.eb_posterior_draw`), because resampling five families that are all
-extreme poor would otherwise pretend certainty. Each desa gets the ``interval`` range of its
+(:func:`~.smoothing.eb_posterior_draws`), because resampling five families that are all
+extreme poor would otherwise pretend certainty. The replicates are drawn on classes of
+identical families (:mod:`.prioritas_bootstrap`): the same distribution as drawing every
+family, at a fraction of the cost. Each desa gets the ``interval`` range of its
 rank over the replicates and the share of replicates in which it is in the top
 ``n_teratas``. ``status_teratas`` then says whether it is robustly in
 the top group (``teratas_kokoh``: the whole interval inside it), only perhaps
@@ -53,44 +55,22 @@ import numpy as np
 import pandas as pd
 
 from geo_service.analysis import schema as S
-from geo_service.analysis.smoothing import eb_global, eb_posterior_draw
-from geo_service.i18n import fmt_p, pocket_label
+from geo_service.analysis.prioritas_alasan import (
+    COMPONENTS,
+    FEW_FAMILIES,
+    KUADRAN_LABEL,
+    STATUS_LABEL,
+    desa_reason,
+    fmt_number,
+    pocket_citation,
+    pocket_facts,
+    pockets_by_desa,
+)
+from geo_service.analysis.prioritas_bootstrap import bootstrap_ranks
+from geo_service.analysis.smoothing import eb_global
 
 PROGRAMMES = ("penerima_pkh", "penerima_bpnt", "penerima_pbi_jk")
-COMPONENTS = ("jumlah", "tingkat", "kedalaman", "keparahan", "deprivasi", "kantong", "celah")
-FEW_FAMILIES = 30  # below this the reason warns that the desa's figures are uncertain
 STATUS_TERATAS = ("teratas_kokoh", "teratas_belum_pasti", "mungkin_teratas", "bukan_teratas")
-
-KUADRAN_LABEL = {
-    "id": {
-        "I": "I: persentase tinggi, jumlah tinggi",
-        "II": "II: persentase rendah, jumlah tinggi",
-        "III": "III: persentase rendah, jumlah rendah",
-        "IV": "IV: persentase tinggi, jumlah rendah",
-    },
-    "en": {
-        "I": "I: high rate, high number",
-        "II": "II: low rate, high number",
-        "III": "III: low rate, low number",
-        "IV": "IV: high rate, low number",
-    },
-}
-STATUS_LABEL = {
-    "id": {
-        "teratas_kokoh": "pasti termasuk kelompok teratas",
-        "teratas_belum_pasti": "termasuk kelompok teratas, tetapi bisa karena kebetulan",
-        "mungkin_teratas": "di luar kelompok teratas, tetapi bisa masuk",
-        "bukan_teratas": "bukan kelompok teratas",
-        "tanpa_keluarga": "tidak ada keluarga",
-    },
-    "en": {
-        "teratas_kokoh": "robustly in the top group",
-        "teratas_belum_pasti": "in the top group, possibly by chance",
-        "mungkin_teratas": "outside the top group, but could be in it",
-        "bukan_teratas": "not in the top group",
-        "tanpa_keluarga": "no families",
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -187,16 +167,14 @@ def family_values(
 
 
 def _indicators(s: dict[str, np.ndarray], garis: bool, full: bool = True) -> dict[str, np.ndarray]:
-    """Desa indicators from per-desa sums of family values (``full``: also the columns
-    reported but not scored)."""
-    n = len(s["jiwa"])
-    nan = np.full(n, np.nan)
+    """Desa indicators from per-desa sums of family values (``full``: also the EB rate and
+    the columns reported but not scored). Element-wise, so the sums may be
+    ``(replicates, desa)`` matrices (without ``full``)."""
+    nan = np.full(np.shape(s["jiwa"]), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        n_eff = np.where(s["jiwa_kuadrat"] > 0, s["jiwa"] ** 2 / s["jiwa_kuadrat"], 0.0)
         ek_fam = s["keluarga_ekstrem"]
         out = {
             "n_jiwa_ekstrem": s["jiwa_ekstrem"],
-            "pct_jiwa_ekstrem_eb": 100 * eb_global(s["jiwa_ekstrem"], s["jiwa"], n_eff=n_eff),
             "p1": np.where(s["jiwa_peng"] > 0, s["p1"] / s["jiwa_peng"], np.nan) if garis else nan,
             "p2": np.where(s["jiwa_peng"] > 0, s["p2"] / s["jiwa_peng"], np.nan) if garis else nan,
             "intensitas_deprivasi": np.where(ek_fam > 0, s["deprivasi_ekstrem"] / ek_fam, 0.0),
@@ -208,6 +186,8 @@ def _indicators(s: dict[str, np.ndarray], garis: bool, full: bool = True) -> dic
             "celah_cakupan": np.where(ek_fam > 0, 100 * s["tanpa_rata"] / ek_fam, 0.0),
         }
         if full:
+            n_eff = np.where(s["jiwa_kuadrat"] > 0, s["jiwa"] ** 2 / s["jiwa_kuadrat"], 0.0)
+            out["pct_jiwa_ekstrem_eb"] = 100 * eb_global(s["jiwa_ekstrem"], s["jiwa"], n_eff=n_eff)
             out["pct_jiwa_ekstrem"] = np.where(
                 s["jiwa"] > 0, 100 * s["jiwa_ekstrem"] / s["jiwa"], np.nan
             )
@@ -249,14 +229,16 @@ _SHARE_SCALE = {"deprivasi": 1.0, "kantong": 100.0, "celah": 100.0}  # own scale
 
 
 def component_score(name: str, values: np.ndarray) -> np.ndarray:
-    """Score 0..1 of one component (see the module docstring); NaN stays NaN."""
+    """Score 0..1 of one component (see the module docstring); NaN stays NaN. A matrix
+    ``(replicates, desa)`` is scored row by row."""
     v = np.asarray(values, dtype="float64")
-    if name in _RELATIVE:
-        top = np.nanmax(v) if np.isfinite(v).any() else np.nan
-        if not np.isfinite(top) or top <= 0:
-            return np.where(np.isfinite(v), 0.0, np.nan)
-        return np.clip(v / top, 0.0, 1.0)
-    return np.clip(v / _SHARE_SCALE[name], 0.0, 1.0)
+    if name not in _RELATIVE:
+        return np.clip(v / _SHARE_SCALE[name], 0.0, 1.0)
+    top = np.max(np.where(np.isnan(v), -np.inf, v), axis=-1, keepdims=True)
+    good = np.isfinite(top) & (top > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scaled = np.clip(v / np.where(good, top, 1.0), 0.0, 1.0)
+    return np.where(good, scaled, np.where(np.isfinite(v), 0.0, np.nan))
 
 
 def _scores(
@@ -272,10 +254,16 @@ def _scores(
 
 
 def _ranks(score: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:
-    """Rank 1 = highest score; ties by ``tiebreak`` (higher first), then position."""
-    order = np.lexsort((np.arange(len(score)), -tiebreak, -np.nan_to_num(score, nan=-np.inf)))
-    rank = np.empty(len(score), dtype="float64")
-    rank[order] = np.arange(1, len(score) + 1)
+    """Rank 1 = highest score; ties by ``tiebreak`` (higher first), then position. A matrix
+    ``(replicates, desa)`` is ranked row by row (one sort)."""
+    score = np.asarray(score, dtype="float64")
+    position = np.broadcast_to(np.arange(score.shape[-1]), score.shape)
+    keys = (position, -np.asarray(tiebreak, dtype="float64"), -np.nan_to_num(score, nan=-np.inf))
+    order = np.lexsort(keys, axis=-1)
+    rank = np.empty(score.shape, dtype="float64")
+    np.put_along_axis(
+        rank, order, np.broadcast_to(np.arange(1.0, score.shape[-1] + 1), score.shape), axis=-1
+    )
     rank[~np.isfinite(score)] = np.nan
     return rank
 
@@ -353,11 +341,7 @@ def compute_priorities(
     }
     desa = desa.reset_index(drop=True)
     codes = pd.Index(desa["kode_desa"].astype(str))
-    fam_desa = codes.get_indexer(
-        keluarga["kode_desa_lokasi"]
-        .astype(object)
-        .where(keluarga["kode_desa_lokasi"].notna(), None)
-    )
+    fam_desa = family_desa(keluarga["kode_desa_lokasi"], codes)
     inside = fam_desa >= 0
     fam_values = {
         k: v[inside] for k, v in family_values(keluarga, in_pocket, garis_kemiskinan).items()
@@ -368,42 +352,30 @@ def compute_priorities(
     ind = _indicators(sums, garis)
     active = sums["keluarga"] > 0
     score, comp = _scores(ind, active, weights)
-    tiebreak = ind["n_jiwa_ekstrem"]
-    rank = _ranks(score, tiebreak)
+    rank = _ranks(score, ind["n_jiwa_ekstrem"])
 
-    lo = np.full(n_desa, np.nan)
-    hi = np.full(n_desa, np.nan)
-    p_top = np.full(n_desa, np.nan)
+    lo = hi = p_top = np.full(n_desa, np.nan)
     if bootstrap > 0 and len(fam_desa):
         names = _SCORE_SUMS + (_DEPTH_SUMS if garis else [])
-        values = np.column_stack([fam_values[k] for k in names])
-        boot_ranks = _bootstrap_ranks(
-            values,
+
+        def rank_of(b_sums: dict[str, np.ndarray], pct_eb: np.ndarray) -> np.ndarray:
+            b_ind = _indicators(b_sums, garis, full=False) | {"pct_jiwa_ekstrem_eb": pct_eb}
+            return _ranks(_scores(b_ind, active, weights)[0], b_ind["n_jiwa_ekstrem"])
+
+        matrix = np.empty((len(fam_desa), len(names)), order="F")
+        for j, k in enumerate(names):
+            matrix[:, j] = fam_values[k]
+        boot_ranks = bootstrap_ranks(
+            matrix,
             names,
             fam_desa,
             n_desa,
-            active,
-            weights,
-            garis,
-            bootstrap,
-            np.random.default_rng(seed),
+            reps=bootstrap,
+            rng=np.random.default_rng(seed),
+            rank=rank_of,
         )
-        q = (1 - interval) / 2
-        lo = np.floor(np.quantile(boot_ranks, q, axis=0, method="lower"))
-        hi = np.ceil(np.quantile(boot_ranks, 1 - q, axis=0, method="higher"))
-        p_top = (boot_ranks <= n_teratas).mean(axis=0)
-        lo[~active], hi[~active], p_top[~active] = np.nan, np.nan, np.nan
-
-    status = np.full(n_desa, "tanpa_keluarga", dtype=object)
-    in_top = rank <= n_teratas
-    if bootstrap > 0:
-        status[active & in_top & (hi <= n_teratas)] = "teratas_kokoh"
-        status[active & in_top & (hi > n_teratas)] = "teratas_belum_pasti"
-        status[active & ~in_top & (lo <= n_teratas)] = "mungkin_teratas"
-        status[active & ~in_top & (lo > n_teratas)] = "bukan_teratas"
-    else:
-        status[active & in_top] = "teratas_belum_pasti"
-        status[active & ~in_top] = "bukan_teratas"
+        lo, hi, p_top = _rank_interval(boot_ranks, interval, n_teratas, active)
+    status = _status(rank, lo, hi, active, n_teratas, bootstrap > 0)
 
     kab_pct = 100 * sums["jiwa_ekstrem"].sum() / max(sums["jiwa"].sum(), 1)
     count_mean = float(ind["n_jiwa_ekstrem"][active].mean()) if active.any() else 0.0
@@ -424,7 +396,7 @@ def compute_priorities(
             "n_jiwa_ekstrem": ind["n_jiwa_ekstrem"].astype(np.int64),
             "pct_jiwa_ekstrem": ind["pct_jiwa_ekstrem"],
             "pct_jiwa_ekstrem_eb": ind["pct_jiwa_ekstrem_eb"],
-            "kuadran": np.where(active, kuadran, None),
+            "kuadran": np.where(active, kuadran, np.array(None, dtype=object)),
             "kuadran_keterangan": [
                 KUADRAN_LABEL[lang][k] if a else None for k, a in zip(kuadran, active, strict=True)
             ],
@@ -447,7 +419,7 @@ def compute_priorities(
     out["status_teratas"] = status
     out["status_keterangan"] = [STATUS_LABEL[lang][s] for s in status]
 
-    pockets_by_desa = _pockets_by_desa(keluarga, codes, inside, fam_desa, pocket_of_family)
+    desa_pockets = pockets_by_desa(keluarga, codes, inside, fam_desa, pocket_of_family)
     counts_active = np.where(active, ind["n_jiwa_ekstrem"], -np.inf)
     position = 1 + (counts_active[None, :] > counts_active[:, None]).sum(axis=1)
     context = {
@@ -457,10 +429,11 @@ def compute_priorities(
         "interval": interval,
         "bootstrap": bootstrap,
         "posisi_jumlah": position,
-        "kantong": _pocket_facts(pockets),
+        "kantong": pocket_facts(pockets),
     }
+    rows = out.to_dict("records")
     out["alasan"] = [
-        _reason(out.iloc[i], comp, weights, i, context, pockets_by_desa.get(i, []), lang)
+        desa_reason(rows[i], comp, weights, i, context, desa_pockets.get(i, []), lang)
         if active[i]
         else STATUS_LABEL[lang]["tanpa_keluarga"]
         for i in range(n_desa)
@@ -469,194 +442,53 @@ def compute_priorities(
     return out.reset_index(drop=True)
 
 
-def _bootstrap_ranks(values, names, fam_desa, n_desa, active, weights, garis, reps, rng):
-    """Ranks of every desa in each of ``reps`` stratified bootstrap replicates.
-
-    Families are sorted by desa; a replicate replaces each family by one drawn uniformly
-    from its own desa, i.e. gives every family a multiplicity. Per-desa sums of columns that
-    are zero outside extreme-poor families only visit those families (fast)."""
-    order = np.argsort(fam_desa, kind="stable")
-    values = values[order]
-    fam_desa = fam_desa[order]
-    n = len(fam_desa)
-    size = np.bincount(fam_desa, minlength=n_desa)
-    start = np.r_[0, np.cumsum(size)[:-1]]
-    fam_start = start[fam_desa]
-    fam_size = size[fam_desa]
-    nonzero = values != 0
-    sparse_cols = nonzero.sum(axis=0) < n // 4  # e.g. columns of extreme-poor families only
-    some = np.flatnonzero(nonzero[:, sparse_cols].any(axis=1))
-    sub = values[some]
-    sub_desa = fam_desa[some]
-    ranks = np.empty((reps, n_desa))
-    for b in range(reps):
-        within = (rng.random(n) * fam_size).astype(np.int64)
-        counts = np.bincount(fam_start + np.minimum(within, fam_size - 1), minlength=n)
-        c_sub = counts[some]
-        sums = {}
-        for j, name in enumerate(names):
-            if sparse_cols[j]:
-                sums[name] = np.bincount(sub_desa, weights=sub[:, j] * c_sub, minlength=n_desa)
-            else:
-                sums[name] = np.bincount(fam_desa, weights=values[:, j] * counts, minlength=n_desa)
-        ind = _indicators(sums, garis, full=False)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            n_eff = np.where(
-                sums["jiwa_kuadrat"] > 0, sums["jiwa"] ** 2 / sums["jiwa_kuadrat"], 0.0
-            )
-        ind["pct_jiwa_ekstrem_eb"] = 100 * eb_posterior_draw(
-            sums["jiwa_ekstrem"], sums["jiwa"], rng, n_eff=n_eff
-        )
-        score, _ = _scores(ind, active, weights)
-        ranks[b] = _ranks(score, ind["n_jiwa_ekstrem"])
-    return ranks
+def family_desa(kode_desa_lokasi: pd.Series, codes: pd.Index) -> np.ndarray:
+    """Desa index (position in ``codes``) of every family, -1 where unknown or missing;
+    one hash lookup per distinct code."""
+    f, uniques = pd.factorize(kode_desa_lokasi, use_na_sentinel=True)
+    known = codes.get_indexer(pd.Index(np.asarray(uniques, dtype=object)).astype(str))
+    known = np.r_[known, -1]
+    return known[np.where(f >= 0, f, len(known) - 1)]
 
 
-def _pockets_by_desa(keluarga, codes, inside, fam_desa, pocket_of_family):
-    if pocket_of_family is None:
-        return {}
-    pid = np.asarray(pocket_of_family, dtype=object)[inside]
-    ek = keluarga["ekstrem"].to_numpy(dtype=bool)[inside]
-    has = pd.notna(pid) & ek
-    if not has.any():
-        return {}
-    frame = pd.DataFrame({"d": fam_desa[has], "k": pid[has]})
-    counts = frame.groupby(["d", "k"], sort=True).size().reset_index(name="n")
-    counts = counts.sort_values(["d", "n", "k"], ascending=[True, False, True], kind="stable")
-    return {int(d): list(g["k"]) for d, g in counts.groupby("d", sort=True)}
+def _rank_interval(boot_ranks, interval: float, n_teratas: int, active: np.ndarray):
+    """Rank range of coverage ``interval`` and the share of replicates in the top group."""
+    q = (1 - interval) / 2
+    lo = np.floor(np.quantile(boot_ranks, q, axis=0, method="lower"))
+    hi = np.ceil(np.quantile(boot_ranks, 1 - q, axis=0, method="higher"))
+    p_top = (boot_ranks <= n_teratas).mean(axis=0)
+    lo[~active], hi[~active], p_top[~active] = np.nan, np.nan, np.nan
+    return lo, hi, p_top
 
 
-# --- reasons ----------------------------------------------------------------------------
+def _status(rank, lo, hi, active, n_teratas: int, with_bootstrap: bool) -> np.ndarray:
+    """``status_teratas`` of every desa (see the module docstring)."""
+    status = np.full(len(rank), "tanpa_keluarga", dtype=object)
+    in_top = rank <= n_teratas
+    if with_bootstrap:
+        status[active & in_top & (hi <= n_teratas)] = "teratas_kokoh"
+        status[active & in_top & (hi > n_teratas)] = "teratas_belum_pasti"
+        status[active & ~in_top & (lo <= n_teratas)] = "mungkin_teratas"
+        status[active & ~in_top & (lo > n_teratas)] = "bukan_teratas"
+    else:
+        status[active & in_top] = "teratas_belum_pasti"
+        status[active & ~in_top] = "bukan_teratas"
+    return status
 
 
-def pocket_citation(row, lang: str = "id") -> str:
-    """A pocket as cited in a reason: its one name, relative risk and p-value
-    (``Kantong 1 (K-48d640446f; risiko relatif 5,2x; p < 0,0001)``)."""
-    rr = fmt_number(float(row["risiko_relatif"]), 1, lang)
-    p = fmt_p(float(row["p_value"]), lang)
-    name = pocket_label(row["nomor"], None, lang)
-    if lang == "id":
-        return f"{name} ({row['kantong_id']}; risiko relatif {rr}x; {p})"
-    return f"{name} ({row['kantong_id']}; relative risk {rr}x; {p})"
-
-
-def _cite(pocket_id, ctx, lang: str) -> str:
-    row = ctx.get("kantong", {}).get(str(pocket_id))
-    return pocket_citation(row, lang) if row is not None else str(pocket_id)
-
-
-def _pocket_facts(pockets: pd.DataFrame | None) -> dict:
-    need = {"kantong_id", "nomor", "risiko_relatif", "p_value"}
-    if pockets is None or not need <= set(pockets.columns):
-        return {}
-    return {str(r["kantong_id"]): r for _, r in pockets[list(need)].iterrows()}
-
-
-def fmt_number(x: float, decimals: int = 0, lang: str = "id") -> str:
-    """A number as a reader of ``lang`` writes it (id: 1.234,5; en: 1,234.5)."""
-    text = f"{x:,.{decimals}f}"
-    if lang == "id":
-        text = text.replace(",", "_").replace(".", ",").replace("_", ".")
-    return text
-
-
-def _reason(row, comp, weights, i, ctx, pocket_ids, lang) -> str:
-    f = lambda x, d=0: fmt_number(x, d, lang)  # noqa: E731
-    contrib = sorted(
-        ((weights[c] * np.nan_to_num(comp[c][i]), c) for c in weights),
-        key=lambda t: (-t[0], COMPONENTS.index(t[1])),
-    )
-    chosen = [c for v, c in contrib[:3] if v > 0]
-    if len(chosen) == 3 and contrib[2][0] < contrib[0][0] / 3:
-        chosen = chosen[:2]
-    if not chosen:
-        chosen = ["jumlah", "tingkat"]
-    ratio = row["pct_jiwa_ekstrem"] / ctx["pct_kab"] if ctx["pct_kab"] > 0 else np.nan
-    parts = []
-    for c in chosen:
-        if c == "jumlah":
-            pos = int(ctx["posisi_jumlah"][i])
-            parts.append(
-                f"{f(row['n_jiwa_ekstrem'])} jiwa miskin ekstrem (terbanyak ke-{pos} dari "
-                f"{ctx['n_aktif']} desa)"
-                if lang == "id"
-                else f"{f(row['n_jiwa_ekstrem'])} persons in extreme poverty (rank {pos} of "
-                f"{ctx['n_aktif']} villages by number)"
-            )
-        elif c == "tingkat":
-            parts.append(
-                f"tingkat kemiskinan ekstrem {f(row['pct_jiwa_ekstrem'], 1)}% "
-                f"(disesuaikan untuk jumlah penduduk: {f(row['pct_jiwa_ekstrem_eb'], 1)}%; "
-                f"kabupaten {f(ctx['pct_kab'], 1)}%)"
-                if lang == "id"
-                else f"extreme-poverty rate {f(row['pct_jiwa_ekstrem'], 1)}% (adjusted for "
-                f"population size: {f(row['pct_jiwa_ekstrem_eb'], 1)}%; kabupaten "
-                f"{f(ctx['pct_kab'], 1)}%)"
-            )
-        elif c == "kedalaman":
-            parts.append(
-                f"indeks kedalaman kemiskinan P1 {f(row['p1'], 3)}"
-                if lang == "id"
-                else f"poverty gap index P1 {f(row['p1'], 3)}"
-            )
-        elif c == "keparahan":
-            parts.append(
-                f"indeks keparahan kemiskinan P2 {f(row['p2'], 4)}"
-                if lang == "id"
-                else f"poverty severity index P2 {f(row['p2'], 4)}"
-            )
-        elif c == "deprivasi":
-            k = row["intensitas_deprivasi"] * len(S.DEPRIVATION_COLUMNS)
-            parts.append(
-                f"keluarga miskin ekstrem rata-rata mengalami {f(k, 1)} dari "
-                f"{len(S.DEPRIVATION_COLUMNS)} kekurangan dasar"
-                if lang == "id"
-                else f"extreme-poor families lack on average {f(k, 1)} of "
-                f"{len(S.DEPRIVATION_COLUMNS)} basic needs"
-            )
-        elif c == "kantong":
-            names = ", ".join(_cite(k, ctx, lang) for k in pocket_ids[:2]) if pocket_ids else ""
-            parts.append(
-                f"{f(row['pct_ekstrem_di_kantong'])}% jiwa miskin ekstrem bergeotag tinggal di "
-                f"kantong kemiskinan{' ' + names if names else ''}"
-                if lang == "id"
-                else f"{f(row['pct_ekstrem_di_kantong'])}% of geotagged extreme-poor persons live in "
-                f"poverty pocket{' ' + names if names else ''}"
-            )
-        elif c == "celah":
-            parts.append(
-                f"keluarga miskin ekstrem yang tidak menerima PKH {f(row['pct_eksklusi_pkh'])}%, "
-                f"BPNT {f(row['pct_eksklusi_bpnt'])}%, PBI-JK {f(row['pct_eksklusi_pbi_jk'])}%"
-                if lang == "id"
-                else f"extreme-poor families not receiving PKH {f(row['pct_eksklusi_pkh'])}%, "
-                f"BPNT {f(row['pct_eksklusi_bpnt'])}%, PBI-JK {f(row['pct_eksklusi_pbi_jk'])}%"
-            )
-    if row["n_keluarga"] < FEW_FAMILIES:
-        parts.append(
-            f"hanya {f(row['n_keluarga'])} keluarga, sehingga angka ini kurang pasti"
-            if lang == "id"
-            else f"only {f(row['n_keluarga'])} families, so these figures are uncertain"
-        )
-    if pocket_ids and "kantong" not in chosen and ctx.get("kantong"):
-        cited = ", ".join(_cite(k, ctx, lang) for k in pocket_ids[:2])
-        parts.append(f"memuat bagian dari {cited}" if lang == "id" else f"holds part of {cited}")
-    text = "; ".join(parts)
-    if np.isfinite(ratio) and "tingkat" not in chosen and ratio >= 2:
-        text += (
-            f"; tingkat {f(ratio, 1)}x kabupaten"
-            if lang == "id"
-            else f"; rate {f(ratio, 1)}x the kabupaten"
-        )
-    if ctx["bootstrap"] and pd.notna(row["peringkat_rentang_bawah"]):
-        pct = int(round(100 * ctx["interval"]))
-        text += (
-            f". Peringkat {row['peringkat']} (rentang {pct}%: {row['peringkat_rentang_bawah']}"
-            f"-{row['peringkat_rentang_atas']}); masuk {ctx['n_teratas']} teratas pada "
-            f"{f(100 * row['peluang_teratas'])}% ulangan bootstrap"
-            if lang == "id"
-            else f". Rank {row['peringkat']} ({pct}% range: {row['peringkat_rentang_bawah']}"
-            f"-{row['peringkat_rentang_atas']}); in the top {ctx['n_teratas']} in "
-            f"{f(100 * row['peluang_teratas'])}% of bootstrap replicates"
-        )
-    text = text[0].upper() + text[1:] if text else text
-    return text + "."
+__all__ = [  # the reasons' helpers keep their old import path
+    "COMPONENTS",
+    "FEW_FAMILIES",
+    "KUADRAN_LABEL",
+    "PROGRAMMES",
+    "STATUS_LABEL",
+    "STATUS_TERATAS",
+    "Bobot",
+    "component_score",
+    "compute_priorities",
+    "family_values",
+    "fmt_number",
+    "percentile_position",
+    "pocket_citation",
+    "quadrant",
+]

@@ -143,6 +143,39 @@ def eb_posterior_draw(
     return out
 
 
+def eb_posterior_draws(
+    events: np.ndarray,
+    population: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    n_eff: np.ndarray | None = None,
+) -> np.ndarray:
+    """:func:`eb_posterior_draw` for many replicates at once: ``events``, ``population``
+    and ``n_eff`` of shape ``(replicates, areas)``, each row with its own global prior (the
+    same formulas row by row), one draw per area and row in a single call."""
+    events = np.atleast_2d(np.asarray(events, dtype="float64"))
+    population = np.atleast_2d(np.asarray(population, dtype="float64"))
+    n_eff = population if n_eff is None else np.atleast_2d(np.asarray(n_eff, dtype="float64"))
+    has = population > 0
+    k = has.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        b = np.where(has, events, 0.0).sum(axis=1) / np.where(has, population, 0.0).sum(axis=1)
+        r = np.where(has, events / np.where(has, population, 1.0), 0.0)
+        ne = np.where(has, n_eff, 0.0)
+        s2 = (ne * (r - b[:, None]) ** 2).sum(axis=1) / ne.sum(axis=1)
+        a = np.maximum(s2 - b * (1 - b) / (ne.sum(axis=1) / k), 0.0)
+        total = np.where(a > 0, b * (1 - b) / a - 1, np.inf)
+    drawn = (k > 0) & np.isfinite(total) & (total > 0) & (b > 0) & (b < 1)
+    out = np.where(has, b[:, None], np.nan)
+    use = has & drawn[:, None]
+    if use.any():
+        rc = np.clip(r, 0.0, 1.0)
+        tot = np.broadcast_to(total[:, None], r.shape)[use]
+        bb = np.broadcast_to(b[:, None], r.shape)[use]
+        out[use] = rng.beta(tot * bb + rc[use] * ne[use], tot * (1 - bb) + (1 - rc[use]) * ne[use])
+    return out
+
+
 def eb_local(
     events: np.ndarray,
     population: np.ndarray,
