@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import re
 from functools import lru_cache
 from importlib import resources
@@ -13,11 +14,18 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from geo_service.i18n import fmt_int, fmt_number, fmt_percent, pick
 from geo_service.mapping.escape import escape_text
+from geo_service.mapping.geometry import (
+    COARSE_DECIMALS,
+    COARSE_M,
+    add_zoom_detail,
+    coarse_coverage,
+    feature_collection,
+)
 
 # Colour-blind safe, prints in grey scale in the right order (ColorBrewer YlOrRd 5).
 PALETTE = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
@@ -105,11 +113,18 @@ def offline_map(location: tuple[float, float], zoom_start: int = 11, **kwargs) -
     m.default_js = []
     m.default_css = []
     js, css = _assets()
-    header = m.get_root().header
+    header = _figure(m).header
     header.add_child(Element(f"<style>{css}</style>"), name="leaflet_css_inline")
     header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js_inline")
     header.add_child(Element(_PRINT_CSS), name="geo_service_css")
     return m
+
+
+def _figure(m: folium.Map) -> Figure:
+    """The page (branca Figure) a map is rendered into."""
+    root = m.get_root()
+    assert isinstance(root, Figure)
+    return root
 
 
 def _script(m: folium.Map, js: str) -> None:
@@ -154,7 +169,7 @@ def choropleth_map(
     judul: str | None = None,
     sumber: str = "DTSEN (sintetis)",
     lang: str = "id",
-    simplify_m: float = 20.0,
+    simplify_m: float = COARSE_M,
 ) -> folium.Map:
     """Desa choropleth of ``pct_jiwa_ekstrem`` with legend, tooltips and kecamatan outlines.
 
@@ -169,7 +184,9 @@ def choropleth_map(
     sumber
         Where the family data come from, for the attribution line.
     simplify_m
-        Geometry simplification tolerance in metres (keeps the page small).
+        Tolerance in metres of the coarse geometry of the first view (coverage-simplified,
+        shared edges kept); the exact geometry shows from zoom
+        :data:`~geo_service.mapping.geometry.DETAIL_FROM_ZOOM` on.
     """
     t = pick(TEXT, lang)
     minx, miny, maxx, maxy = family_bounds(desa)
@@ -181,50 +198,45 @@ def choropleth_map(
     edges = class_breaks(desa["pct_jiwa_ekstrem"])
 
     layer = desa[
-        [
-            "kode_desa",
-            "nama_desa",
-            "nama_kec",
-            "n_keluarga",
-            "n_jiwa_ekstrem",
-            "pct_jiwa_ekstrem",
-            "geometry",
-        ]
+        ["kode_desa", "nama_desa", "nama_kec", "n_keluarga", "n_jiwa_ekstrem", "pct_jiwa_ekstrem"]
     ].copy()
-    layer["geometry"] = layer.geometry.simplify(simplify_m / 111_320, preserve_topology=True)
     layer["warna"] = [_colour(v, edges) for v in layer["pct_jiwa_ekstrem"]]
     layer["pct_label"] = [fmt_percent(v, lang) for v in layer["pct_jiwa_ekstrem"]]
     for col in ("n_keluarga", "n_jiwa_ekstrem"):
         layer[col] = [fmt_int(v, lang) for v in layer[col]]
     layer = escape_text(layer.drop(columns="pct_jiwa_ekstrem"))  # tooltips use innerHTML
-    folium.GeoJson(
-        layer.to_json(drop_id=True),
+    exact = desa.geometry.to_numpy()
+    ids = [str(k) for k in desa["kode_desa"]]
+    coarse = coarse_coverage(exact, simplify_m)
+    desa_layer = folium.GeoJson(
+        feature_collection(layer, coarse, decimals=COARSE_DECIMALS, ids=ids),
         name=t["layer_desa"],
-        style_function=lambda f: {
-            "fillColor": f["properties"]["warna"],
-            "color": "#444",
-            "weight": 0.6,
-            "fillOpacity": 0.85,
-        },
-        highlight_function=lambda f: {"weight": 2.5, "color": "#000"},
+        style_function=_desa_style,
+        highlight_function=_highlight,
         tooltip=folium.GeoJsonTooltip(
             fields=["nama_desa", "nama_kec", "n_keluarga", "n_jiwa_ekstrem", "pct_label"],
             aliases=[t["desa"], t["kecamatan"], t["keluarga"], t["jiwa_ekstrem"], t["pct"]],
             localize=False,
             sticky=True,
         ),
-    ).add_to(m)
+    )
+    desa_layer.add_to(m)
+    add_zoom_detail(m, desa_layer, ids, exact)
 
-    if kecamatan is None:
-        kecamatan = desa.dissolve(by="kode_kec", as_index=False)[["kode_kec", "geometry"]]
-    kec = kecamatan[["geometry"]].copy()
-    kec["geometry"] = kec.geometry.simplify(simplify_m / 111_320, preserve_topology=True)
-    folium.GeoJson(
-        kec.to_json(drop_id=True),
+    kec_ids, kec_exact, kec_coarse = _kecamatan(desa, kecamatan, coarse, simplify_m)
+    kec_layer = folium.GeoJson(
+        feature_collection(
+            pd.DataFrame(index=range(len(kec_ids))),
+            kec_coarse,
+            decimals=COARSE_DECIMALS,
+            ids=kec_ids,
+        ),
         name=t["layer_kec"],
-        style_function=lambda f: {"fill": False, "color": "#000", "weight": 2.2},
+        style_function=_kec_style,
         interactive=False,
-    ).add_to(m)
+    )
+    kec_layer.add_to(m)
+    add_zoom_detail(m, kec_layer, kec_ids, kec_exact)
     add_desa_names(m, desa)
     folium.LayerControl(collapsed=False).add_to(m)
 
@@ -245,8 +257,53 @@ def choropleth_map(
         f"</b><small>{html.escape(t['title'] if judul else '')}</small>"
         f"<small>{html.escape(t['source'].format(sumber=sumber))}</small></div>"
     )
-    m.get_root().html.add_child(Element(title + legend))
+    _figure(m).html.add_child(Element(title + legend))
     return m
+
+
+def _desa_style(f: dict) -> dict:
+    return {
+        "fillColor": f["properties"]["warna"],
+        "color": "#444",
+        "weight": 0.6,
+        "fillOpacity": 0.85,
+    }
+
+
+def _highlight(f: dict) -> dict:
+    return {"weight": 2.5, "color": "#000"}
+
+
+def _kec_style(f: dict) -> dict:
+    return {"fill": False, "color": "#000", "weight": 2.2}
+
+
+def _kecamatan(
+    desa: gpd.GeoDataFrame,
+    kecamatan: gpd.GeoDataFrame | None,
+    desa_coarse: np.ndarray,
+    simplify_m: float,
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Kecamatan ids, exact and coarse outlines. Without kecamatan polygons: the union of
+    the desa per kecamatan, the coarse one from the coarse desa (so its lines lie on the
+    coarse desa edges)."""
+    if kecamatan is not None:
+        exact = kecamatan.geometry.to_numpy()
+        ids = [str(i) for i in range(len(exact))]
+        return ids, exact, coarse_coverage(exact, simplify_m)
+    codes = desa["kode_kec"].astype(str).to_numpy()
+    ids = sorted(set(codes))
+    exact_all = desa.geometry.to_numpy()
+    exact, coarse = [], []
+    for code in ids:
+        pick_ = codes == code
+        exact.append(_union(exact_all[pick_]))
+        coarse.append(_union(desa_coarse[pick_]))
+    return ids, np.array(exact, dtype=object), np.array(coarse, dtype=object)
+
+
+def _union(geoms: np.ndarray):
+    return shapely.union_all(geoms)
 
 
 #: From this zoom level on, desa names are shown on the map.
@@ -283,25 +340,23 @@ def family_bounds(desa: gpd.GeoDataFrame, keep: float = 0.9) -> tuple[float, flo
 
 
 def add_desa_names(m: folium.Map, desa: gpd.GeoDataFrame) -> None:
-    """Desa names as labels, visible from zoom :data:`NAMES_FROM_ZOOM` on."""
+    """Desa names as labels, visible from zoom :data:`NAMES_FROM_ZOOM` on: one array of
+    ``[lat, lon, name]`` and one loop in the page (not one folium marker per desa)."""
     if "nama_desa" not in desa.columns:
         return
-    group = folium.FeatureGroup(name="Nama desa", control=False)
-    for name, pt in zip(desa["nama_desa"], desa.geometry.representative_point(), strict=True):
-        folium.Marker(
-            (pt.y, pt.x),
-            icon=folium.DivIcon(
-                html=f"<div class='gs-name'>{html.escape(str(name))}</div>",
-                icon_size=(0, 0),
-                icon_anchor=(0, 0),
-                class_name="gs-name-icon",
-            ),
-            interactive=False,
-        ).add_to(group)
-    group.add_to(m)
+    pts = shapely.get_coordinates(desa.geometry.representative_point().to_numpy())
+    rows = [
+        [round(float(y), 5), round(float(x), 5), html.escape(str(name))]
+        for name, (x, y) in zip(desa["nama_desa"], pts, strict=True)
+    ]
+    data = json.dumps(rows, ensure_ascii=True, separators=(",", ":"))
     _script(
         m,
-        "(function(){function names(){{map}.getContainer().classList.toggle("
+        "(function(){var g=L.layerGroup();" + data.replace("{", "\\u007b") + ".forEach("
+        "function(r){L.marker([r[0],r[1]],{interactive:false,keyboard:false,"
+        "icon:L.divIcon({className:'gs-name-icon',iconSize:[0,0],iconAnchor:[0,0],"
+        'html:"<div class=\'gs-name\'>"+r[2]+"</div>"})}).addTo(g);});g.addTo({map});'
+        "function names(){{map}.getContainer().classList.toggle("
         "'gs-show-names',{map}.getZoom()>=" + str(NAMES_FROM_ZOOM) + ");}"
         "{map}.on('zoomend',names);names();})();",
     )

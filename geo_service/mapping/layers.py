@@ -9,6 +9,7 @@ so the control lists layers added after it.
 from __future__ import annotations
 
 import html
+import json
 
 import folium
 import geopandas as gpd
@@ -20,7 +21,8 @@ from jinja2 import Template
 from geo_service.analysis.prioritas import fmt_number
 from geo_service.i18n import fmt_p, pick
 from geo_service.mapping.escape import escape_text
-from geo_service.mapping.folium_map import NO_DATA, PALETTE, class_breaks
+from geo_service.mapping.folium_map import NO_DATA, PALETTE, _figure, class_breaks
+from geo_service.mapping.geometry import feature_collection
 
 HOT = "#b2182b"
 COLD = "#2166ac"
@@ -120,22 +122,27 @@ TEXT = {
 }
 
 
-class _PlainPopup(MacroElement):
-    """A popup bound with plain Leaflet (folium.Popup builds its content with jQuery, which
-    the offline page does not load). ``content`` is HTML; escape what goes into it."""
+class _Script(MacroElement):
+    """Plain JavaScript run right after ``group`` exists (``g`` is the group)."""
 
     _template = Template(
         "{% macro script(this, kwargs) %}"
-        "{{ this._parent.get_name() }}.bindPopup({{ this.content|tojson }}, "
-        "{maxWidth: {{ this.max_width }}});"
+        "(function(g){ {{- this.js -}} })({{ this.group }});"
         "{% endmacro %}"
     )
 
-    def __init__(self, content: str, max_width: int = 360) -> None:
+    def __init__(self, group: folium.FeatureGroup, js: str) -> None:
         super().__init__()
-        self._name = "PlainPopup"
-        self.content = content
-        self.max_width = int(max_width)
+        self._name = "Script"
+        self.group = group.get_name()
+        self.js = js
+
+
+def _js(value) -> str:
+    """A value as JavaScript (JSON; ``{`` and ``<`` escaped inside strings: branca reads a
+    rendered script as a template once more, and the page is HTML)."""
+    text = json.dumps(value, ensure_ascii=True).replace("<", "\\u003c")
+    return text.replace("{", "\\u007b") if isinstance(value, str) else text
 
 
 def _fmt(x, decimals: int = 1) -> str:
@@ -207,7 +214,7 @@ def add_h3_layer(
     ]
     layer = escape_text(layer.drop(columns="pct_jiwa_ekstrem"))  # tooltips use innerHTML
     folium.GeoJson(
-        layer.to_json(drop_id=True),
+        feature_collection(layer, h3.geometry.to_numpy()),
         style_function=lambda f: {
             "fillColor": f["properties"]["warna"],
             "color": "#777",
@@ -282,6 +289,7 @@ def add_pocket_layer(
             layer["rasio_label"] = [_fmt(v) for v in layer["rasio_kabupaten"]]
             layer["desa"] = [_shorten(s) for s in layer["desa"]]
             layer = layer.drop(columns=["pct_jiwa_ekstrem", "rasio_kabupaten"])
+            geoms = layer.geometry.to_numpy()
             fields = [
                 "nomor",
                 id_col,
@@ -324,12 +332,12 @@ def add_pocket_layer(
             aliases += [t["desa"], t["kecamatan"]]
             if colour == POCKET:  # a white halo under the black line, to stand out from
                 folium.GeoJson(  # the kecamatan outlines and the dark choropleth classes
-                    layer[["geometry"]].to_json(drop_id=True),
+                    feature_collection(layer[[]], geoms),
                     interactive=False,
                     style_function=lambda f: {"color": "#ffffff", "weight": 7, "fill": False},
                 ).add_to(group)
             folium.GeoJson(
-                escape_text(layer).to_json(drop_id=True),  # tooltips use innerHTML
+                feature_collection(escape_text(layer), geoms),  # tooltips use innerHTML
                 style_function=lambda f, c=colour: {
                     "color": c,
                     "weight": 3,
@@ -380,6 +388,7 @@ def add_priority_layer(
     group = folium.FeatureGroup(name=t["layer_priority"], show=True)
     rows = priorities[priorities["status_teratas"].isin(statuses)]
     points = desa.set_index("kode_desa").geometry.representative_point()
+    lines: list[str] = []
     for r in rows.sort_values("peringkat", ascending=False, kind="stable").itertuples():
         if r.kode_desa not in points.index:
             continue
@@ -394,19 +403,24 @@ def add_priority_layer(
             f"{t['status']}: {html.escape(str(r.status_keterangan))}<br>"
             f"{t['alasan']}: {html.escape(str(r.alasan))}"
         )
-        marker = folium.CircleMarker(
-            location=(p.y, p.x),
-            radius=float(np.clip(14 - 0.3 * rank, 6, 14)),
-            color="#000",
-            weight=1.5 if r.status_teratas == "teratas_kokoh" else 1,
-            dash_array=None if r.status_teratas == "teratas_kokoh" else "4 3",
-            fill=True,
-            fill_color=colour,
-            fill_opacity=0.9,
-            tooltip=f"{rank}. {html.escape(str(r.nama_desa))}",
+        robust = r.status_teratas == "teratas_kokoh"
+        options = {
+            "radius": float(np.clip(14 - 0.3 * rank, 6, 14)),
+            "color": "#000",
+            "weight": 1.5 if robust else 1,
+            "dashArray": None if robust else "4 3",
+            "fill": True,
+            "fillColor": colour,
+            "fillOpacity": 0.9,
+        }
+        # One line of plain Leaflet per marker (no folium element, no template each).
+        lines.append(
+            f"L.circleMarker([{_js(round(float(p.y), 6))},{_js(round(float(p.x), 6))}],"
+            f"{_js(options)}).bindTooltip({_js(f'<div>{rank}. ' + html.escape(str(r.nama_desa)) + '</div>')},"
+            f'{{"sticky":true}}).bindPopup({_js(popup)},{{"maxWidth":360}}).addTo(g);'
         )
-        marker.add_child(_PlainPopup(popup))
-        marker.add_to(group)
+    if lines:
+        group.add_child(_Script(group, "".join(lines)))
     group.add_to(m)
     _keep_control_last(m)
     return group
@@ -431,7 +445,7 @@ def add_planning_legend(m: folium.Map, *, lang: str = "id") -> None:
         "left:10px;z-index:1000;font-size:13px'>"
         f"<b>{html.escape(t['legend'])}</b>" + "".join(rows) + "</div>"
     )
-    m.get_root().html.add_child(Element(legend), name="gs_legend_planning")
+    _figure(m).html.add_child(Element(legend), name="gs_legend_planning")
 
 
 def add_planning_layers(
