@@ -23,6 +23,7 @@ pace), ``sesuai_jalur`` (the observed pace, continued, reaches the target in tim
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 
@@ -30,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from geo_service.errors import InvalidInputError
+from geo_service.i18n import fmt_number, fmt_percent, fmt_periode, msg, teks
 
 # indicator -> (label id, label en, unit, source kind, decimals)
 INDICATORS: dict[str, tuple[str, str, str, str, int]] = {
@@ -81,7 +83,11 @@ TARGET_COLUMNS = (
     "nilai_target",
     "sumber",
     "catatan",
+    "keterangan",
+    "keterangan_en",
 )
+#: How a baseline observation's time label ends (rendered in the reader's language).
+BASELINE_MARK = ", dasar"
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,11 @@ class Target:
     tahun_dasar: int | None = None
     nilai_dasar: float | None = None
     sumber: str = ""
+    #: The maintainers' note on where the target comes from (never shown to readers).
     catatan: str = ""
+    #: What a reader is told about the target (Bahasa Indonesia, English).
+    keterangan: str = ""
+    keterangan_en: str = ""
 
     def __post_init__(self) -> None:
         if self.indikator not in INDICATORS:
@@ -136,6 +146,8 @@ def targets_from_frame(frame: pd.DataFrame) -> list[Target]:
                 nilai_dasar=float(nd) if nd is not None else None,
                 sumber=str(_none(rec.get("sumber")) or ""),
                 catatan=str(_none(rec.get("catatan")) or ""),
+                keterangan=str(_none(rec.get("keterangan")) or ""),
+                keterangan_en=str(_none(rec.get("keterangan_en")) or ""),
             )
         )
     return out
@@ -293,7 +305,7 @@ def target_progress(
         if not np.any(np.abs(t - tb) < 1e-6):
             t = np.r_[tb, t]
             v = np.r_[target.nilai_dasar, v]
-            labels = [f"{target.tahun_dasar}, dasar"] + labels
+            labels = [f"{target.tahun_dasar}{BASELINE_MARK}"] + labels
             order = np.argsort(t, kind="stable")
             t, v, labels = t[order], v[order], [labels[i] for i in order]
     moment = _target_moment(target)
@@ -368,95 +380,98 @@ def target_progress(
 # --- text -------------------------------------------------------------------------------
 
 
-def format_number(x: float, decimals: int, lang: str = "id") -> str:
-    """A number as people read it: ``8,40`` / ``60.190`` in Bahasa Indonesia, ``8.40`` /
-    ``60,190`` in English."""
-    text = f"{x:,.{decimals}f}"
-    if lang == "en":
-        return text
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
 def _value(x: float, indikator: str, lang: str) -> str:
+    """A value of ``indikator``: ``8,40 %`` / ``8.40%`` or ``60.190 jiwa`` / ``60,190 persons``."""
     _, _, unit, _, dec = INDICATORS[indikator]
     if unit == "persen":
-        return format_number(x, dec, lang) + "%"
-    return format_number(x, dec, lang) + (" jiwa" if lang != "en" else " persons")
+        return fmt_percent(x, lang, dec)
+    return msg("n_jiwa", lang, n=fmt_number(x, lang, dec))
 
 
 def _pace(x: float, indikator: str, lang: str) -> str:
     _, _, unit, _, dec = INDICATORS[indikator]
-    mag = format_number(abs(x), max(dec, 2) if unit == "persen" else 0, lang)
-    if lang == "en":
-        word = "fall" if x < 0 else "rise"
-        return f"{word} {mag} {'points' if unit == 'persen' else 'persons'} a year"
-    word = "turun" if x < 0 else "naik"
-    return f"{word} {mag} {'poin' if unit == 'persen' else 'jiwa'} per tahun"
+    return msg(
+        "laju_per_tahun",
+        lang,
+        arah=msg("arah_turun" if x < 0 else "arah_naik", lang),
+        nilai=fmt_number(abs(x), lang, max(dec, 2) if unit == "persen" else 0),
+        satuan=msg("satuan_poin" if unit == "persen" else "satuan_jiwa", lang),
+    )
+
+
+def indicator_label(indikator: str, lang: str = "id") -> str:
+    """The readable name of a target indicator."""
+    return teks(INDICATORS[indikator][:2], lang)
+
+
+def status_text(status: str, lang: str = "id") -> str:
+    """The readable status of a target's progress."""
+    return teks(STATUS_TEXT[status], lang)
 
 
 def progress_text(p: TargetProgress, lang: str = "id") -> str:
     """One paragraph about a target's progress, for the meeting pack and the map page."""
-    label = INDICATORS[p.indikator][1 if lang == "en" else 0]
-    status = STATUS_TEXT[p.status][1 if lang == "en" else 0]
-    head = f"{p.kabupaten} — {label}"
+    head = f"{p.kabupaten} — {indicator_label(p.indikator, lang)}"
     target = _value(p.nilai_target, p.indikator, lang)
     if p.nilai_sekarang is None:
-        if lang == "en":
-            return f"{head}: target {target} in {p.tahun_target}; no observation yet."
-        return f"{head}: target {target} pada {p.tahun_target}; belum ada data."
+        return msg("target_belum_ada_data", lang, head=head, target=target, tahun=p.tahun_target)
     now = _value(p.nilai_sekarang, p.indikator, lang)
-    parts = []
-    if lang == "en":
-        parts.append(f"{head}: {now} ({p.waktu_sekarang}); target {target} in {p.tahun_target}.")
-        if p.laju_diperlukan is not None and p.status != "tercapai":
-            parts.append(f"Needed: {_pace(p.laju_diperlukan, p.indikator, lang)}.")
-        if p.laju_teramati is not None:
-            parts.append(
-                f"Observed: {_pace(p.laju_teramati, p.indikator, lang)}"
-                + (
-                    f" ({100 * p.rasio_laju:.0f}% of the needed pace)"
-                    if p.rasio_laju is not None and p.status != "tercapai"
-                    else ""
-                )
-                + "."
-            )
-        if p.proyeksi is not None and p.status != "tercapai":
-            parts.append(
-                f"Projection for {p.tahun_target}: {_value(p.proyeksi, p.indikator, lang)}."
-            )
-        parts.append(f"Status: {status}.")
-    else:
-        parts.append(f"{head}: {now} ({p.waktu_sekarang}); target {target} pada {p.tahun_target}.")
-        if p.laju_diperlukan is not None and p.status != "tercapai":
-            parts.append(f"Perlu {_pace(p.laju_diperlukan, p.indikator, lang)}.")
-        if p.laju_teramati is not None:
-            ratio = (
-                (f" ({format_number(100 * p.rasio_laju, 0, lang)}% dari laju yang diperlukan)")
-                if p.rasio_laju is not None and p.status != "tercapai"
-                else ""
-            )
-            parts.append(f"Laju teramati: {_pace(p.laju_teramati, p.indikator, lang)}{ratio}.")
-        if p.proyeksi is not None and p.status != "tercapai":
-            parts.append(f"Proyeksi {p.tahun_target}: {_value(p.proyeksi, p.indikator, lang)}.")
-        parts.append(f"Status: {status}.")
+    waktu = str(p.waktu_sekarang or "")
+    if waktu.endswith(BASELINE_MARK):
+        waktu = msg("target_dasar", lang, tahun=waktu[: -len(BASELINE_MARK)])
+    elif re.fullmatch(r"\d{4}-\d{2}", waktu):
+        waktu = fmt_periode(waktu, lang)  # a DTSEN periode: "Maret 2025"
+    parts = [
+        msg(
+            "target_kepala",
+            lang,
+            head=head,
+            now=now,
+            waktu=waktu,
+            target=target,
+            tahun=p.tahun_target,
+        )
+    ]
+    open_ = p.status != "tercapai"
+    if p.laju_diperlukan is not None and open_:
+        parts.append(msg("target_perlu", lang, laju=_pace(p.laju_diperlukan, p.indikator, lang)))
+    if p.laju_teramati is not None:
+        ratio = (
+            msg("target_rasio", lang, pct=fmt_percent(100 * p.rasio_laju, lang, 0))
+            if p.rasio_laju is not None and open_
+            else ""
+        )
+        laju = _pace(p.laju_teramati, p.indikator, lang)
+        parts.append(msg("target_teramati", lang, laju=laju, rasio=ratio))
+    if p.proyeksi is not None and open_:
+        nilai = _value(p.proyeksi, p.indikator, lang)
+        parts.append(msg("target_proyeksi", lang, tahun=p.tahun_target, nilai=nilai))
+    parts.append(msg("target_status", lang, status=status_text(p.status, lang)))
     return " ".join(parts)
 
 
 def progress_table(
     targets: Iterable[Target], observations: pd.DataFrame, *, lang: str = "id", **kwargs
 ) -> pd.DataFrame:
-    """One row per target: the numbers of :class:`TargetProgress`, ``label``, ``teks``."""
+    """One row per target: the numbers of :class:`TargetProgress`, ``label``,
+    ``status_teks``, ``teks``, ``sumber_target`` and ``catatan_target`` (the note meant for
+    readers, :attr:`Target.keterangan`, in ``lang``; ``catatan_target_id`` and
+    ``catatan_target_en`` in both, so a pack can be written in another language; the
+    maintainers' ``catatan`` is never shown)."""
     rows = []
     for target in targets:
         p = target_progress(target, observations, **kwargs)
+        notes = (target.keterangan, target.keterangan_en or target.keterangan)
         rows.append(
             p.to_dict()
             | {
-                "label": INDICATORS[target.indikator][1 if lang == "en" else 0],
-                "status_teks": STATUS_TEXT[p.status][1 if lang == "en" else 0],
+                "label": indicator_label(target.indikator, lang),
+                "status_teks": status_text(p.status, lang),
                 "teks": progress_text(p, lang),
                 "sumber_target": target.sumber,
-                "catatan_target": target.catatan,
+                "catatan_target": teks(notes, lang),
+                "catatan_target_id": notes[0],
+                "catatan_target_en": notes[1],
             }
         )
     return pd.DataFrame(rows)
@@ -464,18 +479,12 @@ def progress_table(
 
 def progress_report(table: pd.DataFrame, lang: str = "id") -> str:
     """Plain-text section for the TKPK meeting pack (one paragraph per target)."""
-    title = "Capaian target" if lang != "en" else "Progress towards targets"
+    title = msg("target_judul", lang)
     lines = [title, "=" * len(title), ""]
     for rec in table.to_dict("records"):
         lines.append("- " + rec["teks"])
         if rec.get("sumber_target"):
-            lines.append(
-                ("  Sumber target: " if lang != "en" else "  Target source: ")
-                + str(rec["sumber_target"])
-            )
-        elif rec.get("catatan_target"):
-            lines.append(
-                ("  Catatan target: " if lang != "en" else "  Target note: ")
-                + str(rec["catatan_target"])
-            )
+            lines.append("  " + msg("target_sumber", lang, sumber=rec["sumber_target"]))
+        if rec.get("catatan_target"):
+            lines.append("  " + msg("target_keterangan", lang, keterangan=rec["catatan_target"]))
     return "\n".join(lines) + "\n"

@@ -65,6 +65,7 @@ __all__ = [
     "pick",
     "pocket_label",
     "request_lang",
+    "teks",
     "validation_message",
 ]
 
@@ -104,7 +105,14 @@ def request_lang(request: Any) -> Lang:
 def msg(key: str, lang: str, **kwargs) -> str:
     """A user message in ``lang``."""
     pesan, message = MESSAGES[key]
-    return (message if lang == "en" else pesan).format(**kwargs)
+    return (message if _lang(lang) == "en" else pesan).format(**kwargs)
+
+
+def teks(pair: tuple[str, str] | tuple[str, str, Any], lang: str, **kwargs) -> str:
+    """The ``lang`` text of a ``(Bahasa Indonesia, English)`` pair of a module's own table,
+    filled with ``kwargs`` when given (the one place such pairs are chosen)."""
+    text = str(pair[1] if _lang(lang) == "en" else pair[0])
+    return text.format(**kwargs) if kwargs else text
 
 
 def pick(table: Mapping[str, Any], lang: str) -> Any:

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from geo_service.i18n.pesan_cli import CLI
+from geo_service.i18n.pesan_laporan import LAPORAN
+
 MESSAGES: dict[str, tuple[str, str]] = {
     "tidak_terautentikasi": (
         "Perlu login: kirim token Bearer atau kunci API.",
@@ -49,3 +52,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "  rejected rows: {n} (validation.csv)",
     ),
 }
+MESSAGES.update(CLI)
+MESSAGES.update(LAPORAN)

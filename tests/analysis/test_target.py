@@ -100,10 +100,14 @@ def test_unknown_indicator_refused():
 
 
 def test_number_format():
-    assert TG.format_number(60190, 0) == "60.190"
-    assert TG.format_number(60190, 0, "en") == "60,190"
-    assert TG.format_number(8.4, 2) == "8,40"
-    assert TG.format_number(1234.5, 2) == "1.234,50"
+    """Values and paces come from the one formatter (i18n): Indonesian percentages with a
+    space before %, English without."""
+    assert TG._value(60190, "jiwa_miskin", "id") == "60.190 jiwa"
+    assert TG._value(60190, "jiwa_miskin", "en") == "60,190 persons"
+    assert TG._value(8.4, "pct_miskin", "id") == "8,40 %"
+    assert TG._value(8.4, "pct_miskin", "en") == "8.40%"
+    assert TG._pace(-1234.5, "jiwa_miskin", "id") == "turun 1.234 jiwa per tahun"
+    assert TG._pace(0.25, "pct_miskin", "en") == "rise 0.25 points a year"
 
 
 def test_meeting_pack_text_for_the_seed_examples(targets, bps_obs):
@@ -133,16 +137,21 @@ def test_meeting_pack_text_for_the_seed_examples(targets, bps_obs):
     text = TG.progress_report(table)
     assert text.startswith("Capaian target")
     assert (
-        "Kendal — Persentase penduduk miskin (P0, BPS): 8,40% (2025); target 4,50% pada 2029"
+        "Kendal — Persentase penduduk miskin (P0, BPS): 8,40 % (2025); target 4,50 % pada 2029"
         in text
     )
     assert "Perlu turun 0,98 poin per tahun" in text
     assert "Lahat — Jumlah jiwa miskin ekstrem (DTSEN desil 1)" in text
     assert "target 50.000 jiwa pada 2029" in text
-    assert "target 0,00% pada 2026" in text
+    assert "target 0,00 % pada 2026" in text
+    assert "%" not in text.replace(" %", ""), "every % has a space"
+    # Readers get the reader-facing note, never the maintainers' one.
+    assert "Keterangan target: Contoh target, belum dari dokumen resmi" in text
+    assert "brief proyek" not in text and "issue" not in text
     assert text.count("Status: ") == 3
     en = TG.progress_report(TG.progress_table(targets, obs, lang="en"), "en")
     assert "target 4.50% in 2029" in en and "Status: off track." in en
+    assert "Target note: Example target" in en and "dasar" not in en
 
 
 def test_cli_target(tmp_path):
@@ -156,6 +165,6 @@ def test_cli_target(tmp_path):
     table = pd.read_csv(tmp_path / "target_progres.csv", encoding="utf-8-sig")
     assert set(table["indikator"]) == {"pct_miskin", "pct_miskin_ekstrem"}
     text = (tmp_path / "target_progres.txt").read_text(encoding="utf-8")
-    assert "target 4,50% pada 2029" in text
+    assert "target 4,50 % pada 2029" in text
     en = CliRunner().invoke(app, ["target", "--lang", "en"])
     assert en.exit_code == 0 and "Progress towards targets" in en.output

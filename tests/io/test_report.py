@@ -214,12 +214,12 @@ def test_pdf_from_api_shows_kendal_targets(client, tokens):
     r = client.get(f"/kabupaten/{KAB_A}/laporan.pdf", headers=tokens["analis_a"])
     sec = _section(_pages(r.content), "Capaian target", "Metode dan parameter")
     assert (
-        f"Kendal — Persentase jiwa miskin ekstrem (DTSEN desil 1): {pct}% ({PERIODE}); "
-        "target 0,00% pada 2026."
+        f"Kendal — Persentase jiwa miskin ekstrem (DTSEN desil 1): {pct} % (Maret 2025); "
+        "target 0,00 % pada 2026."
     ) in sec
     assert "Perlu turun" in sec and "Status: data belum cukup untuk menilai laju." in sec
-    assert "Kendal — Persentase penduduk miskin (P0, BPS): 8,40% (2025" in sec
-    assert "target 4,50% pada 2029" in sec
+    assert "Kendal — Persentase penduduk miskin (P0, BPS): 8,40 % (2025" in sec
+    assert "target 4,50 % pada 2029" in sec
     assert "lingkarjateng.id" in sec  # the target's source
     en = client.get(
         f"/kabupaten/{KAB_A}/laporan.pdf", params={"lang": "en"}, headers=tokens["analis_a"]
@@ -233,13 +233,13 @@ def test_pdf_from_api_shows_kendal_targets(client, tokens):
     )
     rows = list(wb["Capaian target"].values)
     assert rows[0][:2] == ("Kabupaten", "Indikator") and len(rows) == 3
-    assert any("0,00% pada 2026" in str(v) for v in rows[1] + rows[2])
+    assert any("0,00 % pada 2026" in str(v) for v in rows[1] + rows[2])
 
 
 def test_public_pdf_shows_targets_too(client, tokens):
     r = client.get(f"/kabupaten/{KAB_A}/laporan.pdf", headers=tokens["publik_a"])
     sec = _section(_pages(r.content), "Capaian target", "Metode dan parameter")
-    assert "target 0,00% pada 2026" in sec
+    assert "target 0,00 % pada 2026" in sec
 
 
 def _lahat_pack(lang: str = "id") -> ReportData:
@@ -272,14 +272,17 @@ def test_lahat_target_60000_to_50000_in_the_pack():
         "target 50.000 jiwa pada 2029."
     ) in sec
     assert "Perlu turun" in sec and "jiwa per tahun" in sec
-    assert "Catatan target: Contoh dari brief proyek" in sec
+    # The note meant for readers, never the maintainers' one (issue 14).
+    assert "Catatan target: Contoh target, belum dari dokumen resmi" in sec
+    assert "brief proyek" not in sec and "issue" not in sec
     # The pack's language decides, even for rows made in Bahasa Indonesia.
     sec_en = _section(
         _pages(write_report_pdf(data, lang="en")),
         "Progress towards targets",
         "Method and parameters",
     )
-    assert "60,000 persons (2024, dasar); target 50,000 persons in 2029." in sec_en
+    assert "60,000 persons (2024, baseline); target 50,000 persons in 2029." in sec_en
+    assert "Target note: Example target" in sec_en
     wb = load_workbook(io.BytesIO(write_report_xlsx(data)))
     rows = list(wb["Capaian target"].values)
     head = dict(zip(rows[0], rows[1], strict=False))

@@ -1,0 +1,6 @@
+"""Messages of the command line (``geo-service ...``): ``key -> (Bahasa Indonesia,
+English)`` (:func:`geo_service.i18n.msg`)."""
+
+from __future__ import annotations
+
+CLI: dict[str, tuple[str, str]] = {}
