@@ -1,0 +1,362 @@
+"""The national run on a real Dask cluster: time curve and per-kabupaten cost model (issue 17).
+
+Starts ``dask scheduler`` and ``--workers`` ``dask worker`` processes on 127.0.0.1 (nice 10,
+one thread each; or uses ``--scheduler``), prepares the national desa layer once (one row
+group per kabupaten) and every needed kabupaten's boundary index once (cluster tasks), then
+for every national size in ``--sizes``:
+
+1. makes the synthetic national data set of that size (families shared by desa count,
+   one file per kabupaten, cached in ``--data``; :mod:`geo_service.services.batch_nasional`)
+   for all 514 kabupaten or a stratified ``--sample`` of them (a kabupaten of a sample
+   has the families it has in the whole set);
+2. runs the batch (the whole analysis: validation, location, H3, aggregates, pockets,
+   priorities, needs, files and map) with and/or without pockets, workers restarted before
+   each run so that their peak memory belongs to it;
+3. records each kabupaten's wall and CPU seconds and its worker's peak RSS.
+
+Then it fits ``t = a + b * families`` per kabupaten (least squares; residuals reported),
+so that a run costs ``a * kabupaten + b * families``, and extrapolates to 80 million
+families over the 514 kabupaten on 16 cores. Load average before and after every run is
+recorded (other sessions share this machine)::
+
+    python -m benchmarks.national_curve --boundaries indonesia_desa.parquet \\
+        --sizes 1000000 5000000 20000000 --sample 24 --out benchmarks/results/national_curve
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo_service.io.boundaries import prepare_layer
+from geo_service.services.analysis_run import RunParams
+from geo_service.services.batch import peak_rss_mb, run_batch, store_index
+from geo_service.services.batch_nasional import (
+    NationalSpec,
+    desa_counts,
+    families_per_kabupaten,
+    generate_national,
+)
+from geo_service.settings import PROJECT_ROOT
+
+DATA_DIR = PROJECT_ROOT / "data"
+TARGET_FAMILIES = 80_000_000
+TARGET_CORES = 16
+
+
+def loadavg() -> list[float]:
+    return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LoopbackCluster:
+    """``dask scheduler`` + workers as separate processes bound to 127.0.0.1, nice 10."""
+
+    def __init__(self, n_workers: int, logs: Path, memory_limit: str = "6GiB"):
+        self.logs = logs
+        logs.mkdir(parents=True, exist_ok=True)
+        dask = str(Path(sys.executable).with_name("dask"))
+        port, dash = _free_port(), _free_port()
+        self.address = f"tcp://127.0.0.1:{port}"
+        self.dashboard = f"http://127.0.0.1:{dash}/status"
+        self.procs: list[subprocess.Popen] = []
+        self._start(
+            [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port)]
+            + ["--dashboard-address", f"127.0.0.1:{dash}"],
+            "scheduler",
+        )
+        self._wait(port)
+        for i in range(n_workers):
+            self._start(
+                [dask, "worker", self.address, "--host", "127.0.0.1", "--nthreads", "1"]
+                + ["--dashboard-address", "127.0.0.1:0", "--memory-limit", memory_limit]
+                + ["--name", f"w{i}", "--local-directory", str(logs / f"w{i}")],
+                f"worker{i}",
+            )
+
+    def _start(self, args: list[str], name: str) -> None:
+        log = open(self.logs / f"{name}.log", "w")  # noqa: SIM115 - lives with the process
+        env = dict(os.environ, DASK_DISTRIBUTED__WORKER__DAEMON="False")
+        self.procs.append(
+            subprocess.Popen(
+                ["nice", "-n", "10", *args],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
+        )
+
+    def _wait(self, port: int) -> None:
+        end = time.monotonic() + 60
+        while time.monotonic() < end:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    return
+            time.sleep(0.2)
+        raise TimeoutError("scheduler did not start")
+
+    def close(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+
+
+def stratified_sample(n_desa: dict[str, int], k: int) -> list[str]:
+    """``k`` kabupaten evenly spaced over the desa-count order, the largest included."""
+    order = sorted(n_desa, key=lambda c: (n_desa[c], c))
+    if k >= len(order):
+        return order
+    pos = np.unique(np.round(np.linspace(0, len(order) - 1, k)).astype(int))
+    return sorted(order[i] for i in pos)
+
+
+def fit(rows: pd.DataFrame, col: str) -> dict[str, float]:
+    """Least squares ``col = a + b * families`` over kabupaten rows, with residuals."""
+    x = rows["n_baris"].to_numpy(float)  # family rows read (located or not)
+    y = rows[col].to_numpy(float)
+    design = np.c_[np.ones_like(x), x]
+    (a, b), *_ = np.linalg.lstsq(design, y, rcond=None)
+    res = y - design @ np.array([a, b])
+    ss = float(((y - y.mean()) ** 2).sum())
+    return {
+        "a_detik_per_kabupaten": float(a),
+        "b_detik_per_juta_keluarga": float(b) * 1e6,
+        "r2": 1 - float((res**2).sum()) / ss if ss else float("nan"),
+        "residu_rms": float(np.sqrt((res**2).mean())),
+        "residu_maks": float(np.abs(res).max()),
+        "residu_rel_median": float(np.median(np.abs(res) / np.maximum(y, 1e-9))),
+        "n": len(rows),
+    }
+
+
+def extrapolate(model: dict[str, float], shares: dict[str, int], cores: int) -> dict[str, float]:
+    """Cost of the whole national run under ``model``: total CPU/work seconds, ideal
+    spread over ``cores``, and the longest single task (the critical path)."""
+    a, b = model["a_detik_per_kabupaten"], model["b_detik_per_juta_keluarga"] / 1e6
+    per = {k: a + b * n for k, n in shares.items()}
+    total = sum(per.values())
+    longest = max(per.values())
+    return {
+        "kabupaten": len(shares),
+        "keluarga": sum(shares.values()),
+        "detik_kerja_total": total,
+        "inti": cores,
+        "detik_ideal": total / cores,
+        "detik_tugas_terpanjang": longest,
+        "detik_perkiraan": max(total / cores, longest),
+    }
+
+
+def _warm() -> None:
+    """Import what a task needs (a restarted worker would pay it in its first task)."""
+    import geo_service.mapping.folium_map  # noqa: F401
+    import geo_service.services.analysis_run  # noqa: F401
+    import geo_service.services.batch  # noqa: F401
+
+
+def run_once(
+    client: Any,
+    fam_dir: Path,
+    layer: Path,
+    index_dir: Path,
+    work: Path,
+    kantong: bool,
+    permutations: int | None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    client.restart()  # fresh worker processes: their peak RSS belongs to this run
+    client.run(_warm)
+    before = loadavg()
+    live = work / "baris_berjalan.csv"
+
+    def done(kab: str, row: dict | None) -> None:  # rows kept even if the run is stopped
+        if row is not None:
+            pd.DataFrame([row | {"kantong": kantong}]).to_csv(
+                live, mode="a", header=not live.exists(), index=False
+            )
+
+    c0 = time.process_time()
+    out = work / "hasil"
+    params = RunParams(kantong=kantong, partial=True)
+    if permutations is not None:
+        params = RunParams(kantong=kantong, partial=True, permutations=permutations)
+    res = run_batch(
+        fam_dir,
+        layer,
+        out,
+        client=client,
+        params=params,
+        data_dir=DATA_DIR,
+        index_dir=index_dir,
+        on_done=done,
+    )
+    peaks = client.run(peak_rss_mb)
+    meta = {
+        "kantong": kantong,
+        "detik": round(res.seconds, 2),
+        "detik_cpu_klien": round(time.process_time() - c0, 2),
+        "beban_awal": before,
+        "beban_akhir": loadavg(),
+        "gagal": res.failed,
+        "rss_puncak_pekerja_mb": sorted(peaks.values()),
+    }
+    rows = res.summary[res.summary["kode_kab"] != "TOTAL"].copy()
+    shutil.rmtree(out, ignore_errors=True)
+    return rows, meta
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--boundaries", type=Path, required=True)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
+    ap.add_argument("--sample", type=int, default=0, help="kabupaten in the sample (0: all)")
+    ap.add_argument(
+        "--modes", nargs="+", default=["kantong", "tanpa"], choices=["kantong", "tanpa"]
+    )
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--scheduler", default=None, help="use this scheduler instead")
+    ap.add_argument("--permutations", type=int, default=None, help="default: the run's")
+    ap.add_argument("--data", type=Path, default=PROJECT_ROOT / "benchmarks/results/national_data")
+    ap.add_argument("--out", type=Path, required=True)
+    args = ap.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    work = args.out / "_kerja"
+    meta: dict[str, Any] = {"mulai": time.strftime("%Y-%m-%d %H:%M:%S"), "beban": loadavg()}
+
+    layer = args.data / "batas" / args.boundaries.name
+    if not layer.exists():  # one row group per kabupaten, once
+        t0 = time.perf_counter()
+        prepare_layer(args.boundaries, layer)
+        meta["persiapan_batas_detik"] = round(time.perf_counter() - t0, 1)
+    n_desa = desa_counts(layer)
+    codes = stratified_sample(n_desa, args.sample) if args.sample else sorted(n_desa)
+    meta["kabupaten"] = codes
+
+    from dask.distributed import Client, as_completed
+
+    cluster = None
+    if args.scheduler is None:
+        cluster = LoopbackCluster(args.workers, work / "dask")
+        address = cluster.address
+    else:
+        address = args.scheduler
+    rows_all: list[pd.DataFrame] = []
+    runs: list[dict[str, Any]] = []
+    try:
+        client = Client(address, timeout=60)
+        client.wait_for_workers(args.workers, timeout=120)
+        print(f"cluster {address}, dashboard {getattr(cluster, 'dashboard', '?')}", flush=True)
+        index_dir = args.data / "batas" / "indeks"
+        t0 = time.perf_counter()
+        futs = [client.submit(store_index, layer, k, index_dir, pure=False) for k in codes]
+        built = [f.result() for f in as_completed(futs)]
+        meta["indeks"] = {
+            "dibangun": sum(r["dibangun"] for r in built),
+            "detik": round(time.perf_counter() - t0, 1),
+            "detik_tugas": round(sum(r["detik"] for r in built), 1),
+        }
+        print("indexes", meta["indeks"], flush=True)
+        for size in args.sizes:
+            fam_dir = args.data / f"keluarga_{size}"
+            t0, before = time.perf_counter(), loadavg()
+            made = generate_national(
+                layer,
+                fam_dir,
+                NationalSpec(total=size),
+                data_dir=DATA_DIR,
+                only=codes,
+                client=client,
+            )
+            gen = pd.DataFrame(made["kabupaten"].values())
+            runs.append(
+                {
+                    "ukuran": size,
+                    "langkah": "buat_data",
+                    "detik": round(time.perf_counter() - t0, 1),
+                    "keluarga": int(gen["n_keluarga"].sum()),
+                    "beban_awal": before,
+                    "beban_akhir": loadavg(),
+                }
+            )
+            print(runs[-1], flush=True)
+            for mode in args.modes:
+                rows, m = run_once(
+                    client, fam_dir, layer, index_dir, work, mode == "kantong", args.permutations
+                )
+                rows = rows.assign(ukuran_nasional=size, mode=mode)
+                rows_all.append(rows)
+                m.update(
+                    ukuran=size,
+                    langkah=f"batch_{mode}",
+                    keluarga=int(rows["n_baris"].sum()),
+                    kabupaten=len(rows),
+                    detik_cpu_tugas=round(float(rows["detik_cpu"].sum()), 1),
+                )
+                runs.append(m)
+                print({k: v for k, v in m.items() if k != "gagal"}, flush=True)
+                pd.concat(rows_all).to_csv(args.out / "per_kabupaten.csv", index=False)
+                (args.out / "runs.json").write_text(json.dumps(runs, indent=1, default=str))
+        client.close()
+    finally:
+        if cluster is not None:
+            cluster.close()
+    report(pd.concat(rows_all), runs, meta, n_desa, args.out)
+
+
+def report(
+    rows: pd.DataFrame,
+    runs: list[dict[str, Any]],
+    meta: dict[str, Any],
+    n_desa: dict[str, int],
+    out: Path,
+) -> None:
+    shares = families_per_kabupaten(n_desa, TARGET_FAMILIES)
+    models: dict[str, Any] = {}
+    for mode, part in rows.groupby("mode"):
+        models[str(mode)] = {}
+        for col in ("detik_cpu", "detik"):
+            model = fit(part, col)
+            models[str(mode)][col] = model | {
+                "nasional_80jt_16_inti": extrapolate(model, shares, TARGET_CORES)
+            }
+        big = part.sort_values("n_baris").groupby("ukuran_nasional").tail(1)
+        models[str(mode)]["rss"] = {
+            "kabupaten_terbesar": big[["ukuran_nasional", "kode_kab", "n_baris"]].to_dict(
+                "records"
+            ),
+            "rss_puncak_mb": [
+                max(r["rss_puncak_pekerja_mb"]) for r in runs if r.get("langkah") == f"batch_{mode}"
+            ],
+            "keluarga_kabupaten_terbesar_80jt": max(shares.values()),
+        }
+    meta.update(selesai=time.strftime("%Y-%m-%d %H:%M:%S"), beban_akhir=loadavg())
+    result = {"meta": meta, "runs": runs, "model": models}
+    (out / "model.json").write_text(json.dumps(result, indent=1, default=str))
+    print(json.dumps(models, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
