@@ -567,7 +567,9 @@ def locate_with_index(
     geotag = located.geotag
     registered = keluarga[S.KODE_DESA].to_numpy(dtype=object)
     codes = np.asarray(index.codes, dtype=object)
-    kode_out = np.where(located.desa >= 0, codes[np.maximum(located.desa, 0)], None)
+    kode_out = np.asarray(
+        np.where(located.desa >= 0, codes[np.maximum(located.desa, 0)], None), dtype=object
+    )
     kode_out[~geotag] = registered[~geotag]
     status = np.asarray(S.LOCATION_STATUSES, dtype=object)[located.status]
     return location_frame(kode_out, status, located.jarak_m, registered, geotag, keluarga.index)

@@ -93,7 +93,7 @@ def _locate_reference(
     geotag = ~(np.isnan(lat) | np.isnan(lon))
     codes = desa[kode_col].to_numpy(dtype=object)
 
-    kode_out = np.where(geotag, None, registered).astype(object)
+    kode_out = np.asarray(np.where(geotag, None, registered), dtype=object)
     status = np.where(geotag, S.STATUS_DI_LUAR_BATAS, S.STATUS_TANPA_GEOTAG).astype(object)
     jarak = np.full(n, np.nan)
 

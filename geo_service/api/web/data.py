@@ -12,6 +12,7 @@ import json
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -247,7 +248,7 @@ def priority_list(
     k: int,
     *,
     kecamatan: str | None,
-    kuadran: list[str] | None,
+    kuadran: Sequence[str] | None,
     min_keluarga: int,
     kantong: str,
     urut: str,

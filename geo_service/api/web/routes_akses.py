@@ -84,12 +84,12 @@ def masuk(
     throttle = throttle_of(request.app)
     wait = retry_after(throttle, username, address)
     if wait is not None:
-        response = _login_form(
+        refused = _login_form(
             request, lang, error=t("terlalu_sering", lang, detik=wait), nxt=lanjut
         )
-        response.status_code = 429
-        response.headers["Retry-After"] = str(wait)
-        return response
+        refused.status_code = 429
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     principal = service.authenticate(session, username, password)
     if principal is None:
         throttle.failed(username, address)
