@@ -189,7 +189,9 @@ def choropleth_map(
         :data:`~geo_service.mapping.geometry.DETAIL_FROM_ZOOM` on.
     """
     t = pick(TEXT, lang)
-    minx, miny, maxx, maxy = family_bounds(desa)
+    exact = desa.geometry.to_numpy()
+    coarse = coarse_coverage(exact, simplify_m)
+    minx, miny, maxx, maxy = family_bounds(desa, geoms=coarse)
     m = offline_map(((miny + maxy) / 2, (minx + maxx) / 2))
     # Room for the title (top left) and the legend (bottom right): they never cover data.
     m.fit_bounds(
@@ -205,9 +207,7 @@ def choropleth_map(
     for col in ("n_keluarga", "n_jiwa_ekstrem"):
         layer[col] = [fmt_int(v, lang) for v in layer[col]]
     layer = escape_text(layer.drop(columns="pct_jiwa_ekstrem"))  # tooltips use innerHTML
-    exact = desa.geometry.to_numpy()
     ids = [str(k) for k in desa["kode_desa"]]
-    coarse = coarse_coverage(exact, simplify_m)
     desa_layer = folium.GeoJson(
         feature_collection(layer, coarse, decimals=COARSE_DECIMALS, ids=ids),
         name=t["layer_desa"],
@@ -223,7 +223,7 @@ def choropleth_map(
     desa_layer.add_to(m)
     add_zoom_detail(m, desa_layer, ids, exact)
 
-    kec_ids, kec_exact, kec_coarse = _kecamatan(desa, kecamatan, coarse, simplify_m)
+    kec_ids, kec_exact, kec_coarse = _kecamatan(desa, kecamatan, simplify_m)
     kec_layer = folium.GeoJson(
         feature_collection(
             pd.DataFrame(index=range(len(kec_ids))),
@@ -281,12 +281,10 @@ def _kec_style(f: dict) -> dict:
 def _kecamatan(
     desa: gpd.GeoDataFrame,
     kecamatan: gpd.GeoDataFrame | None,
-    desa_coarse: np.ndarray,
     simplify_m: float,
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Kecamatan ids, exact and coarse outlines. Without kecamatan polygons: the union of
-    the desa per kecamatan, the coarse one from the coarse desa (so its lines lie on the
-    coarse desa edges)."""
+    the desa per kecamatan; the coarse outlines are the exact ones coverage-simplified."""
     if kecamatan is not None:
         exact = kecamatan.geometry.to_numpy()
         ids = [str(i) for i in range(len(exact))]
@@ -294,36 +292,50 @@ def _kecamatan(
     codes = desa["kode_kec"].astype(str).to_numpy()
     ids = sorted(set(codes))
     exact_all = desa.geometry.to_numpy()
-    exact, coarse = [], []
-    for code in ids:
-        pick_ = codes == code
-        exact.append(_union(exact_all[pick_]))
-        coarse.append(_union(desa_coarse[pick_]))
-    return ids, np.array(exact, dtype=object), np.array(coarse, dtype=object)
+    exact = np.array(
+        [_without_slivers(shapely.union_all(exact_all[codes == c])) for c in ids], dtype=object
+    )
+    return ids, exact, coarse_coverage(exact, simplify_m)
 
 
-def _union(geoms: np.ndarray):
-    return shapely.union_all(geoms)
+#: Holes and pieces smaller than this (square degrees, about 1 ha) in a kecamatan outline
+#: are gaps between desa of the boundary layer, not land: left out of the outline.
+SLIVER_DEG2 = 1e-6
+
+
+def _without_slivers(geom):
+    """``geom`` without holes and pieces smaller than :data:`SLIVER_DEG2`."""
+    polys = []
+    for part in shapely.get_parts(geom):
+        if part.geom_type != "Polygon" or part.area < SLIVER_DEG2:
+            continue
+        holes = [r for r in part.interiors if shapely.Polygon(r).area >= SLIVER_DEG2]
+        polys.append(shapely.Polygon(part.exterior, holes))
+    return shapely.MultiPolygon(polys) if len(polys) != 1 else polys[0]
 
 
 #: From this zoom level on, desa names are shown on the map.
 NAMES_FROM_ZOOM = 13
 
 
-def family_bounds(desa: gpd.GeoDataFrame, keep: float = 0.9) -> tuple[float, float, float, float]:
+def family_bounds(
+    desa: gpd.GeoDataFrame, keep: float = 0.9, *, geoms: np.ndarray | None = None
+) -> tuple[float, float, float, float]:
     """The initial view: where the families are. Desa are grouped into land masses (desa
     that touch); the view covers the masses holding most families (at least ``keep`` of
     them, and every mass with 5 % or more), so small far islands such as Karimunjawa in
     Jepara do not zoom the mainland out; they stay on the map, reachable by zooming out.
-    Without family counts: the whole layer."""
+    Without family counts: the whole layer. ``geoms``: simpler shapes of the same desa to
+    find the land masses with (the coarse map geometry)."""
     if "n_keluarga" not in desa.columns or len(desa) < 2:
         return tuple(desa.total_bounds)  # type: ignore[return-value]
     weight = pd.to_numeric(desa["n_keluarga"], errors="coerce").fillna(0).to_numpy(float)
     if weight.sum() <= 0:
         return tuple(desa.total_bounds)  # type: ignore[return-value]
-    merged = shapely.union_all(shapely.buffer(desa.geometry.to_numpy(), 0.0005))
+    shapes = desa.geometry.to_numpy() if geoms is None else geoms
+    merged = shapely.union_all(shapely.buffer(shapes, 0.0005, quad_segs=2))
     masses = list(getattr(merged, "geoms", [merged]))
-    points = desa.geometry.representative_point().to_numpy()
+    points = shapely.point_on_surface(shapes)
     tree = shapely.STRtree(masses)
     pt_idx, mass_idx = tree.query(points, predicate="within")
     mass_of = np.full(len(desa), -1)

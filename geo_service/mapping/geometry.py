@@ -106,33 +106,62 @@ def _plain(value: Any) -> Any:
 # ------------------------------------------------------------------- encoded polylines
 
 
+def _encode_values(values: np.ndarray) -> tuple[bytes, np.ndarray]:
+    """Signed integers as polyline characters (zig-zag, 5-bit groups, low group first), and
+    the number of characters of each."""
+    zig = np.where(values < 0, ~(values << 1), values << 1).astype(np.int64)
+    # Up to 7 groups of 5 bits (values below 2**35: any longitude at 1e-7).
+    groups = (zig[:, None] >> (5 * np.arange(7))) & 0x1F
+    n = 1 + (zig[:, None] >= (1 << (5 * np.arange(1, 7)))[None, :]).sum(axis=1)
+    keep = np.arange(7)[None, :] < n[:, None]
+    more = np.arange(7)[None, :] < (n - 1)[:, None]
+    return ((groups | (more * 0x20)) + 63)[keep].astype(np.uint8).tobytes(), n
+
+
 def encode_polyline(coords: np.ndarray, decimals: int = DETAIL_DECIMALS) -> str:
     """A ring (``n x 2`` lon/lat) in Google's encoded polyline form (lat first, scaled by
     ``10**decimals``, deltas, zig-zag, 5-bit groups), vectorised."""
     if len(coords) == 0:
         return ""
-    scaled = np.round(np.asarray(coords, dtype=float)[:, ::-1] * 10.0**decimals).astype(np.int64)
-    delta = np.diff(scaled, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel()
-    zig = np.where(delta < 0, ~(delta << 1), delta << 1).astype(np.int64)
-    # Up to 7 groups of 5 bits (values below 2**35: any longitude at 1e-7).
-    groups = (zig[:, None] >> (5 * np.arange(7))) & 0x1F
-    nbits = 1 + (zig[:, None] >= (1 << (5 * np.arange(1, 7)))[None, :]).sum(axis=1)
-    keep = np.arange(7)[None, :] < nbits[:, None]
-    more = np.arange(7)[None, :] < (nbits - 1)[:, None]
-    chars = (groups | (more * 0x20)) + 63
-    return chars[keep].astype(np.uint8).tobytes().decode("ascii")
+    return encode_rings(np.asarray(coords, dtype=float), np.array([0]), decimals)[0]
 
 
-def encoded_parts(geom: Any, decimals: int = DETAIL_DECIMALS) -> list[list[str]]:
-    """A (multi)polygon as ``[[exterior, hole, ...], ...]`` encoded rings."""
-    if geom is None or geom.is_empty:
-        return []
-    out = []
-    for poly in shapely.get_parts(geom):
-        if poly.geom_type != "Polygon":
-            continue
-        rings = [poly.exterior, *poly.interiors]
-        out.append([encode_polyline(shapely.get_coordinates(r), decimals) for r in rings])
+def encode_rings(coords: np.ndarray, starts: np.ndarray, decimals: int) -> list[str]:
+    """Many rings at once: ``coords`` (lon/lat) of all rings, ``starts`` the first row of
+    each ring; one encoded string per ring."""
+    scaled = np.round(coords[:, ::-1] * 10.0**decimals).astype(np.int64)
+    delta = np.diff(scaled, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
+    delta[starts] = scaled[starts]  # every ring starts from (0, 0)
+    chars, n = _encode_values(delta.ravel())
+    text = chars.decode("ascii")
+    # Characters per vertex, then per ring.
+    per_vertex = n.reshape(-1, 2).sum(axis=1)
+    ends = np.cumsum(per_vertex)
+    bounds = np.concatenate([[0], ends[np.r_[starts[1:] - 1, len(coords) - 1]]])
+    return [text[bounds[i] : bounds[i + 1]] for i in range(len(starts))]
+
+
+def encoded_parts(geoms: Any, decimals: int = DETAIL_DECIMALS) -> list[list[list[str]]]:
+    """(Multi)polygons as ``[[exterior, hole, ...], ...]`` encoded rings, one list per
+    geometry (empty for a missing or empty one)."""
+    arr = np.asarray(geoms, dtype=object)
+    polys, owner = shapely.get_parts(arr, return_index=True)
+    keep = shapely.get_type_id(polys) == 3  # polygons only
+    polys, owner = polys[keep], owner[keep]
+    rings, ring_poly = shapely.get_rings(polys, return_index=True)
+    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    out: list[list[list[str]]] = [[] for _ in range(len(arr))]
+    if len(coords) == 0:
+        return out
+    starts = np.flatnonzero(np.r_[True, ring_of[1:] != ring_of[:-1]])
+    texts = encode_rings(coords, starts, decimals)
+    current = -1
+    for text, r in zip(texts, ring_of[starts], strict=True):
+        p = int(ring_poly[r])
+        if p != current:
+            out[int(owner[p])].append([])
+            current = p
+        out[int(owner[p])][-1].append(text)
     return out
 
 
@@ -199,7 +228,7 @@ def add_zoom_detail(
 ) -> ZoomDetail:
     """Give ``layer`` (features with ids ``ids``) the exact geometry ``exact`` from
     ``from_zoom`` on (see the module notes). Returns the element added to the map."""
-    detail = {str(i): encoded_parts(g) for i, g in zip(ids, exact, strict=True)}
+    detail = {str(i): parts for i, parts in zip(ids, encoded_parts(exact), strict=True)}
     element = ZoomDetail(layer, m, detail, from_zoom=from_zoom)
     element.add_to(m)
     return element
