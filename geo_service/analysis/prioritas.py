@@ -55,12 +55,12 @@ import numpy as np
 import pandas as pd
 
 from geo_service.analysis import schema as S
+from geo_service.analysis.alasan import facts_json, reason_facts, render_reason
 from geo_service.analysis.prioritas_alasan import (
     COMPONENTS,
     FEW_FAMILIES,
     KUADRAN_LABEL,
     STATUS_LABEL,
-    desa_reason,
     fmt_number,
     pocket_citation,
     pocket_facts,
@@ -432,12 +432,14 @@ def compute_priorities(
         "kantong": pocket_facts(pockets),
     }
     rows = out.to_dict("records")
-    out["alasan"] = [
-        desa_reason(rows[i], comp, weights, i, context, desa_pockets.get(i, []), lang)
+    facts = [
+        reason_facts(rows[i], comp, weights, i, context, desa_pockets.get(i, []))
         if active[i]
-        else STATUS_LABEL[lang]["tanpa_keluarga"]
+        else []
         for i in range(n_desa)
     ]
+    out["alasan"] = [render_reason(f, lang) for f in facts]
+    out["alasan_data"] = [facts_json(f) for f in facts]  # any language at request time
     out = out.sort_values(["peringkat", "kode_desa"], na_position="last", kind="stable")
     return out.reset_index(drop=True)
 

@@ -93,5 +93,6 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
     "n_eksklusi_pbi_jk": ("Ekstrem tanpa PBI-JK", "Extreme-poor without PBI-JK", "Keluarga miskin ekstrem tanpa PBI-JK.", "Extreme-poor families without PBI-JK."),
     "pct_ekstrem_tanpa_bansos": ("% ekstrem tanpa bansos", "% extreme-poor without aid", "Persentase keluarga miskin ekstrem tanpa PKH, BPNT dan PBI-JK.", "Share of extreme-poor families without PKH, BPNT and PBI-JK."),
     "kelebihan_kebutuhan": ("Kelebihan kebutuhan", "Excess need", "Keluarga dengan kebutuhan ini di atas bagian kabupaten; kunci urutan program.", "Families with this need above the district share; the programme's ranking key."),
+    "alasan_data": ("Alasan (data)", "Reasons (data)", "Fakta alasan dalam bentuk terstruktur (JSON), untuk menulis alasan dalam bahasa lain.", "The reason's facts as structured data (JSON), to write the reason in another language."),
     "id_keluarga": ("ID keluarga", "Family id", "ID keluarga lengkap (pseudonim).", "Full family id (pseudonym)."),
 }  # fmt: skip

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from geo_service.i18n.pesan_alasan import ALASAN
 from geo_service.i18n.pesan_cli import CLI
 from geo_service.i18n.pesan_laporan import LAPORAN
 
@@ -54,3 +55,4 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 MESSAGES.update(CLI)
 MESSAGES.update(LAPORAN)
+MESSAGES.update(ALASAN)

@@ -3,12 +3,24 @@ handed to the writers in :mod:`geo_service.io.report`, which only lay out pages 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from geo_service.analysis.alasan import localise_priorities
 from geo_service.i18n import fmt_periode
-from geo_service.io.report import ReportData, priority_table, write_report_xlsx
+from geo_service.io.report import ReportData, priority_table
 from geo_service.io.report import write_report_pdf as _layout_pdf
+from geo_service.io.report import write_report_xlsx as _layout_xlsx
 from geo_service.mapping.static_map import choropleth_png, pocket_png
 
-__all__ = ["report_maps", "write_report_pdf", "write_report_xlsx"]
+__all__ = ["localised", "report_maps", "write_report_pdf", "write_report_xlsx"]
+
+
+def localised(data: ReportData, lang: str) -> ReportData:
+    """``data`` with the priorities' reasons and labels in ``lang`` (a run stores them in its
+    own language and as language-free facts, :mod:`geo_service.analysis.alasan`)."""
+    if data.priorities is None:
+        return data
+    return replace(data, priorities=localise_priorities(data.priorities, lang))
 
 
 def report_maps(data: ReportData, *, lang: str = "id") -> tuple[bytes, bytes]:
@@ -33,4 +45,10 @@ def report_maps(data: ReportData, *, lang: str = "id") -> tuple[bytes, bytes]:
 
 def write_report_pdf(data: ReportData, *, lang: str = "id") -> bytes:
     """The meeting pack as PDF bytes (A4; maps drawn without any tile server)."""
+    data = localised(data, lang)
     return _layout_pdf(data, maps=report_maps(data, lang=lang), lang=lang)
+
+
+def write_report_xlsx(data: ReportData, *, lang: str = "id") -> bytes:
+    """The meeting pack's workbook as XLSX bytes."""
+    return _layout_xlsx(localised(data, lang), lang=lang)

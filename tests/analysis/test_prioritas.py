@@ -193,8 +193,8 @@ def test_reasons_name_factors_with_numbers_in_both_languages(fixture_result):
     first = ind.iloc[0]
     assert first.n_jiwa_ekstrem == 400
     assert "400 jiwa miskin ekstrem (terbanyak ke-1 dari 36 desa)" in first.alasan
-    assert "tingkat kemiskinan ekstrem 30,0%" in first.alasan
-    assert "Peringkat 1 (rentang 90%:" in first.alasan
+    assert "tingkat kemiskinan ekstrem 30,0 %" in first.alasan
+    assert "Peringkat 1 (rentang 90 %:" in first.alasan
     assert "400 persons in extreme poverty" in en.iloc[0].alasan
     assert "extreme-poverty rate 30.0%" in en.iloc[0].alasan
     # Every row names 2 or 3 factors (separated by "; ") before the rank sentence.
