@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 from sqlalchemy import Connection
 
@@ -19,8 +20,17 @@ from geo_service.db.models import SRID
 
 
 def _object_columns(frame: pd.DataFrame) -> list[np.ndarray]:
+    """Each column as an object array with None for missing values (what the drivers bind)."""
     cols = []
     for c in frame.columns:
+        chunked = getattr(frame[c].array, "_pa_array", None)
+        if chunked is not None and (
+            pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)
+        ):
+            # Arrow text: pyarrow's own conversion (None for nulls), not pandas' per-item
+            # iteration of an ArrowExtensionArray (~3 us per value).
+            cols.append(chunked.to_numpy(zero_copy_only=False).astype(object, copy=False))
+            continue
         arr = frame[c].to_numpy(dtype=object)
         mask = pd.isna(frame[c]).to_numpy()
         if mask.any():

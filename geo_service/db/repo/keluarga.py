@@ -263,8 +263,12 @@ def claim_snapshots(
     replaced: set[int],
     h3_resolution: int,
 ) -> None:
-    """Take the snapshot (periode x kabupaten) of every new kabupaten of this chunk."""
-    for kab in sorted(set(valid[S.KODE_DESA].str[:5]) - set(snapshots)):
+    """Take the snapshot (periode x kabupaten) of every new kabupaten of this chunk
+    (``valid``: the chunk's valid rows, or its :func:`keluarga_rows` with ``kode_kab``)."""
+    kabs = (
+        valid["kode_kab"] if "kode_kab" in valid.columns else valid[S.KODE_DESA].str[:5]
+    ).to_numpy(dtype=object)
+    for kab in sorted(set(pd.unique(kabs)) - set(snapshots)):
         old = conn.execute(
             select(KeluargaSnapshot.batch_id).where(
                 KeluargaSnapshot.periode == periode, KeluargaSnapshot.kode_kab == kab

@@ -4,24 +4,18 @@ in one transaction under the batch's advisory lock.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, select, update
 
-from geo_service.analysis import locate as L
 from geo_service.analysis import schema as S
-from geo_service.analysis._util import jsonable
-from geo_service.analysis.fastjoin import h3_cells_threaded
-from geo_service.analysis.locate import cells_to_str, locate_keluarga
 from geo_service.analysis.validate import validate_keluarga
 from geo_service.db.bulk import BulkLoader, bulk_insert
 from geo_service.db.models import (
@@ -34,7 +28,6 @@ from geo_service.db.models import (
     KeluargaSnapshot,
     utcnow,
 )
-from geo_service.db.repo import Scope, boundary_index, desa_of_kabupaten
 from geo_service.db.repo.imports import (
     find_finished_batch,
     reap_interrupted_imports,
@@ -51,7 +44,6 @@ from geo_service.io.import_files import (
     check_file,
     duplicate_ids,
     file_columns,
-    norm_ids,
     read_chunks,
 )
 from geo_service.services.imports.batch import (
@@ -63,6 +55,11 @@ from geo_service.services.imports.batch import (
     _import_connection,
     _laporan,
     _ProblemSpool,
+)
+from geo_service.services.imports.keluarga_rows import (
+    Locator,
+    cross_chunk_duplicates,
+    quarantine_frame,
 )
 from geo_service.settings import Settings, get_settings
 
@@ -83,124 +80,6 @@ KELUARGA_COLUMNS = [
     "lokasi_tidak_sesuai",
     "h3",
 ]
-
-
-def _cross_chunk_duplicates(chunk: pd.DataFrame, result, dup_ids: set[str], offset: int, lang: str):
-    """Add ``id_keluarga_ganda`` for ids repeated in other chunks (the validator sees one)."""
-    if not dup_ids or S.ID not in chunk.columns:
-        return result.valid, result.problems, result.rejected
-    ids = norm_ids(chunk[S.ID])
-    baris = pd.Series(np.arange(len(chunk), dtype=np.int64) + offset + 2, index=chunk.index)
-    flagged = set(
-        result.problems.loc[result.problems["kode_alasan"] == "id_keluarga_ganda", "baris"]
-        .dropna()
-        .astype(int)
-    )
-    need = ids.isin(dup_ids).fillna(False).astype(bool) & ~baris.isin(flagged)
-    if not need.any():
-        return result.valid, result.problems, result.rejected
-    extra = pd.DataFrame(
-        {
-            "baris": baris[need].astype("Int64"),
-            S.ID: ids[need],
-            "kolom": S.ID,
-            "nilai": ids[need].astype("string"),
-            "kode_alasan": "id_keluarga_ganda",
-            "keterangan": S.reason_text("id_keluarga_ganda", lang),
-        }
-    )
-    problems = pd.concat([result.problems, extra], ignore_index=True)
-    problems = problems.sort_values(["baris", "kode_alasan"], kind="stable").reset_index(drop=True)
-    already = set(result.rejected["baris"].astype(int))
-    new_rows = need & ~baris.isin(already)
-    rejected = result.rejected
-    if new_rows.any():
-        add = chunk.loc[new_rows].copy()
-        add.insert(0, "baris", baris[new_rows])
-        rejected = pd.concat([rejected, add]).sort_values("baris", kind="stable")
-    valid = result.valid[~result.valid["baris"].isin(set(baris[need]))]
-    return valid, problems, rejected
-
-
-def _quarantine_frame(
-    rejected: pd.DataFrame, problems: pd.DataFrame, batch_id: int
-) -> pd.DataFrame:
-    codes = (
-        problems.dropna(subset=["baris"])
-        .groupby("baris")["kode_alasan"]
-        .agg(lambda s: ",".join(sorted(set(s))))
-    )
-    raw = rejected.drop(columns="baris")
-    data = [
-        json.dumps(
-            {k: _plain(v) for k, v in zip(raw.columns, row, strict=True)}, ensure_ascii=False
-        )
-        for row in raw.itertuples(index=False, name=None)
-    ]
-    ids = (
-        norm_ids(rejected[S.ID])
-        if S.ID in rejected.columns
-        else pd.Series(pd.NA, index=rejected.index, dtype="string")
-    )
-    return pd.DataFrame(
-        {
-            "batch_id": batch_id,
-            "baris": rejected["baris"].astype("int64").to_numpy(),
-            "id_keluarga": ids.to_numpy(dtype=object),
-            "kode_alasan": rejected["baris"].map(codes).fillna("").to_numpy(dtype=object),
-            "data": data,
-        }
-    )
-
-
-def _plain(v: Any) -> Any:
-    """A problem row's value for JSON: plain numbers and text, anything else as text."""
-    v = jsonable(v)
-    return v if v is None or isinstance(v, str | int | float | bool) else str(v)
-
-
-class _Locator:
-    """Locates families among the desa of their registered kabupaten (cached per kabupaten).
-
-    For a file of at least ``FAST_JOIN_MIN_POINTS`` rows the kabupaten's stored boundary
-    index is used (built and stored once per boundary version when missing), otherwise the
-    R-tree path; both give the same answer.
-    """
-
-    def __init__(
-        self, conn: Connection, max_distance_m: float, h3_resolution: int, n_rows: int = 0
-    ) -> None:
-        self.conn = conn
-        self.max_distance_m = max_distance_m
-        self.h3_resolution = h3_resolution
-        self.n_rows = n_rows
-        self._desa: dict[str, gpd.GeoDataFrame] = {}
-        self._index: dict[str, Any] = {}
-
-    def _for(self, kode_kab: str):
-        if kode_kab not in self._desa:
-            desa = desa_of_kabupaten(self.conn, kode_kab, scope=Scope.all())
-            self._desa[kode_kab] = desa
-            self._index[kode_kab] = (
-                boundary_index(self.conn, kode_kab, desa, scope=Scope.all(), build_from=self.n_rows)
-                if self.n_rows >= L.FAST_JOIN_MIN_POINTS and len(desa)
-                else None
-            )
-        return self._desa[kode_kab], self._index[kode_kab]
-
-    def locate(self, fam: pd.DataFrame) -> pd.DataFrame:
-        parts = []
-        for kode_kab, group in fam.groupby(fam[S.KODE_DESA].str[:5], sort=True):
-            desa, index = self._for(str(kode_kab))
-            parts.append(
-                locate_keluarga(group, desa, max_distance_m=self.max_distance_m, index=index)
-            )
-        loc = pd.concat(parts).reindex(fam.index)
-        cells = h3_cells_threaded(fam["lat"].to_numpy(), fam["lon"].to_numpy(), self.h3_resolution)
-        hexes = cells_to_str(cells)
-        hexes[cells == 0] = None
-        loc["h3"] = hexes
-        return loc
 
 
 def import_keluarga(
@@ -347,30 +226,14 @@ class _KeluargaLoad:
 def _load_keluarga(
     conn: Connection, job: _KeluargaLoad, report: ImportReport, spool: _ProblemSpool
 ) -> None:
-    path, batch_id, settings, chunk_rows = job.path, job.batch_id, job.settings, job.chunk_rows
-    partial, replace, lang, on_progress, t0 = (
-        job.partial,
-        job.replace,
-        job.lang,
-        job.on_progress,
-        job.t0,
-    )
-    columns = file_columns(path)
-    missing = [c for c in S.REQUIRED_COLUMNS if c not in columns]
-    report.kolom_tidak_dikenal = [c for c in columns if c not in S.ALL_COLUMNS and c != "baris"]
-    if missing:
-        spool.add(validate_keluarga(pd.DataFrame(columns=columns), lang=lang).problems)
-        report.n_masalah, report.masalah_per_kode = spool.n, dict(spool.counts)
-        raise _Fail(
-            InvalidInputError(
-                f"Kolom wajib tidak ada dalam berkas: {', '.join(missing)}. Tidak ada yang diimpor.",
-                f"Required columns missing from the file: {', '.join(missing)}. Nothing imported.",
-            )
-        )
-    dup_ids, n_total = duplicate_ids(path, chunk_rows)
+    _check_columns(job, report, spool)
+    dup_ids, n_total = duplicate_ids(job.path, job.chunk_rows)
 
     conn.rollback()
-    with conn.execution_options(sqlite_begin="IMMEDIATE").begin():
+    with (
+        conn.execution_options(sqlite_begin="IMMEDIATE").begin(),
+        ThreadPoolExecutor(1, thread_name_prefix="impor-muat") as db,
+    ):
         known = set(conn.execute(select(Desa.kode)).scalars())
         if not known:
             raise _Fail(
@@ -381,148 +244,233 @@ def _load_keluarga(
                     "geo-service import batas FILE",
                 )
             )
-        locator = _Locator(
-            conn, settings.analysis.max_distance_m, settings.analysis.h3_resolution, n_total
+        load = _Chunks(conn, job, report, spool, db, n_total)
+        load.run(known, dup_ids)
+        _finish_batch(conn, job, report, spool, load)
+
+
+class _Chunks:
+    """The chunk loop. Every database write of a chunk (snapshot claim, quarantine, bulk
+    load) runs on ONE worker thread, in file order, while the main thread reads, validates
+    and locates the next chunk (pandas/numpy/Arrow and the database driver release the GIL
+    for most of their work). Progress is reported after a chunk's rows are loaded, with the
+    worker idle (the fault tests stop the import exactly there)."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        job: _KeluargaLoad,
+        report: ImportReport,
+        spool: _ProblemSpool,
+        db: ThreadPoolExecutor,
+        n_total: int,
+    ) -> None:
+        self.conn, self.job, self.report, self.spool, self.db = conn, job, report, spool, db
+        self.n_total = n_total
+        settings = job.settings
+        self.locator = Locator(
+            conn,
+            settings.analysis.max_distance_m,
+            settings.analysis.h3_resolution,
+            n_total,
+            run=lambda fn: db.submit(fn).result(),
         )
         # Binary COPY into a staging table (PostGIS) / prepared executemany (SpatiaLite);
         # the rows join the table and its indexes once, in loader.finish().
-        loader = BulkLoader(conn, "keluarga", point=("lon", "lat"), expected_rows=n_total)
-        target = report.periode
-        storing = True
-        snapshots: dict[str, dict[str, int]] = {}
-        replaced: set[int] = set()
-        lokasi: Counter[str] = Counter()
-        offset = 0
-        for chunk in read_chunks(path, chunk_rows):
+        self.loader = BulkLoader(conn, "keluarga", point=("lon", "lat"), expected_rows=n_total)
+        self.storing = True
+        self.snapshots: dict[str, dict[str, int]] = {}
+        self.replaced: set[int] = set()
+        self.lokasi: Counter[str] = Counter()
+
+    def run(self, known: set[str], dup_ids: set[str]) -> None:
+        job, report = self.job, self.report
+        pending: Future[None] | None = None
+        done = offset = 0
+        for chunk in read_chunks(job.path, job.chunk_rows):
             first = offset + job.row_offset
-            result = validate_keluarga(chunk, known_desa=known, row_offset=first, lang=lang)
-            valid, problems, rejected = _cross_chunk_duplicates(chunk, result, dup_ids, first, lang)
+            result = validate_keluarga(chunk, known_desa=known, row_offset=first, lang=job.lang)
+            valid, problems, rejected = cross_chunk_duplicates(
+                chunk, result, dup_ids, first, job.lang
+            )
             report.n_baris += len(chunk)
             report.n_ditolak += len(rejected)
-            spool.add(problems)
-            if target is None and len(valid):
-                target = str(valid[S.PERIODE].iloc[0])
-                report.periode = target
-            other = valid[S.PERIODE] != target
-            if other.any():
-                found = ", ".join(sorted(set(valid.loc[other, S.PERIODE]))[:5])
-                raise _Fail(
-                    InvalidInputError(
-                        f"Berkas berisi periode {found}, bukan {target}. Satu berkas = satu periode; "
-                        "tidak ada yang diimpor.",
-                        f"The file holds periode {found}, not {target}. One file = one periode; "
-                        "nothing imported.",
-                    )
-                )
-            if not partial and spool.n:
-                storing = False  # it will fail; keep validating for the full report
-            if partial and len(rejected):
-                bulk_insert(conn, "karantina", _quarantine_frame(rejected, problems, batch_id))
-            if storing and len(valid):
-                claim_snapshots(
-                    conn,
-                    valid,
-                    target,
-                    batch_id,
-                    replace,
-                    snapshots,
-                    replaced,
-                    settings.analysis.h3_resolution,
-                )
-                loc = locator.locate(valid)
-                rows = keluarga_rows(valid, loc, batch_id)
-                loader.add(rows)
+            self.spool.add(problems)
+            valid = self._check_periode(valid)
+            if not job.partial and self.spool.n:
+                self.storing = False  # it will fail; keep validating for the full report
+            quarantine = (
+                quarantine_frame(rejected, problems, job.batch_id)
+                if job.partial and len(rejected)
+                else None
+            )
+            rows = None
+            if self.storing and len(valid):
+                rows = keluarga_rows(valid, self.locator.locate(valid), job.batch_id)
                 report.n_sah += len(rows)
-                lokasi.update(rows["status_lokasi"].tolist())
-                for kab, grp in rows.groupby("kode_kab"):
-                    snapshots[kab]["n_keluarga"] += len(grp)
-                    snapshots[kab]["n_jiwa"] += int(grp["jumlah_art"].sum())
+                self.lokasi.update(_counts(rows["status_lokasi"]))
             offset += len(chunk)
-            if on_progress is not None:
-                on_progress(offset, n_total)
+            if pending is not None:
+                pending.result()
+                self._progress(done)
+            pending, done = self.db.submit(self._store, quarantine, rows), offset
+        if pending is not None:
+            pending.result()
+            self._progress(done)
+        if self.storing:
+            self.loader.finish()
 
-        if storing:
-            loader.finish()
-        report.n_masalah, report.masalah_per_kode = spool.n, dict(sorted(spool.counts.items()))
-        report.kabupaten = sorted(snapshots)
-        report.lokasi = dict(sorted(lokasi.items()))
-        if not partial and spool.n:
+    def _check_periode(self, valid: pd.DataFrame) -> pd.DataFrame:
+        report = self.report
+        if report.periode is None and len(valid):
+            report.periode = str(valid[S.PERIODE].iloc[0])
+        other = valid[S.PERIODE] != report.periode
+        if other.any():
+            found = ", ".join(sorted(set(valid.loc[other, S.PERIODE]))[:5])
             raise _Fail(
                 InvalidInputError(
-                    f"{report.n_ditolak:,} dari {report.n_baris:,} baris ditolak ({spool.n:,} "
-                    f"masalah); tidak ada yang diimpor. Laporan lengkap: impor #{batch_id}. "
-                    "Perbaiki berkas, atau impor dengan --partial (baris sah disimpan, baris "
-                    "ditolak dikarantina).",
-                    f"{report.n_ditolak:,} of {report.n_baris:,} rows rejected ({spool.n:,} "
-                    f"problems); nothing imported. Full report: import #{batch_id}. Fix the file "
-                    "or import with --partial (valid rows stored, rejected rows quarantined).",
+                    f"Berkas berisi periode {found}, bukan {report.periode}. Satu berkas = satu "
+                    "periode; tidak ada yang diimpor.",
+                    f"The file holds periode {found}, not {report.periode}. One file = one "
+                    "periode; nothing imported.",
                 )
             )
-        if report.n_sah == 0:
-            raise _Fail(
-                InvalidInputError(
-                    "Tidak ada baris keluarga yang sah untuk diimpor.",
-                    "There are no valid family rows to import.",
-                )
-            )
-        for kab, counts in snapshots.items():
-            conn.execute(
-                update(KeluargaSnapshot)
-                .where(KeluargaSnapshot.periode == target, KeluargaSnapshot.kode_kab == kab)
-                .values(**counts)
-            )
-        for old in sorted(replaced):
-            left = conn.execute(
-                select(func.count())
-                .select_from(KeluargaSnapshot)
-                .where(KeluargaSnapshot.batch_id == old)
-            ).scalar_one()
-            if not left:
-                conn.execute(
-                    update(ImporBatch).where(ImporBatch.id == old).values(status=BATCH_DIGANTI)
-                )
-        report.diganti = sorted(replaced)
-        if partial:
-            spool.insert_all(conn, batch_id)
-        if job.after_load is not None:
-            job.after_load(conn, batch_id, target)
-        report.status = BATCH_SELESAI
-        report.detik = time.perf_counter() - t0
-        kabs = ", ".join(report.kabupaten)
-        report.pesan = (
-            f"Impor #{batch_id} selesai: {report.n_sah:,} keluarga periode {target} "
-            f"(kabupaten {kabs}) disimpan"
-            + (f", {report.n_ditolak:,} baris dikarantina" if report.n_ditolak else "")
-            + (
-                f", menggantikan impor #{', #'.join(map(str, report.diganti))}"
-                if report.diganti
-                else ""
-            )
-            + "."
+        return valid
+
+    def _store(self, quarantine: pd.DataFrame | None, rows: pd.DataFrame | None) -> None:
+        """The database work of one chunk (worker thread)."""
+        if quarantine is not None:
+            bulk_insert(self.conn, "karantina", quarantine)
+        if rows is None:
+            return
+        claim_snapshots(
+            self.conn,
+            rows,
+            str(self.report.periode),
+            self.job.batch_id,
+            self.job.replace,
+            self.snapshots,
+            self.replaced,
+            self.job.settings.analysis.h3_resolution,
         )
-        report.message = (
-            f"Import #{batch_id} done: {report.n_sah:,} families of periode "
-            f"{target} (kabupaten {kabs}) stored"
-            + (f", {report.n_ditolak:,} rows quarantined" if report.n_ditolak else "")
-            + (
-                f", replacing import #{', #'.join(map(str, report.diganti))}"
-                if report.diganti
-                else ""
+        self.loader.add(rows)
+        kab = rows["kode_kab"].to_numpy(dtype=object)
+        jiwa = rows["jumlah_art"].to_numpy(dtype="int64")
+        codes, inverse = np.unique(kab, return_inverse=True)
+        n = np.bincount(inverse, minlength=len(codes))
+        people = np.bincount(inverse, weights=jiwa, minlength=len(codes))
+        for k, c, p in zip(codes, n, people, strict=True):
+            self.snapshots[str(k)]["n_keluarga"] += int(c)
+            self.snapshots[str(k)]["n_jiwa"] += int(p)
+
+    def _progress(self, done: int) -> None:
+        if self.job.on_progress is not None:
+            self.job.on_progress(done, self.n_total)
+
+
+def _counts(values: pd.Series) -> dict[str, int]:
+    return {str(c): int(k) for c, k in values.value_counts(dropna=False).items()}
+
+
+def _check_columns(job: _KeluargaLoad, report: ImportReport, spool: _ProblemSpool) -> None:
+    columns = file_columns(job.path)
+    missing = [c for c in S.REQUIRED_COLUMNS if c not in columns]
+    report.kolom_tidak_dikenal = [c for c in columns if c not in S.ALL_COLUMNS and c != "baris"]
+    if missing:
+        spool.add(validate_keluarga(pd.DataFrame(columns=columns), lang=job.lang).problems)
+        report.n_masalah, report.masalah_per_kode = spool.n, dict(spool.counts)
+        raise _Fail(
+            InvalidInputError(
+                f"Kolom wajib tidak ada dalam berkas: {', '.join(missing)}. Tidak ada yang diimpor.",
+                f"Required columns missing from the file: {', '.join(missing)}. Nothing imported.",
             )
-            + "."
         )
+
+
+def _finish_batch(
+    conn: Connection, job: _KeluargaLoad, report: ImportReport, spool: _ProblemSpool, load: _Chunks
+) -> None:
+    """Refuse a file with rejected rows (default mode) or no valid row; otherwise settle the
+    snapshots, the replaced batches and the batch row, all in the import's transaction."""
+    batch_id, target = job.batch_id, report.periode
+    report.n_masalah, report.masalah_per_kode = spool.n, dict(sorted(spool.counts.items()))
+    report.kabupaten = sorted(load.snapshots)
+    report.lokasi = dict(sorted(load.lokasi.items()))
+    if not job.partial and spool.n:
+        raise _Fail(
+            InvalidInputError(
+                f"{report.n_ditolak:,} dari {report.n_baris:,} baris ditolak ({spool.n:,} "
+                f"masalah); tidak ada yang diimpor. Laporan lengkap: impor #{batch_id}. "
+                "Perbaiki berkas, atau impor dengan --partial (baris sah disimpan, baris "
+                "ditolak dikarantina).",
+                f"{report.n_ditolak:,} of {report.n_baris:,} rows rejected ({spool.n:,} "
+                f"problems); nothing imported. Full report: import #{batch_id}. Fix the file "
+                "or import with --partial (valid rows stored, rejected rows quarantined).",
+            )
+        )
+    if report.n_sah == 0 or target is None:
+        raise _Fail(
+            InvalidInputError(
+                "Tidak ada baris keluarga yang sah untuk diimpor.",
+                "There are no valid family rows to import.",
+            )
+        )
+    for kab, counts in load.snapshots.items():
         conn.execute(
-            update(ImporBatch)
-            .where(ImporBatch.id == batch_id)
-            .values(
-                status=BATCH_SELESAI,
-                selesai=utcnow(),
-                periode=target,
-                kode_kab=report.kabupaten,
-                n_baris=report.n_baris,
-                n_sah=report.n_sah,
-                n_ditolak=report.n_ditolak,
-                n_masalah=report.n_masalah,
-                laporan=_laporan(report),
-            )
+            update(KeluargaSnapshot)
+            .where(KeluargaSnapshot.periode == target, KeluargaSnapshot.kode_kab == kab)
+            .values(**counts)
         )
+    for old in sorted(load.replaced):
+        left = conn.execute(
+            select(func.count())
+            .select_from(KeluargaSnapshot)
+            .where(KeluargaSnapshot.batch_id == old)
+        ).scalar_one()
+        if not left:
+            conn.execute(
+                update(ImporBatch).where(ImporBatch.id == old).values(status=BATCH_DIGANTI)
+            )
+    report.diganti = sorted(load.replaced)
+    if job.partial:
+        spool.insert_all(conn, batch_id)
+    if job.after_load is not None:
+        job.after_load(conn, batch_id, target)
+    report.status = BATCH_SELESAI
+    report.detik = time.perf_counter() - job.t0
+    report.pesan, report.message = _done_text(report, batch_id, target)
+    conn.execute(
+        update(ImporBatch)
+        .where(ImporBatch.id == batch_id)
+        .values(
+            status=BATCH_SELESAI,
+            selesai=utcnow(),
+            periode=target,
+            kode_kab=report.kabupaten,
+            n_baris=report.n_baris,
+            n_sah=report.n_sah,
+            n_ditolak=report.n_ditolak,
+            n_masalah=report.n_masalah,
+            laporan=_laporan(report),
+        )
+    )
+
+
+def _done_text(report: ImportReport, batch_id: int, target: str) -> tuple[str, str]:
+    kabs = ", ".join(report.kabupaten)
+    replaced = ", #".join(map(str, report.diganti))
+    pesan = (
+        f"Impor #{batch_id} selesai: {report.n_sah:,} keluarga periode {target} "
+        f"(kabupaten {kabs}) disimpan"
+        + (f", {report.n_ditolak:,} baris dikarantina" if report.n_ditolak else "")
+        + (f", menggantikan impor #{replaced}" if report.diganti else "")
+        + "."
+    )
+    message = (
+        f"Import #{batch_id} done: {report.n_sah:,} families of periode "
+        f"{target} (kabupaten {kabs}) stored"
+        + (f", {report.n_ditolak:,} rows quarantined" if report.n_ditolak else "")
+        + (f", replacing import #{replaced}" if report.diganti else "")
+        + "."
+    )
+    return pesan, message
