@@ -82,6 +82,7 @@ def _family_rows(session: Bind, names: list[str], kode_kab: str, periode: str) -
     second or two instead of the ORM's ten."""
     conn = session.connection() if isinstance(session, Session) else session
     raw = conn.connection.driver_connection
+    assert raw is not None, "reading families needs an open DBAPI connection"
     cols = ", ".join(f'"{c}"' for c in names)
     query = f"SELECT {cols} FROM keluarga WHERE kode_kab = {{}} AND periode = {{}} ORDER BY baris"
     if conn.dialect.name == "postgresql":

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from geo_service.db import models as M
@@ -17,9 +18,10 @@ from geo_service.services.audit import Caller, scope_of
 from geo_service.services.imports.batas import import_boundaries
 from geo_service.services.imports.keluarga import import_keluarga
 from geo_service.services.profil import import_keluarga_profil
+from geo_service.settings import Settings
 
 
-def kabupaten_in_file(kind: str, path: Path, settings) -> set[str]:
+def kabupaten_in_file(kind: str, path: Path, settings: Settings) -> set[str]:
     """The kabupaten codes a file would touch (read before importing, to check the scope)."""
     if kind == "batas":
         layer, _ = read_boundary_file(path, settings=settings)
@@ -49,7 +51,7 @@ def import_file(
     kind: str,
     path: Path,
     *,
-    settings,
+    settings: Settings,
     filename: str,
     periode: str | None = None,
     partial: bool = False,
@@ -68,7 +70,8 @@ def import_file(
     """
 
     scope = scope_of(user)
-    engine = session.get_bind()
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
     if kind != "batas" and profil is not None:  # issue 16: the mapping checks the scope
         report = import_keluarga_profil(
             engine,
@@ -85,7 +88,6 @@ def import_file(
     else:
         for kode in sorted(kabupaten_in_file(kind, Path(path), settings)):
             scope.check(kode)
-        engine = session.get_bind()
         if kind == "batas":
             report = import_boundaries(
                 engine, path, settings=settings, pengguna_id=user.user_id, berkas=filename
@@ -108,4 +110,5 @@ def import_file(
             detail={"batch_id": report.batch_id, "sha256": report.sha256},
         )
     session.expire_all()
-    return R.get_batch(session, int(report.batch_id), scope=scope)
+    assert report.batch_id is not None  # a finished or failed import has its batch
+    return R.get_batch(session, report.batch_id, scope=scope)
