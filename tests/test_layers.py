@@ -62,6 +62,12 @@ def package_copy(tmp_path_factory) -> Path:
             id="db-imports-mapping-sibling",
         ),
         pytest.param(
+            "cli/_pelanggaran.py",
+            "from geo_service.api import pages",
+            "geo_service.cli is not allowed to import geo_service.api",
+            id="cli-imports-api-sibling",
+        ),
+        pytest.param(
             "settings_pelanggaran.py",
             "from geo_service.services import analysis_run",
             "is not allowed to import geo_service.services",

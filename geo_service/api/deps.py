@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Path, Request, Security
+from fastapi import Depends, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPBasic, HTTPBasicCredentials, OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
@@ -62,6 +63,11 @@ def get_lang(request: Request) -> Lang:
 #: Path parameters of a kabupaten and a desa (one pattern each: analysis.schema).
 KodeKab = Annotated[str, Path(pattern=S.KODE_KAB_PATTERN, examples=["33.24"])]
 KodeDesa = Annotated[str, Path(pattern=S.KODE_DESA_PATTERN, examples=["33.24.01.2001"])]
+# The optional periode of a run's results (query parameter of the /kabupaten/{kode_kab} routes).
+Periode = Annotated[
+    str | None,
+    Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; kosong = periode terbaru"),
+]
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
@@ -132,6 +138,35 @@ def check_kabupaten(user: Principal, kode_kab: str) -> None:
     if not user.may_see(kode_kab):
         raise AccessDeniedError(msg("kabupaten_ditolak", "id"), msg("kabupaten_ditolak", "en"))
 
+
+@dataclass(frozen=True)
+class KabupatenQuery:
+    """What every ``/kabupaten/{kode_kab}/…`` results route receives: the request, the
+    kabupaten, the caller, the session, the API settings, the language and the optional
+    periode (one dependency instead of seven parameters per route)."""
+
+    request: Request
+    kode_kab: str
+    user: Principal
+    session: Session
+    api: ApiSettings
+    lang: str
+    periode: str | None
+
+
+def kabupaten_query(
+    request: Request,
+    kode_kab: KodeKab,
+    user: CurrentUser,
+    session: SessionDep,
+    api: ApiSettingsDep,
+    lang: LangDep,
+    periode: Periode = None,
+) -> KabupatenQuery:
+    return KabupatenQuery(request, kode_kab, user, session, api, lang, periode)
+
+
+KabupatenDep = Annotated[KabupatenQuery, Depends(kabupaten_query)]
 
 AnalystUser = Annotated[Principal, Depends(require_roles("admin", "analis"))]
 AdminUser = Annotated[Principal, Depends(require_roles("admin"))]

@@ -1,4 +1,5 @@
-"""The map page and the meeting pack of a kabupaten, from a run's tables as the caller may see."""
+"""The map page of a kabupaten, from a run's tables as the caller may see them (the meeting
+pack's content: :mod:`geo_service.services.report_data`)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,13 @@ import pandas as pd
 from branca.element import Figure
 from sqlalchemy.orm import Session
 
-from geo_service import __version__
-from geo_service.api import results
-from geo_service.api.security import Principal
 from geo_service.db.repo import RunInfo
 from geo_service.i18n import pick
-from geo_service.io.report import ReportData
+from geo_service.services import results
 from geo_service.services import runs as run_service
-from geo_service.services import target as target_service
+from geo_service.services.report_data import float_counts, target_table
+from geo_service.services.security import Principal
+from geo_service.settings import Settings
 
 TEXT = {
     "id": {
@@ -37,17 +37,8 @@ TEXT = {
 }
 
 
-def _float_counts(frame: pd.DataFrame) -> pd.DataFrame:
-    """Nullable (suppressed) numbers as floats with NaN, which the map code expects."""
-    out = frame.copy()
-    for c in out.columns:
-        if c != "geometry" and str(out[c].dtype) in ("Int64", "Float64"):
-            out[c] = out[c].astype("float64")
-    return out
-
-
 def map_html(
-    session: Session, user: Principal, run: RunInfo, k: int, lang: str, *, settings=None
+    session: Session, user: Principal, run: RunInfo, k: int, lang: str, *, settings: Settings
 ) -> str:
     """The folium page: desa choropleth, kecamatan outlines, H3 Gi* cells (full-data roles),
     pockets (and cold spots), priority desa, progress towards the kabupaten's targets,
@@ -57,7 +48,7 @@ def map_html(
 
     t = pick(TEXT, lang)
     view = results.indicators_of_run(session, user, run, k).view
-    desa = gpd.GeoDataFrame(_float_counts(view.desa), geometry="geometry", crs=4326)
+    desa = gpd.GeoDataFrame(float_counts(view.desa), geometry="geometry", crs=4326)
     nama_kab = str(desa["nama_kab"].iloc[0]) if "nama_kab" in desa.columns else run.kode_kab
     m = choropleth_map(desa, judul=f"{nama_kab} — periode {run.periode}", lang=lang)
     full = view.suppressed_k is None
@@ -113,7 +104,7 @@ def map_html(
                 f"z-index:1000;max-width:32%;font-size:13px'>{note}</div>"
             )
         )
-    _target_box(m, _targets(session, user, run, k, settings), lang)
+    _target_box(m, target_table(session, user, run, k, settings), lang)
     _control_last(m)
     return m.get_root().render()
 
@@ -172,7 +163,7 @@ def _simple_pockets(m, pockets: gpd.GeoDataFrame, name: str) -> None:
         )
         if c in pockets.columns
     ]
-    layer = _float_counts(pockets[[*cols, "geometry"]])
+    layer = float_counts(pockets[[*cols, "geometry"]])
     folium.GeoJson(
         layer.to_json(drop_id=True, na="null"),
         name=name,
@@ -208,54 +199,3 @@ def _simple_priorities(m, pri: pd.DataFrame, desa: gpd.GeoDataFrame, t: dict) ->
             tooltip=label,
         ).add_to(group)
     group.add_to(m)
-
-
-def report_data(
-    session: Session, user: Principal, run: RunInfo, k: int, *, settings=None
-) -> ReportData:
-    """The meeting pack's content for ``run`` as ``user`` may see it, with the progress
-    towards the kabupaten's targets (observations up to the run's periode)."""
-    ind = results.indicators_of_run(session, user, run, k)
-    desa = gpd.GeoDataFrame(_float_counts(ind.view.desa), geometry="geometry", crs=4326)
-    tables = {
-        n: results.planning_of_run(session, user, run, n, k)[0] for n in results.PLANNING_TABLES
-    }
-    kab = ind.view.kabupaten
-    nama_kab = str(kab["nama_kab"].iloc[0]) if "nama_kab" in kab.columns else run.kode_kab
-    return ReportData(
-        nama_kab=nama_kab,
-        kode_kab=run.kode_kab,
-        periode=run.periode,
-        desa=desa,
-        kabupaten=_float_counts(kab),
-        priorities=tables["prioritas"] if len(tables["prioritas"]) else None,
-        opd_targets=tables["target_opd"] if len(tables["target_opd"]) else None,
-        coverage=tables["cakupan"] if len(tables["cakupan"]) else None,
-        pockets=tables["kantong"]
-        if isinstance(tables["kantong"], gpd.GeoDataFrame) and len(tables["kantong"])
-        else None,
-        params={"analisis": run.id, "seed": run.seed, **(run.parameter or {})},
-        data_date=(run.selesai or run.mulai).strftime("%Y-%m-%d")
-        if (run.selesai or run.mulai)
-        else None,
-        targets=_targets(session, user, run, k, settings),
-        version=__version__,
-        suppression_k=ind.view.suppressed_k,
-    )
-
-
-def _targets(
-    session: Session, user: Principal, run: RunInfo, k: int, settings
-) -> pd.DataFrame | None:
-    from geo_service.settings import get_settings
-
-    table = target_service.target_progress(
-        session,
-        user,
-        run.kode_kab,
-        settings=settings or get_settings(),
-        k=k,
-        lang="id",
-        until=run.periode,
-    )
-    return table.rename(columns={"banyak_observasi": "n_observasi"}) if len(table) else None

@@ -5,8 +5,10 @@ Registered on the main app by :func:`register` (see the end of :mod:`geo_service
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,6 +16,9 @@ from rich.console import Console
 from geo_service.i18n import msg
 from geo_service.services import runs as run_service
 from geo_service.settings import get_settings
+
+if TYPE_CHECKING:  # the database layer is imported per command (CLI start-up time)
+    from sqlalchemy.orm import Session
 
 console = Console(stderr=True)
 out = Console()
@@ -106,12 +111,13 @@ def report(
 
 
 def _report_from_db(kabupaten: str, periode: str | None, publik: bool):
-    from geo_service.api import pages
-    from geo_service.api.security import Principal
     from geo_service.db.engine import make_engine, make_session_factory
     from geo_service.db.migrate import check_migrated
+    from geo_service.services.report_data import report_data
+    from geo_service.services.security import Principal
 
-    engine = make_engine(settings=get_settings())
+    settings = get_settings()
+    engine = make_engine(settings=settings)
     try:
         check_migrated(engine)
         user = Principal(
@@ -119,131 +125,18 @@ def _report_from_db(kabupaten: str, periode: str | None, publik: bool):
         )
         with make_session_factory(engine)() as session:
             run = run_service.finished_run(session, user, kabupaten, periode)
-            return pages.report_data(session, user, run, get_settings().api.disclosure_k)
+            return report_data(session, user, run, settings.api.disclosure_k, settings=settings)
     finally:
         engine.dispose()
 
 
 def _report_from_files(folder: Path, kabupaten: str, publik: bool, periode: str | None):
     """ReportData from the files of a file-based run (desa.geojson, kabupaten.csv, ...)."""
-    import json
+    from geo_service.services.report_data import report_data_from_files
 
-    import geopandas as gpd
-    import pandas as pd
-
-    from geo_service import __version__
-    from geo_service.api.security import Principal
-    from geo_service.api.views import IndicatorView, indicator_view
-    from geo_service.errors import NotFoundError
-    from geo_service.io.report import ReportData
-    from geo_service.services.release import build_release
-
-    if not (folder / "desa.geojson").exists():
-        raise NotFoundError(
-            f"Tidak ada desa.geojson di {folder}; jalankan geo-service analyse.",
-            f"No desa.geojson in {folder}; run geo-service analyse.",
-        )
-    desa = gpd.read_file(folder / "desa.geojson")
-    desa = desa[desa["kode_desa"].astype(str).str.startswith(kabupaten)]
-    if desa.empty:
-        raise NotFoundError(
-            f"Kabupaten {kabupaten} tidak ada di {folder}.",
-            f"Kabupaten {kabupaten} is not in {folder}.",
-        )
-
-    def table(name: str):
-        path = folder / name
-        if not path.exists():
-            return None
-        if path.suffix == ".geojson":
-            return gpd.read_file(path)
-        return pd.read_csv(path, encoding="utf-8-sig", dtype={"kode_desa": str, "kode_kec": str})
-
-    k = get_settings().api.disclosure_k
-    user = Principal(0, "cli", "publik" if publik else "admin", (kabupaten,))
-    record = json.loads((folder / "run.json").read_text()) if (folder / "run.json").exists() else {}
-    tables = {
-        n: table(f)
-        for n, f in (
-            ("prioritas", "priorities.csv"),
-            ("target_opd", "opd_targets.csv"),
-            ("cakupan", "coverage.csv"),
-            ("kantong", "pockets.geojson"),
-        )
-    }
-    if publik:
-        # The publik pack reads the released set only (services/release.py).
-        rel = build_release(desa, tables, role="publik", k=k)
-        view = IndicatorView(rel.desa, rel.kecamatan, rel.kabupaten, k)
-        tables = {n: rel.tables.get(n) for n in tables}
-    else:
-        view = indicator_view(desa, user, k)
-    periode = periode or str(record.get("periode") or "-")
-    kab = view.kabupaten
-    targets = _targets_from_files(kabupaten, periode, view.kabupaten, publik, k)
-    return ReportData(
-        nama_kab=str(kab["nama_kab"].iloc[0]),
-        kode_kab=kabupaten,
-        periode=periode if periode != "-" else folder.name,
-        desa=view.desa,
-        kabupaten=kab.astype(
-            {c: "float64" for c in kab.columns if str(kab[c].dtype) in ("Int64", "Float64")}
-        ),
-        priorities=tables["prioritas"],
-        opd_targets=tables["target_opd"],
-        coverage=tables["cakupan"],
-        pockets=tables["kantong"],
-        params={
-            **record.get("parameter", {}),
-            **({"perencanaan": record["perencanaan"]} if "perencanaan" in record else {}),
-        },
-        data_date=record.get("waktu_utc", "")[:10] or None,
-        version=__version__,
-        suppression_k=view.suppressed_k,
-        targets=targets,
-        sintetis=bool(record.get("sintetis")),
+    return report_data_from_files(
+        folder, kabupaten, publik=publik, periode=periode, settings=get_settings()
     )
-
-
-def _targets_from_files(kabupaten: str, periode: str, kab, publik: bool, k: int):
-    """Progress towards ``data/targets.csv``: BPS figures plus this result's kabupaten total
-    (left out for the public view when it is a small cell)."""
-    import pandas as pd
-
-    from geo_service.analysis import target as TG
-    from geo_service.analysis.disclosure import is_small
-    from geo_service.io.boundaries import read_bps
-
-    data_dir = get_settings().paths.data_dir
-    path = data_dir / "targets.csv"
-    if not path.exists():
-        return None
-    table = pd.read_csv(path, dtype={"kode_kab": str}, encoding="utf-8-sig")
-    targets = [t for t in TG.targets_from_frame(table) if t.kode_kab == kabupaten]
-    if not targets:
-        return None
-    obs = [TG.observations_from_bps(read_bps(data_dir), kabupaten)]
-    row = kab.iloc[0] if len(kab) else None
-    if (
-        row is not None
-        and periode != "-"
-        and {"n_jiwa_ekstrem", "pct_jiwa_ekstrem", "n_jiwa"} <= set(kab.columns)
-    ):
-        n, total = float(row["n_jiwa_ekstrem"]), float(row["n_jiwa"])
-        if not (publik and (is_small(n, k) or is_small(total - n, k))):
-            obs.append(
-                TG.observations_from_runs(
-                    {
-                        periode: {
-                            "kode_kab": kabupaten,
-                            "n_jiwa_ekstrem": n,
-                            "pct_jiwa_ekstrem": float(row["pct_jiwa_ekstrem"]),
-                        }
-                    }
-                )
-            )
-    progress = TG.progress_table(targets, pd.concat(obs, ignore_index=True), lang="id")
-    return progress if len(progress) else None
 
 
 user_app = typer.Typer(
@@ -268,39 +161,29 @@ def user_add(
     ] = False,
 ) -> None:
     """Buat pengguna dengan peran dan cakupan kabupaten (kata sandi disimpan sebagai hash)."""
-    from geo_service.api.security import hash_password
     from geo_service.db import repo as R
-    from geo_service.db.engine import make_engine, make_session_factory
-    from geo_service.db.migrate import check_migrated
-    from geo_service.errors import GeoServiceError
+    from geo_service.services.security import hash_password
 
-    engine = make_engine(settings=get_settings())
-    try:
-        check_migrated(engine)
-        with make_session_factory(engine)() as session:
-            user = R.create_user(
-                session,
-                nama,
-                peran,
-                kabupaten=kabupaten,
-                kode_opd=opd,
-                kata_sandi_hash=hash_password(password) if password else None,
-            )
-            key = R.create_api_key(session, user.id, f"kunci {nama}") if kunci else None
-            session.commit()
-    except GeoServiceError as exc:
-        console.print(f"[bold red]Gagal:[/] {exc.pesan}")
-        raise typer.Exit(2) from exc
-    finally:
-        engine.dispose()
+    with _admin_session() as session:
+        user = R.create_user(
+            session,
+            nama,
+            peran,
+            kabupaten=kabupaten,
+            kode_opd=opd,
+            kata_sandi_hash=hash_password(password) if password else None,
+        )
+        key = R.create_api_key(session, user.id, f"kunci {nama}") if kunci else None
+        session.commit()
     out.print(f"Pengguna {nama} ({peran}, kabupaten {', '.join(kabupaten)}) dibuat.")
     if key:
         out.print(f"Kunci API (simpan sekarang, tidak ditampilkan lagi): {key}")
 
 
-def _admin_change(action: str, change, done: str) -> None:
-    """Run ``change(session)`` on the configured database, commit, audit and report."""
-    from geo_service.db import repo as R
+@contextmanager
+def _admin_session() -> Iterator[Session]:
+    """A session on the configured (migrated) database; a domain error ends the command
+    with its message and exit code 2."""
     from geo_service.db.engine import make_engine, make_session_factory
     from geo_service.db.migrate import check_migrated
     from geo_service.errors import GeoServiceError
@@ -309,14 +192,22 @@ def _admin_change(action: str, change, done: str) -> None:
     try:
         check_migrated(engine)
         with make_session_factory(engine)() as session:
-            objek = change(session)
-            R.append_audit(session, aksi=action, objek=objek, aktor="cli")
-            session.commit()
+            yield session
     except GeoServiceError as exc:
         console.print(f"[bold red]Gagal:[/] {exc.pesan}")
         raise typer.Exit(2) from exc
     finally:
         engine.dispose()
+
+
+def _admin_change(action: str, change, done: str) -> None:
+    """Run ``change(session)`` on the configured database, commit, audit and report."""
+    from geo_service.db import repo as R
+
+    with _admin_session() as session:
+        objek = change(session)
+        R.append_audit(session, aksi=action, objek=objek, aktor="cli")
+        session.commit()
     out.print(done)
 
 

@@ -23,6 +23,10 @@ How the set is built (statistical disclosure practice, tau-ARGUS / sdcMicro styl
 4. ``publik`` sees no OPD targets (an ``opd`` user sees only its own OPD's).
 
 The set is cached per database, run, role, OPD and ``k`` (finished runs do not change).
+
+What each role sees of the indicators (:func:`indicator_view`, :func:`h3_view`): full tables
+for admin and analis, the release for opd and publik, never family-level fields
+(:func:`strip_family_fields`).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from geo_service.analysis import disclosure as D
+from geo_service.analysis.aggregate import roll_up
 from geo_service.db import repo as R
 from geo_service.errors import NotFoundError
 from geo_service.services import runs as run_service
@@ -163,3 +168,69 @@ def released(session: Session, user: Caller, run: R.RunInfo, k: int) -> Released
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return rel
+
+
+# --- what each role sees of the indicators ----------------------------------------------
+
+# Columns that describe single families; never shown to opd or publik.
+FAMILY_LEVEL_FIELDS = frozenset(
+    {
+        "id_keluarga",
+        "lat",
+        "lon",
+        "nik",
+        "nama_kepala_keluarga",
+        "alamat",
+        "pengeluaran_kapita",
+        "daftar_keluarga",
+        "id_keluarga_kandidat",
+        "kandidat_uji_petik",
+        "keluarga",
+    }
+)
+
+
+def strip_family_fields(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop every column holding family-level data."""
+    drop = [c for c in frame.columns if c in FAMILY_LEVEL_FIELDS or "id_keluarga" in c]
+    return frame.drop(columns=drop)
+
+
+@dataclass(frozen=True)
+class IndicatorView:
+    desa: pd.DataFrame
+    kecamatan: pd.DataFrame
+    kabupaten: pd.DataFrame
+    suppressed_k: int | None
+
+
+def indicator_view(desa: pd.DataFrame, user: Caller, k: int) -> IndicatorView:
+    """Desa, kecamatan and kabupaten indicators as ``user`` may see them.
+
+    For opd and publik the three come from one release (:func:`release_indicators`), so no
+    hidden value can be recovered by subtracting published ones. Planning tables of those
+    roles come from :func:`released` only.
+    """
+    if not D.is_suppressed_role(user.role):
+        plain = pd.DataFrame(desa.drop(columns="geometry", errors="ignore"))
+        return IndicatorView(
+            desa=desa,
+            kecamatan=roll_up(plain, "kecamatan"),
+            kabupaten=roll_up(plain, "kabupaten"),
+            suppressed_k=None,
+        )
+    areas, kec, kab = release_indicators(desa, k)
+    return IndicatorView(desa=areas, kecamatan=kec, kabupaten=kab, suppressed_k=k)
+
+
+def h3_view(cells: pd.DataFrame, user: Caller, k: int) -> pd.DataFrame:
+    """H3 cells as ``user`` may see them (suppressed against their grand total for opd/publik)."""
+    if not D.is_suppressed_role(user.role):
+        return cells
+    rel = D.suppress_flat(cells, k=k)
+    out = rel.areas
+    if isinstance(cells, gpd.GeoDataFrame):
+        out = gpd.GeoDataFrame(out, geometry="geometry", crs=cells.crs)
+    return strip_family_fields(
+        out.drop(columns=[c for c in ("kode_desa_utama",) if c in out.columns])
+    )

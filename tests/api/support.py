@@ -10,7 +10,12 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import socket
 import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -180,7 +185,6 @@ def build_database(settings: Settings) -> tuple[dict[str, str], dict[str, int]]:
     from geo_service.api.security import hash_password
     from geo_service.db import models as M
     from geo_service.db import repo as R
-    from geo_service.db.bulk import bulk_insert
     from geo_service.db.engine import make_engine, make_session_factory
     from geo_service.db.migrate import upgrade
     from geo_service.io.boundaries import read_bps
@@ -268,7 +272,7 @@ def build_database(settings: Settings) -> tuple[dict[str, str], dict[str, int]]:
                 seed=11,
             )
             if kab == KAB_A:
-                _store_families(s, result, bulk_insert)
+                store_families(s, result.keluarga, periode=PERIODE)
         for name, (role, kabs, opd) in USERS.items():
             user = R.create_user(
                 s, name, role, kabupaten=kabs, kode_opd=opd, kata_sandi_hash=hash_password(PASSWORD)
@@ -279,20 +283,24 @@ def build_database(settings: Settings) -> tuple[dict[str, str], dict[str, int]]:
     return keys, n_desa
 
 
-def _store_families(session, result, bulk_insert) -> None:
-    """Families of a result as an imported snapshot (so a run can be started over HTTP)."""
+def store_families(
+    session, fam: pd.DataFrame, *, periode: str, berkas: str = "keluarga.parquet", sha: str = "f"
+) -> None:
+    """Located families (``compute_indicators(...).keluarga``) as an imported snapshot of
+    ``periode``, so a run can be started over HTTP (one import batch, bulk insert)."""
     from geo_service.analysis import schema as S
     from geo_service.analysis.locate import cells_to_str
     from geo_service.db import models as M
+    from geo_service.db.bulk import bulk_insert
+    from geo_service.db.repo.keluarga import VALID_COLUMNS
 
-    fam = result.keluarga
     kab = fam[S.KODE_DESA].str[:5].iloc[0]
     batch = M.ImporBatch(
         jenis=M.JENIS_KELUARGA,
-        berkas="keluarga.parquet",
-        sha256="f" * 64,
+        berkas=berkas,
+        sha256=sha * 64,
         ukuran_byte=1,
-        periode=PERIODE,
+        periode=periode,
         kode_kab=[kab],
         status=M.BATCH_SELESAI,
         n_baris=len(fam),
@@ -300,26 +308,13 @@ def _store_families(session, result, bulk_insert) -> None:
     )
     session.add(batch)
     session.flush()
-    cols = [
-        S.ID,
-        S.PERIODE,
-        S.KODE_DESA,
-        "lat",
-        "lon",
-        "jumlah_art",
-        "desil",
-        "pengeluaran_kapita",
-        *S.FLAG_COLUMNS,
-    ]
-    frame = fam[cols].copy()
+    frame = fam[[c for c in VALID_COLUMNS if c != "baris"]].copy()
     frame["pengeluaran_kapita"] = pd.array(frame["pengeluaran_kapita"].round(), dtype="Int64")
     frame["batch_id"] = batch.id
     frame["kode_kab"] = kab
     frame["baris"] = np.arange(2, len(frame) + 2)
-    frame["kode_desa_lokasi"] = fam["kode_desa_lokasi"].to_numpy()
-    frame["status_lokasi"] = fam["status_lokasi"].to_numpy()
-    frame["jarak_m"] = fam["jarak_m"].to_numpy()
-    frame["lokasi_tidak_sesuai"] = fam["lokasi_tidak_sesuai"].to_numpy()
+    for c in ("kode_desa_lokasi", "status_lokasi", "jarak_m", "lokasi_tidak_sesuai"):
+        frame[c] = fam[c].to_numpy()
     h3 = fam["h3"].to_numpy()
     strs = np.array([None] * len(h3), dtype=object)
     strs[h3 != 0] = cells_to_str(h3[h3 != 0])
@@ -327,7 +322,7 @@ def _store_families(session, result, bulk_insert) -> None:
     bulk_insert(session.connection(), "keluarga", frame, point=("lon", "lat"))
     session.add(
         M.KeluargaSnapshot(
-            periode=PERIODE,
+            periode=periode,
             kode_kab=kab,
             batch_id=batch.id,
             n_keluarga=len(fam),
@@ -353,6 +348,45 @@ def with_limits(settings: Settings, *, upload_max_bytes: int) -> Settings:
     """``settings`` with another upload limit."""
     imports = settings.imports.model_copy(update={"upload_max_bytes": upload_max_bytes})
     return settings.model_copy(update={"imports": imports})
+
+
+@contextmanager
+def served(app, *, join_timeout: float = 10, **config) -> Iterator[int]:
+    """``app`` under uvicorn on a free loopback port (real HTTP, real sockets), with further
+    uvicorn ``config`` options; yields the port and stops the server afterwards."""
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    server = uvicorn.Server(
+        uvicorn.Config(app, **{"log_level": "warning", **config, "host": "127.0.0.1", "port": port})
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    assert server.started
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=join_timeout)
+
+
+def read_head(sock: socket.socket) -> bytes:
+    """What the server sends until the end of its response head (20 s at most)."""
+    sock.settimeout(20)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 @pytest.fixture(scope="module")

@@ -85,7 +85,7 @@ def test_api_key_of_deactivated_user_and_revoked_key_stop(client, api_db, tokens
 
 
 def test_301st_wrong_password_refused_unchecked_other_account_works(client, monkeypatch):
-    from geo_service.api import security
+    from geo_service.services import security
 
     calls = {"n": 0}
     real = hashlib.scrypt
@@ -108,7 +108,7 @@ def test_301st_wrong_password_refused_unchecked_other_account_works(client, monk
 
 
 def test_unknown_user_costs_the_same_hash(client, monkeypatch):
-    from geo_service.api import security
+    from geo_service.services import security
 
     calls = {"n": 0}
     real = hashlib.scrypt

@@ -3,16 +3,12 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
 from geo_service.api import create_app
-from tests.api.support import with_limits
+from tests.api.support import served, with_limits
 from tests.fixtures.settings import make_settings
 
 # The spec does not need a database: build it from an app that is never started.
@@ -23,24 +19,9 @@ schema = schema.exclude(method="POST", path="/analisis")
 
 @pytest.fixture(scope="module")
 def base_url(api_db):
-    import uvicorn
-
     app = create_app(with_limits(api_db.settings, upload_max_bytes=8 * 1024**2))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    assert server.started
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=30)
+    with served(app, join_timeout=30) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @schema.parametrize()

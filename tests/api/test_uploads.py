@@ -7,14 +7,12 @@ from __future__ import annotations
 import io
 import socket
 import tempfile
-import threading
-import time
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from tests.api.support import KAB_A, ROOT, with_limits
+from tests.api.support import KAB_A, ROOT, read_head, served, with_limits
 
 GB = 1024**3
 
@@ -22,39 +20,11 @@ GB = 1024**3
 @pytest.fixture(scope="module")
 def live_server(api_db):
     """The app under uvicorn on a free loopback port (real HTTP, real sockets)."""
-    import uvicorn
-
     from geo_service.api import create_app
 
     app = create_app(with_limits(api_db.settings, upload_max_bytes=4 * 1024**2))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    assert server.started
-    yield port
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-def _read_response(sock: socket.socket) -> bytes:
-    sock.settimeout(20)
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    return data
+    with served(app, lifespan="on") as port:
+        yield port
 
 
 def test_1gb_content_length_refused_before_any_body_byte(live_server):
@@ -67,7 +37,7 @@ def test_1gb_content_length_refused_before_any_body_byte(live_server):
                 f"Content-Length: {GB}\r\n\r\n"
             ).encode()
         )
-        head = _read_response(s)
+        head = read_head(s)
     assert head.startswith(b"HTTP/1.1 413"), head[:200]
     assert b"terlalu_besar" in head or b"content-length" in head.lower()
 
@@ -93,7 +63,7 @@ def test_chunked_body_cut_off_at_the_limit(live_server):
                 sent += len(chunk)
         except OSError:
             pass  # the server closed the connection: it stopped reading
-        head = _read_response(s)
+        head = read_head(s)
     assert head.startswith(b"HTTP/1.1 413"), head[:200]
 
 

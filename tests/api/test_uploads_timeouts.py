@@ -5,45 +5,25 @@ configured trusted proxies (none by default) and closes idle keep-alive connecti
 from __future__ import annotations
 
 import socket
-import threading
-import time
 
 import pytest
 from fastapi import FastAPI, Request
 
 from geo_service.settings import ApiSettings
-from tests.api.support import with_limits
+from tests.api.support import read_head, served, with_limits
 
 
 @pytest.fixture(scope="module")
 def slow_server(api_db):
     """The app under uvicorn with a 1-second body read timeout."""
-    import uvicorn
-
     from geo_service.api import create_app
 
     settings = with_limits(api_db.settings, upload_max_bytes=4 * 1024**2)
     settings = settings.model_copy(
         update={"api": settings.api.model_copy(update={"body_read_timeout_s": 1.0})}
     )
-    app = create_app(settings)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    assert server.started
-    yield port
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(settings), lifespan="on") as port:
+        yield port
 
 
 def test_stalled_body_gets_408(slow_server):
@@ -53,13 +33,7 @@ def test_stalled_body_gets_408(slow_server):
             b"Content-Type: application/x-www-form-urlencoded\r\n"
             b"Content-Length: 1000\r\n\r\nkode_desa=33"
         )
-        s.settimeout(20)
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = read_head(s)
     assert data.startswith(b"HTTP/1.1 408"), data[:200]
 
 
@@ -82,30 +56,15 @@ def _client_ip(request: Request) -> dict:
 def test_forged_forwarded_for_is_ignored_by_uvicorn_with_serve_options():
     """A live uvicorn with serve's options: the client address the app sees is the peer's,
     not a forged X-Forwarded-For."""
-    import uvicorn
+    import httpx
 
     from geo_service.cli.api import uvicorn_options
 
     app = FastAPI()
     app.add_api_route("/ip", _client_ip)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    opts = uvicorn_options(ApiSettings(), host="127.0.0.1", port=port, workers=1)
-    opts.pop("workers")
-    server = uvicorn.Server(uvicorn.Config(app, **{**opts, "log_level": "warning"}))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    try:
-        import httpx
-
+    opts = uvicorn_options(ApiSettings(), host="127.0.0.1", port=0, workers=1)
+    for name in ("host", "port", "workers", "log_level"):
+        opts.pop(name)
+    with served(app, **opts) as port:
         r = httpx.get(f"http://127.0.0.1:{port}/ip", headers={"X-Forwarded-For": "6.6.6.6"})
         assert r.json()["ip"] == "127.0.0.1"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

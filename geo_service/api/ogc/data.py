@@ -22,13 +22,13 @@ import shapely
 from sqlalchemy.orm import Session
 
 from geo_service.analysis.disclosure import geography_allowed
-from geo_service.api import results
-from geo_service.api.security import Principal
 from geo_service.db.repo import RunInfo
 from geo_service.errors import AccessDeniedError, NotFoundError
 from geo_service.i18n import msg
+from geo_service.services import results
 from geo_service.services import runs as run_service
 from geo_service.services import wilayah as wilayah_service
+from geo_service.services.security import Principal
 from geo_service.settings import ApiSettings
 
 RUN_FINISHED = "selesai"

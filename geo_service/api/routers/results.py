@@ -1,27 +1,24 @@
 """Results of the newest finished run of a kabupaten: indicators, pockets, priorities,
 OPD targets and coverage gaps, as GeoJSON, JSON, CSV (UTF-8 BOM) or XLSX.
+
+Every route takes :class:`~geo_service.api.deps.KabupatenQuery` (kabupaten, caller, session,
+settings, language, periode), checks the kabupaten and the geography, and answers through
+:func:`_newest` (the newest finished run, the response cache, the format).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Literal
 
 import geopandas as gpd
 import pandas as pd
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
-from geo_service.api import results
+from geo_service.analysis.alasan import localise_priorities
 from geo_service.api.cache import cached, newest_run_id
-from geo_service.api.deps import (
-    ApiSettingsDep,
-    CurrentUser,
-    KodeKab,
-    LangDep,
-    SessionDep,
-    check_kabupaten,
-)
+from geo_service.api.deps import KabupatenDep, KabupatenQuery, check_kabupaten
 from geo_service.api.formats import (
     CSV_MEDIA,
     GEOJSON_MEDIA,
@@ -31,7 +28,8 @@ from geo_service.api.formats import (
 )
 from geo_service.api.responses import geo_check, respond, table_rows, tolerance_deg
 from geo_service.api.schemas import ErrorBody, FeatureCollection, Responses, Rows
-from geo_service.api.security import Principal
+from geo_service.db.repo import RunInfo
+from geo_service.services import results
 from geo_service.services import runs as run_service
 
 router = APIRouter(
@@ -46,12 +44,6 @@ router = APIRouter(
 )
 
 
-Periode = Annotated[
-    str | None,
-    Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; kosong = periode terbaru"),
-]
-
-
 TABLE_CONTENT: Responses = {
     200: {"content": {"application/json": {}, CSV_MEDIA: {}, XLSX_MEDIA: {}}}
 }
@@ -61,19 +53,51 @@ GEO_CONTENT: Responses = {
     200: {"content": {GEOJSON_MEDIA: {}, "application/json": {}, CSV_MEDIA: {}, GPKG_MEDIA: {}}}
 }
 
+Fetched = tuple[RunInfo, pd.DataFrame, int | None]  # run, table as the caller sees it, k
 
-def _newest_cached(
-    request: Request, session, user: Principal, kode_kab: str, periode: str | None, lang: str, build
-) -> Response:
+
+def _checked(q: KabupatenQuery, geography: str | None = None) -> None:
+    """403 outside the caller's kabupaten; then 403 for a geography the role may not see."""
+    check_kabupaten(q.user, q.kode_kab)
+    if geography is not None:
+        geo_check(q.user, geography, q.api)
+
+
+def _newest_cached(q: KabupatenQuery, build: Callable[[], Response]) -> Response:
     """``build()``'s response for the newest finished run, cached per run, URL and viewer."""
     run_id = newest_run_id(
-        request,
-        user,
-        kode_kab,
-        periode,
-        lambda: run_service.finished_run(session, user, kode_kab, periode).id,
+        q.request,
+        q.user,
+        q.kode_kab,
+        q.periode,
+        lambda: run_service.finished_run(q.session, q.user, q.kode_kab, q.periode).id,
     )
-    return cached(request, user, run_id, lang, build)
+    return cached(q.request, q.user, run_id, q.lang, build)
+
+
+def _newest(q: KabupatenQuery, format: str, nama: str, fetch: Callable[[], Fetched]) -> Response:
+    """The table ``fetch()`` returns for the newest finished run, written as ``format``."""
+
+    def build() -> Response:
+        run, table, k = fetch()
+        return respond(q.request, q.session, q.user, table, run, k, format, nama, q.lang)
+
+    return _newest_cached(q, build)
+
+
+def _indicators(q: KabupatenQuery, level: str) -> Fetched:
+    ind = results.indicators(q.session, q.user, q.kode_kab, q.periode, q.api.disclosure_k)
+    table = ind.view.kecamatan if level == "kecamatan" else ind.view.kabupaten
+    return ind.run, table, ind.view.suppressed_k
+
+
+def _planning(q: KabupatenQuery, nama: str) -> Fetched:
+    run, table, k = results.planning_table(
+        q.session, q.user, q.kode_kab, q.periode, nama, q.api.disclosure_k
+    )
+    if nama == "prioritas":  # reasons and labels in the request's language (issue 14)
+        table = localise_priorities(table, q.lang)
+    return run, table, k
 
 
 @router.get(
@@ -83,13 +107,7 @@ def _newest_cached(
     responses=GEO_CONTENT,
 )
 def indikator_desa(
-    request: Request,
-    kode_kab: KodeKab,
-    user: CurrentUser,
-    session: SessionDep,
-    api: ApiSettingsDep,
-    lang: LangDep,
-    periode: Periode = None,
+    q: KabupatenDep,
     format: Literal["geojson", "json", "csv", "xlsx", "gpkg"] = "geojson",
     zoom: Annotated[
         int | None,
@@ -101,29 +119,28 @@ def indikator_desa(
         ),
     ] = None,
 ) -> Response:
-    check_kabupaten(user, kode_kab)
-    geo_check(user, "desa", api)
+    _checked(q, "desa")
 
     def build() -> Response:
-        ind = results.indicators(session, user, kode_kab, periode, api.disclosure_k)
+        ind = results.indicators(q.session, q.user, q.kode_kab, q.periode, q.api.disclosure_k)
         if format == "geojson" and zoom is not None:
             return JSONResponse(
                 feature_collection(ind.view.desa, simplify_deg=tolerance_deg(zoom)),
                 media_type=GEOJSON_MEDIA,
             )
         return respond(
-            request,
-            session,
-            user,
+            q.request,
+            q.session,
+            q.user,
             ind.view.desa,
             ind.run,
             ind.view.suppressed_k,
             format,
             "indikator_desa",
-            lang,
+            q.lang,
         )
 
-    return _newest_cached(request, session, user, kode_kab, periode, lang, build)
+    return _newest_cached(q, build)
 
 
 @router.get(
@@ -133,33 +150,10 @@ def indikator_desa(
     responses=TABLE_CONTENT,
 )
 def indikator_kecamatan(
-    request: Request,
-    kode_kab: KodeKab,
-    user: CurrentUser,
-    session: SessionDep,
-    api: ApiSettingsDep,
-    lang: LangDep,
-    periode: Periode = None,
-    format: Literal["json", "csv", "xlsx"] = "json",
+    q: KabupatenDep, format: Literal["json", "csv", "xlsx"] = "json"
 ) -> Response:
-    check_kabupaten(user, kode_kab)
-    geo_check(user, "kecamatan", api)
-
-    def build() -> Response:
-        ind = results.indicators(session, user, kode_kab, periode, api.disclosure_k)
-        return respond(
-            request,
-            session,
-            user,
-            ind.view.kecamatan,
-            ind.run,
-            ind.view.suppressed_k,
-            format,
-            "indikator_kecamatan",
-            lang,
-        )
-
-    return _newest_cached(request, session, user, kode_kab, periode, lang, build)
+    _checked(q, "kecamatan")
+    return _newest(q, format, "indikator_kecamatan", lambda: _indicators(q, "kecamatan"))
 
 
 @router.get(
@@ -169,32 +163,10 @@ def indikator_kecamatan(
     responses=TABLE_CONTENT,
 )
 def indikator_kabupaten(
-    request: Request,
-    kode_kab: KodeKab,
-    user: CurrentUser,
-    session: SessionDep,
-    api: ApiSettingsDep,
-    lang: LangDep,
-    periode: Periode = None,
-    format: Literal["json", "csv", "xlsx"] = "json",
+    q: KabupatenDep, format: Literal["json", "csv", "xlsx"] = "json"
 ) -> Response:
-    check_kabupaten(user, kode_kab)
-
-    def build() -> Response:
-        ind = results.indicators(session, user, kode_kab, periode, api.disclosure_k)
-        return respond(
-            request,
-            session,
-            user,
-            ind.view.kabupaten,
-            ind.run,
-            ind.view.suppressed_k,
-            format,
-            "indikator_kabupaten",
-            lang,
-        )
-
-    return _newest_cached(request, session, user, kode_kab, periode, lang, build)
+    _checked(q)
+    return _newest(q, format, "indikator_kabupaten", lambda: _indicators(q, "kabupaten"))
 
 
 @router.get(
@@ -204,26 +176,19 @@ def indikator_kabupaten(
     responses=GEO_CONTENT,
 )
 def indikator_h3(
-    request: Request,
-    kode_kab: KodeKab,
-    user: CurrentUser,
-    session: SessionDep,
-    api: ApiSettingsDep,
-    lang: LangDep,
-    periode: Periode = None,
+    q: KabupatenDep,
     resolusi: Annotated[int | None, Query(ge=5, le=10)] = None,
     format: Literal["geojson", "json", "csv", "xlsx", "gpkg"] = "geojson",
 ) -> Response:
-    check_kabupaten(user, kode_kab)
-    geo_check(user, "h3", api)
+    _checked(q, "h3")
 
-    def build() -> Response:
-        run = run_service.finished_run(session, user, kode_kab, periode)
-        view = results.h3_cells(session, user, run, api, resolusi=resolusi)
-        k = api.disclosure_k if user.role in ("opd", "publik") else None
-        return respond(request, session, user, view, run, k, format, "indikator_h3", lang)
+    def fetch() -> Fetched:
+        run = run_service.finished_run(q.session, q.user, q.kode_kab, q.periode)
+        view = results.h3_cells(q.session, q.user, run, q.api, resolusi=resolusi)
+        k = q.api.disclosure_k if q.user.role in ("opd", "publik") else None
+        return run, view, k
 
-    return _newest_cached(request, session, user, kode_kab, periode, lang, build)
+    return _newest(q, format, "indikator_h3", fetch)
 
 
 @router.get(
@@ -233,28 +198,20 @@ def indikator_h3(
     responses=GEO_CONTENT,
 )
 def kantong(
-    request: Request,
-    kode_kab: KodeKab,
-    user: CurrentUser,
-    session: SessionDep,
-    api: ApiSettingsDep,
-    lang: LangDep,
-    periode: Periode = None,
+    q: KabupatenDep,
     format: Literal["geojson", "json", "csv", "xlsx", "gpkg"] = "geojson",
 ) -> Response:
-    check_kabupaten(user, kode_kab)
+    _checked(q)
 
-    def build() -> Response:
-        run, table, k = results.planning_table(
-            session, user, kode_kab, periode, "kantong", api.disclosure_k
-        )
+    def fetch() -> Fetched:
+        run, table, k = _planning(q, "kantong")
         if format == "geojson" and not isinstance(table, gpd.GeoDataFrame):
             table = gpd.GeoDataFrame(
                 table, geometry=gpd.GeoSeries([], crs=4326) if table.empty else None, crs=4326
             )
-        return respond(request, session, user, table, run, k, format, "kantong", lang)
+        return run, table, k
 
-    return _newest_cached(request, session, user, kode_kab, periode, lang, build)
+    return _newest(q, format, "kantong", fetch)
 
 
 SORTABLE = (
@@ -275,13 +232,7 @@ SORTABLE = (
     responses=TABLE_CONTENT,
 )
 def prioritas(
-    request: Request,
-    kode_kab: KodeKab,
-    user: CurrentUser,
-    session: SessionDep,
-    api: ApiSettingsDep,
-    lang: LangDep,
-    periode: Periode = None,
+    q: KabupatenDep,
     kecamatan: Annotated[
         str | None, Query(max_length=100, description="Kode atau nama kecamatan")
     ] = None,
@@ -295,12 +246,10 @@ def prioritas(
     per_halaman: Annotated[int, Query(ge=1, le=1000)] = 50,
     format: Literal["json", "csv", "xlsx"] = "json",
 ) -> Response:
-    check_kabupaten(user, kode_kab)
+    _checked(q)
 
     def build() -> Response:
-        run, table, k = results.planning_table(
-            session, user, kode_kab, periode, "prioritas", api.disclosure_k
-        )
+        run, table, k = _planning(q, "prioritas")
         table = filter_priorities(
             table,
             kecamatan=kecamatan,
@@ -310,14 +259,14 @@ def prioritas(
             arah=arah,
         )
         if format != "json":
-            return respond(request, session, user, table, run, k, format, "prioritas", lang)
+            return respond(q.request, q.session, q.user, table, run, k, format, "prioritas", q.lang)
         start = (halaman - 1) * per_halaman
         page = table.iloc[start : start + per_halaman]
         return JSONResponse(
             table_rows(page, run, k, total=len(table), halaman=halaman, per_halaman=per_halaman)
         )
 
-    return _newest_cached(request, session, user, kode_kab, periode, lang, build)
+    return _newest_cached(q, build)
 
 
 def filter_priorities(
@@ -359,27 +308,19 @@ def filter_priorities(
     "/target-opd", summary="Target desa per OPD", response_model=Rows, responses=TABLE_CONTENT
 )
 def target_opd(
-    request: Request,
-    kode_kab: KodeKab,
-    user: CurrentUser,
-    session: SessionDep,
-    api: ApiSettingsDep,
-    lang: LangDep,
-    periode: Periode = None,
+    q: KabupatenDep,
     opd: Annotated[str | None, Query(max_length=64)] = None,
     format: Literal["json", "csv", "xlsx"] = "json",
 ) -> Response:
-    check_kabupaten(user, kode_kab)
+    _checked(q)
 
-    def build() -> Response:
-        run, table, k = results.planning_table(
-            session, user, kode_kab, periode, "target_opd", api.disclosure_k
-        )
+    def fetch() -> Fetched:
+        run, table, k = _planning(q, "target_opd")
         if opd and "opd" in table.columns:
             table = table[table["opd"].astype(str).str.casefold() == opd.casefold()]
-        return respond(request, session, user, table, run, k, format, "target_opd", lang)
+        return run, table, k
 
-    return _newest_cached(request, session, user, kode_kab, periode, lang, build)
+    return _newest(q, format, "target_opd", fetch)
 
 
 @router.get(
@@ -388,22 +329,6 @@ def target_opd(
     response_model=Rows,
     responses=TABLE_CONTENT,
 )
-def cakupan(
-    request: Request,
-    kode_kab: KodeKab,
-    user: CurrentUser,
-    session: SessionDep,
-    api: ApiSettingsDep,
-    lang: LangDep,
-    periode: Periode = None,
-    format: Literal["json", "csv", "xlsx"] = "json",
-) -> Response:
-    check_kabupaten(user, kode_kab)
-
-    def build() -> Response:
-        run, table, k = results.planning_table(
-            session, user, kode_kab, periode, "cakupan", api.disclosure_k
-        )
-        return respond(request, session, user, table, run, k, format, "cakupan", lang)
-
-    return _newest_cached(request, session, user, kode_kab, periode, lang, build)
+def cakupan(q: KabupatenDep, format: Literal["json", "csv", "xlsx"] = "json") -> Response:
+    _checked(q)
+    return _newest(q, format, "cakupan", lambda: _planning(q, "cakupan"))

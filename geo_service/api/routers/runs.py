@@ -10,11 +10,11 @@ from fastapi.responses import Response
 
 from geo_service.analysis import schema as S
 from geo_service.analysis.disclosure import is_suppressed_role
-from geo_service.api import results
 from geo_service.api.deps import AnalystUser, CurrentUser, LangDep, SessionDep, check_kabupaten
 from geo_service.api.formats import CSV_MEDIA, XLSX_MEDIA
 from geo_service.api.responses import geo_check, respond
 from geo_service.api.schemas import AnalysisRequest, ErrorBody, Rows, RunStatus
+from geo_service.services import results
 from geo_service.services import runs as run_service
 
 router = APIRouter(

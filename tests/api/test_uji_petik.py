@@ -23,7 +23,7 @@ from geo_service.api.schemas import (
     TransitionBody,
 )
 from geo_service.io import uji_petik as F
-from tests.api.support import KAB_A, KAB_B, N_KELUARGA, PERIODE, ROOT
+from tests.api.support import KAB_A, KAB_B, N_KELUARGA, PERIODE, ROOT, store_families
 
 BOM = "\ufeff".encode()
 PERIODE_2 = "2025-09"
@@ -293,9 +293,6 @@ def second_periode(api_db):
     2025-03 families), stored as a snapshot; returns the generator's truth of the step."""
     from geo_service.analysis import AnalysisParams, compute_indicators
     from geo_service.analysis import schema as S
-    from geo_service.analysis.locate import cells_to_str
-    from geo_service.db import models as M
-    from geo_service.db.bulk import bulk_insert
     from geo_service.db.engine import make_session_factory
     from geo_service.io.boundaries import boundary_files, read_boundaries, read_bps
     from geo_service.synth import calibration_from_bps
@@ -310,52 +307,7 @@ def second_periode(api_db):
     assert stored == set(panel.snapshots[PERIODE][S.ID])  # the same base
     fam = compute_indicators(panel.snapshots[PERIODE_2], desa, AnalysisParams()).keluarga
     with make_session_factory(ENGINE[0])() as s:
-        batch = M.ImporBatch(
-            jenis=M.JENIS_KELUARGA,
-            berkas="k2.parquet",
-            sha256="e" * 64,
-            ukuran_byte=1,
-            periode=PERIODE_2,
-            kode_kab=[KAB_A],
-            status=M.BATCH_SELESAI,
-            n_baris=len(fam),
-            n_sah=len(fam),
-        )
-        s.add(batch)
-        s.flush()
-        cols = [
-            S.ID,
-            S.PERIODE,
-            S.KODE_DESA,
-            "lat",
-            "lon",
-            "jumlah_art",
-            "desil",
-            "pengeluaran_kapita",
-            *S.FLAG_COLUMNS,
-        ]
-        frame = fam[cols].copy()
-        frame["pengeluaran_kapita"] = pd.array(frame["pengeluaran_kapita"].round(), dtype="Int64")
-        frame["batch_id"] = batch.id
-        frame["kode_kab"] = KAB_A
-        frame["baris"] = np.arange(2, len(frame) + 2)
-        for c in ("kode_desa_lokasi", "status_lokasi", "jarak_m", "lokasi_tidak_sesuai"):
-            frame[c] = fam[c].to_numpy()
-        h3 = fam["h3"].to_numpy()
-        text = np.array([None] * len(h3), dtype=object)
-        text[h3 != 0] = cells_to_str(h3[h3 != 0])
-        frame["h3"] = text
-        bulk_insert(s.connection(), "keluarga", frame, point=("lon", "lat"))
-        s.add(
-            M.KeluargaSnapshot(
-                periode=PERIODE_2,
-                kode_kab=KAB_A,
-                batch_id=batch.id,
-                n_keluarga=len(fam),
-                n_jiwa=int(fam["jumlah_art"].sum()),
-                h3_resolusi=8,
-            )
-        )
+        store_families(s, fam, periode=PERIODE_2, berkas="k2.parquet", sha="e")
         s.commit()
     return panel.truth["langkah"][0]
 
