@@ -86,6 +86,32 @@ async def run(
     return table
 
 
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU seconds of a process (``/proc/<pid>/stat``), None without a pid."""
+    if not pid:
+        return None
+    import os
+
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk_row(out: str, cpu_s: float | None) -> dict:
+    """The numbers of one wrk run (and the server's CPU per request when measured)."""
+    got = dict(re.findall(r"^(p50|p95|p99|n|errors|bytes) ([\d.]+)$", out, re.M))
+    row = {
+        "bytes": int(got.get("bytes", 0)),
+        "n": int(got["n"]),
+        "errors": int(got["errors"]),
+        "p50_ms": round(float(got["p50"]), 1),
+        "p95_ms": round(float(got["p95"]), 1),
+        "p99_ms": round(float(got["p99"]), 1),
+    }
+    if cpu_s is not None and row["n"]:
+        row["server_cpu_ms"] = round(1000 * cpu_s / row["n"], 2)
+    return row
+
+
 WRK_SCRIPT = """
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -98,7 +124,15 @@ end
 """
 
 
-def run_wrk(url: str, token: str, kab: str, users: int, seconds: float, gzip: bool = True) -> dict:
+def run_wrk(
+    url: str,
+    token: str,
+    kab: str,
+    users: int,
+    seconds: float,
+    gzip: bool = True,
+    server_pid: int | None = None,
+) -> dict:
     """One wrk run per endpoint (2 threads, ``users`` connections), with
     ``Accept-Encoding: gzip`` like a browser unless ``gzip`` is false; ``bytes`` is the
     size on the wire per response (headers included)."""
@@ -109,6 +143,7 @@ def run_wrk(url: str, token: str, kab: str, users: int, seconds: float, gzip: bo
         target = url + path.format(kab=kab)
         httpx.get(target, headers={"Authorization": f"Bearer {token}"}, timeout=60)  # warm
         extra = ["-H", "Accept-Encoding: gzip"] if gzip else []
+        cpu0 = cpu_seconds(server_pid)
         out = subprocess.run(
             [
                 "wrk",
@@ -129,15 +164,8 @@ def run_wrk(url: str, token: str, kab: str, users: int, seconds: float, gzip: bo
             timeout=seconds + 60,
             check=True,
         ).stdout
-        got = dict(re.findall(r"^(p50|p95|p99|n|errors|bytes) ([\d.]+)$", out, re.M))
-        table[name] = {
-            "bytes": int(got.get("bytes", 0)),
-            "n": int(got["n"]),
-            "errors": int(got["errors"]),
-            "p50_ms": round(float(got["p50"]), 1),
-            "p95_ms": round(float(got["p95"]), 1),
-            "p99_ms": round(float(got["p99"]), 1),
-        }
+        cpu1 = cpu_seconds(server_pid)
+        table[name] = wrk_row(out, None if cpu0 is None or cpu1 is None else cpu1 - cpu0)
     return table
 
 
@@ -152,6 +180,7 @@ def main() -> None:
     ap.add_argument("--max-requests", type=int, default=2000, help="per user")
     ap.add_argument("--out", help="write the table as JSON")
     ap.add_argument("--client", choices=["auto", "wrk", "httpx"], default="auto")
+    ap.add_argument("--server-pid", type=int, help="report the server's CPU ms per request (wrk)")
     ap.add_argument(
         "--no-gzip", action="store_true", help="wrk without Accept-Encoding: gzip (plain bodies)"
     )
@@ -163,17 +192,27 @@ def main() -> None:
         raise SystemExit("load tests only target this machine (loopback)")
     use_wrk = a.client == "wrk" or (a.client == "auto" and shutil.which("wrk"))
     if use_wrk:
-        table = run_wrk(a.url, token, a.kabupaten, a.users, a.seconds, gzip=not a.no_gzip)
+        table = run_wrk(
+            a.url,
+            token,
+            a.kabupaten,
+            a.users,
+            a.seconds,
+            gzip=not a.no_gzip,
+            server_pid=a.server_pid,
+        )
     else:
         table = asyncio.run(run(a.url, token, a.kabupaten, a.users, a.seconds, a.max_requests))
     print(f"client: {'wrk' if use_wrk else 'httpx'}, {a.users} users, {a.seconds:g} s each")
+    print(f"load average {open('/proc/loadavg').read().split()[:3]}")
     print(
-        f"{'endpoint':<16}{'n':>7}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'bytes':>10}"
+        f"{'endpoint':<16}{'n':>7}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'bytes':>10}{'cpu ms':>8}"
     )
     for name, row in table.items():
         print(
             f"{name:<16}{row['n']:>7}{row['errors']:>8}{row['p50_ms']:>9}{row['p95_ms']:>9}"
             f"{row['p99_ms']:>9}{row.get('bytes', ''):>10}"
+            f"{row.get('server_cpu_ms', ''):>8}"
         )
     if a.out:
         with open(a.out, "w") as f:

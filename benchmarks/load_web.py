@@ -148,6 +148,7 @@ def run_wrk(
     users: int,
     seconds: float,
     only: list[str] | None = None,
+    server_pid: int | None = None,
 ) -> dict:
     """One wrk run per page (2 threads, ``users`` connections, one logged-in session shared
     by the connections: the per-session user check is remembered for 2 s, so sharing it does
@@ -156,7 +157,7 @@ def run_wrk(
     import subprocess
     import tempfile
 
-    from benchmarks.load_api import WRK_SCRIPT
+    from benchmarks.load_api import WRK_SCRIPT, cpu_seconds, wrk_row
 
     if urlsplit(url).hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("load tests only target this machine (loopback)")
@@ -186,19 +187,13 @@ def run_wrk(
         args += ["-s", f.name]
         for k, v in headers.items():
             args += ["-H", f"{k}: {v}"]
+        cpu0 = cpu_seconds(server_pid)
         out = subprocess.run(
             [*args, url + path], capture_output=True, text=True, timeout=seconds + 60, check=True
         ).stdout
-        got = dict(re.findall(r"^(p50|p95|p99|n|errors|bytes) ([\d.]+)$", out, re.M))
+        cpu1 = cpu_seconds(server_pid)
         label = f"{name} `{path.split('?', 1)[1]}`" if "?" in path else name
-        table[label] = {
-            "bytes": int(got.get("bytes", 0)),
-            "n": int(got["n"]),
-            "errors": int(got["errors"]),
-            "p50_ms": round(float(got["p50"]), 1),
-            "p95_ms": round(float(got["p95"]), 1),
-            "p99_ms": round(float(got["p99"]), 1),
-        }
+        table[label] = wrk_row(out, None if cpu0 is None or cpu1 is None else cpu1 - cpu0)
     return table
 
 
@@ -253,6 +248,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--serve-test-db", action="store_true")
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--json", help="also write the table to this file")
+    ap.add_argument("--server-pid", type=int, help="wrk: report the server's CPU ms per request")
     ap.add_argument(
         "--pages",
         help="wrk only: these pages, comma-separated (e.g. ringkasan,peta_json)",
@@ -275,8 +271,16 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if args.client == "wrk":
             only = args.pages.split(",") if args.pages else None
+            pid = proc.pid if proc is not None else args.server_pid
             table = run_wrk(
-                url, user, password, args.kabupaten, args.users, args.seconds, only=only
+                url,
+                user,
+                password,
+                args.kabupaten,
+                args.users,
+                args.seconds,
+                only=only,
+                server_pid=pid,
             )
         else:
             table = asyncio.run(
@@ -290,12 +294,15 @@ def main(argv: list[str] | None = None) -> None:
             proc.wait(timeout=20)
     print(f"client {args.client}, {args.users} users, {args.seconds:.0f} s, {url}")
     print(f"load average {open('/proc/loadavg').read().split()[:3]}")
-    print("| page | requests | errors | p50 ms | p95 ms | p99 ms | bytes on the wire |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        "| page | requests | errors | p50 ms | p95 ms | p99 ms | bytes on the wire "
+        "| server CPU ms/request |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, row in table.items():
         print(
             f"| {name} | {row['n']} | {row['errors']} | {row['p50_ms']} | {row['p95_ms']} "
-            f"| {row['p99_ms']} | {row.get('bytes', '')} |"
+            f"| {row['p99_ms']} | {row.get('bytes', '')} | {row.get('server_cpu_ms', '')} |"
         )
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
