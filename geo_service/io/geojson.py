@@ -80,6 +80,27 @@ def _as(kind: str, g: Any) -> Any:
     return g
 
 
+def _as_multipolygons(arr: np.ndarray) -> np.ndarray:
+    """Every geometry of an area layer as a MultiPolygon of its polygons (in order; the
+    polygons inside collections too), None when it has none: :func:`_as` for a whole array."""
+    out = np.full(len(arr), None, dtype=object)
+    if len(arr) == 0:
+        return out
+    parts, owner = shapely.get_parts(arr, return_index=True)
+    parts2, idx2 = shapely.get_parts(parts, return_index=True)  # collections' members
+    owner = owner[idx2]
+    polys = (shapely.get_type_id(parts2) == 3) & ~shapely.is_empty(parts2)
+    parts2, owner = parts2[polys], owner[polys]
+    if len(parts2) == 0:
+        return out
+    present, dense = np.unique(owner, return_inverse=True)
+    out[present] = np.asarray(shapely.multipolygons(parts2, indices=dense), dtype=object)
+    # A MultiPolygon stays the very same object (as :func:`_as` leaves it).
+    same = (shapely.get_type_id(arr) == 6) & ~shapely.is_empty(arr)
+    out[same] = arr[same]
+    return out
+
+
 def rfc7946_geometries(
     geoms: Any, *, precision: int | None = 6, simplify_deg: float | None = None
 ) -> tuple[np.ndarray, str | None]:
@@ -91,7 +112,10 @@ def rfc7946_geometries(
     if precision is not None:
         arr = shapely.set_precision(arr, 10.0**-precision)
     kind = layer_type(arr)
-    out = np.array([_as(kind, g) for g in arr] if kind else [None] * len(arr), dtype=object)
+    if kind == "MultiPolygon":
+        out = _as_multipolygons(arr)
+    else:
+        out = np.array([_as(kind, g) for g in arr] if kind else [None] * len(arr), dtype=object)
     if kind == "MultiPolygon":
         mask = np.array([g is not None for g in out], dtype=bool)
         if mask.any():
@@ -123,17 +147,63 @@ def features(
     else:
         geoms = np.array([None] * len(gdf), dtype=object)
         props = pd.DataFrame(gdf).drop(columns="geometry", errors="ignore")
-    texts = [None if g is None else shapely.to_geojson(g) for g in geoms]
-    cols = list(props.columns)
+    geometry = _geometry_dicts(geoms)
+    cols = [str(c) for c in props.columns]
+    values = [_plain_column(props.iloc[:, j]) for j in range(len(cols))]
     out = []
-    for row, text in zip(props.itertuples(index=False, name=None), texts, strict=True):
-        p = {str(c): plain(v) for c, v in zip(cols, row, strict=True)}
+    for i, geom in enumerate(geometry):
+        p = {c: v[i] for c, v in zip(cols, values, strict=True)}
         feat: dict[str, Any] = {"type": "Feature"}
         if id_column is not None and p.get(id_column) is not None:
             feat["id"] = p[id_column]
-        feat["geometry"] = None if text is None else json.loads(text)
+        feat["geometry"] = geom
         feat["properties"] = p
         out.append(feat)
+    return out
+
+
+def _plain_column(col: pd.Series) -> list[Any]:
+    """:func:`plain` of every value of a column; numpy numbers and booleans in one step."""
+    kind = col.dtype.kind if isinstance(col.dtype, np.dtype) else "O"
+    if kind in "iub":
+        return col.tolist()
+    if kind == "f":
+        arr = col.to_numpy()
+        return [v if ok else None for v, ok in zip(arr.tolist(), np.isfinite(arr), strict=True)]
+    return [plain(v) for v in col.tolist()]
+
+
+def _geometry_dicts(geoms: np.ndarray) -> list[dict[str, Any] | None]:
+    """GeoJSON geometry objects; MultiPolygons built from their coordinate arrays in one
+    pass (the same numbers as ``json.loads(shapely.to_geojson(g))``, without the text)."""
+    arr = np.asarray(geoms, dtype=object)
+    out: list[dict[str, Any] | None] = [None] * len(arr)
+    multi = np.flatnonzero(shapely.get_type_id(arr) == 6)
+    is_multi = np.zeros(len(arr), dtype=bool)
+    is_multi[multi] = True
+    other = [i for i in range(len(arr)) if arr[i] is not None and not is_multi[i]]
+    for i in other:
+        out[i] = json.loads(shapely.to_geojson(arr[i]))
+    if len(multi) == 0:
+        return out
+    polys, poly_owner = shapely.get_parts(arr[multi], return_index=True)
+    rings, ring_poly = shapely.get_rings(polys, return_index=True)
+    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+    ring_sizes = np.bincount(coord_ring, minlength=len(rings))
+    ring_lists: list[list[list[float]]] = []
+    flat = coords.tolist()
+    start = 0
+    for n in ring_sizes.tolist():
+        ring_lists.append(flat[start : start + n])
+        start += n
+    poly_lists: list[list[list[list[float]]]] = [[] for _ in range(len(polys))]
+    for r, p in enumerate(ring_poly.tolist()):
+        poly_lists[p].append(ring_lists[r])
+    coords_of: list[list[Any]] = [[] for _ in range(len(multi))]
+    for p, owner in enumerate(poly_owner.tolist()):
+        coords_of[owner].append(poly_lists[p])
+    for k, i in enumerate(multi.tolist()):
+        out[i] = {"type": "MultiPolygon", "coordinates": coords_of[k]}
     return out
 
 
