@@ -143,7 +143,16 @@ class RunStatus(BaseModel):
     tabel: list[str] = Field(default_factory=list)
 
 
-class ImportReport(BaseModel):
+class ImportBatchStatus(BaseModel):
+    """One import batch as stored (``impor_batch``), like :class:`RunStatus` for a run.
+
+    What an import did is ONE concept, the service's
+    :class:`geo_service.services.imports.ImportReport`; its summary is stored in the batch
+    and returned here as ``laporan`` (its keys: ``masalah_per_kode``,
+    ``kolom_tidak_dikenal``, ``lokasi``, ``diganti``, ``diperbaiki``, ``kabupaten``,
+    ``detik``), next to the batch's own columns.
+    """
+
     id: int | None = None
     jenis: str
     berkas: str

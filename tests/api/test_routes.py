@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from geo_service.api.schemas import (
     FeatureCollection,
     Health,
-    ImportReport,
+    ImportBatchStatus,
     KabupatenItem,
     Me,
     Rows,
@@ -317,7 +317,7 @@ def test_analysis_run_without_families_fails_with_reason(client, tokens):
 def test_import_report_endpoint(client, tokens):
     r = client.get("/impor/1", headers=tokens["admin_a"])
     assert r.status_code == 200, r.text
-    rep = ImportReport.model_validate(r.json())
+    rep = ImportBatchStatus.model_validate(r.json())
     assert rep.jenis == "batas" and rep.kode_kab == [KAB_A]
 
 

@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 
 from geo_service.api.deps import AdminUser, AnalystUser, ApiSettingsDep, SessionDep, SettingsDep
-from geo_service.api.schemas import ErrorBody, ImportReport
+from geo_service.api.schemas import ErrorBody, ImportBatchStatus
 from geo_service.api.uploads import saved_upload
 from geo_service.errors import GeoServiceError, InvalidInputError
 from geo_service.io.archive import ArchiveLimits, check_zip
@@ -40,8 +40,8 @@ FAMILY_SUFFIXES = (".csv", ".parquet")
 PROFILE_SUFFIXES = (".csv", ".parquet", ".xlsx")  # with an import profile (issue 16)
 
 
-def _report(batch) -> ImportReport:
-    return ImportReport(
+def _report(batch) -> ImportBatchStatus:
+    return ImportBatchStatus(
         id=batch.id,
         jenis=batch.jenis,
         berkas=batch.berkas,
@@ -90,7 +90,7 @@ def _check_suffix(name: str, allowed: tuple[str, ...]) -> None:
 
 @router.post(
     "/batas",
-    response_model=ImportReport,
+    response_model=ImportBatchStatus,
     status_code=201,
     summary="Unggah batas desa (GeoJSON, GeoPackage, Shapefile dalam zip)",
 )
@@ -101,7 +101,7 @@ def import_boundaries(
     settings: SettingsDep,
     api: ApiSettingsDep,
     berkas: Annotated[UploadFile, File(description="Berkas batas wilayah")],
-) -> ImportReport:
+) -> ImportBatchStatus:
     name = berkas.filename or ""
     _check_suffix(name, BOUNDARY_SUFFIXES)
     with (
@@ -128,7 +128,7 @@ def import_boundaries(
 
 @router.post(
     "/keluarga",
-    response_model=ImportReport,
+    response_model=ImportBatchStatus,
     status_code=201,
     summary="Unggah data keluarga DTSEN (CSV atau Parquet) untuk satu periode",
 )
@@ -149,7 +149,7 @@ def import_families(
             description="Profil impor yang disertakan (mis. dtsen_nama untuk berkas bernama)",
         ),
     ] = None,
-) -> ImportReport:
+) -> ImportBatchStatus:
     _check_suffix(berkas.filename or "", PROFILE_SUFFIXES if profil else FAMILY_SUFFIXES)
     with (
         _audit_refusal(request, session, user, "keluarga", periode),
@@ -181,8 +181,8 @@ def import_families(
     return _report(batch)
 
 
-@router.get("/{batch_id}", response_model=ImportReport, summary="Laporan satu impor")
+@router.get("/{batch_id}", response_model=ImportBatchStatus, summary="Laporan satu impor")
 def report(
     batch_id: Annotated[int, Path(ge=1, le=2**31 - 1)], user: AnalystUser, session: SessionDep
-) -> ImportReport:
+) -> ImportBatchStatus:
     return _report(run_service.get_batch(session, user, batch_id))
