@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from geo_service.analysis._util import jsonable
 from geo_service.io import geojson, gpkg
 from geo_service.io.cells import neutralise_frame
+from geo_service.io.export import csv_text
 
 CSV_MEDIA = "text/csv; charset=utf-8"
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -50,9 +51,10 @@ def gpkg_response(frame: pd.DataFrame, filename: str, *, layer: str) -> Response
     )
 
 
-def csv_response(frame: pd.DataFrame, filename: str) -> Response:
-    """CSV with a UTF-8 BOM so Excel shows the characters right."""
-    body = neutralise_frame(frame.drop(columns="geometry", errors="ignore")).to_csv(index=False)
+def csv_response(frame: pd.DataFrame, filename: str, *, convention: str = "standar") -> Response:
+    """CSV with a UTF-8 BOM so Excel shows the characters right, text quoted so codes stay
+    text; ``convention`` ``standar`` (``,`` and ``.``) or ``id`` (``;`` and ``,``)."""
+    body = csv_text(frame, convention=convention)
     return Response(
         ("\ufeff" + body).encode("utf-8"),
         media_type=CSV_MEDIA,

@@ -25,6 +25,7 @@ from geo_service.api.schemas import Rows
 from geo_service.api.security import Principal
 from geo_service.errors import AccessDeniedError, InvalidInputError
 from geo_service.i18n import msg
+from geo_service.io.export import csv_convention
 from geo_service.services import audit as audit_service
 
 
@@ -81,6 +82,17 @@ def table_rows(
     ).model_dump()
 
 
+def csv_convention_of(request: Request) -> str:
+    """The CSV convention a request asks for: ``?csv_gaya=id`` (``;`` and ``,``, for
+    spreadsheets in Bahasa Indonesia) or ``standar``/``intl`` (default)."""
+    try:
+        return csv_convention(request.query_params.get("csv_gaya") or "standar")
+    except ValueError as exc:
+        raise InvalidInputError(
+            "csv_gaya harus standar, intl atau id.", "csv_gaya must be standar, intl or id."
+        ) from exc
+
+
 def respond(
     request: Request,
     session,
@@ -104,15 +116,11 @@ def respond(
     if fmt == "gpkg":
         return gpkg_response(frame, f"{name}.gpkg", layer=objek)
     if fmt == "csv":
-        return csv_response(frame, f"{name}.csv")
+        return csv_response(frame, f"{name}.csv", convention=csv_convention_of(request))
     if fmt == "xlsx":
         notes = [f"Kabupaten {run.kode_kab}, periode {run.periode}, analisis #{run.id}."]
         if k:
-            notes.append(
-                f"Angka di bawah {k} disembunyikan."
-                if lang != "en"
-                else f"Counts below {k} are suppressed."
-            )
+            notes.append(msg("angka_disembunyikan", lang, k=k))
         return xlsx_response(frame, f"{name}.xlsx", sheet=objek, notes=notes, lang=lang)
     return JSONResponse(table_rows(frame, run, k))
 

@@ -38,6 +38,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No analysis results for kabupaten {kab} periode {periode} yet.",
     ),
     "format_tidak_dikenal": ("Format tidak dikenal: {fmt}.", "Unknown format: {fmt}."),
+    "angka_disembunyikan": (
+        "Angka di bawah {k} disembunyikan.",
+        "Counts below {k} are suppressed.",
+    ),
     # CLI
     "peringatan": ("Peringatan", "Warning"),
     "gagal": ("Gagal", "Failed"),

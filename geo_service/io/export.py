@@ -33,30 +33,48 @@ from geo_service.io import geojson
 from geo_service.io.cells import neutralise
 
 CSV_CONVENTIONS: dict[str, tuple[str, str]] = {"standar": (",", "."), "id": (";", ",")}
+#: Other names a person may type for a convention (``--csv-gaya intl``).
+CSV_ALIASES = {"intl": "standar", "en": "standar", "us": "standar", "indonesia": "id"}
+#: The environment variable that sets the default convention (``geo-service --csv-gaya``).
+CSV_ENV = "GEO_CSV_GAYA"
 
 
-def write_csv(frame: pd.DataFrame, path: Path, *, convention: str = "standar") -> Path:
-    """CSV that spreadsheets open right: UTF-8 with BOM, text quoted (codes stay text),
-    numbers plain; ``convention`` ``"standar"`` (``,`` and ``.``) or ``"id"`` (``;`` and
-    ``,``, the Indonesian spreadsheet convention)."""
-    if convention not in CSV_CONVENTIONS:
-        raise ValueError(f"convention must be one of {sorted(CSV_CONVENTIONS)}")
-    sep, decimal = CSV_CONVENTIONS[convention]
+def csv_convention(name: str | None = None) -> str:
+    """The CSV convention called ``name`` (``standar``/``intl`` or ``id``); without a name
+    the one set in ``GEO_CSV_GAYA`` (``geo-service --csv-gaya id ...``), else ``standar``."""
+    raw = (name if name is not None else os.environ.get(CSV_ENV, "")) or "standar"
+    conv = CSV_ALIASES.get(raw.strip().lower(), raw.strip().lower())
+    if conv not in CSV_CONVENTIONS:
+        raise ValueError(f"CSV convention must be one of standar, intl, id (got {raw!r})")
+    return conv
+
+
+def csv_text(frame: pd.DataFrame, *, convention: str | None = None) -> str:
+    """The CSV body of ``frame`` (no BOM): text quoted so codes stay text, numbers plain
+    with the decimal mark of ``convention``, CRLF line ends."""
+    sep, decimal = CSV_CONVENTIONS[csv_convention(convention)]
     frame = frame.drop(columns="geometry", errors="ignore")
     numeric = [
         pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
         for c in frame.columns
     ]
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        fh.write(sep.join(_csv_text(c) for c in frame.columns) + "\r\n")
-        for rec in frame.itertuples(index=False):
-            fh.write(
-                sep.join(
-                    _csv_number(v, decimal) if num else _csv_text(v)
-                    for v, num in zip(rec, numeric, strict=True)
-                )
-                + "\r\n"
+    lines = [sep.join(_csv_text(c) for c in frame.columns)]
+    for rec in frame.itertuples(index=False):
+        lines.append(
+            sep.join(
+                _csv_number(v, decimal) if num else _csv_text(v)
+                for v, num in zip(rec, numeric, strict=True)
             )
+        )
+    return "\r\n".join(lines) + "\r\n"
+
+
+def write_csv(frame: pd.DataFrame, path: Path, *, convention: str | None = None) -> Path:
+    """CSV that spreadsheets open right: UTF-8 with BOM, text quoted (codes stay text),
+    numbers plain; ``convention`` ``"standar"`` (``,`` and ``.``) or ``"id"`` (``;`` and
+    ``,``, the Indonesian spreadsheet convention); None: :func:`csv_convention`."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        fh.write(csv_text(frame, convention=convention))
     return path
 
 

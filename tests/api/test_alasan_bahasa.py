@@ -28,3 +28,24 @@ def test_priority_reasons_follow_the_request_language(client, tokens):
     values = [str(v) for row in wb.worksheets[0].iter_rows(values_only=True) for v in row]
     assert any("persons in extreme poverty" in v for v in values)
     assert not any("jiwa miskin ekstrem (terbanyak" in v for v in values)
+
+
+def test_csv_routes_offer_the_indonesian_convention(client, tokens):
+    url = f"/kabupaten/{KAB_A}/prioritas"
+    h = tokens["analis_a"]
+    standar = client.get(url, params={"format": "csv"}, headers=h)
+    id_ = client.get(url, params={"format": "csv", "csv_gaya": "id"}, headers=h)
+    assert standar.content.startswith("\ufeff".encode()) and id_.content.startswith(
+        "\ufeff".encode()
+    )
+    s_lines = standar.content.decode("utf-8-sig").splitlines()
+    i_lines = id_.content.decode("utf-8-sig").splitlines()
+    assert s_lines[0].startswith('"peringkat","kode_desa",')
+    assert i_lines[0].startswith('"peringkat";"kode_desa";')
+    # Codes quoted (text in any locale); decimals with the convention's mark.
+    assert s_lines[1].split(",")[1].startswith('"33.24.')
+    assert i_lines[1].split(";")[1].startswith('"33.24.')
+    head = i_lines[0].split(";").index('"pct_jiwa_ekstrem"')
+    assert "," in i_lines[1].split(";")[head] and "." not in i_lines[1].split(";")[head]
+    bad = client.get(url, params={"format": "csv", "csv_gaya": "eropa"}, headers=h)
+    assert bad.status_code == 422
