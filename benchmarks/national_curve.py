@@ -134,30 +134,38 @@ def stratified_sample(n_desa: dict[str, int], k: int) -> list[str]:
     return sorted(order[i] for i in pos)
 
 
-def fit(rows: pd.DataFrame, col: str) -> dict[str, float]:
-    """Least squares ``col = a + b * families`` over kabupaten rows, with residuals."""
+def fit(rows: pd.DataFrame, col: str, desa_term: bool = False) -> dict[str, float]:
+    """Least squares ``col = a + b * families`` (``+ c * desa`` with ``desa_term``) over
+    kabupaten rows, with residuals."""
     x = rows["n_baris"].to_numpy(float)  # family rows read (located or not)
     y = rows[col].to_numpy(float)
-    design = np.c_[np.ones_like(x), x]
-    (a, b), *_ = np.linalg.lstsq(design, y, rcond=None)
-    res = y - design @ np.array([a, b])
+    cols = [np.ones_like(x), x] + ([rows["n_desa"].to_numpy(float)] if desa_term else [])
+    design = np.column_stack(cols)
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    res = y - design @ coef
     ss = float(((y - y.mean()) ** 2).sum())
-    return {
-        "a_detik_per_kabupaten": float(a),
-        "b_detik_per_juta_keluarga": float(b) * 1e6,
+    out = {
+        "a_detik_per_kabupaten": float(coef[0]),
+        "b_detik_per_juta_keluarga": float(coef[1]) * 1e6,
         "r2": 1 - float((res**2).sum()) / ss if ss else float("nan"),
         "residu_rms": float(np.sqrt((res**2).mean())),
         "residu_maks": float(np.abs(res).max()),
         "residu_rel_median": float(np.median(np.abs(res) / np.maximum(y, 1e-9))),
         "n": len(rows),
     }
+    if desa_term:
+        out["c_detik_per_desa"] = float(coef[2])
+    return out
 
 
-def extrapolate(model: dict[str, float], shares: dict[str, int], cores: int) -> dict[str, float]:
+def extrapolate(
+    model: dict[str, float], shares: dict[str, int], n_desa: dict[str, int], cores: int
+) -> dict[str, float]:
     """Cost of the whole national run under ``model``: total CPU/work seconds, ideal
     spread over ``cores``, and the longest single task (the critical path)."""
     a, b = model["a_detik_per_kabupaten"], model["b_detik_per_juta_keluarga"] / 1e6
-    per = {k: a + b * n for k, n in shares.items()}
+    c = model.get("c_detik_per_desa", 0.0)
+    per = {k: a + b * n + c * n_desa[k] for k, n in shares.items()}
     total = sum(per.values())
     longest = max(per.values())
     return {
@@ -241,8 +249,24 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--permutations", type=int, default=None, help="default: the run's")
     ap.add_argument("--data", type=Path, default=PROJECT_ROOT / "benchmarks/results/national_data")
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument(
+        "--from",
+        dest="sources",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="only report: pool per_kabupaten.csv and runs.json of these earlier --out folders",
+    )
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.sources:
+        pooled = pd.concat(
+            [pd.read_csv(d / "per_kabupaten.csv", dtype={"kode_kab": str}) for d in args.sources]
+        )
+        runs = [r for d in args.sources for r in json.loads((d / "runs.json").read_text())]
+        layer = args.data / "batas" / args.boundaries.name
+        report(pooled, runs, {"dari": [str(d) for d in args.sources]}, desa_counts(layer), args.out)
+        return
     work = args.out / "_kerja"
     meta: dict[str, Any] = {"mulai": time.strftime("%Y-%m-%d %H:%M:%S"), "beban": loadavg()}
 
@@ -337,10 +361,11 @@ def report(
     models: dict[str, Any] = {}
     for mode, part in rows.groupby("mode"):
         models[str(mode)] = {}
-        for col in ("detik_cpu", "detik"):
-            model = fit(part, col)
-            models[str(mode)][col] = model | {
-                "nasional_80jt_16_inti": extrapolate(model, shares, TARGET_CORES)
+        for col, desa_term in (("detik_cpu", False), ("detik", False), ("detik_cpu", True)):
+            model = fit(part, col, desa_term)
+            name = col + ("_dengan_desa" if desa_term else "")
+            models[str(mode)][name] = model | {
+                "nasional_80jt_16_inti": extrapolate(model, shares, n_desa, TARGET_CORES)
             }
         big = part.sort_values("n_baris").groupby("ukuran_nasional").tail(1)
         models[str(mode)]["rss"] = {
@@ -352,8 +377,22 @@ def report(
             ],
             "keluarga_kabupaten_terbesar_80jt": max(shares.values()),
         }
+    curve = [
+        {
+            "ukuran": r["ukuran"],
+            "mode": r["langkah"],
+            "kabupaten": r.get("kabupaten"),
+            "keluarga": r["keluarga"],
+            "detik": r["detik"],
+            "detik_cpu_tugas": r.get("detik_cpu_tugas"),
+            "rss_mb": max(r["rss_puncak_pekerja_mb"]) if "rss_puncak_pekerja_mb" in r else None,
+            "beban": f"{r['beban_awal'][0]} -> {r['beban_akhir'][0]}",
+        }
+        for r in runs
+    ]
+    print(pd.DataFrame(curve).to_string(index=False))
     meta.update(selesai=time.strftime("%Y-%m-%d %H:%M:%S"), beban_akhir=loadavg())
-    result = {"meta": meta, "runs": runs, "model": models}
+    result = {"meta": meta, "runs": runs, "kurva": curve, "model": models}
     (out / "model.json").write_text(json.dumps(result, indent=1, default=str))
     print(json.dumps(models, indent=1, default=str))
 
