@@ -73,13 +73,13 @@ def needs_by(keluarga: pd.DataFrame, keys: np.ndarray, key_name: str) -> pd.Data
         ``key_name``, ``n_keluarga_ekstrem``, then ``n_<need>`` and ``pct_<need>`` (percent
         of the group's extreme-poor families) for every need; sorted by key.
     """
-    keys = pd.Series(np.asarray(keys, dtype=object))
+    key_s = pd.Series(np.asarray(keys, dtype=object))
     ek = keluarga["ekstrem"].to_numpy(dtype=bool)
-    use = ek & keys.notna().to_numpy()
+    use = ek & key_s.notna().to_numpy()
     flags = need_flags(keluarga).to_numpy()[use]
     frame = pd.DataFrame(flags, columns=[f"n_{c}" for c in NEEDS])
     frame.insert(0, "n_keluarga_ekstrem", 1)
-    frame.insert(0, key_name, keys.to_numpy()[use])
+    frame.insert(0, key_name, key_s.to_numpy()[use])
     out = frame.groupby(key_name, sort=True).sum().reset_index()
     for c in NEEDS:
         out[f"pct_{c}"] = 100.0 * out[f"n_{c}"] / out["n_keluarga_ekstrem"]
@@ -217,8 +217,8 @@ def programme_coverage(keluarga: pd.DataFrame, keys: np.ndarray, key_name: str) 
         ``pct_inklusi_<p>`` (better-off families receiving it). Percentages are NaN where
         the group has no such families. Sorted by key.
     """
-    keys = pd.Series(np.asarray(keys, dtype=object))
-    has = keys.notna().to_numpy()
+    key_s = pd.Series(np.asarray(keys, dtype=object))
+    has = key_s.notna().to_numpy()
     ek = keluarga["ekstrem"].to_numpy(dtype=bool)
     mampu = keluarga["desil"].to_numpy() >= MAMPU_DESIL
     got = {
@@ -232,7 +232,7 @@ def programme_coverage(keluarga: pd.DataFrame, keys: np.ndarray, key_name: str) 
     any_prog = np.zeros(len(keluarga), dtype=bool)
     for g in got.values():
         any_prog |= g
-    cols = {key_name: keys.to_numpy()[has], "n_keluarga_ekstrem": ek[has].astype(np.int64)}
+    cols = {key_name: key_s.to_numpy()[has], "n_keluarga_ekstrem": ek[has].astype(np.int64)}
     for p, g in got.items():
         cols[f"n_eksklusi_{p}"] = (ek & ~g)[has].astype(np.int64)
     cols["n_ekstrem_tanpa_bansos"] = (ek & ~any_prog)[has].astype(np.int64)
