@@ -15,8 +15,14 @@ import pyarrow as pa
 import shapely
 from sqlalchemy import Connection
 
-from geo_service.db.bulk_keys import SqliteDeferred, duplicate_error, spatialite_points
+from geo_service.db.bulk_keys import (
+    SqliteDeferred,
+    duplicate_error,
+    ewkb_points,
+    spatialite_points,
+)
 from geo_service.db.models import SRID
+from geo_service.errors import DuplicateError
 
 
 def _object_columns(frame: pd.DataFrame) -> list[np.ndarray]:
@@ -148,21 +154,26 @@ def _spatial_index_deferred(cur, table: str, column: str) -> Iterator[None]:
 # --- many chunks into one table (the family import) -------------------------------------
 
 # A load at least this large relative to the rows already in the table rebuilds the
-# table's secondary (non-unique) indexes once after the load instead of updating them row
-# by row (a GiST insert costs ~20-50 us per row; a sorted bulk build a fraction of it).
+# table's indexes (all but the primary key and constraint-backed ones) once after the load
+# instead of updating them row by row (a GiST or random-key B-tree insert costs ~20-50 us
+# per row; a sorted bulk build a fraction of it). Dropping an index locks the table
+# against readers until commit: only worth it for a load this large.
 REBUILD_INDEXES_FROM = 0.25
 
 
 class BulkLoader:
     """Rows of many chunks into one table, inside the caller's transaction.
 
-    PostgreSQL: every chunk goes by binary ``COPY`` into a temporary staging table (no
-    indexes, dropped at commit), and :meth:`finish` moves the rows in one set-based
-    ``INSERT ... SELECT`` that also builds the points. SQLite/SpatiaLite: every chunk is one
-    prepared ``executemany`` with the points as ready-made SpatiaLite blobs; the R*Tree is
-    filled once by :meth:`finish`. On both, a load large compared with the table rebuilds
-    its secondary indexes once at the end (``REBUILD_INDEXES_FROM``). Nothing is committed
-    here: a failure anywhere rolls back with the caller's transaction (all or nothing).
+    PostgreSQL: every chunk goes by binary ``COPY`` straight into the table, its points as
+    ready-made EWKB (the geometry type's binary input), so the server neither stages nor
+    converts anything. A staging table and one set-based ``INSERT ... SELECT`` building the
+    points (the first design) cost as much again as the COPY itself: the rows were written
+    twice. SQLite/SpatiaLite: every chunk is one prepared ``executemany`` with the points
+    as ready-made SpatiaLite blobs; the R*Tree is filled once by :meth:`finish`. On both, a
+    load large compared with the table drops its indexes (the unique key included, not the
+    primary key) and builds each once at the end (``REBUILD_INDEXES_FROM``); a unique index
+    that cannot be built lists the duplicate keys. Nothing is committed here: a failure
+    anywhere rolls back with the caller's transaction (all or nothing).
 
     Parameters
     ----------
@@ -187,7 +198,6 @@ class BulkLoader:
         self.rows = 0
         self._columns: list[str] | None = None
         self._pg = conn.dialect.name == "postgresql"
-        self._staging = f"_muat_{table}"
         self._deferred: SqliteDeferred | None = None
 
     def _driver_cursor(self) -> Any:
@@ -213,13 +223,7 @@ class BulkLoader:
         cur = self._driver_cursor()
         try:
             if self._pg:
-                quoted = ", ".join(f'"{c}"' for c in self._cols)
-                with cur.copy(
-                    f'COPY "{self._staging}" ({quoted}) FROM STDIN (FORMAT binary)'
-                ) as cp:
-                    cp.set_types(self._pg_types)
-                    for row in zip(*_object_columns(frame), strict=True):
-                        cp.write_row(row)
+                self._copy_pg(cur, frame)
             else:
                 values = ", ".join("?" for _ in self._columns)
                 arrays = _object_columns(frame)
@@ -245,19 +249,6 @@ class BulkLoader:
         cur = self._driver_cursor()
         try:
             if self._pg:
-                cols = ", ".join(f'"{c}"' for c in self._cols)
-                target, source = cols, cols
-                if self.point is not None:
-                    lon, lat = (f'"{c}"' for c in self.point)
-                    target += f', "{self.geom_column}"'
-                    source += (
-                        f", CASE WHEN {lon} IS NOT NULL AND {lat} IS NOT NULL THEN "
-                        f"ST_SetSRID(ST_MakePoint({lon}, {lat}), {SRID}) END"
-                    )
-                cur.execute(
-                    f'INSERT INTO "{self.table}" ({target}) SELECT {source} FROM "{self._staging}"'
-                )
-                cur.execute(f'DROP TABLE "{self._staging}"')
                 self._rebuild_pg(cur)
             elif self._deferred is not None:
                 self._deferred.finish(cur)
@@ -281,9 +272,11 @@ class BulkLoader:
                     ).fetchall()
                 )
                 self._pg_types = [_pg_copy_type(types[c]) for c in self._cols]
-                cols = ", ".join(f'"{c}" {types[c]}' for c in self._cols)
-                cur.execute(f'CREATE TEMPORARY TABLE "{self._staging}" ({cols}) ON COMMIT DROP')
+                if self.point is not None:
+                    self._pg_types.append("bytea")  # EWKB bytes, read by geometry_recv
                 self._dropped = self._drop_indexes_pg(cur) if rebuild else []
+                if rebuild:  # sort the index builds in memory (this transaction only)
+                    cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
             else:
                 self._deferred = SqliteDeferred(self.table, self.geom_column, rebuild)
                 self._deferred.start(cur, with_point=self.point is not None)
@@ -303,6 +296,27 @@ class BulkLoader:
         else:
             existing = cur.execute(f'SELECT count(*) FROM "{self.table}"').fetchone()[0]
         return self.expected_rows >= REBUILD_INDEXES_FROM * max(existing, 1)
+
+    def _copy_pg(self, cur: Any, frame: pd.DataFrame) -> None:
+        import psycopg
+
+        names = list(self._cols)
+        arrays = _object_columns(frame)
+        if self.point is not None:
+            names.append(self.geom_column)
+            arrays.append(ewkb_points(frame[self.point[0]], frame[self.point[1]]))
+        quoted = ", ".join(f'"{c}"' for c in names)
+        try:
+            with cur.copy(f'COPY "{self.table}" ({quoted}) FROM STDIN (FORMAT binary)') as cp:
+                cp.set_types(self._pg_types)
+                for row in zip(*arrays, strict=True):
+                    cp.write_row(row)
+        except psycopg.errors.UniqueViolation as exc:  # indexes kept (a small load)
+            detail = exc.diag.message_detail or str(exc)
+            raise DuplicateError(
+                f"Kunci ganda di {self.table}: {detail} Tidak ada yang diimpor.",
+                f"Duplicate key in {self.table}: {detail} Nothing imported.",
+            ) from exc
 
     def _drop_indexes_pg(self, cur) -> list[str]:
         """Drop the table's indexes except the primary key and those behind a constraint

@@ -104,9 +104,28 @@ def spatialite_points(lon: pd.Series, lat: pd.Series) -> np.ndarray:
     rec["endian"], rec["srid"], rec["mbr_end"], rec["cls"], rec["end"] = 1, SRID, 0x7C, 1, 0xFE
     rec["mbr"] = np.column_stack([x[ok], y[ok], x[ok], y[ok]])
     rec["xy"] = np.column_stack([x[ok], y[ok]])
-    raw = rec.tobytes()
-    size = _SPATIALITE_POINT.itemsize
-    out = np.full(len(x), None, dtype=object)
+    return _split(rec, len(x), ok)
+
+
+# PostGIS' EWKB of a POINT with SRID: little endian 0x01, type POINT | SRID flag, SRID,
+# x, y: 25 bytes (what ST_AsEWKB gives; the geometry type's binary COPY input reads it).
+_EWKB_POINT = np.dtype([("endian", "u1"), ("type", "<u4"), ("srid", "<u4"), ("xy", "<f8", 2)])
+
+
+def ewkb_points(lon: pd.Series, lat: pd.Series) -> np.ndarray:
+    """EWKB point blobs (EPSG:4326), None where lon or lat is missing."""
+    x = lon.to_numpy(dtype="float64", na_value=np.nan)
+    y = lat.to_numpy(dtype="float64", na_value=np.nan)
+    ok = ~(np.isnan(x) | np.isnan(y))
+    rec = np.zeros(int(ok.sum()), dtype=_EWKB_POINT)
+    rec["endian"], rec["type"], rec["srid"] = 1, 0x20000001, SRID
+    rec["xy"] = np.column_stack([x[ok], y[ok]])
+    return _split(rec, len(x), ok)
+
+
+def _split(rec: np.ndarray, n: int, ok: np.ndarray) -> np.ndarray:
+    raw, size = rec.tobytes(), rec.dtype.itemsize
+    out = np.full(n, None, dtype=object)
     out[ok] = [raw[i : i + size] for i in range(0, len(raw), size)]
     return out
 
