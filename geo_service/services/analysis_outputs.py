@@ -4,6 +4,7 @@ method sheet, map and ``run.json``. Used through :mod:`.analysis_run` (re-export
 from __future__ import annotations
 
 import platform
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,8 +14,9 @@ import pandas as pd
 from geo_service import __version__
 from geo_service.analysis.planning import PlanningResult, method_table
 from geo_service.analysis.validate import ValidationResult
-from geo_service.io.export import output_dir, write_csv, write_geojson, write_json, write_xlsx
+from geo_service.io.export import output_dir, write_csv, write_geojson, write_json
 from geo_service.io.gpkg import write_gpkg
+from geo_service.io.report.xlsx_writer import write_table_xlsx
 from geo_service.mapping import choropleth_map
 from geo_service.mapping.layers import add_planning_layers
 
@@ -93,7 +95,7 @@ def _write_planning(planning: PlanningResult, folder: Path, lang: str) -> None:
         "Priorities" if en else "Prioritas": planning.priorities,
         "Method" if en else "Metode": method,
     }
-    write_xlsx(sheets, folder / "priorities.xlsx", lang=lang)
+    write_table_xlsx(sheets, folder / "priorities.xlsx", lang=lang)
     write_csv(planning.opd_targets, folder / "opd_targets.csv")
     write_csv(coverage_table(planning), folder / "coverage.csv")
     write_csv(planning.pocket_desa, folder / "pocket_desa.csv")
@@ -119,7 +121,12 @@ def write_outputs(
     desa_out = ind.desa if planning is None else planning.desa
     h3_out = ind.h3 if planning is None else planning.h3
     step("tulis")
-    with output_dir(folder) as tmp:
+    # The GeoPackage is written by GDAL (pyogrio), which runs without the GIL: in a thread of
+    # its own, next to the Python writers below. Every file has one writer, so the files are
+    # the same whatever the order the threads run in; the pool is left (and the thread
+    # joined) before the folder is moved into place or removed.
+    with output_dir(folder) as tmp, ThreadPoolExecutor(max_workers=1) as pool:
+        gpkg = pool.submit(write_gpkg, gpkg_layers(desa_out, h3_out, planning), tmp / "hasil.gpkg")
         write_geojson(desa_out, tmp / "desa.geojson")
         write_csv(desa_out, tmp / "desa.csv")
         write_csv(ind.kecamatan, tmp / "kecamatan.csv")
@@ -129,8 +136,6 @@ def write_outputs(
         write_csv(ind.validation.problems, tmp / "validation.csv")
         if planning is not None:
             _write_planning(planning, tmp, lang)
-        # The same layers as one GeoPackage 1.2: field names and lists stay whole.
-        write_gpkg(gpkg_layers(desa_out, h3_out, planning), tmp / "hasil.gpkg")
         step("peta")
         kab = ind.kabupaten.iloc[0]
         judul = f"{kab['nama_kab']} — periode {result.periode}"
@@ -139,6 +144,8 @@ def write_outputs(
             add_planning_layers(page, planning, ind.desa, lang=lang)
         page.save(str(tmp / "map.html"))
         write_json(record if record is not None else run_record(result), tmp / "run.json")
+        # The same layers as one GeoPackage 1.2: field names and lists stay whole.
+        gpkg.result()  # its error, if any, fails the run like any other file's
     return Path(folder)
 
 
