@@ -385,36 +385,38 @@ def map_layers_body(request, session: Session, user: Principal, run: RunInfo, k:
     )
 
 
-def desa_points(request, session: Session, user: Principal, run: RunInfo, k: int):
-    """A representative point per desa code (cached per run and viewer)."""
+def desa_points(
+    request, session: Session, user: Principal, run: RunInfo, k: int
+) -> dict[str, tuple[float, float]]:
+    """A representative point per desa code, ``(lat, lon)`` rounded to 5 decimals (cached
+    per run and viewer: the markers of any list are then dictionary lookups)."""
 
-    def build():
+    def build() -> dict[str, tuple[float, float]]:
         desa = indicators(request, session, user, run, k).view.desa
-        pts = gpd.GeoSeries(desa.geometry.to_numpy(), index=desa["kode_desa"].astype(str))
-        return pts.representative_point()
+        pts = gpd.GeoSeries(desa.geometry.to_numpy()).representative_point()
+        codes = desa["kode_desa"].astype(str).tolist()
+        ys, xs = pts.y.tolist(), pts.x.tolist()
+        return {c: (round(y, 5), round(x, 5)) for c, y, x in zip(codes, ys, xs, strict=True)}
 
     return cache_of(request).get(("titik", run.id, k, *viewer(user)), build)
 
 
-def priority_points(pts: gpd.GeoSeries, table: pd.DataFrame) -> list[dict[str, Any]]:
+def priority_points(
+    pts: dict[str, tuple[float, float]], table: pd.DataFrame
+) -> list[dict[str, Any]]:
     """One marker per listed desa (its representative point), in list order."""
     if table.empty or "kode_desa" not in table.columns:
         return []
+    codes = table["kode_desa"].astype(str).tolist()
+    names = table["nama_desa"].astype(str).tolist() if "nama_desa" in table else [""] * len(codes)
+    if "peringkat" in table:
+        ranks = [None if pd.isna(r) else int(r) for r in table["peringkat"].tolist()]
+    else:
+        ranks = [None] * len(codes)
     out = []
-    for rec in table.itertuples(index=False):
-        kode = str(rec.kode_desa)
-        if kode not in pts.index:
+    for kode, nama, rank in zip(codes, names, ranks, strict=True):
+        p = pts.get(kode)
+        if p is None:
             continue
-        p = pts[kode]
-        out.append(
-            {
-                "kode_desa": kode,
-                "nama_desa": str(getattr(rec, "nama_desa", "")),
-                "peringkat": None
-                if pd.isna(getattr(rec, "peringkat", None))
-                else int(rec.peringkat),
-                "y": round(p.y, 5),
-                "x": round(p.x, 5),
-            }
-        )
+        out.append({"kode_desa": kode, "nama_desa": nama, "peringkat": rank, "y": p[0], "x": p[1]})
     return out

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import functools
 import math
+import secrets
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -152,6 +156,76 @@ def render(
     response = templates.TemplateResponse(
         request, name, base_context(request, user, lang, **extra), status_code=status_code
     )
+    finish(request, response)
+    return response
+
+
+# Stands for the session's CSRF token in a page rendered for many requests (random per
+# process, never sent: every answer gets its own session's token in its place).
+CSRF_PLACEHOLDER = "csrf-" + secrets.token_hex(16)
+
+
+class PageCache:
+    """Rendered pages for a few seconds, per key and the very objects they show.
+
+    An entry is used only while it is younger than ``ttl_s`` and was rendered from the same
+    objects (identity) as the ones the route holds now: the briefly remembered answers
+    (runs, periodes) are exactly what a fresh render would show.
+    """
+
+    def __init__(self, ttl_s: float = 3.0, size: int = 512) -> None:
+        self.ttl_s = ttl_s
+        self.size = size
+        self._items: dict[tuple, tuple[float, tuple, str]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, deps: tuple, build: Callable[[], str]) -> str:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+        if (
+            hit is not None
+            and now - hit[0] < self.ttl_s
+            and len(hit[1]) == len(deps)
+            and all(a is b for a, b in zip(hit[1], deps, strict=True))
+        ):
+            return hit[2]
+        html = build()
+        with self._lock:
+            if len(self._items) >= self.size:
+                self._items.clear()
+            self._items[key] = (now, deps, html)
+        return html
+
+
+def render_shared(
+    request: Request, name: str, user, lang: str, *, deps: tuple, **extra: Any
+) -> HTMLResponse:
+    """:func:`render` for a page read by many at once: the HTML is rendered once per
+    (page, user, language, URL) and the objects in ``deps`` (everything the page shows that
+    is not fixed by the run in ``extra``), kept a few seconds, and sent with this session's
+    CSRF token put in."""
+    cache = getattr(request.app.state, "web_pages", None)
+    if cache is None:
+        cache = request.app.state.web_pages = PageCache()
+    key = (
+        name,
+        lang,
+        getattr(user, "username", None),
+        getattr(user, "role", None),
+        getattr(user, "kode_opd", None),
+        tuple(sorted(getattr(user, "kabupaten", ()) or ())),
+        request.url.path,
+        tuple(sorted(request.query_params.multi_items())),
+    )
+
+    def build() -> str:
+        ctx = base_context(request, user, lang, **extra)
+        ctx["csrf"] = CSRF_PLACEHOLDER
+        return templates.get_template(name).render(ctx)
+
+    html = cache.get(key, deps, build).replace(CSRF_PLACEHOLDER, csrf_of(request))
+    response = HTMLResponse(html)
     finish(request, response)
     return response
 

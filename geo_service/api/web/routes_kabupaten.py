@@ -5,6 +5,7 @@ targets and runs (``/kabupaten/{kode}``), starting a run and following it, the p
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -32,6 +33,7 @@ from geo_service.api.web.render import (
     page_lang,
     redirect,
     render,
+    render_shared,
 )
 from geo_service.errors import NotFoundError
 from geo_service.services import audit as audit_service
@@ -172,19 +174,28 @@ def kabupaten(
         arah="naik",
     )
     top = listed["table"].head(10)
-    return render(
+    periodes = D.finished_periodes(request, session, user, kode_kab)
+    periodes_data = _snapshot_periodes(request, session, user, kode_kab)
+    targets = _targets(request, session, user, run, api.disclosure_k, settings, lang, runs)
+    # Rendered once for everyone reading this page with the same run, runs list, periodes
+    # and targets (each kept a few seconds or per run); the session's CSRF token is put in
+    # per answer.
+    return render_shared(
         request,
         "kabupaten.html",
         user,
         lang,
+        deps=(run, runs, periodes, periodes_data, targets),
         kode_kab=kode_kab,
         run=run,
-        head=_headline(ind),
+        head=D.cache_of(request).get(
+            ("kepala", run.id, api.disclosure_k, *D.viewer(user)), lambda: _headline(ind)
+        ),
         nama_kab=str(ind.view.kabupaten["nama_kab"].iloc[0]),
         k=ind.view.suppressed_k,
-        periodes=D.finished_periodes(request, session, user, kode_kab),
+        periodes=periodes,
         runs=runs,
-        targets=_targets(request, session, user, run, api.disclosure_k, settings, lang, runs),
+        targets=targets,
         tabel=fragment(
             request,
             "_tabel_prioritas.html",
@@ -195,17 +206,21 @@ def kabupaten(
             rows=top,
         ),
         n_kantong=len(listed["pockets"]),
-        peta=_map_json(request, session, user, run, api.disclosure_k, top),
-        periodes_data=_snapshot_periodes(request, session, user, kode_kab)
-        if user.role in ANALYSTS
-        else [],
+        peta=D.cache_of(request).get(
+            ("peta_sepuluh", run.id, api.disclosure_k, *D.viewer(user)),
+            lambda: _map_json(request, session, user, run, api.disclosure_k, top),
+        ),
+        periodes_data=periodes_data,
     )
 
 
-def _snapshot_periodes(request, session, user, kode_kab: str) -> list[str]:
+NO_PERIODES: tuple[str, ...] = ()
+
+
+def _snapshot_periodes(request, session, user, kode_kab: str) -> Sequence[str]:
     """Periodes with imported families (what a new run can analyse; analysts only)."""
     if user.role not in ANALYSTS:
-        return []
+        return NO_PERIODES
     from geo_service.db import repo as R
 
     def build() -> list[str]:

@@ -78,3 +78,24 @@ def test_api_map_page_gzip_once_under_1mb_with_304_from_the_cache(client, tokens
     # Without credentials: no body and no 304, whatever the tag.
     anon = client.get(url, headers={"If-None-Match": second.headers["etag"]})
     assert anon.status_code == 401
+
+
+def test_shared_overview_page_carries_each_sessions_own_csrf_token(web_app, browsers):
+    from fastapi.testclient import TestClient
+
+    from geo_service.api.web.render import CSRF_PLACEHOLDER
+    from tests.api.web.conftest import csrf_in, login
+
+    first = browsers["analis_a"]
+    second = TestClient(web_app)
+    assert login(second, "analis_a").status_code == 303  # the same user, another session
+    pages = [c.get(f"/kabupaten/{KAB_A}") for c in (first, second, first)]
+    assert all(p.status_code == 200 for p in pages)
+    tokens = [csrf_in(p.text) for p in pages]
+    assert tokens[0] == tokens[2] and tokens[0] != tokens[1], "one token per session"
+    assert all(CSRF_PLACEHOLDER not in p.text for p in pages)
+    assert "no-store" in pages[1].headers["cache-control"]
+    # The body is otherwise the same page (rendered once).
+    assert pages[0].text.replace(tokens[0], "") == pages[1].text.replace(tokens[1], "")
+    public = browsers["publik_a"].get(f"/kabupaten/{KAB_A}")
+    assert public.status_code == 200 and 'id="form-analisis"' not in public.text
