@@ -187,118 +187,114 @@ class _Layout:
         return tbl
 
 
-def write_report_pdf(data: ReportData, *, maps: tuple[bytes, bytes], lang: str = "id") -> bytes:
-    """The meeting pack as PDF bytes (A4, landscape pages for wide tables). ``maps``: the
-    desa map and the pocket map as PNG bytes, drawn by the caller
-    (:func:`geo_service.services.report.write_report_pdf` draws them without any tile
-    server), so ``io`` does not import ``mapping``."""
-    t = pick(TEXT, lang)
-    font, bold = _fonts()
-    base = getSampleStyleSheet()
-    h1 = ParagraphStyle("h1", parent=base["Heading1"], fontName=bold, fontSize=18, leading=22)
-    h2 = ParagraphStyle("h2", parent=base["Heading2"], fontName=bold, fontSize=14)
-    body = ParagraphStyle(
-        "body", parent=base["BodyText"], fontName=font, fontSize=9.5, leading=12.5
-    )
-    warn = ParagraphStyle("warn", parent=body, textColor=colors.HexColor("#b00020"), fontName=bold)
-    cell = ParagraphStyle("cell", parent=body, fontSize=CELL_FONT_SIZE, leading=9)
-    head = ParagraphStyle("head", parent=cell, fontName=bold)
-    layout = _Layout(lang, font, bold, cell, head)
-    portrait_room = A4[0] - 2 * MARGIN
-    landscape_room = landscape(A4)[0] - 2 * MARGIN
+class _Story:
+    """The flowables of the pack, page by page (portrait, or landscape for wide tables)."""
 
-    story: list = []
-    current = ["portrait"]
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.t = pick(TEXT, lang)
+        self.font, self.bold = _fonts()
+        base = getSampleStyleSheet()
+        self.h1 = ParagraphStyle(
+            "h1", parent=base["Heading1"], fontName=self.bold, fontSize=18, leading=22
+        )
+        self.h2 = ParagraphStyle("h2", parent=base["Heading2"], fontName=self.bold, fontSize=14)
+        self.body = ParagraphStyle(
+            "body", parent=base["BodyText"], fontName=self.font, fontSize=9.5, leading=12.5
+        )
+        self.warn = ParagraphStyle(
+            "warn", parent=self.body, textColor=colors.HexColor("#b00020"), fontName=self.bold
+        )
+        cell = ParagraphStyle("cell", parent=self.body, fontSize=CELL_FONT_SIZE, leading=9)
+        head = ParagraphStyle("head", parent=cell, fontName=self.bold)
+        self.layout = _Layout(lang, self.font, self.bold, cell, head)
+        self.portrait_room = A4[0] - 2 * MARGIN
+        self.landscape_room = landscape(A4)[0] - 2 * MARGIN
+        self.flow: list = []
+        self.current = "portrait"
 
-    def page(kind: str) -> None:
+    def page(self, kind: str) -> None:
         """Start a new page of ``kind`` (portrait or landscape)."""
-        story.append(NextPageTemplate(kind))
-        story.append(PageBreak())
-        current[0] = kind
+        self.flow += [NextPageTemplate(kind), PageBreak()]
+        self.current = kind
+
+    def para(self, text: str, style: ParagraphStyle | None = None) -> None:
+        self.flow.append(Paragraph(text, style or self.body))
+
+    def space(self, height: float) -> None:
+        self.flow.append(Spacer(1, height))
 
     def section(
-        title: str, frame: pd.DataFrame, *, new_page: bool = True, intro: str | None = None
+        self, title: str, frame: pd.DataFrame, *, new_page: bool = True, intro: str | None = None
     ) -> None:
-        wide = layout.needs_landscape(frame, portrait_room)
         if new_page:
-            page("landscape" if wide else "portrait")
-        story.append(Paragraph(html.escape(title), h2))
+            wide = self.layout.needs_landscape(frame, self.portrait_room)
+            self.page("landscape" if wide else "portrait")
+        self.para(html.escape(title), self.h2)
         if intro:
-            story.append(Paragraph(html.escape(intro), body))
-            story.append(Spacer(1, 0.2 * cm))
-        table(frame)
+            self.para(html.escape(intro))
+            self.space(0.2 * cm)
+        self.table(frame)
 
-    def table(frame: pd.DataFrame) -> None:
+    def table(self, frame: pd.DataFrame) -> None:
         if frame.empty:
-            story.append(Paragraph(t["none"], body))
+            self.para(self.t["none"])
             return
-        room = landscape_room if current[0] == "landscape" else portrait_room
-        story.append(layout.table(frame.head(PDF_MAX_ROWS).reset_index(drop=True), room))
+        room = self.landscape_room if self.current == "landscape" else self.portrait_room
+        self.flow.append(self.layout.table(frame.head(PDF_MAX_ROWS).reset_index(drop=True), room))
         if len(frame) > PDF_MAX_ROWS:
-            story.append(
-                Paragraph(
-                    keep_numbers(t["more_rows"].format(n=_fmt(len(frame) - PDF_MAX_ROWS, lang))),
-                    body,
-                )
-            )
+            more = self.t["more_rows"].format(n=_fmt(len(frame) - PDF_MAX_ROWS, self.lang))
+            self.para(keep_numbers(more))
 
-    def image(png: bytes) -> Image:
+    def image(self, png: bytes) -> None:
         img = Image(io.BytesIO(png))
-        scale = min(portrait_room / img.drawWidth, 21 * cm / img.drawHeight)
+        scale = min(self.portrait_room / img.drawWidth, 21 * cm / img.drawHeight)
         img.drawWidth *= scale
         img.drawHeight *= scale
-        return img
+        self.flow.append(img)
 
-    # Front page: what, when, from which data, the key figures and the target progress.
-    story += [
-        Paragraph(html.escape(f"{t['title']} — {data.nama_kab}"), h1),
-        Paragraph(t["subtitle"], body),
-        Spacer(1, 0.3 * cm),
-    ]
-    if data.sintetis:
-        story += [Paragraph(html.escape(t["synthetic_note"]), warn), Spacer(1, 0.3 * cm)]
-    story.append(Paragraph(t["summary"], h2))
-    summary = [(k, v) for k, v in _summary_rows(data, lang) if k != t["synthetic"]]
-    table(
-        pd.DataFrame(summary, columns=["param", "value"]).rename(
-            columns={"param": t["param"], "value": t["value"]}
-        )
-    )
-    if data.suppression_k:
-        story += [
-            Spacer(1, 0.3 * cm),
-            Paragraph(t["suppressed_note"].format(k=data.suppression_k), body),
-        ]
-    paragraphs = target_paragraphs(data, lang)
-    story += [Spacer(1, 0.3 * cm), Paragraph(t["targets"], h2)]
-    if not paragraphs:
-        story.append(Paragraph(t["none"], body))
-    for para in paragraphs:
-        story += [Paragraph(html.escape(keep_numbers(para)), body), Spacer(1, 0.15 * cm)]
+    def front_page(self, data: ReportData) -> None:
+        """What, when, from which data, the key figures and the target progress."""
+        t = self.t
+        self.para(html.escape(f"{t['title']} — {data.nama_kab}"), self.h1)
+        self.para(t["subtitle"])
+        self.space(0.3 * cm)
+        if data.sintetis:
+            self.para(html.escape(t["synthetic_note"]), self.warn)
+            self.space(0.3 * cm)
+        self.para(t["summary"], self.h2)
+        summary = [(k, v) for k, v in _summary_rows(data, self.lang) if k != t["synthetic"]]
+        self.table(pd.DataFrame(summary, columns=[t["param"], t["value"]]))
+        if data.suppression_k:
+            self.space(0.3 * cm)
+            self.para(t["suppressed_note"].format(k=data.suppression_k))
+        paragraphs = target_paragraphs(data, self.lang)
+        self.space(0.3 * cm)
+        self.para(t["targets"], self.h2)
+        if not paragraphs:
+            self.para(t["none"])
+        for text in paragraphs:
+            self.para(html.escape(keep_numbers(text)))
+            self.space(0.15 * cm)
 
-    page("portrait")
-    story += [Paragraph(t["map"], h2), image(maps[0])]
-    page("portrait")
-    story += [Paragraph(t["pocket_map"], h2), image(maps[1])]
-    section(t["priorities"], priority_table(data))
-    section(t["pockets"], pocket_table(data, lang))
-    section(t["opd"], opd_summary(data), intro=t["opd_intro"])
-    section(t["coverage"], coverage_table(data))
-    page("portrait")
-    story.append(Paragraph(t["method"], h2))
-    story += [Paragraph(p, body) for p in pick(METHOD, lang)]
-    story.append(Spacer(1, 0.3 * cm))
-    table(pd.DataFrame(_flatten(data.params), columns=[t["param"], t["value"]]))
-    story += [
-        Spacer(1, 0.5 * cm),
-        Paragraph(t["attribution"], h2),
-        Paragraph(
-            html.escape(pick(ATTRIBUTION, lang).format(sumber=data.sumber, versi=data.version)),
-            body,
-        ),
-    ]
+    def method_page(self, data: ReportData) -> None:
+        t = self.t
+        self.page("portrait")
+        self.para(t["method"], self.h2)
+        for text in pick(METHOD, self.lang):
+            self.para(text)
+        self.space(0.3 * cm)
+        self.table(pd.DataFrame(_flatten(data.params), columns=[t["param"], t["value"]]))
+        self.space(0.5 * cm)
+        self.para(t["attribution"], self.h2)
+        attribution = pick(ATTRIBUTION, self.lang).format(sumber=data.sumber, versi=data.version)
+        self.para(html.escape(attribution))
 
-    footer_text = f"{t['title']} — {data.nama_kab} — {fmt_periode(data.periode, lang)}"
+
+def _build(story: _Story, data: ReportData) -> bytes:
+    """Lay the story out on A4 pages with the footer and the synthetic-data banner."""
+    t, font, bold = story.t, story.font, story.bold
+    footer_text = f"{t['title']} — {data.nama_kab} — {fmt_periode(data.periode, story.lang)}"
 
     def decorate(canvas, doc) -> None:
         w, h = canvas._pagesize
@@ -327,5 +323,25 @@ def write_report_pdf(data: ReportData, *, maps: tuple[bytes, bytes], lang: str =
         subject=t["subtitle"],
     )
     doc.addPageTemplates([template("portrait", A4), template("landscape", landscape(A4))])
-    doc.build(story)
+    doc.build(story.flow)
     return buf.getvalue()
+
+
+def write_report_pdf(data: ReportData, *, maps: tuple[bytes, bytes], lang: str = "id") -> bytes:
+    """The meeting pack as PDF bytes (A4, landscape pages for wide tables). ``maps``: the
+    desa map and the pocket map as PNG bytes, drawn by the caller
+    (:func:`geo_service.services.report.write_report_pdf` draws them without any tile
+    server), so ``io`` does not import ``mapping``."""
+    story = _Story(lang)
+    t = story.t
+    story.front_page(data)
+    for title, png in ((t["map"], maps[0]), (t["pocket_map"], maps[1])):
+        story.page("portrait")
+        story.para(title, story.h2)
+        story.image(png)
+    story.section(t["priorities"], priority_table(data))
+    story.section(t["pockets"], pocket_table(data, lang))
+    story.section(t["opd"], opd_summary(data), intro=t["opd_intro"])
+    story.section(t["coverage"], coverage_table(data))
+    story.method_page(data)
+    return _build(story, data)
