@@ -376,7 +376,7 @@ def test_targets_for_every_role_of_the_kabupaten(client, tokens, api_db):
         assert ekstrem["nilai_target"] == 0 and ekstrem["tahun_target"] == 2026
         assert ekstrem["nilai_sekarang"] == pytest.approx(desa["pct_jiwa_ekstrem"])
         assert ekstrem["waktu_sekarang"] == PERIODE and ekstrem["status"] == "data_kurang"
-        assert "target 0,00% pada 2026" in ekstrem["teks"]
+        assert "target 0,00 % pada 2026" in ekstrem["teks"]
         assert rows["pct_miskin"]["nilai_target"] == 4.5
         assert body.teks.startswith("Capaian target")
     assert run["id"]
@@ -391,7 +391,7 @@ def test_targets_for_every_role_of_the_kabupaten(client, tokens, api_db):
     assert client.get(f"/kabupaten/{KAB_A}/target", headers=tokens["analis_b"]).status_code == 403
     # The map page shows them too (a box under the title).
     page = client.get(f"/kabupaten/{KAB_A}/peta", headers=tokens["analis_a"]).text
-    assert "id='gs-target'" in page and "0,00% pada 2026" in page
+    assert "id='gs-target'" in page and "0,00 % pada 2026" in page
     # Jepara has no target in data/targets.csv: zero rows, no error.
     b = client.get(f"/kabupaten/{KAB_B}/target", headers=tokens["analis_b"]).json()
     assert b["baris"] == [] and b["teks"] == ""

@@ -12,6 +12,7 @@ from geo_service.analysis.disclosure.suppression import (
     SUPPRESSED_FLAG,
     is_small,
 )
+from geo_service.analysis.prioritas_alasan import KUADRAN_LABEL
 
 DESA_KEYS: tuple[str, ...] = ("kode_desa", "nama_desa", "kode_kec", "nama_kec")
 # Parts of a desa's extreme-poor families published in the coverage table (each <= the whole).
@@ -42,20 +43,6 @@ TARGET_COLUMNS: tuple[str, ...] = (
     "kode_kec",
     "nama_kec",
 )
-QUADRANT_LABEL = {
-    "id": {
-        "I": "I: persentase tinggi, jumlah tinggi",
-        "II": "II: persentase rendah, jumlah tinggi",
-        "III": "III: persentase rendah, jumlah rendah",
-        "IV": "IV: persentase tinggi, jumlah rendah",
-    },
-    "en": {
-        "I": "I: high rate, high number",
-        "II": "II: low rate, high number",
-        "III": "III: low rate, low number",
-        "IV": "IV: high rate, low number",
-    },
-}
 # Weights of the two score components computable from released counts (the others -- depth,
 # deprivation, pockets, coverage -- are shares of sub-groups that may be below k).
 RELEASED_WEIGHTS = {"jumlah": 0.30, "tingkat": 0.25}
@@ -126,7 +113,7 @@ def released_priorities(
         high_n = np.nan_to_num(n) >= mean
         q = np.where(high_rate, np.where(high_n, "I", "IV"), np.where(high_n, "II", "III"))
         quad[active] = q[active]
-    labels = QUADRANT_LABEL.get(lang, QUADRANT_LABEL["id"])
+    labels = KUADRAN_LABEL.get(lang, KUADRAN_LABEL["id"])  # the full list's labels
     m = int(active.sum())
     reasons = []
     for i in range(len(d)):
