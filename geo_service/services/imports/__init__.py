@@ -16,13 +16,16 @@ Both follow the same protocol:
 Families: validated chunk by chunk with ``validate_keluarga`` (``row_offset``), duplicate
 ids across chunks found by a first pass over the id column only, located with the contract's
 rule (``locate_keluarga``, desa of the family's registered kabupaten) and given their H3
-cell, then bulk-loaded (COPY on PostgreSQL). By default any rejected row fails the whole
+cell, then bulk-loaded (:class:`geo_service.db.bulk.BulkLoader`: binary COPY on PostgreSQL,
+prepared executemany on SpatiaLite, indexes rebuilt once after a large load) on one worker
+thread while the next chunk is validated and located. By default any rejected row fails the whole
 file with the full report; ``partial=True`` stores the valid rows and quarantines the rest.
 A snapshot (periode x kabupaten) is never duplicated: a second file for it is refused
 unless ``replace=True``, which swaps it in the same transaction.
 
-Where it lives: the use cases in :mod:`.keluarga` and :mod:`.batas`, the shared report and
-failure path in :mod:`.batch`; file reading in :mod:`geo_service.io.import_files`; the SQL in
+Where it lives: the use cases in :mod:`.keluarga` and :mod:`.batas`, a family chunk's
+preparation (cross-chunk duplicates, quarantine rows, location) in :mod:`.keluarga_rows`,
+the shared report and failure path in :mod:`.batch`; file reading in :mod:`geo_service.io.import_files`; the SQL in
 :mod:`geo_service.db.repo.imports` (batches, advisory locks), :mod:`geo_service.db.repo.keluarga`
 and :mod:`geo_service.db.repo.wilayah`.
 """
