@@ -4,7 +4,6 @@ targets and runs (``/kabupaten/{kode}``), starting a run and following it, the p
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Literal
@@ -25,6 +24,7 @@ from geo_service.api.routers.results import SORTABLE, geo_check, respond
 from geo_service.api.schemas import AnalysisRequest
 from geo_service.api.web import data as D
 from geo_service.api.web.auth import WebUser, check_csrf, require_roles
+from geo_service.api.web.common import ANALYSTS, Periode, map_json, start_page
 from geo_service.api.web.downloads import table_pdf
 from geo_service.api.web.render import (
     finish,
@@ -43,28 +43,6 @@ from geo_service.services import uji_petik as uji_petik_service
 from geo_service.services import wilayah as wilayah_service
 
 router = APIRouter(include_in_schema=False)
-Periode = Annotated[str | None, Query(pattern=r"^(\d{4}-(0[1-9]|1[0-2]))?$")]
-ANALYSTS = ("admin", "analis")
-
-
-def _map_json(
-    request, session, user, run, k, table: pd.DataFrame | None, points: str | None = None
-) -> str:
-    """The map's inline data: where its layers are (fetched once, kept by the browser: the
-    URL names the run) and one marker per desa of ``table`` (the list shown; ``points`` is
-    that list already as JSON)."""
-    if points is None:
-        markers = (
-            D.priority_points(D.desa_points(request, session, user, run, k), table)
-            if table is not None
-            else []
-        )
-        points = json.dumps(markers, separators=(",", ":"))
-    head = json.dumps(
-        {"url": f"/kabupaten/{run.kode_kab}/hal/peta/{run.id}.json", "kab": run.kode_kab},
-        separators=(",", ":"),
-    )
-    return f'{head[:-1]},"prioritas":{points}}}'.replace("</", "<\\/")
 
 
 @router.get("/kabupaten/{kode_kab}/hal/peta/{run_id}.json")
@@ -140,9 +118,7 @@ def kabupaten(
     settings: SettingsDep,
     periode: Periode = None,
 ) -> Response:
-    lang = page_lang(request)
-    check_kabupaten(user, kode_kab)
-    geo_check(user, "desa", api)
+    lang = start_page(request, user, kode_kab, api)
     periode = periode or None
     runs = D.recent_runs(request, session, user, kode_kab)
     try:
@@ -208,7 +184,7 @@ def kabupaten(
         n_kantong=len(listed["pockets"]),
         peta=D.cache_of(request).get(
             ("peta_sepuluh", run.id, api.disclosure_k, *D.viewer(user)),
-            lambda: _map_json(request, session, user, run, api.disclosure_k, top),
+            lambda: map_json(request, session, user, run, api.disclosure_k, top),
         ),
         periodes_data=periodes_data,
     )
@@ -293,9 +269,7 @@ def prioritas(
     arah: Literal["naik", "turun"] = "naik",
     unduh: Literal["csv", "xlsx", "pdf"] | None = None,
 ) -> Response:
-    lang = page_lang(request)
-    check_kabupaten(user, kode_kab)
-    geo_check(user, "desa", api)
+    lang = start_page(request, user, kode_kab, api)
     listed = D.priority_list(
         request,
         session,
@@ -347,9 +321,7 @@ def prioritas(
         f=filters,
         query=request.url.query,
         sortable=SORTABLE,
-        peta=_map_json(
-            request, session, user, run, api.disclosure_k, None, points=listed["points"]
-        ),
+        peta=map_json(request, session, user, run, api.disclosure_k, None, points=listed["points"]),
     )
 
 
@@ -394,9 +366,7 @@ def desa(
     api: ApiSettingsDep,
     periode: Periode = None,
 ) -> Response:
-    lang = page_lang(request)
-    check_kabupaten(user, kode_kab)
-    geo_check(user, "desa", api)
+    lang = start_page(request, user, kode_kab, api)
     if not kode_desa.startswith(kode_kab + "."):
         raise NotFoundError(f"Desa {kode_desa} tidak ditemukan.", f"Desa {kode_desa} not found.")
     k = api.disclosure_k
@@ -449,7 +419,7 @@ def _desa_parts(request, session, user, run, k: int, kode_desa: str) -> dict:
         "cover": D.row_dict(cover, 0) if len(cover) else None,
         "kantong": D.members_of(request, session, user, run, k).get(kode_desa, []),
         "kantong_label": D.pocket_labels(D.planning(request, session, user, run, "kantong", k)[0]),
-        "peta": _map_json(request, session, user, run, k, pri),
+        "peta": map_json(request, session, user, run, k, pri),
     }
 
 

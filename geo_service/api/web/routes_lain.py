@@ -17,9 +17,9 @@ from geo_service.api.deps import ApiSettingsDep, KodeKab, SessionDep, SettingsDe
 from geo_service.api.errors import status_for
 from geo_service.api.formats import feature_collection
 from geo_service.api.routers import laporan_warga as LW
-from geo_service.api.routers.results import geo_check
 from geo_service.api.web import data as D
 from geo_service.api.web.auth import MaybeWebUser, WebUser, check_csrf, require_roles
+from geo_service.api.web.common import ANALYSTS, Periode, map_json, start_page
 from geo_service.api.web.render import fragment, html_errors, page_lang, render
 from geo_service.api.web.teks import t
 from geo_service.errors import GeoServiceError, InvalidInputError, NotFoundError, TooLargeError
@@ -27,9 +27,7 @@ from geo_service.services import audit as audit_service
 from geo_service.services import uji_petik as uji_petik_service
 
 router = APIRouter(include_in_schema=False)
-Periode = Annotated[str | None, Query(pattern=r"^(\d{4}-(0[1-9]|1[0-2]))?$")]
 SampelId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-ANALYSTS = ("admin", "analis")
 RESULT_SUFFIXES = (".csv", ".xlsx", ".gpkg")
 
 
@@ -63,9 +61,7 @@ def kantong(
     api: ApiSettingsDep,
     periode: Periode = None,
 ) -> Response:
-    lang = page_lang(request)
-    check_kabupaten(user, kode_kab)
-    geo_check(user, "desa", api)
+    lang = start_page(request, user, kode_kab, api)
     run, pockets, k, members, _ = _pockets(
         request, session, user, kode_kab, periode or None, api.disclosure_k
     )
@@ -83,7 +79,7 @@ def kantong(
         run=run,
         rows=rows,
         k=k,
-        peta=_map(request, session, user, run, api.disclosure_k),
+        peta=map_json(request, session, user, run, api.disclosure_k, None),
     )
 
 
@@ -98,9 +94,7 @@ def kantong_detail(
     api: ApiSettingsDep,
     periode: Periode = None,
 ) -> Response:
-    lang = page_lang(request)
-    check_kabupaten(user, kode_kab)
-    geo_check(user, "desa", api)
+    lang = start_page(request, user, kode_kab, api)
     k = api.disclosure_k
     run, pockets, applied, members, names = _pockets(
         request, session, user, kode_kab, periode or None, k
@@ -135,14 +129,8 @@ def kantong_detail(
         k=applied,
         desa=[(c, names.get(c, c)) for c in covered],
         needs=summary,
-        peta=_map(request, session, user, run, k),
+        peta=map_json(request, session, user, run, k, None),
     )
-
-
-def _map(request, session, user, run, k) -> str:
-    from geo_service.api.web.routes_kabupaten import _map_json
-
-    return _map_json(request, session, user, run, k, None)
 
 
 # ------------------------------------------------------------------ OPD view
@@ -159,8 +147,7 @@ def opd(
     periode: Periode = None,
     opd: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    lang = page_lang(request)
-    check_kabupaten(user, kode_kab)
+    lang = start_page(request, user, kode_kab)
     run = D.newest_run(request, session, user, kode_kab, periode or None)
     table, k = D.planning(request, session, user, run, "target_opd", api.disclosure_k)
     names = sorted(table["opd"].dropna().astype(str).unique()) if "opd" in table else []

@@ -96,11 +96,11 @@ def test_inline_map_data_cannot_close_its_script_element():
     import json
     from types import SimpleNamespace
 
-    from geo_service.api.web.routes_kabupaten import _map_json
+    from geo_service.api.web.common import map_json
 
     evil = json.dumps([{"nama_desa": "</script><script>alert(1)</script>", "x": 1, "y": 2}])
     run = SimpleNamespace(id=7, kode_kab="33.24")
-    text = _map_json(None, None, None, run, 10, None, points=evil)
+    text = map_json(None, None, None, run, 10, None, points=evil)
     assert "</script" not in text.lower()
     data = json.loads(text)
     assert data["prioritas"][0]["nama_desa"] == "</script><script>alert(1)</script>"
