@@ -26,6 +26,7 @@ from geo_service.mapping.geometry import (
     coarse_coverage,
     feature_collection,
 )
+from geo_service.mapping.page import DataGeoJson, attach_page
 
 # Colour-blind safe, prints in grey scale in the right order (ColorBrewer YlOrRd 5).
 PALETTE = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
@@ -108,6 +109,7 @@ def offline_map(location: tuple[float, float], zoom_start: int = 11, **kwargs) -
         prefer_canvas=False,
         **kwargs,
     )
+    attach_page(m)  # the layers' data go into the page once, after rendering
     # A metric scale bar only (Leaflet's default adds miles).
     _script(m, "L.control.scale({imperial:false,metric:true}).addTo({map});")
     m.default_js = []
@@ -208,7 +210,7 @@ def choropleth_map(
         layer[col] = [fmt_int(v, lang) for v in layer[col]]
     layer = escape_text(layer.drop(columns="pct_jiwa_ekstrem"))  # tooltips use innerHTML
     ids = [str(k) for k in desa["kode_desa"]]
-    desa_layer = folium.GeoJson(
+    desa_layer = DataGeoJson(
         feature_collection(layer, coarse, decimals=COARSE_DECIMALS, ids=ids),
         name=t["layer_desa"],
         style_function=_desa_style,
@@ -224,7 +226,7 @@ def choropleth_map(
     add_zoom_detail(m, desa_layer, ids, exact)
 
     kec_ids, kec_exact, kec_coarse = _kecamatan(desa, kecamatan, simplify_m)
-    kec_layer = folium.GeoJson(
+    kec_layer = DataGeoJson(
         feature_collection(
             pd.DataFrame(index=range(len(kec_ids))),
             kec_coarse,

@@ -23,6 +23,7 @@ from geo_service.i18n import fmt_p, pick
 from geo_service.mapping.escape import escape_text
 from geo_service.mapping.folium_map import NO_DATA, PALETTE, _figure, class_breaks
 from geo_service.mapping.geometry import feature_collection
+from geo_service.mapping.page import DataGeoJson
 
 HOT = "#b2182b"
 COLD = "#2166ac"
@@ -213,7 +214,7 @@ def add_h3_layer(
         k if isinstance(k, str) else "-" for k in h3.get("kantong_id", pd.Series([None] * len(h3)))
     ]
     layer = escape_text(layer.drop(columns="pct_jiwa_ekstrem"))  # tooltips use innerHTML
-    folium.GeoJson(
+    DataGeoJson(
         feature_collection(layer, h3.geometry.to_numpy()),
         style_function=lambda f: {
             "fillColor": f["properties"]["warna"],
@@ -331,12 +332,12 @@ def add_pocket_layer(
             fields += ["desa", "kecamatan"]
             aliases += [t["desa"], t["kecamatan"]]
             if colour == POCKET:  # a white halo under the black line, to stand out from
-                folium.GeoJson(  # the kecamatan outlines and the dark choropleth classes
+                DataGeoJson(  # the kecamatan outlines and the dark choropleth classes
                     feature_collection(layer[[]], geoms),
                     interactive=False,
                     style_function=lambda f: {"color": "#ffffff", "weight": 7, "fill": False},
                 ).add_to(group)
-            folium.GeoJson(
+            DataGeoJson(
                 feature_collection(escape_text(layer), geoms),  # tooltips use innerHTML
                 style_function=lambda f, c=colour: {
                     "color": c,

@@ -123,3 +123,23 @@ def test_page_is_smaller_and_swaps_to_exact_geometry_when_zoomed(kendal, tmp_pat
     assert detail_vertices == n_exact - n_rings
     assert coarse_vertices < 0.6 * detail_vertices
     assert back_vertices == coarse_vertices
+
+
+def test_layer_data_written_once_after_rendering(kendal):
+    """The GeoJSON data enter the page after rendering (compact, script-safe, no token
+    left)."""
+    import json
+    import re
+
+    desa = kendal.head(8).copy()
+    desa["nama_desa"] = desa["nama_desa"].astype(object)
+    desa.loc[desa.index[0], "nama_desa"] = "</script><b>{{ x }}</b>"
+    m = choropleth_map(desa)
+    one = m.get_root().render()
+    assert "/*gs-data:" not in one and "</script><b>" not in one
+    found = re.findall(r"geo_json_[0-9a-f]+_add\((\{.*?\})\);", one, re.S)
+    layers = [json.loads(text) for text in found]
+    desa_layer = next(fc for fc in layers if fc["features"][0]["properties"].get("kode_desa"))
+    assert len(desa_layer["features"]) == 8
+    # Escaped for the tooltip's innerHTML, and for the script around it.
+    assert desa_layer["features"][0]["properties"]["nama_desa"].startswith("&lt;/script&gt;")
