@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from geo_service.analysis import schema as S
+from geo_service.i18n import teks
 
 BATAS_HARI = 14  # a report still open after this many days is overdue
 
@@ -94,7 +95,7 @@ _KODE_DESA = re.compile(r"\d{2}\.\d{2}\.\d{2}\.\d{4}")
 
 def _text(code: str, lang: str) -> str:
     pair = REPORT_REASONS.get(code) or S.REASONS.get(code) or (code, code)
-    return pair[1] if lang == "en" else pair[0]
+    return teks(pair, lang)
 
 
 @dataclass(frozen=True)
@@ -231,9 +232,9 @@ def public_status(report: CitizenReport, now: datetime, lang: str = "id") -> dic
     return {
         "nomor": report.nomor,
         "jenis": report.jenis,
-        "jenis_teks": JENIS_LAPORAN[report.jenis][1 if lang == "en" else 0],
+        "jenis_teks": teks(JENIS_LAPORAN[report.jenis], lang),
         "status": report.status,
-        "status_teks": STATUS_LAPORAN[report.status][1 if lang == "en" else 0],
+        "status_teks": teks(STATUS_LAPORAN[report.status], lang),
         "dibuat": made.date().isoformat(),
         "diperbarui": datetime.fromisoformat(report.diperbarui).date().isoformat(),
         "hari_sejak_dibuat": (now - made).days,

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from geo_service.cli._common import _domain_errors, _progress, console, out
 from geo_service.errors import GeoServiceError
+from geo_service.i18n import fmt_int, fmt_number, fmt_percent, msg, teks
 from geo_service.settings import get_settings
 
 db_app = typer.Typer(help="Basis data: migrasi skema.", no_args_is_help=True)
@@ -103,20 +104,19 @@ def db_upgrade(
         before = current_revision(engine)
         after = upgrade(engine, revision)
         reaped = reap_interrupted_imports(engine)
-    en = lang == "en"
     if before == after:
         out.print(
-            ("Database already at" if en else "Basis data sudah di versi")
+            teks(("Basis data sudah di versi", "Database already at"), lang)
             + f" {after}: {_where(engine)}"
         )
     else:
         out.print(
-            ("Database upgraded" if en else "Basis data diperbarui")
+            teks(("Basis data diperbarui", "Database upgraded"), lang)
             + f" {before or '-'} -> {after}: {_where(engine)}"
         )
     if reaped:
         out.print(
-            ("Interrupted imports marked failed" if en else "Impor yang terhenti ditandai gagal")
+            teks(("Impor yang terhenti ditandai gagal", "Interrupted imports marked failed"), lang)
             + f": {reaped}"
         )
 
@@ -154,16 +154,14 @@ def import_boundaries_cmd(
         engine = _ready_engine()
         with _progress() as bar:
             bar.add_task(
-                "Mengimpor batas wilayah" if lang == "id" else "Importing boundaries", total=None
+                teks(("Mengimpor batas wilayah", "Importing boundaries"), lang), total=None
             )
             report = import_boundaries(engine, file, lang=lang)
     out.print(report.text(lang))
     if report.diperbaiki:
         console.print(
-            (
-                "[yellow]Repaired (make_valid):[/] "
-                if lang == "en"
-                else "[yellow]Diperbaiki (make_valid):[/] "
+            teks(
+                ("[yellow]Diperbaiki (make_valid):[/] ", "[yellow]Repaired (make_valid):[/] "), lang
             )
             + ", ".join(report.diperbaiki)
         )
@@ -198,7 +196,7 @@ def import_keluarga_cmd(
     from geo_service.services.imports import import_keluarga
     from geo_service.services.profil import import_keluarga_profil
 
-    label = "Importing families" if lang == "en" else "Mengimpor keluarga"
+    label = teks(("Mengimpor keluarga", "Importing families"), lang)
     try:
         with _domain_errors(lang), _audited_import("keluarga", file, periode):
             engine = _ready_engine()
@@ -238,10 +236,12 @@ def import_keluarga_cmd(
     out.print(report.text(lang))
     if report.kolom_tidak_dikenal:
         console.print(
-            (
-                "[yellow]Unknown columns ignored:[/] "
-                if lang == "en"
-                else "[yellow]Kolom tidak dikenal diabaikan:[/] "
+            teks(
+                (
+                    "[yellow]Kolom tidak dikenal diabaikan:[/] ",
+                    "[yellow]Unknown columns ignored:[/] ",
+                ),
+                lang,
             )
             + ", ".join(report.kolom_tidak_dikenal)
         )
@@ -251,17 +251,17 @@ def import_keluarga_cmd(
         _print_counts(mapping.pemetaan["masalah_per_kode"], lang)
     if mapping is not None and mapping.n_identitas:
         out.print(
-            f"{mapping.n_identitas:,} "
-            + ("identities encrypted" if lang == "en" else "identitas dienkripsi ke brankas")
+            f"{fmt_int(mapping.n_identitas, lang)} "
+            + teks(("identitas dienkripsi ke brankas", "identities encrypted"), lang)
         )
 
 
 def _print_counts(counts: dict[str, int], lang: str) -> None:
-    table = Table(title="Problems by reason code" if lang == "en" else "Masalah per kode alasan")
+    table = Table(title=teks(("Masalah per kode alasan", "Problems by reason code"), lang))
     table.add_column("kode_alasan")
     table.add_column("jumlah", justify="right")
     for code, n in sorted(counts.items()):
-        table.add_row(code, f"{n:,}")
+        table.add_row(code, fmt_int(n, lang))
     console.print(table)
 
 
@@ -276,10 +276,12 @@ def _print_failed_report(lang: str) -> None:
         return
     _print_counts(report.masalah_per_kode, lang)
     console.print(
-        (
-            "Full report: geo-service import laporan "
-            if lang == "en"
-            else "Laporan lengkap: geo-service import laporan "
+        teks(
+            (
+                "Laporan lengkap: geo-service import laporan ",
+                "Full report: geo-service import laporan ",
+            ),
+            lang,
         )
         + f"{report.batch_id} --out laporan.csv"
     )
@@ -304,16 +306,26 @@ def import_report_cmd(
         with make_session_factory(engine)() as session:
             batch = get_batch(session, batch_id, scope=Scope.all())
             problems = batch_problems(session, batch_id, scope=Scope.all())
+    n = {
+        k: fmt_int(getattr(batch, k), lang) for k in ("n_baris", "n_sah", "n_ditolak", "n_masalah")
+    }
     out.print(
         f"#{batch.id} {batch.jenis} {batch.berkas} ({batch.status}) periode "
-        f"{batch.periode or '-'}: {batch.n_baris:,} baris, {batch.n_sah:,} disimpan, "
-        f"{batch.n_ditolak:,} ditolak, {batch.n_masalah:,} masalah"
+        f"{batch.periode or '-'}: "
+        + msg(
+            "impor_ringkas",
+            lang,
+            baris=n["n_baris"],
+            sah=n["n_sah"],
+            ditolak=n["n_ditolak"],
+            masalah=n["n_masalah"],
+        )
     )
     if batch.alasan:
         out.print(batch.alasan, markup=False)
     if out_file is not None:
         write_csv(problems, out_file)
-        out.print(("Wrote" if lang == "en" else "Menulis") + f" {out_file}")
+        out.print(msg("menulis", lang, what=out_file))
     if len(problems):
         table = Table(title=f"{min(limit, len(problems))}/{len(problems)}")
         for col in ["baris", "id_keluarga", "kolom", "nilai", "kode_alasan"]:
@@ -345,11 +357,10 @@ def runs_list(
             runs = list_runs(
                 session, scope=Scope.all(), kode_kab=kabupaten, periode=periode, limit=limit
             )
-    en = lang == "en"
     if not runs:
-        out.print("No stored runs." if en else "Belum ada analisis tersimpan.")
+        out.print(teks(("Belum ada analisis tersimpan.", "No stored runs."), lang))
         return
-    table = Table(title="Stored runs" if en else "Analisis tersimpan")
+    table = Table(title=teks(("Analisis tersimpan", "Stored runs"), lang))
     for col in [
         "id",
         "kabupaten",
@@ -371,9 +382,13 @@ def runs_list(
             r.periode,
             r.status,
             r.mulai.strftime("%Y-%m-%d %H:%M"),
-            "" if r.detik is None else f"{r.detik:.1f}",
+            "" if r.detik is None else fmt_number(r.detik, lang, 1),
             r.versi,
-            "" if n is None else f"{n:,} ({pct:.2f}%)" if pct is not None else f"{n:,}",
+            ""
+            if n is None
+            else f"{fmt_int(n, lang)} ({fmt_percent(pct, lang, 2)})"
+            if pct is not None
+            else fmt_int(n, lang),
             ", ".join(r.tabel),
         )
     out.print(table)

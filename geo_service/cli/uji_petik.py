@@ -15,12 +15,12 @@ from typing import Annotated
 
 import pandas as pd
 import typer
-from rich.table import Table
 
 from geo_service.cli._common import _desa_quiet as _load_desa
 from geo_service.cli._common import _domain_errors, _indicators, console, out
+from geo_service.cli.uji_petik_tampil import TEXT, print_problems, print_progress, progress_map
 from geo_service.errors import InvalidInputError
-from geo_service.i18n import pick
+from geo_service.i18n import fmt_int, pick
 from geo_service.services.analysis_run import RUN_DEFAULTS
 
 uji_app = typer.Typer(
@@ -28,35 +28,6 @@ uji_app = typer.Typer(
 )
 
 LangOpt = Annotated[str, typer.Option(help="Bahasa pesan: id atau en.")]
-
-TEXT = {
-    "id": {
-        "sample_done": "Sampel uji petik {id}: {n:,} keluarga ({acak:,} acak, {bendera:,} "
-        "berbendera; {dipotong:,} bendera di atas batas tidak dimasukkan).",
-        "files": "Berkas lapangan: {n} berkas di {dir}",
-        "store": "Folder sampel (untuk impor dan progres): {dir}",
-        "imported": "Diimpor {berkas}: {baru} baru, {diperbarui} diperbarui, {sama} sama, "
-        "{lama} diabaikan (lebih lama); {kosong} baris belum dikunjungi.",
-        "refused": "Tidak ada yang diimpor: {n} masalah pada {rows} baris. Laporan: {report}. "
-        "Perbaiki berkas, atau gunakan --partial untuk mengimpor baris yang sah.",
-        "progress": "Progres uji petik {id}",
-        "errors": "Taksiran persentase data tidak sesuai (bagian acak)",
-        "written": "Menulis {dir}/: {files}",
-    },
-    "en": {
-        "sample_done": "Ground-check sample {id}: {n:,} families ({acak:,} random, {bendera:,} "
-        "flagged; {dipotong:,} flagged beyond the cap left out).",
-        "files": "Field files: {n} files in {dir}",
-        "store": "Sample folder (for import and progress): {dir}",
-        "imported": "Imported {berkas}: {baru} new, {diperbarui} updated, {sama} same, "
-        "{lama} ignored (older); {kosong} rows not visited yet.",
-        "refused": "Nothing imported: {n} problems in {rows} rows. Report: {report}. Fix the "
-        "file, or use --partial to import the valid rows.",
-        "progress": "Ground-check progress {id}",
-        "errors": "Estimated share of wrong records (random part)",
-        "written": "Wrote {dir}/: {files}",
-    },
-}
 
 
 def register(app: typer.Typer) -> None:
@@ -200,10 +171,10 @@ def sampel(
     out.print(
         t["sample_done"].format(
             id=meta["id"],
-            n=len(sample.daftar),
-            acak=len(sample.acak),
-            bendera=int((sample.daftar["jenis"] == "bendera").sum()),
-            dipotong=sample.n_bendera_dipotong,
+            n=fmt_int(len(sample.daftar), lang),
+            acak=fmt_int(len(sample.acak), lang),
+            bendera=fmt_int(int((sample.daftar["jenis"] == "bendera").sum()), lang),
+            dipotong=fmt_int(sample.n_bendera_dipotong, lang),
         )
     )
     out.print(t["files"].format(n=len(files), dir=out_dir / "lapangan"))
@@ -308,7 +279,7 @@ def impor(
     if len(problems):
         report = sampel_dir / f"masalah_{berkas.stem}.csv"
         problems.to_csv(report, index=False, encoding="utf-8-sig")
-        _print_problems(problems, lang)
+        print_problems(problems, lang)
     if not outcome.diimpor:
         console.print(
             "[bold red]"
@@ -325,6 +296,7 @@ def impor(
 
         CitizenReportService(JsonFileReportStore(laporan_warga)).close_from_results(store.results())
     s = outcome.summary
+    assert s is not None and outcome.check is not None  # set whenever the rows were imported
     out.print(
         t["imported"].format(
             berkas=berkas.name,
@@ -335,21 +307,6 @@ def impor(
             kosong=outcome.check.n_kosong,
         )
     )
-
-
-def _print_problems(problems: pd.DataFrame, lang: str, limit: int = 20) -> None:
-    table = Table(
-        title=("Masalah" if lang != "en" else "Problems")
-        + f" ({min(limit, len(problems))}/{len(problems)})"
-    )
-    for col in ["baris", "id_keluarga", "kolom", "nilai", "kode_alasan", "keterangan"]:
-        table.add_column(col)
-    for rec in problems.head(limit).itertuples(index=False):
-        table.add_row(*["" if pd.isna(v) else str(v) for v in rec])
-    console.print(table)
-
-
-# --- uji-petik progress -----------------------------------------------------------------
 
 
 @uji_app.command("progress")
@@ -402,8 +359,8 @@ def progres(
                 prog, on="kode_desa", how="inner"
             )
             write_geojson(shapes, tmp / "progres_desa.geojson")
-            _progress_map(shapes, meta, lang).save(str(tmp / "progres.html"))
-    _print_progress(prog, est, meta, lang)
+            progress_map(shapes, meta, lang).save(str(tmp / "progres.html"))
+    print_progress(prog, est, meta, lang)
     out.print(
         t["written"].format(
             dir=target_dir,
@@ -412,99 +369,3 @@ def progres(
             ),
         )
     )
-
-
-def _progress_map(shapes, meta: dict, lang: str):
-    import folium
-
-    from geo_service.mapping.folium_map import offline_map
-
-    shapes = shapes.to_crs(4326)
-    c = shapes.union_all().centroid
-    m = offline_map((c.y, c.x), zoom_start=11)
-    edges = [0, 25, 50, 75, 100.01]
-    colours = ["#d7191c", "#fdae61", "#a6d96a", "#1a9641"]
-
-    def colour(v):
-        for lo, hi, col in zip(edges[:-1], edges[1:], colours, strict=True):
-            if lo <= v < hi:
-                return col
-        return "#999999"
-
-    label = "Selesai" if lang != "en" else "Done"
-    folium.GeoJson(
-        shapes[
-            [
-                "kode_desa",
-                "nama_desa",
-                "n_sampel",
-                "n_selesai",
-                "pct_selesai",
-                "n_salah",
-                "geometry",
-            ]
-        ].to_json(),
-        name="Progres uji petik" if lang != "en" else "Ground-check progress",
-        style_function=lambda f: {
-            "fillColor": colour(f["properties"]["pct_selesai"] or 0),
-            "color": "#555",
-            "weight": 0.6,
-            "fillOpacity": 0.7,
-        },
-        tooltip=folium.GeoJsonTooltip(
-            fields=["nama_desa", "n_sampel", "n_selesai", "pct_selesai", "n_salah"],
-            aliases=[
-                "Desa",
-                "Sampel" if lang != "en" else "Sample",
-                label,
-                f"% {label.lower()}",
-                "Tidak sesuai" if lang != "en" else "Wrong",
-            ],
-        ),
-    ).add_to(m)
-    legend = "".join(
-        f'<div><span style="background:{col};display:inline-block;width:14px;'
-        f'height:10px"></span> {lo:.0f}–{min(hi, 100):.0f}%</div>'
-        for lo, hi, col in zip(edges[:-1], edges[1:], colours, strict=True)
-    )
-    title = (
-        f"Progres uji petik {meta['id']}" if lang != "en" else f"Ground-check progress {meta['id']}"
-    )
-    m.get_root().html.add_child(
-        folium.Element(
-            f'<div style="position:fixed;bottom:20px;left:20px;z-index:9999;background:white;'
-            f'padding:8px;border:1px solid #888;font:13px sans-serif"><b>{title}</b>'
-            f"<div>% {label.lower()}</div>{legend}</div>"
-        )
-    )
-    folium.LayerControl().add_to(m)
-    return m
-
-
-def _print_progress(prog: pd.DataFrame, est: pd.DataFrame, meta: dict, lang: str) -> None:
-    t = pick(TEXT, lang)
-    table = Table(title=t["progress"].format(id=meta["id"]))
-    for col in ("kode_desa", "nama_desa", "n_sampel", "n_selesai", "pct_selesai", "n_salah"):
-        table.add_column(col, justify="right" if col.startswith(("n_", "pct")) else "left")
-    for rec in prog.sort_values("pct_selesai").head(30).to_dict("records"):
-        table.add_row(
-            rec["kode_desa"],
-            str(rec.get("nama_desa") or ""),
-            str(rec["n_sampel"]),
-            str(rec["n_selesai"]),
-            f"{rec['pct_selesai']:.1f}",
-            str(rec["n_salah"]),
-        )
-    total = prog[["n_sampel", "n_selesai", "n_salah"]].sum()
-    table.add_row(
-        "TOTAL",
-        "",
-        str(total["n_sampel"]),
-        str(total["n_selesai"]),
-        f"{100 * total['n_selesai'] / max(total['n_sampel'], 1):.1f}",
-        str(total["n_salah"]),
-    )
-    out.print(table)
-    out.print(f"[bold]{t['errors']}[/]")
-    for line in est["teks"]:
-        out.print("  " + line)

@@ -28,4 +28,23 @@ LAPORAN: dict[str, tuple[str, str]] = {
     "satuan_poin": ("poin", "points"),
     "satuan_jiwa": ("jiwa", "persons"),
     "n_jiwa": ("{n} jiwa", "{n} persons"),
+    # Ground check (analysis/uji_petik/estimates.py)
+    "galat_belum_ada": (
+        "{kelompok}: belum ada hasil kunjungan acak.",
+        "{kelompok}: no random visits completed yet.",
+    ),
+    "galat_taksiran": (
+        "{kelompok}: diperkirakan {pct} data keluarga tidak sesuai (selang kepercayaan "
+        "{tingkat}: {bawah}-{atas}), dari {n} kunjungan acak.",
+        "{kelompok}: an estimated {pct} of records are wrong ({tingkat} CI {bawah}-{atas}), "
+        "from {n} random visits.",
+    ),
+    # Field files of the ground check (io/uji_petik/field_files.py)
+    "ya": ("ya", "yes"),
+    "lapangan_status_salah": ("Status tidak valid", "Status"),
+    "lapangan_pilih_salah_satu": ("Pilih salah satu: {pilihan}", "Choose one of: {pilihan}"),
+    "lapangan_kolom": ("Kolom", "Column"),
+    "lapangan_tipe": ("Tipe", "Type"),
+    "lapangan_diisi_petugas": ("Diisi petugas", "Filled by officer"),
+    "lapangan_keterangan": ("Keterangan", "Description"),
 }

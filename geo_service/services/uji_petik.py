@@ -216,6 +216,7 @@ def import_field_results(
     verified = 0
     if out.diimpor:
         verified = LR.close_reports_from_results(session, sampel_id, scope=scope, now=now)
+    assert out.check is not None  # only a file imported before has none (raised above)
     record_audit(
         session,
         user,

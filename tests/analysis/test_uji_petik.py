@@ -475,7 +475,9 @@ def test_stratified_estimate_by_hand():
     assert part.iloc[-1]["estimasi"] == pytest.approx(0.25)
     assert part.iloc[-1]["pct_populasi_tercakup"] == pytest.approx(40.0)
     assert "0.25" not in G.error_rate_text(part.iloc[-1].to_dict())  # text is in percent
-    assert "25.0%" in G.error_rate_text(part.iloc[-1].to_dict())
+    # The one formatter of each language (issue 14): "25,0 %" / "25.0%".
+    assert "diperkirakan 25,0 % data" in G.error_rate_text(part.iloc[-1].to_dict())
+    assert "an estimated 25.0% of records" in G.error_rate_text(part.iloc[-1].to_dict(), "en")
 
 
 def test_results_via_the_import_path_give_the_same_estimate(located):

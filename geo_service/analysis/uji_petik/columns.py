@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from geo_service.analysis import schema as S
+from geo_service.i18n import teks
 
 STRATA_DESIL: tuple[tuple[str, int, int], ...] = (
     ("desil_1", 1, 1),
@@ -118,13 +119,12 @@ HASIL_REASONS: dict[str, tuple[str, str]] = {
 
 def _reason_text(code: str, lang: str) -> str:
     pair = HASIL_REASONS.get(code) or S.REASONS.get(code) or (code, code)
-    return pair[1] if lang == "en" else pair[0]
+    return teks(pair, lang)
 
 
 def flag_text(code: str, lang: str = "id") -> str:
     """Readable text of a flag reason."""
-    pesan, message = FLAG_REASONS[code]
-    return message if lang == "en" else pesan
+    return teks(FLAG_REASONS[code], lang)
 
 
 def flag_column(code: str) -> str:

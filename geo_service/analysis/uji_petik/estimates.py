@@ -10,6 +10,7 @@ import pandas as pd
 
 from geo_service.analysis import schema as S
 from geo_service.analysis.uji_petik.columns import JENIS_ACAK, STATUS_SALAH, STATUSES
+from geo_service.i18n import fmt_number, fmt_percent, msg
 
 
 def wilson_interval(p: float, n_eff: float, z: float) -> tuple[float, float]:
@@ -181,21 +182,15 @@ def _domain_estimate(name: str, t: pd.DataFrame, level: float) -> dict:
 def error_rate_text(row: Mapping, lang: str = "id") -> str:
     """One sentence about an estimate (for tables and the meeting pack)."""
     if not row.get("n_selesai") or pd.isna(row.get("estimasi")):
-        return (
-            f"{row['kelompok']}: belum ada hasil kunjungan acak."
-            if lang != "en"
-            else f"{row['kelompok']}: no random visits completed yet."
-        )
-    pct = 100 * float(row["estimasi"])
-    lo, hi = 100 * float(row["ci_bawah"]), 100 * float(row["ci_atas"])
+        return msg("galat_belum_ada", lang, kelompok=row["kelompok"])
     lvl = int(round(100 * float(row.get("tingkat_kepercayaan", 0.95))))
-    if lang == "en":
-        return (
-            f"{row['kelompok']}: an estimated {pct:.1f}% of records are wrong "
-            f"({lvl}% CI {lo:.1f}-{hi:.1f}%), from {int(row['n_selesai'])} random visits."
-        )
-    return (
-        f"{row['kelompok']}: diperkirakan {pct:.1f}% data keluarga tidak sesuai "
-        f"(selang kepercayaan {lvl}%: {lo:.1f}-{hi:.1f}%), dari {int(row['n_selesai'])} "
-        "kunjungan acak."
+    return msg(
+        "galat_taksiran",
+        lang,
+        kelompok=row["kelompok"],
+        pct=fmt_percent(100 * float(row["estimasi"]), lang),
+        tingkat=fmt_percent(lvl, lang, 0),
+        bawah=fmt_number(100 * float(row["ci_bawah"]), lang, 1),
+        atas=fmt_percent(100 * float(row["ci_atas"]), lang),
+        n=fmt_number(int(row["n_selesai"]), lang),
     )

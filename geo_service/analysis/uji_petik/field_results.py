@@ -383,6 +383,7 @@ def _same(a: Mapping, b: Mapping) -> bool:
             if xn != yn:
                 return False
         elif isinstance(x, float) or isinstance(y, float):
+            assert x is not None and y is not None  # both present here
             if abs(float(x) - float(y)) > 1e-9:
                 return False
         elif str(x) != str(y):

@@ -247,7 +247,7 @@ def progress(
     if format == "csv":
         return csv_response(prog, f"progres_uji_petik_{sampel_id}.csv")
     sums = prog[["n_sampel", "n_acak", "n_bendera", "n_selesai", "n_selesai_acak", "n_salah"]].sum()
-    total = {k: int(v) for k, v in sums.items()}
+    total: dict[str, float] = {k: int(v) for k, v in sums.items()}
     total["pct_selesai"] = round(100.0 * total["n_selesai"] / max(total["n_sampel"], 1), 1)
     body = ProgressBody(
         sampel=_summary(info), total=total, progres=records(prog), taksiran=records(est)

@@ -16,6 +16,7 @@ import pandas as pd
 from geo_service.analysis import schema as S
 from geo_service.analysis import uji_petik as G
 from geo_service.errors import InvalidInputError
+from geo_service.i18n import msg, teks
 from geo_service.io.export import print_setup
 from geo_service.io.gpkg_lapangan import outline_codes, write_field_gpkg
 
@@ -146,7 +147,7 @@ def field_docs(lang: str = "id", columns: Iterable[str] = EXPORT_COLUMNS) -> pd.
             c,
             FIELD_DOCS[c][0],
             int(FIELD_DOCS[c][1]),
-            FIELD_DOCS[c][3] if lang == "en" else FIELD_DOCS[c][2],
+            teks((FIELD_DOCS[c][2], FIELD_DOCS[c][3]), lang),
         )
         for c in columns
     ]
@@ -291,8 +292,8 @@ def write_sample_xlsx(
         formula1='"' + ",".join(G.STATUSES) + '"',
         allow_blank=True,
         showErrorMessage=True,
-        errorTitle="Status" if lang == "en" else "Status tidak valid",
-        error=("Choose one of: " if lang == "en" else "Pilih salah satu: ") + ", ".join(G.STATUSES),
+        errorTitle=msg("lapangan_status_salah", lang),
+        error=msg("lapangan_pilih_salah_satu", lang, pilihan=", ".join(G.STATUSES)),
     )
     col = get_column_letter(cols.index("status") + 1)
     dv.add(f"{col}2:{col}{max(n, 500)}")
@@ -301,10 +302,10 @@ def write_sample_xlsx(
     doc = wb.create_sheet("petunjuk")
     doc.append(
         [
-            "Kolom" if lang != "en" else "Column",
-            "Tipe" if lang != "en" else "Type",
-            "Diisi petugas" if lang != "en" else "Filled by officer",
-            "Keterangan" if lang != "en" else "Description",
+            msg("lapangan_kolom", lang),
+            msg("lapangan_tipe", lang),
+            msg("lapangan_diisi_petugas", lang),
+            msg("lapangan_keterangan", lang),
         ]
     )
     for rec in field_docs(lang, cols).itertuples(index=False):
@@ -312,9 +313,7 @@ def write_sample_xlsx(
             [
                 rec.kolom,
                 rec.tipe,
-                "ya"
-                if rec.diisi_petugas and lang != "en"
-                else ("yes" if rec.diisi_petugas else ""),
+                msg("ya", lang) if rec.diisi_petugas else "",
                 rec.keterangan,
             ]
         )
@@ -324,7 +323,7 @@ def write_sample_xlsx(
             "status",
             "",
             "",
-            "; ".join(f"{k} = {v[1] if lang == 'en' else v[0]}" for k, v in G.STATUS_HASIL.items()),
+            "; ".join(f"{k} = {teks(v, lang)}" for k, v in G.STATUS_HASIL.items()),
         ]
     )
     for c in doc[1]:
@@ -377,7 +376,7 @@ def write_sample_gpkg(
         layers=(LAYER_POINTS, LAYER_DESA, LAYER_DOCS, LAYER_INFO),
         types=types,
         docs=docs,
-        statuses={k: v[1] if lang == "en" else v[0] for k, v in G.STATUS_HASIL.items()},
+        statuses={k: teks(v, lang) for k, v in G.STATUS_HASIL.items()},
         editable=[c for c in GPKG_COLUMNS if FIELD_DOCS[c][1]],
         info=info,
         lang=lang,
