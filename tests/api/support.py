@@ -29,6 +29,7 @@ from shapely.geometry import MultiPolygon
 
 from geo_service.analysis import AnalysisParams, compute_indicators
 from geo_service.settings import Settings
+from tests.conftest import postgis_database
 from tests.fixtures.settings import make_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -348,6 +349,23 @@ def with_limits(settings: Settings, *, upload_max_bytes: int) -> Settings:
     """``settings`` with another upload limit."""
     imports = settings.imports.model_copy(update={"upload_max_bytes": upload_max_bytes})
     return settings.model_copy(update={"imports": imports})
+
+
+@contextmanager
+def postgis_client(folder: Path, name: str) -> Iterator:
+    """A TestClient (lifespan run) on a fresh PostGIS database ``name`` filled like the
+    SpatiaLite template; the API keys and desa counts are on the client (``keys``,
+    ``n_desa``)."""
+    from fastapi.testclient import TestClient
+
+    from geo_service.api import create_app
+
+    with postgis_database(name) as url:
+        settings = make_settings(data_dir=folder, database_url=url)
+        keys, n_desa = build_database(settings)
+        with TestClient(create_app(settings)) as c:
+            c.keys, c.n_desa = keys, n_desa
+            yield c
 
 
 @contextmanager

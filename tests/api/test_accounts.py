@@ -84,7 +84,9 @@ def test_api_key_of_deactivated_user_and_revoked_key_stop(client, api_db, tokens
     assert client.get("/auth/saya", headers=key).status_code == 401
 
 
-def test_301st_wrong_password_refused_unchecked_other_account_works(client, monkeypatch):
+@pytest.fixture
+def scrypt_calls(monkeypatch) -> dict[str, int]:
+    """Counts the password hashes computed (``calls["n"]``) while the test runs."""
     from geo_service.services import security
 
     calls = {"n": 0}
@@ -95,6 +97,11 @@ def test_301st_wrong_password_refused_unchecked_other_account_works(client, monk
         return real(*a, **kw)
 
     monkeypatch.setattr(security.hashlib, "scrypt", counting)
+    return calls
+
+
+def test_301st_wrong_password_refused_unchecked_other_account_works(client, scrypt_calls):
+    calls = scrypt_calls
     codes = [_login(client, "admin_a", f"salah-{i}").status_code for i in range(301)]
     assert codes[:5] == [401] * 5
     # After 5 failures each wait doubles (1 s, 2 s, 4 s, ...): only the attempts after a
@@ -107,17 +114,8 @@ def test_301st_wrong_password_refused_unchecked_other_account_works(client, monk
     assert _login(client, "opd_a").status_code == 200
 
 
-def test_unknown_user_costs_the_same_hash(client, monkeypatch):
-    from geo_service.services import security
-
-    calls = {"n": 0}
-    real = hashlib.scrypt
-
-    def counting(*a, **kw):
-        calls["n"] += 1
-        return real(*a, **kw)
-
-    monkeypatch.setattr(security.hashlib, "scrypt", counting)
+def test_unknown_user_costs_the_same_hash(client, scrypt_calls):
+    calls = scrypt_calls
     assert _login(client, "tidak_ada_orang_ini", "apa-saja").status_code == 401
     assert calls["n"] == 1
 

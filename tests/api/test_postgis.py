@@ -6,36 +6,18 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.support import (
-    KAB_A,
-    KAB_B,
-    PASSWORD,
-    PERIODE,
-    build_database,
-)
-from tests.conftest import postgis_database
-from tests.fixtures.settings import make_settings
+from tests.api.support import KAB_A, KAB_B, PASSWORD, PERIODE, postgis_client
 
 
 @pytest.fixture(scope="module")
 def pg_client(tmp_path_factory):
-    from fastapi.testclient import TestClient
-
-    from geo_service.api import create_app
-
-    folder = tmp_path_factory.mktemp("pgapi")
-    with postgis_database("geo_api") as url:
-        settings = make_settings(data_dir=folder, database_url=url)
-        keys, n_desa = build_database(settings)
-        app = create_app(settings)
-        with TestClient(app) as c:
-            c.n_desa = n_desa
-            c.headers_of = {}
-            for name in ("analis_a", "publik_a", "analis_b"):
-                r = c.post("/auth/token", data={"username": name, "password": PASSWORD})
-                c.headers_of[name] = {"Authorization": f"Bearer {r.json()['access_token']}"}
-            c.headers_of["key_admin_a"] = {"X-API-Key": keys["admin_a"]}
-            yield c
+    with postgis_client(tmp_path_factory.mktemp("pgapi"), "geo_api") as c:
+        c.headers_of = {}
+        for name in ("analis_a", "publik_a", "analis_b"):
+            r = c.post("/auth/token", data={"username": name, "password": PASSWORD})
+            c.headers_of[name] = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        c.headers_of["key_admin_a"] = {"X-API-Key": c.keys["admin_a"]}
+        yield c
 
 
 def test_postgis_health_and_scope(pg_client):

@@ -5,27 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.ogc.tiles_support import check_tiles
-from tests.api.support import KAB_A, KAB_B, build_database
-from tests.conftest import postgis_database
-from tests.fixtures.settings import make_settings
+from tests.api.ogc.tiles_support import TILE_CASES, check_tiles
+from tests.api.support import KAB_A, KAB_B, postgis_client
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 @pytest.fixture(scope="module")
 def pg_client(tmp_path_factory):
-    from fastapi.testclient import TestClient
-
-    from geo_service.api import create_app
-
-    folder = tmp_path_factory.mktemp("pgogc")
-    with postgis_database("geo_ogc") as url:
-        settings = make_settings(data_dir=folder, database_url=url)
-        keys, n_desa = build_database(settings)
-        with TestClient(create_app(settings)) as c:
-            c.keys, c.n_desa = keys, n_desa
-            yield c
+    with postgis_client(tmp_path_factory.mktemp("pgogc"), "geo_ogc") as c:
+        yield c
 
 
 def test_postgis_collections_and_paging(pg_client):
@@ -40,15 +29,7 @@ def test_postgis_collections_and_paging(pg_client):
     assert fc["numberReturned"] == min(100, pg_client.n_desa[KAB_A] - 200)
 
 
-@pytest.mark.parametrize(
-    ("user", "kind", "key", "route"),
-    [
-        ("analis_a", "desa", "kode_desa", "indikator/desa"),
-        ("analis_a", "h3", "h3", "indikator/h3"),
-        ("publik_a", "desa", "kode_desa", "indikator/desa"),
-    ],
-    ids=["analis-desa", "analis-h3", "publik-desa"],
-)
+@TILE_CASES
 def test_postgis_tiles_by_st_asmvt(pg_client, user, kind, key, route):
     h = {"X-API-Key": pg_client.keys[user]}
     released = pg_client.get(f"/kabupaten/{KAB_A}/{route}", headers=h).json()["features"]

@@ -6,21 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.ogc.tiles_support import check_tiles
+from tests.api.ogc.tiles_support import TILE_CASES, check_tiles
 from tests.api.support import KAB_A
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
-@pytest.mark.parametrize(
-    ("user", "kind", "key", "route"),
-    [
-        ("analis_a", "desa", "kode_desa", "indikator/desa"),
-        ("analis_a", "h3", "h3", "indikator/h3"),
-        ("publik_a", "desa", "kode_desa", "indikator/desa"),
-    ],
-    ids=["analis-desa", "analis-h3", "publik-desa"],
-)
+@TILE_CASES
 def test_tiles_decode_with_released_features(ogc_client, user, kind, key, route):
     h = {"X-API-Key": ogc_client.keys[user]}
     released = ogc_client.get(f"/kabupaten/{KAB_A}/{route}", headers=h).json()["features"]

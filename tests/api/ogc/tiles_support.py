@@ -5,9 +5,21 @@ from __future__ import annotations
 import math
 
 import mapbox_vector_tile
+import pytest
 import shapely
 
 from tests.api.support import KAB_A
+
+# Who reads which layer: (user, layer kind, feature key, the JSON route of the same release).
+TILE_CASES = pytest.mark.parametrize(
+    ("user", "kind", "key", "route"),
+    [
+        ("analis_a", "desa", "kode_desa", "indikator/desa"),
+        ("analis_a", "h3", "h3", "indikator/h3"),
+        ("publik_a", "desa", "kode_desa", "indikator/desa"),
+    ],
+    ids=["analis-desa", "analis-h3", "publik-desa"],
+)
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
