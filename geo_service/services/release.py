@@ -144,12 +144,14 @@ _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 16
 
 
-def released(session: Session, user: Caller, run: R.RunInfo, k: int) -> ReleasedSet:
+def released(
+    session: Session, user: Caller, run: R.RunInfo, k: int, lang: str = "id"
+) -> ReleasedSet:
     """The released set of ``run`` for ``user`` (a suppressed role), built once and cached."""
     kode_opd = getattr(user, "kode_opd", None)
     bind = session.get_bind()
     url = bind.engine.url if hasattr(bind, "engine") else getattr(bind, "url", "")
-    key = (str(url), run.id, user.role, kode_opd if user.role == "opd" else None, k)
+    key = (str(url), run.id, user.role, kode_opd if user.role == "opd" else None, k, lang)
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
         if hit is not None:
@@ -162,7 +164,7 @@ def released(session: Session, user: Caller, run: R.RunInfo, k: int) -> Released
             planning[nama] = run_service.run_table(session, user, run, nama)
         except NotFoundError:
             planning[nama] = None
-    rel = build_release(desa, planning, role=user.role, k=k, kode_opd=kode_opd)
+    rel = build_release(desa, planning, role=user.role, k=k, kode_opd=kode_opd, lang=lang)
     with _CACHE_LOCK:
         _CACHE[key] = rel
         while len(_CACHE) > _CACHE_SIZE:

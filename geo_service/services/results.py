@@ -12,6 +12,7 @@ import pandas as pd
 import shapely
 from sqlalchemy.orm import Session
 
+from geo_service.analysis.alasan import localise_priorities
 from geo_service.analysis.disclosure import is_suppressed_role
 from geo_service.db.repo import RunInfo
 from geo_service.errors import NotFoundError
@@ -97,18 +98,22 @@ def coarsen_h3(cells: gpd.GeoDataFrame, resolution: int) -> gpd.GeoDataFrame:
 
 
 def planning_of_run(
-    session: Session, user: Caller, run: RunInfo, nama: str, k: int
+    session: Session, user: Caller, run: RunInfo, nama: str, k: int, lang: str | None = None
 ) -> tuple[pd.DataFrame, int | None]:
     """A planning table of ``run`` for ``user`` and the suppression ``k`` applied (or None).
 
     opd and publik read the run's released set only (:mod:`geo_service.services.release`).
+    ``lang``: the priorities' reasons and labels in that language (issue 14); None: as
+    stored (the run's language).
     """
     if is_suppressed_role(user.role):
-        return release_service.released(session, user, run, k).table(nama), k
+        return release_service.released(session, user, run, k, lang or "id").table(nama), k
     try:
         table = run_service.run_table(session, user, run, nama)
     except NotFoundError:
         table = pd.DataFrame()
+    if lang and nama == "prioritas":
+        table = localise_priorities(table, lang)
     return table, None
 
 
@@ -116,9 +121,15 @@ is_own_opd = release_service.is_own_opd
 
 
 def planning_table(
-    session: Session, user: Caller, kode_kab: str, periode: str | None, nama: str, k: int
+    session: Session,
+    user: Caller,
+    kode_kab: str,
+    periode: str | None,
+    nama: str,
+    k: int,
+    lang: str | None = None,
 ) -> tuple[RunInfo, pd.DataFrame, int | None]:
     """A planning table of the newest finished run of a kabupaten (and periode)."""
     run = run_service.finished_run(session, user, kode_kab, periode)
-    table, applied = planning_of_run(session, user, run, nama, k)
+    table, applied = planning_of_run(session, user, run, nama, k, lang)
     return run, table, applied

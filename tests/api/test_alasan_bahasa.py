@@ -49,3 +49,15 @@ def test_csv_routes_offer_the_indonesian_convention(client, tokens):
     assert "," in i_lines[1].split(";")[head] and "." not in i_lines[1].split(";")[head]
     bad = client.get(url, params={"format": "csv", "csv_gaya": "eropa"}, headers=h)
     assert bad.status_code == 422
+
+
+def test_released_reasons_follow_the_request_language_too(client, tokens):
+    """opd and publik read the released set: its reasons are written per language."""
+    url = f"/kabupaten/{KAB_A}/prioritas"
+    h = tokens["publik_a"]
+    id_rows = client.get(url, headers=h).json()["baris"]
+    en_rows = client.get(url, params={"lang": "en"}, headers=h).json()["baris"]
+    shown = [i for i, r in enumerate(id_rows) if "jiwa miskin ekstrem dalam" in str(r["alasan"])]
+    assert shown, [r["alasan"] for r in id_rows[:3]]
+    assert "extremely poor persons in" in en_rows[shown[0]]["alasan"]
+    assert "jiwa" not in en_rows[shown[0]]["alasan"]

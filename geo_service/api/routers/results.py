@@ -16,7 +16,6 @@ import pandas as pd
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
-from geo_service.analysis.alasan import localise_priorities
 from geo_service.api.cache import cached, newest_run_id
 from geo_service.api.deps import KabupatenDep, KabupatenQuery, check_kabupaten
 from geo_service.api.formats import (
@@ -92,12 +91,10 @@ def _indicators(q: KabupatenQuery, level: str) -> Fetched:
 
 
 def _planning(q: KabupatenQuery, nama: str) -> Fetched:
-    run, table, k = results.planning_table(
-        q.session, q.user, q.kode_kab, q.periode, nama, q.api.disclosure_k
+    # Reasons and labels in the request's language (issue 14).
+    return results.planning_table(
+        q.session, q.user, q.kode_kab, q.periode, nama, q.api.disclosure_k, q.lang
     )
-    if nama == "prioritas":  # reasons and labels in the request's language (issue 14)
-        table = localise_priorities(table, q.lang)
-    return run, table, k
 
 
 @router.get(
