@@ -243,15 +243,19 @@ _CACHED_PATH = re.compile(
 
 def _token_current(state, user: Principal) -> bool:
     """Whether the token's user is still active with the same token version (one primary-key
-    read; issue 12: a token stops working within one request)."""
+    read of two columns on a pooled connection, no ORM session; issue 12: a token stops
+    working within one request)."""
+    from sqlalchemy import select
+
     from geo_service.db.models import Pengguna  # lazy: keeps this module free of the ORM
 
-    sessions = getattr(state, "sessions", None)
-    if sessions is None:
+    engine = getattr(state, "engine", None)
+    if engine is None:
         return False
-    with sessions() as session:
-        row = session.get(Pengguna, user.user_id)
-        return bool(row is not None and row.aktif and int(row.versi_token or 0) == user.versi)
+    query = select(Pengguna.aktif, Pengguna.versi_token).where(Pengguna.id == user.user_id)
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    return bool(row is not None and row[0] and int(row[1] or 0) == user.versi)
 
 
 class CachedResultsMiddleware:

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
 from geo_service.api import pages
-from geo_service.api.cache import cached
+from geo_service.api.cache import cached, newest_run_id
 from geo_service.api.deps import KabupatenDep, KabupatenQuery, SettingsDep, check_kabupaten
 from geo_service.api.formats import XLSX_MEDIA
 from geo_service.api.responses import geo_check
@@ -35,6 +35,8 @@ router = APIRouter(
 )
 def peta(q: KabupatenDep, settings: SettingsDep) -> Response:
     run = _checked_run(q)
+    # Remembered like the result routes' runs, so a repeat is answered before routing.
+    newest_run_id(q.request, q.user, q.kode_kab, q.periode, lambda: run.id)
     return cached(
         q.request,
         q.user,
