@@ -233,10 +233,18 @@ class BulkLoader:
                     values += ", ?"
                     arrays.append(spatialite_points(frame[self.point[0]], frame[self.point[1]]))
                 quoted = ", ".join(f'"{c}"' for c in names)
-                cur.executemany(
-                    f'INSERT INTO "{self.table}" ({quoted}) VALUES ({values})',
-                    zip(*arrays, strict=True),
-                )
+                try:
+                    cur.executemany(
+                        f'INSERT INTO "{self.table}" ({quoted}) VALUES ({values})',
+                        zip(*arrays, strict=True),
+                    )
+                except Exception as exc:  # indexes kept (a small load): name the key
+                    if type(exc).__name__ != "IntegrityError" or "UNIQUE" not in str(exc):
+                        raise
+                    raise DuplicateError(
+                        f"Kunci ganda di {self.table} ({exc}); tidak ada yang diimpor.",
+                        f"Duplicate key in {self.table} ({exc}); nothing imported.",
+                    ) from exc
         finally:
             cur.close()
         self.rows += len(frame)

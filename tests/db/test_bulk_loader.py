@@ -129,3 +129,18 @@ def test_a_missing_batch_is_refused_once_for_the_load(db_engine):
     with db_engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM keluarga")).scalar() == 0
     assert _schema(db_engine) == before
+
+
+def test_a_duplicate_in_a_small_load_is_named(db_engine):
+    """A small load into a larger table keeps the indexes: the unique index refuses the
+    duplicate at once, as a DuplicateError naming the key, and nothing is stored."""
+    b = _batch(db_engine)
+    assert _load(db_engine, [_rows(b, [f"K-{i}" for i in range(100)])]) == 100
+    with pytest.raises(DuplicateError) as err, db_engine.connect() as conn, conn.begin():
+        loader = BulkLoader(conn, "keluarga", point=("lon", "lat"), expected_rows=2)
+        loader.add(_rows(b, ["NEW-1", "K-7"], 500))
+    assert "id_keluarga" in err.value.pesan and "Kunci ganda di keluarga" in err.value.pesan
+    if db_engine.dialect.name == "postgresql":  # PostgreSQL names the values too
+        assert "K-7" in err.value.pesan
+    with db_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM keluarga")).scalar() == 100
