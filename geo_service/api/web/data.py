@@ -119,10 +119,14 @@ def indicators(request, session: Session, user: Principal, run: RunInfo, k: int)
 def planning(
     request, session: Session, user: Principal, run: RunInfo, nama: str, k: int
 ) -> tuple[pd.DataFrame, int | None]:
-    """:func:`geo_service.api.results.planning_of_run`, once per run and viewer."""
+    """:func:`geo_service.api.results.planning_of_run`, once per run, viewer and page
+    language (the priorities' reasons are written in it)."""
+    from geo_service.api.web.render import page_lang
+
+    lang = page_lang(request)
     return cache_of(request).get(
-        ("perencanaan", nama, run.id, k, *viewer(user)),
-        lambda: results.planning_of_run(session, user, run, nama, k),
+        ("perencanaan", nama, run.id, k, lang, *viewer(user)),
+        lambda: results.planning_of_run(session, user, run, nama, k, lang),
     )
 
 
