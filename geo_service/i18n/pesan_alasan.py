@@ -48,4 +48,13 @@ ALASAN: dict[str, tuple[str, str]] = {
         "{name} ({id}; relative risk {rr}x; {p})",
     ),
     "alasan_tanpa_keluarga": ("tidak ada keluarga", "no families"),
+    # Released (suppressed) priority list: geo_service/analysis/disclosure/released.py
+    "alasan_rilis": (
+        "{n} jiwa miskin ekstrem dalam {nk} keluarga, {pct} penduduk desa{kab}{kuadran}; "
+        "peringkat {rank} dari {m} desa yang angkanya dipublikasikan.",
+        "{n} extremely poor persons in {nk} families, {pct} of residents{kab}{kuadran}; "
+        "rank {rank} of {m} desa with published figures.",
+    ),
+    "alasan_rilis_kab": (" (kabupaten {pct})", " (kabupaten {pct})"),
+    "alasan_rilis_kuadran": ("; kuadran {q}", "; quadrant {q}"),
 }

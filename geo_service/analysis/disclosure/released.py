@@ -13,6 +13,7 @@ from geo_service.analysis.disclosure.suppression import (
     is_small,
 )
 from geo_service.analysis.prioritas_alasan import KUADRAN_LABEL
+from geo_service.i18n import fmt_number, fmt_percent, msg
 
 DESA_KEYS: tuple[str, ...] = ("kode_desa", "nama_desa", "kode_kec", "nama_kec")
 # Parts of a desa's extreme-poor families published in the coverage table (each <= the whole).
@@ -156,23 +157,20 @@ def released_priorities(
 
 
 def _released_reason(n, nk, pct, kab_pct, quad, rank, m, labels, lang) -> str:
-    f = _num
-    if lang == "id":
-        text = (
-            f"{f(n, lang)} jiwa miskin ekstrem dalam {f(nk, lang)} keluarga, "
-            f"{f(pct, lang, 1)} % penduduk desa"
-        )
-        if np.isfinite(kab_pct):
-            text += f" (kabupaten {f(kab_pct, lang, 1)} %)"
-        if quad:
-            text += f"; kuadran {labels[quad]}"
-        return text + f"; peringkat {int(rank)} dari {m} desa yang angkanya dipublikasikan."
-    text = f"{f(n, lang)} extremely poor persons in {f(nk, lang)} families, {f(pct, lang, 1)} % of residents"
-    if np.isfinite(kab_pct):
-        text += f" (kabupaten {f(kab_pct, lang, 1)} %)"
-    if quad:
-        text += f"; quadrant {labels[quad]}"
-    return text + f"; rank {int(rank)} of {m} desa with published figures."
+    """The reason of a released desa, from the catalogue (numbers: the one formatter)."""
+    return msg(
+        "alasan_rilis",
+        lang,
+        n=fmt_number(n, lang),
+        nk=fmt_number(nk, lang),
+        pct=fmt_percent(pct, lang),
+        kab=msg("alasan_rilis_kab", lang, pct=fmt_percent(kab_pct, lang))
+        if np.isfinite(kab_pct)
+        else "",
+        kuadran=msg("alasan_rilis_kuadran", lang, q=labels[quad]) if quad else "",
+        rank=int(rank),
+        m=m,
+    )
 
 
 def _part_cells(parts: np.ndarray, whole: np.ndarray, k: int) -> np.ndarray:
