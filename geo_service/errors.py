@@ -21,7 +21,8 @@ class GeoServiceError(Exception):
         self.detail = detail
 
     def text(self, lang: str = "id") -> str:
-        """The user message in ``lang`` ("id" or "en")."""
+        """The user message in ``lang`` ("id" or "en"). This compares the language itself:
+        errors is the same layer as i18n and may not import it (lint-imports)."""
         return self.message if lang == "en" else self.pesan
 
 

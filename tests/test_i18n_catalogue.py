@@ -12,6 +12,8 @@ PKG = Path(__file__).resolve().parents[1] / "geo_service"
 # Modules still choosing text by comparing the language, each with its reason (shrink this).
 STILL_BRANCHING = {
     "errors.py",  # same layer as i18n, may not import it; GeoServiceError.text picks the pair
+    # being edited by another helper (national benchmarks) in this session: convert after
+    "cli/_common.py",
 }
 
 
@@ -34,28 +36,39 @@ def test_teks_and_msg_pick_the_language():
     assert msg("n_jiwa", "en", n="6,838") == "6,838 persons"
 
 
-def test_modules_of_this_issue_do_not_branch_on_language():
-    """The modules cleaned in issue 14 stay free of ``lang == "en"`` style branches."""
-    clean = [
-        "analysis/target.py",
-        "analysis/alasan.py",
-        "analysis/laporan_warga.py",
-        "analysis/uji_petik",
-        "io/uji_petik",
-        "io/report",
-        "cli/db.py",
-        "cli/uji_petik.py",
-        "cli/uji_petik_tampil.py",
-        "services/report.py",
+def test_no_module_outside_i18n_branches_on_language():
+    """No module (Python or the web pages' script) outside ``geo_service.i18n`` chooses text
+    by comparing the language; only the modules in STILL_BRANCHING may, for their reason."""
+    pattern = re.compile(r"""lang\s*[!=]==?\s*["'](en|id)["']""")
+    files = [
+        f
+        for f in sorted(PKG.rglob("*"))
+        if f.suffix in (".py", ".js", ".html")
+        and f.relative_to(PKG).parts[0] != "i18n"
+        and str(f.relative_to(PKG)) not in STILL_BRANCHING
+        and "vendor" not in f.parts
+        and "leaflet" not in f.parts
     ]
-    pattern = re.compile(r"""lang\s*[!=]=\s*["'](en|id)["']""")
+    assert len(files) > 100, len(files)  # the whole package was scanned
     hits = []
-    for name in clean:
-        path = PKG / name
-        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
-        for f in files:
-            for i, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
-                if pattern.search(line):
-                    hits.append(f"{f.relative_to(PKG)}:{i}: {line.strip()}")
+    for f in files:
+        for i, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
+            if pattern.search(line):
+                hits.append(f"{f.relative_to(PKG)}:{i}: {line.strip()}")
     assert not hits, "\n".join(hits)
     assert all((PKG / n).exists() for n in STILL_BRANCHING)
+    # ... and the one that may says why
+    assert "may not import it" in (PKG / "errors.py").read_text(encoding="utf-8")
+
+
+def test_the_map_script_formats_percentages_like_the_formatter():
+    """peta.js takes the decimal mark and the percent suffix from the page (no language test):
+    40,2 % in Bahasa Indonesia, 40.2% in English."""
+    from geo_service.i18n import fmt_number, fmt_percent
+
+    for lang, want in (("id", "40,2 %"), ("en", "40.2%")):
+        dec = fmt_number(0.5, lang, 1)[1]
+        suffix = fmt_percent(0.5, lang, 1)[len(fmt_number(0.5, lang, 1)) :]
+        assert "40.2".replace(".", dec) + suffix == want
+    js = (PKG / "api/web/static/peta.js").read_text(encoding="utf-8")
+    assert "teks.desimal" in js and "teks.persen" in js

@@ -22,6 +22,7 @@ import pandas as pd
 
 from geo_service.analysis import schema as S
 from geo_service.errors import InvalidInputError
+from geo_service.i18n import teks
 
 PROGRAM_NEEDS = {
     "tidak_menerima_pkh": "penerima_pkh",
@@ -149,7 +150,7 @@ def opd_targets(
         so ``urutan`` differs between programmes), and the priority columns.
     """
     programmes = check_programme_table(programmes)
-    label = "nama_kebutuhan_en" if lang == "en" else "nama_kebutuhan"
+    label = teks(("nama_kebutuhan", "nama_kebutuhan_en"), lang)
     names = desa[["kode_desa", "nama_desa", "kode_kec", "nama_kec"]].drop_duplicates("kode_desa")
     parts = []
     for row in programmes.itertuples(index=False):

@@ -68,6 +68,7 @@ from geo_service.analysis.prioritas_alasan import (
 )
 from geo_service.analysis.prioritas_bootstrap import bootstrap_ranks
 from geo_service.analysis.smoothing import eb_global
+from geo_service.i18n import teks
 
 PROGRAMMES = ("penerima_pkh", "penerima_bpnt", "penerima_pbi_jk")
 STATUS_TERATAS = ("teratas_kokoh", "teratas_belum_pasti", "mungkin_teratas", "bukan_teratas")
@@ -331,7 +332,7 @@ def compute_priorities(
         ``peringkat_rentang_bawah`` .. ``peringkat_rentang_atas``, ``peluang_teratas``,
         ``status_teratas``, ``alasan``.
     """
-    lang = "en" if lang == "en" else "id"
+    lang = teks(("id", "en"), lang)  # anything but en reads Bahasa Indonesia
     bobot = bobot or Bobot()
     garis = bool(garis_kemiskinan)
     weights = {

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 
 from geo_service.analysis.alasan import COMPONENTS, FEW_FAMILIES, reason_facts, render_reason
-from geo_service.i18n import fmt_p, pocket_label
+from geo_service.i18n import fmt_number as i18n_fmt_number
+from geo_service.i18n import fmt_p, pocket_label, teks
 
 KUADRAN_LABEL = {
     "id": {
@@ -62,9 +63,14 @@ def pocket_citation(row, lang: str = "id") -> str:
     rr = fmt_number(float(row["risiko_relatif"]), 1, lang)
     p = fmt_p(float(row["p_value"]), lang)
     name = pocket_label(row["nomor"], None, lang)
-    if lang == "id":
-        return f"{name} ({row['kantong_id']}; risiko relatif {rr}x; {p})"
-    return f"{name} ({row['kantong_id']}; relative risk {rr}x; {p})"
+    return teks(
+        ("{name} ({kid}; risiko relatif {rr}x; {p})", "{name} ({kid}; relative risk {rr}x; {p})"),
+        lang,
+        name=name,
+        kid=row["kantong_id"],
+        rr=rr,
+        p=p,
+    )
 
 
 def pocket_facts(pockets: pd.DataFrame | None) -> dict:
@@ -77,10 +83,7 @@ def pocket_facts(pockets: pd.DataFrame | None) -> dict:
 
 def fmt_number(x: float, decimals: int = 0, lang: str = "id") -> str:
     """A number as a reader of ``lang`` writes it (id: 1.234,5; en: 1,234.5)."""
-    text = f"{x:,.{decimals}f}"
-    if lang == "id":
-        text = text.replace(",", "_").replace(".", ",").replace("_", ".")
-    return text
+    return i18n_fmt_number(x, lang, decimals)
 
 
 def desa_reason(row, comp, weights, i, ctx, pocket_ids, lang) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from geo_service.i18n import teks
+
 ID = "id_keluarga"
 PERIODE = "periode"
 KODE_DESA = "kode_desa"
@@ -107,4 +109,4 @@ LOCATION_STATUSES = (
 def reason_text(code: str, lang: str = "id") -> str:
     """The readable text of a reason code in ``lang`` ("id" or "en")."""
     pesan, message = REASONS[code]
-    return message if lang == "en" else pesan
+    return teks((pesan, message), lang)

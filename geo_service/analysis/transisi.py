@@ -32,6 +32,7 @@ import pandas as pd
 
 from geo_service.analysis import schema as S
 from geo_service.errors import InvalidInputError
+from geo_service.i18n import fmt_int, teks
 
 DESIL = tuple(range(1, 11))
 BARU = "baru"
@@ -265,6 +266,12 @@ def rate_change(
 
 # --- pocket classes ---------------------------------------------------------------------
 
+GRADUATION = (
+    "{unit}: {lulus} dari {awal} keluarga desil 1 naik desil, {turun} turun ke desil 1, "
+    "{baru} keluarga baru di desil 1; bersih {bersih}.",
+    "{unit}: {lulus} of {awal} desil-1 families moved up, {turun} fell into desil 1, "
+    "{baru} new desil-1 families; net {bersih}.",
+)
 POCKET_CLASSES: dict[str, tuple[str, str]] = {
     "persisten": (
         "Persisten: ada di setiap periode tanpa perubahan besar",
@@ -395,7 +402,7 @@ def pocket_classes(
         row: dict[str, Any] = {
             "jejak_id": "J-" + hashlib.sha1(",".join(all_ids).encode()).hexdigest()[:10],
             "kelas": kelas,
-            "keterangan": POCKET_CLASSES[kelas][1 if lang == "en" else 0],
+            "keterangan": teks(POCKET_CLASSES[kelas], lang),
             "hadir": "-".join("1" if x else "0" for x in present),
         }
         for t, p in enumerate(names):
@@ -423,16 +430,14 @@ def pocket_classes(
 def graduation_text(row: Mapping, lang: str = "id") -> str:
     """One sentence about graduation in a unit (for tables and the meeting pack)."""
     unit = row.get("unit", "")
-    if lang == "en":
-        return (
-            f"{unit}: {int(row['lulus_desil1'])} of {int(row['n_desil1_awal'])} desil-1 "
-            f"families moved up, {int(row['turun_ke_desil1'])} fell into desil 1, "
-            f"{int(row['baru_desil1'])} new desil-1 families; net "
-            f"{int(row['perubahan_desil1']):+d}."
-        )
-    return (
-        f"{unit}: {int(row['lulus_desil1'])} dari {int(row['n_desil1_awal'])} keluarga "
-        f"desil 1 naik desil, {int(row['turun_ke_desil1'])} turun ke desil 1, "
-        f"{int(row['baru_desil1'])} keluarga baru di desil 1; bersih "
-        f"{int(row['perubahan_desil1']):+d}."
+    bersih = int(row["perubahan_desil1"])
+    return teks(
+        GRADUATION,
+        lang,
+        unit=unit,
+        lulus=fmt_int(row["lulus_desil1"], lang),
+        awal=fmt_int(row["n_desil1_awal"], lang),
+        turun=fmt_int(row["turun_ke_desil1"], lang),
+        baru=fmt_int(row["baru_desil1"], lang),
+        bersih=("+" if bersih > 0 else "") + fmt_int(bersih, lang),
     )

@@ -11,6 +11,7 @@ import pandas as pd
 from fastapi.responses import Response
 
 from geo_service.analysis._util import jsonable
+from geo_service.i18n import teks
 from geo_service.io import geojson, gpkg
 from geo_service.io.cells import neutralise_frame
 from geo_service.io.export import csv_text
@@ -107,7 +108,7 @@ def xlsx_response(
     if cols:
         ws.auto_filter.ref = ws.dimensions
     if notes:
-        info = wb.create_sheet("Keterangan" if lang != "en" else "Notes")
+        info = wb.create_sheet(teks(("Keterangan", "Notes"), lang))
         info.column_dimensions["A"].width = 110
         for line in notes:
             info.append([line])

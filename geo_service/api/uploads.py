@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from fastapi import UploadFile
 
 from geo_service.errors import TooLargeError
-from geo_service.i18n import msg, negotiate
+from geo_service.i18n import msg, negotiate, teks
 from geo_service.io.upload_limits import ShapeLimits, StreamGuard, kind_of
 
 CHUNK = 1 << 20
@@ -91,10 +91,12 @@ class BodySizeLimit:
 
     async def _refuse(self, send, lang: str, *, timeout: bool = False) -> None:
         if timeout:
-            text = (
-                f"Unggahan terlalu lambat: tidak ada data selama {self.read_timeout_s:g} detik."
-                if lang == "id"
-                else f"Upload too slow: no data for {self.read_timeout_s:g} seconds."
+            text = teks(
+                (
+                    f"Unggahan terlalu lambat: tidak ada data selama {self.read_timeout_s:g} detik.",
+                    f"Upload too slow: no data for {self.read_timeout_s:g} seconds.",
+                ),
+                lang,
             )
             payload: dict[str, object] = {"kode": "waktu_habis", "pesan": text, "detail": None}
         else:

@@ -25,6 +25,7 @@ from rich.table import Table
 
 from geo_service.cli._common import _domain_errors, console, out
 from geo_service.errors import InvalidInputError
+from geo_service.i18n import fmt_int, teks
 from geo_service.settings import get_settings
 
 profil_app = typer.Typer(
@@ -115,33 +116,34 @@ def profil_check(
         else:
             desa = desa_table(_engine())
         result = check_file(file, profil, settings=settings, desa=desa, periode=periode, lang=lang)
-    en = lang == "en"
     summary = result.to_dict()
-    table = Table(title=("Column mapping" if en else "Pemetaan kolom") + f" ({result.profil})")
+    table = Table(title=(teks(("Pemetaan kolom", "Column mapping"), lang)) + f" ({result.profil})")
     table.add_column("kontrak / identitas")
-    table.add_column("kolom sumber" if not en else "source column")
+    table.add_column(teks(("kolom sumber", "source column"), lang))
     for target, source in summary["kolom"].items():
         table.add_row(target, source)
     console.print(table)
     if summary["tidak_dipakai"]:
-        out.print(("Not used: " if en else "Tidak dipakai: ") + ", ".join(summary["tidak_dipakai"]))
+        out.print(
+            (teks(("Tidak dipakai: ", "Not used: "), lang)) + ", ".join(summary["tidak_dipakai"])
+        )
     out.print(
-        ("Desa found by: " if en else "Desa ditemukan dengan: ")
-        + ", ".join(f"{k} {v:,}" for k, v in summary["cara_desa"].items())
+        (teks(("Desa ditemukan dengan: ", "Desa found by: "), lang))
+        + ", ".join(f"{k} {fmt_int(v, lang)}" for k, v in summary["cara_desa"].items())
     )
     out.print(
-        f"{summary['n_baris']:,} {'rows' if en else 'baris'}: {summary['n_sah']:,} "
-        f"{'valid' if en else 'sah'}, {summary['n_ditolak']:,} {'rejected' if en else 'ditolak'}"
+        f"{fmt_int(summary['n_baris'], lang)} {teks(('baris', 'rows'), lang)}: {fmt_int(summary['n_sah'], lang)} "
+        f"{teks(('sah', 'valid'), lang)}, {fmt_int(summary['n_ditolak'], lang)} {teks(('ditolak', 'rejected'), lang)}"
     )
     for note in summary["peringatan"]:
-        console.print(f"[yellow]{'Warning' if en else 'Peringatan'}:[/] {note}")
+        console.print(f"[yellow]{teks(('Peringatan', 'Warning'), lang)}:[/] {note}")
     problems = result.masalah
     if len(problems):
-        counts = Table(title="Masalah per kode alasan" if not en else "Problems by reason code")
+        counts = Table(title=teks(("Masalah per kode alasan", "Problems by reason code"), lang))
         counts.add_column("kode_alasan")
         counts.add_column("jumlah", justify="right")
         for code, n in summary["masalah_per_kode"].items():
-            counts.add_row(code, f"{n:,}")
+            counts.add_row(code, fmt_int(n, lang))
         console.print(counts)
         rows = Table(title=f"{min(20, len(problems))}/{len(problems)}")
         for col in ["baris", "kolom", "nilai", "kode_alasan"]:
@@ -151,7 +153,7 @@ def profil_check(
         console.print(rows)
     if report is not None:
         write_csv(problems, report)
-        out.print(("Wrote " if en else "Menulis ") + str(report))
+        out.print((teks(("Menulis ", "Wrote "), lang)) + str(report))
 
 
 # --- identitas ------------------------------------------------------------------------
@@ -186,7 +188,9 @@ def rotate_key_cmd(lang: LangOpt = "id") -> None:
     with _domain_errors(lang):
         n = rotate_vault_key(_engine(), who=_who(), settings=get_settings())
     out.print(
-        f"{n:,} " + ("identities re-encrypted" if lang == "en" else "identitas dienkripsi ulang")
+        fmt_int(n, lang)
+        + " "
+        + (teks(("identitas dienkripsi ulang", "identities re-encrypted"), lang))
     )
 
 
@@ -218,7 +222,7 @@ def erase_cmd(
             id_keluarga=id_keluarga or (),
             nomor_kk=no_kk or (),
         )
-    out.print(f"{n:,} " + ("identities erased" if lang == "en" else "identitas dihapus"))
+    out.print(fmt_int(n, lang) + " " + (teks(("identitas dihapus", "identities erased"), lang)))
 
 
 @identitas_app.command("retention")
@@ -250,9 +254,11 @@ def apply_retention_cmd(lang: LangOpt = "id") -> None:
     with _domain_errors(lang):
         done = apply_retention(_engine(), who=_who(), settings=get_settings())
     if done.empty:
-        out.print("Nothing expired." if lang == "en" else "Tidak ada yang lewat masa retensi.")
+        out.print(teks(("Tidak ada yang lewat masa retensi.", "Nothing expired."), lang))
     for rec in done.itertuples(index=False):
-        out.print(f"{rec.kode_kab} {rec.periode} (s.d. {rec.simpan_sampai}): {rec.n_dihapus:,}")
+        out.print(
+            f"{rec.kode_kab} {rec.periode} (s.d. {rec.simpan_sampai}): {fmt_int(rec.n_dihapus, lang)}"
+        )
 
 
 @identitas_app.command("assign")
@@ -294,7 +300,7 @@ def field_list_cmd(
             settings=get_settings(),
             lang=lang,
         )
-    out.print(("Wrote " if lang == "en" else "Menulis ") + str(path))
+    out.print((teks(("Menulis ", "Wrote "), lang)) + str(path))
 
 
 # --- OpenSID --------------------------------------------------------------------------

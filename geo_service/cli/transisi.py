@@ -11,7 +11,7 @@ import typer
 from geo_service.cli._common import _desa_quiet as _load_desa
 from geo_service.cli._common import _domain_errors, _indicators, console, out
 from geo_service.errors import InvalidInputError
-from geo_service.i18n import fmt_percent, pick
+from geo_service.i18n import fmt_percent, pick, teks
 from geo_service.io.keluarga import read_keluarga
 
 #: Below this share of ids found again, ``transisi`` warns that the files may not match.
@@ -198,7 +198,7 @@ def _trend_map(shapes, first: str, last: str, lang: str):
     cols = ["kode_desa", "nama_desa", "perubahan_pp", "tren", f"pct_{first}", f"pct_{last}"]
     folium.GeoJson(
         shapes[cols + ["geometry"]].to_json(na="null"),
-        name="Perubahan % jiwa miskin ekstrem" if lang != "en" else "Change in extreme-poor %",
+        name=teks(("Perubahan % jiwa miskin ekstrem", "Change in extreme-poor %"), lang),
         style_function=lambda f: {
             "fillColor": colour(f["properties"]["perubahan_pp"]),
             "color": "#555",
@@ -209,8 +209,8 @@ def _trend_map(shapes, first: str, last: str, lang: str):
             fields=cols[1:],
             aliases=[
                 "Desa",
-                "Δ poin" if lang != "en" else "Δ points",
-                "Tren" if lang != "en" else "Trend",
+                teks(("Δ poin", "Δ points"), lang),
+                teks(("Tren", "Trend"), lang),
                 f"% {first}",
                 f"% {last}",
             ],
@@ -222,10 +222,12 @@ def _trend_map(shapes, first: str, last: str, lang: str):
         f'height:10px;border:1px solid #999"></span> {lab}</div>'
         for col, lab in zip(colours, labels, strict=True)
     )
-    title = (
-        f"Perubahan % jiwa miskin ekstrem {first} → {last} (poin)"
-        if lang != "en"
-        else f"Change in % extreme-poor persons {first} → {last} (points)"
+    title = teks(
+        (
+            f"Perubahan % jiwa miskin ekstrem {first} → {last} (poin)",
+            f"Change in % extreme-poor persons {first} → {last} (points)",
+        ),
+        lang,
     )
     cast(Figure, m.get_root()).html.add_child(
         folium.Element(

@@ -126,7 +126,7 @@ def write_named_xlsx(
     cols = list(frame.columns)
     for kode, nama, part in _desa_groups(frame):
         ws = wb.create_sheet(title=f"{kode} {nama}"[:31].replace("/", "-"))
-        title = f"Desa {nama} ({kode})" if lang != "en" else f"Desa {nama} ({kode})"
+        title = f"Desa {nama} ({kode})"  # the same in both languages
         ws.append([title])
         ws["A1"].font = Font(bold=True, size=13)
         ws.append(cols)

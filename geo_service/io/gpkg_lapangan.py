@@ -28,6 +28,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geo_service.i18n import teks
 from geo_service.io.gpkg import (
     Category,
     ProjectLayer,
@@ -123,14 +124,13 @@ def write_field_gpkg(
         PLACEHOLDER_XY[0]: "real",
         PLACEHOLDER_XY[1]: "real",
     }
-    en = lang == "en"
     write_layer(
         gpd.GeoDataFrame(pts, geometry=geoms, crs=4326),
         path,
         lyr_pts,
         types=all_types,
         geometry_type="Point",
-        description="Ground-check sample families" if en else "Keluarga sampel uji petik",
+        description=teks(("Keluarga sampel uji petik", "Ground-check sample families"), lang),
     )
     write_layer(
         outlines[
@@ -140,7 +140,7 @@ def write_field_gpkg(
         lyr_desa,
         types={"kode_desa": "text"},
         geometry_type="MultiPolygon",
-        description="Desa outlines" if en else "Batas desa",
+        description=teks(("Batas desa", "Desa outlines"), lang),
     )
     extra_docs = pd.DataFrame(
         [
@@ -148,10 +148,16 @@ def write_field_gpkg(
                 PLACEHOLDER,
                 "integer",
                 0,
-                "1 = no geotag: the point is only inside the "
-                "registered desa; move it to the family's house"
-                if en
-                else "1 = tanpa geotag: titik hanya di dalam desa terdaftar; geser ke rumah keluarga",
+                teks(
+                    (
+                        "1 = tanpa geotag: titik hanya di dalam desa terdaftar; geser ke rumah keluarga",
+                        (
+                            "1 = no geotag: the point is only inside the "
+                            "registered desa; move it to the family's house"
+                        ),
+                    ),
+                    lang,
+                ),
             ),
         ],
         columns=["kolom", "tipe", "diisi_petugas", "keterangan"],
@@ -178,7 +184,7 @@ def write_field_gpkg(
     )
     columns = list(pts.columns)
     allowed = set(editable)
-    unset = "(not yet visited)" if en else "(belum dikunjungi)"
+    unset = teks(("(belum dikunjungi)", "(not yet visited)"), lang)
     point_style = Style(
         geometry="point",
         categorize_by="status",
@@ -206,21 +212,21 @@ def write_field_gpkg(
             lyr_desa: ("batas_desa", qml(desa_style, outline_cols)),
         },
     )
-    title = "Uji petik" if not en else "Ground check"
+    title = teks(("Uji petik", "Ground check"), lang)
     write_qgz(
         qgz_path(path),
         path,
         [
             ProjectLayer(
                 lyr_pts,
-                "Keluarga sampel" if not en else "Sample families",
+                teks(("Keluarga sampel", "Sample families"), lang),
                 "Point",
                 point_style,
                 columns,
             ),
             ProjectLayer(
                 lyr_desa,
-                "Batas desa" if not en else "Desa outlines",
+                teks(("Batas desa", "Desa outlines"), lang),
                 "MultiPolygon",
                 desa_style,
                 outline_cols,

@@ -18,8 +18,7 @@ import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from geo_service.analysis.prioritas import fmt_number
-from geo_service.i18n import fmt_p, pick
+from geo_service.i18n import fmt_number, fmt_p, fmt_percent, pick
 from geo_service.mapping.escape import escape_text
 from geo_service.mapping.folium_map import NO_DATA, PALETTE, _figure, class_breaks
 from geo_service.mapping.geometry import feature_collection
@@ -311,20 +310,19 @@ def add_pocket_layer(
             ]
             if {"risiko_relatif", "p_value", "n_jiwa_ekstrem_harapan"} <= set(frame.columns):
                 # Scan pockets: the evidence a planner judges them by, in the page language.
-                lang_ = "en" if lang == "en" else "id"
                 layer["rr_label"] = [
-                    fmt_number(v, 1, lang_) + "x" for v in frame["risiko_relatif"].to_numpy()
+                    fmt_number(v, lang, 1) + "x" for v in frame["risiko_relatif"].to_numpy()
                 ]
                 layer["harapan_label"] = [
-                    f"{fmt_number(o, 0, lang_)} / {fmt_number(e, 0, lang_)}"
+                    f"{fmt_number(o, lang)} / {fmt_number(e, lang)}"
                     for o, e in zip(
                         frame["n_jiwa_ekstrem"], frame["n_jiwa_ekstrem_harapan"], strict=True
                     )
                 ]
-                layer["p_label"] = [fmt_p(v, lang_) for v in frame["p_value"].to_numpy()]
+                layer["p_label"] = [fmt_p(v, lang) for v in frame["p_value"].to_numpy()]
                 stab = frame.get("stabilitas", pd.Series(np.nan, index=frame.index))
                 layer["stabil_label"] = [
-                    "-" if pd.isna(v) else fmt_number(100 * v, 0, lang_) + "%" for v in stab
+                    "-" if pd.isna(v) else fmt_percent(100 * v, lang, 0) for v in stab
                 ]
                 layer["radius_m"] = frame.get("radius_m", np.nan)
                 fields += ["rr_label", "harapan_label", "p_label", "stabil_label", "radius_m"]

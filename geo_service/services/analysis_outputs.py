@@ -14,6 +14,7 @@ import pandas as pd
 from geo_service import __version__
 from geo_service.analysis.planning import PlanningResult, method_table
 from geo_service.analysis.validate import ValidationResult
+from geo_service.i18n import teks
 from geo_service.io.export import output_dir, write_csv, write_geojson, write_json
 from geo_service.io.gpkg import write_gpkg
 from geo_service.io.report.xlsx_writer import write_table_xlsx
@@ -87,13 +88,12 @@ def coverage_table(planning: PlanningResult) -> pd.DataFrame:
 
 def _write_planning(planning: PlanningResult, folder: Path, lang: str) -> None:
     """Pockets, priority list (CSV + XLSX with the method), OPD targets, coverage, needs."""
-    en = lang == "en"
     write_geojson(_flat(planning.pockets), folder / "pockets.geojson")
     write_csv(planning.priorities, folder / "priorities.csv")
     method = method_table(planning.params, planning.seed, lang=lang)
     sheets = {
-        "Priorities" if en else "Prioritas": planning.priorities,
-        "Method" if en else "Metode": method,
+        teks(("Prioritas", "Priorities"), lang): planning.priorities,
+        teks(("Metode", "Method"), lang): method,
     }
     write_table_xlsx(sheets, folder / "priorities.xlsx", lang=lang)
     write_csv(planning.opd_targets, folder / "opd_targets.csv")

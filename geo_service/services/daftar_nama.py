@@ -20,6 +20,7 @@ from geo_service.db.repo.audit import append_audit
 from geo_service.db.repo.common import Scope
 from geo_service.db.repo.wilayah import desa_of_kabupaten
 from geo_service.errors import AccessDeniedError, InvalidInputError
+from geo_service.i18n import teks
 from geo_service.io import daftar_nama as io
 from geo_service.services import identitas as ident
 from geo_service.settings import Settings
@@ -59,10 +60,12 @@ def export_named_list(
     if format == "xlsx":
         return io.write_named_xlsx(frame, out_dir / f"{stem}.xlsx", info=meta, lang=lang)
     if format == "pdf":
-        title = (
-            f"Daftar uji petik #{sampel_id} — RAHASIA (data pribadi)"
-            if lang != "en"
-            else f"Ground-check list #{sampel_id} — CONFIDENTIAL (personal data)"
+        title = teks(
+            (
+                f"Daftar uji petik #{sampel_id} — RAHASIA (data pribadi)",
+                f"Ground-check list #{sampel_id} — CONFIDENTIAL (personal data)",
+            ),
+            lang,
         )
         return io.write_named_pdf(frame, out_dir / f"{stem}.pdf", title=title, lang=lang)
     if format == "gpkg":

@@ -29,6 +29,7 @@ from geo_service.db.models import Desa, Kecamatan, Keluarga
 from geo_service.db.repo import identitas as id_repo
 from geo_service.db.repo.common import Scope
 from geo_service.errors import GeoServiceError, KunciError
+from geo_service.i18n import fmt_int, teks
 from geo_service.io.hashing import sha256_file
 from geo_service.io.profil import load_profil, read_source
 from geo_service.services import analysis_run as AR
@@ -192,9 +193,13 @@ def inputs_from_profile(
     notes = list(inputs.warnings)
     for code, n in m.summary()["masalah_per_kode"].items():
         notes.append(
-            f"{n:,} baris: {code} ({reason_text(code, lang)})"
-            if lang != "en"
-            else f"{n:,} rows: {code} ({reason_text(code, lang)})"
+            teks(
+                ("{n} baris: {code} ({alasan})", "{n} rows: {code} ({alasan})"),
+                lang,
+                n=fmt_int(n, lang),
+                code=code,
+                alasan=reason_text(code, lang),
+            )
         )
     return replace(inputs, sources=sources, warnings=notes)
 

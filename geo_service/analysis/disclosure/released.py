@@ -13,7 +13,7 @@ from geo_service.analysis.disclosure.suppression import (
     is_small,
 )
 from geo_service.analysis.prioritas_alasan import KUADRAN_LABEL
-from geo_service.i18n import fmt_number, fmt_percent, msg
+from geo_service.i18n import fmt_number, fmt_percent, msg, teks
 
 DESA_KEYS: tuple[str, ...] = ("kode_desa", "nama_desa", "kode_kec", "nama_kec")
 # Parts of a desa's extreme-poor families published in the coverage table (each <= the whole).
@@ -50,10 +50,7 @@ RELEASED_WEIGHTS = {"jumlah": 0.30, "tingkat": 0.25}
 
 
 def _num(values, lang: str, decimals: int = 0) -> str:
-    text = f"{float(values):,.{decimals}f}"
-    if lang == "id":
-        text = text.replace(",", "_").replace(".", ",").replace("_", ".")
-    return text
+    return fmt_number(float(values), lang, decimals)
 
 
 def _released_desa(desa_released: pd.DataFrame) -> pd.DataFrame:
@@ -120,19 +117,25 @@ def released_priorities(
     for i in range(len(d)):
         if hidden[i]:
             reasons.append(
-                f"Angka desa ini tidak dipublikasikan (perlindungan sel kecil, k = {k})."
-                if lang == "id"
-                else f"This desa's figures are not published (small-cell protection, k = {k})."
+                teks(
+                    (
+                        f"Angka desa ini tidak dipublikasikan (perlindungan sel kecil, k = {k}).",
+                        f"This desa's figures are not published (small-cell protection, k = {k}).",
+                    ),
+                    lang,
+                )
             )
         elif not active[i]:
-            reasons.append(
-                "Tidak ada penduduk tercatat." if lang == "id" else "No residents recorded."
-            )
+            reasons.append(teks(("Tidak ada penduduk tercatat.", "No residents recorded."), lang))
         elif nk[i] == 0:
             reasons.append(
-                "Tidak ada keluarga miskin ekstrem tercatat."
-                if lang == "id"
-                else "No extremely poor families recorded."
+                teks(
+                    (
+                        "Tidak ada keluarga miskin ekstrem tercatat.",
+                        "No extremely poor families recorded.",
+                    ),
+                    lang,
+                )
             )
         else:
             reasons.append(

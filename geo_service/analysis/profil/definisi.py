@@ -9,6 +9,7 @@ from typing import Any
 from geo_service.analysis import schema as S
 from geo_service.analysis.profil.nilai import norm_value
 from geo_service.errors import InvalidInputError
+from geo_service.i18n import teks
 
 # Direct identifiers a profile may map (they go to the vault, never to the contract).
 IDENTITY_FIELDS: tuple[str, ...] = ("no_kk", "nik", "nama_kk", "alamat", "dusun", "rt", "rw")
@@ -44,7 +45,7 @@ def reason_text(code: str, lang: str = "id") -> str:
     """Text of a mapping or validator reason code."""
     if code in REASONS:
         pesan, message = REASONS[code]
-        return message if lang == "en" else pesan
+        return teks((pesan, message), lang)
     return S.reason_text(code, lang)
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from geo_service.analysis.disclosure import geography_allowed
 from geo_service.db.repo import RunInfo
 from geo_service.errors import AccessDeniedError, NotFoundError
-from geo_service.i18n import msg
+from geo_service.i18n import msg, teks
 from geo_service.services import results
 from geo_service.services import runs as run_service
 from geo_service.services import wilayah as wilayah_service
@@ -94,7 +94,7 @@ class Collection:
 
     def title(self, lang: str) -> str:
         kind = KINDS[self.ref.kind]
-        label = kind.title_en if lang == "en" else kind.title_id
+        label = teks((kind.title_id, kind.title_en), lang)
         return f"{label} — {self.nama_kab} ({self.ref.kode_kab}), periode {self.run.periode}"
 
 

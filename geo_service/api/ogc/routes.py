@@ -24,6 +24,7 @@ from geo_service.api.ogc.openapi import OPENAPI_MEDIA, document
 from geo_service.api.schemas import ErrorBody
 from geo_service.api.security import Principal
 from geo_service.errors import NotFoundError
+from geo_service.i18n import teks
 from geo_service.io import mvt
 from geo_service.io.geojson import GEOJSON_MEDIA, feature_collection, features
 from geo_service.services import audit as audit_service
@@ -76,17 +77,28 @@ def _layer(request: Request, session, user: Principal, api, col: data.Collection
 @router.get("/", include_in_schema=False)
 def landing(request: Request, lang: LangDep) -> JSONResponse:
     base = _base(request)
-    en = lang == "en"
     return JSONResponse(
         {
-            "title": "geo_service — kantong kemiskinan ekstrem"
-            if not en
-            else "geo_service — extreme-poverty pockets",
-            "description": "Indikator desa dan sel H3, kantong dan desa prioritas per kabupaten "
-            "sebagai OGC API – Features dan vector tiles."
-            if not en
-            else "Desa and H3 indicators, pockets and priority desa per kabupaten as OGC API – "
-            "Features and vector tiles.",
+            "title": teks(
+                (
+                    "geo_service — kantong kemiskinan ekstrem",
+                    "geo_service — extreme-poverty pockets",
+                ),
+                lang,
+            ),
+            "description": teks(
+                (
+                    (
+                        "Indikator desa dan sel H3, kantong dan desa prioritas per kabupaten "
+                        "sebagai OGC API – Features dan vector tiles."
+                    ),
+                    (
+                        "Desa and H3 indicators, pockets and priority desa per kabupaten as OGC API – "
+                        "Features and vector tiles."
+                    ),
+                ),
+                lang,
+            ),
             "links": [
                 {"href": base, "rel": "self", "type": JSON, "title": "halaman ini"},
                 {

@@ -24,6 +24,7 @@ from geo_service.api.web.auth import csrf_of
 from geo_service.api.web.teks import t as teks
 from geo_service.i18n import column_header as header
 from geo_service.i18n import fmt_number, fmt_percent, negotiate
+from geo_service.i18n import teks as i18n_teks
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -88,7 +89,12 @@ def base_context(request: Request, user, lang: str, **extra: Any) -> dict[str, A
         "csrf": csrf_of(request),
         "csrf_field": S.CSRF_FIELD,
         "path": request.url.path,
-        "lang_url": _lang_url(request, "id" if lang == "en" else "en"),
+        "lang_url": _lang_url(request, i18n_teks(("en", "id"), lang)),  # the other language
+        # the map script formats percentages like the one formatter: 40,2 % / 40.2%
+        "angka_js": {
+            "desimal": fmt_number(0.5, lang, 1)[1],
+            "persen": fmt_percent(0.5, lang, 1)[len(fmt_number(0.5, lang, 1)) :],
+        },
         "query_with": lambda **kw: _query_with(request, **kw),
         "sort_query": lambda name: _sort_query(request, name),
         **extra,

@@ -15,5 +15,4 @@ def t(key: str, lang: str, **kwargs) -> str:
     pair = TEKS.get(key) or i18n.MESSAGES.get(key)
     if pair is None:
         return key
-    pesan, message = pair
-    return (message if lang == "en" else pesan).format(**kwargs)
+    return i18n.teks(pair, lang).format(**kwargs)

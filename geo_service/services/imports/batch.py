@@ -31,6 +31,7 @@ from geo_service.errors import (
     GeoServiceError,
     InvalidInputError,
 )
+from geo_service.i18n import teks
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ class ImportReport:
     detik: float = 0.0
 
     def text(self, lang: str = "id") -> str:
-        return self.message if lang == "en" else self.pesan
+        return teks((self.pesan, self.message), lang)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

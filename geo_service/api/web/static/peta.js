@@ -21,7 +21,7 @@
   function fmt(p) {
     if (p === null || p === undefined) { return teks.disembunyikan; }
     var s = p.toFixed(1);
-    return (teks.lang === "en" ? s : s.replace(".", ",")) + "%";
+    return s.replace(".", teks.desimal || ".") + (teks.persen === undefined ? "%" : teks.persen);
   }
   function esc(s) {
     return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
