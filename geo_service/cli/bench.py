@@ -18,6 +18,7 @@ import typer
 from rich.table import Table
 
 from geo_service.cli._common import console, out
+from geo_service.i18n import fmt_int
 from geo_service.services.bench import full, runs
 from geo_service.services.bench import join as jb
 from geo_service.settings import get_settings
@@ -38,7 +39,7 @@ def _cell(v) -> str:
     if isinstance(v, bool | np.bool_):
         return "ya" if v else "TIDAK"
     if isinstance(v, int | np.integer):
-        return f"{int(v):,}"
+        return f"{fmt_int(int(v))}"
     return str(v)
 
 
@@ -121,7 +122,9 @@ def bench(
     results = []
     machine = runs.machine()
     for size in [s for s in n if s > 0]:
-        console.print(f"Membuat {size:,} keluarga Kendal (generator proyek, seed {seed}) ...")
+        console.print(
+            f"Membuat {fmt_int(size)} keluarga Kendal (generator proyek, seed {seed}) ..."
+        )
         inp = jb.kendal_input(size, seed=seed, data_dir=data_dir)
         res = jb.run_comparison(inp, chosen, postgis_url=url, repeat=repeat, say=console.print)
         results.extend(res)
@@ -132,7 +135,7 @@ def bench(
         del inp
     extra: dict = {"machine_before": machine}
     for size in [s for s in (full_n if full_n is not None else [300_000, 1_000_000]) if s > 0]:
-        console.print(f"Analisis utuh {size:,} keluarga Kendal ...")
+        console.print(f"Analisis utuh {fmt_int(size)} keluarga Kendal ...")
         raw, desa = full.kendal_families(size, seed=seed, data_dir=data_dir, cache=work_dir)
         with tempfile.TemporaryDirectory() as tmp:
             rec = full.analyse_full(raw, desa, Path(tmp) / "hasil", data_dir=data_dir)
@@ -142,14 +145,14 @@ def bench(
         records.append(rec)
         steps = ", ".join(f"{k} {v:.2f}" for k, v in rec["steps_s"].items())
         out.print(
-            f"  analyse_full {size:,}: {rec['seconds']:.2f} s, puncak {rec['peak_mb']:.0f} MB "
+            f"  analyse_full {fmt_int(size)}: {rec['seconds']:.2f} s, puncak {rec['peak_mb']:.0f} MB "
             f"({steps})"
         )
     if cold_warm:
         extra["cold_warm"] = runs.cold_warm(cold_warm_n, seed, work_dir, data_dir=data_dir)
         cw = extra["cold_warm"]
         out.print(
-            f"Pipeline indikator {cw['n_families']:,} keluarga (proses baru): impor "
+            f"Pipeline indikator {fmt_int(cw['n_families'])} keluarga (proses baru): impor "
             f"{cw['import_s']:.2f} s, dingin {cw['cold_s']:.2f} s, hangat "
             f"{cw['warm_s']:.2f} s"
             + (" (termasuk Gi* 999 permutasi)" if cw["with_gi_star"] else "")
@@ -162,8 +165,8 @@ def bench(
         for rec in curve:
             out.print(
                 f"  Jawa Tengah {jb._size_label(rec['n_families'])}: {rec['seconds']:.1f} s, "
-                f"{rec['families_per_s']:,} keluarga/s, memori puncak (semua proses) "
-                f"{rec['peak_mb']:,.0f} MB, {rec['kabupaten']} kabupaten"
+                f"{fmt_int(rec['families_per_s'])} keluarga/s, memori puncak (semua proses) "
+                f"{fmt_int(rec['peak_mb'])} MB, {rec['kabupaten']} kabupaten"
             )
             records.append(
                 {

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from geo_service.errors import InvalidInputError
+from geo_service.i18n import fmt_int
 
 SEPARATORS = (b",", b";", b"\t", b"|")
 
@@ -60,7 +61,7 @@ class StreamGuard:
             self.arrays += chunk.count(b"[")
             if self.arrays > self.limits.coordinate_arrays:
                 raise _refuse(
-                    f"Geometri terlalu rinci: lebih dari {self.limits.coordinate_arrays:,} "
+                    f"Geometri terlalu rinci: lebih dari {fmt_int(self.limits.coordinate_arrays)} "
                     "titik koordinat.",
                     f"Geometry too detailed: more than {self.limits.coordinate_arrays:,} "
                     "coordinate positions.",
@@ -78,8 +79,8 @@ class StreamGuard:
                 self.fields += sum(part.count(s) for s in SEPARATORS)
                 if self.header_len > lim.header_bytes or self.fields > lim.fields:
                     raise _refuse(
-                        f"Baris judul terlalu lebar (maks. {lim.fields:,} kolom, "
-                        f"{lim.header_bytes:,} byte).",
+                        f"Baris judul terlalu lebar (maks. {fmt_int(lim.fields)} kolom, "
+                        f"{fmt_int(lim.header_bytes)} byte).",
                         f"Header row too wide (max {lim.fields:,} columns, "
                         f"{lim.header_bytes:,} bytes).",
                         maks_kolom=lim.fields,

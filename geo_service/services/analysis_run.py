@@ -41,6 +41,7 @@ from geo_service.analysis.planning import (
 from geo_service.analysis.validate import ValidationResult
 from geo_service.db import repo as R
 from geo_service.errors import InvalidInputError
+from geo_service.i18n import fmt_int
 from geo_service.io.boundaries import (
     BoundaryRepairWarning,
     boundary_files,
@@ -187,7 +188,7 @@ class RowsRejected(InvalidInputError):
     def __init__(self, validation: ValidationResult) -> None:
         n, m = len(validation.rejected), len(validation.problems)
         super().__init__(
-            f"{n:,} baris ditolak ({m:,} masalah); tidak ada keluaran ditulis.",
+            f"{fmt_int(n)} baris ditolak ({fmt_int(m)} masalah); tidak ada keluaran ditulis.",
             f"{n:,} rows rejected ({m:,} problems); nothing written.",
         )
         self.validation = validation

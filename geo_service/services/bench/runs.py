@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 
+from geo_service.i18n import fmt_int
 from geo_service.io.boundaries import read_boundaries, read_bps
 from geo_service.io.keluarga import write_keluarga
 from geo_service.services.analysis_run import RUN_DEFAULTS
@@ -133,7 +134,7 @@ def jawa_tengah_families(
             desa, calib, n_keluarga=int(k), periode="2025-03", seed=seed * 1000 + i, kantong=2
         ).keluarga
         write_keluarga(fam, folder / f"{kab}.parquet")
-        say(f"  {kab}: {int(k):,} keluarga")
+        say(f"  {kab}: {fmt_int(int(k))} keluarga")
     done.write_text("ok")
     return folder
 
@@ -156,7 +157,7 @@ def dask_curve(
     params = replace(RUN_DEFAULTS, kantong=False)
     curve = []
     for n in sizes:
-        say(f"Kurva Dask: membuat {n:,} keluarga Jawa Tengah ...")
+        say(f"Kurva Dask: membuat {fmt_int(n)} keluarga Jawa Tengah ...")
         folder = jawa_tengah_families(n, seed, work_dir, data_dir=data_dir, say=say)
         sampler = TreeRss(psutil.Process())
         with sampler:

@@ -25,6 +25,7 @@ from geo_service.db.repo.wilayah import store_boundaries
 from geo_service.errors import (
     BoundaryError,
 )
+from geo_service.i18n import fmt_int
 from geo_service.io.hashing import sha256_file
 from geo_service.io.import_files import (
     BOUNDARY_SUFFIXES,
@@ -103,7 +104,7 @@ def import_boundaries(
                 report.status = BATCH_SELESAI
                 report.detik = time.perf_counter() - t0
                 report.pesan = (
-                    f"Impor #{batch_id} selesai: {len(desa):,} desa kabupaten "
+                    f"Impor #{batch_id} selesai: {fmt_int(len(desa))} desa kabupaten "
                     f"{', '.join(report.kabupaten)} (dari {crs_asal})"
                     + (
                         f"; {len(report.diperbaiki)} poligon diperbaiki (make_valid)"

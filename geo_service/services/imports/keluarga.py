@@ -39,6 +39,7 @@ from geo_service.errors import (
     InvalidInputError,
     NotFoundError,
 )
+from geo_service.i18n import fmt_int
 from geo_service.io.hashing import sha256_file
 from geo_service.io.import_files import (
     check_file,
@@ -399,7 +400,7 @@ def _finish_batch(
     if not job.partial and spool.n:
         raise _Fail(
             InvalidInputError(
-                f"{report.n_ditolak:,} dari {report.n_baris:,} baris ditolak ({spool.n:,} "
+                f"{fmt_int(report.n_ditolak)} dari {fmt_int(report.n_baris)} baris ditolak ({fmt_int(spool.n)} "
                 f"masalah); tidak ada yang diimpor. Laporan lengkap: impor #{batch_id}. "
                 "Perbaiki berkas, atau impor dengan --partial (baris sah disimpan, baris "
                 "ditolak dikarantina).",
@@ -460,9 +461,9 @@ def _done_text(report: ImportReport, batch_id: int, target: str) -> tuple[str, s
     kabs = ", ".join(report.kabupaten)
     replaced = ", #".join(map(str, report.diganti))
     pesan = (
-        f"Impor #{batch_id} selesai: {report.n_sah:,} keluarga periode {target} "
+        f"Impor #{batch_id} selesai: {fmt_int(report.n_sah)} keluarga periode {target} "
         f"(kabupaten {kabs}) disimpan"
-        + (f", {report.n_ditolak:,} baris dikarantina" if report.n_ditolak else "")
+        + (f", {fmt_int(report.n_ditolak)} baris dikarantina" if report.n_ditolak else "")
         + (f", menggantikan impor #{replaced}" if report.diganti else "")
         + "."
     )
