@@ -203,5 +203,5 @@ def test_meeting_pack_from_files_shows_target_progress(files):
     pdf = next((d / "laporan").glob("*.pdf"))
     text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(pdf).pages).split())
     assert "Capaian target" in text
-    assert "target 0,00% pada 2026" in text  # Kendal: extreme poverty 0 % by 2026
+    assert "target 0,00 % pada 2026" in text  # Kendal: extreme poverty 0 % by 2026
     assert "(2025-03)" in text  # this run is an observation of the target
