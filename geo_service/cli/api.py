@@ -94,9 +94,9 @@ def report(
 
     try:
         data = (
-            _report_from_files(hasil, kabupaten, publik, periode)
+            _report_from_files(hasil, kabupaten, publik, periode, lang)
             if hasil is not None
-            else _report_from_db(kabupaten, periode, publik)
+            else _report_from_db(kabupaten, periode, publik, lang)
         )
         out_dir.mkdir(parents=True, exist_ok=True)
         stem = f"laporan_{data.kode_kab}_{data.periode}"
@@ -110,7 +110,7 @@ def report(
     out.print(msg("menulis_dua", lang, a=pdf, b=xlsx))
 
 
-def _report_from_db(kabupaten: str, periode: str | None, publik: bool):
+def _report_from_db(kabupaten: str, periode: str | None, publik: bool, lang: str):
     from geo_service.db.engine import make_engine, make_session_factory
     from geo_service.db.migrate import check_migrated
     from geo_service.services.report_data import report_data
@@ -125,17 +125,19 @@ def _report_from_db(kabupaten: str, periode: str | None, publik: bool):
         )
         with make_session_factory(engine)() as session:
             run = run_service.finished_run(session, user, kabupaten, periode)
-            return report_data(session, user, run, settings.api.disclosure_k, settings=settings)
+            return report_data(
+                session, user, run, settings.api.disclosure_k, settings=settings, lang=lang
+            )
     finally:
         engine.dispose()
 
 
-def _report_from_files(folder: Path, kabupaten: str, publik: bool, periode: str | None):
+def _report_from_files(folder: Path, kabupaten: str, publik: bool, periode: str | None, lang: str):
     """ReportData from the files of a file-based run (desa.geojson, kabupaten.csv, ...)."""
     from geo_service.services.report_data import report_data_from_files
 
     return report_data_from_files(
-        folder, kabupaten, publik=publik, periode=periode, settings=get_settings()
+        folder, kabupaten, publik=publik, periode=periode, settings=get_settings(), lang=lang
     )
 
 

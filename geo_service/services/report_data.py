@@ -48,14 +48,17 @@ def float_counts(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def report_data(
-    session: Session, user: Caller, run: RunInfo, k: int, *, settings: Settings
+    session: Session, user: Caller, run: RunInfo, k: int, *, settings: Settings, lang: str = "id"
 ) -> ReportData:
     """The meeting pack's content for ``run`` as ``user`` may see it, with the progress
-    towards the kabupaten's targets (observations up to the run's periode)."""
+    towards the kabupaten's targets (observations up to the run's periode). ``lang``: the
+    pack's language; opd/publik read the released set, whose priority reasons are written
+    in it (they carry no language-free facts to re-render later)."""
     ind = results.indicators_of_run(session, user, run, k)
     desa = gpd.GeoDataFrame(float_counts(ind.view.desa), geometry="geometry", crs=4326)
     tables = {
-        n: results.planning_of_run(session, user, run, n, k)[0] for n in results.PLANNING_TABLES
+        n: results.planning_of_run(session, user, run, n, k, lang)[0]
+        for n in results.PLANNING_TABLES
     }
     kab = ind.view.kabupaten
     nama_kab = str(kab["nama_kab"].iloc[0]) if "nama_kab" in kab.columns else run.kode_kab
@@ -91,11 +94,17 @@ def target_table(
 
 
 def report_data_from_files(
-    folder: Path, kabupaten: str, *, publik: bool, periode: str | None, settings: Settings
+    folder: Path,
+    kabupaten: str,
+    *,
+    publik: bool,
+    periode: str | None,
+    settings: Settings,
+    lang: str = "id",
 ) -> ReportData:
     """The meeting pack's content from the files of a file-based run (``desa.geojson``,
     ``priorities.csv``, ``run.json``, ...); ``publik``: the released set, as the public role
-    sees it."""
+    sees it, with its priority reasons in ``lang`` (the pack's language)."""
     if not (folder / "desa.geojson").exists():
         raise NotFoundError(
             f"Tidak ada desa.geojson di {folder}; jalankan geo-service analyse.",
@@ -112,7 +121,7 @@ def report_data_from_files(
     record = json.loads((folder / "run.json").read_text()) if (folder / "run.json").exists() else {}
     tables = {n: _table(folder / f) for n, f in _FILES}
     if publik:
-        rel = build_release(desa, tables, role="publik", k=k)
+        rel = build_release(desa, tables, role="publik", k=k, lang=lang)
         view = IndicatorView(rel.desa, rel.kecamatan, rel.kabupaten, k)
         tables = {n: rel.tables.get(n) for n in tables}
     else:

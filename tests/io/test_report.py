@@ -330,3 +330,25 @@ def test_pocket_table_shows_the_scan_evidence_in_the_readers_language():
     en = pocket_table(data, "en")
     assert list(en["p_value"]) == ["p < 0.0001", "p = 0.0032"]
     assert list(en["stabilitas"]) == ["100%", "55%"]
+
+
+@pytest.mark.parametrize("role", ["opd_a", "publik_a"])
+def test_english_released_pack_has_english_reasons_and_numbers(client, tokens, role):
+    """opd and publik read the released set; an English pack builds it in English (issue 14):
+    English reasons, English number format, no Indonesian reason left."""
+    import re
+
+    r = client.get(f"/kabupaten/{KAB_A}/laporan.pdf", params={"lang": "en"}, headers=tokens[role])
+    assert r.status_code == 200
+    pages = _pages(r.content)
+    pri = _flat("\n".join(pages[_page_with(pages, "Priority villages") :]))
+    assert "of residents" in pri and "rank " in pri, pri[:500]
+    for indonesian in ("jiwa miskin ekstrem dalam", "penduduk desa", "dipublikasikan"):
+        assert indonesian not in pri, indonesian
+    # English percentages (8.4%), never the Indonesian '8,4 %'
+    assert re.search(r"\d\.\d%", pri)
+    assert not re.search(r"\d,\d %", pri)
+    r_id = client.get(f"/kabupaten/{KAB_A}/laporan.pdf", headers=tokens[role])
+    pages_id = _pages(r_id.content)
+    pri_id = _flat("\n".join(pages_id[_page_with(pages_id, "Daftar desa prioritas") :]))
+    assert "penduduk desa" in pri_id and "of residents" not in pri_id

@@ -62,7 +62,9 @@ def _meeting_pack(fmt: str, media: str, disposition: str, summary: str) -> None:
 
     def route(q: KabupatenDep, settings: SettingsDep) -> Response:
         run = _checked_run(q)
-        data = report_data(q.session, q.user, run, q.api.disclosure_k, settings=settings)
+        data = report_data(
+            q.session, q.user, run, q.api.disclosure_k, settings=settings, lang=q.lang
+        )
         body = write(data, lang=q.lang)
         audit_service.end_read(q.session)
         audit_service.record_audit(
