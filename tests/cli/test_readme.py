@@ -56,16 +56,19 @@ RUN = [
     "geo-service --csv-gaya id target --kabupaten 33.24 --out target/",
     "geo-service identitas new-keys --out kunci/",
 ]  # fmt: skip
-# README commands not run here, and why (each is run by the test named).
+# The README's identity block, run by test_readme_identity_commands_run_as_written after the
+# demo set-up plus keys and a clean by-name DTSEN export (NOMOR: a KK number of that file).
+RUN_IDENTITAS = [
+    "geo-service profil check dtsen.xlsx --profil dtsen_nama",
+    "geo-service import keluarga dtsen.xlsx --periode 2025-03 --profil dtsen_nama",
+    'geo-service identitas field-list --sampel 1 --tujuan "uji petik" --format pdf --out daftar/',
+    'geo-service opensid export --sampel 1 --tujuan "operator desa" --out opensid/',
+    'geo-service identitas erase --no-kk NOMOR --alasan "permintaan warga"',
+]
+# README commands not run here, and why (each is run by the test named; grep for it).
 ELSEWHERE = {
-    "geo-service serve": "a server: tests/api (TestClient on the same app)",
-    "geo-service batch": "a Dask cluster: tests/cli/test_batch_cli.py",
-    "geo-service profil": "a by-name DTSEN export and keys: tests/cli/test_identitas.py (periksa)",
-    # Not run as CLI commands yet (their services are: tests/services/test_identitas.py).
-    "geo-service identitas field-list": "a by-name sample first: services tested only",
-    "geo-service identitas erase": "a by-name import first: tests/cli/test_identitas.py",
-    "geo-service opensid": "a by-name sample first: services tested only",
-    "geo-service import keluarga dtsen.xlsx": "keys and a by-name export: tests/cli/test_identitas.py",
+    "geo-service serve": "a server: tests/cli/test_api.py (starts 'serve' on a free port)",
+    "geo-service batch": "a Dask cluster: tests/cli/test_batch_cli.py (invokes 'batch')",
 }
 
 
@@ -130,7 +133,7 @@ def test_readme_commands_run_as_written(tmp_path, monkeypatch):
     for cmd in RUN:
         assert cmd in listed, f"not in the README as written: {cmd}"
     # Every README command is run here or by the test ELSEWHERE names.
-    ran = {_expand(c, listed) for c in RUN}
+    ran = {_expand(c, listed) for c in RUN} | set(RUN_IDENTITAS)
     for cmd in listed:
         if "..." in cmd:
             continue  # the printed form; its expansion is listed too
@@ -209,3 +212,91 @@ def test_generate_speaks_the_language_with_its_numbers(tmp_path, lang):
     else:
         assert "Menulis 1.200 baris keluarga" in text
         assert re.search(r"desil 1: \d+,\d\d %", text)
+
+
+def test_readme_identity_commands_run_as_written(
+    tmp_path, monkeypatch, kendal_keluarga, kendal_desa
+):
+    """The README's identity block as written, after the demo set-up (boundaries imported)
+    and ``identitas new-keys`` with the key files pointed at, on a clean by-name export;
+    sample 1 is drawn as ``POST /kabupaten/33.24/uji-petik`` draws it (the service)."""
+    from datetime import UTC, datetime
+
+    from openpyxl import load_workbook as load
+
+    from geo_service.analysis import uji_petik as G
+    from geo_service.db.engine import make_engine, make_session_factory
+    from geo_service.services import uji_petik as uji_petik_service
+    from geo_service.services.security import Principal
+    from tests.fixtures.by_name import make_by_name
+
+    listed = readme_commands()
+    for cmd in RUN_IDENTITAS:
+        assert cmd in listed, f"not in the README as written: {cmd}"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GEO_DATABASE_URL", f"sqlite:///{tmp_path / 'geo_service.sqlite'}")
+    monkeypatch.setenv("GEO_DATA_DIR", str(ROOT / "data"))
+    for var in ("GEO_PSEUDONYM_KEY", "GEO_VAULT_KEY", "GEO_CSV_GAYA"):
+        monkeypatch.delenv(var, raising=False)
+    get_settings.cache_clear()
+    runner = CliRunner()
+
+    def run(cmd: str) -> str:
+        res = runner.invoke(app, shlex.split(cmd)[1:])
+        assert res.exit_code == 0, (cmd, res.output)
+        return " ".join(res.output.split())
+
+    try:
+        out = run("geo-service identitas new-keys --out kunci/")
+        # as the command says: point GEO_PSEUDONYM_KEY_FILE / GEO_VAULT_KEY_FILE at the files
+        for var, name in (
+            ("GEO_PSEUDONYM_KEY_FILE", "pseudonim.key"),
+            ("GEO_VAULT_KEY_FILE", "brankas.key"),
+        ):
+            assert f"{var}=" in out, out
+            monkeypatch.setenv(var, str(tmp_path / "kunci" / name))
+        get_settings.cache_clear()
+        run("geo-service db upgrade")
+        run(f"geo-service import batas {_kendal(ROOT)}")
+        # A by-name DTSEN export of 60 families, without the fixture's three bad rows.
+        fam = kendal_keluarga["frame"].sample(60, random_state=2)
+        desa = pd.DataFrame(kendal_desa[["kode", "nama", "nama_kec"]])
+        (tmp_path / "dtsen").mkdir()
+        by_name = make_by_name(fam, desa, tmp_path / "dtsen", b"kunci-fixture-".ljust(40, b"q"))
+        wb = load(by_name.xlsx)
+        ws = wb.active
+        ws.delete_rows(ws.max_row - 2, 3)
+        wb.save("dtsen.xlsx")
+        outputs = {}
+        for cmd in RUN_IDENTITAS[:2]:
+            outputs[cmd] = run(cmd)
+        assert f"{by_name.n_good} sah" in outputs[RUN_IDENTITAS[0]], outputs[RUN_IDENTITAS[0]]
+        # sample 1, drawn by the README's analyst ``ani`` as POST .../uji-petik draws it
+        run(
+            "geo-service user add ani --peran analis --kabupaten 33.24 --password 'ganti-sandi-ini'"
+        )
+        engine = make_engine(settings=get_settings())
+        try:
+            with make_session_factory(engine)() as session:
+                info = uji_petik_service.build_sample(
+                    session,
+                    Principal(1, "ani", "analis", ("33.24",)),
+                    "33.24",
+                    periode="2025-03",
+                    params=G.SampleParams(seed=1),
+                    now=datetime.now(UTC),
+                )
+        finally:
+            engine.dispose()
+        assert info.id == 1
+        for cmd in RUN_IDENTITAS[2:4]:
+            outputs[cmd] = run(cmd)
+        erase = RUN_IDENTITAS[4].replace("NOMOR", by_name.kk[1])
+        outputs[erase] = run(erase)
+    finally:
+        get_settings.cache_clear()
+    assert list(Path("daftar").glob("*.pdf")) and list(Path("opensid").glob("*.xlsx"))
+    assert outputs[erase].startswith("1 identitas dihapus"), outputs[erase]
+    # no NIK or KK number in anything the commands printed
+    printed = " ".join(outputs.values())
+    assert not [n for n in by_name.nik + by_name.kk if n in printed]
