@@ -228,6 +228,7 @@ def localise_priorities(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     """A stored priority table with its reader texts in ``lang``: ``alasan`` rendered from
     ``alasan_data`` (which is dropped), ``status_keterangan`` and ``kuadran_keterangan``
     from their codes. Tables stored before ``alasan_data`` existed keep their texts."""
+    # lazy: import cycle, prioritas_alasan imports this module at its top
     from geo_service.analysis.prioritas_alasan import KUADRAN_LABEL, STATUS_LABEL
 
     if table is None:

@@ -27,6 +27,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from h3ronpy.vector import coordinates_to_cells
 
 from geo_service.analysis import schema as S
 
@@ -87,8 +88,6 @@ def h3_cells_threaded(
     lat: np.ndarray, lon: np.ndarray, resolution: int, threads: int = 2
 ) -> np.ndarray:
     """``locate.h3_cells`` split over ``threads`` (h3ronpy releases the GIL); 0 where NaN."""
-    from h3ronpy.vector import coordinates_to_cells
-
     lat = np.asarray(lat, dtype="float64")
     lon = np.asarray(lon, dtype="float64")
     out = np.zeros(len(lat), dtype=np.uint64)
@@ -111,8 +110,6 @@ def h3_cells_threaded(
 
 def _h3_rows(lat: np.ndarray, lon: np.ndarray, rows: np.ndarray, resolution: int) -> np.ndarray:
     """H3 cells (uint64) of the points at positions ``rows``."""
-    from h3ronpy.vector import coordinates_to_cells
-
     if len(rows) == 0:
         return np.zeros(0, dtype=np.uint64)
     return np.asarray(coordinates_to_cells(lat[rows], lon[rows], resolution), dtype=np.uint64)

@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import shapely
+from scipy.spatial import cKDTree
 
 # Class labels of an area after the test.
 PANAS = "panas"  # significant hot spot
@@ -91,8 +92,6 @@ def distance_band_neighbours(lon: np.ndarray, lat: np.ndarray, radius_m: float) 
     """Binary neighbour matrix: areas whose points (e.g. cell centres) lie within
     ``radius_m`` metres of each other (local equirectangular metres, fine within a kabupaten).
     """
-    from scipy.spatial import cKDTree
-
     lon = np.asarray(lon, dtype="float64")
     lat = np.asarray(lat, dtype="float64")
     lat0 = float(np.mean(lat)) if len(lat) else 0.0

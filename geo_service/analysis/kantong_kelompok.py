@@ -14,7 +14,7 @@ import shapely
 from scipy.sparse.csgraph import connected_components
 
 from geo_service.analysis.aggregate import COUNT_COLUMNS
-from geo_service.analysis.locate import utm_epsg
+from geo_service.analysis.locate import cell_to_parent, utm_epsg
 
 POCKET_PREFIX = "K-"
 COLD_PREFIX = "D-"
@@ -214,8 +214,6 @@ def family_cell_rows(h3_gi: pd.DataFrame, keluarga: pd.DataFrame) -> np.ndarray:
     fam = keluarga["h3"].to_numpy(dtype=np.uint64)
     res = _resolution(index)
     if res is not None and len(fam):
-        from geo_service.analysis.locate import cell_to_parent
-
         fam = cell_to_parent(fam, res)
     pos = index.get_indexer(fam)
     pos[fam == 0] = -1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from h3ronpy.vector import coordinates_to_cells
 
 from geo_service.analysis import schema as S
 from geo_service.analysis.fastjoin import build_boundary_index, locate_with_index
@@ -121,7 +122,6 @@ def h3_cells(lat: np.ndarray, lon: np.ndarray, resolution: int = 8) -> np.ndarra
     """H3 v4 cell (uint64) of each point, vectorised; 0 where lat or lon is NaN."""
     if not 0 <= resolution <= 15:
         raise ValueError("H3 resolution must be within 0..15")
-    from h3ronpy.vector import coordinates_to_cells
 
     lat = np.asarray(lat, dtype="float64")
     lon = np.asarray(lon, dtype="float64")
