@@ -72,3 +72,17 @@ def test_the_map_script_formats_percentages_like_the_formatter():
         assert "40.2".replace(".", dec) + suffix == want
     js = (PKG / "api/web/static/peta.js").read_text(encoding="utf-8")
     assert "teks.desimal" in js and "teks.persen" in js
+    # ... and the page hands them over: the map block rendered with the pages' context
+    import json
+
+    from starlette.requests import Request
+
+    from geo_service.api.web.render import base_context, templates
+
+    scope = {"type": "http", "method": "GET", "path": "/", "query_string": b"", "headers": []}
+    for lang, dec, suffix in (("id", ",", " %"), ("en", ".", "%")):
+        ctx = base_context(Request(scope), None, lang, peta="{}")
+        html = templates.get_template("_peta.html").render(ctx)
+        blob = html.split('id="peta-teks">', 1)[1].split("</script>", 1)[0]
+        data = json.loads(blob)
+        assert (data["desimal"], data["persen"]) == (dec, suffix), data
