@@ -24,8 +24,10 @@ from dataclasses import dataclass
 
 from fastapi import Request
 from fastapi.responses import Response
+from sqlalchemy import select
 
 from geo_service.api.security import Principal, api_key_prefix, verify_token
+from geo_service.db.models import Pengguna
 from geo_service.i18n import request_lang
 
 CACHED_FORMATS = ("json", "geojson", None)
@@ -245,10 +247,6 @@ def _token_current(state, user: Principal) -> bool:
     """Whether the token's user is still active with the same token version (one primary-key
     read of two columns on a pooled connection, no ORM session; issue 12: a token stops
     working within one request)."""
-    from sqlalchemy import select
-
-    from geo_service.db.models import Pengguna  # lazy: keeps this module free of the ORM
-
     engine = getattr(state, "engine", None)
     if engine is None:
         return False

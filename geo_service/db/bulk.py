@@ -306,7 +306,7 @@ class BulkLoader:
         return self.expected_rows >= REBUILD_INDEXES_FROM * max(existing, 1)
 
     def _copy_pg(self, cur: Any, frame: pd.DataFrame) -> None:
-        import psycopg
+        import psycopg  # lazy: PostgreSQL driver (~0.4 s), not loaded on SpatiaLite
 
         names = list(self._cols)
         arrays = _object_columns(frame)
@@ -342,7 +342,7 @@ class BulkLoader:
 
     def _rebuild_pg(self, cur) -> None:
         """Build the dropped indexes once; a unique one that fails lists the duplicates."""
-        import psycopg
+        import psycopg  # lazy: PostgreSQL driver (~0.4 s), not loaded on SpatiaLite
 
         for sql in self._dropped:
             if " UNIQUE " not in sql.upper():

@@ -7,12 +7,20 @@ The rest of the package does not care which one it talks to.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Literal
 
+# Load the wheels' own GDAL, PROJ and GEOS before SpatiaLite: SQLite loads extensions
+# with RTLD_GLOBAL, so SpatiaLite's system libsqlite3/PROJ/GEOS would otherwise be
+# bound by a GDAL loaded later (segfault when writing a GeoPackage afterwards).
+import pyogrio  # noqa: F401
+import pyproj  # noqa: F401
+import shapely  # noqa: F401
+from geoalchemy2.admin.dialects.sqlite import init_spatialite
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -54,12 +62,12 @@ def backend(bind: Engine | Connection | Session) -> Backend:
 def sqlite_module() -> ModuleType:
     """The DB-API module for SQLite: the standard one if it can load extensions, else
     ``pysqlite3`` (package ``pysqlite3-binary``)."""
-    import sqlite3
-
     if hasattr(sqlite3.Connection, "enable_load_extension"):
         return sqlite3
     try:
-        from pysqlite3 import dbapi2
+        from pysqlite3 import (
+            dbapi2,  # lazy: fallback driver, only where sqlite3 cannot load extensions
+        )
     except ImportError as exc:
         raise DatabaseError(
             "Python ini tidak bisa memuat ekstensi SQLite (SpatiaLite). Pasang paket "
@@ -92,14 +100,6 @@ def make_engine(url: str | None = None, *, settings: Settings, echo: bool | None
 
 
 def _sqlite_engine(url: str, spatialite: str, echo: bool) -> Engine:
-    # Load the wheels' own GDAL, PROJ and GEOS before SpatiaLite: SQLite loads extensions
-    # with RTLD_GLOBAL, so SpatiaLite's system libsqlite3/PROJ/GEOS would otherwise be
-    # bound by a GDAL loaded later (segfault when writing a GeoPackage afterwards).
-    import pyogrio  # noqa: F401
-    import pyproj  # noqa: F401
-    import shapely  # noqa: F401
-    from geoalchemy2.admin.dialects.sqlite import init_spatialite
-
     database = make_url(url).database
     in_memory = database in (None, "", ":memory:")
     if database and not in_memory:

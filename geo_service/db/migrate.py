@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from geoalchemy2 import alembic_helpers
 from sqlalchemy import Engine
 
 from geo_service.errors import GeoServiceError
@@ -24,8 +25,6 @@ class DatabaseNotMigratedError(GeoServiceError):
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Autogenerate filter: leave the spatial extension's own tables (spatial_ref_sys,
     SpatiaLite's idx_* and metadata tables) alone, then GeoAlchemy2's rules."""
-    from geoalchemy2 import alembic_helpers
-
     if type_ == "table" and reflected and compare_to is None:
         return False
     return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)

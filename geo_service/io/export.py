@@ -27,6 +27,9 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from geo_service.i18n import column_description, column_header, pick
 from geo_service.io import geojson
@@ -132,9 +135,6 @@ def fill_sheet(ws: Any, frame: pd.DataFrame, *, lang: str = "id", translate: boo
     """Write ``frame`` into worksheet ``ws`` for reading and printing: catalogue headers
     (bold, frozen, filtered), numbers as numbers with formats, column widths by content,
     landscape, fit to one page wide, header row repeated on every printed page."""
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
     frame = frame.drop(columns="geometry", errors="ignore")
     cols = list(frame.columns)
     ws.append([column_header(c, lang) if translate else c for c in cols])
@@ -178,8 +178,6 @@ COLUMN_SHEET = {
 
 def column_sheet(wb: Any, columns: list[str], *, lang: str = "id") -> None:
     """A sheet explaining each column (header, column name, meaning) from the catalogue."""
-    from openpyxl.styles import Alignment, Font
-
     t = pick(COLUMN_SHEET, lang)
     title = t["title"]
     ws = wb.create_sheet(title)
@@ -209,8 +207,6 @@ def write_geojson(gdf: gpd.GeoDataFrame, path: Path, *, precision: int = 6) -> P
 def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path, *, lang: str = "id") -> Path:
     """A formatted workbook (:func:`fill_sheet` per sheet) with a sheet explaining the
     columns (:func:`column_sheet`)."""
-    from openpyxl import Workbook
-
     wb = Workbook()
     wb.remove(wb.active)
     columns: list[str] = []

@@ -12,6 +12,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from geo_service.analysis import schema as S
 from geo_service.errors import (
@@ -47,7 +48,6 @@ def norm_ids(s: pd.Series) -> pd.Series:
 def file_columns(path: Path) -> list[str]:
     if path.suffix.lower() == ".csv":
         return list(pd.read_csv(path, nrows=0, dtype=str, encoding="utf-8-sig").columns)
-    import pyarrow.parquet as pq
 
     return list(pq.ParquetFile(path).schema_arrow.names)
 
@@ -67,7 +67,6 @@ def read_chunks(
         ) as reader:
             yield from reader
         return
-    import pyarrow.parquet as pq
 
     pf = pq.ParquetFile(path)
     for batch in pf.iter_batches(batch_size=chunk_rows, columns=columns):

@@ -232,7 +232,7 @@ def run_batch(
     ``kantong_nasional.parquet``/``.geojson`` (every kabupaten's pockets with ``kode_kab``)
     and ``kabupaten_gagal.csv`` when a kabupaten failed.
     """
-    # Lazy: dask.distributed takes about a second to import; only a batch needs it.
+    # lazy: dask.distributed takes about a second to import; only a batch needs it.
     from dask.distributed import Client, LocalCluster, as_completed
 
     t0 = time.perf_counter()

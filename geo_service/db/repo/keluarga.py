@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,9 +87,7 @@ def _family_rows(session: Bind, names: list[str], kode_kab: str, periode: str) -
     cols = ", ".join(f'"{c}"' for c in names)
     query = f"SELECT {cols} FROM keluarga WHERE kode_kab = {{}} AND periode = {{}} ORDER BY baris"
     if conn.dialect.name == "postgresql":
-        import io
-
-        from psycopg import sql
+        from psycopg import sql  # lazy: PostgreSQL driver (~0.4 s), not loaded on SpatiaLite
 
         copy_sql = sql.SQL("COPY (" + query + ") TO STDOUT WITH (FORMAT csv)").format(
             sql.Literal(kode_kab), sql.Literal(periode)

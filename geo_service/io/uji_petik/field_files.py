@@ -12,6 +12,11 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.pagebreak import Break
 
 from geo_service.analysis import schema as S
 from geo_service.analysis import uji_petik as G
@@ -255,12 +260,6 @@ def write_sample_xlsx(
     frame: pd.DataFrame, path: Path, *, info: dict | None = None, lang: str = "id"
 ) -> Path:
     """One officer's workbook: ``daftar`` (drop-down for status), ``petunjuk``, ``info``."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-    from openpyxl.worksheet.pagebreak import Break
-
     wb = Workbook()
     ws = wb.active
     ws.title = "daftar"

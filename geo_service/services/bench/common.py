@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import h3
 import numpy as np
 import pandas as pd
 import shapely
 
 from geo_service.analysis.boundaries import check_boundaries
-from geo_service.analysis.locate import h3_cells, locate_points
+from geo_service.analysis.locate import _locate_reference, h3_cells, locate_points
 from geo_service.io.boundaries import read_boundaries, read_bps
 from geo_service.synth import calibration_from_bps, generate_keluarga
 
@@ -249,8 +250,6 @@ def counts_pandas(
     geo = frame.iloc[geo_pos]
     by_cell = geo.groupby(cells).sum()
     if string_keys:
-        import h3
-
         by_cell.index = [h3.str_to_int(c) for c in by_cell.index]
     return Counts(by_desa, by_cell)
 
@@ -287,8 +286,6 @@ def counts_numpy(inp: BenchInput, desa_pos, geotag, cells, jumlah_art, ekstrem) 
 
 def reference_counts(inp: BenchInput) -> Counts:
     """The location rule's reference path (R-tree, point by point) + h3 + groupby."""
-    from geo_service.analysis.locate import _locate_reference
-
     fam = inp.keluarga
     loc = _locate_reference(fam, inp.desa)
     pos = pd.Index(inp.codes).get_indexer(loc["kode_desa_lokasi"].fillna("").to_numpy(object))

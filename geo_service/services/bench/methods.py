@@ -12,10 +12,13 @@ import time
 from pathlib import Path
 
 import geopandas as gpd
+import h3
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
+from geo_service.analysis.fastjoin import BoundaryIndex, build_boundary_index, locate_arrays
 from geo_service.analysis.locate import h3_cells
 from geo_service.services.bench.common import (
     H3_RES,
@@ -29,8 +32,6 @@ from geo_service.services.bench.common import (
 
 def method_naive(inp: BenchInput, state=None) -> Counts:
     """sjoin with the default predicate, per-row h3 with df.apply, pandas groupby."""
-    import h3
-
     fam = inp.keluarga
     pts = fam.dropna(subset=["lat", "lon"])
     gpts = gpd.GeoDataFrame(pts, geometry=gpd.points_from_xy(pts["lon"], pts["lat"]), crs=4326)
@@ -57,9 +58,8 @@ def method_geopandas(inp: BenchInput, state=None) -> Counts:
 
 
 def prepare_duckdb(inp: BenchInput):
-    import duckdb
-    import duckdb_extension_spatial
-    import pyarrow as pa
+    import duckdb  # lazy: optional bench peer (pip extra bench)
+    import duckdb_extension_spatial  # lazy: optional bench peer (pip extra bench)
 
     ext = next(
         Path(duckdb_extension_spatial.__file__).parent.glob("extensions/*/spatial.duckdb_extension")
@@ -83,8 +83,6 @@ def prepare_duckdb(inp: BenchInput):
 def method_duckdb(inp: BenchInput, con) -> Counts:
     """DuckDB spatial: ST_Contains join (its SPATIAL_JOIN operator), H3 by h3ronpy (the
     h3 community extension needs the network), pandas groupby."""
-    import pyarrow as pa
-
     fam = inp.keluarga
     geo_pos = np.flatnonzero(fam["lat"].notna().to_numpy() & fam["lon"].notna().to_numpy())
     pts = pa.table(
@@ -105,7 +103,7 @@ def method_duckdb(inp: BenchInput, con) -> Counts:
 
 
 def prepare_sedonadb(inp: BenchInput):
-    import sedonadb
+    import sedonadb  # lazy: optional bench peer (pip extra bench)
 
     sd = sedonadb.connect()
     sd.create_data_frame(
@@ -119,8 +117,6 @@ def prepare_sedonadb(inp: BenchInput):
 
 def method_sedonadb(inp: BenchInput, sd) -> Counts:
     """SedonaDB: ST_Contains join, H3 by h3ronpy, pandas groupby."""
-    import pyarrow as pa
-
     fam = inp.keluarga
     geo_pos = np.flatnonzero(fam["lat"].notna().to_numpy() & fam["lon"].notna().to_numpy())
     pts = pa.table(
@@ -141,8 +137,8 @@ def method_sedonadb(inp: BenchInput, sd) -> Counts:
 
 def method_dask_geopandas(inp: BenchInput, state=None) -> Counts:
     """dask-geopandas: sjoin(within) over 2 partitions and H3 per partition (threads)."""
-    import dask
-    import dask_geopandas
+    import dask  # lazy: dask with dask-geopandas, only this peer needs it
+    import dask_geopandas  # lazy: optional bench peer (pip extra bench)
 
     fam = inp.keluarga
     geo_pos = np.flatnonzero(fam["lat"].notna().to_numpy() & fam["lon"].notna().to_numpy())
@@ -170,7 +166,7 @@ def method_dask_geopandas(inp: BenchInput, state=None) -> Counts:
 
 def prepare_postgis(inp: BenchInput, url: str):
     """Load desa and points into PostGIS with GiST indexes (untimed: a loaded database)."""
-    import psycopg
+    import psycopg  # lazy: PostgreSQL driver, only the PostGIS peer needs it
 
     conn = psycopg.connect(url, autocommit=True)
     conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
@@ -243,8 +239,6 @@ def io_lines(buf: bytes) -> io.StringIO:
 def prepare_geo_service(inp: BenchInput):
     """The boundary index, built once per boundary version and stored with it (untimed;
     its build time is reported as ``index_build_s``)."""
-    from geo_service.analysis.fastjoin import BoundaryIndex, build_boundary_index
-
     t = time.perf_counter()
     index = build_boundary_index(inp.desa)
     build_s = time.perf_counter() - t
@@ -257,8 +251,6 @@ def prepare_geo_service(inp: BenchInput):
 def method_geo_service(inp: BenchInput, state) -> Counts:
     """Ours with the stored index: cell-range lookup + exact border path, H3 in threads,
     bincount."""
-    from geo_service.analysis.fastjoin import locate_arrays
-
     index, _ = state
     fam = inp.keluarga
     loc = locate_arrays(
@@ -283,8 +275,6 @@ def method_geo_service_cold(inp: BenchInput, state=None) -> Counts:
     """Ours, one-shot: the boundary index and the R-tree of the border path are built
     inside the timed section (a new boundary version analysed once); the index is built
     while H3 runs in the worker threads."""
-    from geo_service.analysis.fastjoin import locate_arrays
-
     fam = inp.keluarga
     loc = locate_arrays(
         None,
