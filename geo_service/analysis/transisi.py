@@ -439,5 +439,5 @@ def graduation_text(row: Mapping, lang: str = "id") -> str:
         awal=fmt_int(row["n_desil1_awal"], lang),
         turun=fmt_int(row["turun_ke_desil1"], lang),
         baru=fmt_int(row["baru_desil1"], lang),
-        bersih=("+" if bersih > 0 else "") + fmt_int(bersih, lang),
+        bersih=("+" if bersih >= 0 else "") + fmt_int(bersih, lang),
     )
