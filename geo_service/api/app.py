@@ -11,12 +11,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from geo_service import __version__
 from geo_service.api import ogc, web
 from geo_service.api.cache import CachedResultsMiddleware, ResponseCache, RunLookup
 from geo_service.api.errors import install_error_handlers
+from geo_service.api.jobs import RunExecutor
 from geo_service.api.ogc.ranges import HeadAndRange
 from geo_service.api.routers import (
     auth,
@@ -31,6 +33,9 @@ from geo_service.api.routers import (
     wilayah,
 )
 from geo_service.api.uploads import BodySizeLimit, clean_upload_dir
+from geo_service.db.engine import make_engine, make_session_factory
+from geo_service.db.migrate import check_migrated
+from geo_service.services.imports import reap_interrupted_imports
 from geo_service.settings import Settings, get_settings
 
 DESCRIPTION = """
@@ -82,11 +87,6 @@ def create_app(settings: Settings | None = None, *, engine=None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from geo_service.api.jobs import RunExecutor
-        from geo_service.db.engine import make_engine, make_session_factory
-        from geo_service.db.migrate import check_migrated
-        from geo_service.services.imports import reap_interrupted_imports
-
         own = engine is None
         eng = make_engine(settings=settings) if own else engine
         try:
@@ -140,8 +140,6 @@ def create_app(settings: Settings | None = None, *, engine=None) -> FastAPI:
     app.include_router(ogc.router)
     web.install(app)  # the planners' pages, their static files, offline /docs and /redoc
     if api_settings.cors_origins:
-        from fastapi.middleware.cors import CORSMiddleware
-
         app.add_middleware(
             CORSMiddleware,
             allow_origins=api_settings.cors_origins,

@@ -6,13 +6,18 @@ from __future__ import annotations
 import html
 from typing import cast
 
+import folium
 import geopandas as gpd
 import pandas as pd
-from branca.element import Figure
+from branca.element import Element, Figure
 from sqlalchemy.orm import Session
 
 from geo_service.db.repo import RunInfo
 from geo_service.i18n import pick
+from geo_service.io.report import TEXT as REPORT_TEXT
+from geo_service.io.report import ReportData, target_paragraphs
+from geo_service.mapping import choropleth_map
+from geo_service.mapping import layers as L
 from geo_service.services import results
 from geo_service.services import runs as run_service
 from geo_service.services.report_data import float_counts, target_table
@@ -43,9 +48,6 @@ def map_html(
     """The folium page: desa choropleth, kecamatan outlines, H3 Gi* cells (full-data roles),
     pockets (and cold spots), priority desa, progress towards the kabupaten's targets,
     legend, layer control; Leaflet inlined (works offline); print stylesheet included."""
-    from geo_service.mapping import choropleth_map
-    from geo_service.mapping import layers as L
-
     t = pick(TEXT, lang)
     view = results.indicators_of_run(session, user, run, k).view
     desa = gpd.GeoDataFrame(float_counts(view.desa), geometry="geometry", crs=4326)
@@ -95,8 +97,6 @@ def map_html(
     if full:
         L.add_planning_legend(m, lang=lang)
     if view.suppressed_k:
-        from branca.element import Element
-
         note = html.escape(t["suppressed"].format(k=view.suppressed_k))
         cast(Figure, m.get_root()).html.add_child(
             Element(
@@ -113,9 +113,6 @@ def _target_box(m, targets: pd.DataFrame | None, lang: str) -> None:
     """Progress towards the targets, one paragraph each (``#gs-target``), under the title."""
     if targets is None or not len(targets):
         return
-    from branca.element import Element
-
-    from geo_service.io.report import TEXT, ReportData, target_paragraphs
 
     data = ReportData(
         nama_kab="", kode_kab="", periode="", desa=None, kabupaten=pd.DataFrame(), targets=targets
@@ -123,7 +120,7 @@ def _target_box(m, targets: pd.DataFrame | None, lang: str) -> None:
     lines = "".join(
         f"<div style='margin-top:4px'>{html.escape(p)}</div>" for p in target_paragraphs(data, lang)
     )
-    title = html.escape(pick(TEXT, lang)["targets"])
+    title = html.escape(pick(REPORT_TEXT, lang)["targets"])
     cast(Figure, m.get_root()).html.add_child(
         Element(
             "<div class='gs-box' id='gs-target' style='position:fixed;top:64px;left:60px;"
@@ -140,8 +137,6 @@ def _target_box(m, targets: pd.DataFrame | None, lang: str) -> None:
 
 def _control_last(m) -> None:
     """The layer control must come after every layer it lists (its script refers to them)."""
-    import folium
-
     for key, child in list(m._children.items()):
         if isinstance(child, folium.LayerControl):
             del m._children[key]
@@ -149,8 +144,6 @@ def _control_last(m) -> None:
 
 
 def _simple_pockets(m, pockets: gpd.GeoDataFrame, name: str) -> None:
-    import folium
-
     cols = [
         c
         for c in (
@@ -179,8 +172,6 @@ def _simple_pockets(m, pockets: gpd.GeoDataFrame, name: str) -> None:
 
 
 def _simple_priorities(m, pri: pd.DataFrame, desa: gpd.GeoDataFrame, t: dict) -> None:
-    import folium
-
     group = folium.FeatureGroup(name=t["priority"])
     centroids = desa.set_index("kode_desa").geometry.representative_point()
     for i, rec in enumerate(pri.head(20).itertuples(index=False), start=1):

@@ -19,6 +19,7 @@ from geo_service.api.deps import (
 from geo_service.api.errors import AuthenticationError
 from geo_service.api.schemas import ErrorBody, Me, Token
 from geo_service.api.security import Principal, create_token
+from geo_service.db.repo.users import get_user, revoke_sessions, set_active, set_role, set_scope
 from geo_service.errors import NotFoundError
 from geo_service.i18n import msg
 from geo_service.services.audit import record_audit
@@ -90,8 +91,6 @@ class CakupanBaru(BaseModel):
 
 def _administer(session, admin: Principal, nama: str, change, aksi: str, request: Request):
     """Apply ``change(session)`` to a user inside the admin's kabupaten scope; audit it."""
-    from geo_service.db.repo.users import get_user
-
     target = get_user(session, nama)
     scope = {k.kode_kab for k in target.kabupaten} if target is not None else set()
     if target is None or not scope <= set(admin.kabupaten):
@@ -114,8 +113,6 @@ def _administer(session, admin: Principal, nama: str, change, aksi: str, request
     responses=ADMIN_RESPONSES,
 )
 def nonaktifkan(nama: str, request: Request, session: SessionDep, admin: AdminUser) -> dict:
-    from geo_service.db.repo.users import set_active
-
     return _administer(
         session, admin, nama, lambda s: set_active(s, nama, False), "pengguna_nonaktif", request
     )
@@ -127,8 +124,6 @@ def nonaktifkan(nama: str, request: Request, session: SessionDep, admin: AdminUs
     responses=ADMIN_RESPONSES,
 )
 def aktifkan(nama: str, request: Request, session: SessionDep, admin: AdminUser) -> dict:
-    from geo_service.db.repo.users import set_active
-
     return _administer(
         session, admin, nama, lambda s: set_active(s, nama, True), "pengguna_aktif", request
     )
@@ -140,8 +135,6 @@ def aktifkan(nama: str, request: Request, session: SessionDep, admin: AdminUser)
 def peran(
     nama: str, body: PeranBaru, request: Request, session: SessionDep, admin: AdminUser
 ) -> dict:
-    from geo_service.db.repo.users import set_role
-
     return _administer(
         session,
         admin,
@@ -160,8 +153,6 @@ def peran(
 def cakupan(
     nama: str, body: CakupanBaru, request: Request, session: SessionDep, admin: AdminUser
 ) -> dict:
-    from geo_service.db.repo.users import set_scope
-
     if not set(body.kabupaten) <= set(admin.kabupaten):
         raise NotFoundError(f"Pengguna {nama} tidak ditemukan.", f"User {nama} not found.")
     return _administer(
@@ -180,8 +171,6 @@ def cakupan(
     responses=ADMIN_RESPONSES,
 )
 def cabut_sesi(nama: str, request: Request, session: SessionDep, admin: AdminUser) -> dict:
-    from geo_service.db.repo.users import revoke_sessions
-
     return _administer(
         session, admin, nama, lambda s: revoke_sessions(s, nama), "sesi_cabut", request
     )

@@ -26,6 +26,8 @@ from geo_service.analysis.laporan_warga import (
 )
 from geo_service.api.deps import AnalystUser, LangDep, SessionDep, check_kabupaten
 from geo_service.api.schemas import ErrorBody
+from geo_service.db.repo import Scope, desa_codes
+from geo_service.db.repo.laporan_warga import DbReportStore, citizen_reports
 from geo_service.errors import InvalidInputError, TooLargeError
 from geo_service.services import audit as audit_service
 from geo_service.services.laporan_warga import CitizenReportService
@@ -77,8 +79,6 @@ class _KnownDesa:
         self.sessions = sessions
 
     def __iter__(self):
-        from geo_service.db.repo import Scope, desa_codes
-
         with self.sessions() as s:
             return iter(desa_codes(s, scope=Scope.all()))
 
@@ -88,8 +88,6 @@ def get_reports(request: Request) -> CitizenReportService:
     state = request.app.state
     svc = getattr(state, "laporan_warga", None)
     if svc is None:
-        from geo_service.db.repo.laporan_warga import DbReportStore
-
         limits = state.settings.rate_limits
         svc = CitizenReportService(
             DbReportStore(state.sessions),
@@ -179,8 +177,6 @@ def queue(
     kode_kab: Annotated[str, Query(pattern=S.KODE_KAB_PATTERN, examples=["33.24"])],
     semua: Annotated[bool, Query(description="Termasuk yang sudah ditutup")] = False,
 ) -> QueueRows:
-    from geo_service.db.repo.laporan_warga import citizen_reports
-
     check_kabupaten(user, kode_kab)
     found = citizen_reports(
         session, scope=audit_service.scope_of(user), kode_kab=kode_kab, hanya_terbuka=not semua

@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse, Response
 
 from geo_service.analysis import schema as S
 from geo_service.analysis import uji_petik as G
+from geo_service.analysis.target import progress_report
 from geo_service.api.deps import (
     AnalystUser,
     ApiSettingsDep,
@@ -328,8 +329,6 @@ def targets(
     lang: LangDep,
     format: Literal["json", "csv"] = "json",
 ) -> Response:
-    from geo_service.analysis.target import progress_report
-
     check_kabupaten(user, kode_kab)
     table = target_service.target_progress(
         session, user, kode_kab, settings=settings, k=api.disclosure_k, lang=lang

@@ -19,6 +19,7 @@ from geo_service.api.deps import SessionDep
 from geo_service.api.security import Principal
 from geo_service.api.sesi import principal_from_cookie, session_key
 from geo_service.errors import AccessDeniedError
+from geo_service.i18n import msg
 
 
 class LoginRequired(Exception):
@@ -72,7 +73,5 @@ def check_csrf(request: Request, presented: str | None) -> None:
 
 def require_roles(user: Principal, *roles: str) -> None:
     """403 unless ``user`` has one of ``roles`` (the API's role rule, for pages)."""
-    from geo_service.i18n import msg
-
     if user.role not in roles:
         raise AccessDeniedError(msg("peran_ditolak", "id"), msg("peran_ditolak", "en"))

@@ -25,6 +25,7 @@ from geo_service.api.cache import CachedBody, newest_run_id
 from geo_service.api.formats import feature_collection
 from geo_service.api.routers.results import filter_priorities
 from geo_service.api.security import Principal
+from geo_service.api.web.render import page_lang
 from geo_service.db.repo import RunInfo
 from geo_service.services import runs as run_service
 
@@ -121,8 +122,6 @@ def planning(
 ) -> tuple[pd.DataFrame, int | None]:
     """:func:`geo_service.api.results.planning_of_run`, once per run, viewer and page
     language (the priorities' reasons are written in it)."""
-    from geo_service.api.web.render import page_lang
-
     lang = page_lang(request)
     return cache_of(request).get(
         ("perencanaan", nama, run.id, k, lang, *viewer(user)),

@@ -5,6 +5,11 @@ from __future__ import annotations
 import io
 
 import pandas as pd
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
 from geo_service.analysis.disclosure import SUPPRESSED_FLAG
 from geo_service.api.web.render import fmt_num, is_missing
@@ -26,12 +31,6 @@ def _cell(value, col: str, lang: str, hidden: bool) -> str:
 
 def table_pdf(frame: pd.DataFrame, *, title: str, notes: list[str], lang: str) -> bytes:
     """``frame`` as a PDF table with ``title`` and ``notes`` above it."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.lib.units import mm
-    from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
-
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("kecil", fontSize=7, leading=8)
     cols = [c for c in frame.columns if c != SUPPRESSED_FLAG]

@@ -35,7 +35,10 @@ from geo_service.api.web.render import (
     render,
     render_shared,
 )
+from geo_service.api.web.teks import t
+from geo_service.db import repo as R
 from geo_service.errors import NotFoundError
+from geo_service.io.report import ReportData, target_paragraphs
 from geo_service.services import audit as audit_service
 from geo_service.services import runs as run_service
 from geo_service.services import target as target_service
@@ -93,8 +96,6 @@ def _targets(request, session, user, run, k, settings, lang, runs) -> list[str]:
 
 
 def _target_text(session, user, run, k, settings, lang) -> list[str]:
-    from geo_service.io.report import ReportData, target_paragraphs
-
     table = target_service.target_progress(
         session, user, run.kode_kab, settings=settings, k=k, lang=lang, until=run.periode
     )
@@ -197,7 +198,6 @@ def _snapshot_periodes(request, session, user, kode_kab: str) -> Sequence[str]:
     """Periodes with imported families (what a new run can analyse; analysts only)."""
     if user.role not in ANALYSTS:
         return NO_PERIODES
-    from geo_service.db import repo as R
 
     def build() -> list[str]:
         snaps = R.list_snapshots(session, scope=audit_service.scope_of(user), kode_kab=kode_kab)
@@ -326,8 +326,6 @@ def prioritas(
 
 
 def _pdf(request, session, user, run, table, k, lang) -> Response:
-    from geo_service.api.web.teks import t
-
     title = f"{t('prioritas', lang)} — {run.kode_kab}, periode {run.periode}"
     notes = [
         t("catatan_unduh", lang, run=run.id, query=request.url.query.replace("&unduh=pdf", ""))

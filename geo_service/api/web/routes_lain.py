@@ -13,15 +13,18 @@ import pandas as pd
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
+from geo_service.api import sesi as S
 from geo_service.api.deps import ApiSettingsDep, KodeKab, SessionDep, SettingsDep, check_kabupaten
 from geo_service.api.errors import status_for
 from geo_service.api.formats import feature_collection
 from geo_service.api.routers import laporan_warga as LW
+from geo_service.api.uploads import saved_upload
 from geo_service.api.web import data as D
 from geo_service.api.web.auth import MaybeWebUser, WebUser, check_csrf, require_roles
 from geo_service.api.web.common import ANALYSTS, Periode, map_json, start_page
 from geo_service.api.web.render import fragment, html_errors, page_lang, render
 from geo_service.api.web.teks import t
+from geo_service.db.repo.laporan_warga import citizen_reports
 from geo_service.errors import GeoServiceError, InvalidInputError, NotFoundError, TooLargeError
 from geo_service.services import audit as audit_service
 from geo_service.services import uji_petik as uji_petik_service
@@ -254,8 +257,6 @@ def uji_petik_unggah(
     berkas: Annotated[UploadFile | None, File()] = None,
     sebagian: Annotated[bool, Form()] = False,
 ) -> Response:
-    from geo_service.api.uploads import saved_upload
-
     check_csrf(request, csrf_token)
     require_roles(user, *ANALYSTS)
     check_kabupaten(user, kode_kab)
@@ -325,8 +326,6 @@ def antrean(
     session: SessionDep,
     semua: bool = False,
 ) -> Response:
-    from geo_service.db.repo.laporan_warga import citizen_reports
-
     lang = page_lang(request)
     require_roles(user, *ANALYSTS)
     check_kabupaten(user, kode_kab)
@@ -357,8 +356,6 @@ LAPOR_CSRF_COOKIE = "gs_csrf_lapor"
 
 
 def _lapor_page(request, user, lang, *, hasil=None, status_code=200) -> Response:
-    from geo_service.api import sesi as S
-
     token = request.cookies.get(LAPOR_CSRF_COOKIE) or S.new_pre_csrf()
     response = render(
         request,
@@ -399,8 +396,6 @@ async def lapor(
 ) -> Response:
     """The public form (no account): double-submit CSRF cookie, rate-limited per address by
     the same service the API uses; the reporter gets the report number, never family data."""
-    from geo_service.api import sesi as S
-
     lang = page_lang(request)
     if not S.pre_csrf_ok(request.cookies.get(LAPOR_CSRF_COOKIE), csrf_token):
         return _lapor_page(
