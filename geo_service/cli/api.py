@@ -8,17 +8,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
+from sqlalchemy.orm import Session
 
+from geo_service.db import repo as R
+from geo_service.db.engine import make_engine, make_session_factory
+from geo_service.db.migrate import check_migrated
+from geo_service.db.repo.users import (
+    revoke_api_key,
+    revoke_sessions,
+    set_active,
+    set_role,
+    set_scope,
+)
+from geo_service.errors import GeoServiceError
 from geo_service.i18n import msg
 from geo_service.services import runs as run_service
+from geo_service.services.security import Principal, hash_password
 from geo_service.settings import get_settings
-
-if TYPE_CHECKING:  # the database layer is imported per command (CLI start-up time)
-    from sqlalchemy.orm import Session
 
 console = Console(stderr=True)
 out = Console()
@@ -36,7 +46,7 @@ def serve(
     ] = 1,
 ) -> None:
     """Jalankan layanan web (FastAPI + uvicorn); dokumentasi API di /docs."""
-    import uvicorn
+    import uvicorn  # lazy: CLI start-up time, only `serve` needs the server
 
     if workers > 1 and not get_settings().api.secret_key.get_secret_value():
         console.print(
@@ -89,7 +99,7 @@ def report(
     lang: Annotated[str, typer.Option(help="Bahasa: id atau en.")] = "id",
 ) -> None:
     """Buat paket rapat TKPK: PDF (peta statis, prioritas, target OPD, cakupan, metode) dan XLSX."""
-    from geo_service.errors import GeoServiceError
+    # lazy: CLI start-up time (reportlab and matplotlib figures, ~0.8 s), only `report` needs it
     from geo_service.services.report import write_report_pdf, write_report_xlsx
 
     try:
@@ -111,10 +121,7 @@ def report(
 
 
 def _report_from_db(kabupaten: str, periode: str | None, publik: bool, lang: str):
-    from geo_service.db.engine import make_engine, make_session_factory
-    from geo_service.db.migrate import check_migrated
-    from geo_service.services.report_data import report_data
-    from geo_service.services.security import Principal
+    from geo_service.services.report_data import report_data  # lazy: CLI start-up time
 
     settings = get_settings()
     engine = make_engine(settings=settings)
@@ -134,7 +141,7 @@ def _report_from_db(kabupaten: str, periode: str | None, publik: bool, lang: str
 
 def _report_from_files(folder: Path, kabupaten: str, publik: bool, periode: str | None, lang: str):
     """ReportData from the files of a file-based run (desa.geojson, kabupaten.csv, ...)."""
-    from geo_service.services.report_data import report_data_from_files
+    from geo_service.services.report_data import report_data_from_files  # lazy: CLI start-up time
 
     return report_data_from_files(
         folder, kabupaten, publik=publik, periode=periode, settings=get_settings(), lang=lang
@@ -163,9 +170,6 @@ def user_add(
     ] = False,
 ) -> None:
     """Buat pengguna dengan peran dan cakupan kabupaten (kata sandi disimpan sebagai hash)."""
-    from geo_service.db import repo as R
-    from geo_service.services.security import hash_password
-
     with _admin_session() as session:
         user = R.create_user(
             session,
@@ -186,10 +190,6 @@ def user_add(
 def _admin_session() -> Iterator[Session]:
     """A session on the configured (migrated) database; a domain error ends the command
     with its message and exit code 2."""
-    from geo_service.db.engine import make_engine, make_session_factory
-    from geo_service.db.migrate import check_migrated
-    from geo_service.errors import GeoServiceError
-
     engine = make_engine(settings=get_settings())
     try:
         check_migrated(engine)
@@ -204,8 +204,6 @@ def _admin_session() -> Iterator[Session]:
 
 def _admin_change(action: str, change, done: str) -> None:
     """Run ``change(session)`` on the configured database, commit, audit and report."""
-    from geo_service.db import repo as R
-
     with _admin_session() as session:
         objek = change(session)
         R.append_audit(session, aksi=action, objek=objek, aktor="cli")
@@ -219,8 +217,6 @@ NamaArg = Annotated[str, typer.Argument(help="Nama pengguna.")]
 def user_deactivate(nama: NamaArg) -> None:
     """Nonaktifkan pengguna: token, sesi web dan kunci API-nya berhenti pada permintaan
     berikutnya."""
-    from geo_service.db.repo.users import set_active
-
     _admin_change(
         "pengguna_nonaktif",
         lambda s: f"pengguna:{set_active(s, nama, False).id}",
@@ -230,8 +226,6 @@ def user_deactivate(nama: NamaArg) -> None:
 
 def user_activate(nama: NamaArg) -> None:
     """Aktifkan kembali pengguna (harus masuk lagi: token lama tetap tidak berlaku)."""
-    from geo_service.db.repo.users import set_active
-
     _admin_change(
         "pengguna_aktif",
         lambda s: f"pengguna:{set_active(s, nama, True).id}",
@@ -245,8 +239,6 @@ def user_role(
     opd: Annotated[str | None, typer.Option(help="Peran opd: singkatan OPD.")] = None,
 ) -> None:
     """Ganti peran pengguna; token dan sesi lamanya berhenti."""
-    from geo_service.db.repo.users import set_role
-
     _admin_change(
         "pengguna_peran",
         lambda s: f"pengguna:{set_role(s, nama, peran, kode_opd=opd).id}",
@@ -259,8 +251,6 @@ def user_scope(
     kabupaten: Annotated[list[str], typer.Option(help="Kode kabupaten (ulangi).")],
 ) -> None:
     """Ganti cakupan kabupaten pengguna; token dan sesi lamanya berhenti."""
-    from geo_service.db.repo.users import set_scope
-
     _admin_change(
         "pengguna_cakupan",
         lambda s: f"pengguna:{set_scope(s, nama, kabupaten).id}",
@@ -272,7 +262,6 @@ def user_revoke_key(
     awalan: Annotated[str, typer.Argument(help="Awalan kunci (bagian setelah gs_).")],
 ) -> None:
     """Cabut satu kunci API (berhenti pada permintaan berikutnya)."""
-    from geo_service.db.repo.users import revoke_api_key
 
     def change(session) -> str:
         revoke_api_key(session, awalan)
@@ -283,8 +272,6 @@ def user_revoke_key(
 
 def user_revoke_sessions(nama: NamaArg) -> None:
     """Akhiri semua token dan sesi web pengguna (kunci API tetap)."""
-    from geo_service.db.repo.users import revoke_sessions
-
     _admin_change(
         "sesi_cabut",
         lambda s: f"pengguna:{revoke_sessions(s, nama).id}",

@@ -6,6 +6,7 @@ A thin layer over :mod:`geo_service.db` and :mod:`geo_service.services.imports`.
 
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -14,8 +15,25 @@ import typer
 from rich.table import Table
 
 from geo_service.cli._common import _domain_errors, _progress, console, out
+from geo_service.db import (
+    check_migrated,
+    current_revision,
+    head_revision,
+    make_engine,
+    make_session_factory,
+    upgrade,
+)
+from geo_service.db import repo as R
+from geo_service.db.repo import Scope, batch_problems, get_batch, list_runs
 from geo_service.errors import GeoServiceError
 from geo_service.i18n import fmt_int, fmt_number, fmt_percent, msg, teks
+from geo_service.io.export import write_csv
+from geo_service.services.imports import (
+    import_boundaries,
+    import_keluarga,
+    reap_interrupted_imports,
+)
+from geo_service.services.profil import import_keluarga_profil
 from geo_service.settings import get_settings
 
 db_app = typer.Typer(help="Basis data: migrasi skema.", no_args_is_help=True)
@@ -37,8 +55,6 @@ def register(app: typer.Typer) -> None:
 
 
 def _engine():
-    from geo_service.db import make_engine
-
     return make_engine(settings=get_settings())
 
 
@@ -55,9 +71,6 @@ def _audited_import(jenis: str, file: Path, periode: str | None = None):
         raise
     finally:
         try:
-            from geo_service.db import repo as R
-            from geo_service.db.engine import make_engine
-
             engine = make_engine(settings=get_settings())
             try:
                 with engine.begin() as conn:
@@ -76,8 +89,6 @@ def _audited_import(jenis: str, file: Path, periode: str | None = None):
 
 
 def _ready_engine():
-    from geo_service.db import check_migrated
-
     engine = _engine()
     check_migrated(engine)
     return engine
@@ -96,9 +107,6 @@ def db_upgrade(
     lang: LangOpt = "id",
 ) -> None:
     """Buat atau perbarui skema basis data (migrasi Alembic)."""
-    from geo_service.db import current_revision, upgrade
-    from geo_service.services.imports import reap_interrupted_imports
-
     with _domain_errors(lang):
         engine = _engine()
         before = current_revision(engine)
@@ -124,8 +132,6 @@ def db_upgrade(
 @db_app.command("status")
 def db_status(lang: LangOpt = "id") -> None:
     """Tampilkan versi skema basis data dan versi yang diharapkan aplikasi."""
-    from geo_service.db import current_revision, head_revision
-
     with _domain_errors(lang):
         engine = _engine()
         current, head = current_revision(engine), head_revision()
@@ -148,8 +154,6 @@ def import_boundaries_cmd(
     lang: LangOpt = "id",
 ) -> None:
     """Impor batas desa (versi batas baru; desa kabupaten dalam berkas diganti)."""
-    from geo_service.services.imports import import_boundaries
-
     with _domain_errors(lang), _audited_import("batas", file):
         engine = _ready_engine()
         with _progress() as bar:
@@ -193,9 +197,6 @@ def import_keluarga_cmd(
     lang: LangOpt = "id",
 ) -> None:
     """Impor satu snapshot data keluarga dalam satu transaksi (semua atau tidak sama sekali)."""
-    from geo_service.services.imports import import_keluarga
-    from geo_service.services.profil import import_keluarga_profil
-
     label = teks(("Mengimpor keluarga", "Importing families"), lang)
     try:
         with _domain_errors(lang), _audited_import("keluarga", file, periode):
@@ -267,8 +268,6 @@ def _print_counts(counts: dict[str, int], lang: str) -> None:
 
 def _print_failed_report(lang: str) -> None:
     """After a failed family import: the counts and the first rows of its report."""
-    import sys
-
     exc = sys.exc_info()[1]
     cause = getattr(exc, "__cause__", None)
     report = getattr(cause, "detail", None)
@@ -297,10 +296,6 @@ def import_report_cmd(
     lang: LangOpt = "id",
 ) -> None:
     """Tampilkan status dan laporan baris (masalah per baris) satu impor."""
-    from geo_service.db import make_session_factory
-    from geo_service.db.repo import Scope, batch_problems, get_batch
-    from geo_service.io.export import write_csv
-
     with _domain_errors(lang):
         engine = _ready_engine()
         with make_session_factory(engine)() as session:
@@ -348,9 +343,6 @@ def runs_list(
     lang: LangOpt = "id",
 ) -> None:
     """Daftar analisis yang tersimpan (terbaru dulu)."""
-    from geo_service.db import make_session_factory
-    from geo_service.db.repo import Scope, list_runs
-
     with _domain_errors(lang):
         engine = _ready_engine()
         with make_session_factory(engine)() as session:

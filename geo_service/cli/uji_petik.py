@@ -13,15 +13,24 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import pandas as pd
+import pyogrio
 import typer
 
+from geo_service.analysis import uji_petik as G
+from geo_service.analysis.kantong import family_cell_rows
+from geo_service.analysis.locate import cell_to_parent, cells_to_str
+from geo_service.analysis.planning import compute_planning
 from geo_service.cli._common import _desa_quiet as _load_desa
 from geo_service.cli._common import _domain_errors, _indicators, console, out
 from geo_service.cli.uji_petik_tampil import TEXT, print_problems, print_progress, progress_map
 from geo_service.errors import InvalidInputError
 from geo_service.i18n import fmt_int, pick
+from geo_service.io.export import output_dir, write_csv, write_geojson
+from geo_service.io.uji_petik import SampleStore, export_sample, import_field_results
 from geo_service.services.analysis_run import RUN_DEFAULTS
+from geo_service.services.laporan_warga import CitizenReportService, JsonFileReportStore
 
 uji_app = typer.Typer(
     help="Uji petik (pemeriksaan lapangan) data keluarga DTSEN.", no_args_is_help=True
@@ -103,9 +112,6 @@ def sampel(
     lang: LangOpt = "id",
 ) -> None:
     """Buat daftar uji petik: keluarga berbendera + sampel acak berstrata per desa."""
-    from geo_service.analysis import uji_petik as G
-    from geo_service.io.uji_petik import SampleStore, export_sample
-
     t = pick(TEXT, lang)
     with _domain_errors(lang):
         desa = _load_desa(kabupaten, boundaries)
@@ -146,8 +152,6 @@ def sampel(
         store = SampleStore.create(out_dir, sample, kode_kab=_kode_kab(desa), periode=periode)
         meta = store.meta
         if laporan_warga is not None:  # reports whose family is in the list are now queued
-            from geo_service.services.laporan_warga import CitizenReportService, JsonFileReportStore
-
             CitizenReportService(JsonFileReportStore(laporan_warga)).mark_queued(
                 sample.daftar["id_keluarga"].astype(str), meta["id"]
             )
@@ -183,16 +187,11 @@ def sampel(
 
 def _pockets_and_ranks(result, seed: int):
     """Pocket id per family, pocket numbers and desa ranks from the planning stage."""
-    import numpy as np
-
-    from geo_service.analysis.planning import compute_planning
-
     # The run's planning parameters; no rank bootstrap (only pockets and ranks are needed).
     params = replace(RUN_DEFAULTS.planning_params(), bootstrap=0)
     plan = compute_planning(result, params, seed=seed)
     fam = result.keluarga
     cell_pocket = plan.h3["kantong_id"].to_numpy(dtype=object)
-    from geo_service.analysis.kantong import family_cell_rows
 
     sel = family_cell_rows(plan.h3, fam)
     pocket = np.full(len(fam), None, dtype=object)
@@ -204,11 +203,6 @@ def _pockets_and_ranks(result, seed: int):
 
 def _pockets_and_ranks_from(folder: Path, fam: pd.DataFrame):
     """The same from the files of an analysis run (``pockets.geojson``, ``priorities.csv``)."""
-    import numpy as np
-    import pyogrio
-
-    from geo_service.analysis.locate import cell_to_parent, cells_to_str
-
     pockets_file, ranks_file = folder / "pockets.geojson", folder / "priorities.csv"
     for f in (pockets_file, ranks_file):
         if not f.exists():
@@ -239,8 +233,6 @@ def _pockets_and_ranks_from(folder: Path, fam: pd.DataFrame):
 
 
 def _reported_families(folder: Path) -> list[str]:
-    from geo_service.services.laporan_warga import JsonFileReportStore
-
     return JsonFileReportStore(folder).reported_families()
 
 
@@ -268,8 +260,6 @@ def impor(
     lang: LangOpt = "id",
 ) -> None:
     """Impor hasil uji petik; semua baris diperiksa, tidak ada yang diimpor bila ada masalah."""
-    from geo_service.io.uji_petik import SampleStore, import_field_results
-
     t = pick(TEXT, lang)
     with _domain_errors(lang):
         store = SampleStore(sampel_dir)
@@ -292,8 +282,6 @@ def impor(
         )
         raise typer.Exit(2)
     if laporan_warga is not None and store.results() is not None:
-        from geo_service.services.laporan_warga import CitizenReportService, JsonFileReportStore
-
         CitizenReportService(JsonFileReportStore(laporan_warga)).close_from_results(store.results())
     s = outcome.summary
     assert s is not None and outcome.check is not None  # set whenever the rows were imported
@@ -324,10 +312,6 @@ def progres(
     lang: LangOpt = "id",
 ) -> None:
     """Progres per desa (tabel dan peta) dan taksiran persentase data tidak sesuai."""
-    from geo_service.analysis import uji_petik as G
-    from geo_service.io.export import output_dir, write_csv, write_geojson
-    from geo_service.io.uji_petik import SampleStore
-
     t = pick(TEXT, lang)
     with _domain_errors(lang):
         store = SampleStore(sampel_dir)

@@ -3,11 +3,13 @@ the problem and progress tables, and the offline progress map (:mod:`.uji_petik`
 
 from __future__ import annotations
 
+import folium
 import pandas as pd
 from rich.table import Table
 
 from geo_service.cli._common import console, out
 from geo_service.i18n import fmt_number, pick, teks
+from geo_service.mapping.folium_map import offline_map
 
 TEXT = {
     "id": {
@@ -55,10 +57,6 @@ def print_problems(problems: pd.DataFrame, lang: str, limit: int = 20) -> None:
 
 
 def progress_map(shapes, meta: dict, lang: str):
-    import folium
-
-    from geo_service.mapping.folium_map import offline_map
-
     shapes = shapes.to_crs(4326)
     c = shapes.union_all().centroid
     m = offline_map((c.y, c.x), zoom_start=11)

@@ -65,9 +65,8 @@ def sqlite_module() -> ModuleType:
     if hasattr(sqlite3.Connection, "enable_load_extension"):
         return sqlite3
     try:
-        from pysqlite3 import (
-            dbapi2,  # lazy: fallback driver, only where sqlite3 cannot load extensions
-        )
+        # lazy: fallback driver, only where sqlite3 cannot load extensions
+        from pysqlite3 import dbapi2
     except ImportError as exc:
         raise DatabaseError(
             "Python ini tidak bisa memuat ekstensi SQLite (SpatiaLite). Pasang paket "
