@@ -15,7 +15,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from geo_service.errors import GeoServiceError, InvalidInputError
-from geo_service.i18n import fmt_int, fmt_percent, msg
+from geo_service.i18n import fmt_int, fmt_percent, msg, teks
 from geo_service.io.keluarga import read_keluarga
 from geo_service.services import analysis_run as AR
 from geo_service.services.analysis_run import RUN_DEFAULTS, RunParams, read_desa, sha256_file
@@ -113,11 +113,7 @@ def _domain_errors(lang: str) -> Iterator[None]:
     try:
         yield
     except GeoServiceError as exc:
-        console.print(
-            f"[bold red]Gagal:[/] {exc.text(lang)}"
-            if lang == "id"
-            else f"[bold red]Failed:[/] {exc.text(lang)}"
-        )
+        console.print(f"[bold red]{teks(('Gagal', 'Failed'), lang)}:[/] {exc.text(lang)}")
         raise typer.Exit(2) from exc
 
 
@@ -144,7 +140,7 @@ def _indicators(path: Path, desa, lang: str, partial: bool = False):
     except AR.RowsRejected as exc:
         n = len(exc.validation.rejected)
         raise InvalidInputError(
-            f"{path.name}: {n:,} baris ditolak; jalankan "
+            f"{path.name}: {fmt_int(n)} baris ditolak; jalankan "
             "`geo-service analyse` untuk laporan lengkap, atau gunakan --partial.",
             f"{path.name}: {n:,} rows rejected; run "
             "`geo-service analyse` for the full report, or use --partial.",
@@ -157,14 +153,14 @@ def _print_warnings(said: list[str], lang: str = "id") -> None:
 
 
 def _print_problems(validation, lang: str, limit: int = 20) -> None:
-    counts = Table(title="Masalah per kode alasan" if lang == "id" else "Problems by reason code")
+    counts = Table(title=teks(("Masalah per kode alasan", "Problems by reason code"), lang))
     counts.add_column("kode_alasan")
     counts.add_column("jumlah", justify="right")
     for code, n in validation.counts().items():
-        counts.add_row(code, f"{n:,}")
+        counts.add_row(code, fmt_int(n, lang))
     console.print(counts)
     rows = Table(
-        title=("Contoh masalah" if lang == "id" else "Example problems")
+        title=teks(("Contoh masalah", "Example problems"), lang)
         + f" ({min(limit, len(validation.problems))}/{len(validation.problems)})"
     )
     for col in ["baris", "id_keluarga", "kolom", "nilai", "kode_alasan"]:
