@@ -24,32 +24,11 @@ from geo_service.cli._common import (
     out,
     run_params,
 )
-from geo_service.i18n import pick
+from geo_service.i18n import fmt_int, fmt_number, msg
 from geo_service.io.boundaries import prepare_layer
 from geo_service.services.analysis_run import RUN_DEFAULTS as D
 from geo_service.services.batch import run_batch, split_by_kabupaten
 from geo_service.settings import get_settings
-
-TEXT = {
-    "id": {
-        "prepare": "Menyiapkan batas {src} -> {dst} (indeks: {idx}) ...",
-        "split": "Memecah {src} per kabupaten ke {dst} ...",
-        "bar": "Analisis per kabupaten",
-        "failed": "gagal",
-        "row": "{kab} {nama}: {n:,} keluarga, {s:.1f} s",
-        "done": "Selesai: {n} kabupaten dalam {s:.1f} s; ringkasan: {file}",
-        "unassigned": "{n:,} baris tanpa kode kabupaten yang sah (tidak dianalisis)",
-    },
-    "en": {
-        "prepare": "Preparing boundaries {src} -> {dst} (indexes: {idx}) ...",
-        "split": "Splitting {src} per kabupaten into {dst} ...",
-        "bar": "Analysis per kabupaten",
-        "failed": "failed",
-        "row": "{kab} {nama}: {n:,} families, {s:.1f} s",
-        "done": "Done: {n} kabupaten in {s:.1f} s; summary: {file}",
-        "unassigned": "{n:,} rows without a valid kabupaten code (not analysed)",
-    },
-}
 
 
 def batch(
@@ -119,30 +98,34 @@ def batch(
     boundaries = (
         boundaries or settings.paths.data_dir / "boundaries" / "desa_33_jawa_tengah.parquet"
     )
-    t = pick(TEXT, lang)
     if prepare:
         target = out_dir / "_batas" / boundaries.name
         indeks = out_dir / "_batas" / "indeks"
-        console.print(t["prepare"].format(src=boundaries, dst=target, idx=indeks))
+        console.print(msg("batch_siapkan", lang, src=boundaries, dst=target, idx=indeks))
         with _domain_errors(lang):
             prepare_layer(boundaries, target, index_dir=indeks)
         boundaries = target
     folder = keluarga
     if keluarga.is_file():
         folder = out_dir / "_keluarga_per_kabupaten"
-        console.print(t["split"].format(src=keluarga, dst=folder))
+        console.print(msg("batch_pecah", lang, src=keluarga, dst=folder))
         split_by_kabupaten(keluarga, folder)
 
     with _progress() as bar:  # progress visible (the Dask dashboard shows the tasks too)
-        task = bar.add_task(t["bar"], total=None)
+        task = bar.add_task(msg("batch_bar", lang), total=None)
 
         def done(kab: str, row: dict | None) -> None:
             bar.advance(task)
             if row is None:
-                console.print(f"  [red]{kab} {t['failed']}[/]")
+                console.print(f"  [red]{kab} {msg('batch_gagal', lang)}[/]")
             else:
-                text = t["row"].format(
-                    kab=kab, nama=row.get("nama_kab", ""), n=int(row["n_keluarga"]), s=row["detik"]
+                text = msg(
+                    "batch_baris",
+                    lang,
+                    kab=kab,
+                    nama=row.get("nama_kab", ""),
+                    n=fmt_int(int(row["n_keluarga"]), lang),
+                    s=fmt_number(row["detik"], lang, 1),
                 )
                 console.print("  " + text)
 
@@ -161,9 +144,17 @@ def batch(
             on_start=lambda n: bar.update(task, total=n),
         )
     n_kab = len(res.summary) - 1 if len(res.summary) else 0
-    out.print(t["done"].format(n=n_kab, s=res.seconds, file=out_dir / "ringkasan_nasional.csv"))
+    out.print(
+        msg(
+            "batch_selesai",
+            lang,
+            n=n_kab,
+            s=fmt_number(res.seconds, lang, 1),
+            file=out_dir / "ringkasan_nasional.csv",
+        )
+    )
     if res.unassigned_rows:
-        out.print("  " + t["unassigned"].format(n=res.unassigned_rows))
+        out.print("  " + msg("batch_tanpa_kab", lang, n=fmt_int(res.unassigned_rows, lang)))
     if res.failed:
         for kab, why in res.failed.items():
             console.print(f"  [red]{kab}[/]: {why}")
