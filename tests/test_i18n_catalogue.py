@@ -84,3 +84,31 @@ def test_the_map_script_formats_percentages_like_the_formatter():
         blob = html.split('id="peta-teks">', 1)[1].split("</script>", 1)[0]
         data = json.loads(blob)
         assert (data["desimal"], data["persen"]) == (dec, suffix), data
+
+
+def _language_tables():
+    """Module-level text tables ``{"id": {...}, "en": {...}}`` picked with ``i18n.pick``."""
+    import importlib
+
+    for path in sorted(PKG.rglob("*.py")):
+        rel = path.relative_to(PKG.parent).with_suffix("")
+        if "migrations" in rel.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        if '"en": {' not in text and '"en": (' not in text:
+            continue
+        module = importlib.import_module(".".join(rel.parts).removesuffix(".__init__"))
+        for name, value in vars(module).items():
+            if isinstance(value, dict) and set(value) == {"id", "en"}:
+                yield f"{rel}.{name}", value
+
+
+def test_every_module_text_table_is_complete_in_both_languages():
+    tables = dict(_language_tables())
+    assert len(tables) >= 10, sorted(tables)  # the CLI, map, pack and page tables are found
+    for name, table in tables.items():
+        ids, ens = table["id"], table["en"]
+        if isinstance(ids, dict):
+            assert set(ids) == set(ens), (name, set(ids) ^ set(ens))
+            for key in ids:
+                assert str(ids[key]).strip() and str(ens[key]).strip(), (name, key)
