@@ -72,11 +72,11 @@ def xlsx_response(
     lang: str = "id",
 ) -> Response:
     """A formatted one-table workbook (bold frozen header, filter, widths) plus a notes sheet."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    from openpyxl import Workbook  # lazy: to move up; other helper's file now
+    from openpyxl.styles import Font, PatternFill  # lazy: to move up; other helper's file now
+    from openpyxl.utils import get_column_letter  # lazy: to move up; other helper's file now
 
-    from geo_service.io.report import header
+    from geo_service.io.report import header  # lazy: to move up; other helper's file now
 
     frame = neutralise_frame(frame.drop(columns="geometry", errors="ignore"))
     wb = Workbook()

@@ -73,7 +73,9 @@ def transisi(
     lang: LangOpt = "id",
 ) -> None:
     """Bandingkan beberapa periode: matriks transisi desil, graduasi per desa, tren, kelas kantong."""
-    from geo_service.analysis import transisi as T
+    from geo_service.analysis import transisi as T  # lazy: to move up; other helper's file now
+
+    # lazy: to move up; other helper's file now
     from geo_service.io.export import output_dir, write_csv, write_geojson, write_json
 
     t = pick(TEXT, lang)
@@ -132,6 +134,7 @@ def transisi(
             ).save(str(tmp / "tren.html"))
             record = {"periode": names, "ambang_pp": ambang_pp, "seed": seed}
             if kantong and len(names) >= 3:
+                # lazy: to move up; other helper's file now
                 from geo_service.analysis.planning import PlanningParams, detect_pockets
 
                 pockets = {
@@ -176,9 +179,10 @@ def _kabupaten_of(path: Path) -> str:
 
 
 def _trend_map(shapes, first: str, last: str, lang: str):
-    import folium
-    from branca.element import Figure
+    import folium  # lazy: to move up; other helper's file now
+    from branca.element import Figure  # lazy: to move up; other helper's file now
 
+    # lazy: to move up; other helper's file now
     from geo_service.mapping.folium_map import offline_map
 
     shapes = shapes.to_crs(4326)

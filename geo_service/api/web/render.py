@@ -126,8 +126,9 @@ def fragment(request: Request, name: str, user, lang: str, *, run_id: int, **ext
     """A part of a page that depends only on the run, the viewer, the language and the URL
     (a long table), rendered once and kept with the run's released tables. It must not use
     the session (CSRF token, user name)."""
-    from markupsafe import Markup
+    from markupsafe import Markup  # lazy: to move up; other helper's file now
 
+    # lazy: import cycle, web.data imports this module at its top
     from geo_service.api.web.data import cache_of, viewer
 
     key = (
@@ -238,6 +239,7 @@ def render_shared(
 
 def finish(request: Request, response: Response) -> Response:
     """Security headers, language cookie and session renewal for any page response."""
+    # lazy: to move up; other helper's file now
     from geo_service.api.web.cookies import renew_session
 
     response.headers.setdefault("Cache-Control", "no-store")
