@@ -18,7 +18,7 @@ import typer
 from rich.table import Table
 
 from geo_service.cli._common import console, out
-from geo_service.i18n import fmt_int
+from geo_service.i18n import fmt_int, fmt_number
 from geo_service.services.bench import full, runs
 from geo_service.services.bench import join as jb
 from geo_service.settings import get_settings
@@ -143,9 +143,9 @@ def bench(
         rec["dataset"] = f"kendal_{jb._size_label(size)}"
         rec["identical"] = None
         records.append(rec)
-        steps = ", ".join(f"{k} {v:.2f}" for k, v in rec["steps_s"].items())
+        steps = ", ".join(f"{k} {fmt_number(v, decimals=2)}" for k, v in rec["steps_s"].items())
         out.print(
-            f"  analyse_full {fmt_int(size)}: {rec['seconds']:.2f} s, puncak {rec['peak_mb']:.0f} MB "
+            f"  analyse_full {fmt_int(size)}: {fmt_number(rec['seconds'], decimals=2)} s, puncak {fmt_number(rec['peak_mb'], decimals=0)} MB "
             f"({steps})"
         )
     if cold_warm:
@@ -153,8 +153,8 @@ def bench(
         cw = extra["cold_warm"]
         out.print(
             f"Pipeline indikator {fmt_int(cw['n_families'])} keluarga (proses baru): impor "
-            f"{cw['import_s']:.2f} s, dingin {cw['cold_s']:.2f} s, hangat "
-            f"{cw['warm_s']:.2f} s"
+            f"{fmt_number(cw['import_s'], decimals=2)} s, dingin {fmt_number(cw['cold_s'], decimals=2)} s, hangat "
+            f"{fmt_number(cw['warm_s'], decimals=2)} s"
             + (" (termasuk Gi* 999 permutasi)" if cw["with_gi_star"] else "")
         )
     if dask_curve:
@@ -164,7 +164,7 @@ def bench(
         extra["dask_curve"] = curve
         for rec in curve:
             out.print(
-                f"  Jawa Tengah {jb._size_label(rec['n_families'])}: {rec['seconds']:.1f} s, "
+                f"  Jawa Tengah {jb._size_label(rec['n_families'])}: {fmt_number(rec['seconds'], decimals=1)} s, "
                 f"{fmt_int(rec['families_per_s'])} keluarga/s, memori puncak (semua proses) "
                 f"{fmt_int(rec['peak_mb'])} MB, {rec['kabupaten']} kabupaten"
             )
