@@ -9,12 +9,16 @@ from typing import Any, Literal
 import geopandas as gpd
 import pandas as pd
 from fastapi.responses import Response
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from geo_service.analysis._util import jsonable
 from geo_service.i18n import teks
 from geo_service.io import geojson, gpkg
 from geo_service.io.cells import neutralise_frame
 from geo_service.io.export import csv_text
+from geo_service.io.report import header
 
 CSV_MEDIA = "text/csv; charset=utf-8"
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -72,11 +76,6 @@ def xlsx_response(
     lang: str = "id",
 ) -> Response:
     """A formatted one-table workbook (bold frozen header, filter, widths) plus a notes sheet."""
-    from openpyxl import Workbook  # lazy: to move up; other helper's file now
-    from openpyxl.styles import Font, PatternFill  # lazy: to move up; other helper's file now
-    from openpyxl.utils import get_column_letter  # lazy: to move up; other helper's file now
-
-    from geo_service.io.report import header  # lazy: to move up; other helper's file now
 
     frame = neutralise_frame(frame.drop(columns="geometry", errors="ignore"))
     wb = Workbook()

@@ -24,8 +24,23 @@ import typer
 from rich.table import Table
 
 from geo_service.cli._common import _domain_errors, console, out
+from geo_service.db import check_migrated, make_engine
 from geo_service.errors import InvalidInputError
 from geo_service.i18n import fmt_int, teks
+from geo_service.io.export import write_csv
+from geo_service.io.profil import available_profiles, load_profil
+from geo_service.services.analysis_run import read_desa
+from geo_service.services.daftar_nama import export_named_list, import_opensid_results
+from geo_service.services.identitas import (
+    Pemohon,
+    apply_retention,
+    assign_facilitator,
+    erase,
+    new_keys,
+    rotate_vault_key,
+    set_retention,
+)
+from geo_service.services.profil import check_file, desa_table, desa_table_from_layer
 from geo_service.settings import get_settings
 
 profil_app = typer.Typer(
@@ -57,14 +72,11 @@ def register(app: typer.Typer) -> None:
 
 
 def _who():
-    from geo_service.services.identitas import Pemohon  # lazy: to move up; other helper's file now
 
     return Pemohon.cli(aktor=f"cli:{getpass.getuser()}")
 
 
 def _engine():
-    # lazy: to move up; other helper's file now
-    from geo_service.db import check_migrated, make_engine
 
     engine = make_engine(settings=get_settings())
     check_migrated(engine)
@@ -77,8 +89,6 @@ def _engine():
 @profil_app.command("list")
 def profil_list() -> None:
     """Profil yang disertakan (data/profil/)."""
-    # lazy: to move up; other helper's file now
-    from geo_service.io.profil import available_profiles, load_profil
 
     for name in available_profiles():
         out.print(f"{name}: {load_profil(name).keterangan}")
@@ -105,17 +115,10 @@ def profil_check(
 ) -> None:
     """Tunjukkan pemetaan kolom, cara desa ditemukan dan masalah per baris; tidak menulis
     apa pun ke basis data."""
-    from geo_service.io.export import write_csv  # lazy: to move up; other helper's file now
-
-    # lazy: to move up; other helper's file now
-    from geo_service.services.profil import check_file, desa_table, desa_table_from_layer
 
     settings = get_settings()
     with _domain_errors(lang):
         if boundaries is not None or kabupaten is not None:
-            # lazy: to move up; other helper's file now
-            from geo_service.services.analysis_run import read_desa
-
             layer, *_ = read_desa(boundaries, kabupaten, data_dir=settings.paths.data_dir)
             desa = desa_table_from_layer(layer)
         else:
@@ -170,7 +173,6 @@ def new_keys_cmd(
 ) -> None:
     """Buat kunci pseudonim dan kunci brankas baru (berkas mode 600; simpan di luar git,
     cadangkan: tanpa kunci pseudonim id_keluarga tidak bisa dibuat ulang)."""
-    from geo_service.services.identitas import new_keys  # lazy: to move up; other helper's file now
 
     out_dir.mkdir(parents=True, exist_ok=True)
     keys = new_keys()
@@ -188,8 +190,6 @@ def new_keys_cmd(
 def rotate_key_cmd(lang: LangOpt = "id") -> None:
     """Enkripsi ulang semua identitas dengan kunci brankas pertama
     (GEO_VAULT_KEY="KUNCI_BARU,KUNCI_LAMA"); setelah itu kunci lama boleh dibuang."""
-    # lazy: to move up; other helper's file now
-    from geo_service.services.identitas import rotate_vault_key
 
     with _domain_errors(lang):
         n = rotate_vault_key(_engine(), who=_who(), settings=get_settings())
@@ -213,7 +213,6 @@ def erase_cmd(
     lang: LangOpt = "id",
 ) -> None:
     """Hapus identitas keluarga atas permintaan; data pseudonim dan agregat tetap."""
-    from geo_service.services.identitas import erase  # lazy: to move up; other helper's file now
 
     with _domain_errors(lang):
         if not id_keluarga and not no_kk:
@@ -239,8 +238,6 @@ def retention_cmd(
     lang: LangOpt = "id",
 ) -> None:
     """Atur retensi identitas satu periode (bawaan: GEO_IDENTITAS_RETENSI_BULAN)."""
-    # lazy: to move up; other helper's file now
-    from geo_service.services.identitas import set_retention
 
     with _domain_errors(lang):
         try:
@@ -256,8 +253,6 @@ def retention_cmd(
 @identitas_app.command("apply-retention")
 def apply_retention_cmd(lang: LangOpt = "id") -> None:
     """Hapus identitas periode yang masa retensinya lewat (jalankan terjadwal, mis. cron)."""
-    # lazy: to move up; other helper's file now
-    from geo_service.services.identitas import apply_retention
 
     with _domain_errors(lang):
         done = apply_retention(_engine(), who=_who(), settings=get_settings())
@@ -277,8 +272,6 @@ def assign_cmd(
     lang: LangOpt = "id",
 ) -> None:
     """Tugaskan pendamping ke desa sebuah sampel (hanya desa itu yang terlihat namanya)."""
-    # lazy: to move up; other helper's file now
-    from geo_service.services.identitas import assign_facilitator
 
     with _domain_errors(lang):
         n = assign_facilitator(_engine(), pengguna, sampel, desa, who=_who())
@@ -295,8 +288,6 @@ def field_list_cmd(
     lang: LangOpt = "id",
 ) -> None:
     """Daftar uji petik bernama (nama, NIK/KK, alamat), satu desa per halaman."""
-    # lazy: to move up; other helper's file now
-    from geo_service.services.daftar_nama import export_named_list
 
     with _domain_errors(lang):
         path = export_named_list(
@@ -337,8 +328,6 @@ def opensid_import_cmd(
 ) -> None:
     """Impor hasil kunjungan yang dikembalikan dalam format OpenSID: no_kk/NIK di-hash
     menjadi id_keluarga dan dibuang sebelum apa pun disimpan."""
-    # lazy: to move up; other helper's file now
-    from geo_service.services.daftar_nama import import_opensid_results
 
     with _domain_errors(lang):
         res = import_opensid_results(

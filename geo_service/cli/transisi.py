@@ -6,13 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, cast
 
+import folium
 import typer
+from branca.element import Figure
 
+from geo_service.analysis import transisi as T
+from geo_service.analysis.planning import PlanningParams, detect_pockets
 from geo_service.cli._common import _desa_quiet as _load_desa
 from geo_service.cli._common import _domain_errors, _indicators, console, out
 from geo_service.errors import InvalidInputError
 from geo_service.i18n import fmt_percent, pick, teks
+from geo_service.io.export import output_dir, write_csv, write_geojson, write_json
 from geo_service.io.keluarga import read_keluarga
+from geo_service.mapping.folium_map import offline_map
 
 #: Below this share of ids found again, ``transisi`` warns that the files may not match.
 MIN_ID_MATCH = 0.5
@@ -73,10 +79,6 @@ def transisi(
     lang: LangOpt = "id",
 ) -> None:
     """Bandingkan beberapa periode: matriks transisi desil, graduasi per desa, tren, kelas kantong."""
-    from geo_service.analysis import transisi as T  # lazy: to move up; other helper's file now
-
-    # lazy: to move up; other helper's file now
-    from geo_service.io.export import output_dir, write_csv, write_geojson, write_json
 
     t = pick(TEXT, lang)
     with _domain_errors(lang):
@@ -134,9 +136,6 @@ def transisi(
             ).save(str(tmp / "tren.html"))
             record = {"periode": names, "ambang_pp": ambang_pp, "seed": seed}
             if kantong and len(names) >= 3:
-                # lazy: to move up; other helper's file now
-                from geo_service.analysis.planning import PlanningParams, detect_pockets
-
                 pockets = {
                     p: detect_pockets(r, PlanningParams(), seed=seed).pockets
                     for p, r in results.items()
@@ -179,11 +178,6 @@ def _kabupaten_of(path: Path) -> str:
 
 
 def _trend_map(shapes, first: str, last: str, lang: str):
-    import folium  # lazy: to move up; other helper's file now
-    from branca.element import Figure  # lazy: to move up; other helper's file now
-
-    # lazy: to move up; other helper's file now
-    from geo_service.mapping.folium_map import offline_map
 
     shapes = shapes.to_crs(4326)
     c = shapes.union_all().centroid

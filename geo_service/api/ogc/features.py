@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import geopandas as gpd
 import numpy as np
@@ -128,7 +129,6 @@ def page_links(
     url: str, params: dict[str, Any], sel: Selection, media: str
 ) -> list[dict[str, str]]:
     """``self``, ``next`` and ``prev`` links of an items page (other parameters kept)."""
-    from urllib.parse import urlencode  # lazy: to move up; other helper's file now
 
     def at(offset: int) -> str:
         q = {k: v for k, v in params.items() if k not in ("offset", "limit")}

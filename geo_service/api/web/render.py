@@ -16,11 +16,13 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from geo_service import errors as E
 from geo_service.api import sesi as S
 from geo_service.api.errors import status_for
 from geo_service.api.web.auth import csrf_of
+from geo_service.api.web.cookies import renew_session
 from geo_service.api.web.teks import t as teks
 from geo_service.i18n import column_header as header
 from geo_service.i18n import fmt_number, fmt_percent, negotiate
@@ -126,7 +128,6 @@ def fragment(request: Request, name: str, user, lang: str, *, run_id: int, **ext
     """A part of a page that depends only on the run, the viewer, the language and the URL
     (a long table), rendered once and kept with the run's released tables. It must not use
     the session (CSRF token, user name)."""
-    from markupsafe import Markup  # lazy: to move up; other helper's file now
 
     # lazy: import cycle, web.data imports this module at its top
     from geo_service.api.web.data import cache_of, viewer
@@ -239,8 +240,6 @@ def render_shared(
 
 def finish(request: Request, response: Response) -> Response:
     """Security headers, language cookie and session renewal for any page response."""
-    # lazy: to move up; other helper's file now
-    from geo_service.api.web.cookies import renew_session
 
     response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
