@@ -135,7 +135,8 @@ def generate_keluarga(
         raise ValueError("n_keluarga must be positive")
     rng = np.random.default_rng(seed)
     desa = desa.reset_index(drop=True)
-    epsg = utm_epsg(*desa.union_all().centroid.coords[0])
+    union = shapely.union_all(desa.geometry.to_numpy())  # once: the UTM zone and step 7
+    epsg = utm_epsg(*union.centroid.coords[0])
     area_km2 = desa.to_crs(epsg).area.to_numpy() / 1e6
 
     # 1. Families per desa: skewed sizes, denser kelurahan.
@@ -158,7 +159,7 @@ def generate_keluarga(
         desa_idx,
         lon,
         lat,
-        epsg,
+        (union, epsg),
         rng,
         share_geotag,
         share_salah_desa,
@@ -258,7 +259,7 @@ def _programmes_and_deprivation(welfare, desil, desa_idx, n_desa: int, rng):
 
 
 def _geotags(
-    desa, desa_idx, lon, lat, epsg, rng, share_geotag, share_salah_desa, share_dekat, n_jauh
+    desa, desa_idx, lon, lat, outline, rng, share_geotag, share_salah_desa, share_dekat, n_jauh
 ):
     """Registered desa, geotag flags and the geotag defects (step 7); moves the points of
     the families placed outside the boundaries in ``lon``/``lat``."""
@@ -272,7 +273,7 @@ def _geotags(
     n_dekat = int(round(share_dekat * len(g)))
     moved = rng.choice(free, n_dekat + n_jauh, replace=False)
     dekat, jauh = moved[:n_dekat], moved[n_dekat:]
-    union = shapely.union_all(desa.geometry.to_numpy())
+    union, epsg = outline  # the union of the desa (made once) and its UTM zone
     lon[dekat], lat[dekat] = outside(union, len(dekat), 20.0, 240.0, epsg, rng)
     lon[jauh], lat[jauh] = outside(union, len(jauh), 5_000.0, 30_000.0, epsg, rng)
     return registered, geotag, {"salah_desa": salah, "dekat_batas": dekat, "jauh": jauh}

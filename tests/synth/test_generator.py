@@ -6,6 +6,7 @@ from geo_service.analysis import AnalysisParams, compute_indicators, validate_ke
 from geo_service.analysis import schema as S
 from geo_service.io.boundaries import read_boundaries, read_bps
 from geo_service.synth import generate_keluarga
+from geo_service.synth.placement import MIN_POCKET_FAMILIES, _Near, metres
 from tests.fixtures import DATA
 
 N = 40_000
@@ -168,3 +169,21 @@ def test_published_figures_win_over_defaults(calib):
     from geo_service.synth import calibration_for
 
     assert calibration_for(read_bps(DATA), "33.24") == calib and not calib.bawaan
+
+
+def test_pocket_neighbour_count_is_the_full_scan():
+    """The grid search of plant_pockets decides as scanning every family would (dense
+    towns, sparse kabupaten below the 300 needed, points on cell edges)."""
+    rng = np.random.default_rng(3)
+    for n, spread in [(5_000, 0.05), (2_000, 0.5), (250, 0.01), (40_000, 0.2)]:
+        lon = 110.0 + rng.normal(0, spread, n)
+        lat = -7.0 + rng.normal(0, spread, n)
+        lon[:50] = np.round(lon[:50], 2)  # exactly on grid lines
+        near = _Near(lon, lat)
+        for j in rng.integers(n, size=200):
+            radius = float(rng.uniform(1_200, 2_200))
+            full = int((metres(lon, lat, lon[j], lat[j]) < radius).sum())
+            got = near.count_within(j, radius, MIN_POCKET_FAMILIES)
+            assert (got < MIN_POCKET_FAMILIES) == (full < MIN_POCKET_FAMILIES)
+            if got >= MIN_POCKET_FAMILIES:
+                assert got == full
