@@ -106,32 +106,9 @@ def find_pockets(
     cell_pocket = np.full(len(h3_gi), None, dtype=object)
     for g, pid in zip(pockets["_g"], pockets["id"], strict=True):
         cell_pocket[hot_labels == g] = pid
-    pocket_desa = group_desa[group_desa["id"].isin(pockets["id"])].copy()
+    pocket_desa = _pocket_desa(group_desa, pockets)
     pockets = pockets.drop(columns="_g").rename(columns={"id": "kantong_id"})
     pockets.insert(1, "nomor", np.arange(1, len(pockets) + 1, dtype=np.int64))
-    order = {k: i for i, k in enumerate(pockets["kantong_id"])}
-    pocket_desa = (
-        pocket_desa.assign(_o=pocket_desa["id"].map(order))
-        .sort_values(
-            ["_o", "n_jiwa_ekstrem", "kode_desa"], ascending=[True, False, True], kind="stable"
-        )
-        .drop(columns="_o")
-        .rename(columns={"id": "kantong_id"})
-        .reset_index(drop=True)
-    )
-    pocket_desa = pocket_desa[
-        [
-            "kantong_id",
-            "kode_desa",
-            "nama_desa",
-            "kode_kec",
-            "nama_kec",
-            "n_keluarga",
-            "n_keluarga_ekstrem",
-            "n_jiwa_ekstrem",
-            "pct_jiwa_ekstrem_kantong",
-        ]
-    ]
 
     cold = find_cold_spots(h3_gi, adjacency, keluarga, desa, pct_kabupaten, kelas_col, sel)
     return pockets, pocket_desa, cold, cell_pocket
