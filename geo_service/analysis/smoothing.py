@@ -49,6 +49,18 @@ def _rates(events: np.ndarray, population: np.ndarray) -> np.ndarray:
         return np.where(population > 0, events / population, np.nan)
 
 
+def _eb_inputs(events, population, n_eff):
+    """Areas with people, raw rates, effective sizes and the global prior ``(b, a)``."""
+    events = np.asarray(events, dtype="float64")
+    population = np.asarray(population, dtype="float64")
+    n_eff = population if n_eff is None else np.asarray(n_eff, dtype="float64")
+    has = population > 0
+    if not has.any():
+        return has, None, n_eff, 0.0, 0.0
+    b, a = eb_global_prior(events, population, n_eff=n_eff)
+    return has, _rates(events, population), n_eff, b, a
+
+
 def eb_global(
     events: np.ndarray,
     population: np.ndarray,
@@ -71,15 +83,10 @@ def eb_global(
     numpy.ndarray
         Smoothed rate per area (fraction), NaN where ``population`` is 0.
     """
-    events = np.asarray(events, dtype="float64")
-    population = np.asarray(population, dtype="float64")
-    n_eff = population if n_eff is None else np.asarray(n_eff, dtype="float64")
-    has = population > 0
-    out = np.full(len(events), np.nan)
+    has, r, n_eff, b, a = _eb_inputs(events, population, n_eff)
+    out = np.full(len(has), np.nan)
     if not has.any():
         return out
-    r = _rates(events, population)
-    b, a = eb_global_prior(events, population, n_eff=n_eff)
     with np.errstate(invalid="ignore", divide="ignore"):
         v = b * (1 - b) / n_eff[has]
         shrink = np.where(a + v > 0, a / (a + v), 0.0)
@@ -231,15 +238,10 @@ def eb_standardised(
     rate in units of its own expected spread, so that small and large areas are comparable.
     NaN where ``population`` is 0.
     """
-    events = np.asarray(events, dtype="float64")
-    population = np.asarray(population, dtype="float64")
-    n_eff = population if n_eff is None else np.asarray(n_eff, dtype="float64")
-    has = population > 0
-    out = np.full(len(events), np.nan)
+    has, r, n_eff, b, a = _eb_inputs(events, population, n_eff)
+    out = np.full(len(has), np.nan)
     if not has.any():
         return out
-    r = _rates(events, population)
-    b, a = eb_global_prior(events, population, n_eff=n_eff)
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = np.sqrt(a + b * (1 - b) / n_eff[has])
         out[has] = np.where(scale > 0, (r[has] - b) / scale, 0.0)
