@@ -37,6 +37,9 @@ def test_api_conforms_to_its_schema(case, base_url, api_db):
     case.call_and_validate(
         base_url=base_url,
         headers={"X-API-Key": api_db.api_keys["admin_a"]},
+        # The meeting-pack routes render a PDF (seconds on a loaded 2-core machine); the
+        # default 10 s request timeout once cut one off under load, which is not a defect.
+        timeout=60,
         checks=[
             not_a_server_error,
             status_code_conformance,
