@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
+from geo_service.api import sesi as S
 from geo_service.api.security import Principal, api_key_prefix, verify_token
 from geo_service.db.models import Pengguna
 from geo_service.i18n import request_lang
@@ -139,6 +139,13 @@ class ResponseCache:
         if response.status_code != 200 or len(body) > self.max_bytes // 4:
             return None
         item = CachedBody.of(body, response.media_type, response.status_code, response.headers)
+        self.keep(key, item)
+        return item
+
+    def keep(self, key: tuple, item: CachedBody) -> None:
+        """Keep an already built body under ``key`` (the web map layers)."""
+        if item.nbytes > self.max_bytes // 2:
+            return
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
@@ -148,7 +155,6 @@ class ResponseCache:
             while self._bytes > self.max_bytes and self._items:
                 _, dropped = self._items.popitem(last=False)
                 self._bytes -= dropped.nbytes
-        return item
 
 
 class RunLookup:
@@ -243,17 +249,78 @@ _CACHED_PATH = re.compile(
 )
 
 
+_PARAM = {"qmark": "?", "format": "%s", "pyformat": "%s", "numeric": ":1", "named": ":uid"}
+
+
+def _token_sql(engine) -> str:
+    """The user check as driver SQL (built once per engine: no statement construction,
+    compilation or result wrapping per request)."""
+    sql = getattr(engine, "_gs_token_sql", None)
+    if sql is None:
+        param = _PARAM.get(engine.dialect.paramstyle, "?")
+        cols = f"{Pengguna.aktif.name}, {Pengguna.versi_token.name}"
+        sql = f"SELECT {cols} FROM {Pengguna.__tablename__} WHERE {Pengguna.id.name} = {param}"
+        engine._gs_token_sql = sql
+    return sql
+
+
 def _token_current(state, user: Principal) -> bool:
     """Whether the token's user is still active with the same token version (one primary-key
-    read of two columns on a pooled connection, no ORM session; issue 12: a token stops
-    working within one request)."""
+    read of two columns on a pooled driver connection, ~10 us on SQLite; issue 12: a token
+    stops working within one request)."""
     engine = getattr(state, "engine", None)
     if engine is None:
         return False
-    query = select(Pengguna.aktif, Pengguna.versi_token).where(Pengguna.id == user.user_id)
-    with engine.connect() as conn:
-        row = conn.execute(query).first()
+    sql = _token_sql(engine)
+    params: tuple | dict = {"uid": user.user_id} if sql.endswith(":uid") else (user.user_id,)
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        try:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+    finally:
+        raw.close()  # back to the pool (rolled back there)
     return bool(row is not None and row[0] and int(row[1] or 0) == user.versi)
+
+
+_WEB_MAP_PATH = re.compile(r"^/kabupaten/(\d{2}\.\d{2})/hal/peta/(\d+)\.json$")
+
+
+def web_map_key(kode_kab: str, run_id: int, user: Principal) -> tuple:
+    """Where the web map layers of a run, as ``user`` may see them, are kept in the response
+    cache (put there by the page route after every check passed)."""
+    return ("web_peta", kode_kab, run_id, user.role, user.kode_opd, tuple(sorted(user.kabupaten)))
+
+
+def _cookie(scope, name: str) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                k, _, v = part.strip().partition("=")
+                if k == name:
+                    return v
+    return None
+
+
+def _web_map_hit(scope, state, match: re.Match) -> Response | None:
+    """The web map layers for a valid session cookie whose user was checked within the
+    session check's few seconds (:class:`geo_service.api.sesi.UserChecks`) and who already
+    got this run's layers through the page route; anything else goes to the route."""
+    checks = getattr(state, "web_user_checks", None)
+    token_key = getattr(state, "token_key", None)
+    if checks is None or token_key is None:
+        return None
+    web = S.read(_cookie(scope, S.COOKIE), token_key)
+    if web is None:
+        return None
+    user = checks.peek((web.user_id, web.username, web.token_version))
+    if user is None or match.group(1) not in user.kabupaten:
+        return None
+    item = state.response_cache.entry(web_map_key(match.group(1), int(match.group(2)), user))
+    return None if item is None else item.response(Request(scope).headers)
 
 
 class CachedResultsMiddleware:
@@ -278,10 +345,13 @@ class CachedResultsMiddleware:
 
     @staticmethod
     def _hit(scope) -> Response | None:
-        match = _CACHED_PATH.match(scope["path"])
         state = getattr(scope.get("app"), "state", None)
-        if match is None or state is None or not hasattr(state, "response_cache"):
+        if state is None or not hasattr(state, "response_cache"):
             return None
+        match = _CACHED_PATH.match(scope["path"])
+        if match is None:
+            web = _WEB_MAP_PATH.match(scope["path"])
+            return None if web is None else _web_map_hit(scope, state, web)
         request = Request(scope)
         if request.query_params.get("format") not in CACHED_FORMATS:
             return None

@@ -171,6 +171,14 @@ class UserChecks:
         self._items: dict[tuple, tuple[float, Principal | None]] = {}
         self._lock = threading.Lock()
 
+    def peek(self, key: tuple) -> Principal | None:
+        """The remembered principal while fresh, else ``None`` (nothing is checked)."""
+        with self._lock:
+            hit = self._items.get(key)
+        if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
+            return hit[1]
+        return None
+
     def get(self, key: tuple, check) -> Principal | None:
         now = time.monotonic()
         with self._lock:

@@ -12,6 +12,7 @@ import pandas as pd
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from geo_service.api.cache import web_map_key
 from geo_service.api.deps import (
     ApiSettingsDep,
     KodeDesa,
@@ -66,9 +67,10 @@ def peta_data(
     run = D.run_by_id(request, session, user, run_id)
     if run.kode_kab != kode_kab or run.status != "selesai" or "desa" not in run.tabel:
         raise NotFoundError(f"Analisis #{run_id} tidak ditemukan.", f"Run #{run_id} not found.")
-    return D.map_layers_body(request, session, user, run, api.disclosure_k).response(
-        request.headers
-    )
+    body = D.map_layers_body(request, session, user, run, api.disclosure_k)
+    # repeats of this session's user are then answered before routing (api/cache.py)
+    request.app.state.response_cache.keep(web_map_key(kode_kab, run.id, user), body)
+    return body.response(request.headers)
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -99,3 +99,44 @@ def test_shared_overview_page_carries_each_sessions_own_csrf_token(web_app, brow
     assert pages[0].text.replace(tokens[0], "") == pages[1].text.replace(tokens[1], "")
     public = browsers["publik_a"].get(f"/kabupaten/{KAB_A}")
     assert public.status_code == 200 and 'id="form-analisis"' not in public.text
+
+
+def test_web_map_layers_answered_before_routing_only_for_a_checked_session(web_app, browsers):
+    """A repeat of the map layers for a session whose user was checked within the last
+    seconds comes from the response cache (no routing, no database session); a session not
+    checked lately, a deactivated user, no cookie or another URL go to the route."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import text
+
+    from geo_service.api.sesi import UserChecks
+    from tests.api.web.conftest import login
+
+    c = TestClient(web_app)
+    assert login(c, "analis_a").status_code == 303
+    url = inline_json(c.get(f"/kabupaten/{KAB_A}").text, "peta-data")["url"]
+    cache = web_app.state.response_cache
+    first = c.get(url, headers={"Accept-Encoding": "gzip"})
+    hits = cache.hits
+    again, again_bytes = _raw(c, url, {"Accept-Encoding": "gzip"})
+    assert cache.hits == hits + 1, "the repeat comes from the kept body"
+    assert again.status_code == 200 and again.headers["content-encoding"] == "gzip"
+    assert gzip.decompress(again_bytes) == first.content
+    assert c.get(url, headers={"If-None-Match": again.headers["etag"]}).status_code == 304
+    # Another kabupaten in the URL is never answered from the body of this one.
+    wrong = c.get(url.replace(f"/kabupaten/{KAB_A}/", "/kabupaten/33.20/"))
+    assert wrong.status_code in (403, 404)
+    # No cookie: the route sends the browser to the login form.
+    anon = TestClient(web_app)
+    assert anon.get(url, follow_redirects=False).status_code == 303
+    # A deactivated user: once the user check is due again, the route refuses the session.
+    hits = cache.hits
+    with web_app.state.engine.begin() as conn:
+        conn.execute(text("UPDATE pengguna SET aktif = 0 WHERE nama_pengguna = 'analis_a'"))
+    try:
+        web_app.state.web_user_checks = UserChecks()  # the check's few seconds are over
+        assert c.get(url, follow_redirects=False).status_code == 303
+        assert cache.hits == hits
+    finally:
+        with web_app.state.engine.begin() as conn:
+            conn.execute(text("UPDATE pengguna SET aktif = 1 WHERE nama_pengguna = 'analis_a'"))
+        web_app.state.web_user_checks = UserChecks()
