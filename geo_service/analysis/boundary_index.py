@@ -12,6 +12,7 @@ import io
 import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -23,6 +24,58 @@ CELL_M = 12.0
 EDGE_MARGIN_DEG = 5e-6
 FORMAT_VERSION = 3
 _M_PER_DEG = 111_320.0
+
+
+@dataclass(frozen=True)
+class JoinTable:
+    """Dense table of coarse blocks of an index's frame (``2**level`` per side, a border
+    of empty blocks around it): the desa and the H3 cell each block lies in, with the
+    safety margin, when it lies in only one (built by
+    :func:`~geo_service.analysis.join_table.build_join_table`).
+
+    Attributes
+    ----------
+    level
+        ``2**level`` blocks per side of the index's frame.
+    block
+        ``(2**level + 2) ** 2`` combination positions, row-major (int16 or int32); -1
+        for a block in no single desa and no single H3 cell.
+    combo_desa, combo_h3
+        Per combination: desa position (int32, -1 when the block is on a desa border)
+        and H3 cell (uint64, 0 when on a cell border); one more entry at the end, (-1, 0),
+        so that position -1 reads "unknown".
+    h3_resolution
+        Resolution of ``combo_h3`` (-1: desa only).
+    """
+
+    level: int
+    block: np.ndarray
+    combo_desa: np.ndarray
+    combo_h3: np.ndarray
+    h3_resolution: int
+
+    def arrays(self) -> dict[str, Any]:
+        """The table as named arrays (stored by :meth:`BoundaryIndex.to_bytes`)."""
+        return {
+            "table_level": np.int64(self.level),
+            "table_block": self.block,
+            "table_combo_desa": self.combo_desa,
+            "table_combo_h3": self.combo_h3,
+            "table_h3_resolution": np.int64(self.h3_resolution),
+        }
+
+    @classmethod
+    def from_arrays(cls, z) -> JoinTable | None:
+        """The table stored in ``z`` (an ``.npz``), ``None`` when it holds none."""
+        if "table_block" not in z.files:
+            return None
+        return cls(
+            level=int(z["table_level"]),
+            block=z["table_block"],
+            combo_desa=z["table_combo_desa"].astype(np.int32),
+            combo_h3=z["table_combo_h3"].astype(np.uint64),
+            h3_resolution=int(z["table_h3_resolution"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -43,6 +96,9 @@ class BoundaryIndex:
         Desa codes in layer order; ``desa`` indexes into it.
     fingerprint
         SHA-256 of the codes and geometries the index was built from.
+    table
+        Optional :class:`JoinTable` of coarse blocks (desa and H3 cell per block), looked
+        up before the ranges.
     """
 
     x0: float
@@ -54,6 +110,7 @@ class BoundaryIndex:
     desa: np.ndarray
     codes: np.ndarray
     fingerprint: str
+    table: JoinTable | None = None
 
     @property
     def n_intervals(self) -> int:
@@ -91,20 +148,44 @@ class BoundaryIndex:
         ok &= codes <= self.end[i]
         return np.where(ok, self.desa[i], np.int32(-1)).astype(np.int32)
 
+    def table_lookup(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Desa position (int32, -1 unknown) and H3 cell (uint64, 0 unknown) of each point
+        from :attr:`table` (NaN and points outside the frame: unknown)."""
+        t = self.table
+        if t is None:
+            raise ValueError("this index has no block table")
+        n = 1 << t.level
+        s = n / self.size
+        # Block column + 1 (the border), clipped to the border columns 0 and n + 1: fmax
+        # and fmin also send NaN there. Float error (~1e-10 block) is far below the margin.
+        fx = np.multiply(lon, s)
+        fx += 1.0 - self.x0 * s
+        np.fmin(np.fmax(fx, 0.0, out=fx), n + 1.0, out=fx)
+        fy = np.multiply(lat, s)
+        fy += 1.0 - self.y0 * s
+        np.fmin(np.fmax(fy, 0.0, out=fy), n + 1.0, out=fy)
+        k = fy.astype(np.int32)
+        k *= n + 2
+        k += fx.astype(np.int32)
+        combo = t.block[k]
+        return t.combo_desa[combo], t.combo_h3[combo]
+
     def to_bytes(self) -> bytes:
         """The index as compressed ``.npz`` bytes (store them next to the boundaries)."""
         buf = io.BytesIO()
-        np.savez_compressed(
-            buf,
-            format_version=np.int64(FORMAT_VERSION),
-            frame=np.array([self.x0, self.y0, self.size]),
-            level=np.int64(self.level),
-            start=self.start,
-            end=self.end,
-            desa=self.desa,
-            codes=np.asarray(self.codes, dtype=str),
-            fingerprint=np.asarray(self.fingerprint),
-        )
+        arrays: dict[str, Any] = {
+            "format_version": np.int64(FORMAT_VERSION),
+            "frame": np.array([self.x0, self.y0, self.size]),
+            "level": np.int64(self.level),
+            "start": self.start,
+            "end": self.end,
+            "desa": self.desa,
+            "codes": np.asarray(self.codes, dtype=str),
+            "fingerprint": np.asarray(self.fingerprint),
+        }
+        if self.table is not None:
+            arrays.update(self.table.arrays())
+        np.savez_compressed(buf, **arrays)
         return buf.getvalue()
 
     @classmethod
@@ -124,6 +205,7 @@ class BoundaryIndex:
                 desa=z["desa"].astype(np.int32),
                 codes=z["codes"].astype(object),
                 fingerprint=str(z["fingerprint"]),
+                table=JoinTable.from_arrays(z),
             )
 
 
@@ -189,7 +271,38 @@ def build_boundary_index(
     n_side = 1 << level
     scale = n_side / size
 
-    # Every edge of every ring, in cell units, with the position of its desa.
+    start, end, desa_pos = scan_ranges(geoms, x0, y0, scale, n_side, margin_deg * scale, threads)
+    return BoundaryIndex(
+        x0=float(x0),
+        y0=float(y0),
+        size=float(size),
+        level=level,
+        start=start,
+        end=end,
+        desa=desa_pos.astype(np.int32),
+        codes=desa[kode_col].astype(str).to_numpy(dtype=object),
+        fingerprint=boundary_fingerprint(desa, kode_col=kode_col),
+    )
+
+
+def scan_ranges(
+    geoms: np.ndarray,
+    x0: float,
+    y0: float,
+    scale: float,
+    n_side: int,
+    margin: float,
+    threads: int = 2,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ranges of row-major cell codes inside exactly one of ``geoms`` and ``margin`` (cell
+    units) away from every edge, on the grid of ``n_side`` cells per side whose cell
+    ``(0, 0)`` starts at ``(x0, y0)``, ``scale`` cells per degree (steps 1-3 of
+    :func:`build_boundary_index`).
+
+    Returns (start, end, owner): sorted, disjoint inclusive ranges, owner a position in
+    ``geoms`` (int64).
+    """
+    # Every edge of every ring, in cell units, with the position of its polygon.
     parts, part_of = shapely.get_parts(geoms, return_index=True)
     rings, ring_of = shapely.get_rings(parts, return_index=True)
     xy, vert_ring = shapely.get_coordinates(rings, return_index=True)
@@ -203,7 +316,6 @@ def build_boundary_index(
     # Rows split into bands of about equal work (edge rows), swept in parallel threads
     # (numpy's sorts and cumulative sums release the GIL); ranges never cross a row.
     bounds = _row_bands(ay, by, n_side, max(1, threads))
-    margin = margin_deg * scale
 
     def band(rows: tuple[int, int]):
         spans = _inside_spans(ax, ay, bx, by, owner, n_side, rows)
@@ -211,23 +323,12 @@ def build_boundary_index(
         return _sweep(spans, border)
 
     if len(bounds) == 1:
-        parts = [band(bounds[0])]
+        found = [band(bounds[0])]
     else:
         with ThreadPoolExecutor(len(bounds)) as pool:
-            parts = list(pool.map(band, bounds))
-    start, end, desa_pos = (np.concatenate([p[i] for p in parts]) for i in range(3))
-    start, end, desa_pos = _merge_adjacent(start, end, desa_pos)
-    return BoundaryIndex(
-        x0=float(x0),
-        y0=float(y0),
-        size=float(size),
-        level=level,
-        start=start,
-        end=end,
-        desa=desa_pos.astype(np.int32),
-        codes=desa[kode_col].astype(str).to_numpy(dtype=object),
-        fingerprint=boundary_fingerprint(desa, kode_col=kode_col),
-    )
+            found = list(pool.map(band, bounds))
+    start, end, pos = (np.concatenate([p[i] for p in found]) for i in range(3))
+    return _merge_adjacent(start, end, pos)
 
 
 def _row_bands(ay, by, n_side: int, k: int) -> list[tuple[int, int]]:

@@ -40,6 +40,7 @@ from geo_service.analysis.boundary_index import (  # noqa: F401
     boundary_fingerprint,
     build_boundary_index,
 )
+from geo_service.analysis.join_table import build_join_table  # noqa: F401
 from geo_service.analysis.point_rule import locate_points, location_frame
 
 # Status codes of LocatedArrays.status: positions in schema.LOCATION_STATUSES.
@@ -161,14 +162,25 @@ def locate_arrays(
     h3 = np.zeros(n if h3_resolution is not None else 0, dtype=np.uint64)
     with ThreadPoolExecutor(max(1, threads)) as pool:
         pending = []
+        table = index.table if index is not None else None
+        if table is not None:
+            # The block table first: most families get their desa and H3 cell here.
+            owner, h3_table = index.table_lookup(lat, lon)  # type: ignore[union-attr]
+            if h3_resolution is not None and table.h3_resolution == h3_resolution:
+                h3 = h3_table
         if h3_resolution is not None:
-            rows = np.flatnonzero(geotag)
+            rows = np.flatnonzero(geotag & (h3 == 0))
             for sl in _chunks(len(rows), threads):
                 part = rows[sl]
                 pending.append((part, pool.submit(_h3_rows, lat, lon, part, h3_resolution)))
         if index is None:
             index = build_boundary_index(desa, kode_col=kode_col, threads=1)
-        owner = index.lookup(index.cell_code(lat, lon))
+        if table is None:
+            owner = index.lookup(index.cell_code(lat, lon))
+        else:
+            # Blocks on a desa border: the index's finer ranges.
+            miss = np.flatnonzero(geotag & (owner < 0))
+            owner[miss] = index.lookup(index.cell_code(lat[miss], lon[miss]))
         # Registered codes by hashing (no Python string per row): position of each
         # family's registered code in the layer, -1 when not in it.
         reg_codes, reg_uniques = pd.factorize(registered, use_na_sentinel=False)

@@ -255,33 +255,48 @@ def counts_pandas(
 
 
 def counts_numpy(inp: BenchInput, desa_pos, geotag, cells, jumlah_art, ekstrem) -> Counts:
-    """Counts by bincount: desa positions and factorised cells (no groupby)."""
+    """Counts by one integer ``bincount`` per grouping (no groupby, no float weights): the
+    key combines the group, the ekstrem flag and the family size, so the four counts are
+    sums over one small table (families counted nowhere go to one extra group)."""
     n_desa = len(inp.desa)
-    jiwa = jumlah_art.astype(np.int64)
-    jiwa_e = np.where(ekstrem, jiwa, 0)
-    keep = desa_pos >= 0
-    d = desa_pos[keep]
-    cols = {
-        "n_keluarga": np.bincount(d, minlength=n_desa),
-        "n_jiwa": np.bincount(d, jiwa[keep], minlength=n_desa).astype(np.int64),
-        "n_keluarga_ekstrem": np.bincount(d, ekstrem[keep], minlength=n_desa).astype(np.int64),
-        "n_jiwa_ekstrem": np.bincount(d, jiwa_e[keep], minlength=n_desa).astype(np.int64),
-    }
-    by_desa = pd.DataFrame(cols, index=inp.codes)
+    jiwa = np.asarray(jumlah_art)
+    e = np.asarray(ekstrem, dtype=np.int64)
+    size_min, size_max = (int(v) for v in (jiwa.min(initial=0), jiwa.max(initial=0)))
+    if size_min < 0 or size_max > 255:  # pragma: no cover - sizes are 1..~20
+        raise ValueError("jumlah_art out of 0..255")
+    k_size = size_max + 1
+    # Per family: 2 * size + ekstrem, the same for both groupings.
+    tail = jiwa.astype(np.int64)
+    tail *= 2
+    tail += e
+    d = np.where(desa_pos >= 0, desa_pos, n_desa).astype(np.int64)
+    by_desa = _count_table(d, tail, n_desa + 1, k_size)[:n_desa]
+    by_desa.index = inp.codes
     by_desa = by_desa[by_desa["n_keluarga"] > 0]
-    c = cells[geotag]
-    key, uniq = pd.factorize(c, sort=True)
-    k = len(uniq)
-    by_cell = pd.DataFrame(
-        {
-            "n_keluarga": np.bincount(key, minlength=k),
-            "n_jiwa": np.bincount(key, jiwa[geotag], minlength=k).astype(np.int64),
-            "n_keluarga_ekstrem": np.bincount(key, ekstrem[geotag], minlength=k).astype(np.int64),
-            "n_jiwa_ekstrem": np.bincount(key, jiwa_e[geotag], minlength=k).astype(np.int64),
-        },
-        index=np.asarray(uniq, dtype=np.uint64),
-    )
+    # Cells: factorised over every family (0 for the ungeotagged: one more group, dropped).
+    c = np.where(geotag, cells, np.uint64(0))
+    key, uniq = pd.factorize(c)
+    uniq = np.asarray(uniq, dtype=np.uint64)
+    by_cell = _count_table(key.astype(np.int64), tail, len(uniq), k_size)
+    by_cell.index = uniq
+    by_cell = by_cell[uniq != 0].sort_index()
     return Counts(by_desa, by_cell)
+
+
+def _count_table(group: np.ndarray, tail: np.ndarray, n_groups: int, k_size: int) -> pd.DataFrame:
+    """The four counts per group from one ``bincount`` of ``group * 2 * k_size + tail``."""
+    key = group * (2 * k_size)
+    key += tail
+    table = np.bincount(key, minlength=n_groups * 2 * k_size).reshape(n_groups, k_size, 2)
+    size = np.arange(k_size, dtype=np.int64)
+    return pd.DataFrame(
+        {
+            "n_keluarga": table.sum(axis=(1, 2)),
+            "n_jiwa": table.sum(axis=2) @ size,
+            "n_keluarga_ekstrem": table[:, :, 1].sum(axis=1),
+            "n_jiwa_ekstrem": table[:, :, 1] @ size,
+        }
+    )
 
 
 def reference_counts(inp: BenchInput) -> Counts:
