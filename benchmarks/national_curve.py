@@ -141,6 +141,10 @@ def fit(rows: pd.DataFrame, col: str, desa_term: bool = False) -> dict[str, floa
     y = rows[col].to_numpy(float)
     cols = [np.ones_like(x), x] + ([rows["n_desa"].to_numpy(float)] if desa_term else [])
     design = np.column_stack(cols)
+    if np.linalg.matrix_rank(design) < design.shape[1]:
+        # e.g. one national size with the desa term: families are shared by desa count,
+        # so families and desa are proportional and the two slopes cannot be told apart
+        return {"tidak_teridentifikasi": True, "n": len(rows)}
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
     res = y - design @ coef
     ss = float(((y - y.mean()) ** 2).sum())
@@ -320,6 +324,8 @@ def main(argv: list[str] | None = None) -> None:
                     "ukuran": size,
                     "langkah": "buat_data",
                     "detik": round(time.perf_counter() - t0, 1),
+                    # the tasks' CPU when the set was made (maybe by an earlier run)
+                    "detik_cpu_tugas": round(float(gen["detik_cpu"].sum()), 1),
                     "keluarga": int(gen["n_keluarga"].sum()),
                     "beban_awal": before,
                     "beban_akhir": loadavg(),
@@ -350,6 +356,54 @@ def main(argv: list[str] | None = None) -> None:
     report(pd.concat(rows_all), runs, meta, n_desa, args.out)
 
 
+SMALL_COLUMNS = [
+    "ukuran_nasional",
+    "mode",
+    "kode_kab",
+    "n_desa",
+    "n_baris",
+    "n_baris_ditolak",
+    "n_kantong",
+    "indeks_tersimpan",
+    "detik",
+    "detik_cpu",
+    "rss_puncak_mb",
+]
+
+
+def per_size(part: pd.DataFrame, pooled: dict[str, Any], runs: list[dict[str, Any]]) -> list:
+    """Per national size: the totals (families, task CPU and wall, the batch's wall), the
+    pooled model's prediction of the task CPU (is time linear in families across sizes?),
+    and a fit on that size's rows alone (families only: within one size the families are
+    proportional to the desa, so no desa term)."""
+    out = []
+    a = pooled.get("a_detik_per_kabupaten", float("nan"))
+    b = pooled.get("b_detik_per_juta_keluarga", float("nan")) / 1e6
+    for size, rows in part.groupby("ukuran_nasional"):
+        mode = str(rows["mode"].iloc[0])
+        batch = [r for r in runs if r.get("ukuran") == size and r.get("langkah") == f"batch_{mode}"]
+        cpu = float(rows["detik_cpu"].sum())
+        predicted = a * len(rows) + b * float(rows["n_baris"].sum())
+        own = fit(rows, "detik_cpu")
+        out.append(
+            {
+                "ukuran": int(size),
+                "kabupaten": len(rows),
+                "keluarga": int(rows["n_baris"].sum()),
+                "ditolak": int(rows["n_baris_ditolak"].sum()),
+                "kantong": int(rows["n_kantong"].sum()),
+                "detik_cpu_tugas": round(cpu, 1),
+                "detik_tugas": round(float(rows["detik"].sum()), 1),
+                "detik_batch": batch[-1]["detik"] if batch else None,
+                "beban": [batch[-1]["beban_awal"], batch[-1]["beban_akhir"]] if batch else None,
+                "detik_cpu_model_gabungan": round(predicted, 1),
+                "model_per_ukuran": own,
+                "rss_puncak_tugas_maks_mb": float(rows["rss_puncak_mb"].max()),
+            }
+        )
+    return out
+
+
 def report(
     rows: pd.DataFrame,
     runs: list[dict[str, Any]],
@@ -367,6 +421,7 @@ def report(
             models[str(mode)][name] = model | {
                 "nasional_80jt_16_inti": extrapolate(model, shares, n_desa, TARGET_CORES)
             }
+        models[str(mode)]["per_ukuran"] = per_size(part, models[str(mode)]["detik_cpu"], runs)
         big = part.sort_values("n_baris").groupby("ukuran_nasional").tail(1)
         models[str(mode)]["rss"] = {
             "kabupaten_terbesar": big[["ukuran_nasional", "kode_kab", "n_baris"]].to_dict(
@@ -391,6 +446,8 @@ def report(
         for r in runs
     ]
     print(pd.DataFrame(curve).to_string(index=False))
+    keep = [c for c in SMALL_COLUMNS if c in rows.columns]
+    rows[keep].to_csv(out / "per_kabupaten_ringkas.csv", index=False)
     meta.update(selesai=time.strftime("%Y-%m-%d %H:%M:%S"), beban_akhir=loadavg())
     result = {"meta": meta, "runs": runs, "kurva": curve, "model": models}
     (out / "model.json").write_text(json.dumps(result, indent=1, default=str))
