@@ -15,7 +15,9 @@ reference path for every family.
 
 H3 cells are computed separately at the analysis resolution (H3 cells do not nest: the
 parent of a point's fine cell is not always the coarse cell of the point), split over two
-threads.
+threads. An index with a block table (:func:`build_join_table`, stored with the index)
+answers most families' desa and H3 cell with one gather first; the ranges, the exact rule
+and h3ronpy then take only the families in blocks on a desa or H3 cell border.
 """
 
 from __future__ import annotations
@@ -86,13 +88,24 @@ def _chunks(n: int, threads: int, min_size: int = 50_000) -> list[slice]:
 
 
 def h3_cells_threaded(
-    lat: np.ndarray, lon: np.ndarray, resolution: int, threads: int = 2
+    lat: np.ndarray,
+    lon: np.ndarray,
+    resolution: int,
+    threads: int = 2,
+    index: BoundaryIndex | None = None,
 ) -> np.ndarray:
-    """``locate.h3_cells`` split over ``threads`` (h3ronpy releases the GIL); 0 where NaN."""
+    """``locate.h3_cells`` split over ``threads`` (h3ronpy releases the GIL); 0 where NaN.
+
+    With an ``index`` whose block table holds H3 cells at ``resolution``, the table answers
+    most points and h3ronpy only the others (same cells)."""
     lat = np.asarray(lat, dtype="float64")
     lon = np.asarray(lon, dtype="float64")
     out = np.zeros(len(lat), dtype=np.uint64)
-    ok = np.flatnonzero(~(np.isnan(lat) | np.isnan(lon)))
+    todo = ~(np.isnan(lat) | np.isnan(lon))
+    if index is not None and index.table is not None and index.table.h3_resolution == resolution:
+        out = index.table_lookup(lat, lon)[1]
+        todo &= out == 0
+    ok = np.flatnonzero(todo)
     if len(ok) == 0:
         return out
     la, lo = lat[ok], lon[ok]
@@ -135,7 +148,8 @@ def locate_arrays(
     ----------
     index
         Index of ``desa`` (same codes in the same order); ``None`` builds it here (the
-        one-shot path: a new boundary version analysed once), while H3 runs.
+        one-shot path: a new boundary version analysed once), while H3 runs. With a block
+        table (:func:`build_join_table`) the table is read first.
     lat, lon
         Coordinates, NaN when not geotagged.
     registered
@@ -162,6 +176,8 @@ def locate_arrays(
     h3 = np.zeros(n if h3_resolution is not None else 0, dtype=np.uint64)
     with ThreadPoolExecutor(max(1, threads)) as pool:
         pending = []
+        # Registered codes by hashing (no Python string per row), in a worker thread.
+        reg_future = pool.submit(pd.factorize, registered, use_na_sentinel=False)
         table = index.table if index is not None else None
         if table is not None:
             # The block table first: most families get their desa and H3 cell here.
@@ -181,9 +197,8 @@ def locate_arrays(
             # Blocks on a desa border: the index's finer ranges.
             miss = np.flatnonzero(geotag & (owner < 0))
             owner[miss] = index.lookup(index.cell_code(lat[miss], lon[miss]))
-        # Registered codes by hashing (no Python string per row): position of each
-        # family's registered code in the layer, -1 when not in it.
-        reg_codes, reg_uniques = pd.factorize(registered, use_na_sentinel=False)
+        # Position of each family's registered code in the layer, -1 when not in it.
+        reg_codes, reg_uniques = reg_future.result()
         reg_uniques = np.asarray(reg_uniques, dtype=object)
         code_pos = pd.Index(index.codes)
         reg_pos = code_pos.get_indexer(reg_uniques).astype(np.int32)[reg_codes]

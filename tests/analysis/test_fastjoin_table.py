@@ -11,6 +11,7 @@ from geo_service.analysis.fastjoin import (
     BoundaryIndex,
     build_boundary_index,
     build_join_table,
+    h3_cells_threaded,
     locate_arrays,
     locate_with_index,
 )
@@ -70,6 +71,8 @@ def test_table_equals_the_ranges_and_h3ronpy(kendal_desa, plain, tabled):
     assert got.n_exact == want.n_exact > 1000
     geo = ~np.isnan(lat)
     assert np.array_equal(got.h3[geo], h3_cells(lat[geo], lon[geo], 8))
+    threaded = h3_cells_threaded(lat, lon, 8, index=tabled)
+    assert np.array_equal(threaded, h3_cells(lat, lon, 8))
     # The table answers many points on its own (most of these are on borders by design).
     d, h = tabled.table_lookup(lat, lon)
     assert ((d >= 0) & (h != 0)).mean() > 0.1
