@@ -16,7 +16,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from geo_service import __version__
 from geo_service.api import ogc, web
-from geo_service.api.cache import CachedResultsMiddleware, ResponseCache, RunLookup
+from geo_service.api.cache import CachedResultsMiddleware, FreshPages, ResponseCache, RunLookup
 from geo_service.api.errors import install_error_handlers
 from geo_service.api.jobs import RunExecutor
 from geo_service.api.ogc.ranges import HeadAndRange
@@ -121,6 +121,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> FastAPI:
     app.state.settings = settings
     app.state.response_cache = ResponseCache(api_settings.response_cache_mb * 1024**2)
     app.state.run_lookup = RunLookup(ttl_s=5.0)
+    app.state.fresh_pages = FreshPages(ttl_s=1.0)
     key = api_settings.secret_key.get_secret_value()
     app.state.token_key = key.encode() if key else secrets.token_bytes(32)
     install_error_handlers(app)

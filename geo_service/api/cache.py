@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 
 from geo_service.api import sesi as S
 from geo_service.api.security import Principal, api_key_prefix, verify_token
@@ -307,8 +307,70 @@ def _cookie(scope, name: str) -> str | None:
 
 def _web_map_hit(scope, state, match: re.Match) -> Response | None:
     """The web map layers for a valid session cookie whose user was checked within the
-    session check's few seconds (:class:`geo_service.api.sesi.UserChecks`) and who already
-    got this run's layers through the page route; anything else goes to the route."""
+    session check's few seconds and who already got this run's layers through the page
+    route; anything else goes to the route."""
+    found = _session_user(scope, state)
+    if found is None or match.group(1) not in found[1].kabupaten:
+        return None
+    item = state.response_cache.entry(web_map_key(match.group(1), int(match.group(2)), found[1]))
+    return None if item is None else item.response(Request(scope).headers)
+
+
+LANG_COOKIE = "gs_bahasa"  # the pages' language cookie (geo_service.api.web.render)
+_OVERVIEW_PATH = re.compile(r"^/kabupaten/(\d{2}\.\d{2})$")
+
+
+def page_key(scope, user: Principal) -> tuple | None:
+    """What a shared page answer depends on besides its session: URL, the raw language
+    inputs (cookie, ``Accept-Language``) and the viewer; ``None`` with ``?lang=`` (that
+    answer sets the language cookie)."""
+    request = Request(scope)
+    if "lang" in request.query_params:
+        return None
+    return (
+        scope["path"],
+        scope.get("query_string", b""),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language"),
+        user.username,
+        user.role,
+        user.kode_opd,
+        tuple(sorted(user.kabupaten)),
+    )
+
+
+class FreshPages:
+    """Shared page answers (the web overview) kept ``ttl_s`` seconds with a placeholder for
+    the session's CSRF token, answered again before routing. What such a page shows is
+    itself remembered for a few seconds by the route (runs list, periodes: 3 s, newest run:
+    5 s), so this adds at most ``ttl_s`` to how long a new run takes to appear."""
+
+    def __init__(self, ttl_s: float = 1.0, size: int = 1024) -> None:
+        self.ttl_s = ttl_s
+        self.size = size
+        self._items: dict[tuple, tuple[float, str, str, tuple[tuple[str, str], ...]]] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
+
+    def put(self, key: tuple, html: str, placeholder: str, headers: Mapping[str, str]) -> None:
+        kept = tuple((k, v) for k, v in headers.items() if k.lower() not in _NOT_KEPT)
+        with self._lock:
+            if len(self._items) >= self.size:
+                self._items.clear()
+            self._items[key] = (time.monotonic(), html, placeholder, kept)
+
+    def get(self, key: tuple, csrf: str) -> Response | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None or time.monotonic() - item[0] >= self.ttl_s:
+                return None
+            self.hits += 1
+        return HTMLResponse(item[1].replace(item[2], csrf), headers=dict(item[3]))
+
+
+def _session_user(scope, state) -> tuple[S.WebSession, Principal] | None:
+    """The session of the request's cookie and its user, when the user was checked within
+    the session check's few seconds (:class:`geo_service.api.sesi.UserChecks`)."""
     checks = getattr(state, "web_user_checks", None)
     token_key = getattr(state, "token_key", None)
     if checks is None or token_key is None:
@@ -317,10 +379,21 @@ def _web_map_hit(scope, state, match: re.Match) -> Response | None:
     if web is None:
         return None
     user = checks.peek((web.user_id, web.username, web.token_version))
-    if user is None or match.group(1) not in user.kabupaten:
+    return None if user is None else (web, user)
+
+
+def _overview_hit(scope, state, match: re.Match) -> Response | None:
+    """The overview page rendered for this viewer within the last second, with this
+    session's CSRF token; not when the session cookie is due for renewal."""
+    pages: FreshPages | None = getattr(state, "fresh_pages", None)
+    found = None if pages is None else _session_user(scope, state)
+    if pages is None or found is None or found[0].needs_renewal():
         return None
-    item = state.response_cache.entry(web_map_key(match.group(1), int(match.group(2)), user))
-    return None if item is None else item.response(Request(scope).headers)
+    web, user = found
+    if match.group(1) not in user.kabupaten:
+        return None
+    key = page_key(scope, user)
+    return None if key is None else pages.get(key, S.csrf_token(state.token_key, web.sid))
 
 
 class CachedResultsMiddleware:
@@ -351,7 +424,10 @@ class CachedResultsMiddleware:
         match = _CACHED_PATH.match(scope["path"])
         if match is None:
             web = _WEB_MAP_PATH.match(scope["path"])
-            return None if web is None else _web_map_hit(scope, state, web)
+            if web is not None:
+                return _web_map_hit(scope, state, web)
+            page = _OVERVIEW_PATH.match(scope["path"])
+            return None if page is None else _overview_hit(scope, state, page)
         request = Request(scope)
         if request.query_params.get("format") not in CACHED_FORMATS:
             return None

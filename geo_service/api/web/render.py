@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from geo_service import errors as E
+from geo_service.api import cache as C
 from geo_service.api import sesi as S
 from geo_service.api.errors import status_for
 from geo_service.api.web.auth import csrf_of
@@ -30,7 +31,7 @@ from geo_service.i18n import teks as i18n_teks
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
-LANG_COOKIE = "gs_bahasa"
+LANG_COOKIE = C.LANG_COOKIE
 
 
 def page_lang(request: Request) -> str:
@@ -232,9 +233,16 @@ def render_shared(
         ctx["csrf"] = CSRF_PLACEHOLDER
         return templates.get_template(name).render(ctx)
 
-    html = cache.get(key, deps, build).replace(CSRF_PLACEHOLDER, csrf_of(request))
-    response = HTMLResponse(html)
+    shared = cache.get(key, deps, build)
+    response = HTMLResponse(shared.replace(CSRF_PLACEHOLDER, csrf_of(request)))
     finish(request, response)
+    fresh = getattr(request.app.state, "fresh_pages", None)
+    web = getattr(request.state, "web_session", None)
+    if fresh is not None and web is not None and "set-cookie" not in response.headers:
+        # answered again before routing for a second (api/cache.py, FreshPages)
+        page = C.page_key(request.scope, user)
+        if page is not None:
+            fresh.put(page, shared, CSRF_PLACEHOLDER, response.headers)
     return response
 
 

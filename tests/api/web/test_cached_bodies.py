@@ -140,3 +140,36 @@ def test_web_map_layers_answered_before_routing_only_for_a_checked_session(web_a
         with web_app.state.engine.begin() as conn:
             conn.execute(text("UPDATE pengguna SET aktif = 1 WHERE nama_pengguna = 'analis_a'"))
         web_app.state.web_user_checks = UserChecks()
+
+
+def test_overview_answered_again_for_a_second_with_each_sessions_csrf(web_app, browsers):
+    """The overview rendered for a viewer is answered before routing for a second, with the
+    session's own CSRF token and the page's headers; ``?lang=`` and other viewers go to the
+    route."""
+    from fastapi.testclient import TestClient
+
+    from geo_service.api.cache import FreshPages
+    from tests.api.web.conftest import csrf_in, login
+
+    pages = web_app.state.fresh_pages = FreshPages(ttl_s=60)  # no expiry within the test
+    first, second = TestClient(web_app), TestClient(web_app)
+    for c in (first, second):
+        assert login(c, "analis_a").status_code == 303
+    url = f"/kabupaten/{KAB_A}"
+    try:
+        routed = first.get(url)
+        again = [first.get(url), second.get(url)]
+        assert pages.hits == 2
+        assert all(r.status_code == 200 for r in again)
+        assert again[0].text == routed.text, "the same page for the same session"
+        assert csrf_in(again[1].text) != csrf_in(again[0].text), "each session its own token"
+        for name in ("cache-control", "content-security-policy", "x-frame-options"):
+            assert again[0].headers[name] == routed.headers[name]
+        assert "set-cookie" not in again[0].headers
+        english = first.get(url + "?lang=en")
+        assert pages.hits == 2 and english.status_code == 200, "?lang= goes to the route"
+        public = browsers["publik_a"].get(url)
+        assert pages.hits == 2 and 'id="form-analisis"' not in public.text
+        assert TestClient(web_app).get(url, follow_redirects=False).status_code == 303
+    finally:
+        web_app.state.fresh_pages = FreshPages()
