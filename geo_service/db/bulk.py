@@ -21,6 +21,15 @@ from geo_service.db.bulk_keys import (
     ewkb_points,
     spatialite_points,
 )
+from geo_service.db.copy_binary import (
+    FIXED,
+    RAW,
+    SIGNATURE,
+    TRAILER,
+    column_cells,
+    point_cells,
+    rows_body,
+)
 from geo_service.db.models import SRID
 from geo_service.errors import DuplicateError
 
@@ -280,8 +289,7 @@ class BulkLoader:
                     ).fetchall()
                 )
                 self._pg_types = [_pg_copy_type(types[c]) for c in self._cols]
-                if self.point is not None:
-                    self._pg_types.append("bytea")  # EWKB bytes, read by geometry_recv
+                self._vector = all(t in FIXED or t in RAW for t in self._pg_types)
                 self._dropped = self._drop_indexes_pg(cur) if rebuild else []
                 if rebuild:  # sort the index builds in memory (this transaction only)
                     cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
@@ -308,23 +316,53 @@ class BulkLoader:
     def _copy_pg(self, cur: Any, frame: pd.DataFrame) -> None:
         import psycopg  # lazy: PostgreSQL driver (~0.4 s), not loaded on SpatiaLite
 
-        names = list(self._cols)
-        arrays = _object_columns(frame)
-        if self.point is not None:
-            names.append(self.geom_column)
-            arrays.append(ewkb_points(frame[self.point[0]], frame[self.point[1]]))
-        quoted = ", ".join(f'"{c}"' for c in names)
         try:
-            with cur.copy(f'COPY "{self.table}" ({quoted}) FROM STDIN (FORMAT binary)') as cp:
-                cp.set_types(self._pg_types)
-                for row in zip(*arrays, strict=True):
-                    cp.write_row(row)
+            if self._vector:
+                self._copy_pg_block(cur, frame)
+            else:
+                self._copy_pg_rows(cur, frame)
         except psycopg.errors.UniqueViolation as exc:  # indexes kept (a small load)
             detail = exc.diag.message_detail or str(exc)
             raise DuplicateError(
                 f"Kunci ganda di {self.table}: {detail} Tidak ada yang diimpor.",
                 f"Duplicate key in {self.table}: {detail} Nothing imported.",
             ) from exc
+
+    def _copy_pg_block(self, cur: Any, frame: pd.DataFrame) -> None:
+        """The whole chunk as one binary COPY payload built by column operations
+        (:mod:`.copy_binary`), written in one piece: no per-row Python."""
+        names = list(self._cols)
+        cells = [column_cells(frame[c], t) for c, t in zip(names, self._pg_types, strict=True)]
+        if self.point is not None:
+            names.append(self.geom_column)
+            cells.append(
+                point_cells(
+                    frame[self.point[0]].to_numpy(dtype="float64", na_value=np.nan),
+                    frame[self.point[1]].to_numpy(dtype="float64", na_value=np.nan),
+                    SRID,
+                )
+            )
+        body = rows_body(cells)
+        quoted = ", ".join(f'"{c}"' for c in names)
+        with cur.copy(f'COPY "{self.table}" ({quoted}) FROM STDIN (FORMAT binary)') as cp:
+            cp.write(SIGNATURE)
+            cp.write(body)
+            cp.write(TRAILER)
+
+    def _copy_pg_rows(self, cur: Any, frame: pd.DataFrame) -> None:
+        """Row by row (psycopg's dumpers): for column types :mod:`.copy_binary` lacks."""
+        names = list(self._cols)
+        arrays = _object_columns(frame)
+        types = list(self._pg_types)
+        if self.point is not None:
+            names.append(self.geom_column)
+            arrays.append(ewkb_points(frame[self.point[0]], frame[self.point[1]]))
+            types.append("bytea")  # EWKB bytes, read by geometry_recv
+        quoted = ", ".join(f'"{c}"' for c in names)
+        with cur.copy(f'COPY "{self.table}" ({quoted}) FROM STDIN (FORMAT binary)') as cp:
+            cp.set_types(types)
+            for row in zip(*arrays, strict=True):
+                cp.write_row(row)
 
     def _drop_indexes_pg(self, cur) -> list[str]:
         """Drop the table's indexes except the primary key and those behind a constraint

@@ -12,6 +12,8 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from geo_service.analysis import schema as S
@@ -76,9 +78,46 @@ def read_chunks(
 def duplicate_ids(path: Path, chunk_rows: int) -> tuple[set[str], int]:
     """Ids occurring more than once anywhere in the file, and the number of rows.
 
-    Pass 1 hashes every id (8 bytes each); only ids whose hash repeats are compared
-    exactly in a second pass over the id column.
+    A Parquet file with a text id column is counted by Arrow (its hash table over the id
+    column, in C++, no Python string per id); any other file, or a Parquet file with an id
+    that has white space at either end (stripped before comparing), by :func:`_duplicate_ids`.
     """
+    if path.suffix.lower() == ".parquet":
+        found = _duplicate_ids_arrow(path, chunk_rows)
+        if found is not None:
+            return found
+    return _duplicate_ids(path, chunk_rows)
+
+
+# White space that ``str.strip`` removes (Python's isspace), for RE2.
+_EDGE_SPACE = r"^[\s\x0b\x1c-\x1f\x85\p{Z}]|[\s\x0b\x1c-\x1f\x85\p{Z}]$"
+
+
+def _duplicate_ids_arrow(path: Path, chunk_rows: int) -> tuple[set[str], int] | None:
+    pf = pq.ParquetFile(path)
+    if S.ID not in pf.schema_arrow.names:
+        return set(), pf.metadata.num_rows
+    kind = pf.schema_arrow.field(S.ID).type
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        return None
+    parts = []
+    for batch in pf.iter_batches(batch_size=chunk_rows, columns=[S.ID]):
+        ids = batch.column(0)
+        if pc.any(pc.match_substring_regex(ids, _EDGE_SPACE)).as_py():
+            return None
+        parts.append(ids)
+    n = sum(len(p) for p in parts)
+    if not parts:
+        return set(), n
+    codes = pa.chunked_array(parts, type=kind).combine_chunks().dictionary_encode()
+    index = codes.indices.drop_null().to_numpy()
+    repeated = np.flatnonzero(np.bincount(index, minlength=len(codes.dictionary)) > 1)
+    return {v for v in codes.dictionary.take(repeated).to_pylist() if v}, n
+
+
+def _duplicate_ids(path: Path, chunk_rows: int) -> tuple[set[str], int]:
+    """The general case: pass 1 hashes every id (8 bytes each); only ids whose hash repeats
+    are compared exactly in a second pass over the id column."""
     hashes = []
     n = 0
     for chunk in read_chunks(path, chunk_rows, [S.ID]):

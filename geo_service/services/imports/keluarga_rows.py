@@ -14,6 +14,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import Connection
 
 from geo_service.analysis import locate as L
@@ -149,7 +150,26 @@ class Locator:
             )
         loc = pd.concat(parts).reindex(fam.index)
         cells = h3_cells_threaded(fam["lat"].to_numpy(), fam["lon"].to_numpy(), self.h3_resolution)
+        loc["h3"] = h3_hex(cells)
+        return loc
+
+
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
+def h3_hex(cells: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """H3 cells as the hex text h3-py writes (``format(cell, "x")``), missing for 0, built by
+    array operations into an Arrow string array (no Python string per cell): every valid
+    cell (mode 1, reserved bit 0) is 15 hex digits."""
+    cells = np.asarray(cells, dtype=np.uint64)
+    if np.any(cells >> np.uint64(60)):  # not a cell index: the general way
         hexes = cells_to_str(cells)
         hexes[cells == 0] = None
-        loc["h3"] = hexes
-        return loc
+        return hexes
+    raw = cells.astype(">u8").view(np.uint8).reshape(-1, 8)
+    digits = np.empty((len(cells), 16), dtype=np.uint8)
+    digits[:, 0::2], digits[:, 1::2] = _HEX[raw >> 4], _HEX[raw & 15]
+    valid = pa.py_buffer(np.packbits(cells != 0, bitorder="little"))
+    text = pa.py_buffer(np.ascontiguousarray(digits[:, 1:]))
+    arr = pa.Array.from_buffers(pa.binary(15), len(cells), [valid, text]).cast(pa.string())
+    return pd.arrays.ArrowStringArray(arr)
