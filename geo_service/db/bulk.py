@@ -16,6 +16,7 @@ import shapely
 from sqlalchemy import Connection
 
 from geo_service.db.bulk_keys import (
+    PgDeferredChecks,
     SqliteDeferred,
     duplicate_error,
     ewkb_points,
@@ -26,7 +27,7 @@ from geo_service.db.copy_binary import (
     RAW,
     SIGNATURE,
     TRAILER,
-    column_cells,
+    frame_cells,
     point_cells,
     rows_body,
 )
@@ -291,10 +292,15 @@ class BulkLoader:
                 self._pg_types = [_pg_copy_type(types[c]) for c in self._cols]
                 self._vector = all(t in FIXED or t in RAW for t in self._pg_types)
                 self._dropped = self._drop_indexes_pg(cur) if rebuild else []
+                self._pg_checks = PgDeferredChecks(self.table)
+                if rebuild:  # the table is locked by the index drop already
+                    self._pg_checks.start(cur)
                 if rebuild:  # sort the index builds in memory (this transaction only)
                     cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
             else:
-                self._deferred = SqliteDeferred(self.table, self.geom_column, rebuild)
+                self._deferred = SqliteDeferred(
+                    self.table, self.geom_column, rebuild, point=self.point
+                )
                 self._deferred.start(cur, with_point=self.point is not None)
         finally:
             cur.close()
@@ -317,6 +323,7 @@ class BulkLoader:
         import psycopg  # lazy: PostgreSQL driver (~0.4 s), not loaded on SpatiaLite
 
         try:
+            self._pg_checks.add(frame)
             if self._vector:
                 self._copy_pg_block(cur, frame)
             else:
@@ -331,8 +338,7 @@ class BulkLoader:
     def _copy_pg_block(self, cur: Any, frame: pd.DataFrame) -> None:
         """The whole chunk as one binary COPY payload built by column operations
         (:mod:`.copy_binary`), written in one piece: no per-row Python."""
-        names = list(self._cols)
-        cells = [column_cells(frame[c], t) for c, t in zip(names, self._pg_types, strict=True)]
+        names, cells = frame_cells(frame, self._pg_types)
         if self.point is not None:
             names.append(self.geom_column)
             cells.append(
@@ -342,7 +348,7 @@ class BulkLoader:
                     SRID,
                 )
             )
-        body = rows_body(cells)
+        body = rows_body(cells, len(names))
         quoted = ", ".join(f'"{c}"' for c in names)
         with cur.copy(f'COPY "{self.table}" ({quoted}) FROM STDIN (FORMAT binary)') as cp:
             cp.write(SIGNATURE)
@@ -379,9 +385,11 @@ class BulkLoader:
         return [sql for _, sql in rows]
 
     def _rebuild_pg(self, cur) -> None:
-        """Build the dropped indexes once; a unique one that fails lists the duplicates."""
+        """Build the dropped indexes once; a unique one that fails lists the duplicates.
+        Then the deferred reference checks (:class:`PgDeferredChecks`)."""
         import psycopg  # lazy: PostgreSQL driver (~0.4 s), not loaded on SpatiaLite
 
+        self._pg_checks.finish(cur)
         for sql in self._dropped:
             if " UNIQUE " not in sql.upper():
                 cur.execute(sql)

@@ -37,6 +37,60 @@ SQLITE_ROW_CHECKS: dict[str, list[RowCheck]] = {
     "keluarga": [RowCheck("keluarga_batch_ada", "batch_id", "impor_batch", "id")],
 }
 
+# PostgreSQL's statement triggers of the same checks (migration 0006). Each materialises
+# the statement's rows as a transition table and aggregates them: a large load disables
+# the trigger (it holds the table's lock anyway) and checks the values it sent once.
+PG_STATEMENT_CHECKS: dict[str, list[RowCheck]] = {
+    "keluarga": [RowCheck("keluarga_batch_insert", "batch_id", "impor_batch", "id")],
+}
+
+
+class PgDeferredChecks:
+    """The statement-trigger checks of a large PostgreSQL load, done once after it: the
+    distinct values the load sent must exist in the parent table and are locked
+    ``FOR KEY SHARE`` there (what the trigger does per statement), then the trigger is
+    enabled again. All inside the caller's transaction (a rollback restores the trigger)."""
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+        self.checks: list[RowCheck] = []
+        self.values: dict[str, set[Any]] = {}
+
+    def start(self, cur: Any) -> None:
+        for check in PG_STATEMENT_CHECKS.get(self.table, []):
+            on = cur.execute(
+                "SELECT 1 FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname = %s "
+                "AND tgenabled <> 'D'",
+                (f'"{self.table}"', check.trigger),
+            ).fetchone()
+            if on is None:
+                continue
+            cur.execute(f'ALTER TABLE "{self.table}" DISABLE TRIGGER "{check.trigger}"')
+            self.checks.append(check)
+            self.values[check.column] = set()
+
+    def add(self, frame: pd.DataFrame) -> None:
+        for check in self.checks:
+            col = frame[check.column]
+            self.values[check.column].update(pd.unique(col[col.notna()]).tolist())
+
+    def finish(self, cur: Any) -> None:
+        for check in self.checks:
+            sent = sorted(self.values[check.column])
+            found = {
+                r[0]
+                for r in cur.execute(
+                    f'SELECT "{check.parent_column}" FROM "{check.parent}" '
+                    f'WHERE "{check.parent_column}" = ANY(%s) FOR KEY SHARE',
+                    (sent,),
+                ).fetchall()
+            }
+            missing = [v for v in sent if v not in found]
+            if missing:
+                raise missing_reference_error(self.table, check, missing)
+            cur.execute(f'ALTER TABLE "{self.table}" ENABLE TRIGGER "{check.trigger}"')
+        self.checks = []
+
 
 def index_columns(create_sql: str) -> list[str]:
     """The columns of a ``CREATE [UNIQUE] INDEX ... (a, b, c)`` statement (either backend)."""
@@ -139,8 +193,13 @@ class SqliteDeferred:
     fails lists the duplicate keys), the triggers are recreated.
     """
 
-    def __init__(self, table: str, column: str, rebuild: bool) -> None:
+    def __init__(
+        self, table: str, column: str, rebuild: bool, point: tuple[str, str] | None = None
+    ) -> None:
         self.table, self.column, self.rebuild = table, column, rebuild
+        # (lon, lat) columns the geometry was made from: the R*Tree boxes are read from
+        # them instead of parsing every point blob (MbrMinX ...); same values.
+        self.point = point
         self.triggers: list[tuple[str, str]] = []
         self.indexes: list[str] = []
         self.checks = SQLITE_ROW_CHECKS.get(table, [])
@@ -186,11 +245,15 @@ class SqliteDeferred:
             if missing:
                 raise missing_reference_error(self.table, check, [r[0] for r in missing])
         if self.has_rtree:
+            col = self.column
+            if self.point is not None:
+                x, y = self.point
+                box = f'"{x}", "{x}", "{y}", "{y}"'
+            else:
+                box = f'MbrMinX("{col}"), MbrMaxX("{col}"), MbrMinY("{col}"), MbrMaxY("{col}")'
             cur.execute(
-                f'INSERT INTO "idx_{self.table}_{self.column}" (pkid, xmin, xmax, ymin, ymax) '
-                f'SELECT rowid, MbrMinX("{self.column}"), MbrMaxX("{self.column}"), '
-                f'MbrMinY("{self.column}"), MbrMaxY("{self.column}") FROM "{self.table}" '
-                f'WHERE rowid > ? AND "{self.column}" IS NOT NULL',
+                f'INSERT INTO "idx_{self.table}_{col}" (pkid, xmin, xmax, ymin, ymax) '
+                f'SELECT rowid, {box} FROM "{self.table}" WHERE rowid > ? AND "{col}" IS NOT NULL',
                 (self.last,),
             )
         for sql in self.indexes:

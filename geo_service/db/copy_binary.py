@@ -93,13 +93,46 @@ def column_cells(series: pd.Series, pg_type: str) -> pa.Array:
     return raw_cells(arr)
 
 
-def rows_body(cells: list[pa.Array]) -> memoryview:
+def frame_cells(frame: pd.DataFrame, pg_types: list[str]) -> tuple[list[str], list[pa.Array]]:
+    """The COPY fields of a frame's columns, and the column order they are in.
+
+    The fixed-width columns without NULLs in this frame come first, as ONE cell array (a
+    numpy record per row holding every such field: one array operation instead of one
+    per column); each other column is a cell array of its own. COPY names its columns, so
+    the order is free.
+    """
+    n = len(frame)
+    block: list[tuple[str, str, np.ndarray]] = []
+    rest: list[tuple[str, str]] = []
+    for c, t in zip(frame.columns, pg_types, strict=True):
+        if t in FIXED and not frame[c].hasnans:
+            kind = np.float64 if t.startswith("float") else np.int64
+            block.append((c, t, frame[c].to_numpy(dtype=kind)))
+        else:
+            rest.append((c, t))
+    cells = []
+    if block:
+        fields = []
+        for i, (_, t, _) in enumerate(block):
+            fields += [(f"n{i}", ">i4"), (f"v{i}", FIXED[t])]
+        rec = np.empty(n, dtype=fields)
+        for i, (_, t, values) in enumerate(block):
+            rec[f"n{i}"] = np.dtype(FIXED[t]).itemsize
+            rec[f"v{i}"] = values
+        width = rec.dtype.itemsize
+        cells.append(_binary(n, np.full(n, width, dtype=np.int32), rec.view(np.uint8)))
+    cells += [column_cells(frame[c], t) for c, t in rest]
+    return [c for c, _, _ in block] + [c for c, _ in rest], cells
+
+
+def rows_body(cells: list[pa.Array], fields: int | None = None) -> memoryview:
     """The rows of a binary COPY stream made of these cells (without header and trailer:
-    write :data:`SIGNATURE` before and :data:`TRAILER` after)."""
+    write :data:`SIGNATURE` before and :data:`TRAILER` after); ``fields``: the fields per
+    row when a cell array holds several (:func:`frame_cells`), default one per array."""
     if not cells:
         raise ValueError("no columns")
     n = len(cells[0])
-    count = np.full(n, len(cells), dtype=">i2").view(np.uint8)
+    count = np.full(n, fields or len(cells), dtype=">i2").view(np.uint8)
     head = _binary(n, np.full(n, 2, dtype=np.int32), count)
     rows = pc.binary_join_element_wise(head, *cells, b"")
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32, count=n + 1, offset=rows.offset * 4)

@@ -67,8 +67,8 @@ def _schema(engine) -> tuple:
         else:
             triggers = conn.execute(
                 text(
-                    "SELECT tgname FROM pg_trigger WHERE tgrelid = 'keluarga'::regclass "
-                    "AND NOT tgisinternal ORDER BY tgname"
+                    "SELECT tgname || ':' || tgenabled::text FROM pg_trigger WHERE tgrelid = "
+                    "'keluarga'::regclass AND NOT tgisinternal ORDER BY tgname"
                 )
             ).scalars()
         return indexes, list(triggers)
@@ -121,13 +121,29 @@ def test_duplicate_keys_are_listed_and_nothing_is_stored(db_engine):
 def test_a_missing_batch_is_refused_once_for_the_load(db_engine):
     before = _schema(db_engine)
     b = _batch(db_engine)
-    # SQLite: one query after the load; PostgreSQL: the statement trigger of the insert.
-    expected = InvalidInputError if db_engine.dialect.name == "sqlite" else ForeignKeyViolation
-    with pytest.raises(expected) as err:
+    # A large load: one check after the load on both backends (SQLite: one query over the
+    # new rows; PostgreSQL: the statement trigger is off during the load, the batch ids
+    # sent are checked and locked once).
+    with pytest.raises(InvalidInputError) as err:
         _load(db_engine, [_rows(b, ["A"]), _rows(b + 99, ["B"])])
     assert "impor_batch" in str(err.value) and str(b + 99) in str(err.value)
     with db_engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM keluarga")).scalar() == 0
+    assert _schema(db_engine) == before
+
+
+def test_a_missing_batch_in_a_small_load_is_refused(db_engine):
+    """A small load: PostgreSQL keeps its statement trigger (no table lock taken for it);
+    SQLite checks the new rows in one query, as for any load."""
+    b = _batch(db_engine)
+    assert _load(db_engine, [_rows(b, [f"K-{i}" for i in range(100)])]) == 100
+    before = _schema(db_engine)
+    expected = InvalidInputError if db_engine.dialect.name == "sqlite" else ForeignKeyViolation
+    with pytest.raises(expected) as err, db_engine.connect() as conn, conn.begin():
+        loader = BulkLoader(conn, "keluarga", point=("lon", "lat"), expected_rows=2)
+        loader.add(_rows(b + 99, ["X1", "X2"]))
+        loader.finish()
+    assert "impor_batch" in str(err.value)
     assert _schema(db_engine) == before
 
 

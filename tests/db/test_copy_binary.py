@@ -12,6 +12,7 @@ from geo_service.db.copy_binary import (
     SIGNATURE,
     TRAILER,
     column_cells,
+    frame_cells,
     point_cells,
     rows_body,
 )
@@ -64,6 +65,15 @@ def test_block_payload_equals_row_by_row():
                 cp.write(SIGNATURE)
                 cp.write(rows_body(cells))
                 cp.write(TRAILER)
+            # the frame at once: NULL-free fixed-width columns as one block, in another order
+            _table(cur, "bingkai")
+            order, cells = frame_cells(frame[list(COLUMNS)], list(COLUMNS.values()))
+            assert order[:2] == ["b", "e"]
+            cells.append(point_cells(frame["lon"].to_numpy(), frame["lat"].to_numpy(), 4326))
+            with cur.copy(copy_sql.format("bingkai", ", ".join([*order, "geom"]))) as cp:
+                cp.write(SIGNATURE)
+                cp.write(rows_body(cells, len(order) + 1))
+                cp.write(TRAILER)
             rows = []
             for i in range(len(frame)):
                 row = [frame[c].iloc[i] for c in COLUMNS]
@@ -79,6 +89,7 @@ def test_block_payload_equals_row_by_row():
             got = cur.execute(query.format(", ".join(COLUMNS), "blok")).fetchall()
             want = cur.execute(query.format(", ".join(COLUMNS), "baris")).fetchall()
             assert got == want
+            assert cur.execute(query.format(", ".join(COLUMNS), "bingkai")).fetchall() == want
             assert len(got) == 5
             assert got[4][:5] == (32767, 2**31 - 1, 3, 0.0, False)  # ordered by b
             nulls = cur.execute("SELECT count(*) FROM blok WHERE geom IS NULL").fetchone()
