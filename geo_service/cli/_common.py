@@ -1,14 +1,17 @@
 """Helpers every command group shares: consoles, the run options of `analyse` and `batch`,
-progress bar, domain errors, desa loading, problem tables and the analysis summary."""
+progress bar, domain errors, desa loading, problem tables and the analysis summary.
+
+Light to import (``geo-service <command> --help`` loads it): the run options and the
+analysis run come from :mod:`geo_service.cli._run_options` when first asked for, pandas and
+the family reader inside the functions that use them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -16,82 +19,48 @@ from rich.table import Table
 
 from geo_service.errors import GeoServiceError, InvalidInputError
 from geo_service.i18n import fmt_int, fmt_percent, msg, teks
-from geo_service.io.keluarga import read_keluarga
-from geo_service.services import analysis_run as AR
-from geo_service.services.analysis_run import RUN_DEFAULTS, RunParams, read_desa, sha256_file
 from geo_service.settings import get_settings
+
+if TYPE_CHECKING:  # the types of what __getattr__ hands out
+    from geo_service.cli._run_options import (  # noqa: F401
+        AlphaOpt,
+        GarisOpt,
+        H3Opt,
+        MinJiwaOpt,
+        PartialOpt,
+        PermOpt,
+        SeedOpt,
+        TanpaKantongOpt,
+        run_params,
+    )
 
 console = Console(stderr=True)
 out = Console()
 
-#: SHA-256 of a file (the one helper, from the analysis run).
-_sha256 = sha256_file
-
-
-# Options shared by `analyse` and `batch` (issue 10, D8): one definition, one help text.
-# Run options are None for "the run's default" (RUN_DEFAULTS, shown in the help).
-D = RUN_DEFAULTS
 OutDirOpt = Annotated[Path, typer.Option("--out", help="Folder keluaran.")]
 LangOpt = Annotated[str, typer.Option(help="Bahasa: id atau en.")]
-H3Opt = Annotated[
-    int | None,
-    typer.Option("--h3-res", min=6, max=10, help=f"Resolusi H3 (6-10; bawaan {D.h3_resolution})."),
-]
-PartialOpt = Annotated[
-    bool,
-    typer.Option("--partial", help="Analisis baris sah saja; baris ditolak ke validation.csv."),
-]
-GarisOpt = Annotated[
-    float | None,
-    typer.Option(help="Ekstrem = pengeluaran_kapita di bawah garis ini (Rp), bukan desil 1."),
-]
-SeedOpt = Annotated[
-    int | None, typer.Option(help=f"Benih permutasi Gi* dan bootstrap peringkat ({D.seed}).")
-]
-AlphaOpt = Annotated[
-    float | None, typer.Option(help=f"Batas FDR (Benjamini-Hochberg) titik panas ({D.alpha}).")
-]
-PermOpt = Annotated[
-    int | None,
-    typer.Option(
-        help=f"Permutasi Gi* tahap pertama ({D.permutations}; p kecil diperhalus sampai 9.999)."
-    ),
-]
-MinJiwaOpt = Annotated[
-    int | None,
-    typer.Option(help=f"Minimal jiwa miskin ekstrem dalam satu kantong ({D.min_jiwa_kantong})."),
-]
-TanpaKantongOpt = Annotated[
-    bool, typer.Option("--tanpa-kantong", help="Hanya indikator, tanpa kantong dan prioritas.")
-]
+
+_RUN_OPTIONS = (
+    "AlphaOpt",
+    "GarisOpt",
+    "H3Opt",
+    "MinJiwaOpt",
+    "PartialOpt",
+    "PermOpt",
+    "SeedOpt",
+    "TanpaKantongOpt",
+    "run_params",
+)
 
 
-def run_params(
-    *,
-    h3_res: int | None,
-    partial: bool,
-    garis_ekstrem: float | None,
-    seed: int | None,
-    alpha: float | None,
-    permutasi: int | None,
-    min_jiwa_kantong: int | None,
-    tanpa_kantong: bool,
-) -> RunParams:
-    """Command-line options -> the run's parameters (unset options keep the defaults)."""
-    try:
-        return RunParams.from_settings(
-            get_settings(),
-            h3_resolution=h3_res,
-            garis_ekstrem=garis_ekstrem,
-            seed=seed,
-            alpha=alpha,
-            permutations=permutasi,
-            min_jiwa_kantong=min_jiwa_kantong,
-            kantong=not tanpa_kantong,
-            partial=partial,
-        )
-    except ValueError as exc:
-        raise InvalidInputError(f"Parameter tidak sah: {exc}", f"Invalid parameter: {exc}") from exc
+def __getattr__(name: str) -> Any:
+    """The run options on first use (they load the analysis run for their defaults)."""
+    if name in _RUN_OPTIONS:
+        # lazy: CLI start-up time (the analysis run, ~2 s), only analyse and batch take these
+        from geo_service.cli import _run_options
+
+        return getattr(_run_options, name)
+    raise AttributeError(name)
 
 
 def _progress() -> Progress:
@@ -119,6 +88,9 @@ def _domain_errors(lang: str) -> Iterator[None]:
 
 def _load_desa(boundaries: Path | None, kabupaten: str | None):
     """Desa, desa file and kecamatan file; boundary repairs are printed as warnings."""
+    # lazy: CLI start-up time, the analysis run loads pandas, GeoPandas and the database
+    from geo_service.services.analysis_run import read_desa
+
     desa, path, kec, said = read_desa(boundaries, kabupaten, data_dir=get_settings().paths.data_dir)
     _print_warnings(said)
     return desa, path, kec
@@ -126,12 +98,19 @@ def _load_desa(boundaries: Path | None, kabupaten: str | None):
 
 def _desa_quiet(kabupaten: str | None, boundaries: Path | None):
     """Desa of a boundary file or a kabupaten, repairs not printed (ground checks, periodes)."""
+    # lazy: CLI start-up time, the analysis run loads pandas, GeoPandas and the database
+    from geo_service.services.analysis_run import read_desa
+
     return read_desa(boundaries, kabupaten, data_dir=get_settings().paths.data_dir)[0]
 
 
 def _indicators(path: Path, desa, lang: str, partial: bool = False):
     """Indicators of one family file: the one analysis run without pockets (the run's
     defaults otherwise); rejected rows stop it unless ``partial``."""
+    # lazy: CLI start-up time, the analysis run loads pandas, GeoPandas and the database
+    from geo_service.io.keluarga import read_keluarga
+    from geo_service.services import analysis_run as AR  # lazy: as above
+
     settings = get_settings()
     inputs = AR.inputs_from_frames(read_keluarga(path), desa, data_dir=settings.paths.data_dir)
     params = AR.RunParams.from_settings(settings, kantong=False, partial=partial)
@@ -153,6 +132,8 @@ def _print_warnings(said: list[str], lang: str = "id") -> None:
 
 
 def _print_problems(validation, lang: str, limit: int = 20) -> None:
+    import pandas as pd  # lazy: CLI start-up time, pandas only when problems are printed
+
     counts = Table(title=teks(("Masalah per kode alasan", "Problems by reason code"), lang))
     counts.add_column("kode_alasan")
     counts.add_column("jumlah", justify="right")

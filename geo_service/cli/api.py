@@ -1,6 +1,8 @@
 """CLI commands of the service layer: ``geo-service serve`` and ``geo-service report``.
 
 Registered on the main app by :func:`register` (see the end of :mod:`geo_service.cli`).
+The database layer is imported inside the commands that open the database, so
+``geo-service serve --help`` and ``geo-service user --help`` start without it.
 """
 
 from __future__ import annotations
@@ -8,27 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy.orm import Session
 
-from geo_service.db import repo as R
-from geo_service.db.engine import make_engine, make_session_factory
-from geo_service.db.migrate import check_migrated
-from geo_service.db.repo.users import (
-    revoke_api_key,
-    revoke_sessions,
-    set_active,
-    set_role,
-    set_scope,
-)
 from geo_service.errors import GeoServiceError
 from geo_service.i18n import msg
-from geo_service.services import runs as run_service
-from geo_service.services.security import Principal, hash_password
 from geo_service.settings import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 console = Console(stderr=True)
 out = Console()
@@ -121,7 +113,12 @@ def report(
 
 
 def _report_from_db(kabupaten: str, periode: str | None, publik: bool, lang: str):
-    from geo_service.services.report_data import report_data  # lazy: CLI start-up time
+    # lazy: CLI start-up time (the database layer loads GeoPandas), only when it is opened
+    from geo_service.db.engine import make_engine, make_session_factory
+    from geo_service.db.migrate import check_migrated  # lazy: as above
+    from geo_service.services import runs as run_service  # lazy: as above
+    from geo_service.services.report_data import report_data  # lazy: as above
+    from geo_service.services.security import Principal  # lazy: as above
 
     settings = get_settings()
     engine = make_engine(settings=settings)
@@ -170,6 +167,10 @@ def user_add(
     ] = False,
 ) -> None:
     """Buat pengguna dengan peran dan cakupan kabupaten (kata sandi disimpan sebagai hash)."""
+    # lazy: CLI start-up time (the database layer loads GeoPandas), only when it is opened
+    from geo_service.db import repo as R
+    from geo_service.services.security import hash_password  # lazy: as above
+
     with _admin_session() as session:
         user = R.create_user(
             session,
@@ -190,6 +191,10 @@ def user_add(
 def _admin_session() -> Iterator[Session]:
     """A session on the configured (migrated) database; a domain error ends the command
     with its message and exit code 2."""
+    # lazy: CLI start-up time (the database layer loads GeoPandas), only when it is opened
+    from geo_service.db.engine import make_engine, make_session_factory
+    from geo_service.db.migrate import check_migrated  # lazy: as above
+
     engine = make_engine(settings=get_settings())
     try:
         check_migrated(engine)
@@ -204,6 +209,9 @@ def _admin_session() -> Iterator[Session]:
 
 def _admin_change(action: str, change, done: str) -> None:
     """Run ``change(session)`` on the configured database, commit, audit and report."""
+    # lazy: CLI start-up time (the database layer loads GeoPandas), only when it is opened
+    from geo_service.db import repo as R
+
     with _admin_session() as session:
         objek = change(session)
         R.append_audit(session, aksi=action, objek=objek, aktor="cli")
@@ -217,6 +225,8 @@ NamaArg = Annotated[str, typer.Argument(help="Nama pengguna.")]
 def user_deactivate(nama: NamaArg) -> None:
     """Nonaktifkan pengguna: token, sesi web dan kunci API-nya berhenti pada permintaan
     berikutnya."""
+    from geo_service.db.repo.users import set_active  # lazy: CLI start-up time (database)
+
     _admin_change(
         "pengguna_nonaktif",
         lambda s: f"pengguna:{set_active(s, nama, False).id}",
@@ -226,6 +236,8 @@ def user_deactivate(nama: NamaArg) -> None:
 
 def user_activate(nama: NamaArg) -> None:
     """Aktifkan kembali pengguna (harus masuk lagi: token lama tetap tidak berlaku)."""
+    from geo_service.db.repo.users import set_active  # lazy: CLI start-up time (database)
+
     _admin_change(
         "pengguna_aktif",
         lambda s: f"pengguna:{set_active(s, nama, True).id}",
@@ -239,6 +251,8 @@ def user_role(
     opd: Annotated[str | None, typer.Option(help="Peran opd: singkatan OPD.")] = None,
 ) -> None:
     """Ganti peran pengguna; token dan sesi lamanya berhenti."""
+    from geo_service.db.repo.users import set_role  # lazy: CLI start-up time (database)
+
     _admin_change(
         "pengguna_peran",
         lambda s: f"pengguna:{set_role(s, nama, peran, kode_opd=opd).id}",
@@ -251,6 +265,8 @@ def user_scope(
     kabupaten: Annotated[list[str], typer.Option(help="Kode kabupaten (ulangi).")],
 ) -> None:
     """Ganti cakupan kabupaten pengguna; token dan sesi lamanya berhenti."""
+    from geo_service.db.repo.users import set_scope  # lazy: CLI start-up time (database)
+
     _admin_change(
         "pengguna_cakupan",
         lambda s: f"pengguna:{set_scope(s, nama, kabupaten).id}",
@@ -262,6 +278,7 @@ def user_revoke_key(
     awalan: Annotated[str, typer.Argument(help="Awalan kunci (bagian setelah gs_).")],
 ) -> None:
     """Cabut satu kunci API (berhenti pada permintaan berikutnya)."""
+    from geo_service.db.repo.users import revoke_api_key  # lazy: CLI start-up time (database)
 
     def change(session) -> str:
         revoke_api_key(session, awalan)
@@ -272,6 +289,8 @@ def user_revoke_key(
 
 def user_revoke_sessions(nama: NamaArg) -> None:
     """Akhiri semua token dan sesi web pengguna (kunci API tetap)."""
+    from geo_service.db.repo.users import revoke_sessions  # lazy: CLI start-up time (database)
+
     _admin_change(
         "sesi_cabut",
         lambda s: f"pengguna:{revoke_sessions(s, nama).id}",
