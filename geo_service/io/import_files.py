@@ -100,19 +100,76 @@ def _duplicate_ids_arrow(path: Path, chunk_rows: int) -> tuple[set[str], int] | 
     kind = pf.schema_arrow.field(S.ID).type
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         return None
-    parts = []
+    hashes, parts = [], []
     for batch in pf.iter_batches(batch_size=chunk_rows, columns=[S.ID]):
         ids = batch.column(0)
         if pc.any(pc.match_substring_regex(ids, _EDGE_SPACE)).as_py():
             return None
+        hashes.append(text_hashes(ids))
         parts.append(ids)
     n = sum(len(p) for p in parts)
     if not parts:
         return set(), n
-    codes = pa.chunked_array(parts, type=kind).combine_chunks().dictionary_encode()
-    index = codes.indices.drop_null().to_numpy()
-    repeated = np.flatnonzero(np.bincount(index, minlength=len(codes.dictionary)) > 1)
-    return {v for v in codes.dictionary.take(repeated).to_pylist() if v}, n
+    every = np.concatenate(hashes)
+    every.sort()
+    repeated = np.unique(every[1:][every[1:] == every[:-1]])
+    if not len(repeated):
+        return set(), n
+    exact: Counter[str] = Counter()  # the few ids whose hash repeats, compared exactly
+    for ids, h in zip(parts, hashes, strict=True):
+        hit = np.isin(h, repeated)
+        exact.update(v for v in ids.filter(pa.array(hit)).to_pylist() if v)
+    return {k for k, v in exact.items() if v > 1}, n
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def text_hashes(ids: pa.Array) -> np.ndarray:
+    """A 64-bit hash of every value of an Arrow text array by array operations, no Python
+    per value (texts of one length: 8 bytes at a time; else byte-wise); 0 for null and
+    empty. Equal texts hash equal; different ones collide rarely (callers compare exactly)."""
+    arr = ids.cast(pa.large_binary())
+    n = len(arr)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64, count=n + 1, offset=arr.offset * 8)
+    data = (
+        np.frombuffer(arr.buffers()[2], dtype=np.uint8)
+        if arr.buffers()[2]
+        else np.zeros(0, np.uint8)
+    )
+    starts, ends = offsets[:-1], offsets[1:]
+    lengths = ends - starts
+    out = np.zeros(n, dtype=np.uint64)
+    full = lengths > 0
+    if not full.any():
+        return out
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    width = int(lengths.max())
+    if int(lengths.min()) == width:  # ids of one length (the usual case): 8 bytes at a time
+        words = np.zeros((n, -(-width // 8) * 8), dtype=np.uint8)
+        words[:, :width] = data[lo:hi].reshape(n, width)
+        with np.errstate(over="ignore"):
+            for j, w in enumerate(words.view(np.uint64).T):
+                out = (out ^ w) * _MIX + np.uint64(j + 1)
+        out[out == 0] = 1
+    else:
+        out = _byte_hashes(data[lo:hi], starts - lo, lengths)
+    if ids.null_count:
+        out[ids.is_null().to_numpy(zero_copy_only=False)] = 0
+    return out
+
+
+def _byte_hashes(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Texts of any length: a polynomial over the bytes, summed per text (``reduceat``)."""
+    out = np.zeros(len(starts), dtype=np.uint64)
+    full = lengths > 0
+    position = np.arange(len(data), dtype=np.int64) - np.repeat(starts[full], lengths[full])
+    powers = np.cumprod(np.full(int(lengths.max()), _MIX, dtype=np.uint64))
+    with np.errstate(over="ignore"):
+        terms = (data.astype(np.uint64) + np.uint64(1)) * powers[position]
+        out[full] = np.add.reduceat(terms, starts[full].astype(np.intp))
+        out[full] ^= lengths[full].astype(np.uint64)
+    return out
 
 
 def _duplicate_ids(path: Path, chunk_rows: int) -> tuple[set[str], int]:
