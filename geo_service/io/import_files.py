@@ -100,25 +100,24 @@ def _duplicate_ids_arrow(path: Path, chunk_rows: int) -> tuple[set[str], int] | 
     kind = pf.schema_arrow.field(S.ID).type
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         return None
-    hashes, parts = [], []
+    hashes, n = [], 0
     for batch in pf.iter_batches(batch_size=chunk_rows, columns=[S.ID]):
         ids = batch.column(0)
         if pc.any(pc.match_substring_regex(ids, _EDGE_SPACE)).as_py():
             return None
-        hashes.append(text_hashes(ids))
-        parts.append(ids)
-    n = sum(len(p) for p in parts)
-    if not parts:
+        hashes.append(text_hashes(ids))  # 8 bytes per row are kept, not the ids
+        n += len(ids)
+    if not hashes:
         return set(), n
-    every = np.concatenate(hashes)
-    every.sort()
+    every = np.sort(np.concatenate(hashes))
     repeated = np.unique(every[1:][every[1:] == every[:-1]])
     if not len(repeated):
         return set(), n
     exact: Counter[str] = Counter()  # the few ids whose hash repeats, compared exactly
-    for ids, h in zip(parts, hashes, strict=True):
-        hit = np.isin(h, repeated)
-        exact.update(v for v in ids.filter(pa.array(hit)).to_pylist() if v)
+    batches = pf.iter_batches(batch_size=chunk_rows, columns=[S.ID])
+    for batch, h in zip(batches, hashes, strict=True):
+        hit = pa.array(np.isin(h, repeated))
+        exact.update(v for v in batch.column(0).filter(hit).to_pylist() if v)
     return {k for k, v in exact.items() if v > 1}, n
 
 
