@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -28,7 +29,10 @@ ENDPOINTS = {
     "prioritas": "/kabupaten/{kab}/prioritas?per_halaman=50",
     "indikator_desa": "/kabupaten/{kab}/indikator/desa?zoom=10",
     "peta": "/kabupaten/{kab}/peta",
+    # the floor in the same run: routed, a tiny body, one database read, no login
+    "health": "/health",
 }
+DEFAULT_ENDPOINTS = ("prioritas", "indikator_desa", "peta")
 
 
 async def _user(client, paths, stop_at, max_requests, out):
@@ -51,7 +55,7 @@ async def run(
     host = urlsplit(url).hostname
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("load tests only target this machine (loopback)")
-    paths = [(n, p.format(kab=kab)) for n, p in ENDPOINTS.items()]
+    paths = [(n, ENDPOINTS[n].format(kab=kab)) for n in DEFAULT_ENDPOINTS]
     results: list[tuple[str, float, bool]] = []
     limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
     async with httpx.AsyncClient(
@@ -86,14 +90,32 @@ async def run(
     return table
 
 
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (``geo-service serve --workers N`` forks N workers)."""
+    out = [pid]
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as fh:
+                for child in fh.read().split():
+                    out += _tree(int(child))
+    except OSError:
+        pass
+    return out
+
+
 def cpu_seconds(pid: int | None) -> float | None:
-    """User + system CPU seconds of a process (``/proc/<pid>/stat``), None without a pid."""
+    """User + system CPU seconds of a process and its children (``/proc/<pid>/stat``), None
+    without a pid."""
     if not pid:
         return None
-    import os
-
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in _tree(pid):
+        try:
+            fields = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def wrk_row(out: str, cpu_s: float | None) -> dict:
@@ -132,6 +154,7 @@ def run_wrk(
     seconds: float,
     gzip: bool = True,
     server_pid: int | None = None,
+    endpoints: tuple[str, ...] = DEFAULT_ENDPOINTS,
 ) -> dict:
     """One wrk run per endpoint (2 threads, ``users`` connections), with
     ``Accept-Encoding: gzip`` like a browser unless ``gzip`` is false; ``bytes`` is the
@@ -139,7 +162,8 @@ def run_wrk(
     table = {}
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(WRK_SCRIPT)
-    for name, path in ENDPOINTS.items():
+    for name in endpoints:
+        path = ENDPOINTS[name]
         target = url + path.format(kab=kab)
         httpx.get(target, headers={"Authorization": f"Bearer {token}"}, timeout=60)  # warm
         extra = ["-H", "Accept-Encoding: gzip"] if gzip else []
@@ -184,6 +208,11 @@ def main() -> None:
     ap.add_argument(
         "--no-gzip", action="store_true", help="wrk without Accept-Encoding: gzip (plain bodies)"
     )
+    ap.add_argument(
+        "--endpoints",
+        default=",".join(DEFAULT_ENDPOINTS),
+        help=f"wrk: comma-separated, of {','.join(ENDPOINTS)} (health: the floor)",
+    )
     a = ap.parse_args()
     token = httpx.post(
         f"{a.url}/auth/token", data={"username": a.user, "password": a.password}
@@ -200,6 +229,7 @@ def main() -> None:
             a.seconds,
             gzip=not a.no_gzip,
             server_pid=a.server_pid,
+            endpoints=tuple(a.endpoints.split(",")),
         )
     else:
         table = asyncio.run(run(a.url, token, a.kabupaten, a.users, a.seconds, a.max_requests))
@@ -216,7 +246,12 @@ def main() -> None:
         )
     if a.out:
         with open(a.out, "w") as f:
-            json.dump({"users": a.users, "seconds": a.seconds, "endpoints": table}, f, indent=2)
+            load = open("/proc/loadavg").read().split()[:3]
+            json.dump(
+                {"users": a.users, "seconds": a.seconds, "load_after": load, "endpoints": table},
+                f,
+                indent=2,
+            )
 
 
 if __name__ == "__main__":

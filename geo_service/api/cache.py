@@ -115,7 +115,16 @@ class ResponseCache:
         self._items: OrderedDict[tuple, CachedBody] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        self._builds: dict[tuple, threading.Lock] = {}
         self.hits = self.misses = 0
+
+    def building(self, key: tuple) -> threading.Lock:
+        """The lock under which ``key``'s body is built (a fresh process under load would
+        otherwise build the same 2 MB map page once per waiting request)."""
+        with self._lock:
+            if len(self._builds) > 10_000:
+                self._builds.clear()
+            return self._builds.setdefault(key, threading.Lock())
 
     def entry(self, key: tuple) -> CachedBody | None:
         """The kept body of ``key`` (counted as a hit or a miss)."""
@@ -238,9 +247,14 @@ def cached(
     hit = cache.get(key, request.headers)
     if hit is not None:
         return hit
-    response = build()
-    kept = cache.put(key, response)
-    return response if kept is None else kept.response(request.headers)
+    with cache.building(key):  # one build per key; the others wait for its body
+        kept = cache.entry(key)
+        if kept is None:
+            response = build()
+            kept = cache.put(key, response)
+            if kept is None:
+                return response
+    return kept.response(request.headers)
 
 
 _CACHED_PATH = re.compile(

@@ -95,3 +95,48 @@ def test_run_lookup_refreshes_once_while_others_use_the_remembered_run():
     answers = [runs.peek(key) for _ in range(5)]
     assert answers.count(None) == 1 and answers.count(7) == 4
     assert runs.run_id(key, lambda: 8) == 8 and runs.peek(key) == 8
+
+
+def test_concurrent_misses_build_the_body_once():
+    """A fresh process under load: the requests waiting for the same body wait for one build
+    (the 2 MB map page) instead of each building it."""
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from starlette.requests import Request
+
+    from geo_service.api.cache import cached
+    from geo_service.api.security import Principal
+
+    app = SimpleNamespace(state=SimpleNamespace(response_cache=ResponseCache()))
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": f"/kabupaten/{KAB_A}/peta",
+        "query_string": b"",
+        "headers": [(b"accept-encoding", b"gzip")],
+        "app": app,
+    }
+    user = Principal(user_id=1, username="a", role="analis", kabupaten=(KAB_A,))
+    builds = []
+
+    def build() -> Response:
+        builds.append(1)
+        time.sleep(0.2)
+        return Response(b"<html>" + b"x" * 5000 + b"</html>", media_type="text/html")
+
+    answers: list[Response] = []
+    threads = [
+        threading.Thread(
+            target=lambda: answers.append(cached(Request(scope), user, 7, "id", build))
+        )
+        for _ in range(8)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(builds) == 1
+    assert len(answers) == 8 and len({a.body for a in answers}) == 1
+    assert all(a.headers["content-encoding"] == "gzip" for a in answers)

@@ -378,14 +378,29 @@ def map_layers(request, session: Session, user: Principal, run: RunInfo, k: int)
 MAP_HEADERS = {"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"}
 
 
+_MAP_BUILDS: dict[tuple, threading.Lock] = {}
+_MAP_BUILDS_LOCK = threading.Lock()
+
+
 def map_layers_body(request, session: Session, user: Principal, run: RunInfo, k: int) -> CachedBody:
-    """:func:`map_layers` with its gzip form and entity tag, built once per run and viewer."""
-    return cache_of(request).get(
-        ("peta_body", run.id, k, *viewer(user)),
-        lambda: CachedBody.of(
-            map_layers(request, session, user, run, k), "application/json", headers=MAP_HEADERS
-        ),
-    )
+    """:func:`map_layers` with its gzip form and entity tag, built once per run and viewer:
+    while one request builds it (seconds for a kabupaten), the others for the same key wait
+    for that body instead of building it too (50 browsers opening the map of a fresh
+    worker would otherwise build it 50 times at once)."""
+    key = ("peta_body", run.id, k, *viewer(user))
+    cache = cache_of(request)
+    kept = cache.peek(key)
+    if kept is not None:
+        return kept
+    with _MAP_BUILDS_LOCK:
+        lock = _MAP_BUILDS.setdefault(key, threading.Lock())
+    with lock:
+        return cache.get(
+            key,
+            lambda: CachedBody.of(
+                map_layers(request, session, user, run, k), "application/json", headers=MAP_HEADERS
+            ),
+        )
 
 
 def desa_points(
