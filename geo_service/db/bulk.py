@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 
 from geo_service.db.bulk_keys import (
     PgDeferredChecks,
+    PgIdBlock,
     SqliteDeferred,
     duplicate_error,
     ewkb_points,
@@ -27,6 +28,7 @@ from geo_service.db.copy_binary import (
     RAW,
     SIGNATURE,
     TRAILER,
+    fixed_cells,
     frame_cells,
     point_cells,
     rows_body,
@@ -293,8 +295,11 @@ class BulkLoader:
                 self._vector = all(t in FIXED or t in RAW for t in self._pg_types)
                 self._dropped = self._drop_indexes_pg(cur) if rebuild else []
                 self._pg_checks = PgDeferredChecks(self.table)
+                self._ids: PgIdBlock | None = None
                 if rebuild:  # the table is locked by the index drop already
                     self._pg_checks.start(cur)
+                    if self._vector and "id" not in self._cols:
+                        self._ids = PgIdBlock.of(cur, self.table)
                 if rebuild:  # sort the index builds in memory (this transaction only)
                     cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
             else:
@@ -339,6 +344,10 @@ class BulkLoader:
         """The whole chunk as one binary COPY payload built by column operations
         (:mod:`.copy_binary`), written in one piece: no per-row Python."""
         names, cells = frame_cells(frame, self._pg_types)
+        if self._ids is not None:
+            ahead = max((self.expected_rows or 0) - self.rows, len(frame))
+            names.append(self._ids.column)
+            cells.append(fixed_cells(self._ids.take(cur, len(frame), ahead), None, ">i8"))
         if self.point is not None:
             names.append(self.geom_column)
             cells.append(

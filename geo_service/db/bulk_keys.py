@@ -269,3 +269,33 @@ class SqliteDeferred:
 
 def _is_unique_failure(exc: Exception) -> bool:
     return type(exc).__name__ == "IntegrityError" and "UNIQUE" in str(exc).upper()
+
+
+class PgIdBlock:
+    """Serial ids of a large PostgreSQL load taken as blocks of the table's sequence and
+    sent in the COPY, instead of a ``nextval`` per row (about 0.6 s of server CPU per
+    million rows). Only while the load holds the table's lock (its indexes are dropped):
+    no other insert can draw from the sequence then. The ids stay increasing in load order
+    and unique; unused ids of the last block are a gap, as a rollback leaves with
+    ``nextval`` too (sequences are not transactional)."""
+
+    def __init__(self, sequence: str, column: str) -> None:
+        self.sequence, self.column = sequence, column
+        self.next = self.last = 0  # the block [next, last]; empty at first
+
+    @classmethod
+    def of(cls, cur: Any, table: str, column: str = "id") -> PgIdBlock | None:
+        row = cur.execute("SELECT pg_get_serial_sequence(%s, %s)", (f'"{table}"', column))
+        seq = row.fetchone()[0]
+        return cls(seq, column) if seq else None
+
+    def take(self, cur: Any, n: int, ahead: int = 0) -> np.ndarray:
+        """``n`` ids (a new block of at least ``ahead`` ids when this one is short)."""
+        if self.last - self.next + 1 < n:
+            size = max(n, ahead)
+            first = cur.execute("SELECT nextval(%s)", (self.sequence,)).fetchone()[0]
+            cur.execute("SELECT setval(%s, %s)", (self.sequence, first + size - 1))
+            self.next, self.last = first, first + size - 1
+        ids = np.arange(self.next, self.next + n, dtype=np.int64)
+        self.next += n
+        return ids

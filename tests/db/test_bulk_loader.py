@@ -160,3 +160,18 @@ def test_a_duplicate_in_a_small_load_is_named(db_engine):
         assert "K-7" in err.value.pesan
     with db_engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM keluarga")).scalar() == 100
+
+
+def test_ids_increase_in_load_order_and_later_inserts_follow(db_engine):
+    """A large load's serial ids (PostgreSQL: blocks of the sequence sent in the COPY)
+    follow the load order; a later small load (the column default) gets higher ids."""
+    b = _batch(db_engine)
+    frames = [_rows(b, [f"K-{i}" for i in range(k, k + 50)], k) for k in (0, 50, 100)]
+    assert _load(db_engine, frames) == 150
+    assert _load(db_engine, [_rows(b, ["L-1", "L-2"])]) == 2
+    with db_engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, id_keluarga FROM keluarga ORDER BY id")).all()
+    ids = [r[0] for r in rows]
+    assert len(set(ids)) == 152
+    assert [r[1] for r in rows] == [f"K-{i}" for i in range(150)] + ["L-1", "L-2"]
+    assert ids[:150] == list(range(ids[0], ids[0] + 150))
