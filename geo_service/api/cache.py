@@ -357,12 +357,14 @@ class FreshPages:
     """Shared page answers (the web overview) kept ``ttl_s`` seconds with a placeholder for
     the session's CSRF token, answered again before routing. What such a page shows is
     itself remembered for a few seconds by the route (runs list, periodes: 3 s, newest run:
-    5 s), so this adds at most ``ttl_s`` to how long a new run takes to appear."""
+    5 s), so this adds about ``ttl_s`` (at most three while a refresh is under way) to how
+    long a new run takes to appear."""
 
     def __init__(self, ttl_s: float = 1.0, size: int = 1024) -> None:
         self.ttl_s = ttl_s
         self.size = size
         self._items: dict[tuple, tuple[float, str, str, tuple[tuple[str, str], ...]]] = {}
+        self._refreshing: dict[tuple, float] = {}
         self._lock = threading.Lock()
         self.hits = 0
 
@@ -371,13 +373,25 @@ class FreshPages:
         with self._lock:
             if len(self._items) >= self.size:
                 self._items.clear()
+                self._refreshing.clear()
             self._items[key] = (time.monotonic(), html, placeholder, kept)
+            self._refreshing.pop(key, None)
 
     def get(self, key: tuple, csrf: str) -> Response | None:
+        """The kept page with ``csrf`` put in while fresh. Once stale (up to three ``ttl_s``),
+        one caller gets ``None`` (the route renders and puts it again) while the others
+        still get the kept page, so an expiry never sends every waiting request to the
+        route at once."""
+        now = time.monotonic()
         with self._lock:
             item = self._items.get(key)
-            if item is None or time.monotonic() - item[0] >= self.ttl_s:
+            if item is None:
                 return None
+            age = now - item[0]
+            if age >= self.ttl_s:
+                if age >= 3 * self.ttl_s or now - self._refreshing.get(key, -1e9) >= self.ttl_s:
+                    self._refreshing[key] = now
+                    return None
             self.hits += 1
         return HTMLResponse(item[1].replace(item[2], csrf), headers=dict(item[3]))
 

@@ -140,3 +140,21 @@ def test_concurrent_misses_build_the_body_once():
     assert len(builds) == 1
     assert len(answers) == 8 and len({a.body for a in answers}) == 1
     assert all(a.headers["content-encoding"] == "gzip" for a in answers)
+
+
+def test_stale_overview_is_refreshed_by_one_request_while_the_others_get_it(monkeypatch):
+    from geo_service.api import cache as C
+
+    now = [100.0]
+    monkeypatch.setattr(C.time, "monotonic", lambda: now[0])
+    pages = C.FreshPages(ttl_s=1.0)
+    pages.put(("k",), "<p>PH</p>", "PH", {"Cache-Control": "no-store", "Set-Cookie": "x=1"})
+    fresh = pages.get(("k",), "t1")
+    assert fresh is not None and fresh.body == b"<p>t1</p>"
+    assert fresh.headers["cache-control"] == "no-store" and "set-cookie" not in fresh.headers
+    now[0] += 1.5
+    assert pages.get(("k",), "t") is None, "one request goes to the route"
+    other = pages.get(("k",), "t2")
+    assert other is not None and other.body == b"<p>t2</p>", "the others keep the page"
+    now[0] += 2.0  # three lifetimes: nobody gets it any more
+    assert pages.get(("k",), "t") is None and pages.get(("k",), "t") is None
