@@ -355,9 +355,8 @@ class _Chunks:
             self.job.settings.analysis.h3_resolution,
         )
         self.loader.add(rows)
-        kab = rows["kode_kab"].to_numpy(dtype=object)
         jiwa = rows["jumlah_art"].to_numpy(dtype="int64")
-        codes, inverse = np.unique(kab, return_inverse=True)
+        inverse, codes = pd.factorize(rows["kode_kab"])  # hashing, not a sort of strings
         n = np.bincount(inverse, minlength=len(codes))
         people = np.bincount(inverse, weights=jiwa, minlength=len(codes))
         for k, c, p in zip(codes, n, people, strict=True):
