@@ -34,10 +34,16 @@ RAW = {"varchar", "text", "bpchar", "bytea", "geometry"}
 _EMPTY = np.zeros(0, dtype=np.uint8)
 
 
+_MAX_BYTES = 2**31 - 1  # Arrow binary arrays have 32-bit offsets
+
+
 def _binary(n: int, sizes: np.ndarray, data: np.ndarray) -> pa.Array:
     """An Arrow binary array of ``n`` values with these byte sizes over ``data``."""
+    ends = np.cumsum(sizes, dtype=np.int64)
+    if n and ends[-1] > _MAX_BYTES:
+        raise ValueError("chunk too large for one COPY payload (2 GB); use smaller chunks")
     offsets = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(sizes, out=offsets[1:])
+    offsets[1:] = ends
     return pa.Array.from_buffers(
         pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(data))]
     )
@@ -47,6 +53,7 @@ def fixed_cells(values: np.ndarray, missing: np.ndarray | None, dtype: str) -> p
     """Length + value of a fixed-width column (``missing``: NULL there)."""
     n = len(values)
     width = np.dtype(dtype).itemsize
+    _check_range(values, missing, dtype)
     rec = np.empty(n, dtype=[("len", ">i4"), ("v", dtype)])
     rec["len"] = width
     rec["v"] = values
@@ -58,6 +65,19 @@ def fixed_cells(values: np.ndarray, missing: np.ndarray | None, dtype: str) -> p
     keep[missing, 4:] = False
     sizes = np.where(missing, 4, 4 + width).astype(np.int32)
     return _binary(n, sizes, mat[keep])
+
+
+def _check_range(values: np.ndarray, missing: np.ndarray | None, dtype: str) -> None:
+    """Integers that do not fit the column's type are refused (numpy would wrap them)."""
+    kind = np.dtype(dtype)
+    if kind.kind not in "iu" or not len(values) or np.dtype(values.dtype).kind not in "iub":
+        return
+    present = values if missing is None else values[~missing]
+    if not len(present):
+        return
+    info = np.iinfo(kind)
+    if present.min() < info.min or present.max() > info.max:
+        raise ValueError(f"value out of range for {kind.name} ({present.min()}..{present.max()})")
 
 
 def raw_cells(arr: pa.Array) -> pa.Array:
@@ -117,6 +137,7 @@ def frame_cells(frame: pd.DataFrame, pg_types: list[str]) -> tuple[list[str], li
             fields += [(f"n{i}", ">i4"), (f"v{i}", FIXED[t])]
         rec = np.empty(n, dtype=fields)
         for i, (_, t, values) in enumerate(block):
+            _check_range(values, None, FIXED[t])
             rec[f"n{i}"] = np.dtype(FIXED[t]).itemsize
             rec[f"v{i}"] = values
         width = rec.dtype.itemsize

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import psycopg
+import pytest
 
 from geo_service.db.bulk_keys import ewkb_points
 from geo_service.db.copy_binary import (
@@ -102,3 +103,11 @@ def test_empty_and_single_column():
     assert body == b"\x00\x01" + b"\x00\x00\x00\x04" + b"\x00\x00\x00\x01"
     body = bytes(rows_body([column_cells(pd.Series([None], dtype="string"), "text")]))
     assert body == b"\x00\x01\xff\xff\xff\xff"
+
+
+def test_integers_out_of_range_are_refused_not_wrapped():
+    with pytest.raises(ValueError, match="out of range"):
+        column_cells(pd.Series([1, 40000], dtype="Int64"), "int2")
+    with pytest.raises(ValueError, match="out of range"):
+        frame_cells(pd.DataFrame({"a": [1, 2**31]}), ["int4"])
+    column_cells(pd.Series([None, 32767], dtype="Int64"), "int2")  # NULL and the maximum
