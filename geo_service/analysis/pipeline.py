@@ -91,7 +91,10 @@ def compute_indicators(
     fam = pd.concat([fam, loc], axis=1)
     step("h3")
     # Split over two threads (h3ronpy releases the GIL): H3 is the largest per-family cost.
-    cells = h3_cells_threaded(fam["lat"].to_numpy(), fam["lon"].to_numpy(), params.h3_resolution)
+    # The stored index's block table answers most families when built at this resolution.
+    cells = h3_cells_threaded(
+        fam["lat"].to_numpy(), fam["lon"].to_numpy(), params.h3_resolution, index=index
+    )
     fam["h3"] = cells
     ekstrem = is_ekstrem(fam, garis_ekstrem=params.garis_ekstrem)
     fam["ekstrem"] = ekstrem

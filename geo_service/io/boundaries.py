@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from geopandas.io.arrow import _geopandas_to_arrow
 
 from geo_service.analysis.boundaries import check_boundaries
-from geo_service.analysis.fastjoin import BoundaryIndex, build_boundary_index
+from geo_service.analysis.fastjoin import BoundaryIndex, build_boundary_index, build_join_table
 from geo_service.errors import BoundaryError, NotFoundError
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,7 @@ def prepare_layer(
     *,
     index_dir: str | Path | None = None,
     on_kabupaten=None,
+    h3_resolution: int | None = 8,
 ) -> dict:
     """Lay a (national) desa layer out for the batch: checked and repaired, sorted by code,
     one Parquet row group per kabupaten, and optionally every kabupaten's boundary index.
@@ -140,7 +141,8 @@ def prepare_layer(
     83,402 desa). Indexes are written as ``index_dir/<kode_kab>.npz``
     (:meth:`~geo_service.analysis.fastjoin.BoundaryIndex.to_bytes`) so that workers never
     build them; each carries the fingerprint of its kabupaten's desa, so an index of other
-    boundaries is never used.
+    boundaries is never used, and a block table with the H3 cells at ``h3_resolution``
+    (another resolution falls back to computing H3).
 
     Returns what was written: number of kabupaten, desa, repaired desa, seconds.
     """
@@ -167,7 +169,8 @@ def prepare_layer(
         for a, b in zip(starts, ends, strict=True):
             code = str(kab[a])
             desa = layer.iloc[a:b].reset_index(drop=True)
-            (index_dir / f"{code}.npz").write_bytes(build_boundary_index(desa).to_bytes())
+            index = build_join_table(build_boundary_index(desa), desa, h3_resolution=h3_resolution)
+            (index_dir / f"{code}.npz").write_bytes(index.to_bytes())
             if on_kabupaten is not None:
                 on_kabupaten(code)
     return {

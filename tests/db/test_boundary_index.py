@@ -62,6 +62,37 @@ def test_stored_index_gives_the_rule_s_answer(db_engine, kendal):
     pd.testing.assert_frame_equal(with_index.keluarga, reference.keluarga)
 
 
+def test_built_index_carries_the_block_table_and_gives_the_same_cells(db_engine, kendal):
+    """What an analysis stores is what it then uses: the block table at the run's H3
+    resolution, and desa, status and H3 cell of every family as without any index."""
+    with db_engine.begin() as conn:
+        R.boundary_index(
+            conn, "33.24", kendal, scope=R.Scope.all(), build_from=FAST_JOIN_MIN_POINTS
+        )
+    with db_engine.connect() as conn:
+        index = R.boundary_index(conn, "33.24", kendal, scope=R.Scope.all())
+    assert index is not None and index.table is not None
+    assert index.table.h3_resolution == 8
+    rng = np.random.default_rng(5)
+    minx, miny, maxx, maxy = kendal.total_bounds
+    n = 6000
+    fam = pd.DataFrame(
+        {
+            "id_keluarga": [f"k{i}" for i in range(n)],
+            "periode": "2025-03",
+            "kode_desa": rng.choice(kendal["kode"], n),
+            "lat": rng.uniform(miny, maxy, n),
+            "lon": rng.uniform(minx, maxx, n),
+            "jumlah_art": rng.integers(1, 8, n),
+            "desil": rng.integers(1, 11, n),
+        }
+    )
+    with_table = compute_indicators(fam, kendal, index=index)
+    reference = compute_indicators(fam, kendal)
+    pd.testing.assert_frame_equal(with_table.keluarga, reference.keluarga)
+    pd.testing.assert_frame_equal(with_table.h3, reference.h3)
+
+
 def test_changed_boundaries_never_use_a_stale_index(db_engine, kendal):
     with db_engine.begin() as conn:
         R.boundary_index(

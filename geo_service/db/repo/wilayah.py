@@ -12,7 +12,12 @@ from geoalchemy2.functions import ST_AsBinary
 from geoalchemy2.shape import from_shape
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from geo_service.analysis.fastjoin import BoundaryIndex, boundary_fingerprint, build_boundary_index
+from geo_service.analysis.fastjoin import (
+    BoundaryIndex,
+    boundary_fingerprint,
+    build_boundary_index,
+    build_join_table,
+)
 from geo_service.analysis.locate import FAST_JOIN_MIN_POINTS
 from geo_service.analysis.provinsi import nama_provinsi
 from geo_service.db.models import (
@@ -147,6 +152,7 @@ def boundary_index(
     *,
     scope: Scope,
     build_from: int | None = None,
+    h3_resolution: int | None = 8,
 ):
     """The stored fast-join index of ``desa`` (the layer of ``kode_kab`` as returned by
     :func:`desa_of_kabupaten`), or ``None``.
@@ -154,7 +160,9 @@ def boundary_index(
     With ``build_from``: when no index of this boundary version is stored and at least that
     many families are to be located (``analysis.locate.FAST_JOIN_MIN_POINTS`` pays off),
     build it and store it for the next analyses. A new boundary version has another
-    fingerprint, so a stale index is never returned.
+    fingerprint, so a stale index is never returned. A built index carries the block table
+    (desa and, unless ``h3_resolution`` is ``None``, the H3 cell at that resolution of every
+    block inside one of each), which answers most families without a range search or H3.
     """
 
     scope.check(kode_kab)
@@ -169,7 +177,7 @@ def boundary_index(
 
     if build_from < FAST_JOIN_MIN_POINTS:
         return None
-    index = build_boundary_index(desa)
+    index = build_join_table(build_boundary_index(desa), desa, h3_resolution=h3_resolution)
     store_boundary_index(session, kode_kab, index, sidik=sidik)
     return index
 
