@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -173,6 +174,15 @@ def _spatial_index_deferred(cur, table: str, column: str) -> Iterator[None]:
 REBUILD_INDEXES_FROM = 0.25
 
 
+@dataclass(frozen=True)
+class Encoded:
+    """A chunk's binary COPY fields built ahead of :meth:`BulkLoader.add` (no database)."""
+
+    frame: pd.DataFrame
+    names: list[str]
+    cells: list[pa.Array]
+
+
 class BulkLoader:
     """Rows of many chunks into one table, inside the caller's transaction.
 
@@ -211,6 +221,7 @@ class BulkLoader:
         self._columns: list[str] | None = None
         self._pg = conn.dialect.name == "postgresql"
         self._deferred: SqliteDeferred | None = None
+        self._ready = False  # column types known (PostgreSQL, after the first chunk)
 
     def _driver_cursor(self) -> Any:
         """A cursor of the DBAPI connection under the SQLAlchemy one (COPY / executemany)."""
@@ -223,8 +234,23 @@ class BulkLoader:
         assert self._columns is not None, "no chunk loaded yet"
         return self._columns
 
-    def add(self, frame: pd.DataFrame) -> int:
-        """Load one chunk (its columns are the table's column names)."""
+    def encode(self, frame: pd.DataFrame) -> pd.DataFrame | Encoded:
+        """The chunk's binary COPY fields, built on the caller's thread, so that the thread
+        that loads only writes them while the caller prepares the next chunk (PostgreSQL,
+        once the first chunk told the column types); otherwise the frame itself. Pure
+        array work, no database: safe next to a running :meth:`add`."""
+        if not (self._pg and self._ready and self._vector) or frame.empty:
+            return frame
+        if list(frame.columns) != self._columns:
+            return frame
+        names, cells = self._encode(frame)
+        return Encoded(frame, names, cells)
+
+    def add(self, chunk: pd.DataFrame | Encoded) -> int:
+        """Load one chunk (its columns are the table's column names), or what
+        :meth:`encode` made of it."""
+        encoded = chunk if isinstance(chunk, Encoded) else None
+        frame = chunk.frame if isinstance(chunk, Encoded) else chunk
         if frame.empty:
             return 0
         if self._columns is None:
@@ -235,7 +261,7 @@ class BulkLoader:
         cur = self._driver_cursor()
         try:
             if self._pg:
-                self._copy_pg(cur, frame)
+                self._copy_pg(cur, frame, encoded)
             else:
                 values = ", ".join("?" for _ in self._columns)
                 arrays = _object_columns(frame)
@@ -302,6 +328,7 @@ class BulkLoader:
                         self._ids = PgIdBlock.of(cur, self.table)
                 if rebuild:  # sort the index builds in memory (this transaction only)
                     cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
+                self._ready = True
             else:
                 self._deferred = SqliteDeferred(
                     self.table, self.geom_column, rebuild, point=self.point
@@ -324,13 +351,13 @@ class BulkLoader:
             existing = cur.execute(f'SELECT count(*) FROM "{self.table}"').fetchone()[0]
         return self.expected_rows >= REBUILD_INDEXES_FROM * max(existing, 1)
 
-    def _copy_pg(self, cur: Any, frame: pd.DataFrame) -> None:
+    def _copy_pg(self, cur: Any, frame: pd.DataFrame, encoded: Encoded | None) -> None:
         import psycopg  # lazy: PostgreSQL driver (~0.4 s), not loaded on SpatiaLite
 
         try:
             self._pg_checks.add(frame)
             if self._vector:
-                self._copy_pg_block(cur, frame)
+                self._copy_pg_block(cur, frame, encoded)
             else:
                 self._copy_pg_rows(cur, frame)
         except psycopg.errors.UniqueViolation as exc:  # indexes kept (a small load)
@@ -340,14 +367,8 @@ class BulkLoader:
                 f"Duplicate key in {self.table}: {detail} Nothing imported.",
             ) from exc
 
-    def _copy_pg_block(self, cur: Any, frame: pd.DataFrame) -> None:
-        """The whole chunk as one binary COPY payload built by column operations
-        (:mod:`.copy_binary`), written in one piece: no per-row Python."""
+    def _encode(self, frame: pd.DataFrame) -> tuple[list[str], list[pa.Array]]:
         names, cells = frame_cells(frame, self._pg_types)
-        if self._ids is not None:
-            ahead = max((self.expected_rows or 0) - self.rows, len(frame))
-            names.append(self._ids.column)
-            cells.append(fixed_cells(self._ids.take(cur, len(frame), ahead), None, ">i8"))
         if self.point is not None:
             names.append(self.geom_column)
             cells.append(
@@ -357,6 +378,18 @@ class BulkLoader:
                     SRID,
                 )
             )
+        return names, cells
+
+    def _copy_pg_block(self, cur: Any, frame: pd.DataFrame, encoded: Encoded | None) -> None:
+        """The whole chunk as one binary COPY payload built by column operations
+        (:mod:`.copy_binary`), written in one piece: no per-row Python."""
+        names, cells = (
+            (list(encoded.names), list(encoded.cells)) if encoded else self._encode(frame)
+        )
+        if self._ids is not None:
+            ahead = max((self.expected_rows or 0) - self.rows, len(frame))
+            names.append(self._ids.column)
+            cells.append(fixed_cells(self._ids.take(cur, len(frame), ahead), None, ">i8"))
         body = rows_body(cells, len(names))
         quoted = ", ".join(f'"{c}"' for c in names)
         with cur.copy(f'COPY "{self.table}" ({quoted}) FROM STDIN (FORMAT binary)') as cp:

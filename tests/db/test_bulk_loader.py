@@ -10,7 +10,7 @@ from psycopg.errors import ForeignKeyViolation
 from sqlalchemy import inspect, text
 
 from geo_service.analysis import schema as S
-from geo_service.db.bulk import BulkLoader
+from geo_service.db.bulk import BulkLoader, Encoded
 from geo_service.errors import DuplicateError, InvalidInputError
 
 
@@ -175,3 +175,31 @@ def test_ids_increase_in_load_order_and_later_inserts_follow(db_engine):
     assert len(set(ids)) == 152
     assert [r[1] for r in rows] == [f"K-{i}" for i in range(150)] + ["L-1", "L-2"]
     assert ids[:150] == list(range(ids[0], ids[0] + 150))
+
+
+def test_encoded_chunks_store_the_same_rows(db_engine):
+    """PostgreSQL: after the first chunk the COPY fields of the next ones are built ahead
+    (``encode``, on the caller's thread); what is stored is the same."""
+    b = _batch(db_engine)
+    frames = [_rows(b, [f"K-{i}" for i in range(k, k + 50)], k) for k in (0, 50, 100)]
+    with db_engine.connect() as conn, conn.begin():
+        loader = BulkLoader(conn, "keluarga", point=("lon", "lat"), expected_rows=150)
+        assert loader.encode(frames[0]) is frames[0]  # column types not known yet
+        loader.add(frames[0])
+        for f in frames[1:]:
+            chunk = loader.encode(f)
+            assert isinstance(chunk, Encoded) == (db_engine.dialect.name == "postgresql")
+            loader.add(chunk)
+        assert loader.finish() == 150
+    with db_engine.connect() as conn:
+        got = conn.execute(
+            text(
+                "SELECT id_keluarga, baris, lat, lon, jarak_m, lokasi_tidak_sesuai, "
+                "ST_X(geom), ST_Y(geom) FROM keluarga ORDER BY id"
+            )
+        ).all()
+    assert [r[0] for r in got] == [f"K-{i}" for i in range(150)]
+    assert got[51][1:4] == (3, -7.0 - 51 * 1e-4, 110.1 + 51 * 1e-4)
+    assert got[51][6:] == (got[51][3], got[51][2])
+    assert got[50][1:4] == (2, None, None) and got[50][6] is None  # no geotag
+    assert got[50][4] == 0.0 and not got[50][5]

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, func, select, update
 
 from geo_service.analysis import schema as S
 from geo_service.analysis.validate import validate_keluarga
-from geo_service.db.bulk import BulkLoader, bulk_insert
+from geo_service.db.bulk import BulkLoader, Encoded, bulk_insert
 from geo_service.db.models import (
     BATCH_BERJALAN,
     BATCH_DIGANTI,
@@ -305,16 +305,17 @@ class _Chunks:
                 if job.partial and len(rejected)
                 else None
             )
-            rows = None
+            rows = encoded = None
             if self.storing and len(valid):
                 rows = keluarga_rows(valid, self.locator.locate(valid), job.batch_id)
                 report.n_sah += len(rows)
                 self.lokasi.update(_counts(rows["status_lokasi"]))
+                encoded = self.loader.encode(rows)  # the COPY payload, on this thread
             offset += len(chunk)
             if pending is not None:
                 pending.result()
                 self._progress(done)
-            pending, done = self.db.submit(self._store, quarantine, rows), offset
+            pending, done = self.db.submit(self._store, quarantine, rows, encoded), offset
         if pending is not None:
             pending.result()
             self._progress(done)
@@ -338,7 +339,12 @@ class _Chunks:
             )
         return valid
 
-    def _store(self, quarantine: pd.DataFrame | None, rows: pd.DataFrame | None) -> None:
+    def _store(
+        self,
+        quarantine: pd.DataFrame | None,
+        rows: pd.DataFrame | None,
+        encoded: pd.DataFrame | Encoded | None = None,
+    ) -> None:
         """The database work of one chunk (worker thread)."""
         if quarantine is not None:
             bulk_insert(self.conn, "karantina", quarantine)
@@ -354,7 +360,7 @@ class _Chunks:
             self.replaced,
             self.job.settings.analysis.h3_resolution,
         )
-        self.loader.add(rows)
+        self.loader.add(rows if encoded is None else encoded)
         jiwa = rows["jumlah_art"].to_numpy(dtype="int64")
         inverse, codes = pd.factorize(rows["kode_kab"])  # hashing, not a sort of strings
         n = np.bincount(inverse, minlength=len(codes))
