@@ -276,8 +276,8 @@ class _Chunks:
             n_total,
             run=lambda fn: db.submit(fn).result(),
         )
-        # Binary COPY into a staging table (PostGIS) / prepared executemany (SpatiaLite);
-        # the rows join the table and its indexes once, in loader.finish().
+        # Binary COPY straight into keluarga, each chunk's payload built by array operations
+        # (PostGIS) / prepared executemany (SpatiaLite); indexes built once in finish().
         self.loader = BulkLoader(conn, "keluarga", point=("lon", "lat"), expected_rows=n_total)
         self.storing = True
         self.snapshots: dict[str, dict[str, int]] = {}
