@@ -27,7 +27,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from geo_service.analysis.boundaries import check_boundaries
-from geo_service.analysis.fastjoin import boundary_fingerprint, build_boundary_index
+from geo_service.analysis.fastjoin import (
+    boundary_fingerprint,
+    build_boundary_index,
+    build_join_table,
+)
 from geo_service.io.boundaries import read_index
 from geo_service.io.export import write_csv
 from geo_service.services import analysis_run as AR
@@ -93,20 +97,30 @@ def read_kabupaten_desa(boundaries: Path, kode_kab: str) -> gpd.GeoDataFrame:
     return check_boundaries(raw).desa
 
 
-def store_index(boundaries: Path, kode_kab: str, index_dir: Path) -> dict[str, Any]:
-    """One task: build and store the boundary index of one kabupaten
-    (``index_dir/<kode_kab>.npz``, as :func:`~geo_service.io.boundaries.prepare_layer`
-    writes it) unless a stored index of the same desa is already there: built once per
-    boundary version, on the cluster's workers rather than in one process."""
+def store_index(
+    boundaries: Path, kode_kab: str, index_dir: Path, h3_resolution: int | None = 8
+) -> dict[str, Any]:
+    """One task: build and store the boundary index of one kabupaten with its block table
+    (H3 cells at ``h3_resolution``) in ``index_dir/<kode_kab>.npz``, as
+    :func:`~geo_service.io.boundaries.prepare_layer` writes it, unless a stored index of
+    the same desa (with a block table) is already there: built once per boundary version,
+    on the cluster's workers rather than in one process."""
     t0 = time.perf_counter()
     desa = read_kabupaten_desa(boundaries, kode_kab)
     found = read_index(index_dir, kode_kab)
-    built = found is None or found.fingerprint != boundary_fingerprint(desa)
+    built = (
+        found is None
+        or found.fingerprint != boundary_fingerprint(desa)
+        or (h3_resolution is not None and found.table is None)  # stored before block tables
+    )
     if built:
         path = Path(index_dir) / f"{kode_kab}.npz"
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{kode_kab}.tmp")
-        tmp.write_bytes(build_boundary_index(desa, threads=1).to_bytes())
+        index = build_join_table(
+            build_boundary_index(desa, threads=1), desa, h3_resolution=h3_resolution, threads=1
+        )
+        tmp.write_bytes(index.to_bytes())
         tmp.replace(path)
     return {"kode_kab": kode_kab, "dibangun": built, "detik": time.perf_counter() - t0}
 

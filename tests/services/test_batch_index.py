@@ -20,6 +20,8 @@ def test_index_is_built_once_and_used(tmp_path):
     assert first["dibangun"] is True and (tmp_path / "indeks" / "33.24.npz").exists()
     again = store_index(layer, "33.24", tmp_path / "indeks")
     assert again["dibangun"] is False  # stored: not built a second time
+    stored = read_index(tmp_path / "indeks", "33.24")
+    assert stored is not None and stored.table is not None  # with the block table
 
     desa = read_kabupaten_desa(layer, "33.24")
     fam = generate_keluarga(
