@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -33,7 +34,7 @@ from openpyxl.utils import get_column_letter
 
 from geo_service.i18n import column_description, column_header, pick
 from geo_service.io import geojson
-from geo_service.io.cells import neutralise
+from geo_service.io.cells import FORMULA_START, neutralise
 
 CSV_CONVENTIONS: dict[str, tuple[str, str]] = {"standar": (",", "."), "id": (";", ",")}
 #: Other names a person may type for a convention (``--csv-gaya intl``).
@@ -54,22 +55,60 @@ def csv_convention(name: str | None = None) -> str:
 
 def csv_text(frame: pd.DataFrame, *, convention: str | None = None) -> str:
     """The CSV body of ``frame`` (no BOM): text quoted so codes stay text, numbers plain
-    with the decimal mark of ``convention``, CRLF line ends."""
+    with the decimal mark of ``convention``, CRLF line ends.
+
+    Column by column (each column's fields as one list of strings, then one join per row),
+    the same text as :func:`_csv_text` / :func:`_csv_number` field by field."""
     sep, decimal = CSV_CONVENTIONS[csv_convention(convention)]
-    frame = frame.drop(columns="geometry", errors="ignore")
-    numeric = [
-        pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
-        for c in frame.columns
-    ]
-    lines = [sep.join(_csv_text(c) for c in frame.columns)]
-    for rec in frame.itertuples(index=False):
-        lines.append(
-            sep.join(
-                _csv_number(v, decimal) if num else _csv_text(v)
-                for v, num in zip(rec, numeric, strict=True)
-            )
-        )
+    keep = [j for j, c in enumerate(frame.columns) if c != "geometry"]
+    fields = [_csv_column(frame.iloc[:, j], decimal) for j in keep]
+    lines = [sep.join(_csv_text(frame.columns[j]) for j in keep)]
+    lines += [sep.join(row) for row in zip(*fields, strict=True)] if fields else [""] * len(frame)
     return "\r\n".join(lines) + "\r\n"
+
+
+def _csv_column(col: pd.Series, decimal: str) -> list[str]:
+    """The CSV fields of one column: numbers (not booleans) plain, all else quoted text."""
+    dtype = col.dtype
+    if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        return _csv_text_column(col)
+    plain = dtype if isinstance(dtype, np.dtype) else getattr(dtype, "numpy_dtype", None)
+    if plain is None or plain.kind not in "iuf":
+        return [_csv_number(v, decimal) for v in col]  # complex, ...
+    if isinstance(dtype, np.dtype):
+        values, missing = col.to_numpy(), []
+    else:  # nullable (Int64, Float64, Arrow): the values, and where they are missing
+        values = col.to_numpy(dtype=plain, na_value=0)
+        missing = np.flatnonzero(col.isna().to_numpy()).tolist()
+    if plain.kind == "f":  # repr, as :func:`_csv_number`; NaN empty
+        text = list(map(repr, values.tolist()))
+        missing += np.flatnonzero(np.isnan(values)).tolist()
+    else:
+        text = list(map(str, values.tolist()))
+    if decimal != ".":
+        text = [t.replace(".", decimal) for t in text]
+    for i in missing:
+        text[i] = ""
+    return text
+
+
+def _csv_text_column(col: pd.Series) -> list[str]:
+    """:func:`_csv_text` of every value of a column: missing values empty, the rest quoted
+    (with quotes doubled) after :func:`~geo_service.io.cells.neutralise`."""
+    dtype = col.dtype
+    if (isinstance(dtype, np.dtype) and dtype.kind in "Ob") or isinstance(dtype, pd.StringDtype):
+        values = col.to_numpy().tolist()  # the values the Series yields, in one step
+    else:
+        values = list(col)
+    text = [v if type(v) is str else str(v) for v in values]
+    for i, t in enumerate(text):
+        if t[:1] in FORMULA_START:
+            text[i] = str(neutralise(t))
+    text = ['"' + t.replace('"', '""') + '"' if '"' in t else '"' + t + '"' for t in text]
+    for i in np.flatnonzero(col.isna().to_numpy()).tolist():
+        if not isinstance(values[i], str | list | tuple):
+            text[i] = ""
+    return text
 
 
 def write_csv(frame: pd.DataFrame, path: Path, *, convention: str | None = None) -> Path:

@@ -17,6 +17,7 @@ API items all go through :func:`feature_collection`, so they share the same rule
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from geo_service.analysis._util import jsonable
@@ -130,14 +133,11 @@ def to_wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf
 
 
-def features(
-    gdf: pd.DataFrame,
-    *,
-    precision: int | None = 6,
-    simplify_deg: float | None = None,
-    id_column: str | None = None,
-) -> list[dict[str, Any]]:
-    """GeoJSON Feature dicts of a (Geo)DataFrame; a plain frame gives ``null`` geometries."""
+def _prepared(
+    gdf: pd.DataFrame, precision: int | None, simplify_deg: float | None
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """The RFC 7946 geometries of a (Geo)DataFrame (``None`` for a plain frame) and its
+    other columns."""
     if isinstance(gdf, gpd.GeoDataFrame) and gdf.geometry.name in gdf.columns:
         gdf = to_wgs84(gdf)
         geoms, _ = rfc7946_geometries(
@@ -147,6 +147,18 @@ def features(
     else:
         geoms = np.array([None] * len(gdf), dtype=object)
         props = pd.DataFrame(gdf).drop(columns="geometry", errors="ignore")
+    return geoms, props
+
+
+def features(
+    gdf: pd.DataFrame,
+    *,
+    precision: int | None = 6,
+    simplify_deg: float | None = None,
+    id_column: str | None = None,
+) -> list[dict[str, Any]]:
+    """GeoJSON Feature dicts of a (Geo)DataFrame; a plain frame gives ``null`` geometries."""
+    geoms, props = _prepared(gdf, precision, simplify_deg)
     geometry = _geometry_dicts(geoms)
     cols = [str(c) for c in props.columns]
     values = [_plain_column(props.iloc[:, j]) for j in range(len(cols))]
@@ -229,12 +241,136 @@ def dumps(obj: dict[str, Any]) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_encode_str = json.encoder.encode_basestring  # (ensure_ascii=False) what _ENCODER writes for a str
+
+
+def feature_collection_text(
+    gdf: pd.DataFrame,
+    *,
+    precision: int | None = 6,
+    simplify_deg: float | None = None,
+    id_column: str | None = None,
+    **members: Any,
+) -> str:
+    """``dumps(feature_collection(...))``, the same text, put together from the text of
+    each column and of each geometry's coordinates (no Feature dicts, no coordinate lists:
+    strings only, which the garbage collector does not track)."""
+    head = _ENCODER.encode({"type": "FeatureCollection", **members, "features": None})
+    geoms, props = _prepared(gdf, precision, simplify_deg)
+    cols = [str(c) for c in props.columns]
+    if not head.endswith('"features":null}') or len(set(cols)) < len(cols):
+        # A member called "features", or columns of one name: the dicts say what wins.
+        return dumps(
+            feature_collection(
+                gdf, precision=precision, simplify_deg=simplify_deg, id_column=id_column, **members
+            )
+        )
+    values = [_json_column(props.iloc[:, j]) for j in range(len(cols))]
+    pairs = [[_encode_str(c) + ":" + v for v in vs] for c, vs in zip(cols, values, strict=True)]
+    ids = values[cols.index(id_column)] if id_column in cols else ["null"] * len(geoms)
+    rows = zip(*pairs, strict=True) if pairs else iter([()] * len(geoms))
+    feats = [
+        '{"type":"Feature",'
+        + ("" if key == "null" else '"id":' + key + ",")
+        + '"geometry":'
+        + geom
+        + ',"properties":{'
+        + ",".join(row)
+        + "}}"
+        for geom, key, row in zip(_geometry_texts(geoms), ids, rows, strict=True)
+    ]
+    return head[: -len("null}")] + "[" + ",".join(feats) + "]}"
+
+
+def _json_column(col: pd.Series) -> list[str]:
+    """The JSON text of every value of a column, as :func:`dumps` writes it in a feature's
+    properties (:func:`_plain_column` values: missing and non-finite values ``null``)."""
+    kind = col.dtype.kind if isinstance(col.dtype, np.dtype) else "O"
+    if kind in "iu":
+        return list(map(int.__repr__, col.tolist()))
+    if kind == "b":
+        return ["true" if v else "false" for v in col.tolist()]
+    if kind == "f":
+        arr = col.to_numpy()
+        text = list(map(float.__repr__, arr.tolist()))
+        for i in np.flatnonzero(~np.isfinite(arr)).tolist():
+            text[i] = "null"
+        return text
+    return [_json_value(v) for v in _plain_column(col)]
+
+
+def _json_value(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        return _encode_str(value)
+    if value is None:
+        return "null"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value)
+    return _ENCODER.encode(value)
+
+
+def _float_texts(values: np.ndarray) -> pa.Array:
+    """``repr`` of each (finite) float, as the JSON encoder writes it, in one Arrow cast:
+    Arrow's shortest round-trip digits are Python's; the cast writes integral values
+    without ``.0`` and switches to exponents at other magnitudes than Python, so those
+    values get ``.0`` or are written by ``repr``."""
+    text = pc.cast(pa.array(values, pa.float64()), pa.string())
+    whole = pc.invert(pc.match_substring(text, "."))
+    if pc.any(whole).as_py():
+        text = pc.if_else(whole, pc.binary_join_element_wise(text, ".0", ""), text)
+    size = np.abs(values)
+    odd = ((size < 1e-4) & (size > 0)) | (size >= 1e15)
+    odd |= pc.match_substring(text, "e").to_numpy(zero_copy_only=False)
+    if odd.any():
+        fixed = text.to_numpy(zero_copy_only=False).astype(object)
+        fixed[odd] = [float.__repr__(v) for v in values[odd].tolist()]
+        text = pa.array(fixed, pa.string())
+    return text
+
+
+def _geometry_texts(geoms: np.ndarray) -> list[str]:
+    """The JSON text of each geometry (``null`` for None) as :func:`dumps` writes
+    :func:`_geometry_dicts`; MultiPolygons from their coordinate arrays, ring by ring."""
+    arr = np.asarray(geoms, dtype=object)
+    out = ["null"] * len(arr)
+    is_multi = shapely.get_type_id(arr) == 6
+    for i in np.flatnonzero(~is_multi & ~shapely.is_missing(arr)).tolist():
+        out[i] = _ENCODER.encode(json.loads(shapely.to_geojson(arr[i])))
+    multi = np.flatnonzero(is_multi)
+    if len(multi) == 0:
+        return out
+    polys, poly_owner = shapely.get_parts(arr[multi], return_index=True)
+    rings, ring_poly = shapely.get_rings(polys, return_index=True)
+    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+    if not np.isfinite(coords).all():  # refused as dumps refuses it
+        return [_ENCODER.encode(g) for g in _geometry_dicts(arr)]
+    text = _float_texts(coords.ravel())
+    xy = pc.binary_join_element_wise(text[0::2], text[1::2], ",")
+    # Pairs into rings, rings into polygons, polygons into geometries (all in order).
+    for members, n, sep, ends in (
+        (coord_ring, len(rings), "],[", ("[[", "]]")),
+        (ring_poly, len(polys), ",", ("[", "]")),
+        (poly_owner, len(multi), ",", ("[", "]")),
+    ):
+        offsets = np.concatenate([[0], np.cumsum(np.bincount(members, minlength=n))])
+        joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets, pa.int64()), xy), sep)
+        xy = pc.binary_join_element_wise(ends[0], joined, ends[1], "")
+    text = xy.to_pylist()
+    for k, i in enumerate(multi.tolist()):
+        out[i] = '{"type":"MultiPolygon","coordinates":' + text[k] + "}"
+    return out
+
+
 def write_geojson(
     gdf: pd.DataFrame, path: Path, *, precision: int = 6, id_column: str | None = None
 ) -> Path:
     """Write ``gdf`` as an RFC 7946 GeoJSON file (see the module notes)."""
     path = Path(path)
     path.write_text(
-        dumps(feature_collection(gdf, precision=precision, id_column=id_column)), encoding="utf-8"
+        feature_collection_text(gdf, precision=precision, id_column=id_column), encoding="utf-8"
     )
     return path

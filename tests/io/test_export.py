@@ -1,7 +1,15 @@
+import numpy as np
 import pandas as pd
 import pytest
 
-from geo_service.io.export import output_dir, write_csv
+from geo_service.io.export import (
+    CSV_CONVENTIONS,
+    _csv_number,
+    _csv_text,
+    csv_text,
+    output_dir,
+    write_csv,
+)
 
 
 def test_output_dir_moves_files_only_on_success(tmp_path):
@@ -30,3 +38,58 @@ def test_output_dir_keeps_other_files_and_old_results_on_failure(tmp_path):
         raise RuntimeError("boom")
     assert (target / "a.csv").read_text() == "old"
     assert sorted(p.name for p in target.iterdir()) == ["a.csv", "notes.txt"]
+
+
+def _csv_text_per_row(frame: pd.DataFrame, convention: str) -> str:
+    """The CSV writer as it was before it went column by column (issue 17): the reference
+    the vectorised :func:`csv_text` must match byte for byte."""
+    sep, decimal = CSV_CONVENTIONS[convention]
+    frame = frame.drop(columns="geometry", errors="ignore")
+    numeric = [
+        pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+        for c in frame.columns
+    ]
+    lines = [sep.join(_csv_text(c) for c in frame.columns)]
+    for rec in frame.itertuples(index=False):
+        lines.append(
+            sep.join(
+                _csv_number(v, decimal) if num else _csv_text(v)
+                for v, num in zip(rec, numeric, strict=True)
+            )
+        )
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _awkward_frame() -> pd.DataFrame:
+    n = 9
+    return pd.DataFrame(
+        {
+            "kode_kab": ["33.20", "33.24", None, "=1+1", "-5", "-", "+62 812", 'a "b"', ""],
+            "n": np.arange(n, dtype=np.int64) - 3,
+            "u": np.arange(n, dtype=np.uint8),
+            "x": [3.0, np.nan, np.inf, -np.inf, -0.0, 1e16, 1e-7, 0.1 + 0.2, 123456789012345.0],
+            "x32": np.linspace(-1, 1, n, dtype=np.float32),
+            "ni": pd.array([1, None, 3, 4, 5, None, 7, 8, 9], dtype="Int64"),
+            "nf": pd.array([1.5, None, 3, 4, 5, 6, 7, 8, 9.25], dtype="Float64"),
+            "b": [True, False] * 4 + [True],
+            "nb": pd.array([True, None, False] * 3, dtype="boolean"),
+            "obj": [None, np.nan, pd.NA, [1, 2], ("a",), {"k": 1}, 5, 2.5, "@x"],
+            "s": pd.array(["a", None, "b;c", "d,e", "\tx", "\ry", "ü", "x\ny", "z"], dtype="str"),
+            "t": pd.to_datetime(["2025-03-01", None] + ["2025-01-02"] * 7),
+            "k": pd.Categorical(["a", "b", None] * 3),
+            "geometry": [None] * n,
+        }
+    )
+
+
+@pytest.mark.parametrize("convention", ["standar", "id"])
+def test_csv_text_column_by_column_is_the_per_row_text(convention):
+    frame = _awkward_frame()
+    assert csv_text(frame, convention=convention) == _csv_text_per_row(frame, convention)
+    for part in (frame.iloc[:0], frame[[]], frame.iloc[:, :3], frame[["geometry"]]):
+        assert csv_text(part, convention=convention) == _csv_text_per_row(part, convention)
+
+
+def test_csv_text_id_convention_keeps_codes_text_and_commas_decimal():
+    frame = pd.DataFrame({"kode_kab": ["33.20"], "pct": [12.5], "n": [3]})
+    assert csv_text(frame, convention="id") == '"kode_kab";"pct";"n"\r\n"33.20";12,5;3\r\n'
