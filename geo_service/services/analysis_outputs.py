@@ -3,8 +3,11 @@ method sheet, map and ``run.json``. Used through :mod:`.analysis_run` (re-export
 
 from __future__ import annotations
 
+import gc
 import platform
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -105,6 +108,23 @@ def _write_planning(planning: PlanningResult, folder: Path, lang: str) -> None:
         write_geojson(_flat(planning.cold_spots), folder / "cold_spots.geojson")
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the block (and back on after it, if it was on).
+
+    Writing the files allocates many short-lived containers on top of whatever the process
+    holds (a Dask worker, the server); each full collection then walks the whole heap, for
+    nothing: what the writers make is freed by reference counting. Cycles left behind (the
+    map's element tree) are collected after the block."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def write_outputs(
     result: RunResult,
     folder: Path,
@@ -125,7 +145,7 @@ def write_outputs(
     # its own, next to the Python writers below. Every file has one writer, so the files are
     # the same whatever the order the threads run in; the pool is left (and the thread
     # joined) before the folder is moved into place or removed.
-    with output_dir(folder) as tmp, ThreadPoolExecutor(max_workers=1) as pool:
+    with gc_paused(), output_dir(folder) as tmp, ThreadPoolExecutor(max_workers=1) as pool:
         gpkg = pool.submit(write_gpkg, gpkg_layers(desa_out, h3_out, planning), tmp / "hasil.gpkg")
         write_geojson(desa_out, tmp / "desa.geojson")
         write_csv(desa_out, tmp / "desa.csv")
