@@ -159,6 +159,13 @@ def number_format(col: str, series: pd.Series) -> str | None:
 
 def xlsx_value(value: Any) -> Any:
     """A cell value: numbers stay numbers, missing values empty, lists joined."""
+    kind = type(value)  # the common plain types first, without pd.isna per cell
+    if kind is str:
+        return neutralise(value)
+    if kind is int or kind is bool:
+        return value
+    if kind is float:
+        return None if value != value else value
     if value is None or (not isinstance(value, str | list | tuple | dict) and pd.isna(value)):
         return None
     if hasattr(value, "item"):

@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from geo_service.io.cells import neutralise
 from geo_service.io.export import (
     CSV_CONVENTIONS,
     _csv_number,
@@ -9,6 +10,7 @@ from geo_service.io.export import (
     csv_text,
     output_dir,
     write_csv,
+    xlsx_value,
 )
 
 
@@ -93,3 +95,25 @@ def test_csv_text_column_by_column_is_the_per_row_text(convention):
 def test_csv_text_id_convention_keeps_codes_text_and_commas_decimal():
     frame = pd.DataFrame({"kode_kab": ["33.20"], "pct": [12.5], "n": [3]})
     assert csv_text(frame, convention="id") == '"kode_kab";"pct";"n"\r\n"33.20";12,5;3\r\n'
+
+
+def _xlsx_value_before(value):
+    """:func:`xlsx_value` before its fast paths for str, int, bool and float (issue 17)."""
+    if value is None or (not isinstance(value, str | list | tuple | dict) and pd.isna(value)):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, list | tuple):
+        return neutralise("; ".join(str(v) for v in value))
+    if isinstance(value, dict):
+        return neutralise(str(value))
+    return neutralise(value)
+
+
+def test_xlsx_value_fast_paths_give_the_same_cells():
+    values = ["33.20", "=1+1", "-5", "", 0, -3, True, False, 1.5, float("nan"), float("inf")]
+    values += [None, pd.NA, np.nan, np.float64(2.5), np.int64(4), np.bool_(True), [1, "a"]]
+    values += [("x",), {"k": 1}, pd.Timestamp("2025-03-01"), pd.NaT]
+    for v in values:
+        got, want = xlsx_value(v), _xlsx_value_before(v)
+        assert type(got) is type(want) and (got == want or (got is None and want is None)), v
