@@ -45,6 +45,18 @@ def _compressible(media_type: str | None) -> bool:
 _NOT_KEPT = {"content-length", "content-type", "content-encoding", "etag", "vary", "set-cookie"}
 
 
+def _this_caller_refreshes(
+    refreshing: dict[tuple, float], key: tuple, age: float, now: float, ttl_s: float
+) -> bool:
+    """For a stale entry (``age`` ≥ ``ttl_s``): whether this caller refreshes it. One caller
+    per ``ttl_s`` does (marked in ``refreshing``) while the others keep the stale value; past
+    three ``ttl_s`` every caller does."""
+    if age >= 3 * ttl_s or now - refreshing.get(key, -1e9) >= ttl_s:
+        refreshing[key] = now
+        return True
+    return False
+
+
 @dataclass(frozen=True)
 class CachedBody:
     """A finished body with its gzip form (``None`` when not worth it) and entity tag."""
@@ -190,8 +202,7 @@ class RunLookup:
             age = now - item[0]
             if age < self.ttl_s:
                 return item[1]
-            if age >= 3 * self.ttl_s or now - self._refreshing.get(key, -1e9) >= self.ttl_s:
-                self._refreshing[key] = now
+            if _this_caller_refreshes(self._refreshing, key, age, now, self.ttl_s):
                 return None
             return item[1]
 
@@ -388,10 +399,10 @@ class FreshPages:
             if item is None:
                 return None
             age = now - item[0]
-            if age >= self.ttl_s:
-                if age >= 3 * self.ttl_s or now - self._refreshing.get(key, -1e9) >= self.ttl_s:
-                    self._refreshing[key] = now
-                    return None
+            if age >= self.ttl_s and _this_caller_refreshes(
+                self._refreshing, key, age, now, self.ttl_s
+            ):
+                return None
             self.hits += 1
         return HTMLResponse(item[1].replace(item[2], csrf), headers=dict(item[3]))
 

@@ -21,6 +21,23 @@ def kendal(db_engine, db_settings):
         return R.desa_of_kabupaten(conn, "33.24", scope=R.Scope.all()).drop(columns="versi_id")
 
 
+def _families(kendal, n: int, *, seed: int) -> pd.DataFrame:
+    """``n`` families at random points over Kendal's bounding box (some outside any desa)."""
+    rng = np.random.default_rng(seed)
+    minx, miny, maxx, maxy = kendal.total_bounds
+    return pd.DataFrame(
+        {
+            "id_keluarga": [f"k{i}" for i in range(n)],
+            "periode": "2025-03",
+            "kode_desa": rng.choice(kendal["kode"], n),
+            "lat": rng.uniform(miny, maxy, n),
+            "lon": rng.uniform(minx, maxx, n),
+            "jumlah_art": rng.integers(1, 8, n),
+            "desil": rng.integers(1, 11, n),
+        }
+    )
+
+
 def test_index_is_built_once_stored_and_reused(db_engine, kendal):
     with db_engine.begin() as conn:
         assert R.boundary_index(conn, "33.24", kendal, scope=R.Scope.all()) is None
@@ -43,20 +60,7 @@ def test_stored_index_gives_the_rule_s_answer(db_engine, kendal):
         )
     with db_engine.connect() as conn:
         index = R.boundary_index(conn, "33.24", kendal, scope=R.Scope.all())
-    rng = np.random.default_rng(3)
-    minx, miny, maxx, maxy = kendal.total_bounds
-    n = 4000
-    fam = pd.DataFrame(
-        {
-            "id_keluarga": [f"k{i}" for i in range(n)],
-            "periode": "2025-03",
-            "kode_desa": rng.choice(kendal["kode"], n),
-            "lat": rng.uniform(miny, maxy, n),
-            "lon": rng.uniform(minx, maxx, n),
-            "jumlah_art": rng.integers(1, 8, n),
-            "desil": rng.integers(1, 11, n),
-        }
-    )
+    fam = _families(kendal, 4000, seed=3)
     with_index = compute_indicators(fam, kendal, index=index)
     reference = compute_indicators(fam, kendal)
     pd.testing.assert_frame_equal(with_index.keluarga, reference.keluarga)
@@ -73,20 +77,7 @@ def test_built_index_carries_the_block_table_and_gives_the_same_cells(db_engine,
         index = R.boundary_index(conn, "33.24", kendal, scope=R.Scope.all())
     assert index is not None and index.table is not None
     assert index.table.h3_resolution == 8
-    rng = np.random.default_rng(5)
-    minx, miny, maxx, maxy = kendal.total_bounds
-    n = 6000
-    fam = pd.DataFrame(
-        {
-            "id_keluarga": [f"k{i}" for i in range(n)],
-            "periode": "2025-03",
-            "kode_desa": rng.choice(kendal["kode"], n),
-            "lat": rng.uniform(miny, maxy, n),
-            "lon": rng.uniform(minx, maxx, n),
-            "jumlah_art": rng.integers(1, 8, n),
-            "desil": rng.integers(1, 11, n),
-        }
-    )
+    fam = _families(kendal, 6000, seed=5)
     with_table = compute_indicators(fam, kendal, index=index)
     reference = compute_indicators(fam, kendal)
     pd.testing.assert_frame_equal(with_table.keluarga, reference.keluarga)
