@@ -129,7 +129,14 @@ class Locator:
     def _read(self, kode_kab: str) -> tuple[gpd.GeoDataFrame, Any]:
         desa = desa_of_kabupaten(self.conn, kode_kab, scope=Scope.all())
         index = (
-            boundary_index(self.conn, kode_kab, desa, scope=Scope.all(), build_from=self.n_rows)
+            boundary_index(
+                self.conn,
+                kode_kab,
+                desa,
+                scope=Scope.all(),
+                build_from=self.n_rows,
+                h3_resolution=self.h3_resolution,
+            )
             if self.n_rows >= L.FAST_JOIN_MIN_POINTS and len(desa)
             else None
         )
@@ -142,14 +149,23 @@ class Locator:
         return self._desa[kode_kab], self._index[kode_kab]
 
     def locate(self, fam: pd.DataFrame) -> pd.DataFrame:
+        lat, lon = fam["lat"].to_numpy(dtype="float64"), fam["lon"].to_numpy(dtype="float64")
+        cells = np.zeros(len(fam), dtype=np.uint64)
+        done = np.zeros(len(fam), dtype=bool)
         parts = []
-        for kode_kab, group in fam.groupby(fam[S.KODE_DESA].str[:5], sort=True):
+        groups = fam.groupby(fam[S.KODE_DESA].str[:5], sort=True).indices
+        for kode_kab, rows in sorted(groups.items()):
             desa, index = self._for(str(kode_kab))
+            group = fam.iloc[rows]
             parts.append(
                 locate_keluarga(group, desa, max_distance_m=self.max_distance_m, index=index)
             )
-        loc = pd.concat(parts).reindex(fam.index)
-        cells = h3_cells_threaded(fam["lat"].to_numpy(), fam["lon"].to_numpy(), self.h3_resolution)
+            # The stored index's block table answers most cells (h3ronpy the rest).
+            cells[rows] = h3_cells_threaded(lat[rows], lon[rows], self.h3_resolution, index=index)
+            done[rows] = True
+        rest = np.flatnonzero(~done)  # rows without a kabupaten code: H3 all the same
+        cells[rest] = h3_cells_threaded(lat[rest], lon[rest], self.h3_resolution)
+        loc = pd.concat(parts).reindex(fam.index) if parts else pd.DataFrame(index=fam.index)
         loc["h3"] = h3_hex(cells)
         return loc
 
