@@ -273,9 +273,11 @@ def main(argv: list[str] | None = None) -> None:
         pooled = pd.concat(
             [pd.read_csv(d / "per_kabupaten.csv", dtype={"kode_kab": str}) for d in args.sources]
         )
-        runs = [r for d in args.sources for r in json.loads((d / "runs.json").read_text())]
+        earlier = [r for d in args.sources for r in json.loads((d / "runs.json").read_text())]
         layer = args.data / "batas" / args.boundaries.name
-        report(pooled, runs, {"dari": [str(d) for d in args.sources]}, desa_counts(layer), args.out)
+        report(
+            pooled, earlier, {"dari": [str(d) for d in args.sources]}, desa_counts(layer), args.out
+        )
         return
     work = args.out / "_kerja"
     meta: dict[str, Any] = {"mulai": time.strftime("%Y-%m-%d %H:%M:%S"), "beban": loadavg()}
