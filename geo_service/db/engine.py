@@ -29,6 +29,7 @@ from geo_service.errors import GeoServiceError
 from geo_service.settings import Settings
 
 SQLITE_FILE = "geo_service.sqlite"
+SQLITE_PAGE_SIZE = 16384  # bytes, for new database files
 Backend = Literal["sqlite", "postgresql"]
 
 
@@ -130,6 +131,11 @@ def _sqlite_engine(url: str, spatialite: str, echo: bool) -> Engine:
         cur.execute("PRAGMA busy_timeout = 30000")
         cur.execute("PRAGMA cache_size = -65536")  # 64 MiB: bulk loads touch big indexes
         if not in_memory:
+            # A new file gets 16 KiB pages (SQLite's default is 4 KiB): a bulk load of 1M
+            # families ~0.8 s less CPU (fewer pages to split, log and checkpoint). Only a
+            # file without any table yet takes it (before WAL mode is set); an existing file
+            # keeps its page size, so this is a no-op for every database made before.
+            cur.execute(f"PRAGMA page_size = {SQLITE_PAGE_SIZE}")
             cur.execute("PRAGMA journal_mode = WAL")
             cur.execute("PRAGMA synchronous = NORMAL")
         cur.close()

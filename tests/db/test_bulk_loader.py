@@ -203,3 +203,74 @@ def test_encoded_chunks_store_the_same_rows(db_engine):
     assert got[51][6:] == (got[51][3], got[51][2])
     assert got[50][1:4] == (2, None, None) and got[50][6] is None  # no geotag
     assert got[50][4] == 0.0 and not got[50][5]
+
+
+def test_sqlite_cheap_parameters_store_what_none_bool_and_bytes_store():
+    """SQLite binds missing values as a value of another type under NULLIF (and NaN for
+    floats), booleans as 1/0 and blobs as bytearray (pysqlite's fast path): the stored
+    values and their storage classes are those of binding None / bool / bytes."""
+    import numpy as np
+
+    from geo_service.db.bulk import _object_columns, _sqlite_params
+    from geo_service.db.engine import sqlite_module
+
+    frame = pd.DataFrame(
+        {
+            "f": [1.5, np.nan, 0.0],
+            "i": np.array([0, -3, 2**40], dtype="int64"),
+            "ni": pd.array([0, None, 7], dtype="Int64"),
+            "b": [True, False, True],
+            "nb": pd.array([True, None, False], dtype="boolean"),
+            "s": pd.array(["0", None, ""], dtype="string"),
+            "a": pd.array(["x", "y", None], dtype="str"),
+            "o": np.array(["teks", None, "0"], dtype=object),
+            "blob": np.array([b"\x00\x01", None, b""], dtype=object),
+            "mixed": np.array([1, "a", None], dtype=object),
+        }
+    )
+    params, marks = _sqlite_params(frame)
+    assert "NULLIF(?, 0)" in marks and "NULLIF(?, '')" in marks
+    for values in params:  # nothing on pysqlite's slow path but the mixed column
+        assert not any(type(v) in (bool, bytes, np.bool_) for v in values)
+    db = sqlite_module().connect(":memory:")
+    cols = ", ".join(frame.columns)
+    db.execute(f"CREATE TABLE cheap ({cols})")
+    db.execute(f"CREATE TABLE plain ({cols})")
+    db.executemany(f"INSERT INTO cheap VALUES ({', '.join(marks)})", zip(*params, strict=True))
+    plain = [list(a) for a in _object_columns(frame)]
+    plain[frame.columns.get_loc("b")] = [True, False, True]
+    db.executemany(
+        f"INSERT INTO plain VALUES ({', '.join('?' for _ in frame.columns)})",
+        zip(*plain, strict=True),
+    )
+    shown = ", ".join(f"typeof({c}), {c}" for c in frame.columns)
+    cheap = db.execute(f"SELECT {shown} FROM cheap ORDER BY rowid").fetchall()
+    assert cheap == db.execute(f"SELECT {shown} FROM plain ORDER BY rowid").fetchall()
+    assert cheap[1][0:2] == ("null", None)  # NaN stored as NULL
+    assert cheap[0][10:14] == ("text", "0", "text", "x")
+    assert cheap[1][10:12] == ("null", None) and cheap[2][16:18] == ("blob", b"")
+
+
+def test_new_sqlite_files_get_16k_pages_and_old_files_keep_theirs(tmp_path, db_settings):
+    """A new SpatiaLite file is made with 16 KiB pages; a file made before (4 KiB pages,
+    with tables) keeps its page size and opens, migrates and takes rows as before."""
+    from geo_service.db import make_engine, upgrade
+    from geo_service.db.engine import SQLITE_PAGE_SIZE, sqlite_module
+
+    old = tmp_path / "lama.sqlite"
+    raw = sqlite_module().connect(old)
+    raw.execute("PRAGMA page_size = 4096")
+    raw.execute("CREATE TABLE catatan (a)")
+    raw.commit()
+    raw.close()
+    for path, size in ((tmp_path / "baru.sqlite", SQLITE_PAGE_SIZE), (old, 4096)):
+        engine = make_engine(f"sqlite:///{path}", settings=db_settings)
+        upgrade(engine)
+        b = _batch(engine)
+        assert _load(engine, [_rows(b, ["A", "B"])]) == 2
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA page_size").scalar() == size
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("SELECT count(*) FROM keluarga").scalar() == 2
+        engine.dispose()
+    assert SQLITE_PAGE_SIZE == 16384
