@@ -1,66 +1,44 @@
 """Helpers every command group shares: consoles, the run options of `analyse` and `batch`,
 progress bar, domain errors, desa loading, problem tables and the analysis summary.
 
-Light to import (``geo-service <command> --help`` loads it): the run options and the
-analysis run come from :mod:`geo_service.cli._run_options` when first asked for, pandas and
-the family reader inside the functions that use them."""
+Light to import (``geo-service <command> --help`` loads it): the run options come from
+:mod:`geo_service.cli._run_options` (light: their defaults without the analysis run), the
+analysis run, pandas and the family reader are imported inside the functions that use
+them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from geo_service.cli._run_options import (  # noqa: F401 - the commands import them from here
+    DEFAULTS,
+    AlphaOpt,
+    GarisOpt,
+    H3Opt,
+    MinJiwaOpt,
+    PartialOpt,
+    PermOpt,
+    SeedOpt,
+    TanpaKantongOpt,
+    run_params,
+)
 from geo_service.errors import GeoServiceError, InvalidInputError
 from geo_service.i18n import fmt_int, fmt_percent, msg, teks
 from geo_service.settings import get_settings
-
-if TYPE_CHECKING:  # the types of what __getattr__ hands out
-    from geo_service.cli._run_options import (  # noqa: F401
-        AlphaOpt,
-        GarisOpt,
-        H3Opt,
-        MinJiwaOpt,
-        PartialOpt,
-        PermOpt,
-        SeedOpt,
-        TanpaKantongOpt,
-        run_params,
-    )
 
 console = Console(stderr=True)
 out = Console()
 
 OutDirOpt = Annotated[Path, typer.Option("--out", help="Folder keluaran.")]
 LangOpt = Annotated[str, typer.Option(help="Bahasa: id atau en.")]
-
-_RUN_OPTIONS = (
-    "AlphaOpt",
-    "GarisOpt",
-    "H3Opt",
-    "MinJiwaOpt",
-    "PartialOpt",
-    "PermOpt",
-    "SeedOpt",
-    "TanpaKantongOpt",
-    "run_params",
-)
-
-
-def __getattr__(name: str) -> Any:
-    """The run options on first use (they load the analysis run for their defaults)."""
-    if name in _RUN_OPTIONS:
-        # lazy: CLI start-up time (the analysis run, ~2 s), only analyse and batch take these
-        from geo_service.cli import _run_options
-
-        return getattr(_run_options, name)
-    raise AttributeError(name)
 
 
 def _progress() -> Progress:

@@ -1,21 +1,56 @@
 """The run options of `analyse` and `batch` (one definition, one help text) and their
-conversion to the run's parameters. Their help texts name the run's defaults, so this module
-loads the analysis run; :mod:`geo_service.cli._common` hands these names out on first use, so
-commands that take no run options start without it."""
+conversion to the run's parameters.
+
+Their help texts name the run's defaults. Loading the analysis run for them would cost
+``geo-service analyse --help`` about 2 s (pandas, GeoPandas, the database layer), so
+:data:`DEFAULTS` holds the same values, light to import: the H3 resolution from the settings
+(where :class:`~geo_service.services.analysis_run.RunParams` takes it), the others as
+written in ``RunParams``. ``tests/cli/test_lazy_cli.py`` checks that every one equals
+:data:`~geo_service.services.analysis_run.RUN_DEFAULTS`; the run itself is loaded by
+:func:`run_params` only."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 import typer
 
 from geo_service.errors import InvalidInputError
-from geo_service.services.analysis_run import RUN_DEFAULTS, RunParams
-from geo_service.settings import get_settings
+from geo_service.settings import AnalysisSettings, get_settings
+
+if TYPE_CHECKING:
+    from geo_service.services.analysis_run import RunParams
+
+
+class _RunDefaults(NamedTuple):
+    """The defaults of :class:`~geo_service.services.analysis_run.RunParams` that the
+    options show or use (same names)."""
+
+    h3_resolution: int
+    garis_ekstrem: float | None
+    seed: int
+    alpha: float
+    permutations: int
+    min_jiwa_kantong: int
+    kantong: bool
+    partial: bool
+
+
+#: RUN_DEFAULTS's values for the help texts (checked equal by tests/cli/test_lazy_cli.py).
+DEFAULTS = _RunDefaults(
+    h3_resolution=AnalysisSettings.model_fields["h3_resolution"].default,
+    garis_ekstrem=None,
+    seed=7,
+    alpha=0.05,
+    permutations=999,
+    min_jiwa_kantong=100,
+    kantong=True,
+    partial=False,
+)
 
 # Options shared by `analyse` and `batch` (issue 10, D8): one definition, one help text.
 # Run options are None for "the run's default" (RUN_DEFAULTS, shown in the help).
-D = RUN_DEFAULTS
+D = DEFAULTS
 H3Opt = Annotated[
     int | None,
     typer.Option("--h3-res", min=6, max=10, help=f"Resolusi H3 (6-10; bawaan {D.h3_resolution})."),
@@ -61,6 +96,9 @@ def run_params(
     tanpa_kantong: bool,
 ) -> RunParams:
     """Command-line options -> the run's parameters (unset options keep the defaults)."""
+    # lazy: CLI start-up time (the analysis run, ~2 s), only a run needs its parameters
+    from geo_service.services.analysis_run import RunParams
+
     try:
         return RunParams.from_settings(
             get_settings(),

@@ -2,7 +2,8 @@
 
 A thin adapter over :mod:`geo_service.services.analysis_run`: options -> :class:`RunParams`
 (the one set of defaults), inputs, the run, the files, and with ``--db`` the stored run.
-The run options are shared with ``geo-service batch`` (:mod:`._common`).
+The run options are shared with ``geo-service batch`` (:mod:`._common`). The run and the
+database layer are imported when the command runs (``analyse --help`` stays light).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from geo_service.cli._common import DEFAULTS as D
 from geo_service.cli._common import (
     AlphaOpt,
     GarisOpt,
@@ -30,16 +32,9 @@ from geo_service.cli._common import (
     _progress,
     run_params,
 )
-from geo_service.db import check_migrated, make_engine, make_session_factory, session_scope
-from geo_service.db.repo import Scope
 from geo_service.errors import InvalidInputError
 from geo_service.i18n import pick
-from geo_service.services import analysis_run as AR
-from geo_service.services.analysis_run import RUN_DEFAULTS
-from geo_service.services.profil import inputs_from_profile
 from geo_service.settings import get_settings
-
-D = RUN_DEFAULTS
 
 STEP_LABEL = {
     "id": {
@@ -105,6 +100,12 @@ def analyse(
     lang: LangOpt = "id",
 ) -> None:
     """Hitung indikator, kantong kemiskinan dan lokasi prioritas; tulis tabel dan peta."""
+    # lazy: CLI start-up time (`analyse --help` without the analysis run and the database)
+    from geo_service.db import check_migrated, make_engine, make_session_factory, session_scope
+    from geo_service.db.repo import Scope
+    from geo_service.services import analysis_run as AR
+    from geo_service.services.profil import inputs_from_profile
+
     labels = pick(STEP_LABEL, lang)
     settings = get_settings()
     data_dir = settings.paths.data_dir

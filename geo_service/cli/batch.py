@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from geo_service.cli._common import DEFAULTS as D
 from geo_service.cli._common import (
     AlphaOpt,
     GarisOpt,
@@ -25,9 +26,6 @@ from geo_service.cli._common import (
     run_params,
 )
 from geo_service.i18n import fmt_int, fmt_number, msg
-from geo_service.io.boundaries import prepare_layer
-from geo_service.services.analysis_run import RUN_DEFAULTS as D
-from geo_service.services.batch import run_batch, split_by_kabupaten
 from geo_service.settings import get_settings
 
 
@@ -83,6 +81,10 @@ def batch(
 ) -> None:
     """Analisis per kabupaten di klaster Dask (sama dengan `analyse`: parameter dan berkas);
     hasil per kabupaten + ringkasan nasional."""
+    # lazy: CLI start-up time (`batch --help` without GeoPandas, Dask and the analysis run)
+    from geo_service.io.boundaries import prepare_layer
+    from geo_service.services.batch import run_batch, split_by_kabupaten
+
     settings = get_settings()
     with _domain_errors(lang):
         params = run_params(

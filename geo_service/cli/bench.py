@@ -3,7 +3,8 @@ boundary index and cold, index built in the timed section), the whole analysis
 (``analyse_full``), the indicator pipeline cold and warm, and the Dask batch curve.
 
 A thin adapter: the harness lives in :mod:`geo_service.services.bench` (the package never
-imports the ``benchmarks/`` scripts, and nothing edits ``sys.path``).
+imports the ``benchmarks/`` scripts, and nothing edits ``sys.path``), imported when the
+command runs.
 """
 
 from __future__ import annotations
@@ -13,14 +14,11 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 from rich.table import Table
 
 from geo_service.cli._common import console, out
 from geo_service.i18n import fmt_int, fmt_number
-from geo_service.services.bench import full, runs
-from geo_service.services.bench import join as jb
 from geo_service.settings import get_settings
 
 
@@ -34,6 +32,8 @@ def _print_table(frame, title: str) -> None:
 
 
 def _cell(v) -> str:
+    import numpy as np  # lazy: CLI start-up time (`bench --help`)
+
     if v is None or (isinstance(v, float) and v != v):
         return ""
     if isinstance(v, bool | np.bool_):
@@ -107,6 +107,10 @@ def bench(
     ] = True,
 ) -> None:
     """Bandingkan join + H3 + agregat dengan alat lain (waktu, keluarga/detik, memori puncak)."""
+    # lazy: CLI start-up time (`bench --help` without the harness, pandas and GeoPandas)
+    from geo_service.services.bench import full, runs
+    from geo_service.services.bench import join as jb
+
     data_dir = get_settings().paths.data_dir
     chosen = [m.strip() for m in methods.split(",") if m.strip()]
     unknown = sorted(set(chosen) - set(jb.METHODS))

@@ -1,7 +1,8 @@
 """CLI for the database: ``geo-service db upgrade``, ``geo-service import batas|keluarga``,
 ``geo-service runs list``. Registered on the main app by :func:`register`.
 
-A thin layer over :mod:`geo_service.db` and :mod:`geo_service.services.imports`.
+A thin layer over :mod:`geo_service.db` and :mod:`geo_service.services.imports`, both
+imported when a command runs (``db|import|runs ... --help`` load neither: CLI start-up time).
 """
 
 from __future__ import annotations
@@ -15,25 +16,8 @@ import typer
 from rich.table import Table
 
 from geo_service.cli._common import _domain_errors, _progress, console, out
-from geo_service.db import (
-    check_migrated,
-    current_revision,
-    head_revision,
-    make_engine,
-    make_session_factory,
-    upgrade,
-)
-from geo_service.db import repo as R
-from geo_service.db.repo import Scope, batch_problems, get_batch, list_runs
 from geo_service.errors import GeoServiceError
 from geo_service.i18n import fmt_int, fmt_number, fmt_percent, msg, teks
-from geo_service.io.export import write_csv
-from geo_service.services.imports import (
-    import_boundaries,
-    import_keluarga,
-    reap_interrupted_imports,
-)
-from geo_service.services.profil import import_keluarga_profil
 from geo_service.settings import get_settings
 
 db_app = typer.Typer(help="Basis data: migrasi skema.", no_args_is_help=True)
@@ -55,6 +39,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _engine():
+    from geo_service.db import make_engine  # lazy: CLI start-up time (SQLAlchemy)
+
     return make_engine(settings=get_settings())
 
 
@@ -62,6 +48,9 @@ def _engine():
 def _audited_import(jenis: str, file: Path, periode: str | None = None):
     """One audit row per CLI import attempt (issue 12): done, refused (with the error code)
     or failed; the file's name only, never its content."""
+    from geo_service.db import make_engine  # lazy: CLI start-up time (SQLAlchemy)
+    from geo_service.db import repo as R  # lazy: as above
+
     status = "gagal"
     try:
         yield
@@ -89,6 +78,8 @@ def _audited_import(jenis: str, file: Path, periode: str | None = None):
 
 
 def _ready_engine():
+    from geo_service.db import check_migrated  # lazy: CLI start-up time (SQLAlchemy)
+
     engine = _engine()
     check_migrated(engine)
     return engine
@@ -107,6 +98,9 @@ def db_upgrade(
     lang: LangOpt = "id",
 ) -> None:
     """Buat atau perbarui skema basis data (migrasi Alembic)."""
+    from geo_service.db import current_revision, upgrade  # lazy: CLI start-up time
+    from geo_service.services.imports import reap_interrupted_imports  # lazy: as above
+
     with _domain_errors(lang):
         engine = _engine()
         before = current_revision(engine)
@@ -132,6 +126,8 @@ def db_upgrade(
 @db_app.command("status")
 def db_status(lang: LangOpt = "id") -> None:
     """Tampilkan versi skema basis data dan versi yang diharapkan aplikasi."""
+    from geo_service.db import current_revision, head_revision  # lazy: CLI start-up time
+
     with _domain_errors(lang):
         engine = _engine()
         current, head = current_revision(engine), head_revision()
@@ -154,6 +150,8 @@ def import_boundaries_cmd(
     lang: LangOpt = "id",
 ) -> None:
     """Impor batas desa (versi batas baru; desa kabupaten dalam berkas diganti)."""
+    from geo_service.services.imports import import_boundaries  # lazy: CLI start-up time
+
     with _domain_errors(lang), _audited_import("batas", file):
         engine = _ready_engine()
         with _progress() as bar:
@@ -197,6 +195,9 @@ def import_keluarga_cmd(
     lang: LangOpt = "id",
 ) -> None:
     """Impor satu snapshot data keluarga dalam satu transaksi (semua atau tidak sama sekali)."""
+    from geo_service.services.imports import import_keluarga  # lazy: CLI start-up time
+    from geo_service.services.profil import import_keluarga_profil  # lazy: as above
+
     label = teks(("Mengimpor keluarga", "Importing families"), lang)
     try:
         with _domain_errors(lang), _audited_import("keluarga", file, periode):
@@ -296,6 +297,10 @@ def import_report_cmd(
     lang: LangOpt = "id",
 ) -> None:
     """Tampilkan status dan laporan baris (masalah per baris) satu impor."""
+    from geo_service.db import make_session_factory  # lazy: CLI start-up time
+    from geo_service.db.repo import Scope, batch_problems, get_batch  # lazy: as above
+    from geo_service.io.export import write_csv  # lazy: as above
+
     with _domain_errors(lang):
         engine = _ready_engine()
         with make_session_factory(engine)() as session:
@@ -343,6 +348,9 @@ def runs_list(
     lang: LangOpt = "id",
 ) -> None:
     """Daftar analisis yang tersimpan (terbaru dulu)."""
+    from geo_service.db import make_session_factory  # lazy: CLI start-up time
+    from geo_service.db.repo import Scope, list_runs  # lazy: as above
+
     with _domain_errors(lang):
         engine = _ready_engine()
         with make_session_factory(engine)() as session:

@@ -1,23 +1,21 @@
-"""``geo-service generate``: synthetic DTSEN families on real desa polygons."""
+"""``geo-service generate``: synthetic DTSEN families on real desa polygons (the generator,
+pandas and GeoPandas are imported when the command runs: CLI start-up time)."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from geo_service.cli._common import _domain_errors, _load_desa, _progress, console, out
 from geo_service.errors import InvalidInputError
 from geo_service.i18n import fmt_int, fmt_number, fmt_percent, pick
-from geo_service.io.boundaries import read_bps
-from geo_service.io.export import write_json
-from geo_service.io.keluarga import write_keluarga
-from geo_service.services.batch_nasional import NationalSpec, generate_national
 from geo_service.settings import get_settings
-from geo_service.synth import calibration_for, generate_keluarga
-from geo_service.synth.panel import generate_panel
+
+if TYPE_CHECKING:
+    from geo_service.services.batch_nasional import NationalSpec
 
 TEXT = {
     "id": {
@@ -75,6 +73,8 @@ def follow_on_path(out_file: Path, periode: str, lanjut: str) -> Path:
 def generate_nasional(boundaries: Path, out_dir: Path, spec: NationalSpec, lang: str) -> None:
     """Every kabupaten of ``boundaries``: one Parquet file each in ``out_dir`` (the input of
     ``geo-service batch``), streamed one kabupaten at a time, made once per parameters."""
+    from geo_service.services.batch_nasional import generate_national  # lazy: CLI start-up
+
     t = pick(TEXT, lang)
     t0 = time.perf_counter()
     new: list[str] = []
@@ -143,6 +143,14 @@ def generate(
     lang: Annotated[str, typer.Option(help="Bahasa pesan: id atau en.")] = "id",
 ) -> None:
     """Buat data keluarga DTSEN sintetis pada poligon desa nyata, terkalibrasi angka BPS."""
+    # lazy: CLI start-up time (`generate --help` without pandas, GeoPandas and the generator)
+    from geo_service.io.boundaries import read_bps
+    from geo_service.io.export import write_json
+    from geo_service.io.keluarga import write_keluarga
+    from geo_service.services.batch_nasional import NationalSpec
+    from geo_service.synth import calibration_for, generate_keluarga
+    from geo_service.synth.panel import generate_panel
+
     t = pick(TEXT, lang)
     lanjut = list(lanjut or [])
     with _domain_errors(lang):

@@ -8,7 +8,8 @@
 
 The operator at the command line acts as ``admin`` over every kabupaten (audited as
 ``cli:<os user>``). Thin layer over :mod:`geo_service.services.profil` and
-:mod:`geo_service.services.identitas`.
+:mod:`geo_service.services.identitas`, imported when a command runs (``--help`` loads
+neither the services nor the database layer: CLI start-up time).
 """
 
 from __future__ import annotations
@@ -19,28 +20,12 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
 from geo_service.cli._common import _domain_errors, console, out
-from geo_service.db import check_migrated, make_engine
 from geo_service.errors import InvalidInputError
 from geo_service.i18n import fmt_int, teks
-from geo_service.io.export import write_csv
-from geo_service.io.profil import available_profiles, load_profil
-from geo_service.services.analysis_run import read_desa
-from geo_service.services.daftar_nama import export_named_list, import_opensid_results
-from geo_service.services.identitas import (
-    Pemohon,
-    apply_retention,
-    assign_facilitator,
-    erase,
-    new_keys,
-    rotate_vault_key,
-    set_retention,
-)
-from geo_service.services.profil import check_file, desa_table, desa_table_from_layer
 from geo_service.settings import get_settings
 
 profil_app = typer.Typer(
@@ -72,11 +57,13 @@ def register(app: typer.Typer) -> None:
 
 
 def _who():
+    from geo_service.services.identitas import Pemohon  # lazy: CLI start-up time
 
     return Pemohon.cli(aktor=f"cli:{getpass.getuser()}")
 
 
 def _engine():
+    from geo_service.db import check_migrated, make_engine  # lazy: CLI start-up time
 
     engine = make_engine(settings=get_settings())
     check_migrated(engine)
@@ -89,6 +76,7 @@ def _engine():
 @profil_app.command("list")
 def profil_list() -> None:
     """Profil yang disertakan (data/profil/)."""
+    from geo_service.io.profil import available_profiles, load_profil  # lazy: CLI start-up
 
     for name in available_profiles():
         out.print(f"{name}: {load_profil(name).keterangan}")
@@ -115,6 +103,12 @@ def profil_check(
 ) -> None:
     """Tunjukkan pemetaan kolom, cara desa ditemukan dan masalah per baris; tidak menulis
     apa pun ke basis data."""
+    # lazy: CLI start-up time (`profil check --help` without pandas and the services)
+    import pandas as pd
+
+    from geo_service.io.export import write_csv
+    from geo_service.services.analysis_run import read_desa
+    from geo_service.services.profil import check_file, desa_table, desa_table_from_layer
 
     settings = get_settings()
     with _domain_errors(lang):
@@ -173,6 +167,7 @@ def new_keys_cmd(
 ) -> None:
     """Buat kunci pseudonim dan kunci brankas baru (berkas mode 600; simpan di luar git,
     cadangkan: tanpa kunci pseudonim id_keluarga tidak bisa dibuat ulang)."""
+    from geo_service.services.identitas import new_keys  # lazy: CLI start-up time
 
     out_dir.mkdir(parents=True, exist_ok=True)
     keys = new_keys()
@@ -190,6 +185,7 @@ def new_keys_cmd(
 def rotate_key_cmd(lang: LangOpt = "id") -> None:
     """Enkripsi ulang semua identitas dengan kunci brankas pertama
     (GEO_VAULT_KEY="KUNCI_BARU,KUNCI_LAMA"); setelah itu kunci lama boleh dibuang."""
+    from geo_service.services.identitas import rotate_vault_key  # lazy: CLI start-up time
 
     with _domain_errors(lang):
         n = rotate_vault_key(_engine(), who=_who(), settings=get_settings())
@@ -213,6 +209,7 @@ def erase_cmd(
     lang: LangOpt = "id",
 ) -> None:
     """Hapus identitas keluarga atas permintaan; data pseudonim dan agregat tetap."""
+    from geo_service.services.identitas import erase  # lazy: CLI start-up time
 
     with _domain_errors(lang):
         if not id_keluarga and not no_kk:
@@ -238,6 +235,7 @@ def retention_cmd(
     lang: LangOpt = "id",
 ) -> None:
     """Atur retensi identitas satu periode (bawaan: GEO_IDENTITAS_RETENSI_BULAN)."""
+    from geo_service.services.identitas import set_retention  # lazy: CLI start-up time
 
     with _domain_errors(lang):
         try:
@@ -253,6 +251,7 @@ def retention_cmd(
 @identitas_app.command("apply-retention")
 def apply_retention_cmd(lang: LangOpt = "id") -> None:
     """Hapus identitas periode yang masa retensinya lewat (jalankan terjadwal, mis. cron)."""
+    from geo_service.services.identitas import apply_retention  # lazy: CLI start-up time
 
     with _domain_errors(lang):
         done = apply_retention(_engine(), who=_who(), settings=get_settings())
@@ -272,6 +271,7 @@ def assign_cmd(
     lang: LangOpt = "id",
 ) -> None:
     """Tugaskan pendamping ke desa sebuah sampel (hanya desa itu yang terlihat namanya)."""
+    from geo_service.services.identitas import assign_facilitator  # lazy: CLI start-up time
 
     with _domain_errors(lang):
         n = assign_facilitator(_engine(), pengguna, sampel, desa, who=_who())
@@ -288,6 +288,7 @@ def field_list_cmd(
     lang: LangOpt = "id",
 ) -> None:
     """Daftar uji petik bernama (nama, NIK/KK, alamat), satu desa per halaman."""
+    from geo_service.services.daftar_nama import export_named_list  # lazy: CLI start-up time
 
     with _domain_errors(lang):
         path = export_named_list(
@@ -328,6 +329,7 @@ def opensid_import_cmd(
 ) -> None:
     """Impor hasil kunjungan yang dikembalikan dalam format OpenSID: no_kk/NIK di-hash
     menjadi id_keluarga dan dibuang sebelum apa pun disimpan."""
+    from geo_service.services.daftar_nama import import_opensid_results  # lazy: start-up time
 
     with _domain_errors(lang):
         res = import_opensid_results(

@@ -1,5 +1,5 @@
 """``geo-service target``: progress towards the kabupaten targets (BPS figures and DTSEN
-indicators per periode)."""
+indicators per periode); pandas and the analysis are imported when the command runs."""
 
 from __future__ import annotations
 
@@ -7,16 +7,11 @@ import json
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
-from geo_service.analysis import target as TG
 from geo_service.cli._common import _desa_quiet as _load_desa
 from geo_service.cli._common import _domain_errors, _indicators, out
 from geo_service.errors import InvalidInputError
-from geo_service.io.boundaries import read_bps
-from geo_service.io.export import write_csv
-from geo_service.io.keluarga import read_keluarga
 from geo_service.settings import get_settings
 
 LangOpt = Annotated[str, typer.Option(help="Bahasa pesan: id atau en.")]
@@ -42,6 +37,13 @@ def target(
     lang: LangOpt = "id",
 ) -> None:
     """Capaian target kabupaten: nilai sekarang, target, laju yang diperlukan dan teramati."""
+    # lazy: CLI start-up time (`target --help` without pandas and the analysis)
+    import pandas as pd
+
+    from geo_service.analysis import target as TG
+    from geo_service.io.boundaries import read_bps
+    from geo_service.io.export import write_csv
+
     with _domain_errors(lang):
         data_dir = get_settings().paths.data_dir
         path = targets_file or data_dir / "targets.csv"
@@ -73,6 +75,8 @@ def target(
 
 
 def _kode_from_file(path: Path) -> str:
+    from geo_service.io.keluarga import read_keluarga  # lazy: CLI start-up time
+
     codes = read_keluarga(path)["kode_desa"].astype(str).str[:5].value_counts()
     if codes.empty:
         raise InvalidInputError(

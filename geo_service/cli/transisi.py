@@ -1,24 +1,18 @@
 """``geo-service transisi``: compare several periodes (decile transitions, graduation per
-desa, trends, pocket classes)."""
+desa, trends, pocket classes). The analysis, pandas and folium are imported when the
+command runs (CLI start-up time)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, cast
 
-import folium
 import typer
-from branca.element import Figure
 
-from geo_service.analysis import transisi as T
-from geo_service.analysis.planning import PlanningParams, detect_pockets
 from geo_service.cli._common import _desa_quiet as _load_desa
 from geo_service.cli._common import _domain_errors, _indicators, console, out
 from geo_service.errors import InvalidInputError
 from geo_service.i18n import fmt_percent, pick, teks
-from geo_service.io.export import output_dir, write_csv, write_geojson, write_json
-from geo_service.io.keluarga import read_keluarga
-from geo_service.mapping.folium_map import offline_map
 
 #: Below this share of ids found again, ``transisi`` warns that the files may not match.
 MIN_ID_MATCH = 0.5
@@ -79,6 +73,10 @@ def transisi(
     lang: LangOpt = "id",
 ) -> None:
     """Bandingkan beberapa periode: matriks transisi desil, graduasi per desa, tren, kelas kantong."""
+    # lazy: CLI start-up time (`transisi --help` without pandas, GeoPandas and the analysis)
+    from geo_service.analysis import transisi as T
+    from geo_service.analysis.planning import PlanningParams, detect_pockets
+    from geo_service.io.export import output_dir, write_csv, write_geojson, write_json
 
     t = pick(TEXT, lang)
     with _domain_errors(lang):
@@ -167,6 +165,8 @@ def id_match(first, last) -> float:
 
 def _kabupaten_of(path: Path) -> str:
     """The kabupaten of a family file: the most common ``kode_desa`` prefix (``33.24``)."""
+    from geo_service.io.keluarga import read_keluarga  # lazy: CLI start-up time
+
     fam = read_keluarga(path)
     codes = fam["kode_desa"].dropna().astype(str).str[:5]
     if codes.empty:
@@ -178,6 +178,11 @@ def _kabupaten_of(path: Path) -> str:
 
 
 def _trend_map(shapes, first: str, last: str, lang: str):
+    # lazy: CLI start-up time (folium, ~0.6 s)
+    import folium
+    from branca.element import Figure
+
+    from geo_service.mapping.folium_map import offline_map
 
     shapes = shapes.to_crs(4326)
     c = shapes.union_all().centroid

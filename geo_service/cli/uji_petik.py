@@ -3,7 +3,8 @@ the main app by :func:`register` (``transisi`` and ``target`` have their own mod
 
 A thin layer: files in (``io``), pure analysis (``analysis.groundcheck``, ``.transitions``,
 ``.targets``), files out. Samples and their results live in a sample folder
-(:class:`~geo_service.io.uji_petik.SampleStore`).
+(:class:`~geo_service.io.uji_petik.SampleStore`). pandas, the analysis and ``io`` are
+imported when a command runs (``--help`` stays light: CLI start-up time).
 """
 
 from __future__ import annotations
@@ -11,26 +12,18 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
-import pandas as pd
-import pyogrio
 import typer
 
-from geo_service.analysis import uji_petik as G
-from geo_service.analysis.kantong import family_cell_rows
-from geo_service.analysis.locate import cell_to_parent, cells_to_str
-from geo_service.analysis.planning import compute_planning
 from geo_service.cli._common import _desa_quiet as _load_desa
 from geo_service.cli._common import _domain_errors, _indicators, console, out
 from geo_service.cli.uji_petik_tampil import TEXT, print_problems, print_progress, progress_map
 from geo_service.errors import InvalidInputError
 from geo_service.i18n import fmt_int, pick
-from geo_service.io.export import output_dir, write_csv, write_geojson
-from geo_service.io.uji_petik import SampleStore, export_sample, import_field_results
-from geo_service.services.analysis_run import RUN_DEFAULTS
-from geo_service.services.laporan_warga import CitizenReportService, JsonFileReportStore
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 uji_app = typer.Typer(
     help="Uji petik (pemeriksaan lapangan) data keluarga DTSEN.", no_args_is_help=True
@@ -112,6 +105,13 @@ def sampel(
     lang: LangOpt = "id",
 ) -> None:
     """Buat daftar uji petik: keluarga berbendera + sampel acak berstrata per desa."""
+    # lazy: CLI start-up time (`uji-petik sample --help` without pandas and the analysis)
+    import pandas as pd
+
+    from geo_service.analysis import uji_petik as G
+    from geo_service.io.uji_petik import SampleStore, export_sample
+    from geo_service.services.laporan_warga import CitizenReportService, JsonFileReportStore
+
     t = pick(TEXT, lang)
     with _domain_errors(lang):
         desa = _load_desa(kabupaten, boundaries)
@@ -187,6 +187,14 @@ def sampel(
 
 def _pockets_and_ranks(result, seed: int):
     """Pocket id per family, pocket numbers and desa ranks from the planning stage."""
+    # lazy: CLI start-up time
+    import numpy as np
+    import pandas as pd
+
+    from geo_service.analysis.kantong import family_cell_rows
+    from geo_service.analysis.planning import compute_planning
+    from geo_service.services.analysis_run import RUN_DEFAULTS
+
     # The run's planning parameters; no rank bootstrap (only pockets and ranks are needed).
     params = replace(RUN_DEFAULTS.planning_params(), bootstrap=0)
     plan = compute_planning(result, params, seed=seed)
@@ -203,6 +211,13 @@ def _pockets_and_ranks(result, seed: int):
 
 def _pockets_and_ranks_from(folder: Path, fam: pd.DataFrame):
     """The same from the files of an analysis run (``pockets.geojson``, ``priorities.csv``)."""
+    # lazy: CLI start-up time
+    import numpy as np
+    import pandas as pd
+    import pyogrio
+
+    from geo_service.analysis.locate import cell_to_parent, cells_to_str
+
     pockets_file, ranks_file = folder / "pockets.geojson", folder / "priorities.csv"
     for f in (pockets_file, ranks_file):
         if not f.exists():
@@ -233,6 +248,8 @@ def _pockets_and_ranks_from(folder: Path, fam: pd.DataFrame):
 
 
 def _reported_families(folder: Path) -> list[str]:
+    from geo_service.services.laporan_warga import JsonFileReportStore  # lazy: start-up time
+
     return JsonFileReportStore(folder).reported_families()
 
 
@@ -260,6 +277,10 @@ def impor(
     lang: LangOpt = "id",
 ) -> None:
     """Impor hasil uji petik; semua baris diperiksa, tidak ada yang diimpor bila ada masalah."""
+    # lazy: CLI start-up time
+    from geo_service.io.uji_petik import SampleStore, import_field_results
+    from geo_service.services.laporan_warga import CitizenReportService, JsonFileReportStore
+
     t = pick(TEXT, lang)
     with _domain_errors(lang):
         store = SampleStore(sampel_dir)
@@ -312,6 +333,13 @@ def progres(
     lang: LangOpt = "id",
 ) -> None:
     """Progres per desa (tabel dan peta) dan taksiran persentase data tidak sesuai."""
+    # lazy: CLI start-up time (`uji-petik progress --help` without pandas and the analysis)
+    import pandas as pd
+
+    from geo_service.analysis import uji_petik as G
+    from geo_service.io.export import output_dir, write_csv, write_geojson
+    from geo_service.io.uji_petik import SampleStore
+
     t = pick(TEXT, lang)
     with _domain_errors(lang):
         store = SampleStore(sampel_dir)

@@ -1,15 +1,18 @@
 """What ``geo-service uji-petik`` prints and draws: its texts (Bahasa Indonesia, English),
-the problem and progress tables, and the offline progress map (:mod:`.uji_petik`)."""
+the problem and progress tables, and the offline progress map (:mod:`.uji_petik`).
+pandas and folium are imported inside the functions (CLI start-up time)."""
 
 from __future__ import annotations
 
-import folium
-import pandas as pd
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 
 from geo_service.cli._common import console, out
 from geo_service.i18n import fmt_number, pick, teks
-from geo_service.mapping.folium_map import offline_map
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TEXT = {
     "id": {
@@ -42,6 +45,8 @@ TEXT = {
 
 
 def print_problems(problems: pd.DataFrame, lang: str, limit: int = 20) -> None:
+    import pandas as pd  # lazy: CLI start-up time
+
     table = Table(
         title=teks(("Masalah", "Problems"), lang)
         + f" ({min(limit, len(problems))}/{len(problems)})"
@@ -57,6 +62,10 @@ def print_problems(problems: pd.DataFrame, lang: str, limit: int = 20) -> None:
 
 
 def progress_map(shapes, meta: dict, lang: str):
+    import folium  # lazy: CLI start-up time (folium, ~0.6 s)
+
+    from geo_service.mapping.folium_map import offline_map  # lazy: as above
+
     shapes = shapes.to_crs(4326)
     c = shapes.union_all().centroid
     m = offline_map((c.y, c.x), zoom_start=11)

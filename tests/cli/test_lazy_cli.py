@@ -93,3 +93,59 @@ def test_service_command_help_without_the_database_layer():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_every_command_help_without_the_heavy_layers():
+    """`geo-service <command> [<sub>] --help`, every one of them, loads no analysis run, no
+    database layer, no pandas, GeoPandas, folium or service: the command modules import them
+    inside the commands. All helps in one process, checked after each (the first culprit is
+    named)."""
+    code = (
+        "import sys\n"
+        "import typer\n"
+        "from typer.testing import CliRunner\n"
+        "from geo_service.cli import app\n"
+        "HEAVY = ('pandas', 'geopandas', 'shapely', 'sqlalchemy', 'folium', 'pyogrio', 'h3',\n"
+        "         'geo_service.services', 'geo_service.db', 'geo_service.analysis',\n"
+        "         'geo_service.io', 'geo_service.mapping', 'geo_service.synth')\n"
+        "root = typer.main.get_command(app)\n"
+        "ctx = typer.Context(root)\n"
+        "def paths(group, prefix=()):\n"
+        "    out = [prefix]\n"
+        "    for name in group.list_commands(ctx) if hasattr(group, 'list_commands') else []:\n"
+        "        out += paths(group.get_command(ctx, name), (*prefix, name))\n"
+        "    return out\n"
+        "done = []\n"
+        "for path in paths(root):\n"
+        "    r = CliRunner().invoke(app, [*path, '--help'])\n"
+        "    assert r.exit_code == 0, (path, r.output)\n"
+        "    heavy = [m for m in HEAVY if m in sys.modules]\n"
+        "    if heavy:\n"
+        "        print(' '.join(path), heavy)\n"
+        "        break\n"
+        "    done.append(path)\n"
+        "print(len(done), 'ok')\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    n, ok = run.stdout.split()
+    assert ok == "ok" and int(n) > 40, run.stdout  # every group and command, subcommands too
+
+
+def test_help_defaults_are_the_runs():
+    """The run options' help texts name the run's defaults without loading the run
+    (cli/_run_options.DEFAULTS): every value is RUN_DEFAULTS's, and the help shows them."""
+    from geo_service.cli._run_options import DEFAULTS
+    from geo_service.services.analysis_run import RUN_DEFAULTS
+
+    assert DEFAULTS._asdict() == {k: getattr(RUN_DEFAULTS, k) for k in DEFAULTS._fields}
+    assert all(type(v) is type(getattr(RUN_DEFAULTS, k)) for k, v in DEFAULTS._asdict().items())
+    help_text = " ".join(CliRunner().invoke(main.app, ["analyse", "--help"]).output.split())
+    d = RUN_DEFAULTS
+    for shown in (
+        f"bawaan {d.h3_resolution}",
+        f"({d.seed})",
+        f"({d.alpha})",
+        f"({d.permutations};",
+        f"({d.min_jiwa_kantong})",
+    ):
+        assert shown in help_text, shown
