@@ -274,3 +274,66 @@ def test_new_sqlite_files_get_16k_pages_and_old_files_keep_theirs(tmp_path, db_s
             assert conn.exec_driver_sql("SELECT count(*) FROM keluarga").scalar() == 2
         engine.dispose()
     assert SQLITE_PAGE_SIZE == 16384
+
+
+def test_sqlite_rtree_built_packed_finds_what_a_scan_finds(tmp_path, db_settings):
+    """An R*Tree empty before a load is written packed (three levels for 6,000 points):
+    SQLite's rtreecheck and SpatiaLite's CheckSpatialIndex accept it, a box query through
+    it finds exactly the rows a scan finds, and later inserts (per-row triggers) and
+    deletes keep it consistent."""
+    import numpy as np
+
+    from geo_service.db import make_engine, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'rtree.sqlite'}", settings=db_settings)
+    upgrade(engine)
+    b = _batch(engine)
+    rng = np.random.default_rng(5)
+    frames = []
+    for k in range(3):
+        f = _rows(b, [f"K-{i}" for i in range(k * 2000, (k + 1) * 2000)])
+        f["lon"] = rng.uniform(110.0, 110.4, len(f))
+        f["lat"] = rng.uniform(-7.2, -6.8, len(f))
+        f.loc[::97, ["lat", "lon"]] = None
+        frames.append(f)
+    assert _load(engine, frames) == 6000
+    boxes = [(110.1, 110.2, -7.0, -6.95), (110.0, 110.4, -7.2, -6.8), (110.3, 110.3001, -7.1, -7.0)]
+
+    def check(conn) -> None:
+        assert conn.exec_driver_sql("SELECT rtreecheck('idx_keluarga_geom')").scalar() == "ok"
+        assert conn.exec_driver_sql("SELECT CheckSpatialIndex('keluarga', 'geom')").scalar() == 1
+        n_geom = conn.exec_driver_sql("SELECT count(geom) FROM keluarga").scalar()
+        assert conn.exec_driver_sql("SELECT count(*) FROM idx_keluarga_geom").scalar() == n_geom
+        for x0, x1, y0, y1 in boxes:
+            exact = f"lon BETWEEN {x0} AND {x1} AND lat BETWEEN {y0} AND {y1}"
+            through = conn.exec_driver_sql(
+                "SELECT id FROM keluarga WHERE rowid IN (SELECT pkid FROM idx_keluarga_geom "
+                f"WHERE xmin <= {x1} AND xmax >= {x0} AND ymin <= {y1} AND ymax >= {y0}) "
+                f"AND {exact} ORDER BY id"
+            ).scalars()
+            scan = conn.exec_driver_sql(f"SELECT id FROM keluarga WHERE {exact} ORDER BY id")
+            assert list(through) == list(scan.scalars())
+
+    with engine.connect() as conn:
+        depth = conn.exec_driver_sql(
+            "SELECT hex(substr(data, 1, 2)) FROM idx_keluarga_geom_node WHERE nodeno = 1"
+        ).scalar()
+        assert depth == "0002"  # root over 51 x 51 leaves at most: three levels
+        # packed: 5,937 points in ~121 nearly full leaves (51 cells) + 4 upper nodes; the
+        # R*Tree's own inserts leave nodes ~2/3 full (~180 nodes)
+        nodes = conn.exec_driver_sql("SELECT count(*) FROM idx_keluarga_geom_node").scalar()
+        assert nodes <= 130
+        check(conn)
+        # SpatiaLite's own box of each point contains the stored float32 box's point
+        off = conn.exec_driver_sql(
+            "SELECT count(*) FROM keluarga k JOIN idx_keluarga_geom i ON i.pkid = k.rowid "
+            "WHERE i.xmin > k.lon OR i.xmax < k.lon OR i.ymin > k.lat OR i.ymax < k.lat"
+        ).scalar()
+        assert off == 0
+    # the R*Tree is not empty now: the new rows' boxes go in by INSERT ... SELECT
+    assert _load(engine, [_rows(b, ["L-1", "L-2", "L-3"], 9000)]) == 3
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM keluarga WHERE id % 3 = 0")
+    with engine.connect() as conn:
+        check(conn)
+    engine.dispose()
