@@ -107,6 +107,55 @@ def repair_polygon(geom):
     return None
 
 
+def repaired_where_invalid(geoms) -> np.ndarray:
+    """``geoms`` with every invalid (multi)polygon replaced by :func:`repair_polygon`'s
+    result (an empty polygon when nothing can be saved); the others stay the same objects.
+
+    For code that may be handed desa that never went through :func:`check_boundaries`:
+    GEOS refuses some invalid rings outright (``set_precision`` and ``union_all`` raise
+    "unable to assign free hole to a shell" on Pulau Lalang, Kabupaten Lingga, of the
+    national layer)."""
+    arr = np.array(geoms, dtype=object)
+    polygonal = np.isin(shapely.get_type_id(arr), (3, 6))
+    for i in np.flatnonzero(polygonal & ~shapely.is_valid(arr)):
+        fixed = repair_polygon(arr[i])
+        arr[i] = fixed if fixed is not None else shapely.Polygon()
+    return arr
+
+
+def set_precision_repaired(geoms, grid_size: float) -> np.ndarray:
+    """``shapely.set_precision(geoms, grid_size)`` that never raises on a bad geometry.
+
+    The same result for every geometry GEOS accepts; when GEOS refuses one (an unrepaired
+    invalid polygon), the invalid ones are repaired first (:func:`repaired_where_invalid`),
+    and one it still refuses is only rounded to the grid (``mode="pointwise"``)."""
+    arr = np.asarray(geoms, dtype=object)
+    try:
+        return shapely.set_precision(arr, grid_size)
+    except shapely.errors.GEOSException:
+        arr = repaired_where_invalid(arr)
+    try:
+        return shapely.set_precision(arr, grid_size)
+    except shapely.errors.GEOSException:
+        out = np.empty(len(arr), dtype=object)
+        for i, g in enumerate(arr):
+            try:
+                out[i] = shapely.set_precision(g, grid_size)
+            except shapely.errors.GEOSException:
+                out[i] = shapely.set_precision(g, grid_size, mode="pointwise")
+        return out
+
+
+def union_repaired(geoms):
+    """``shapely.union_all(geoms)``; when GEOS refuses an unrepaired invalid polygon, the
+    union of the repaired geometries (:func:`repaired_where_invalid`)."""
+    arr = np.asarray(geoms, dtype=object)
+    try:
+        return shapely.union_all(arr)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(repaired_where_invalid(arr))
+
+
 def _without_collapsed_parts(geom):
     """The polygon parts of ``geom`` with an area (collapsed rings removed), or None."""
     if geom is None or geom.geom_type not in ("Polygon", "MultiPolygon"):

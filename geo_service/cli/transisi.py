@@ -182,10 +182,11 @@ def _trend_map(shapes, first: str, last: str, lang: str):
     import folium
     from branca.element import Figure
 
+    from geo_service.analysis.boundaries import union_repaired
     from geo_service.mapping.folium_map import offline_map
 
     shapes = shapes.to_crs(4326)
-    c = shapes.union_all().centroid
+    c = union_repaired(shapes.geometry.to_numpy()).centroid  # no traceback on a bad desa
     m = offline_map((c.y, c.x), zoom_start=11)
     edges = [-1e9, -3, -1, 1, 3, 1e9]
     colours = ["#1a9641", "#a6d96a", "#f7f7f7", "#fdae61", "#d7191c"]

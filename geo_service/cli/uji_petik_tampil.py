@@ -64,10 +64,11 @@ def print_problems(problems: pd.DataFrame, lang: str, limit: int = 20) -> None:
 def progress_map(shapes, meta: dict, lang: str):
     import folium  # lazy: CLI start-up time (folium, ~0.6 s)
 
+    from geo_service.analysis.boundaries import union_repaired  # lazy: as above
     from geo_service.mapping.folium_map import offline_map  # lazy: as above
 
     shapes = shapes.to_crs(4326)
-    c = shapes.union_all().centroid
+    c = union_repaired(shapes.geometry.to_numpy()).centroid  # no traceback on a bad desa
     m = offline_map((c.y, c.x), zoom_start=11)
     edges = [0, 25, 50, 75, 100.01]
     colours = ["#d7191c", "#fdae61", "#a6d96a", "#1a9641"]

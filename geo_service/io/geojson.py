@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 import shapely
 
 from geo_service.analysis._util import jsonable
+from geo_service.analysis.boundaries import set_precision_repaired
 
 GEOJSON_MEDIA = "application/geo+json"
 _AREAS = frozenset({"Polygon", "MultiPolygon"})
@@ -113,7 +114,8 @@ def rfc7946_geometries(
     if simplify_deg:
         arr = shapely.simplify(arr, simplify_deg, preserve_topology=True)
     if precision is not None:
-        arr = shapely.set_precision(arr, 10.0**-precision)
+        # never raises on an unrepaired desa (repaired then; the same result otherwise)
+        arr = set_precision_repaired(arr, 10.0**-precision)
     kind = layer_type(arr)
     if kind == "MultiPolygon":
         out = _as_multipolygons(arr)

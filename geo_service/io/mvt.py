@@ -10,6 +10,8 @@ import mapbox_vector_tile
 import numpy as np
 import shapely
 
+from geo_service.analysis.boundaries import set_precision_repaired
+
 HALF = 20037508.342789244  # half the Web Mercator world width (m)
 EXTENT = 4096
 BUFFER = 64  # tile units kept around the tile so strokes join across tile edges
@@ -98,7 +100,7 @@ def encode(
         # vectorised here so the pure-Python encoder gets few, final coordinates.
         sx, sy = EXTENT / (maxx - minx), EXTENT / (maxy - miny)
         local = shapely.transform(clipped, lambda xy: (xy - (minx, miny)) * (sx, sy))
-        local = shapely.set_precision(local, 1.0)
+        local = set_precision_repaired(local, 1.0)  # never raises on an unrepaired desa
         # MVT wants exterior rings clockwise in y-up coordinates (positive area once the
         # encoder flips y); oriented here, vectorised, instead of the encoder's per-ring check.
         clipped = shapely.orient_polygons(local, exterior_cw=True)

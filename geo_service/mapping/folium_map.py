@@ -17,6 +17,7 @@ import shapely
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
+from geo_service.analysis.boundaries import union_repaired
 from geo_service.i18n import fmt_int, fmt_number, fmt_percent, pick
 from geo_service.mapping.escape import escape_text
 from geo_service.mapping.geometry import (
@@ -294,8 +295,9 @@ def _kecamatan(
     codes = desa["kode_kec"].astype(str).to_numpy()
     ids = sorted(set(codes))
     exact_all = desa.geometry.to_numpy()
+    # union_repaired: an unrepaired desa that GEOS refuses is repaired, never a traceback
     exact = np.array(
-        [_without_slivers(shapely.union_all(exact_all[codes == c])) for c in ids], dtype=object
+        [_without_slivers(union_repaired(exact_all[codes == c])) for c in ids], dtype=object
     )
     return ids, exact, coarse_coverage(exact, simplify_m)
 

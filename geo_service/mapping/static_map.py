@@ -10,8 +10,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import shapely  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from geo_service.analysis.boundaries import repaired_where_invalid  # noqa: E402
 from geo_service.i18n import fmt_number, pick
 from geo_service.mapping.folium_map import NO_DATA, PALETTE, class_breaks  # noqa: E402
 
@@ -52,9 +54,15 @@ def _finish(fig, ax, title: str, source: str, dpi: int) -> bytes:
 def _kecamatan_outlines(desa: gpd.GeoDataFrame, kecamatan: gpd.GeoDataFrame | None):
     if kecamatan is not None:
         return kecamatan
-    if "kode_kec" in desa.columns:
-        return desa[["kode_kec", "geometry"]].dissolve(by="kode_kec", as_index=False)
-    return None
+    if "kode_kec" not in desa.columns:
+        return None
+    layer = desa[["kode_kec", "geometry"]]
+    try:
+        return layer.dissolve(by="kode_kec", as_index=False)
+    except shapely.errors.GEOSException:  # an unrepaired desa GEOS refuses: repaired first
+        return layer.set_geometry(
+            repaired_where_invalid(layer.geometry.to_numpy()), crs=layer.crs
+        ).dissolve(by="kode_kec", as_index=False)
 
 
 def choropleth_png(
