@@ -381,3 +381,21 @@ def test_progress_reports_rows(kendal_db, db_settings, kendal_keluarga):
     )
     assert seen == [(6_000, 20_000), (12_000, 20_000), (18_000, 20_000), (20_000, 20_000)]
     assert math.isclose(seen[-1][0] / seen[-1][1], 1.0)
+
+
+def test_chunk_rows_are_stored_in_desa_and_key_order():
+    """in_key_order sorts a chunk's rows by located desa, kode_kab and id_keluarga (byte
+    order, missing desa last), keeping every row and every column type."""
+    from geo_service.services.imports.keluarga_rows import in_key_order
+
+    rows = pd.DataFrame(
+        {
+            "kode_desa_lokasi": pd.array(["33.24.02", None, "33.24.01", "33.24.02"], "string"),
+            "kode_kab": ["33.24", "33.24", "33.24", "33.24"],
+            S.ID: pd.array(["b", "a", "Z", "B"], dtype="str"),
+            "baris": np.array([2, 3, 4, 5], dtype="int64"),
+        }
+    )
+    got = in_key_order(rows)
+    assert got["baris"].tolist() == [4, 5, 2, 3]  # "B" < "b": bytes, not a locale
+    assert got.dtypes.equals(rows.dtypes) and list(got.index) == [0, 1, 2, 3]

@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection
 
 from geo_service.analysis import locate as L
@@ -64,6 +65,28 @@ def cross_chunk_duplicates(
         rejected = pd.concat([rejected, add]).sort_values("baris", kind="stable")
     valid = result.valid[~result.valid["baris"].isin(set(baris[need]))]
     return valid, problems, rejected
+
+
+def in_key_order(rows: pd.DataFrame) -> pd.DataFrame:
+    """A chunk's stored rows sorted by located desa, then by the unique key (kode_kab,
+    id_keluarga; one periode per file), byte order as both databases compare these ASCII
+    codes. The indexes built once after a large load then read their keys in (nearly)
+    sorted runs: 1M families into SpatiaLite, unique index 1.7 -> 0.7 s CPU and the
+    ``kode_desa_lokasi`` index kept at ~0.25 s (sorting by the unique key alone: 0.4 s and
+    1.0 s, a file in desa order loses its order). The rows' storage order (and their serial
+    ids) within a chunk follows these keys instead of the file; the file row stays in
+    ``baris``, by which families are read back."""
+    if len(rows) < 2:
+        return rows
+    cols = ("kode_desa_lokasi", "kode_kab", S.ID)
+    keys = pa.table({c: _arrow_text(rows[c]) for c in cols})
+    order = pc.sort_indices(keys, sort_keys=[(c, "ascending") for c in cols])
+    return rows.take(order.to_numpy()).reset_index(drop=True)
+
+
+def _arrow_text(col: pd.Series) -> pa.Array | pa.ChunkedArray:
+    arrow = getattr(col.array, "_pa_array", None)
+    return arrow if arrow is not None else pa.array(col.to_numpy(dtype=object), pa.string())
 
 
 def quarantine_frame(rejected: pd.DataFrame, problems: pd.DataFrame, batch_id: int) -> pd.DataFrame:
