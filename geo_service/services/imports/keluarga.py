@@ -281,6 +281,10 @@ class _Chunks:
         # (PostGIS) / prepared executemany (SpatiaLite); indexes built once in finish().
         self.loader = BulkLoader(conn, "keluarga", point=("lon", "lat"), expected_rows=n_total)
         self.storing = True
+        # SQLite builds the indexes of a large load 2-4x faster from sorted runs (see
+        # in_key_order); PostgreSQL's sorts do not care (1M families: the same server CPU
+        # for every index build with and without), so its chunks keep the file order.
+        self.sorted_chunks = conn.dialect.name == "sqlite"
         self.snapshots: dict[str, dict[str, int]] = {}
         self.replaced: set[int] = set()
         self.lokasi: Counter[str] = Counter()
@@ -309,7 +313,8 @@ class _Chunks:
             rows = encoded = None
             if self.storing and len(valid):
                 rows = keluarga_rows(valid, self.locator.locate(valid), job.batch_id)
-                rows = in_key_order(rows)  # the unique index builds faster after the load
+                if self.sorted_chunks:  # the indexes build faster after the load
+                    rows = in_key_order(rows)
                 report.n_sah += len(rows)
                 self.lokasi.update(_counts(rows["status_lokasi"]))
                 encoded = self.loader.encode(rows)  # the COPY payload, on this thread

@@ -70,12 +70,13 @@ def cross_chunk_duplicates(
 def in_key_order(rows: pd.DataFrame) -> pd.DataFrame:
     """A chunk's stored rows sorted by located desa, then by the unique key (kode_kab,
     id_keluarga; one periode per file), byte order as both databases compare these ASCII
-    codes. The indexes built once after a large load then read their keys in (nearly)
+    codes. SQLite's index builds after a large load then read their keys in (nearly)
     sorted runs: 1M families into SpatiaLite, unique index 1.7 -> 0.7 s CPU and the
     ``kode_desa_lokasi`` index kept at ~0.25 s (sorting by the unique key alone: 0.4 s and
-    1.0 s, a file in desa order loses its order). The rows' storage order (and their serial
-    ids) within a chunk follows these keys instead of the file; the file row stays in
-    ``baris``, by which families are read back."""
+    1.0 s, a file in desa order loses its order); PostgreSQL's builds gain nothing from it.
+    The rows' storage order (and their serial ids) within a chunk follows these keys
+    instead of the file; the file row stays in ``baris``, by which families are read
+    back."""
     if len(rows) < 2:
         return rows
     cols = ("kode_desa_lokasi", "kode_kab", S.ID)
