@@ -140,6 +140,15 @@ def stratified_sample(n_desa: dict[str, int], k: int) -> list[str]:
     return sorted(order[i] for i in pos)
 
 
+def _collinear(x: np.ndarray, z: np.ndarray, tol: float = 1e-4) -> bool:
+    """``x`` is a straight line of ``z`` but for ``tol`` of its variance (R² of ``x`` on
+    ``1, z`` above ``1 - tol``)."""
+    design = np.column_stack([np.ones_like(z), z])
+    coef, *_ = np.linalg.lstsq(design, x, rcond=None)
+    ss = float(((x - x.mean()) ** 2).sum())
+    return ss == 0 or float(((x - design @ coef) ** 2).sum()) <= tol * ss
+
+
 def fit(rows: pd.DataFrame, col: str, desa_term: bool = False) -> dict[str, float]:
     """Least squares ``col = a + b * families`` (``+ c * desa`` with ``desa_term``) over
     kabupaten rows, with residuals."""
@@ -147,9 +156,13 @@ def fit(rows: pd.DataFrame, col: str, desa_term: bool = False) -> dict[str, floa
     y = rows[col].to_numpy(float)
     cols = [np.ones_like(x), x] + ([rows["n_desa"].to_numpy(float)] if desa_term else [])
     design = np.column_stack(cols)
-    if np.linalg.matrix_rank(design) < design.shape[1]:
+    if np.linalg.matrix_rank(design) < design.shape[1] or (
+        desa_term and _collinear(x, design[:, 2])
+    ):
         # e.g. one national size with the desa term: families are shared by desa count,
-        # so families and desa are proportional and the two slopes cannot be told apart
+        # so families and desa are proportional (up to the shares' rounding, which keeps
+        # the design of full rank: 80M alone gave -137,000 s per million families and
+        # +131 s per desa) and the two slopes cannot be told apart
         return {"tidak_teridentifikasi": True, "n": len(rows)}
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
     res = y - design @ coef
