@@ -357,6 +357,7 @@ class PgIdBlock:
 
 _RTREE_CELL = np.dtype([("id", ">i8"), ("box", ">f4", 4)])
 _RTREE_COLUMNS = ["pkid", "xmin", "xmax", "ymin", "ymax"]
+_RTREE_BATCH = 50_000  # rowid -> leaf pairs bound per executemany
 
 
 def rtree_is_empty(cur: Any, rtree: str) -> bool:
@@ -478,12 +479,17 @@ def fill_rtree_packed(
             zip(numbers[level].tolist(), map(bytearray, raw), strict=True),
         )
         if level == 0:
-            leaf = numbers[0][owner]
             by_id = np.argsort(kids, kind="stable")  # append in rowid order
-            cur.executemany(
-                f'INSERT INTO "{rtree}_rowid" (rowid, nodeno) VALUES (?, ?)',
-                zip(kids[by_id].tolist(), leaf[by_id].tolist(), strict=True),
-            )
+            rowids, leaves = kids[by_id], numbers[0][owner][by_id]
+            for at in range(0, len(rowids), _RTREE_BATCH):  # Python ints of one batch
+                cur.executemany(
+                    f'INSERT INTO "{rtree}_rowid" (rowid, nodeno) VALUES (?, ?)',
+                    zip(
+                        rowids[at : at + _RTREE_BATCH].tolist(),
+                        leaves[at : at + _RTREE_BATCH].tolist(),
+                        strict=True,
+                    ),
+                )
         else:
             cur.executemany(
                 f'INSERT INTO "{rtree}_parent" (nodeno, parentnode) VALUES (?, ?)',
