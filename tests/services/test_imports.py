@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from geo_service.analysis import schema as S
 from geo_service.analysis.locate import cells_to_str, h3_cells, locate_keluarga
@@ -399,3 +399,58 @@ def test_chunk_rows_are_stored_in_desa_and_key_order():
     got = in_key_order(rows)
     assert got["baris"].tolist() == [4, 5, 2, 3]  # "B" < "b": bytes, not a locale
     assert got.dtypes.equals(rows.dtypes) and list(got.index) == [0, 1, 2, 3]
+
+
+def test_imported_families_have_their_indexes_and_a_working_spatial_index(
+    kendal_db, db_settings, kendal_keluarga
+):
+    """After a (large, indexes rebuilt) family import every index of keluarga is back, and a
+    box query through the spatial index (SpatiaLite: the R*Tree, written packed; PostGIS:
+    GiST, scans off) finds exactly the families a scan of lon/lat finds."""
+    import_keluarga(
+        kendal_db,
+        kendal_keluarga["parquet"],
+        periode="2025-03",
+        settings=db_settings,
+        chunk_rows=3_000,
+    )
+    boxes = [(110.1, 110.2, -7.0, -6.95), (110.0, 110.5, -7.2, -6.8), (110.3, 110.31, -7.1, -7.0)]
+    with kendal_db.connect() as conn:
+        names = {i["name"]: bool(i["unique"]) for i in inspect(conn).get_indexes("keluarga")}
+        assert names == {
+            "uq_keluarga_periode_kode_kab_id_keluarga": True,
+            "ix_keluarga_batch_id": False,
+            "ix_keluarga_kode_desa_lokasi": False,
+            "idx_keluarga_geom": False,  # GiST; SpatiaLite's R*Tree as GeoAlchemy reports it
+        }
+        sqlite = kendal_db.dialect.name == "sqlite"
+        if sqlite:
+            assert conn.exec_driver_sql("SELECT rtreecheck('idx_keluarga_geom')").scalar() == "ok"
+            assert (
+                conn.exec_driver_sql("SELECT CheckSpatialIndex('keluarga', 'geom')").scalar() == 1
+            )
+        n_found = 0
+        for x0, x1, y0, y1 in boxes:
+            exact = f"lon BETWEEN {x0} AND {x1} AND lat BETWEEN {y0} AND {y1}"
+            scan = list(
+                conn.exec_driver_sql(f"SELECT id FROM keluarga WHERE {exact} ORDER BY id").scalars()
+            )
+            if sqlite:
+                through_sql = (
+                    "SELECT id FROM keluarga WHERE rowid IN (SELECT pkid FROM idx_keluarga_geom "
+                    f"WHERE xmin <= {x1} AND xmax >= {x0} AND ymin <= {y1} AND ymax >= {y0}) "
+                    f"AND {exact} ORDER BY id"
+                )
+            else:
+                conn.exec_driver_sql("SET enable_seqscan = off")
+                through_sql = (
+                    "SELECT id FROM keluarga WHERE geom && "
+                    f"ST_MakeEnvelope({x0}, {y0}, {x1}, {y1}, 4326) AND {exact} ORDER BY id"
+                )
+                plan = " ".join(conn.exec_driver_sql(f"EXPLAIN {through_sql}").scalars())
+                assert "idx_keluarga_geom" in plan
+            assert list(conn.exec_driver_sql(through_sql).scalars()) == scan
+            n_found += len(scan)
+            if not sqlite:
+                conn.exec_driver_sql("RESET enable_seqscan")
+        assert n_found > 1000  # the boxes hold families
