@@ -462,6 +462,7 @@ def fill_rtree_packed(
             numbers.append(np.arange(first, first + len(starts), dtype=np.int64))
             first += len(starts)
     cur.execute(f'DELETE FROM "{rtree}_node"')
+    cur.execute(f'DELETE FROM "{rtree}_parent"')  # nothing left of an emptied tree
     for level, (kids, level_boxes, starts) in enumerate(levels):
         counts = np.diff(np.append(starts, len(kids)))
         owner = np.repeat(np.arange(len(starts)), counts)
