@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from sqlalchemy import Connection
 
@@ -69,17 +70,48 @@ _NULL_TEXT = 0
 _NULL_NUMBER = ""
 
 
-def _sqlite_params(frame: pd.DataFrame) -> tuple[list[list[Any]], list[str]]:
-    """Each column of ``frame`` as a list of values pysqlite binds on its fast path, and
-    the placeholder of each column (``?`` or ``NULLIF(?, ...)``); stores the same values
-    as binding None / bool / bytes would (see ``_NULL_TEXT``)."""
+def _sqlite_params(
+    frame: pd.DataFrame, *, literals: bool = False
+) -> tuple[list[list[Any]], list[str]]:
+    """The bound values of ``frame`` as lists pysqlite binds on its fast path, and the
+    placeholder of each column (``?`` or ``NULLIF(?, ...)``); stores the same values as
+    binding None / bool / bytes would (see ``_NULL_TEXT``). ``literals``: a column holding
+    one integer or text throughout (the batch id, the periode) is written into the
+    statement as a literal instead of being bound on every row (~0.2 us per row less for
+    three such columns); its values then have no list, the placeholders stay in order."""
     params: list[list[Any]] = []
     marks: list[str] = []
     for c in frame.columns:
+        literal = _sqlite_literal(frame[c]) if literals and len(frame) > 1 else None
+        if literal is not None:
+            marks.append(literal)
+            continue
         values, mark = _sqlite_column(frame[c])
         params.append(values)
         marks.append(mark)
+    if not params and len(frame.columns):  # every column constant: bind one (the rows)
+        params, marks[0] = [_sqlite_column(frame[frame.columns[0]])[0]], "?"
     return params, marks
+
+
+def _sqlite_literal(col: pd.Series) -> str | None:
+    """An SQL literal for a column with one value on every row (an integer, or text without
+    NUL characters), else None."""
+    dtype = col.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        values = col.to_numpy()
+        return str(int(values[0])) if (values == values[0]).all() else None
+    arrow = getattr(col.array, "_pa_array", None)
+    text_type = arrow is not None and (
+        pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)
+    )
+    if arrow is None or not text_type or arrow.null_count:
+        return None
+    low, high = pc.min_max(arrow).values()
+    text = low.as_py()
+    if text is None or text != high.as_py() or "\x00" in text:
+        return None
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _sqlite_column(col: pd.Series) -> tuple[list[Any], str]:
@@ -339,7 +371,7 @@ class BulkLoader:
     def _add_sqlite(self, cur: Any, frame: pd.DataFrame) -> None:
         """One prepared ``executemany``, every value bound on pysqlite's fast path
         (:func:`_sqlite_params`); the points as ready-made SpatiaLite blobs."""
-        arrays, marks = _sqlite_params(frame)
+        arrays, marks = _sqlite_params(frame, literals=True)
         names = list(self._cols)
         lon = lat = None
         if self.point is not None:

@@ -367,3 +367,42 @@ def test_sqlite_rtree_packed_from_explicit_ids(tmp_path, db_settings):
         ).scalar()
     assert (wrong, joined) == (0, 3000)
     engine.dispose()
+
+
+def test_sqlite_constant_columns_as_literals_store_the_same():
+    """Columns with one integer or text on every row go into the statement as literals
+    (quotes doubled); the rest stay bound in order; a frame of constants only still binds
+    one column, so every row is inserted; stored values equal binding them all."""
+    import numpy as np
+
+    from geo_service.db.bulk import _sqlite_params
+    from geo_service.db.engine import sqlite_module
+
+    frame = pd.DataFrame(
+        {
+            "batch": np.array([7, 7, 7], dtype="int64"),
+            "teks": pd.array(["O'Brien; --", "O'Brien; --", "O'Brien; --"], dtype="str"),
+            "beda": pd.array(["a", "b", None], dtype="str"),
+            "flag": np.array([True, True, True]),
+            "nul": pd.array(["a\x00b"] * 3, dtype="str"),
+            "x": [1.5, 1.5, 1.5],
+        }
+    )
+    params, marks = _sqlite_params(frame, literals=True)
+    assert marks[:2] == ["7", "'O''Brien; --'"] and marks[3] == "1"
+    assert marks[2] == "NULLIF(?, 0)" and marks[4:] == ["?", "?"]  # NUL text, floats: bound
+    assert len(params) == 3
+    db = sqlite_module().connect(":memory:")
+    cols = ", ".join(frame.columns)
+    for t in ("lit", "plain"):
+        db.execute(f"CREATE TABLE {t} ({cols})")
+    db.executemany(f"INSERT INTO lit VALUES ({', '.join(marks)})", zip(*params, strict=True))
+    plain, pm = _sqlite_params(frame)
+    db.executemany(f"INSERT INTO plain VALUES ({', '.join(pm)})", zip(*plain, strict=True))
+    shown = ", ".join(f"typeof({c}), {c}" for c in frame.columns)
+    got = db.execute(f"SELECT {shown} FROM lit ORDER BY rowid").fetchall()
+    assert got == db.execute(f"SELECT {shown} FROM plain ORDER BY rowid").fetchall()
+    assert len(got) == 3 and got[0][:4] == ("integer", 7, "text", "O'Brien; --")
+    only = frame[["batch", "teks"]]
+    params, marks = _sqlite_params(only, literals=True)
+    assert marks == ["?", "'O''Brien; --'"] and params == [[7, 7, 7]]
