@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -290,7 +291,7 @@ def _floor_table_sqlite(dbapi, cur) -> dict:
     cur.execute("BEGIN")
     cur.execute("DROP TABLE IF EXISTS keluarga_lantai")
     cur.execute("DROP TABLE IF EXISTS idx_keluarga_lantai_geom")
-    cur.execute(table_sql.replace('"keluarga"', "keluarga_lantai", 1))
+    cur.execute(re.sub(r'^CREATE TABLE\s+"?keluarga"?', "CREATE TABLE keluarga_lantai", table_sql))
     cur.execute(
         "CREATE VIRTUAL TABLE idx_keluarga_lantai_geom USING rtree(pkid, xmin, xmax, ymin, ymax)"
     )
