@@ -211,7 +211,7 @@ def test_sqlite_cheap_parameters_store_what_none_bool_and_bytes_store():
     values and their storage classes are those of binding None / bool / bytes."""
     import numpy as np
 
-    from geo_service.db.bulk import _object_columns, _sqlite_params
+    from geo_service.db.bulk_values import object_columns, sqlite_params
     from geo_service.db.engine import sqlite_module
 
     frame = pd.DataFrame(
@@ -228,7 +228,7 @@ def test_sqlite_cheap_parameters_store_what_none_bool_and_bytes_store():
             "mixed": np.array([1, "a", None], dtype=object),
         }
     )
-    params, marks = _sqlite_params(frame)
+    params, marks = sqlite_params(frame)
     assert "NULLIF(?, 0)" in marks and "NULLIF(?, '')" in marks
     for values in params:  # nothing on pysqlite's slow path but the mixed column
         assert not any(type(v) in (bool, bytes, np.bool_) for v in values)
@@ -237,7 +237,7 @@ def test_sqlite_cheap_parameters_store_what_none_bool_and_bytes_store():
     db.execute(f"CREATE TABLE cheap ({cols})")
     db.execute(f"CREATE TABLE plain ({cols})")
     db.executemany(f"INSERT INTO cheap VALUES ({', '.join(marks)})", zip(*params, strict=True))
-    plain = [list(a) for a in _object_columns(frame)]
+    plain = [list(a) for a in object_columns(frame)]
     plain[frame.columns.get_loc("b")] = [True, False, True]
     db.executemany(
         f"INSERT INTO plain VALUES ({', '.join('?' for _ in frame.columns)})",
@@ -375,7 +375,7 @@ def test_sqlite_constant_columns_as_literals_store_the_same():
     one column, so every row is inserted; stored values equal binding them all."""
     import numpy as np
 
-    from geo_service.db.bulk import _sqlite_params
+    from geo_service.db.bulk_values import sqlite_params
     from geo_service.db.engine import sqlite_module
 
     frame = pd.DataFrame(
@@ -388,7 +388,7 @@ def test_sqlite_constant_columns_as_literals_store_the_same():
             "x": [1.5, 1.5, 1.5],
         }
     )
-    params, marks = _sqlite_params(frame, literals=True)
+    params, marks = sqlite_params(frame, literals=True)
     assert marks[:2] == ["7", "'O''Brien; --'"] and marks[3] == "1"
     assert marks[2] == "NULLIF(?, 0)" and marks[4:] == ["?", "?"]  # NUL text, floats: bound
     assert len(params) == 3
@@ -397,12 +397,12 @@ def test_sqlite_constant_columns_as_literals_store_the_same():
     for t in ("lit", "plain"):
         db.execute(f"CREATE TABLE {t} ({cols})")
     db.executemany(f"INSERT INTO lit VALUES ({', '.join(marks)})", zip(*params, strict=True))
-    plain, pm = _sqlite_params(frame)
+    plain, pm = sqlite_params(frame)
     db.executemany(f"INSERT INTO plain VALUES ({', '.join(pm)})", zip(*plain, strict=True))
     shown = ", ".join(f"typeof({c}), {c}" for c in frame.columns)
     got = db.execute(f"SELECT {shown} FROM lit ORDER BY rowid").fetchall()
     assert got == db.execute(f"SELECT {shown} FROM plain ORDER BY rowid").fetchall()
     assert len(got) == 3 and got[0][:4] == ("integer", 7, "text", "O'Brien; --")
     only = frame[["batch", "teks"]]
-    params, marks = _sqlite_params(only, literals=True)
+    params, marks = sqlite_params(only, literals=True)
     assert marks == ["?", "'O''Brien; --'"] and params == [[7, 7, 7]]
