@@ -339,6 +339,42 @@ def test_sqlite_rtree_built_packed_finds_what_a_scan_finds(tmp_path, db_settings
     engine.dispose()
 
 
+def test_sqlite_rtree_past_the_packed_limit_is_filled_by_insert(tmp_path, db_settings, monkeypatch):
+    """A load larger than PACKED_RTREE_MAX_ROWS lets the points go and fills the empty
+    R*Tree row by row (INSERT ... SELECT): a normal, ~2/3-full tree, still correct."""
+    import numpy as np
+
+    from geo_service.db import bulk_keys, make_engine, upgrade
+
+    monkeypatch.setattr(bulk_keys, "PACKED_RTREE_MAX_ROWS", 2500)
+    engine = make_engine(f"sqlite:///{tmp_path / 'rtree_cap.sqlite'}", settings=db_settings)
+    upgrade(engine)
+    b = _batch(engine)
+    rng = np.random.default_rng(6)
+    frames = []
+    for k in range(3):
+        f = _rows(b, [f"K-{i}" for i in range(k * 2000, (k + 1) * 2000)])
+        f["lon"] = rng.uniform(110.0, 110.4, len(f))
+        f["lat"] = rng.uniform(-7.2, -6.8, len(f))
+        frames.append(f)
+    assert _load(engine, frames) == 6000
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT rtreecheck('idx_keluarga_geom')").scalar() == "ok"
+        assert conn.exec_driver_sql("SELECT count(*) FROM idx_keluarga_geom").scalar() == 6000
+        nodes = conn.exec_driver_sql("SELECT count(*) FROM idx_keluarga_geom_node").scalar()
+        assert nodes > 130  # not the packed tree (<= 130 nodes for these 6,000 points)
+        inside = conn.exec_driver_sql(
+            "SELECT count(*) FROM idx_keluarga_geom WHERE xmin <= 110.2 AND xmax >= 110.1 "
+            "AND ymin <= -6.95 AND ymax >= -7.0"
+        ).scalar()
+        scan = conn.exec_driver_sql(
+            "SELECT count(*) FROM keluarga WHERE lon BETWEEN 110.1 AND 110.2 "
+            "AND lat BETWEEN -7.0 AND -6.95"
+        ).scalar()
+        assert inside == scan > 0
+    engine.dispose()
+
+
 def test_sqlite_rtree_packed_from_explicit_ids(tmp_path, db_settings):
     """Rows loaded with their own ids (gaps, not in order): the packed R*Tree maps each box
     to its row by those ids."""
