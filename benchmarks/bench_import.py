@@ -168,15 +168,10 @@ def _floor(engine, path: Path) -> float:
     transaction, nothing else (no validation, location, H3, geometry)."""
     import pandas as pd
 
+    from geo_service.db.bulk_values import object_columns
+
     frame = pd.read_parquet(path)
-    arrays = []
-    for c in frame.columns:
-        a = frame[c].to_numpy(dtype=object)
-        missing = pd.isna(frame[c]).to_numpy()
-        if missing.any():
-            a = a.copy()
-            a[missing] = None
-        arrays.append(a)
+    arrays = object_columns(frame)  # plain object values, None for missing
 
     def sql_type(c: str) -> str:
         kind = frame[c].dtype.kind if hasattr(frame[c].dtype, "kind") else "O"

@@ -276,27 +276,35 @@ def test_new_sqlite_files_get_16k_pages_and_old_files_keep_theirs(tmp_path, db_s
     assert SQLITE_PAGE_SIZE == 16384
 
 
+def _point_frames(batch: int, *, seed: int, missing_every: int = 0) -> list:
+    """Three chunks of 2,000 families at random points around Kendal (every
+    ``missing_every``-th without a point)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    frames = []
+    for k in range(3):
+        f = _rows(batch, [f"K-{i}" for i in range(k * 2000, (k + 1) * 2000)])
+        f["lon"] = rng.uniform(110.0, 110.4, len(f))
+        f["lat"] = rng.uniform(-7.2, -6.8, len(f))
+        if missing_every:
+            f.loc[::missing_every, ["lat", "lon"]] = None
+        frames.append(f)
+    return frames
+
+
 def test_sqlite_rtree_built_packed_finds_what_a_scan_finds(tmp_path, db_settings):
     """An R*Tree empty before a load is written packed (three levels for 6,000 points):
     SQLite's rtreecheck and SpatiaLite's CheckSpatialIndex accept it, a box query through
     it finds exactly the rows a scan finds, and later inserts (per-row triggers) and
     deletes keep it consistent."""
-    import numpy as np
 
     from geo_service.db import make_engine, upgrade
 
     engine = make_engine(f"sqlite:///{tmp_path / 'rtree.sqlite'}", settings=db_settings)
     upgrade(engine)
     b = _batch(engine)
-    rng = np.random.default_rng(5)
-    frames = []
-    for k in range(3):
-        f = _rows(b, [f"K-{i}" for i in range(k * 2000, (k + 1) * 2000)])
-        f["lon"] = rng.uniform(110.0, 110.4, len(f))
-        f["lat"] = rng.uniform(-7.2, -6.8, len(f))
-        f.loc[::97, ["lat", "lon"]] = None
-        frames.append(f)
-    assert _load(engine, frames) == 6000
+    assert _load(engine, _point_frames(b, seed=5, missing_every=97)) == 6000
     boxes = [(110.1, 110.2, -7.0, -6.95), (110.0, 110.4, -7.2, -6.8), (110.3, 110.3001, -7.1, -7.0)]
 
     def check(conn) -> None:
@@ -342,7 +350,6 @@ def test_sqlite_rtree_built_packed_finds_what_a_scan_finds(tmp_path, db_settings
 def test_sqlite_rtree_past_the_packed_limit_is_filled_by_insert(tmp_path, db_settings, monkeypatch):
     """A load larger than PACKED_RTREE_MAX_ROWS lets the points go and fills the empty
     R*Tree row by row (INSERT ... SELECT): a normal, ~2/3-full tree, still correct."""
-    import numpy as np
 
     from geo_service.db import bulk_keys, make_engine, upgrade
 
@@ -350,14 +357,7 @@ def test_sqlite_rtree_past_the_packed_limit_is_filled_by_insert(tmp_path, db_set
     engine = make_engine(f"sqlite:///{tmp_path / 'rtree_cap.sqlite'}", settings=db_settings)
     upgrade(engine)
     b = _batch(engine)
-    rng = np.random.default_rng(6)
-    frames = []
-    for k in range(3):
-        f = _rows(b, [f"K-{i}" for i in range(k * 2000, (k + 1) * 2000)])
-        f["lon"] = rng.uniform(110.0, 110.4, len(f))
-        f["lat"] = rng.uniform(-7.2, -6.8, len(f))
-        frames.append(f)
-    assert _load(engine, frames) == 6000
+    assert _load(engine, _point_frames(b, seed=6)) == 6000
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT rtreecheck('idx_keluarga_geom')").scalar() == "ok"
         assert conn.exec_driver_sql("SELECT count(*) FROM idx_keluarga_geom").scalar() == 6000
