@@ -81,20 +81,6 @@ def test_root_help_imports_no_command_module():
     assert done.stdout.strip() == "[]"
 
 
-def test_service_command_help_without_the_database_layer():
-    code = (
-        "import sys\n"
-        "from typer.testing import CliRunner\n"
-        "from geo_service.cli import app\n"
-        "for args in (['serve', '--help'], ['user', 'add', '--help'], ['report', '--help']):\n"
-        "    assert CliRunner().invoke(app, args).exit_code == 0\n"
-        "print([m for m in ('geopandas', 'geo_service.db', 'geo_service.services.analysis_run')"
-        " if m in sys.modules])\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
-
-
 def test_every_command_help_without_the_heavy_layers():
     """`geo-service <command> [<sub>] --help`, every one of them, loads no analysis run, no
     database layer, no pandas, GeoPandas, folium or service: the command modules import them
